@@ -1,0 +1,135 @@
+package dev.capstan.client;
+
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import dev.capstan.api.meta.v1.DeleteRequest;
+import dev.capstan.api.meta.v1.GetRequest;
+import dev.capstan.api.meta.v1.ListMeta;
+import dev.capstan.api.meta.v1.ListRequest;
+import dev.capstan.api.meta.v1.WatchRequest;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A typed client for one kind's service. Every call blocks up to the client's deadline and throws
+ * {@link io.grpc.StatusRuntimeException} with the server's status (NOT_FOUND, ABORTED for a stale
+ * resourceVersion, INVALID_ARGUMENT naming the field, ...).
+ */
+public final class ResourceClient<T extends Message> {
+  private final Kind<T> kind;
+  private final Channel channel;
+  private final long deadlineMillis;
+
+  ResourceClient(Kind<T> kind, Channel channel, long deadlineMillis) {
+    this.kind = kind;
+    this.channel = channel;
+    this.deadlineMillis = deadlineMillis;
+  }
+
+  public Kind<T> kind() {
+    return kind;
+  }
+
+  public T create(T object) {
+    return unary("Create", object);
+  }
+
+  public T get(String namespace, String name) {
+    return unary("Get", GetRequest.newBuilder().setNamespace(nz(namespace)).setName(name).build());
+  }
+
+  public T update(T object) {
+    return unary("Update", object);
+  }
+
+  public T updateStatus(T object) {
+    return unary("UpdateStatus", object);
+  }
+
+  public T delete(String namespace, String name) {
+    return delete(DeleteRequest.newBuilder().setNamespace(nz(namespace)).setName(name).build());
+  }
+
+  public T delete(DeleteRequest request) {
+    return unary("Delete", request);
+  }
+
+  /** Lists every page; use {@link #listPage} for one page. */
+  public ListResult<T> list(ListRequest request) {
+    ListResult<T> page = listPage(request);
+    if (page.continueToken().isEmpty()) {
+      return page;
+    }
+    List<T> all = new java.util.ArrayList<>(page.items());
+    String rv = page.resourceVersion();
+    while (!page.continueToken().isEmpty()) {
+      page = listPage(request.toBuilder().setContinue(page.continueToken()).build());
+      all.addAll(page.items());
+    }
+    return new ListResult<>(all, rv, "");
+  }
+
+  public ListResult<T> list(String namespace) {
+    return list(ListRequest.newBuilder().setNamespace(nz(namespace)).build());
+  }
+
+  public ListResult<T> listPage(ListRequest request) {
+    Message list = unary("List", request);
+    FieldDescriptor itemsField = list.getDescriptorForType().findFieldByName("items");
+    FieldDescriptor metaField = list.getDescriptorForType().findFieldByName("metadata");
+    @SuppressWarnings("unchecked")
+    List<T> items = (List<T>) list.getField(itemsField);
+    ListMeta meta = (ListMeta) list.getField(metaField);
+    return new ListResult<>(List.copyOf(items), meta.getResourceVersion(), meta.getContinue());
+  }
+
+  /** Starts a watch; close the returned handle to cancel it. */
+  public AutoCloseable watch(WatchRequest request, WatchHandler<T> handler) {
+    @SuppressWarnings("unchecked")
+    MethodDescriptor<WatchRequest, Message> method =
+        (MethodDescriptor<WatchRequest, Message>) kind.method("Watch");
+    ClientCall<WatchRequest, Message> call = channel.newCall(method, CallOptions.DEFAULT);
+    ClientCalls.asyncServerStreamingCall(call, request, new StreamObserver<>() {
+      @Override
+      public void onNext(Message value) {
+        String type = (String) value.getField(value.getDescriptorForType().findFieldByName("type"));
+        @SuppressWarnings("unchecked")
+        T object = (T) value.getField(value.getDescriptorForType().findFieldByName("object"));
+        handler.onEvent(new WatchEvent<>(type, object));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        handler.onClose(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        handler.onClose(null);
+      }
+    });
+    return () -> call.cancel("watch closed by client", null);
+  }
+
+  /** Calls any unary method of this kind's service by its simple name. */
+  public <Req extends Message, Resp extends Message> Resp call(String methodName, Req request) {
+    return unary(methodName, request);
+  }
+
+  private <Req extends Message, Resp extends Message> Resp unary(String methodName, Req request) {
+    @SuppressWarnings("unchecked")
+    MethodDescriptor<Req, Resp> method = (MethodDescriptor<Req, Resp>) kind.method(methodName);
+    return ClientCalls.blockingUnaryCall(channel, method,
+        CallOptions.DEFAULT.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS), request);
+  }
+
+  private static String nz(String s) {
+    return s == null ? "" : s;
+  }
+}

@@ -1,0 +1,51 @@
+package dev.capstan.store;
+
+import dev.capstan.etcd.etcdserverpb.CompactionRequest;
+import dev.capstan.etcd.etcdserverpb.CompactionResponse;
+import dev.capstan.etcd.etcdserverpb.DeleteRangeRequest;
+import dev.capstan.etcd.etcdserverpb.DeleteRangeResponse;
+import dev.capstan.etcd.etcdserverpb.PutRequest;
+import dev.capstan.etcd.etcdserverpb.PutResponse;
+import dev.capstan.etcd.etcdserverpb.RangeRequest;
+import dev.capstan.etcd.etcdserverpb.RangeResponse;
+import dev.capstan.etcd.etcdserverpb.TxnRequest;
+import dev.capstan.etcd.etcdserverpb.TxnResponse;
+import dev.capstan.etcd.etcdserverpb.WatchCreateRequest;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A key-value store with etcd v3 semantics, spoken in etcd's own request and response messages.
+ *
+ * <p>Contract (the same for every binding: the in-process Ratis store, a remote etcd):
+ * <ul>
+ *   <li>A global revision starts at 1 and grows by one per mutating request; all changes of one
+ *       request share it. Each key carries create_revision, mod_revision and version.</li>
+ *   <li>Reads are linearizable unless {@code RangeRequest.serializable} is set.</li>
+ *   <li>Failures complete the future exceptionally with a {@link StoreException} whose
+ *       {@link StoreException.Code} says why (compacted, future revision, no leader, ...).</li>
+ *   <li>A failed compare in a txn is not a failure: the response says {@code succeeded=false}.</li>
+ * </ul>
+ */
+public interface KeyValueStore extends AutoCloseable {
+
+  CompletableFuture<RangeResponse> range(RangeRequest request);
+
+  CompletableFuture<PutResponse> put(PutRequest request);
+
+  CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request);
+
+  CompletableFuture<TxnResponse> txn(TxnRequest request);
+
+  CompletableFuture<CompactionResponse> compact(CompactionRequest request);
+
+  /**
+   * Watches a key or range from {@code start_revision} (inclusive; 0 = from now on). Events are
+   * delivered in revision order, one callback per revision, on a thread of the store's choosing;
+   * the listener must not block. A start revision below the compacted revision calls
+   * {@link StoreWatchListener#onCompacted} and ends the watch.
+   */
+  StoreWatch watch(WatchCreateRequest request, StoreWatchListener listener);
+
+  @Override
+  void close();
+}
