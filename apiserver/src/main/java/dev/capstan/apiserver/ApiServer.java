@@ -1,0 +1,207 @@
+package dev.capstan.apiserver;
+
+import com.google.protobuf.Message;
+import dev.capstan.api.core.v1.Namespace;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.apiserver.registry.ResourceRegistry;
+import dev.capstan.apiserver.service.DeploymentScale;
+import dev.capstan.apiserver.service.PodSubresources;
+import dev.capstan.apiserver.service.ResourceService;
+import dev.capstan.apiserver.watch.WatchCache;
+import dev.capstan.client.Kind;
+import dev.capstan.client.Kinds;
+import dev.capstan.store.KeyValueStore;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The API server: every kind's gRPC service on one port, backed by a {@link KeyValueStore}, with
+ * a watch cache per kind, gRPC server reflection and the standard health service. On start it
+ * creates the namespaces Kubernetes always has (default, kube-system, kube-public,
+ * kube-node-lease).
+ */
+public final class ApiServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+  public static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public",
+      "kube-node-lease");
+
+  /** Settings; {@link #defaults()} gives the production ones. */
+  public record Config(String bindAddress, int port, Clock clock, RandomGenerator random, int watchWindow,
+      int watcherBuffer, Duration bookmarkInterval) {
+    public static Config defaults() {
+      return new Config("0.0.0.0", 6443, Clock.systemUTC(), new SecureRandom(), 10_000, 10_000, Duration.ofSeconds(5));
+    }
+
+    public Config withPort(int p) {
+      return new Config(bindAddress, p, clock, random, watchWindow, watcherBuffer, bookmarkInterval);
+    }
+
+    public Config withBindAddress(String a) {
+      return new Config(a, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval);
+    }
+  }
+
+  private final Config config;
+  private final KeyValueStore store;
+  private final Map<Kind<?>, ResourceRegistry<?>> registries = new LinkedHashMap<>();
+  private final List<WatchCache<?>> caches = new ArrayList<>();
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "apiserver-bookmarks");
+    t.setDaemon(true);
+    return t;
+  });
+  private final HealthStatusManager health = new HealthStatusManager();
+  private PodSubresources podSubresources;
+  private Server server;
+
+  private ApiServer(Config config, KeyValueStore store) {
+    this.config = config;
+    this.store = store;
+  }
+
+  /** Starts a server on {@code port} (0 = any free port) bound to loopback, with production settings otherwise. */
+  public static ApiServer start(KeyValueStore store, int port) {
+    return start(store, Config.defaults().withPort(port).withBindAddress("127.0.0.1"));
+  }
+
+  public static ApiServer start(KeyValueStore store, Config config) {
+    ApiServer s = new ApiServer(config, store);
+    s.doStart();
+    return s;
+  }
+
+  private void doStart() {
+    List<ResourceService<?>> services = new ArrayList<>();
+    for (Kind<? extends Message> kind : Kinds.all()) {
+      services.add(serviceFor(kind));
+    }
+    bootstrapNamespaces();
+    for (WatchCache<?> c : caches) {
+      c.start();
+    }
+    var builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()),
+        InsecureServerCredentials.create());
+    for (ResourceService<?> s : services) {
+      builder.addService(s.definition());
+    }
+    builder.addService(ProtoReflectionService.newInstance());
+    builder.addService(health.getHealthService());
+    builder.maxInboundMessageSize(3 * 1024 * 1024);
+    try {
+      server = builder.build().start();
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException("cannot listen on " + config.bindAddress() + ":" + config.port(), e);
+    }
+    health.setStatus("", ServingStatus.SERVING);
+    long interval = config.bookmarkInterval().toMillis();
+    timers.scheduleAtFixedRate(() -> caches.forEach(WatchCache::bookmark), interval, interval, TimeUnit.MILLISECONDS);
+    log.info("apiserver listening on {}:{}", config.bindAddress(), port());
+  }
+
+  private <T extends Message> ResourceService<T> serviceFor(Kind<T> kind) {
+    ResourceRegistry<T> registry = registry(kind);
+    WatchCache<T> cache = new WatchCache<>(kind, store, registry, config.watchWindow(), config.watcherBuffer());
+    caches.add(cache);
+    ResourceService<T> service = new ResourceService<>(kind, registry, cache);
+    if (kind == Kinds.POD) {
+      podSubresources = new PodSubresources(registry(Kinds.POD), registry(Kinds.NODE), config.clock());
+      service.unary("Bind", podSubresources::bind);
+      service.serverStreaming("Log", podSubresources::log);
+    } else if (kind == Kinds.DEPLOYMENT) {
+      DeploymentScale scale = new DeploymentScale(registry(Kinds.DEPLOYMENT));
+      service.unary("GetScale", scale::get);
+      service.unary("UpdateScale", scale::update);
+    }
+    return service;
+  }
+
+  /** The registry of a kind, made on first use (subresources need other kinds' registries). */
+  public <T extends Message> ResourceRegistry<T> registry(Kind<T> kind) {
+    @SuppressWarnings("unchecked")
+    ResourceRegistry<T> r = (ResourceRegistry<T>) registries.get(kind);
+    if (r == null) {
+      r = new ResourceRegistry<>(kind, store, config.clock(), config.random(), this::checkNamespaceAcceptsObjects);
+      registries.put(kind, r);
+    }
+    return r;
+  }
+
+  private void checkNamespaceAcceptsObjects(String namespace) {
+    Namespace ns = registry(Kinds.NAMESPACE).find("", namespace).orElseThrow(() ->
+        Status.NOT_FOUND.withDescription("namespaces \"" + namespace + "\" not found").asRuntimeException());
+    if (ns.getMetadata().hasDeletionTimestamp() || ns.getStatus().getPhase().equals("Terminating")) {
+      throw Status.PERMISSION_DENIED.withDescription("unable to create new content in namespace " + namespace
+          + " because it is being terminated").asRuntimeException();
+    }
+  }
+
+  private void bootstrapNamespaces() {
+    ResourceRegistry<Namespace> namespaces = registry(Kinds.NAMESPACE);
+    for (String name : SYSTEM_NAMESPACES) {
+      if (namespaces.find("", name).isPresent()) {
+        continue;
+      }
+      try {
+        namespaces.create(Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name)).build());
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {  // another server made it first
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    return server.getPort();
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    timers.shutdownNow();
+    caches.forEach(WatchCache::close);
+    if (podSubresources != null) {
+      podSubresources.close();
+    }
+    if (server != null) {
+      server.shutdown();
+      try {
+        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+          server.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        server.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+}

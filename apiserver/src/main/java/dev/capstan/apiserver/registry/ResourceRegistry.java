@@ -1,0 +1,474 @@
+package dev.capstan.apiserver.registry;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import com.google.protobuf.Timestamp;
+import dev.capstan.api.meta.v1.DeleteRequest;
+import dev.capstan.api.meta.v1.ListRequest;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.apiserver.defaulting.Defaulter;
+import dev.capstan.apiserver.defaulting.Defaulters;
+import dev.capstan.apiserver.validation.FieldError;
+import dev.capstan.apiserver.validation.Validator;
+import dev.capstan.apiserver.validation.Validators;
+import dev.capstan.client.Kind;
+import dev.capstan.client.ListResult;
+import dev.capstan.etcd.etcdserverpb.Compare;
+import dev.capstan.etcd.etcdserverpb.DeleteRangeRequest;
+import dev.capstan.etcd.etcdserverpb.PutRequest;
+import dev.capstan.etcd.etcdserverpb.RangeRequest;
+import dev.capstan.etcd.etcdserverpb.RangeResponse;
+import dev.capstan.etcd.etcdserverpb.RequestOp;
+import dev.capstan.etcd.etcdserverpb.TxnRequest;
+import dev.capstan.etcd.etcdserverpb.TxnResponse;
+import dev.capstan.etcd.mvccpb.KeyValue;
+import dev.capstan.store.KeyValueStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
+import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
+
+/**
+ * The generic storage of one kind: Create, Get, List, Update, UpdateStatus and Delete with
+ * Kubernetes' semantics on a {@link KeyValueStore}. Every write is a store transaction that
+ * compares the key's mod_revision with the revision it read, so concurrent writers never lose an
+ * update: a stale resourceVersion is ABORTED (409 Conflict).
+ *
+ * <p>Per-kind differences come from {@link ResourceStrategy}; defaults and validation from the
+ * kind's {@link Defaulter} and {@link Validator}.
+ */
+public final class ResourceRegistry<T extends Message> {
+  private static final String NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+  private static final int GENERATED_SUFFIX_LENGTH = 5;
+  private static final int MAX_GENERATE_ATTEMPTS = 8;
+
+  private final Kind<T> kind;
+  private final KeyValueStore store;
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final ResourceStrategy<T> strategy;
+  private final Defaulter<T> defaulter;
+  private final Validator<T> validator;
+  private final NamespaceCheck namespaceCheck;
+
+  /** Tells whether a namespace accepts new objects (NamespaceLifecycle admission). */
+  public interface NamespaceCheck {
+    /** Throws NOT_FOUND or FORBIDDEN-like status when objects may not be created in it. */
+    void checkCreate(String namespace);
+  }
+
+  public ResourceRegistry(Kind<T> kind, KeyValueStore store, Clock clock, RandomGenerator random,
+      NamespaceCheck namespaceCheck) {
+    this.kind = kind;
+    this.store = store;
+    this.clock = clock;
+    this.random = random;
+    this.strategy = ResourceStrategy.forKind(kind);
+    this.defaulter = Defaulters.forKind(kind);
+    this.validator = Validators.forKind(kind);
+    this.namespaceCheck = namespaceCheck;
+  }
+
+  public Kind<T> kind() {
+    return kind;
+  }
+
+  // ------------------------------------------------------------------ read
+
+  public T get(String namespace, String name) {
+    requireName(name);
+    return find(namespace, name).orElseThrow(() -> ApiErrors.notFound(kind, name));
+  }
+
+  /** The object with its resourceVersion, or empty. */
+  public Optional<T> find(String namespace, String name) {
+    RangeResponse r = await(store.range(RangeRequest.newBuilder()
+        .setKey(StoreKeys.objectKey(kind, ns(namespace), name)).build()));
+    return r.getKvsCount() == 0 ? Optional.empty() : Optional.of(decode(r.getKvs(0)));
+  }
+
+  /**
+   * One page of a List, read at one store revision: the current one for a first page, the
+   * token's for the following pages.
+   */
+  public ListResult<T> list(ListRequest request) {
+    ObjectFilter<T> filter = ObjectFilter.of(kind, request.getNamespace(), request.getLabelSelector(),
+        request.getFieldSelector());
+    if (request.getLimit() < 0) {
+      throw ApiErrors.badRequest("limit: must be greater than or equal to 0");
+    }
+    ByteString prefix = StoreKeys.prefix(kind, filter.namespace());
+    ByteString end = StoreKeys.rangeEnd(prefix);
+    long revision = 0;
+    ByteString start = prefix;
+    if (!request.getContinue().isEmpty()) {
+      ContinueToken token = ContinueToken.decode(request.getContinue());
+      revision = token.revision();
+      start = token.startKey();
+    } else if (!request.getResourceVersion().isEmpty() && !request.getResourceVersion().equals("0")) {
+      revision = parseResourceVersion(request.getResourceVersion());
+    }
+    long limit = request.getLimit();
+    List<T> items = new ArrayList<>();
+    long readRevision = revision;
+    // Read in batches until the page is full: selectors may drop items the store returned.
+    while (true) {
+      long batch = limit == 0 ? 0 : Math.max(limit - items.size(), 64);
+      RangeResponse r = await(store.range(RangeRequest.newBuilder().setKey(start).setRangeEnd(end)
+          .setRevision(readRevision).setLimit(batch).build()));
+      readRevision = readRevision == 0 ? r.getHeader().getRevision() : readRevision;
+      ByteString lastKey = null;
+      for (KeyValue kv : r.getKvsList()) {
+        lastKey = kv.getKey();
+        T obj = decode(kv);
+        if (filter.matches(obj)) {
+          items.add(obj);
+          if (limit > 0 && items.size() == limit) {
+            boolean more = r.getMore() || kv != r.getKvs(r.getKvsCount() - 1);
+            String token = more ? new ContinueToken(readRevision, next(kv.getKey())).encode() : "";
+            return new ListResult<>(items, Long.toString(readRevision), token);
+          }
+        }
+      }
+      if (!r.getMore() || lastKey == null) {
+        return new ListResult<>(items, Long.toString(readRevision), "");
+      }
+      start = next(lastKey);
+    }
+  }
+
+  // ------------------------------------------------------------------ create
+
+  public T create(T object) {
+    ObjectMeta meta = kind.metadata(object);
+    if (!kind.namespaced()) {
+      meta = meta.toBuilder().clearNamespace().build();
+    } else if (meta.getNamespace().isEmpty()) {
+      throw invalid(meta.getName(), List.of(new FieldError("metadata.namespace", "Required value")));
+    }
+    if (meta.getName().isEmpty() && meta.getGenerateName().isEmpty()) {
+      throw invalid("", List.of(new FieldError("metadata.name",
+          "Required value: name or generateName is required")));
+    }
+    if (kind.namespaced()) {
+      namespaceCheck.checkCreate(meta.getNamespace());
+    }
+    T base = strategy.prepareForCreate(defaulter.applyDefaults(kind.withTypeMeta(object)));
+    boolean generated = meta.getName().isEmpty();
+    for (int attempt = 0; ; attempt++) {
+      String name = generated ? meta.getGenerateName() + randomSuffix() : meta.getName();
+      ObjectMeta.Builder m = meta.toBuilder()
+          .setName(name)
+          .setUid(UUID.nameUUIDFromBytes(randomBytes()).toString())
+          .setCreationTimestamp(now())
+          .clearResourceVersion()
+          .clearDeletionTimestamp()
+          .clearDeletionGracePeriodSeconds()
+          .setGeneration(strategy.hasSpec() ? 1 : 0);
+      T obj = kind.withMetadata(base, m.build());
+      List<FieldError> errors = validator.validate(obj, null);
+      if (!errors.isEmpty()) {
+        throw invalid(name, errors);
+      }
+      ByteString key = StoreKeys.objectKey(kind, m.getNamespace(), name);
+      TxnResponse r = await(store.txn(TxnRequest.newBuilder()
+          .addCompare(Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.CREATE)
+              .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))
+          .addSuccess(put(key, obj))
+          .build()));
+      if (r.getSucceeded()) {
+        return withResourceVersion(obj, r.getHeader().getRevision());
+      }
+      if (!generated || attempt + 1 >= MAX_GENERATE_ATTEMPTS) {
+        throw ApiErrors.alreadyExists(kind, name);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ update
+
+  /** Update: spec and metadata; status is kept. A resourceVersion, if given, must be current. */
+  public T update(T object) {
+    return write(object, false);
+  }
+
+  /** UpdateStatus: only status changes. */
+  public T updateStatus(T object) {
+    if (!strategy.hasStatus()) {
+      throw ApiErrors.badRequest(kind.kind() + " has no status subresource");
+    }
+    return write(object, true);
+  }
+
+  /**
+   * Applies {@code change} to the current object and stores it, retrying on conflicts: the
+   * server-side read-modify-write that subresources (binding, scale) use.
+   */
+  public T modify(String namespace, String name, UnaryOperator<T> change) {
+    for (int attempt = 0; attempt < 16; attempt++) {
+      Optional<StoredObject<T>> current = read(namespace, name);
+      if (current.isEmpty()) {
+        throw ApiErrors.notFound(kind, name);
+      }
+      T changed = change.apply(current.get().object());
+      Optional<T> stored = storeIfUnchanged(current.get(), changed);
+      if (stored.isPresent()) {
+        return stored.get();
+      }
+    }
+    throw ApiErrors.modified(kind, name);
+  }
+
+  private T write(T object, boolean statusOnly) {
+    ObjectMeta meta = kind.metadata(object);
+    requireName(meta.getName());
+    String namespace = kind.namespaced() ? meta.getNamespace() : "";
+    StoredObject<T> current = read(namespace, meta.getName())
+        .orElseThrow(() -> ApiErrors.notFound(kind, meta.getName()));
+    if (!meta.getResourceVersion().isEmpty()
+        && parseResourceVersion(meta.getResourceVersion()) != current.modRevision()) {
+      throw ApiErrors.modified(kind, meta.getName());
+    }
+    if (!meta.getUid().isEmpty() && !meta.getUid().equals(kind.metadata(current.object()).getUid())) {
+      throw ApiErrors.conflict(kind, meta.getName(), "the UID in the object does not match the stored object");
+    }
+    T old = current.object();
+    T updated;
+    if (statusOnly) {
+      updated = strategy.prepareForStatusUpdate(object, old);
+    } else {
+      T incoming = strategy.prepareForUpdate(defaulter.applyDefaults(kind.withTypeMeta(object)), old);
+      ObjectMeta oldMeta = kind.metadata(old);
+      ObjectMeta.Builder m = kind.metadata(incoming).toBuilder()
+          .setNamespace(oldMeta.getNamespace())
+          .setUid(oldMeta.getUid())
+          .setCreationTimestamp(oldMeta.getCreationTimestamp())
+          .setGeneration(oldMeta.getGeneration())
+          .clearDeletionTimestamp()
+          .clearDeletionGracePeriodSeconds();
+      if (oldMeta.hasDeletionTimestamp()) {
+        m.setDeletionTimestamp(oldMeta.getDeletionTimestamp());
+      }
+      if (oldMeta.hasDeletionGracePeriodSeconds()) {
+        m.setDeletionGracePeriodSeconds(oldMeta.getDeletionGracePeriodSeconds());
+      }
+      if (oldMeta.hasDeletionTimestamp() && m.getFinalizersCount() > oldMeta.getFinalizersCount()
+          && !oldMeta.getFinalizersList().containsAll(m.getFinalizersList())) {
+        throw invalid(meta.getName(), List.of(new FieldError("metadata.finalizers",
+            "Forbidden: no new finalizers can be added if the object is being deleted")));
+      }
+      if (strategy.specChanged(incoming, old)) {
+        m.setGeneration(oldMeta.getGeneration() + 1);
+      }
+      updated = kind.withMetadata(incoming, m.build());
+    }
+    List<FieldError> errors = validator.validate(updated, old);
+    if (!errors.isEmpty()) {
+      throw invalid(meta.getName(), errors);
+    }
+    return storeIfUnchanged(current, updated).orElseThrow(() -> ApiErrors.modified(kind, meta.getName()));
+  }
+
+  // ------------------------------------------------------------------ delete
+
+  /**
+   * Deletes at once, or gracefully (sets deletionTimestamp and keeps the object) for pods an
+   * agent must stop first and for objects with finalizers. Returns the object's last state.
+   */
+  public T delete(DeleteRequest request) {
+    requireName(request.getName());
+    String namespace = kind.namespaced() ? request.getNamespace() : "";
+    String policy = request.getPropagationPolicy();
+    if (!policy.isEmpty() && !policy.equals("Background")) {
+      throw ApiErrors.badRequest("propagationPolicy: Unsupported value: \"" + policy
+          + "\": supported values: \"Background\" (Orphan and Foreground are not implemented yet)");
+    }
+    if (request.hasGracePeriodSeconds() && request.getGracePeriodSeconds() < 0) {
+      throw ApiErrors.badRequest("gracePeriodSeconds: must be greater than or equal to 0");
+    }
+    for (int attempt = 0; attempt < 16; attempt++) {
+      StoredObject<T> current = read(namespace, request.getName())
+          .orElseThrow(() -> ApiErrors.notFound(kind, request.getName()));
+      ObjectMeta meta = kind.metadata(current.object());
+      checkPreconditions(request, meta, current.modRevision());
+      OptionalLong grace = strategy.gracePeriodSeconds(current.object(), request);
+      boolean finalizers = meta.getFinalizersCount() > 0;
+      if (grace.isPresent() || finalizers) {
+        ObjectMeta.Builder m = meta.toBuilder();
+        long seconds = grace.orElse(0);
+        Instant deadline = clock.instant().plusSeconds(seconds);
+        boolean shorter = !meta.hasDeletionGracePeriodSeconds() || seconds < meta.getDeletionGracePeriodSeconds();
+        if (meta.hasDeletionTimestamp() && !shorter) {
+          return current.object();
+        }
+        m.setDeletionTimestamp(timestamp(deadline)).setDeletionGracePeriodSeconds(seconds);
+        Optional<T> stored = storeIfUnchanged(current, kind.withMetadata(current.object(), m.build()));
+        if (stored.isPresent()) {
+          return stored.get();
+        }
+        continue;
+      }
+      ByteString key = StoreKeys.objectKey(kind, namespace, request.getName());
+      TxnResponse r = await(store.txn(TxnRequest.newBuilder()
+          .addCompare(modRevisionIs(key, current.modRevision()))
+          .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
+          .build()));
+      if (r.getSucceeded()) {
+        return current.object();
+      }
+    }
+    throw ApiErrors.modified(kind, request.getName());
+  }
+
+  private void checkPreconditions(DeleteRequest request, ObjectMeta meta, long modRevision) {
+    if (!request.hasPreconditions()) {
+      return;
+    }
+    var p = request.getPreconditions();
+    if (!p.getUid().isEmpty() && !p.getUid().equals(meta.getUid())) {
+      throw ApiErrors.conflict(kind, meta.getName(), "Precondition failed: UID in precondition: "
+          + p.getUid() + ", UID in object meta: " + meta.getUid());
+    }
+    if (!p.getResourceVersion().isEmpty() && parseResourceVersion(p.getResourceVersion()) != modRevision) {
+      throw ApiErrors.conflict(kind, meta.getName(), "Precondition failed: ResourceVersion in precondition: "
+          + p.getResourceVersion() + ", ResourceVersion in object meta: " + modRevision);
+    }
+  }
+
+  // ------------------------------------------------------------------ store plumbing
+
+  /** An object as read, with the revision a conditional write must compare against. */
+  public record StoredObject<T>(T object, long modRevision) {}
+
+  public Optional<StoredObject<T>> read(String namespace, String name) {
+    RangeResponse r = await(store.range(RangeRequest.newBuilder()
+        .setKey(StoreKeys.objectKey(kind, ns(namespace), name)).build()));
+    if (r.getKvsCount() == 0) {
+      return Optional.empty();
+    }
+    KeyValue kv = r.getKvs(0);
+    return Optional.of(new StoredObject<>(decode(kv), kv.getModRevision()));
+  }
+
+  /**
+   * Stores {@code updated} if the key still has the revision it was read at. An object being
+   * deleted whose last finalizer is gone is removed instead. Empty on a lost race.
+   */
+  private Optional<T> storeIfUnchanged(StoredObject<T> current, T updated) {
+    ObjectMeta meta = kind.metadata(updated);
+    ByteString key = StoreKeys.objectKey(kind, kind.namespaced() ? meta.getNamespace() : "", meta.getName());
+    boolean finished = meta.hasDeletionTimestamp() && meta.getFinalizersCount() == 0
+        && kind.metadata(current.object()).getFinalizersCount() > 0;
+    T toStore = kind.withMetadata(updated, meta.toBuilder().clearResourceVersion().build());
+    if (!finished && toStore.equals(kind.withMetadata(current.object(),
+        kind.metadata(current.object()).toBuilder().clearResourceVersion().build()))) {
+      return Optional.of(current.object());  // no-op writes don't bump the revision, as in Kubernetes
+    }
+    RequestOp op = finished
+        ? RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)).build()
+        : put(key, toStore);
+    TxnResponse r = await(store.txn(TxnRequest.newBuilder()
+        .addCompare(modRevisionIs(key, current.modRevision()))
+        .addSuccess(op)
+        .build()));
+    if (!r.getSucceeded()) {
+      return Optional.empty();
+    }
+    return Optional.of(finished ? updated : withResourceVersion(toStore, r.getHeader().getRevision()));
+  }
+
+  private static Compare modRevisionIs(ByteString key, long revision) {
+    return Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.MOD)
+        .setResult(Compare.CompareResult.EQUAL).setModRevision(revision).build();
+  }
+
+  private RequestOp put(ByteString key, T obj) {
+    T clean = kind.withMetadata(obj, kind.metadata(obj).toBuilder().clearResourceVersion().build());
+    return RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key)
+        .setValue(clean.toByteString())).build();
+  }
+
+  /** Decodes a stored value and stamps it with its mod_revision as resourceVersion. */
+  public T decode(KeyValue kv) {
+    return withResourceVersion(kind.parseFrom(kv.getValue().toByteArray()), kv.getModRevision());
+  }
+
+  private T withResourceVersion(T obj, long revision) {
+    return kind.withMetadata(obj, kind.metadata(obj).toBuilder()
+        .setResourceVersion(Long.toString(revision)).build());
+  }
+
+  private static <R> R await(CompletableFuture<R> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw io.grpc.Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+    } catch (Exception e) {
+      throw ApiErrors.fromStore(e);
+    }
+  }
+
+  private io.grpc.StatusRuntimeException invalid(String name, List<FieldError> errors) {
+    String details = errors.stream().map(FieldError::toString).collect(Collectors.joining(", "));
+    if (errors.size() > 1) {
+      details = "[" + details + "]";
+    }
+    return ApiErrors.invalid(kind, name, details);
+  }
+
+  private void requireName(String name) {
+    if (name == null || name.isEmpty()) {
+      throw ApiErrors.badRequest("metadata.name: Required value: name is required");
+    }
+  }
+
+  private String ns(String namespace) {
+    return kind.namespaced() ? (namespace == null ? "" : namespace) : "";
+  }
+
+  public static long parseResourceVersion(String rv) {
+    try {
+      long v = Long.parseLong(rv);
+      if (v < 0) {
+        throw new NumberFormatException();
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw ApiErrors.badRequest("resourceVersion: Invalid value: \"" + rv + "\": must be a decimal revision");
+    }
+  }
+
+  private static ByteString next(ByteString key) {
+    return key.concat(ByteString.copyFrom(new byte[] {0}));
+  }
+
+  private String randomSuffix() {
+    StringBuilder sb = new StringBuilder(GENERATED_SUFFIX_LENGTH);
+    for (int i = 0; i < GENERATED_SUFFIX_LENGTH; i++) {
+      sb.append(NAME_SUFFIX_ALPHABET.charAt(random.nextInt(NAME_SUFFIX_ALPHABET.length())));
+    }
+    return sb.toString();
+  }
+
+  private byte[] randomBytes() {
+    byte[] b = new byte[16];
+    random.nextBytes(b);
+    return b;
+  }
+
+  private Timestamp now() {
+    return timestamp(clock.instant());
+  }
+
+  static Timestamp timestamp(Instant i) {
+    return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+  }
+}

@@ -1,0 +1,160 @@
+package dev.capstan.apiserver.service;
+
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import dev.capstan.api.meta.v1.DeleteRequest;
+import dev.capstan.api.meta.v1.GetRequest;
+import dev.capstan.api.meta.v1.ListMeta;
+import dev.capstan.api.meta.v1.ListRequest;
+import dev.capstan.api.meta.v1.WatchRequest;
+import dev.capstan.apiserver.registry.ObjectFilter;
+import dev.capstan.apiserver.registry.ResourceRegistry;
+import dev.capstan.apiserver.watch.WatchCache;
+import dev.capstan.apiserver.watch.WatchSink;
+import dev.capstan.apiserver.watch.Watcher;
+import dev.capstan.client.Kind;
+import dev.capstan.client.ListResult;
+import dev.capstan.client.WatchEvent;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Binds one kind's typed gRPC service (Create, Get, List, Watch, Update, UpdateStatus, Delete)
+ * to its generic {@link ResourceRegistry} and {@link WatchCache}, so every kind is served by the
+ * same code. Subresource methods (pods/binding, deployments/scale, ...) are added by name.
+ */
+public final class ResourceService<T extends Message> {
+  private static final Logger log = LoggerFactory.getLogger(ResourceService.class);
+
+  private final Kind<T> kind;
+  private final ResourceRegistry<T> registry;
+  private final WatchCache<T> cache;
+  private final Map<String, ServerCallHandler<?, ?>> extra = new HashMap<>();
+
+  public ResourceService(Kind<T> kind, ResourceRegistry<T> registry, WatchCache<T> cache) {
+    this.kind = kind;
+    this.registry = registry;
+    this.cache = cache;
+  }
+
+  /** Serves a further unary method of the service (a subresource). */
+  public <Req, Resp> ResourceService<T> unary(String method, Function<Req, Resp> handler) {
+    extra.put(method, ServerCalls.<Req, Resp>asyncUnaryCall((req, out) -> respond(out, () -> handler.apply(req))));
+    return this;
+  }
+
+  /** Serves a further server-streaming method of the service. */
+  public <Req, Resp> ResourceService<T> serverStreaming(String method,
+      ServerCalls.ServerStreamingMethod<Req, Resp> handler) {
+    extra.put(method, ServerCalls.asyncServerStreamingCall(handler));
+    return this;
+  }
+
+  public ServerServiceDefinition definition() {
+    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(kind.service());
+    for (MethodDescriptor<?, ?> m : kind.service().getMethods()) {
+      String name = m.getBareMethodName();
+      ServerCallHandler<?, ?> handler = switch (name) {
+        case "Create" -> ServerCalls.<T, T>asyncUnaryCall((req, out) -> respond(out, () -> registry.create(req)));
+        case "Get" -> ServerCalls.<GetRequest, T>asyncUnaryCall(
+            (req, out) -> respond(out, () -> registry.get(req.getNamespace(), req.getName())));
+        case "List" -> ServerCalls.<ListRequest, Message>asyncUnaryCall(
+            (req, out) -> respond(out, () -> toListMessage(registry.list(req))));
+        case "Watch" -> ServerCalls.<WatchRequest, Message>asyncServerStreamingCall(this::watch);
+        case "Update" -> ServerCalls.<T, T>asyncUnaryCall((req, out) -> respond(out, () -> registry.update(req)));
+        case "UpdateStatus" -> ServerCalls.<T, T>asyncUnaryCall(
+            (req, out) -> respond(out, () -> registry.updateStatus(req)));
+        case "Delete" -> ServerCalls.<DeleteRequest, T>asyncUnaryCall(
+            (req, out) -> respond(out, () -> registry.delete(req)));
+        default -> extra.get(name);
+      };
+      if (handler == null) {
+        handler = ServerCalls.asyncUnaryCall((Object req, StreamObserver<Object> out) -> out.onError(
+            Status.UNIMPLEMENTED.withDescription(kind.kind() + "." + name + " is not implemented yet").asRuntimeException()));
+      }
+      addMethod(b, m, handler);
+    }
+    return b.build();
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void addMethod(ServerServiceDefinition.Builder b, MethodDescriptor<?, ?> m, ServerCallHandler<?, ?> h) {
+    b.addMethod((MethodDescriptor) m, (ServerCallHandler) h);
+  }
+
+  private Message toListMessage(ListResult<T> result) {
+    Message.Builder b = kind.listDefault().newBuilderForType();
+    FieldDescriptor items = b.getDescriptorForType().findFieldByName("items");
+    FieldDescriptor meta = b.getDescriptorForType().findFieldByName("metadata");
+    for (T item : result.items()) {
+      b.addRepeatedField(items, item);
+    }
+    b.setField(meta, ListMeta.newBuilder().setResourceVersion(result.resourceVersion())
+        .setContinue(result.continueToken()).build());
+    return b.build();
+  }
+
+  private void watch(WatchRequest req, StreamObserver<Message> out) {
+    ServerCallStreamObserver<Message> stream = (ServerCallStreamObserver<Message>) out;
+    try {
+      ObjectFilter<T> filter = ObjectFilter.of(kind, req.getNamespace(), req.getLabelSelector(), req.getFieldSelector());
+      String rv = req.getResourceVersion();
+      long from = rv.isEmpty() || rv.equals("0") ? -1 : ResourceRegistry.parseResourceVersion(rv);
+      FieldDescriptor typeField = kind.watchEventDefault().getDescriptorForType().findFieldByName("type");
+      FieldDescriptor objectField = kind.watchEventDefault().getDescriptorForType().findFieldByName("object");
+      WatchSink<T> sink = new WatchSink<>() {
+        @Override
+        public boolean isReady() {
+          return stream.isReady();
+        }
+
+        @Override
+        public void send(WatchEvent<T> event) {
+          stream.onNext(kind.watchEventDefault().newBuilderForType()
+              .setField(typeField, event.type()).setField(objectField, event.object()).build());
+        }
+
+        @Override
+        public void fail(Status status) {
+          try {
+            stream.onError(status.asRuntimeException());
+          } catch (IllegalStateException alreadyClosed) {
+            // the client went away first
+          }
+        }
+      };
+      Watcher<T> watcher = cache.watch(from, filter, req.getAllowWatchBookmarks(), sink);
+      stream.setOnReadyHandler(watcher::flush);
+      stream.setOnCancelHandler(watcher::close);
+    } catch (StatusRuntimeException e) {
+      stream.onError(e);
+    }
+  }
+
+  private static <R> void respond(StreamObserver<R> out, java.util.function.Supplier<R> call) {
+    R result;
+    try {
+      result = call.get();
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return;
+    } catch (RuntimeException e) {
+      log.error("request failed", e);
+      out.onError(Status.INTERNAL.withDescription(String.valueOf(e)).withCause(e).asRuntimeException());
+      return;
+    }
+    out.onNext(result);
+    out.onCompleted();
+  }
+}

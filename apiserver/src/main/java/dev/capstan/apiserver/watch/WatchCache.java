@@ -1,0 +1,248 @@
+package dev.capstan.apiserver.watch;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import dev.capstan.apiserver.registry.ObjectFilter;
+import dev.capstan.apiserver.registry.ResourceRegistry;
+import dev.capstan.apiserver.registry.StoreKeys;
+import dev.capstan.client.Kind;
+import dev.capstan.client.WatchEvent;
+import dev.capstan.etcd.etcdserverpb.RangeRequest;
+import dev.capstan.etcd.etcdserverpb.RangeResponse;
+import dev.capstan.etcd.etcdserverpb.WatchCreateRequest;
+import dev.capstan.etcd.mvccpb.Event;
+import dev.capstan.etcd.mvccpb.KeyValue;
+import dev.capstan.store.KeyValueStore;
+import dev.capstan.store.StoreWatch;
+import dev.capstan.store.StoreWatchListener;
+import io.grpc.Status;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The apiserver's cache of one kind (DESIGN §4): fed by ONE store watch, it holds the current
+ * objects and a window of recent events, and fans events out to any number of {@link Watcher}s.
+ *
+ * <p>A watch may resume from any resourceVersion inside the window; an older one is answered
+ * with OUT_OF_RANGE so the client relists. A store watch failure ends every watcher (they
+ * relist) and rebuilds the cache from a fresh list.
+ */
+public final class WatchCache<T extends Message> implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WatchCache.class);
+
+  /** One change, with the object before and after (either may be null). */
+  record CachedEvent<T>(long revision, T previous, T current) {}
+
+  private final Kind<T> kind;
+  private final KeyValueStore store;
+  private final ResourceRegistry<T> registry;
+  private final int windowSize;
+  private final int watcherBufferSize;
+
+  private final Object lock = new Object();
+  private final Map<ByteString, T> objects = new HashMap<>();
+  private final ArrayDeque<CachedEvent<T>> window = new ArrayDeque<>();
+  private final List<Watcher<T>> watchers = new CopyOnWriteArrayList<>();
+  private long revision;
+  /** Every event after this revision is still in the window. */
+  private long oldestResumable;
+  private StoreWatch storeWatch;
+  private boolean closed;
+
+  public WatchCache(Kind<T> kind, KeyValueStore store, ResourceRegistry<T> registry, int windowSize,
+      int watcherBufferSize) {
+    this.kind = kind;
+    this.store = store;
+    this.registry = registry;
+    this.windowSize = windowSize;
+    this.watcherBufferSize = watcherBufferSize;
+  }
+
+  /** Lists the kind and starts the store watch right after the list's revision. */
+  public void start() {
+    ByteString prefix = StoreKeys.prefix(kind, "");
+    RangeResponse r;
+    try {
+      r = store.range(RangeRequest.newBuilder().setKey(prefix).setRangeEnd(StoreKeys.rangeEnd(prefix)).build()).get();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot list " + kind.resource() + " for the watch cache", e);
+    }
+    synchronized (lock) {
+      objects.clear();
+      window.clear();
+      for (KeyValue kv : r.getKvsList()) {
+        objects.put(kv.getKey(), registry.decode(kv));
+      }
+      revision = r.getHeader().getRevision();
+      oldestResumable = revision;
+      storeWatch = store.watch(WatchCreateRequest.newBuilder().setKey(prefix)
+          .setRangeEnd(StoreKeys.rangeEnd(prefix)).setStartRevision(revision + 1).setPrevKv(true).build(),
+          new Feed());
+    }
+  }
+
+  public Kind<T> kind() {
+    return kind;
+  }
+
+  /** The revision of the newest event the cache has applied. */
+  public long revision() {
+    synchronized (lock) {
+      return revision;
+    }
+  }
+
+  public int size() {
+    synchronized (lock) {
+      return objects.size();
+    }
+  }
+
+  public int watcherCount() {
+    return watchers.size();
+  }
+
+  /**
+   * Registers a watcher. With {@code fromRevision < 0} it first receives every current matching
+   * object as ADDED; otherwise every event after {@code fromRevision}, which must lie within the
+   * window (OUT_OF_RANGE otherwise).
+   */
+  public Watcher<T> watch(long fromRevision, ObjectFilter<T> filter, boolean bookmarks, WatchSink<T> sink) {
+    synchronized (lock) {
+      if (closed) {
+        throw Status.UNAVAILABLE.withDescription("apiserver is shutting down").asRuntimeException();
+      }
+      if (fromRevision >= 0 && fromRevision < oldestResumable) {
+        throw Status.OUT_OF_RANGE.withDescription("too old resource version: " + fromRevision
+            + " (" + oldestResumable + ")").asRuntimeException();
+      }
+      Watcher<T> w = new Watcher<>(filter, bookmarks, sink, watcherBufferSize, fromRevision < 0 ? revision : fromRevision,
+          watchers::remove);
+      if (fromRevision < 0) {
+        for (T obj : objects.values()) {
+          if (filter.matches(obj)) {
+            w.offer(new WatchEvent<>(WatchEvent.ADDED, obj), revision);
+          }
+        }
+      } else {
+        for (CachedEvent<T> e : window) {
+          if (e.revision() > fromRevision) {
+            w.deliver(e);
+          }
+        }
+      }
+      watchers.add(w);
+      w.flush();
+      return w;
+    }
+  }
+
+  /** Sends a BOOKMARK with the current revision to watchers that asked for bookmarks. */
+  public void bookmark() {
+    long rev = revision();
+    for (Watcher<T> w : watchers) {
+      w.bookmark(kind, rev);
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (lock) {
+      closed = true;
+      if (storeWatch != null) {
+        storeWatch.close();
+      }
+    }
+    for (Watcher<T> w : watchers) {
+      w.terminate(Status.UNAVAILABLE.withDescription("apiserver is shutting down"));
+    }
+  }
+
+  private void apply(long rev, List<Event> events) {
+    synchronized (lock) {
+      List<CachedEvent<T>> batch = new ArrayList<>(events.size());
+      for (Event e : events) {
+        ByteString key = e.getKv().getKey();
+        T previous = objects.get(key);
+        T current = null;
+        if (e.getType() == Event.EventType.PUT) {
+          current = registry.decode(e.getKv());
+          objects.put(key, current);
+        } else {
+          objects.remove(key);
+          if (previous == null && e.hasPrevKv()) {
+            previous = registry.decode(e.getPrevKv());
+          }
+          if (previous != null) {
+            // Kubernetes stamps a deleted object with the revision of its deletion.
+            previous = kind.withMetadata(previous, kind.metadata(previous).toBuilder()
+                .setResourceVersion(Long.toString(rev)).build());
+          }
+        }
+        CachedEvent<T> ce = new CachedEvent<>(rev, previous, current);
+        batch.add(ce);
+        window.addLast(ce);
+      }
+      while (window.size() > windowSize) {
+        oldestResumable = Math.max(oldestResumable, window.removeFirst().revision());
+      }
+      revision = rev;
+      for (Watcher<T> w : watchers) {
+        for (CachedEvent<T> ce : batch) {
+          w.deliver(ce);
+        }
+        w.flush();
+      }
+    }
+  }
+
+  private void restart(String why) {
+    log.warn("watch cache of {} restarts: {}", kind.resource(), why);
+    for (Watcher<T> w : watchers) {
+      w.terminate(Status.OUT_OF_RANGE.withDescription("watch cache of " + kind.resource()
+          + " was reset (" + why + "); relist"));
+    }
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      if (storeWatch != null) {
+        storeWatch.close();
+      }
+    }
+    try {
+      start();
+    } catch (RuntimeException e) {
+      log.error("watch cache of {} could not restart", kind.resource(), e);
+    }
+  }
+
+  /** Receives the store watch. */
+  private final class Feed implements StoreWatchListener {
+    @Override
+    public void onEvents(long rev, List<Event> events) {
+      apply(rev, events);
+    }
+
+    @Override
+    public void onCompacted(long compactRevision) {
+      restart("store compacted to " + compactRevision);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+      }
+      restart(String.valueOf(error));
+    }
+  }
+}
