@@ -49,17 +49,22 @@ public final class ApiServer implements AutoCloseable {
 
   /** Settings; {@link #defaults()} gives the production ones. */
   public record Config(String bindAddress, int port, Clock clock, RandomGenerator random, int watchWindow,
-      int watcherBuffer, Duration bookmarkInterval) {
+      int watcherBuffer, Duration bookmarkInterval, Duration storeWaitTimeout) {
     public static Config defaults() {
-      return new Config("0.0.0.0", 6443, Clock.systemUTC(), new SecureRandom(), 10_000, 10_000, Duration.ofSeconds(5));
+      return new Config("0.0.0.0", 6443, Clock.systemUTC(), new SecureRandom(), 10_000, 10_000, Duration.ofSeconds(5),
+          Duration.ofSeconds(60));
     }
 
     public Config withPort(int p) {
-      return new Config(bindAddress, p, clock, random, watchWindow, watcherBuffer, bookmarkInterval);
+      return new Config(bindAddress, p, clock, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout);
     }
 
     public Config withBindAddress(String a) {
-      return new Config(a, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval);
+      return new Config(a, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout);
+    }
+
+    public Config withWatchWindow(int events) {
+      return new Config(bindAddress, port, clock, random, events, watcherBuffer, bookmarkInterval, storeWaitTimeout);
     }
   }
 
@@ -97,9 +102,9 @@ public final class ApiServer implements AutoCloseable {
     for (Kind<? extends Message> kind : Kinds.all()) {
       services.add(serviceFor(kind));
     }
-    bootstrapNamespaces();
+    whenStoreAnswers(this::bootstrapNamespaces);
     for (WatchCache<?> c : caches) {
-      c.start();
+      whenStoreAnswers(c::start);
     }
     var builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()),
         InsecureServerCredentials.create());
@@ -109,6 +114,8 @@ public final class ApiServer implements AutoCloseable {
     builder.addService(ProtoReflectionService.newInstance());
     builder.addService(health.getHealthService());
     builder.maxInboundMessageSize(3 * 1024 * 1024);
+    // Clients ping every 30 s to detect dead connections under long watches.
+    builder.permitKeepAliveTime(20, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true);
     try {
       server = builder.build().start();
     } catch (IOException e) {
@@ -156,6 +163,47 @@ public final class ApiServer implements AutoCloseable {
       throw Status.PERMISSION_DENIED.withDescription("unable to create new content in namespace " + namespace
           + " because it is being terminated").asRuntimeException();
     }
+  }
+
+  /**
+   * Runs a start-up step, retrying while the store has no leader yet (a peer that just started,
+   * or a cluster electing), for up to {@link Config#storeWaitTimeout}.
+   */
+  private void whenStoreAnswers(Runnable step) {
+    long deadline = System.nanoTime() + config.storeWaitTimeout().toNanos();
+    long backoffMillis = 50;
+    while (true) {
+      try {
+        step.run();
+        return;
+      } catch (RuntimeException e) {
+        if (!storeUnavailable(e) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        log.info("store not ready yet ({}); retrying in {} ms", e.getMessage(), backoffMillis);
+      }
+      try {
+        Thread.sleep(backoffMillis);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the store", ie);
+      }
+      backoffMillis = Math.min(backoffMillis * 2, 1000);
+    }
+  }
+
+  private static boolean storeUnavailable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+        return true;
+      }
+      if (t instanceof dev.capstan.store.StoreException se
+          && (se.code() == dev.capstan.store.StoreException.Code.NO_LEADER
+              || se.code() == dev.capstan.store.StoreException.Code.UNAVAILABLE)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void bootstrapNamespaces() {

@@ -256,8 +256,8 @@ class ApiServerTest {
   @Test
   void aWatchFromBeforeTheWindowIsOutOfRange() {
     server.close();
-    server = ApiServer.start(store, new ApiServer.Config("127.0.0.1", 0, java.time.Clock.systemUTC(),
-        new java.util.Random(1), 5, 100, Duration.ofSeconds(5)));
+    server = ApiServer.start(store, ApiServer.Config.defaults().withBindAddress("127.0.0.1").withPort(0)
+        .withWatchWindow(5));
     client.close();
     client = CapstanClient.connect("127.0.0.1:" + server.port());
     String rv = client.pods().list("default").resourceVersion();

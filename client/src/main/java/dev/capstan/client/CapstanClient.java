@@ -35,6 +35,10 @@ public final class CapstanClient implements AutoCloseable {
   public static CapstanClient connect(String target) {
     ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
         .maxInboundMessageSize(64 * 1024 * 1024)
+        // A connection that dies silently must not leave a watch hanging forever.
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .keepAliveTimeout(10, TimeUnit.SECONDS)
+        .keepAliveWithoutCalls(true)
         .build();
     return new CapstanClient(channel, DEFAULT_DEADLINE_MILLIS);
   }
