@@ -1,0 +1,128 @@
+package dev.capstan.controllers;
+
+import dev.capstan.api.apps.v1.Deployment;
+import dev.capstan.api.apps.v1.ReplicaSet;
+import dev.capstan.api.core.v1.Pod;
+import dev.capstan.client.CapstanClient;
+import dev.capstan.client.Kinds;
+import dev.capstan.client.informer.SharedInformer;
+import dev.capstan.controllers.deployment.DeploymentController;
+import dev.capstan.controllers.framework.Controller;
+import dev.capstan.controllers.framework.SharedInformerFactory;
+import dev.capstan.controllers.gc.GarbageCollector;
+import dev.capstan.controllers.replicaset.ReplicaSetController;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs Capstan's controllers in one process, as kube-controller-manager does: the Deployment and
+ * ReplicaSet controllers and the garbage collector, fed by one shared informer per kind.
+ *
+ * <p>{@link #start} creates the informers and controllers (which register their handlers), starts
+ * the informers, waits until every cache holds its first list, then starts each controller's
+ * workers; {@link #close} stops workers, then informers. Leader election is the caller's: start the
+ * manager when elected and close it when leadership is lost. One instance runs once.
+ */
+public final class ControllerManager implements AutoCloseable {
+  public static final int DEFAULT_WORKERS = 2;
+  public static final Duration DEFAULT_CACHE_SYNC_TIMEOUT = Duration.ofSeconds(60);
+  /** Every object is reconciled again this often even without events, a safety net for missed ones. */
+  public static final Duration DEFAULT_RESYNC_PERIOD = Duration.ofMinutes(10);
+
+  private static final Logger log = LoggerFactory.getLogger(ControllerManager.class);
+
+  private final CapstanClient client;
+  private final Clock clock;
+  private final int workers;
+  private final Duration cacheSyncTimeout;
+  private final Duration resyncPeriod;
+  private final List<Controller> controllers = new ArrayList<>();
+  private SharedInformerFactory informers;
+  private boolean started;
+  private boolean closed;
+
+  public ControllerManager(CapstanClient client, Clock clock) {
+    this(client, clock, DEFAULT_WORKERS, DEFAULT_CACHE_SYNC_TIMEOUT, DEFAULT_RESYNC_PERIOD);
+  }
+
+  /**
+   * @param workers worker threads per controller
+   * @param cacheSyncTimeout how long {@link #start} waits for the informers' first lists
+   * @param resyncPeriod how often informers re-deliver every object; ZERO = never
+   */
+  public ControllerManager(CapstanClient client, Clock clock, int workers, Duration cacheSyncTimeout,
+      Duration resyncPeriod) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    if (workers < 1) {
+      throw new IllegalArgumentException("workers: must be at least 1, got " + workers);
+    }
+    this.workers = workers;
+    this.cacheSyncTimeout = Objects.requireNonNull(cacheSyncTimeout, "cacheSyncTimeout");
+    this.resyncPeriod = Objects.requireNonNull(resyncPeriod, "resyncPeriod");
+  }
+
+  /**
+   * Starts the informers and controllers; returns once the controllers are working.
+   *
+   * @throws IllegalStateException if already started or closed, or if the caches do not sync in time
+   *     (the manager is then closed)
+   */
+  public synchronized void start() {
+    if (started || closed) {
+      throw new IllegalStateException(closed ? "controller manager is closed" : "controller manager already started");
+    }
+    started = true;
+    informers = new SharedInformerFactory(client, clock, resyncPeriod);
+    SharedInformer<Pod> pods = informers.informerFor(Kinds.POD);
+    SharedInformer<ReplicaSet> replicaSets = informers.informerFor(Kinds.REPLICA_SET);
+    SharedInformer<Deployment> deployments = informers.informerFor(Kinds.DEPLOYMENT);
+    controllers.add(new DeploymentController(client.deployments(), client.replicaSets(), deployments, replicaSets,
+        pods, clock));
+    controllers.add(new ReplicaSetController(client.replicaSets(), client.pods(), replicaSets, pods, clock));
+    controllers.add(new GarbageCollector(client, informers,
+        List.of(Kinds.DEPLOYMENT, Kinds.REPLICA_SET, Kinds.POD), clock));
+    informers.start();
+    if (!informers.waitForCacheSync(cacheSyncTimeout)) {
+      closeQuietly();
+      throw new IllegalStateException("informer caches did not sync within " + cacheSyncTimeout);
+    }
+    for (Controller c : controllers) {
+      c.run(workers);
+      log.info("started {} with {} workers", c.name(), workers);
+    }
+  }
+
+  /** The names of the controllers this manager runs. */
+  public synchronized List<String> controllerNames() {
+    return controllers.stream().map(Controller::name).toList();
+  }
+
+  /** Stops the controllers, then the informers. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closeQuietly();
+  }
+
+  private void closeQuietly() {
+    closed = true;
+    for (Controller c : controllers) {
+      try {
+        c.close();
+      } catch (RuntimeException e) {
+        log.warn("closing {} failed", c.name(), e);
+      }
+    }
+    if (informers != null) {
+      informers.close();
+    }
+  }
+}

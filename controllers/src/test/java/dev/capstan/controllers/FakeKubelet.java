@@ -1,0 +1,85 @@
+package dev.capstan.controllers;
+
+import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.PodCondition;
+import dev.capstan.client.CapstanClient;
+import dev.capstan.client.informer.ResourceEventHandler;
+import dev.capstan.client.informer.SharedInformer;
+import dev.capstan.controllers.framework.ApiErrors;
+import dev.capstan.controllers.framework.PodState;
+import dev.capstan.controllers.framework.ProtoTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Plays the node agent's part for integration tests: every active pod that appears is reported
+ * Running with condition Ready=True, through UpdateStatus as an agent would.
+ */
+final class FakeKubelet implements AutoCloseable {
+  private final CapstanClient client;
+  private final Clock clock;
+  private final SharedInformer<Pod> informer;
+  private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "fake-kubelet");
+    t.setDaemon(true);
+    return t;
+  });
+
+  FakeKubelet(CapstanClient client, Clock clock) {
+    this.client = client;
+    this.clock = clock;
+    this.informer = new SharedInformer<>(client.pods(), "");
+    informer.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Pod pod) {
+        considerPod(pod);
+      }
+
+      @Override
+      public void onUpdate(Pod old, Pod pod) {
+        considerPod(pod);
+      }
+    });
+    informer.start();
+    informer.waitForCacheSync(Duration.ofSeconds(10));
+  }
+
+  private void considerPod(Pod pod) {
+    if (PodState.isActive(pod) && !PodState.isReady(pod)) {
+      writer.execute(() -> markReady(pod.getMetadata().getNamespace(), pod.getMetadata().getName()));
+    }
+  }
+
+  private void markReady(String namespace, String name) {
+    for (int attempt = 0; attempt < 10; attempt++) {
+      try {
+        Pod pod = client.pods().get(namespace, name);
+        if (!PodState.isActive(pod) || PodState.isReady(pod)) {
+          return;
+        }
+        client.pods().updateStatus(pod.toBuilder().setStatus(pod.getStatus().toBuilder()
+            .setPhase("Running")
+            .clearConditions()
+            .addConditions(PodCondition.newBuilder().setType("Ready").setStatus("True")
+                .setLastTransitionTime(ProtoTime.toTimestamp(clock.instant()))))
+            .build());
+        return;
+      } catch (RuntimeException e) {
+        if (ApiErrors.isNotFound(e)) {
+          return;
+        }
+        if (!ApiErrors.isConflict(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    informer.close();
+    writer.shutdownNow();
+  }
+}
