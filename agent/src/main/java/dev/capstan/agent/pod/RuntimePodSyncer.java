@@ -1,0 +1,340 @@
+package dev.capstan.agent.pod;
+
+import dev.capstan.agent.pod.PodStatusGenerator.Waiting;
+import dev.capstan.agent.runtime.ContainerConfig;
+import dev.capstan.agent.runtime.ContainerRuntime;
+import dev.capstan.agent.runtime.ContainerRuntimeException;
+import dev.capstan.agent.runtime.ContainerState;
+import dev.capstan.agent.runtime.PodSandbox;
+import dev.capstan.agent.runtime.PodSandboxConfig;
+import dev.capstan.agent.runtime.RuntimeContainer;
+import dev.capstan.api.core.v1.Container;
+import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.PodStatus;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link PodSyncer} that drives a {@link ContainerRuntime}: one pass of bringing a pod's runtime state toward its spec (kubelet's syncPod) and of tearing a
+ * pod down (syncTerminatingPod). Not thread-safe per pod: {@link PodWorkers} never runs two passes
+ * of the same pod at once.
+ *
+ * <p>A sync ensures a ready sandbox, starts every container that has not run, restarts exited
+ * ones as the restart policy says with {@link RestartBackOff}, removes all but the last two
+ * attempts of each container, and writes the resulting status through {@link PodStatusManager}.
+ * A terminal pod (Succeeded or Failed) never gets containers started again.
+ */
+public final class RuntimePodSyncer implements PodSyncer {
+  private static final Logger log = LoggerFactory.getLogger(RuntimePodSyncer.class);
+  public static final long DEFAULT_GRACE_SECONDS = 30;
+
+  private final ContainerRuntime runtime;
+  private final PodStatusManager statusManager;
+  private final ContainerEnvironment environment;
+  private final RestartBackOff backOff;
+  private final Clock clock;
+  private final Path podLogRoot;
+  private final String hostIp;
+  private final Executor stopExecutor;
+  /** Why a container could not be created, per "uid/name", shown while it waits for the retry. */
+  private final Map<String, Waiting> createFailures = new ConcurrentHashMap<>();
+
+  /**
+   * @param podLogRoot pods' logs go to {@code <podLogRoot>/<uid>/<container>/<attempt>.log}
+   * @param hostIp the node's IP, reported as status.hostIP
+   * @param stopExecutor runs the stops of a pod's containers in parallel
+   */
+  public RuntimePodSyncer(ContainerRuntime runtime, PodStatusManager statusManager, ContainerEnvironment environment,
+      RestartBackOff backOff, Clock clock, Path podLogRoot, String hostIp, Executor stopExecutor) {
+    this.runtime = runtime;
+    this.statusManager = statusManager;
+    this.environment = environment;
+    this.backOff = backOff;
+    this.clock = clock;
+    this.podLogRoot = podLogRoot;
+    this.hostIp = hostIp;
+    this.stopExecutor = stopExecutor;
+  }
+
+  @Override
+  public SyncResult syncPod(Pod apiPod) {
+    Pod pod = statusManager.withLatestStatus(apiPod);
+    String uid = pod.getMetadata().getUid();
+    RestartPolicy policy = RestartPolicy.of(pod.getSpec().getRestartPolicy());
+    Instant now = clock.instant();
+    PodRuntimeState state = PodRuntimeState.read(runtime, uid);
+    Map<String, Waiting> waiting = new HashMap<>();
+    Instant wakeAt = null;
+    if (PodStatusGenerator.isTerminal(pod.getStatus().getPhase())) {
+      stopRunning(state, gracePeriod(pod));
+    } else {
+      Optional<PodSandbox> sandbox = state.readySandbox();
+      if (sandbox.isEmpty() && needsSandbox(pod, policy, state)) {
+        stopRunning(state, gracePeriod(pod));
+        state.sandboxes().forEach(s -> runtime.stopPodSandbox(s.id()));
+        sandbox = Optional.of(runtime.runPodSandbox(sandboxConfig(pod, state.sandboxes().size())));
+      }
+      if (sandbox.isPresent()) {
+        List<Container> containers = pod.getSpec().getContainersList();
+        for (int i = 0; i < containers.size(); i++) {
+          wakeAt = earliest(wakeAt, syncContainer(pod, i, policy, sandbox.get(), state, waiting, now));
+        }
+      }
+      state = PodRuntimeState.read(runtime, uid);
+      state = removeOldAttempts(state);
+    }
+    PodStatus status = PodStatusGenerator.generate(pod, state, waiting, runtime.version(), hostIp, now, false);
+    statusManager.setStatus(pod, status);
+    return SyncResult.wakeAt(wakeAt);
+  }
+
+  @Override
+  public SyncResult terminatePod(Pod apiPod, boolean removedFromApi) {
+    Pod pod = statusManager.withLatestStatus(apiPod);
+    String uid = pod.getMetadata().getUid();
+    PodRuntimeState state = PodRuntimeState.read(runtime, uid);
+    stopRunning(state, gracePeriod(pod));
+    state.sandboxes().forEach(s -> runtime.stopPodSandbox(s.id()));
+    if (!removedFromApi) {
+      state = PodRuntimeState.read(runtime, uid);
+      PodStatus status = PodStatusGenerator.generate(pod, state, Map.of(), runtime.version(), hostIp, clock.instant(), true);
+      statusManager.setStatus(pod, status);
+      statusManager.deletePod(pod);
+    }
+    state.sandboxes().forEach(s -> runtime.removePodSandbox(s.id()));
+    PodRuntimeState.read(runtime, uid).containers().forEach(c -> runtime.removeContainer(c.id()));
+    deleteRecursively(podLogRoot.resolve(uid));
+    backOff.forget(uid);
+    createFailures.keySet().removeIf(k -> k.startsWith(uid + "/"));
+    statusManager.forget(uid);
+    return SyncResult.FINISHED;
+  }
+
+  @Override
+  public List<Pod> runtimePods() {
+    Map<String, Pod> pods = new LinkedHashMap<>();
+    for (PodSandbox s : runtime.listPodSandboxes(Map.of())) {
+      String uid = s.labels().get(RuntimeLabels.POD_UID);
+      if (uid == null) {
+        continue; // not created by an agent
+      }
+      ObjectMeta.Builder meta = ObjectMeta.newBuilder().setUid(uid)
+          .setName(s.config().name()).setNamespace(s.config().namespace());
+      String grace = s.config().annotations().get(RuntimeLabels.TERMINATION_GRACE_PERIOD);
+      if (grace != null) {
+        meta.setDeletionGracePeriodSeconds(Long.parseLong(grace));
+      }
+      pods.putIfAbsent(uid, Pod.newBuilder().setMetadata(meta).build());
+    }
+    return List.copyOf(pods.values());
+  }
+
+  /** The grace period of a pod's stop: the deletion's, else the spec's, else 30 s. */
+  public static Duration gracePeriod(Pod pod) {
+    if (pod.getMetadata().hasDeletionGracePeriodSeconds()) {
+      return Duration.ofSeconds(Math.max(0, pod.getMetadata().getDeletionGracePeriodSeconds()));
+    }
+    if (pod.getSpec().hasTerminationGracePeriodSeconds()) {
+      return Duration.ofSeconds(Math.max(0, pod.getSpec().getTerminationGracePeriodSeconds()));
+    }
+    return Duration.ofSeconds(DEFAULT_GRACE_SECONDS);
+  }
+
+  private Instant syncContainer(Pod pod, int index, RestartPolicy policy, PodSandbox sandbox,
+      PodRuntimeState state, Map<String, Waiting> waiting, Instant now) {
+    Container spec = pod.getSpec().getContainers(index);
+    String uid = pod.getMetadata().getUid();
+    String name = spec.getName();
+    Optional<RuntimeContainer> latest = state.latest(name);
+    if (latest.isEmpty()) {
+      Instant at = backOff.retryAt(uid, name).orElse(now);
+      if (at.isAfter(now)) {
+        Waiting w = createFailures.get(uid + "/" + name);
+        if (w != null) {
+          waiting.put(name, w);
+        }
+        return at;
+      }
+      return start(pod, index, sandbox, 0, false, waiting);
+    }
+    RuntimeContainer c = latest.get();
+    switch (c.state()) {
+      case RUNNING:
+        return null;
+      case CREATED:
+        try {
+          runtime.startContainer(c.id());
+        } catch (ContainerRuntimeException e) {
+          log.warn("pod {}: {}", podKey(pod), e.getMessage());
+          return now;
+        }
+        return null;
+      default:
+        if (!policy.restarts(c.exitCode())) {
+          return null;
+        }
+        Instant finished = c.finishedAt() != null ? c.finishedAt() : now;
+        Instant at = backOff.restartAt(uid, name, c.startedAt(), finished);
+        if (at.isAfter(now)) {
+          waiting.put(name, createFailures.getOrDefault(uid + "/" + name, new Waiting(
+              PodStatusGenerator.CRASH_LOOP_BACK_OFF,
+              "back-off " + seconds(backOff.currentDelay(uid, name)) + " restarting failed container=" + name
+                  + " pod=" + pod.getMetadata().getName() + "_" + pod.getMetadata().getNamespace() + "(" + uid + ")")));
+          return at;
+        }
+        return start(pod, index, sandbox, c.attempt() + 1, true, waiting);
+    }
+  }
+
+  /** Creates and starts one attempt of a container; returns when to sync again after a failure. */
+  private Instant start(Pod pod, int index, PodSandbox sandbox, int attempt, boolean restart,
+      Map<String, Waiting> waiting) {
+    Container spec = pod.getSpec().getContainers(index);
+    String uid = pod.getMetadata().getUid();
+    String key = uid + "/" + spec.getName();
+    String id;
+    try {
+      ContainerEnvironment.Resolved resolved = environment.resolve(pod, spec, "spec.containers[" + index + "]",
+          sandbox.ip(), hostIp);
+      ContainerConfig config = new ContainerConfig(spec.getName(), attempt, spec.getImage(), resolved.command(),
+          resolved.args(), spec.getWorkingDir(), resolved.env(), Path.of(spec.getName(), attempt + ".log"),
+          RuntimeLabels.forContainer(pod, spec), Map.of());
+      id = runtime.createContainer(sandbox.id(), config);
+    } catch (ContainerConfigException e) {
+      return createFailed(pod, spec, new Waiting(PodStatusGenerator.CREATE_CONTAINER_CONFIG_ERROR, e.getMessage()), waiting);
+    } catch (ContainerRuntimeException e) {
+      return createFailed(pod, spec, new Waiting(PodStatusGenerator.CREATE_CONTAINER_ERROR, e.getMessage()), waiting);
+    }
+    createFailures.remove(key);
+    if (restart) {
+      backOff.restarted(uid, spec.getName());
+    }
+    try {
+      runtime.startContainer(id);
+    } catch (ContainerRuntimeException e) {
+      // The runtime reports it as exited (StartError); the next pass restarts it under back-off.
+      log.warn("pod {}: {}", podKey(pod), e.getMessage());
+      return clock.instant();
+    }
+    return null;
+  }
+
+  private Instant createFailed(Pod pod, Container spec, Waiting why, Map<String, Waiting> waiting) {
+    log.warn("pod {}: container {}: {}: {}", podKey(pod), spec.getName(), why.reason(), why.message());
+    createFailures.put(pod.getMetadata().getUid() + "/" + spec.getName(), why);
+    waiting.put(spec.getName(), why);
+    return backOff.failed(pod.getMetadata().getUid(), spec.getName());
+  }
+
+  /** Whether any container still has to run: otherwise a finished pod needs no new sandbox. */
+  private static boolean needsSandbox(Pod pod, RestartPolicy policy, PodRuntimeState state) {
+    for (Container c : pod.getSpec().getContainersList()) {
+      Optional<RuntimeContainer> latest = state.latest(c.getName());
+      if (latest.isEmpty() || latest.get().state() != ContainerState.EXITED || policy.restarts(latest.get().exitCode())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private PodSandboxConfig sandboxConfig(Pod pod, int attempt) {
+    ObjectMeta m = pod.getMetadata();
+    String hostname = pod.getSpec().getHostname().isEmpty() ? m.getName() : pod.getSpec().getHostname();
+    if (hostname.length() > 63) {
+      hostname = hostname.substring(0, 63);
+    }
+    long grace = pod.getSpec().hasTerminationGracePeriodSeconds()
+        ? pod.getSpec().getTerminationGracePeriodSeconds() : DEFAULT_GRACE_SECONDS;
+    return new PodSandboxConfig(m.getName(), m.getNamespace(), m.getUid(), attempt, hostname,
+        podLogRoot.resolve(m.getUid()).toAbsolutePath(), pod.getSpec().getHostNetwork(), RuntimeLabels.forSandbox(pod),
+        Map.of(RuntimeLabels.TERMINATION_GRACE_PERIOD, Long.toString(grace)));
+  }
+
+  /** Keeps the newest two attempts of each container (for status and --previous logs). */
+  private PodRuntimeState removeOldAttempts(PodRuntimeState state) {
+    List<RuntimeContainer> removed = new ArrayList<>();
+    Map<String, List<RuntimeContainer>> byName = new HashMap<>();
+    state.containers().forEach(c -> byName.computeIfAbsent(c.name(), n -> new ArrayList<>()).add(c));
+    for (List<RuntimeContainer> attempts : byName.values()) {
+      attempts.sort(Comparator.comparingInt(RuntimeContainer::attempt));
+      for (RuntimeContainer old : attempts.subList(0, Math.max(0, attempts.size() - 2))) {
+        if (old.state() == ContainerState.EXITED) {
+          runtime.removeContainer(old.id());
+          deleteQuietly(old.logPath());
+          removed.add(old);
+        }
+      }
+    }
+    if (removed.isEmpty()) {
+      return state;
+    }
+    List<RuntimeContainer> kept = new ArrayList<>(state.containers());
+    kept.removeAll(removed);
+    return new PodRuntimeState(state.sandboxes(), kept);
+  }
+
+  private void stopRunning(PodRuntimeState state, Duration grace) {
+    List<CompletableFuture<Void>> stops = state.containers().stream()
+        .filter(c -> c.state() == ContainerState.RUNNING || c.state() == ContainerState.UNKNOWN)
+        .map(c -> CompletableFuture.runAsync(() -> runtime.stopContainer(c.id(), grace), stopExecutor))
+        .toList();
+    try {
+      CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw e;
+    }
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+  }
+
+  private static String podKey(Pod pod) {
+    return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      log.warn("cannot delete {}: {}", p, e.toString());
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(RuntimePodSyncer::deleteQuietly);
+    } catch (IOException e) {
+      log.warn("cannot delete {}: {}", dir, e.toString());
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.capstan.agent.runtime;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a container is created from (CRI ContainerConfig, reduced to what Capstan uses). The agent
+ * resolves everything pod-specific (env sources, variable references) before calling the runtime.
+ *
+ * @param name the container's name in the pod spec
+ * @param attempt 0 for the first container of this name in the pod, +1 for every restart
+ * @param image the image reference; runtimes without images ignore it
+ * @param command the entrypoint (overrides the image's)
+ * @param args the arguments (override the image's cmd)
+ * @param workingDir the working directory; empty means the runtime's default
+ * @param env environment variables, in order
+ * @param logPath the log file, relative to the sandbox's log directory
+ * @param labels identifying labels, returned by {@link ContainerRuntime#listContainers}
+ * @param annotations opaque data kept with the container
+ */
+public record ContainerConfig(
+    String name,
+    int attempt,
+    String image,
+    List<String> command,
+    List<String> args,
+    String workingDir,
+    List<EnvVar> env,
+    Path logPath,
+    Map<String, String> labels,
+    Map<String, String> annotations) {
+
+  public ContainerConfig {
+    if (name == null || name.isEmpty()) {
+      throw new IllegalArgumentException("name: required");
+    }
+    if (attempt < 0) {
+      throw new IllegalArgumentException("attempt: must be >= 0, got " + attempt);
+    }
+    image = image == null ? "" : image;
+    command = List.copyOf(command == null ? List.of() : command);
+    args = List.copyOf(args == null ? List.of() : args);
+    workingDir = workingDir == null ? "" : workingDir;
+    env = List.copyOf(env == null ? List.of() : env);
+    if (logPath == null || logPath.isAbsolute()) {
+      throw new IllegalArgumentException("logPath: required and relative to the sandbox log directory, got " + logPath);
+    }
+    labels = Map.copyOf(labels == null ? Map.of() : labels);
+    annotations = Map.copyOf(annotations == null ? Map.of() : annotations);
+  }
+
+  /** One environment variable (CRI KeyValue). */
+  public record EnvVar(String name, String value) {
+    public EnvVar {
+      if (name == null || name.isEmpty()) {
+        throw new IllegalArgumentException("env name: required");
+      }
+      value = value == null ? "" : value;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package dev.capstan.agent.server;
+
+import dev.capstan.api.agent.v1.AgentGrpc;
+import dev.capstan.api.core.v1.PodLogChunk;
+import dev.capstan.api.core.v1.PodLogRequest;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The agent's own gRPC endpoint (default port 10250): the {@code capstan.agent.v1.Agent} service,
+ * whose Log streams a container's log the way {@code kubectl logs} shows it (the apiserver proxies
+ * pods/log here). Follow polls the file every 150 ms.
+ */
+public final class AgentServer implements AutoCloseable {
+  static final Duration POLL_INTERVAL = Duration.ofMillis(150);
+
+  private final Server server;
+  private final ScheduledExecutorService poller;
+
+  private AgentServer(Server server, ScheduledExecutorService poller) {
+    this.server = server;
+    this.poller = poller;
+  }
+
+  /**
+   * Starts serving on {@code bindAddress:port} (port 0: an ephemeral port, see {@link #port()}).
+   *
+   * @throws UncheckedIOException when the port cannot be bound
+   */
+  public static AgentServer start(String bindAddress, int port, ContainerLogLocator logs) {
+    AtomicInteger n = new AtomicInteger();
+    ScheduledExecutorService poller = Executors.newScheduledThreadPool(2, r -> {
+      Thread t = new Thread(r, "agent-log-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port))
+        .addService(new LogService(logs, poller))
+        .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      poller.shutdownNow();
+      throw new UncheckedIOException("agent server: cannot listen on " + bindAddress + ":" + port + ": " + e.getMessage(), e);
+    }
+    return new AgentServer(server, poller);
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  @Override
+  public void close() {
+    server.shutdownNow();
+    poller.shutdownNow();
+    try {
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static final class LogService extends AgentGrpc.AgentImplBase {
+    private final ContainerLogLocator logs;
+    private final ScheduledExecutorService poller;
+
+    LogService(ContainerLogLocator logs, ScheduledExecutorService poller) {
+      this.logs = logs;
+      this.poller = poller;
+    }
+
+    @Override
+    public void log(PodLogRequest request, StreamObserver<PodLogChunk> responseObserver) {
+      try {
+        if (request.getName().isEmpty()) {
+          throw Status.INVALID_ARGUMENT.withDescription("name: required").asRuntimeException();
+        }
+        if (request.hasTailLines() && request.getTailLines() < 0) {
+          throw Status.INVALID_ARGUMENT.withDescription("tailLines: must be >= 0, got " + request.getTailLines())
+              .asRuntimeException();
+        }
+        String namespace = request.getNamespace().isEmpty() ? "default" : request.getNamespace();
+        ContainerLog log = logs.find(namespace, request.getName(), request.getContainer(), request.getPrevious());
+        new LogFileStream(log, request.getFollow() && !request.getPrevious(), request.getTimestamps(),
+            request.hasTailLines() ? request.getTailLines() : null,
+            (ServerCallStreamObserver<PodLogChunk>) responseObserver, poller, POLL_INTERVAL).start();
+      } catch (StatusRuntimeException e) {
+        responseObserver.onError(e);
+      }
+    }
+  }
+}

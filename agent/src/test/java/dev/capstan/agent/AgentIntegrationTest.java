@@ -1,0 +1,351 @@
+package dev.capstan.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.capstan.agent.pod.RuntimeLabels;
+import dev.capstan.agent.runtime.ContainerState;
+import dev.capstan.agent.runtime.RuntimeContainer;
+import dev.capstan.agent.runtime.process.ProcessRuntime;
+import dev.capstan.api.agent.v1.AgentGrpc;
+import dev.capstan.api.coordination.v1.Lease;
+import dev.capstan.api.core.v1.Container;
+import dev.capstan.api.core.v1.ContainerStatus;
+import dev.capstan.api.core.v1.Node;
+import dev.capstan.api.core.v1.NodeCondition;
+import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.PodCondition;
+import dev.capstan.api.core.v1.PodLogChunk;
+import dev.capstan.api.core.v1.PodLogRequest;
+import dev.capstan.api.core.v1.PodSpec;
+import dev.capstan.api.core.v1.PodsGrpc;
+import dev.capstan.api.meta.v1.DeleteRequest;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.apiserver.ApiServer;
+import dev.capstan.client.CapstanClient;
+import dev.capstan.store.local.LocalKeyValueStore;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real apiserver (in-memory store), a real agent and the process runtime; no scheduler: pods name their node. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AgentIntegrationTest {
+  private static final String NODE = "node-1";
+
+  @TempDir static Path dataDir;
+  private ApiServer apiServer;
+  private CapstanClient client;
+  private ProcessRuntime runtime;
+  private Agent agent;
+  private ManagedChannel agentChannel;
+
+  @BeforeAll
+  void startCluster() {
+    apiServer = ApiServer.start(new LocalKeyValueStore(), 0);
+    client = CapstanClient.connect("127.0.0.1:" + apiServer.port());
+    runtime = new ProcessRuntime(dataDir.resolve("runtime"), "127.0.0.1", Clock.systemUTC());
+    AgentConfig config = AgentConfig.of(NODE, dataDir, "127.0.0.1", 0, runtime)
+        .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2))
+        .withResyncInterval(Duration.ofSeconds(1))
+        .withNodeStatusInterval(Duration.ofMillis(300))
+        .withLeaseRenewInterval(Duration.ofMillis(300));
+    agent = new Agent(config, client, Clock.systemUTC());
+    agent.start();
+    agentChannel = Grpc.newChannelBuilder("127.0.0.1:" + agent.port(), InsecureChannelCredentials.create()).build();
+  }
+
+  @AfterAll
+  void stopCluster() {
+    if (agentChannel != null) {
+      agentChannel.shutdownNow();
+    }
+    if (agent != null) {
+      agent.close();
+    }
+    if (runtime != null) {
+      runtime.close();
+    }
+    if (client != null) {
+      client.close();
+    }
+    if (apiServer != null) {
+      apiServer.close();
+    }
+  }
+
+  private Pod createPod(String name, String restartPolicy, String... command) {
+    return createPodOn(NODE, name, restartPolicy, command);
+  }
+
+  private Pod createPodOn(String node, String name, String restartPolicy, String... command) {
+    return client.pods().create(Pod.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName(name).setNamespace("default"))
+        .setSpec(PodSpec.newBuilder().setNodeName(node).setRestartPolicy(restartPolicy)
+            .addContainers(Container.newBuilder().setName("app").setImage("busybox").addAllCommand(List.of(command))))
+        .build());
+  }
+
+  private Pod get(String name) {
+    return client.pods().get("default", name);
+  }
+
+  private Pod awaitPhase(String name, String phase) {
+    await().atMost(Duration.ofSeconds(15)).until(() -> get(name).getStatus().getPhase().equals(phase));
+    return get(name);
+  }
+
+  private List<RuntimeContainer> containersOf(Pod pod) {
+    return runtime.listContainers(Map.of(RuntimeLabels.POD_UID, pod.getMetadata().getUid()));
+  }
+
+  private ProcessHandle processOf(Pod pod) {
+    RuntimeContainer running = containersOf(pod).stream().filter(c -> c.state() == ContainerState.RUNNING)
+        .findFirst().orElseThrow();
+    return runtime.processHandle(running.id()).orElseThrow();
+  }
+
+  private String logs(PodLogRequest.Builder request, boolean throughApiServer) {
+    PodLogRequest r = request.setNamespace("default").build();
+    Iterator<PodLogChunk> it = throughApiServer
+        ? PodsGrpc.newBlockingStub(client.channel()).log(r)
+        : AgentGrpc.newBlockingStub(agentChannel).log(r);
+    StringBuilder sb = new StringBuilder();
+    it.forEachRemaining(c -> sb.append(c.getData().toStringUtf8()));
+    return sb.toString();
+  }
+
+  @Test
+  void theNodeIsRegisteredReadyAndKeepsItsHeartbeat() {
+    Node node = client.nodes().get("", NODE);
+    assertThat(node.getMetadata().getLabelsMap()).containsEntry("kubernetes.io/hostname", NODE)
+        .containsEntry("kubernetes.io/os", "linux").containsKey("kubernetes.io/arch");
+    assertThat(node.getStatus().getCapacityMap()).containsEntry("pods", "110")
+        .containsEntry("cpu", Integer.toString(Runtime.getRuntime().availableProcessors()))
+        .hasEntrySatisfying("memory", m -> assertThat(m).endsWith("Ki"));
+    assertThat(node.getStatus().getAddressesList()).anySatisfy(a -> {
+      assertThat(a.getType()).isEqualTo("InternalIP");
+      assertThat(a.getAddress()).isEqualTo("127.0.0.1");
+    });
+    assertThat(node.getStatus().getDaemonEndpoints().getKubeletEndpoint().getPort()).isEqualTo(agent.port());
+    assertThat(node.getStatus().getNodeInfo().getContainerRuntimeVersion()).isEqualTo("process://1.0");
+    assertThat(node.getStatus().getNodeInfo().getKubeletVersion()).isEqualTo("capstan/0.1.0");
+    NodeCondition ready = ready(node);
+    assertThat(ready.getStatus()).isEqualTo("True");
+    assertThat(ready.getReason()).isEqualTo("KubeletReady");
+
+    long heartbeat = ready.getLastHeartbeatTime().getSeconds() * 1_000_000_000L + ready.getLastHeartbeatTime().getNanos();
+    await().until(() -> {
+      NodeCondition c = ready(client.nodes().get("", NODE));
+      return c.getLastHeartbeatTime().getSeconds() * 1_000_000_000L + c.getLastHeartbeatTime().getNanos() > heartbeat;
+    });
+  }
+
+  private static NodeCondition ready(Node node) {
+    return node.getStatus().getConditionsList().stream().filter(c -> c.getType().equals("Ready")).findFirst().orElseThrow();
+  }
+
+  @Test
+  void theNodeLeaseIsRenewed() {
+    await().until(() -> {
+      try {
+        client.leases().get("kube-node-lease", NODE);
+        return true;
+      } catch (StatusRuntimeException e) {
+        return false;
+      }
+    });
+    Lease lease = client.leases().get("kube-node-lease", NODE);
+    assertThat(lease.getSpec().getHolderIdentity()).isEqualTo(NODE);
+    assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(40);
+    assertThat(lease.getMetadata().getOwnerReferencesList()).anySatisfy(o -> {
+      assertThat(o.getKind()).isEqualTo("Node");
+      assertThat(o.getUid()).isEqualTo(agent.node().getMetadata().getUid());
+    });
+    var first = lease.getSpec().getRenewTime();
+    await().until(() -> {
+      var now = client.leases().get("kube-node-lease", NODE).getSpec().getRenewTime();
+      return now.getSeconds() > first.getSeconds()
+          || (now.getSeconds() == first.getSeconds() && now.getNanos() > first.getNanos());
+    });
+  }
+
+  @Test
+  void aPodBoundToTheNodeRunsAndIsReportedRunning() {
+    createPod("runner", "Always", "sleep", "3600");
+    Pod pod = awaitPhase("runner", "Running");
+
+    assertThat(pod.getStatus().getPodIp()).isEqualTo("127.0.0.1");
+    assertThat(pod.getStatus().getPodIpsList()).extracting(p -> p.getIp()).containsExactly("127.0.0.1");
+    assertThat(pod.getStatus().getHostIp()).isEqualTo("127.0.0.1");
+    assertThat(pod.getStatus().hasStartTime()).isTrue();
+    ContainerStatus cs = pod.getStatus().getContainerStatuses(0);
+    assertThat(cs.getState().hasRunning()).isTrue();
+    assertThat(cs.getReady()).isTrue();
+    assertThat(cs.getImage()).isEqualTo("busybox");
+    assertThat(cs.getContainerId()).startsWith("process://");
+    assertThat(pod.getStatus().getConditionsList()).filteredOn(c -> c.getType().equals("Ready"))
+        .extracting(PodCondition::getStatus).containsExactly("True");
+    assertThat(processOf(pod).isAlive()).isTrue();
+  }
+
+  @Test
+  void aKilledContainerIsRestartedAndItsPreviousLogKept() {
+    createPod("crasher", "Always", "sh", "-c", "echo started; exec sleep 3600");
+    Pod pod = awaitPhase("crasher", "Running");
+    assertThatThrownBy(() -> logs(PodLogRequest.newBuilder().setName("crasher").setPrevious(true), false))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+
+    processOf(pod).destroyForcibly();
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> {
+      ContainerStatus cs = get("crasher").getStatus().getContainerStatuses(0);
+      return cs.getRestartCount() == 1 && cs.getState().hasRunning();
+    });
+    ContainerStatus cs = get("crasher").getStatus().getContainerStatuses(0);
+    assertThat(cs.getLastState().getTerminated().getExitCode()).isEqualTo(137);
+    assertThat(cs.getLastState().getTerminated().getReason()).isEqualTo("Error");
+    assertThat(get("crasher").getStatus().getPhase()).isEqualTo("Running");
+    assertThat(logs(PodLogRequest.newBuilder().setName("crasher").setPrevious(true), false)).isEqualTo("started\n");
+  }
+
+  @Test
+  void aFailingContainerWithRestartPolicyNeverFailsThePod() {
+    createPod("exit3", "Never", "sh", "-c", "exit 3");
+    Pod pod = awaitPhase("exit3", "Failed");
+    ContainerStatus cs = pod.getStatus().getContainerStatuses(0);
+    assertThat(cs.getState().getTerminated().getExitCode()).isEqualTo(3);
+    assertThat(cs.getState().getTerminated().getReason()).isEqualTo("Error");
+    assertThat(cs.getRestartCount()).isZero();
+  }
+
+  @Test
+  void aSucceedingContainerSucceedsThePodAndItsLogIsServed() {
+    createPod("hello", "Never", "echo", "hi");
+    Pod pod = awaitPhase("hello", "Succeeded");
+    assertThat(pod.getStatus().getContainerStatuses(0).getState().getTerminated().getReason()).isEqualTo("Completed");
+    assertThat(logs(PodLogRequest.newBuilder().setName("hello"), false)).isEqualTo("hi\n");
+    // The apiserver's pods/log proxies to this agent through the Node's address and port.
+    assertThat(logs(PodLogRequest.newBuilder().setName("hello").setTimestamps(true), true)).matches("\\d{4}-\\d\\d-\\d\\dT\\S+Z hi\n");
+  }
+
+  @Test
+  void logsFollowNewLinesAndNameWhatIsMissing() {
+    createPod("ticker", "Always", "sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done");
+    awaitPhase("ticker", "Running");
+    StringBuffer received = new StringBuffer();
+    AtomicReference<ClientCallStreamObserver<PodLogRequest>> call = new AtomicReference<>();
+    AgentGrpc.newStub(agentChannel).log(PodLogRequest.newBuilder().setNamespace("default").setName("ticker")
+        .setFollow(true).setTailLines(1).build(), new ClientResponseObserver<PodLogRequest, PodLogChunk>() {
+          @Override
+          public void beforeStart(ClientCallStreamObserver<PodLogRequest> requestStream) {
+            call.set(requestStream);
+          }
+
+          @Override
+          public void onNext(PodLogChunk value) {
+            received.append(value.getData().toStringUtf8());
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        });
+    await().until(() -> received.toString().split("\n").length >= 3);
+    String[] lines = received.toString().split("\n");
+    int first = Integer.parseInt(lines[0].substring("tick ".length()));
+    assertThat(lines[1]).isEqualTo("tick " + (first + 1));
+    assertThat(lines[2]).isEqualTo("tick " + (first + 2));
+    call.get().cancel("enough", null);
+
+    assertThatThrownBy(() -> logs(PodLogRequest.newBuilder().setName("ticker").setContainer("nope"), false))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+          assertThat(e.getStatus().getDescription()).contains("\"nope\"").contains("\"ticker\"");
+        });
+    assertThatThrownBy(() -> logs(PodLogRequest.newBuilder().setName("ghost"), false))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+          assertThat(e.getStatus().getDescription()).contains("\"ghost\"");
+        });
+  }
+
+  @Test
+  void deletingAPodStopsItsProcessesAndRemovesIt() {
+    createPod("doomed", "Always", "sh", "-c", "sleep 3600 & wait");
+    Pod pod = awaitPhase("doomed", "Running");
+    ProcessHandle shell = processOf(pod);
+    await().until(() -> shell.children().findAny().isPresent());
+    ProcessHandle child = shell.children().findFirst().orElseThrow();
+
+    client.pods().delete("default", "doomed");
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> {
+      try {
+        get("doomed");
+        return false;
+      } catch (StatusRuntimeException e) {
+        return e.getStatus().getCode() == Status.Code.NOT_FOUND;
+      }
+    });
+    assertThat(shell.isAlive()).isFalse();
+    // The child was signalled before the pod was removed; once re-parented, init reaps it.
+    await().until(() -> !child.isAlive());
+    assertThat(containersOf(pod)).isEmpty();
+    assertThat(dataDir.resolve("pods").resolve(pod.getMetadata().getUid())).doesNotExist();
+  }
+
+  @Test
+  void aPodForceDeletedFromTheApiIsKilled() {
+    createPod("forced", "Always", "sleep", "3600");
+    Pod pod = awaitPhase("forced", "Running");
+    ProcessHandle process = processOf(pod);
+
+    client.pods().delete(DeleteRequest.newBuilder().setNamespace("default").setName("forced").setGracePeriodSeconds(0).build());
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> !process.isAlive() && containersOf(pod).isEmpty());
+  }
+
+  @Test
+  void closingAnAgentKillsItsContainers() {
+    ProcessRuntime otherRuntime = new ProcessRuntime(dataDir.resolve("runtime-2"), "127.0.0.1", Clock.systemUTC());
+    Agent other = new Agent(AgentConfig.of("node-2", dataDir.resolve("node-2"), "127.0.0.1", 0, otherRuntime),
+        client, Clock.systemUTC());
+    try {
+      other.start();
+      createPodOn("node-2", "elsewhere", "Always", "sleep", "3600");
+      awaitPhase("elsewhere", "Running");
+      assertThat(containersOf(get("elsewhere"))).as("not on node-1").isEmpty();
+      RuntimeContainer c = otherRuntime.listContainers(Map.of()).get(0);
+      ProcessHandle process = otherRuntime.processHandle(c.id()).orElseThrow();
+
+      other.close();
+
+      assertThat(process.isAlive()).isFalse();
+      assertThat(otherRuntime.listPodSandboxes(Map.of())).isEmpty();
+    } finally {
+      other.close();
+      otherRuntime.close();
+    }
+  }
+}

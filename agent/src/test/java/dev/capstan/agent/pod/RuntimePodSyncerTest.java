@@ -1,0 +1,249 @@
+package dev.capstan.agent.pod;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.capstan.agent.ProtoTimestamps;
+import dev.capstan.agent.runtime.ContainerState;
+import dev.capstan.agent.runtime.RuntimeContainer;
+import dev.capstan.agent.testing.FakeRuntime;
+import dev.capstan.agent.testing.MutableClock;
+import dev.capstan.api.core.v1.ConfigMap;
+import dev.capstan.api.core.v1.ConfigMapKeySelector;
+import dev.capstan.api.core.v1.Container;
+import dev.capstan.api.core.v1.ContainerStatus;
+import dev.capstan.api.core.v1.EnvVar;
+import dev.capstan.api.core.v1.EnvVarSource;
+import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.PodSpec;
+import dev.capstan.api.core.v1.PodStatus;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+
+class RuntimePodSyncerTest {
+  private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+
+  private final MutableClock clock = new MutableClock(T0);
+  private final FakeRuntime runtime = new FakeRuntime(clock);
+  private final RecordingStatusManager api = new RecordingStatusManager();
+  private final Map<String, ConfigMap> configMaps = new ConcurrentHashMap<>();
+  private final RuntimePodSyncer syncer = new RuntimePodSyncer(runtime, api,
+      new ContainerEnvironment((ns, name) -> Optional.ofNullable(configMaps.get(name))),
+      new RestartBackOff(clock, Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMinutes(10)),
+      clock, Path.of("/data/pods"), "192.168.0.1", Runnable::run);
+
+  private static Pod pod(String restartPolicy, Container... containers) {
+    PodSpec.Builder spec = PodSpec.newBuilder().setRestartPolicy(restartPolicy).setNodeName("n1");
+    for (Container c : containers) {
+      spec.addContainers(c);
+    }
+    return Pod.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName("web").setNamespace("default").setUid("uid-1"))
+        .setSpec(spec).setStatus(PodStatus.newBuilder().setPhase("Pending")).build();
+  }
+
+  private static Container container(String name) {
+    return Container.newBuilder().setName(name).setImage("busybox").addCommand("sleep").addArgs("3600").build();
+  }
+
+  /** Syncs the pod as the API now has it, as a worker would after seeing the last write. */
+  private SyncResult sync(Pod pod) {
+    return syncer.syncPod(api.current(pod));
+  }
+
+  private PodStatus status(Pod pod) {
+    return api.statuses.get(pod.getMetadata().getUid());
+  }
+
+  @Test
+  void startsTheSandboxAndContainersAndReportsRunning() {
+    Pod pod = pod("Always", container("app"), container("sidecar"));
+    SyncResult result = sync(pod);
+
+    assertThat(result.wakeAt()).isNull();
+    assertThat(runtime.sandboxes()).hasSize(1);
+    assertThat(runtime.sandboxes().get(0).config().logDirectory()).isEqualTo(Path.of("/data/pods/uid-1"));
+    assertThat(runtime.containers()).extracting(RuntimeContainer::name).containsExactly("app", "sidecar");
+    assertThat(runtime.latest("app").config().logPath()).isEqualTo(Path.of("app/0.log"));
+    assertThat(runtime.latest("app").labels()).containsEntry(RuntimeLabels.POD_UID, "uid-1")
+        .containsEntry(RuntimeLabels.CONTAINER_NAME, "app");
+    PodStatus s = status(pod);
+    assertThat(s.getPhase()).isEqualTo("Running");
+    assertThat(s.getPodIp()).isEqualTo("10.0.0.7");
+    assertThat(s.getHostIp()).isEqualTo("192.168.0.1");
+    assertThat(s.getContainerStatusesList()).allMatch(cs -> cs.getState().hasRunning() && cs.getReady());
+
+    int writes = api.writes;
+    clock.advance(Duration.ofSeconds(30));
+    sync(pod);
+    assertThat(api.writes).as("nothing changed, nothing written").isEqualTo(writes);
+    assertThat(runtime.containers()).hasSize(2);
+  }
+
+  @Test
+  void restartsAnExitedContainerAfterADoublingBackOffAndCountsRestarts() {
+    Pod pod = pod("Always", container("app"));
+    sync(pod);
+    clock.advance(Duration.ofSeconds(5));
+    runtime.exit(runtime.latest("app").id(), 1);
+
+    SyncResult waiting = sync(pod);
+    assertThat(waiting.wakeAt()).isEqualTo(T0.plusSeconds(15));
+    ContainerStatus cs = status(pod).getContainerStatuses(0);
+    assertThat(cs.getState().getWaiting().getReason()).isEqualTo("CrashLoopBackOff");
+    assertThat(cs.getState().getWaiting().getMessage())
+        .isEqualTo("back-off 10s restarting failed container=app pod=web_default(uid-1)");
+    assertThat(cs.getLastState().getTerminated().getExitCode()).isEqualTo(1);
+    assertThat(cs.getRestartCount()).isZero();
+    assertThat(status(pod).getPhase()).isEqualTo("Running");
+    assertThat(runtime.containers()).hasSize(1);
+
+    clock.set(T0.plusSeconds(15));
+    assertThat(sync(pod).wakeAt()).isNull();
+    RuntimeContainer second = runtime.latest("app");
+    assertThat(second.attempt()).isEqualTo(1);
+    assertThat(second.state()).isEqualTo(ContainerState.RUNNING);
+    assertThat(second.config().logPath()).isEqualTo(Path.of("app/1.log"));
+    cs = status(pod).getContainerStatuses(0);
+    assertThat(cs.getRestartCount()).isEqualTo(1);
+    assertThat(cs.getState().hasRunning()).isTrue();
+    assertThat(cs.getLastState().getTerminated().getExitCode()).isEqualTo(1);
+
+    clock.advance(Duration.ofSeconds(1));
+    runtime.exit(second.id(), 2);
+    assertThat(sync(pod).wakeAt()).isEqualTo(T0.plusSeconds(16 + 20));
+  }
+
+  @Test
+  void onFailureRestartsFailuresButNotSuccess() {
+    Pod pod = pod("OnFailure", container("app"));
+    sync(pod);
+    runtime.exit(runtime.latest("app").id(), 0);
+    assertThat(sync(pod).wakeAt()).isNull();
+    assertThat(status(pod).getPhase()).isEqualTo("Succeeded");
+    assertThat(status(pod).getContainerStatuses(0).getState().getTerminated().getReason()).isEqualTo("Completed");
+
+    Pod other = pod("OnFailure", container("app")).toBuilder().setMetadata(ObjectMeta.newBuilder()
+        .setName("other").setNamespace("default").setUid("uid-2")).build();
+    sync(other);
+    RuntimeContainer c = runtime.listContainers(RuntimeLabels.selectPod("uid-2")).get(0);
+    runtime.exit(c.id(), 1);
+    assertThat(sync(other).wakeAt()).isNotNull();
+    assertThat(status(other).getPhase()).isEqualTo("Running");
+  }
+
+  @Test
+  void neverRestartsAndAFailedPodStaysDown() {
+    Pod pod = pod("Never", container("app"));
+    sync(pod);
+    runtime.exit(runtime.latest("app").id(), 3);
+    sync(pod);
+    assertThat(status(pod).getPhase()).isEqualTo("Failed");
+    assertThat(status(pod).getContainerStatuses(0).getState().getTerminated().getExitCode()).isEqualTo(3);
+
+    clock.advance(Duration.ofHours(1));
+    sync(pod);
+    assertThat(runtime.containers()).hasSize(1);
+    assertThat(runtime.sandboxes()).hasSize(1);
+  }
+
+  @Test
+  void aContainerThatCannotStartIsAStartErrorAndRetriedUnderBackOff() {
+    Pod pod = pod("Always", container("app"));
+    runtime.failNextStart = "exec: \"nope\": executable file not found in $PATH";
+    SyncResult first = sync(pod);
+    assertThat(first.wakeAt()).isEqualTo(T0);
+    SyncResult second = sync(pod);
+    assertThat(second.wakeAt()).isEqualTo(T0.plusSeconds(10));
+    ContainerStatus cs = status(pod).getContainerStatuses(0);
+    assertThat(cs.getLastState().getTerminated().getReason()).isEqualTo("StartError");
+    assertThat(cs.getLastState().getTerminated().getExitCode()).isEqualTo(128);
+    assertThat(cs.getLastState().getTerminated().getMessage()).contains("executable file not found");
+
+    clock.advance(Duration.ofSeconds(10));
+    sync(pod);
+    assertThat(runtime.latest("app").state()).isEqualTo(ContainerState.RUNNING);
+    assertThat(status(pod).getContainerStatuses(0).getRestartCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aMissingConfigMapKeepsThePodPendingUntilItExists() {
+    Container app = container("app").toBuilder().addEnv(EnvVar.newBuilder().setName("MODE").setValueFrom(
+        EnvVarSource.newBuilder().setConfigMapKeyRef(ConfigMapKeySelector.newBuilder().setName("settings").setKey("mode")))).build();
+    Pod pod = pod("Always", app);
+    assertThat(sync(pod).wakeAt()).isEqualTo(T0.plusSeconds(10));
+    assertThat(status(pod).getPhase()).isEqualTo("Pending");
+    assertThat(status(pod).getContainerStatuses(0).getState().getWaiting().getReason()).isEqualTo("CreateContainerConfigError");
+    assertThat(status(pod).getContainerStatuses(0).getState().getWaiting().getMessage()).contains("configmap \"settings\" not found");
+    assertThat(runtime.containers()).isEmpty();
+
+    configMaps.put("settings", ConfigMap.newBuilder().putData("mode", "fast").build());
+    clock.advance(Duration.ofSeconds(5));
+    sync(pod);
+    assertThat(runtime.containers()).as("still backing off").isEmpty();
+    clock.advance(Duration.ofSeconds(5));
+    sync(pod);
+    assertThat(runtime.latest("app").config().env()).extracting(e -> e.value()).containsExactly("fast");
+    assertThat(status(pod).getPhase()).isEqualTo("Running");
+  }
+
+  @Test
+  void keepsOnlyTheLastTwoAttemptsOfAContainer() {
+    Pod pod = pod("Always", container("app"));
+    sync(pod);
+    for (int i = 0; i < 4; i++) {
+      runtime.exit(runtime.latest("app").id(), 1);
+      clock.advance(Duration.ofMinutes(6));
+      sync(pod);
+    }
+    assertThat(runtime.containers()).extracting(RuntimeContainer::attempt).containsExactlyInAnyOrder(3, 4);
+    assertThat(status(pod).getContainerStatuses(0).getRestartCount()).isEqualTo(4);
+  }
+
+  @Test
+  void terminationStopsWithTheDeletionGracePeriodWritesAFinalStatusAndDeletesThePod() {
+    Pod pod = pod("Always", container("app"), container("sidecar"));
+    sync(pod);
+    Pod deleting = api.current(pod).toBuilder().setMetadata(pod.getMetadata().toBuilder()
+        .setDeletionTimestamp(ProtoTimestamps.of(T0)).setDeletionGracePeriodSeconds(7)).build();
+
+    assertThat(syncer.terminatePod(deleting, false).finished()).isTrue();
+
+    assertThat(runtime.stopGraces).containsExactly(Duration.ofSeconds(7), Duration.ofSeconds(7));
+    assertThat(runtime.sandboxes()).isEmpty();
+    assertThat(runtime.containers()).isEmpty();
+    assertThat(status(pod).getPhase()).isEqualTo("Failed");
+    assertThat(status(pod).getContainerStatuses(0).getState().getTerminated().getExitCode()).isEqualTo(143);
+    assertThat(api.deleted).containsExactly("uid-1");
+  }
+
+  @Test
+  void aPodGoneFromTheApiIsOnlyCleanedUp() {
+    Pod pod = pod("Always", container("app")).toBuilder()
+        .setSpec(pod("Always", container("app")).getSpec().toBuilder().setTerminationGracePeriodSeconds(3)).build();
+    sync(pod);
+    int writes = api.writes;
+    syncer.terminatePod(pod, true);
+    assertThat(runtime.stopGraces).containsExactly(Duration.ofSeconds(3));
+    assertThat(runtime.sandboxes()).isEmpty();
+    assertThat(api.writes).isEqualTo(writes);
+    assertThat(api.deleted).isEmpty();
+  }
+
+  @Test
+  void runtimePodsDescribeSandboxesForOrphanCleanup() {
+    Pod pod = pod("Always", container("app")).toBuilder()
+        .setSpec(pod("Always", container("app")).getSpec().toBuilder().setTerminationGracePeriodSeconds(4)).build();
+    sync(pod);
+    assertThat(syncer.runtimePods()).singleElement().satisfies(p -> {
+      assertThat(p.getMetadata().getUid()).isEqualTo("uid-1");
+      assertThat(p.getMetadata().getName()).isEqualTo("web");
+      assertThat(RuntimePodSyncer.gracePeriod(p)).isEqualTo(Duration.ofSeconds(4));
+    });
+  }
+}
