@@ -1,0 +1,63 @@
+package dev.capstan.cli.commands;
+
+import dev.capstan.agent.Agent;
+import dev.capstan.agent.AgentConfig;
+import dev.capstan.agent.runtime.process.ProcessRuntime;
+import dev.capstan.client.CapstanClient;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code capstan agent --server HOST:PORT}: a node agent joining a cluster. */
+@Command(name = "agent", description = "Run a node agent that joins a cluster.")
+public final class AgentCommand implements Callable<Integer> {
+  @Option(names = {"-s", "--server"}, required = true, description = "API server address host:port")
+  String server;
+
+  @Option(names = "--data-dir", description = "where the agent keeps pod data and logs (default: ~/.capstan/agent)")
+  Path dataDir = Path.of(System.getProperty("user.home"), ".capstan", "agent");
+
+  @Option(names = "--node-name", description = "this node's name (default: the host name)")
+  String nodeName;
+
+  @Option(names = "--advertise-address", description = "the IP other components reach this node at (default: 127.0.0.1)")
+  String advertiseAddress = "127.0.0.1";
+
+  @Option(names = "--agent-port", description = "agent port for logs (default: 10250)")
+  int agentPort = 10250;
+
+  @Override
+  public Integer call() throws Exception {
+    Files.createDirectories(dataDir);
+    String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName().toLowerCase();
+    CapstanClient client = CapstanClient.connect(server);
+    Clock clock = Clock.systemUTC();
+    ProcessRuntime runtime = new ProcessRuntime(dataDir.resolve("process-runtime"), advertiseAddress, clock);
+    System.err.println("capstan agent: using the process runtime: containers run as plain host processes, without"
+        + " isolation or images");
+    Agent agent = new Agent(AgentConfig.of(node, dataDir, advertiseAddress, agentPort, runtime), client, clock);
+    try {
+      agent.start();
+    } catch (RuntimeException e) {
+      runtime.close();
+      client.close();
+      throw e;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      agent.close();
+      runtime.close();
+      client.close();
+      stopped.countDown();
+    }, "capstan-agent-shutdown"));
+    System.out.println("capstan agent: node \"" + node + "\" joined " + server + ", listening on port " + agent.port());
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,50 @@
+package dev.capstan.cli.commands;
+
+import dev.capstan.client.CapstanClient;
+import dev.capstan.client.config.ClientConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options every client command shares: which config, which server, which namespace. */
+public final class ClientOptions {
+  @Option(names = "--config", description = "client config file (default: $CAPSTAN_CONFIG or ~/.capstan/config)")
+  Path config;
+
+  @Option(names = {"-s", "--server"}, description = "API server address host:port (overrides the config)")
+  String server;
+
+  @Option(names = {"-n", "--namespace"}, description = "namespace (default: the context's, usually \"default\")")
+  String namespace;
+
+  private ClientConfig loaded;
+
+  ClientConfig config() {
+    if (loaded == null) {
+      Path path = config != null ? config : ClientConfig.defaultPath();
+      if (!Files.exists(path)) {
+        if (server != null) {
+          loaded = ClientConfig.single("capstan", java.util.List.of(server));
+          return loaded;
+        }
+        throw new CliException("no client config at " + path + ": start a cluster with `capstan up`, or pass"
+            + " --server HOST:PORT or --config FILE");
+      }
+      loaded = ClientConfig.load(path);
+    }
+    return loaded;
+  }
+
+  /** The namespace to use: the flag's, else the context's. */
+  public String namespace() {
+    return namespace != null ? namespace : config().current().namespace();
+  }
+
+  public String serverAddress() {
+    return server != null ? server : config().servers().get(0);
+  }
+
+  public CapstanClient connect() {
+    return CapstanClient.connect(serverAddress());
+  }
+}

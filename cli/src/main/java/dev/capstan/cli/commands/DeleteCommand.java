@@ -1,0 +1,136 @@
+package dev.capstan.cli.commands;
+
+import com.google.protobuf.Message;
+import dev.capstan.api.meta.v1.DeleteRequest;
+import dev.capstan.client.CapstanClient;
+import dev.capstan.client.Kind;
+import dev.capstan.client.Kinds;
+import dev.capstan.client.manifest.ManifestCodec;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code capstan delete KIND NAME... | -f FILE}. Like kubectl it waits until the objects are gone
+ * (pods first stop their containers), unless {@code --wait=false}.
+ */
+@Command(name = "delete", description = "Delete objects by kind and name, or those of a manifest.")
+public final class DeleteCommand implements Callable<Integer> {
+  @Mixin ClientOptions client;
+
+  @Parameters(paramLabel = "KIND NAME...", description = "a kind and one or more names")
+  List<String> args = new ArrayList<>();
+
+  @Option(names = {"-f", "--filename"}, description = "delete the objects of this manifest (- for standard input)")
+  String file;
+
+  @Option(names = "--grace-period", description = "seconds a pod gets to stop (default: the pod's own)")
+  Long gracePeriod;
+
+  @Option(names = "--wait", arity = "1", description = "wait until the objects are gone (default: true)")
+  boolean wait = true;
+
+  @Option(names = "--timeout", description = "how long to wait, e.g. 60s (default: 2m)")
+  String timeout = "120s";
+
+  private record Target(Kind<? extends Message> kind, String namespace, String name) {}
+
+  @Override
+  public Integer call() throws IOException {
+    List<Target> targets = new ArrayList<>();
+    if (file != null) {
+      if (!args.isEmpty()) {
+        throw new CliException("delete takes either -f FILE or KIND NAME..., not both");
+      }
+      for (Message m : ApplyCommand.readManifest(new ManifestCodec(), file)) {
+        Kind<? extends Message> k = Kinds.of(m.getClass());
+        var meta = k.metadata(m);
+        targets.add(new Target(k, k.namespaced() && meta.getNamespace().isEmpty() ? client.namespace()
+            : meta.getNamespace(), meta.getName()));
+      }
+    } else {
+      if (args.size() < 2) {
+        throw new CliException("delete needs a kind and at least one name, e.g. `capstan delete pod web-1`");
+      }
+      Kind<? extends Message> k = ResourceNames.kind(args.get(0));
+      for (String name : args.subList(1, args.size())) {
+        targets.add(new Target(k, k.namespaced() ? client.namespace() : "", name));
+      }
+    }
+    int failures = 0;
+    List<Target> deleted = new ArrayList<>();
+    try (CapstanClient c = client.connect()) {
+      for (Target t : targets) {
+        DeleteRequest.Builder req = DeleteRequest.newBuilder().setNamespace(t.namespace()).setName(t.name());
+        if (gracePeriod != null) {
+          req.setGracePeriodSeconds(gracePeriod);
+        }
+        try {
+          c.resource(t.kind()).delete(req.build());
+          System.out.println(t.kind().kind().toLowerCase() + " \"" + t.name() + "\" deleted");
+          deleted.add(t);
+        } catch (StatusRuntimeException e) {
+          System.err.println(ErrorReport.describe(e, client.serverAddress()));
+          failures++;
+        }
+      }
+      if (wait) {
+        Instant deadline = Instant.now().plus(parseDuration(timeout));
+        for (Target t : deleted) {
+          if (!waitGone(c, t, deadline)) {
+            System.err.println("error: timed out waiting for " + ResourceNames.qualified(t.kind(), t.name())
+                + " to be deleted");
+            failures++;
+          }
+        }
+      }
+    }
+    return failures == 0 ? 0 : 1;
+  }
+
+  private static boolean waitGone(CapstanClient c, Target t, Instant deadline) {
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        c.resource(t.kind()).get(t.namespace(), t.name());
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+          return true;
+        }
+        throw e;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  static Duration parseDuration(String text) {
+    try {
+      if (text.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+      }
+      if (text.endsWith("s")) {
+        return Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
+      }
+      if (text.endsWith("m")) {
+        return Duration.ofMinutes(Long.parseLong(text.substring(0, text.length() - 1)));
+      }
+      return Duration.ofSeconds(Long.parseLong(text));
+    } catch (NumberFormatException e) {
+      throw new CliException("--timeout: invalid duration \"" + text + "\" (e.g. 30s, 2m)");
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package dev.capstan.cli.commands;
+
+import dev.capstan.agent.Agent;
+import dev.capstan.agent.AgentConfig;
+import dev.capstan.agent.runtime.process.ProcessRuntime;
+import dev.capstan.cli.daemon.ControlPlane;
+import dev.capstan.client.config.ClientConfig;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code capstan up}: a whole single-node cluster in one process — store peer, apiserver,
+ * scheduler, controllers and a node agent — with its data under {@code --data-dir}. Writes the
+ * admin's client config and runs until interrupted; stopping it stops every pod it ran.
+ */
+@Command(name = "up", description = "Run a single-node cluster in this process (store, API, scheduler, controllers, agent).")
+public final class UpCommand implements Callable<Integer> {
+  @Option(names = "--data-dir", description = "where the cluster keeps its data (default: ~/.capstan/data)")
+  Path dataDir = Path.of(System.getProperty("user.home"), ".capstan", "data");
+
+  @Option(names = "--bind-address", description = "address the API and agent listen on (default: 127.0.0.1;"
+      + " the API has no TLS yet, so it stays on loopback unless you say otherwise)")
+  String bindAddress = "127.0.0.1";
+
+  @Option(names = "--api-port", description = "API (gRPC) port (default: 6443)")
+  int apiPort = 6443;
+
+  @Option(names = "--raft-port", description = "Ratis peer port (default: 2380)")
+  int raftPort = 2380;
+
+  @Option(names = "--agent-port", description = "agent port for logs (default: 10250)")
+  int agentPort = 10250;
+
+  @Option(names = "--node-name", description = "this node's name (default: the host name)")
+  String nodeName;
+
+  @Option(names = "--config", description = "where to write the client config (default: $CAPSTAN_CONFIG or ~/.capstan/config)")
+  Path configPath;
+
+  @Override
+  public Integer call() throws Exception {
+    Files.createDirectories(dataDir);
+    String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName().toLowerCase();
+    Clock clock = Clock.systemUTC();
+    ControlPlane controlPlane = ControlPlane.startSingleNode(
+        new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort), clock);
+    String nodeAddress = ControlPlane.loopbackAddress(bindAddress);
+    ProcessRuntime runtime = new ProcessRuntime(dataDir.resolve("agent").resolve("process-runtime"), nodeAddress, clock);
+    System.err.println("capstan up: using the process runtime: containers run as plain host processes, without"
+        + " isolation or images");
+    Agent agent;
+    try {
+      agent = new Agent(AgentConfig.of(node, dataDir.resolve("agent"), nodeAddress, agentPort, runtime),
+          controlPlane.client(), clock);
+      agent.start();
+    } catch (RuntimeException e) {
+      runtime.close();
+      controlPlane.close();
+      throw e;
+    }
+    String api = ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.apiPort();
+    Path config = configPath != null ? configPath : ClientConfig.defaultPath();
+    ClientConfig.single("capstan", List.of(api)).save(config);
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.err.println("capstan up: stopping");
+      agent.close();
+      runtime.close();
+      controlPlane.close();
+      stopped.countDown();
+    }, "capstan-shutdown"));
+
+    System.out.println("Capstan is up: a single-node cluster, node \"" + node + "\"");
+    System.out.println("  API (gRPC):     " + api);
+    System.out.println("  Raft peer:      " + bindAddress + ":" + raftPort);
+    System.out.println("  agent:          " + ControlPlane.loopbackAddress(bindAddress) + ":" + agent.port());
+    System.out.println("  data dir:       " + dataDir.toAbsolutePath());
+    System.out.println("  client config:  " + config.toAbsolutePath());
+    System.out.println("Try: capstan get nodes");
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,92 @@
+package dev.capstan.cli.daemon;
+
+import dev.capstan.apiserver.ApiServer;
+import dev.capstan.client.CapstanClient;
+import dev.capstan.controllers.ControllerManager;
+import dev.capstan.scheduler.Scheduler;
+import dev.capstan.store.KeyValueStore;
+import dev.capstan.store.ratis.RaftStorePeer;
+import dev.capstan.store.ratis.RatisKeyValueStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One control-plane member in one process: a Ratis store peer, the apiserver on it, and the
+ * scheduler and controller manager talking to that apiserver over gRPC (hub and spoke, DESIGN §1).
+ * Closing stops them in reverse order.
+ */
+public final class ControlPlane implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+
+  /** Where a single-node control plane listens and keeps its data. */
+  public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort) {}
+
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private ApiServer apiServer;
+  private CapstanClient client;
+
+  public static ControlPlane startSingleNode(Config config, Clock clock) {
+    ControlPlane cp = new ControlPlane();
+    try {
+      cp.start(config, clock);
+    } catch (RuntimeException e) {
+      cp.close();
+      throw e;
+    }
+    return cp;
+  }
+
+  private void start(Config config, Clock clock) {
+    RaftStorePeer peer;
+    try {
+      peer = RaftStorePeer.startSingle(config.dataDir().resolve("store"), config.raftPort());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot start the store peer on port " + config.raftPort()
+          + " with data in " + config.dataDir().resolve("store") + ": " + e.getMessage(), e);
+    }
+    started.push(peer);
+    KeyValueStore store = new RatisKeyValueStore(peer);
+    started.push(store);
+    apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
+        .withBindAddress(config.bindAddress()));
+    started.push(apiServer);
+    client = CapstanClient.connect(loopbackAddress(config.bindAddress()) + ":" + apiServer.port());
+    started.push(client);
+    Scheduler scheduler = new Scheduler(client, clock);
+    scheduler.start();
+    started.push(scheduler);
+    ControllerManager controllers = new ControllerManager(client, clock);
+    controllers.start();
+    started.push(controllers);
+    log.info("control plane started: api {}:{}, raft {}", config.bindAddress(), apiServer.port(), config.raftPort());
+  }
+
+  /** The address a local client uses to reach a server bound to {@code bindAddress}. */
+  public static String loopbackAddress(String bindAddress) {
+    return bindAddress.equals("0.0.0.0") || bindAddress.equals("::") ? "127.0.0.1" : bindAddress;
+  }
+
+  public int apiPort() {
+    return apiServer.port();
+  }
+
+  public CapstanClient client() {
+    return client;
+  }
+
+  @Override
+  public void close() {
+    while (!started.isEmpty()) {
+      AutoCloseable c = started.pop();
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("error while stopping {}", c.getClass().getSimpleName(), e);
+      }
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.capstan.e2e;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the built {@code capstan} jar as a separate process, the way a user runs it. */
+final class CapstanBinary {
+  private final Path jar;
+  private final Path config;
+
+  CapstanBinary(Path config) {
+    this.jar = Path.of(System.getProperty("capstan.jar", "../cli/target/capstan.jar")).toAbsolutePath();
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("the capstan jar is not built: " + jar);
+    }
+    this.config = config;
+  }
+
+  /** The result of one CLI command. */
+  record Result(int exitCode, String stdout, String stderr) {
+    @Override
+    public String toString() {
+      return "exit " + exitCode + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+    }
+  }
+
+  ProcessBuilder command(List<String> args) {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-jar", jar.toString()));
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    Map<String, String> env = pb.environment();
+    env.put("CAPSTAN_CONFIG", config.toString());
+    return pb;
+  }
+
+  /** Runs a CLI command to completion, optionally feeding standard input. */
+  Result runWithInput(String stdin, String... args) {
+    try {
+      Process p = command(List.of(args)).start();
+      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+      try (var in = p.getOutputStream()) {
+        if (stdin != null) {
+          in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError("capstan " + String.join(" ", args) + " did not finish in 120 s");
+      }
+      return new Result(p.exitValue(), out.join(), err.join());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  Result run(String... args) {
+    return runWithInput(null, args);
+  }
+
+  private static String read(java.io.InputStream in) {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      StringBuilder sb = new StringBuilder();
+      String line;
+      while ((line = r.readLine()) != null) {
+        sb.append(line).append('\n');
+      }
+      return sb.toString();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  static String javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,296 @@
+package dev.capstan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.capstan.api.apps.v1.Deployment;
+import dev.capstan.api.apps.v1.ReplicaSet;
+import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.meta.v1.WatchRequest;
+import dev.capstan.client.CapstanClient;
+import dev.capstan.client.WatchEvent;
+import dev.capstan.client.WatchHandler;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The walking skeleton end to end: the built {@code capstan} binary runs {@code up} as its own
+ * process, and the CLI, run as further processes, drives a Kubernetes Deployment through its life.
+ * Steps share one cluster and run in order.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SingleNodeClusterE2ETest {
+  /** Under target/, kept after the run: the cluster's data and its output for post-mortems. */
+  private Path tmp;
+  private CapstanBinary capstan;
+  private ClusterProcess cluster;
+  private CapstanClient client;
+  private String manifest;
+
+  @BeforeAll
+  void startCluster() throws Exception {
+    tmp = Files.createDirectories(Path.of("target", "e2e-runs")).toAbsolutePath();
+    tmp = Files.createTempDirectory(tmp, "single-node-");
+    capstan = new CapstanBinary(tmp.resolve("config"));
+    cluster = new ClusterProcess(capstan, tmp.resolve("data"));
+    cluster.start();
+    client = CapstanClient.connect("127.0.0.1:" + cluster.apiPort);
+    manifest = new String(getClass().getResourceAsStream("/web-deployment.yaml").readAllBytes(), StandardCharsets.UTF_8);
+  }
+
+  @AfterAll
+  void stopCluster() throws IOException {
+    if (client != null) {
+      client.close();
+    }
+    if (cluster != null) {
+      String out = cluster.output();
+      cluster.close();
+      System.out.println("---- capstan up output ----\n" + out);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void upWritesAClientConfigAndRegistersOneReadyNode() {
+    assertThat(tmp.resolve("config")).exists();
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      CapstanBinary.Result r = capstan.run("get", "nodes");
+      assertThat(r.exitCode()).as(r.toString()).isZero();
+      assertThat(r.stdout()).containsPattern("NAME\\s+STATUS\\s+ROLES\\s+AGE\\s+VERSION");
+      assertThat(r.stdout()).containsPattern("e2e-node\\s+Ready\\s");
+    });
+  }
+
+  @Test
+  @Order(2)
+  void appliedDeploymentRunsThreePodsWithinTenSeconds() {
+    CapstanBinary.Result r = capstan.runWithInput(manifest, "apply", "-f", "-");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.stdout()).contains("deployment.apps/web created");
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        .untilAsserted(() -> assertThat(runningPods()).hasSize(3));
+
+    CapstanBinary.Result table = capstan.run("get", "pods");
+    assertThat(table.stdout()).containsPattern("NAME\\s+READY\\s+STATUS\\s+RESTARTS\\s+AGE");
+    assertThat(table.stdout()).containsPattern("web-[a-z0-9]+-[a-z0-9]{5}\\s+1/1\\s+Running\\s+0\\s");
+
+    CapstanBinary.Result yaml = capstan.run("get", "pods", "-o", "yaml");
+    assertThat(yaml.exitCode()).as(yaml.toString()).isZero();
+    assertThat(yaml.stdout()).contains("nodeName: e2e-node", "podIP: ", "phase: Running", "kind: ReplicaSet");
+
+    // The owner chain Deployment -> ReplicaSet -> Pod.
+    Deployment d = client.deployments().get("default", "web");
+    List<ReplicaSet> sets = client.replicaSets().list("default").items();
+    assertThat(sets).hasSize(1);
+    ReplicaSet rs = sets.get(0);
+    assertThat(rs.getMetadata().getOwnerReferences(0).getUid()).isEqualTo(d.getMetadata().getUid());
+    assertThat(rs.getMetadata().getOwnerReferences(0).getKind()).isEqualTo("Deployment");
+    for (Pod p : runningPods()) {
+      assertThat(p.getMetadata().getOwnerReferences(0).getUid()).isEqualTo(rs.getMetadata().getUid());
+      assertThat(p.getStatus().getPodIp()).isNotEmpty();
+    }
+    CapstanBinary.Result rsYaml = capstan.run("get", "replicasets", "-o", "yaml");
+    assertThat(rsYaml.stdout()).contains("kind: Deployment", "name: web");
+  }
+
+  @Test
+  @Order(3)
+  void aKilledContainerProcessIsRestarted() {
+    ProcessHandle victim = containerProcesses("3600").get(0);
+    victim.destroyForcibly();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      List<Pod> pods = runningPods();
+      assertThat(pods).hasSize(3);
+      assertThat(pods).anySatisfy(p -> assertThat(p.getStatus().getContainerStatuses(0).getRestartCount()).isEqualTo(1));
+    });
+    CapstanBinary.Result table = capstan.run("get", "pods");
+    assertThat(table.stdout()).containsPattern("1/1\\s+Running\\s+1\\s");
+  }
+
+  @Test
+  @Order(4)
+  void aDeletedPodIsReplaced() {
+    String victim = runningPods().get(0).getMetadata().getName();
+    CapstanBinary.Result r = capstan.run("delete", "pod", victim);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.stdout()).contains("pod \"" + victim + "\" deleted");
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      List<Pod> pods = runningPods();
+      assertThat(pods).hasSize(3);
+      assertThat(pods).noneMatch(p -> p.getMetadata().getName().equals(victim));
+    });
+  }
+
+  @Test
+  @Order(5)
+  void scalingUpAndDownConverges() {
+    CapstanBinary.Result up = capstan.run("scale", "deployment", "web", "--replicas", "5");
+    assertThat(up.exitCode()).as(up.toString()).isZero();
+    assertThat(up.stdout()).contains("deployment.apps/web scaled");
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(runningPods()).hasSize(5));
+
+    CapstanBinary.Result down = capstan.run("scale", "deployment/web", "--replicas", "2");
+    assertThat(down.exitCode()).as(down.toString()).isZero();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(client.pods().list("default").items()).hasSize(2);
+      assertThat(runningPods()).hasSize(2);
+      assertThat(containerProcesses("3600")).hasSize(2);
+    });
+  }
+
+  @Test
+  @Order(6)
+  void changingTheCommandRollsOutWithinMaxSurge() throws Exception {
+    AtomicInteger maxActive = new AtomicInteger();
+    Map<String, Pod> active = new ConcurrentHashMap<>();
+    String rv = client.pods().list("default").resourceVersion();
+    try (AutoCloseable watch = client.pods().watch(WatchRequest.newBuilder().setNamespace("default")
+        .setResourceVersion(rv).build(), new WatchHandler<>() {
+          @Override
+          public void onEvent(WatchEvent<Pod> e) {
+            String name = e.object().getMetadata().getName();
+            if (e.type().equals(WatchEvent.DELETED) || e.object().getMetadata().hasDeletionTimestamp()) {
+              active.remove(name);
+            } else {
+              active.put(name, e.object());
+            }
+            maxActive.accumulateAndGet(active.size(), Math::max);
+          }
+
+          @Override
+          public void onClose(Throwable error) {}
+        })) {
+      // Seed with the current pods so the watch's view is complete.
+      client.pods().list("default").items().forEach(p -> active.put(p.getMetadata().getName(), p));
+      String changed = manifest.replace("\"sleep\", \"3600\"", "\"sleep\", \"3601\"");
+      CapstanBinary.Result r = capstan.runWithInput(changed, "apply", "-f", "-");
+      assertThat(r.exitCode()).as(r.toString()).isZero();
+      assertThat(r.stdout()).contains("deployment.apps/web configured");
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        List<Pod> pods = runningPods();
+        assertThat(pods).hasSize(3);
+        assertThat(pods).allSatisfy(p -> assertThat(p.getSpec().getContainers(0).getCommandList())
+            .containsExactly("sleep", "3601"));
+        assertThat(client.pods().list("default").items()).hasSize(3);
+      });
+    }
+    // replicas 3 + maxSurge 1: never more than 4 live pods at once.
+    assertThat(maxActive.get()).isBetween(3, 4);
+    assertThat(client.replicaSets().list("default").items()).hasSize(2);
+    Deployment d = client.deployments().get("default", "web");
+    assertThat(d.getStatus().getUpdatedReplicas()).isEqualTo(3);
+  }
+
+  @Test
+  @Order(7)
+  void badManifestsAreRejectedNamingTheFieldAndWriteNothing() throws IOException {
+    String before = capstan.run("get", "deployments", "-o", "name").stdout();
+
+    CapstanBinary.Result unknown = capstan.runWithInput(manifest.replace("name: web\n  labels", "name: bad1\n  labels")
+        .replace("image: busybox:1.36", "image: busybox:1.36\n        imagee: typo"), "apply", "-f", "-");
+    assertThat(unknown.exitCode()).isEqualTo(1);
+    assertThat(unknown.stderr()).contains("spec.template.spec.containers[0].imagee");
+
+    CapstanBinary.Result noImage = capstan.runWithInput(manifest.replace("name: web\n  labels", "name: bad2\n  labels")
+        .replace("        image: busybox:1.36\n", ""), "apply", "-f", "-");
+    assertThat(noImage.exitCode()).isEqualTo(1);
+    assertThat(noImage.stderr()).contains("spec.template.spec.containers[0].image");
+
+    Path negative = tmp.resolve("negative.yaml");
+    Files.writeString(negative, manifest.replace("name: web\n  labels", "name: bad3\n  labels")
+        .replace("replicas: 3", "replicas: -1"));
+    CapstanBinary.Result neg = capstan.run("apply", "-f", negative.toString());
+    assertThat(neg.exitCode()).isEqualTo(1);
+    assertThat(neg.stderr()).contains("spec.replicas");
+
+    assertThat(capstan.run("get", "deployments", "-o", "name").stdout()).isEqualTo(before);
+  }
+
+  @Test
+  @Order(8)
+  void restartingOnTheSameDataDirKeepsEveryObject() throws Exception {
+    String uid = client.deployments().get("default", "web").getMetadata().getUid();
+    int replicaSets = client.replicaSets().list("default").items().size();
+    client.close();
+    cluster.stop();
+    assertThat(containerProcesses("3601")).as("stopping capstan up stops its pods").isEmpty();
+
+    cluster.start();
+    client = CapstanClient.connect("127.0.0.1:" + cluster.apiPort);
+    assertThat(client.deployments().get("default", "web").getMetadata().getUid()).isEqualTo(uid);
+    assertThat(client.replicaSets().list("default").items()).hasSize(replicaSets);
+    // The agent starts the pods bound to it again.
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(runningPods()).hasSize(3);
+      assertThat(containerProcesses("3601")).hasSize(3);
+    });
+  }
+
+  @Test
+  @Order(9)
+  void logsShowWhatTheContainerPrinted() {
+    String chatty = """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: chatty
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: main
+            image: busybox:1.36
+            command: ["sh", "-c", "echo hello from capstan; echo second line"]
+        """;
+    assertThat(capstan.runWithInput(chatty, "apply", "-f", "-").exitCode()).isZero();
+    await().atMost(Duration.ofSeconds(20)).until(() ->
+        client.pods().get("default", "chatty").getStatus().getPhase().equals("Succeeded"));
+    CapstanBinary.Result logs = capstan.run("logs", "chatty");
+    assertThat(logs.exitCode()).as(logs.toString()).isZero();
+    assertThat(logs.stdout()).isEqualTo("hello from capstan\nsecond line\n");
+    assertThat(capstan.run("delete", "pod", "chatty").exitCode()).isZero();
+  }
+
+  @Test
+  @Order(10)
+  void deletingTheDeploymentLeavesNoPodsAndNoProcesses() {
+    CapstanBinary.Result r = capstan.run("delete", "deployment", "web");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(client.replicaSets().list("default").items()).isEmpty();
+      assertThat(client.pods().list("default").items()).isEmpty();
+      assertThat(containerProcesses("360")).isEmpty();
+    });
+    assertThat(capstan.run("get", "pods").stderr()).contains("No resources found in default namespace.");
+  }
+
+  private List<Pod> runningPods() {
+    return client.pods().list("default").items().stream()
+        .filter(p -> !p.getMetadata().hasDeletionTimestamp())
+        .filter(p -> p.getStatus().getPhase().equals("Running"))
+        .filter(p -> p.getMetadata().getLabelsMap().getOrDefault("app", "").equals("web"))
+        .toList();
+  }
+
+  /** The container processes the cluster runs: `sleep <arg...>` descendants of the up process. */
+  private List<ProcessHandle> containerProcesses(String sleepArgPrefix) {
+    return cluster.handle().descendants()
+        .filter(p -> p.info().commandLine().map(c -> c.matches(".*sleep " + sleepArgPrefix + ".*")).orElse(false))
+        .toList();
+  }
+}
