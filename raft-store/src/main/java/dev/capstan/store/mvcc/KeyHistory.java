@@ -1,0 +1,93 @@
+package dev.capstan.store.mvcc;
+
+import dev.capstan.etcd.mvccpb.KeyValue;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The kept versions of one key, oldest first. Reads at a revision see the newest version at or
+ * before it; a tombstone there means the key did not exist.
+ */
+final class KeyHistory {
+
+  private final ArrayList<KeyRevision> versions = new ArrayList<>(2);
+
+  void append(KeyRevision version) {
+    versions.add(version);
+  }
+
+  boolean isEmpty() {
+    return versions.isEmpty();
+  }
+
+  List<KeyRevision> versions() {
+    return Collections.unmodifiableList(versions);
+  }
+
+  /** The live value now (including changes already made by the request being applied), or null. */
+  KeyValue current() {
+    if (versions.isEmpty()) {
+      return null;
+    }
+    KeyRevision last = versions.get(versions.size() - 1);
+    return last.tombstone() ? null : last.kv();
+  }
+
+  /** The live value as of {@code revision}, or null if the key did not exist then. */
+  KeyValue valueAt(long revision) {
+    int index = lastIndexAtOrBefore(revision);
+    if (index < 0) {
+      return null;
+    }
+    KeyRevision version = versions.get(index);
+    return version.tombstone() ? null : version.kv();
+  }
+
+  /** The live value just before the version written at (revision, sub), or null. */
+  KeyValue valueBefore(long revision, int sub) {
+    for (int i = versions.size() - 1; i > 0; i--) {
+      KeyRevision version = versions.get(i);
+      if (version.revision() == revision && version.sub() == sub) {
+        KeyRevision previous = versions.get(i - 1);
+        return previous.tombstone() ? null : previous.kv();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Drops what no read at or after {@code compactRevision} needs: every version older than the
+   * newest one at or before it, and that one too if it is a tombstone older than the compact
+   * revision (a tombstone exactly at it is kept so a watch from there still sees the delete).
+   */
+  void compact(long compactRevision) {
+    int keep = lastIndexAtOrBefore(compactRevision);
+    if (keep < 0) {
+      return;
+    }
+    KeyRevision base = versions.get(keep);
+    if (base.tombstone() && base.revision() < compactRevision) {
+      keep++;
+    }
+    if (keep > 0) {
+      versions.subList(0, keep).clear();
+    }
+  }
+
+  private int lastIndexAtOrBefore(long revision) {
+    int low = 0;
+    int high = versions.size() - 1;
+    int found = -1;
+    while (low <= high) {
+      int mid = (low + high) >>> 1;
+      if (versions.get(mid).revision() <= revision) {
+        found = mid;
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
+    }
+    return found;
+  }
+}

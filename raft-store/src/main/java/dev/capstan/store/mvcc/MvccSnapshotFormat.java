@@ -1,0 +1,134 @@
+package dev.capstan.store.mvcc;
+
+import com.google.protobuf.ByteString;
+import dev.capstan.etcd.mvccpb.KeyValue;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * The byte layout of an {@link MvccStore} snapshot: every kept version of every key plus the
+ * revision counters, framed and CRC32-checked.
+ *
+ * <pre>
+ * int magic "MVCC", int format version (1)
+ * long revision, long compact revision
+ * int key count; per key: bytes key, int version count;
+ *   per version: long revision, int sub, boolean tombstone, [bytes KeyValue without its key]
+ * int lease count (0 in format 1; reserved for leases)
+ * long CRC32 of everything before it
+ * </pre>
+ * where {@code bytes} is an int length followed by that many bytes.
+ */
+final class MvccSnapshotFormat {
+
+  private static final int MAGIC = 0x4d564343;
+  private static final int FORMAT_VERSION = 1;
+  /** No key or value can exceed a request, so a larger length means corruption. */
+  private static final int MAX_FIELD_BYTES = 4 * RequestValidator.MAX_REQUEST_BYTES;
+
+  /** A snapshot read back. */
+  record Contents(long revision, long compactRevision, NavigableMap<ByteString, KeyHistory> keys) {}
+
+  private MvccSnapshotFormat() {}
+
+  static void write(OutputStream target, long revision, long compactRevision,
+      NavigableMap<ByteString, KeyHistory> keys) throws IOException {
+    CRC32 crc = new CRC32();
+    BufferedOutputStream buffered = new BufferedOutputStream(target, 1 << 16);
+    DataOutputStream out = new DataOutputStream(new CheckedOutputStream(buffered, crc));
+    out.writeInt(MAGIC);
+    out.writeInt(FORMAT_VERSION);
+    out.writeLong(revision);
+    out.writeLong(compactRevision);
+    out.writeInt(keys.size());
+    for (Map.Entry<ByteString, KeyHistory> entry : keys.entrySet()) {
+      writeBytes(out, entry.getKey());
+      var versions = entry.getValue().versions();
+      out.writeInt(versions.size());
+      for (KeyRevision version : versions) {
+        out.writeLong(version.revision());
+        out.writeInt(version.sub());
+        out.writeBoolean(version.tombstone());
+        if (!version.tombstone()) {
+          writeBytes(out, version.kv().toBuilder().clearKey().build().toByteString());
+        }
+      }
+    }
+    out.writeInt(0);
+    out.flush();
+    // The checksum itself is written past the checked stream.
+    new DataOutputStream(buffered).writeLong(crc.getValue());
+    buffered.flush();
+  }
+
+  static Contents read(InputStream source) throws IOException {
+    CRC32 crc = new CRC32();
+    BufferedInputStream buffered = new BufferedInputStream(source, 1 << 16);
+    DataInputStream in = new DataInputStream(new CheckedInputStream(buffered, crc));
+    if (in.readInt() != MAGIC) {
+      throw new IOException("not an MVCC store snapshot (bad magic)");
+    }
+    int format = in.readInt();
+    if (format != FORMAT_VERSION) {
+      throw new IOException("unsupported MVCC snapshot format " + format);
+    }
+    long revision = in.readLong();
+    long compactRevision = in.readLong();
+    int keyCount = in.readInt();
+    NavigableMap<ByteString, KeyHistory> keys = new TreeMap<>(KeyRange.KEY_ORDER);
+    for (int k = 0; k < keyCount; k++) {
+      ByteString key = readBytes(in);
+      int versionCount = in.readInt();
+      KeyHistory history = new KeyHistory();
+      for (int v = 0; v < versionCount; v++) {
+        long versionRevision = in.readLong();
+        int sub = in.readInt();
+        boolean tombstone = in.readBoolean();
+        if (tombstone) {
+          KeyValue marker = KeyValue.newBuilder().setKey(key).setModRevision(versionRevision).build();
+          history.append(new KeyRevision(versionRevision, sub, marker, true));
+        } else {
+          KeyValue kv = KeyValue.parseFrom(readBytes(in)).toBuilder().setKey(key).build();
+          history.append(KeyRevision.put(versionRevision, sub, kv));
+        }
+      }
+      keys.put(key, history);
+    }
+    int leaseCount = in.readInt();
+    if (leaseCount != 0) {
+      throw new IOException("snapshot holds leases, which this format version cannot read");
+    }
+    long expected = crc.getValue();
+    long recorded = new DataInputStream(buffered).readLong();
+    if (expected != recorded) {
+      throw new IOException("MVCC snapshot checksum mismatch: the file is corrupt");
+    }
+    return new Contents(revision, compactRevision, keys);
+  }
+
+  private static void writeBytes(DataOutputStream out, ByteString bytes) throws IOException {
+    out.writeInt(bytes.size());
+    bytes.writeTo(out);
+  }
+
+  private static ByteString readBytes(DataInputStream in) throws IOException {
+    int length = in.readInt();
+    if (length < 0 || length > MAX_FIELD_BYTES) {
+      throw new IOException("corrupt MVCC snapshot: field length " + length);
+    }
+    byte[] bytes = new byte[length];
+    in.readFully(bytes);
+    return ByteString.copyFrom(bytes);
+  }
+}

@@ -1,0 +1,654 @@
+package dev.capstan.store.mvcc;
+
+import com.google.protobuf.ByteString;
+import dev.capstan.etcd.etcdserverpb.CompactionRequest;
+import dev.capstan.etcd.etcdserverpb.CompactionResponse;
+import dev.capstan.etcd.etcdserverpb.Compare;
+import dev.capstan.etcd.etcdserverpb.DeleteRangeRequest;
+import dev.capstan.etcd.etcdserverpb.DeleteRangeResponse;
+import dev.capstan.etcd.etcdserverpb.PutRequest;
+import dev.capstan.etcd.etcdserverpb.PutResponse;
+import dev.capstan.etcd.etcdserverpb.RangeRequest;
+import dev.capstan.etcd.etcdserverpb.RangeResponse;
+import dev.capstan.etcd.etcdserverpb.RequestOp;
+import dev.capstan.etcd.etcdserverpb.ResponseHeader;
+import dev.capstan.etcd.etcdserverpb.ResponseOp;
+import dev.capstan.etcd.etcdserverpb.TxnRequest;
+import dev.capstan.etcd.etcdserverpb.TxnResponse;
+import dev.capstan.etcd.etcdserverpb.WatchCreateRequest;
+import dev.capstan.etcd.mvccpb.Event;
+import dev.capstan.etcd.mvccpb.KeyValue;
+import dev.capstan.store.StoreErrors;
+import dev.capstan.store.StoreException;
+import dev.capstan.store.StoreWatch;
+import dev.capstan.store.StoreWatchListener;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+
+/**
+ * A multi-version key-value map with etcd v3 semantics, spoken in etcd's messages: the
+ * deterministic core that every store binding (local, Ratis) applies requests to.
+ *
+ * <p>Semantics, as etcd's:
+ * <ul>
+ *   <li>The revision starts at 1 and grows by one per request that changes something; every
+ *       change of one request carries that revision. A request that changes nothing (a txn of
+ *       reads, a delete of nothing) leaves it alone.</li>
+ *   <li>Each key has create_revision, mod_revision and version (1 on creation, +1 per put); a
+ *       delete ends the key, and a later put creates it anew.</li>
+ *   <li>Reads at an older revision see that revision's state, as long as it is not below the
+ *       compacted revision ({@link StoreException.Code#COMPACTED}) nor above the current one
+ *       ({@link StoreException.Code#FUTURE_REVISION}).</li>
+ *   <li>A txn evaluates all its compares, nested ones included, against the state before it, then
+ *       checks the chosen operations, then applies them in order; reads inside it see its earlier
+ *       writes. A failing check fails the whole txn with no change.</li>
+ *   <li>Compaction drops the versions no read at or after the compacted revision needs.</li>
+ * </ul>
+ *
+ * <p>Mutations are applied one at a time under a write lock; reads share a read lock, so the
+ * store is safe to use from many threads. Watches are fed from each applied change and replay
+ * kept history for start revisions in the past; their listeners run on the executor given at
+ * construction, never under the store's lock unless that executor runs tasks inline.
+ *
+ * <p>Deterministic: the same requests in the same order give the same responses, revisions and
+ * events, which is what lets every Raft peer apply the log to its own copy.
+ */
+public final class MvccStore implements AutoCloseable {
+
+  /** Revisions replayed per step when a watch catches up from history. */
+  private static final int REPLAY_WINDOW = 1000;
+
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final WatchHub watchHub;
+
+  // Guarded by lock.
+  private NavigableMap<ByteString, KeyHistory> keys = new TreeMap<>(KeyRange.KEY_ORDER);
+  /** The changes of each revision at or after the compacted one, in the order they were made. */
+  private NavigableMap<Long, List<KeyRevision>> changesByRevision = new TreeMap<>();
+  private long revision = 1;
+  private long compactRevision = 0;
+  private boolean closed;
+
+  /** A store whose watch listeners run on {@code watchExecutor}. */
+  public MvccStore(Executor watchExecutor) {
+    this(watchExecutor, WatchHub.DEFAULT_MAX_QUEUED_DELIVERIES);
+  }
+
+  /**
+   * As {@link #MvccStore(Executor)}, switching a watch to replay from history once it has
+   * {@code maxQueuedDeliveries} revisions waiting for its listener.
+   */
+  public MvccStore(Executor watchExecutor, int maxQueuedDeliveries) {
+    Objects.requireNonNull(watchExecutor, "watchExecutor");
+    if (maxQueuedDeliveries < 1) {
+      throw new IllegalArgumentException("maxQueuedDeliveries must be >= 1, got " + maxQueuedDeliveries);
+    }
+    this.watchHub = new WatchHub(watchExecutor, this::replay, maxQueuedDeliveries);
+  }
+
+  /** The current revision. */
+  public long revision() {
+    lock.readLock().lock();
+    try {
+      return revision;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The revision compacted up to (0 if never compacted); reads below it fail. */
+  public long compactRevision() {
+    lock.readLock().lock();
+    try {
+      return compactRevision;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Number of key versions held (live values, history and tombstones), for tests and metrics. */
+  public long keptVersionCount() {
+    lock.readLock().lock();
+    try {
+      long count = 0;
+      for (KeyHistory history : keys.values()) {
+        count += history.versions().size();
+      }
+      return count;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Number of watches currently registered. */
+  public int watchCount() {
+    return watchHub.size();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  public RangeResponse range(RangeRequest request) {
+    RequestValidator.validateRange(request);
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      return readRange(request, revision);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  public Applied<PutResponse> put(PutRequest request) {
+    RequestValidator.validatePut(request);
+    return write(change -> {
+      checkPut(request);
+      return change.put(request);
+    });
+  }
+
+  public Applied<DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
+    RequestValidator.validateDeleteRange(request);
+    return write(change -> change.deleteRange(request));
+  }
+
+  public Applied<TxnResponse> txn(TxnRequest request) {
+    RequestValidator.validateTxn(request);
+    if (isReadOnly(request)) {
+      lock.readLock().lock();
+      try {
+        checkOpen();
+        TxnPath path = evaluate(request);
+        checkRequests(request, path);
+        return new Applied<>(new Change().txn(request, path), revision, List.of());
+      } finally {
+        lock.readLock().unlock();
+      }
+    }
+    return write(change -> {
+      TxnPath path = evaluate(request);
+      checkRequests(request, path);
+      return change.txn(request, path);
+    });
+  }
+
+  /** Applies a put, delete-range, txn or range given as one etcd operation. */
+  public Applied<ResponseOp> apply(RequestOp op) {
+    switch (op.getRequestCase()) {
+      case REQUEST_RANGE:
+        return new Applied<>(
+            ResponseOp.newBuilder().setResponseRange(range(op.getRequestRange())).build(),
+            revision(), List.of());
+      case REQUEST_PUT: {
+        Applied<PutResponse> applied = put(op.getRequestPut());
+        return new Applied<>(ResponseOp.newBuilder().setResponsePut(applied.response()).build(),
+            applied.revision(), applied.events());
+      }
+      case REQUEST_DELETE_RANGE: {
+        Applied<DeleteRangeResponse> applied = deleteRange(op.getRequestDeleteRange());
+        return new Applied<>(
+            ResponseOp.newBuilder().setResponseDeleteRange(applied.response()).build(),
+            applied.revision(), applied.events());
+      }
+      case REQUEST_TXN: {
+        Applied<TxnResponse> applied = txn(op.getRequestTxn());
+        return new Applied<>(ResponseOp.newBuilder().setResponseTxn(applied.response()).build(),
+            applied.revision(), applied.events());
+      }
+      default:
+        throw StoreErrors.keyNotFound();
+    }
+  }
+
+  /**
+   * Compacts history up to {@code revision}: afterwards reads and watches below it fail with
+   * {@link StoreException.Code#COMPACTED}. The revision itself does not change.
+   */
+  public Applied<CompactionResponse> compact(CompactionRequest request) {
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      long target = request.getRevision();
+      if (target <= compactRevision) {
+        throw StoreErrors.compacted();
+      }
+      if (target > revision) {
+        throw StoreErrors.futureRevision();
+      }
+      // Only keys changed since the last compaction can hold versions that are now unneeded.
+      Set<ByteString> touched = new HashSet<>();
+      for (List<KeyRevision> changes : changesByRevision.subMap(compactRevision, true, target, true).values()) {
+        for (KeyRevision change : changes) {
+          touched.add(change.kv().getKey());
+        }
+      }
+      for (ByteString key : touched) {
+        KeyHistory history = keys.get(key);
+        if (history != null) {
+          history.compact(target);
+          if (history.isEmpty()) {
+            keys.remove(key);
+          }
+        }
+      }
+      changesByRevision.headMap(target, false).clear();
+      compactRevision = target;
+      return new Applied<>(
+          CompactionResponse.newBuilder().setHeader(header(revision)).build(), revision, List.of());
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- watches
+
+  /**
+   * Watches a key or range from {@code start_revision} (inclusive; 0 = changes after now). Past
+   * revisions are replayed from kept history, then changes follow live. A start revision below
+   * the compacted one ends the watch with {@link StoreWatchListener#onCompacted}.
+   */
+  public StoreWatch watch(WatchCreateRequest request, StoreWatchListener listener) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(listener, "listener");
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      long start = request.getStartRevision();
+      if (start > 0 && start < compactRevision) {
+        Watcher watcher = watchHub.create(request, start, listener);
+        watcher.end(new WatchDelivery.Compacted(compactRevision));
+        return watcher;
+      }
+      boolean live = start <= 0 || start > revision;
+      Watcher watcher = watchHub.create(request, start <= 0 ? revision + 1 : start, listener);
+      watchHub.add(watcher);
+      if (live) {
+        watcher.markSynced();
+      } else {
+        watcher.resync();
+      }
+      return watcher;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Sends a progress notification at the current revision to idle watches that asked for them. */
+  public void notifyProgress() {
+    lock.readLock().lock();
+    try {
+      if (!closed) {
+        watchHub.notifyProgress(revision);
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Replays history into a watch that is not live yet; runs on the watch's delivery task. */
+  private void replay(Watcher watcher) {
+    lock.readLock().lock();
+    try {
+      if (closed) {
+        watcher.end(new WatchDelivery.Failed(StoreErrors.unavailable("store is closed")));
+        return;
+      }
+      long from = watcher.replayFrom();
+      if (from < 0) {
+        return;
+      }
+      if (from < compactRevision) {
+        watcher.end(new WatchDelivery.Compacted(compactRevision));
+        return;
+      }
+      long to = Math.min(revision, from + REPLAY_WINDOW - 1);
+      if (from <= to) {
+        for (Map.Entry<Long, List<KeyRevision>> entry : changesByRevision.subMap(from, true, to, true).entrySet()) {
+          List<Event> events = new ArrayList<>(0);
+          for (KeyRevision change : entry.getValue()) {
+            ByteString key = change.kv().getKey();
+            if (!watcher.range().contains(key)) {
+              continue;
+            }
+            Event event = replayedEvent(change, watcher.wantsPrevKv());
+            if (watcher.accepts(event)) {
+              events.add(event);
+            }
+          }
+          watcher.enqueueReplayed(entry.getKey(), events);
+        }
+      }
+      watcher.replayedThrough(Math.max(to, from - 1), to >= revision);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private Event replayedEvent(KeyRevision change, boolean withPrevKv) {
+    Event.Builder event = Event.newBuilder()
+        .setType(change.tombstone() ? Event.EventType.DELETE : Event.EventType.PUT)
+        .setKv(change.kv());
+    if (withPrevKv) {
+      KeyHistory history = keys.get(change.kv().getKey());
+      KeyValue previous = history == null ? null : history.valueBefore(change.revision(), change.sub());
+      if (previous != null) {
+        event.setPrevKv(previous);
+      }
+    }
+    return event.build();
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** Writes the whole state (kept history included) so {@link #restore} can rebuild it. */
+  public void writeSnapshot(OutputStream out) throws IOException {
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      MvccSnapshotFormat.write(out, revision, compactRevision, keys);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Replaces the whole state with a snapshot's. Watches stay registered and replay whatever the
+   * new state's history holds from where they were (or end as compacted if it holds too little).
+   */
+  public void restore(InputStream in) throws IOException {
+    MvccSnapshotFormat.Contents contents = MvccSnapshotFormat.read(in);
+    NavigableMap<Long, List<KeyRevision>> changes = new TreeMap<>();
+    for (KeyHistory history : contents.keys().values()) {
+      for (KeyRevision version : history.versions()) {
+        if (version.revision() >= contents.compactRevision()) {
+          changes.computeIfAbsent(version.revision(), r -> new ArrayList<>()).add(version);
+        }
+      }
+    }
+    for (List<KeyRevision> list : changes.values()) {
+      list.sort(Comparator.comparingInt(KeyRevision::sub));
+    }
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      keys = contents.keys();
+      changesByRevision = changes;
+      revision = contents.revision();
+      compactRevision = contents.compactRevision();
+      watchHub.resyncAll();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Ends every watch with {@link StoreException.Code#UNAVAILABLE}; later calls fail the same way. */
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      watchHub.endAll(new WatchDelivery.Failed(StoreErrors.unavailable("store is closed")));
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private void checkOpen() {
+    if (closed) {
+      throw StoreErrors.unavailable("store is closed");
+    }
+  }
+
+  private <R> Applied<R> write(Function<Change, R> body) {
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      Change change = new Change();
+      R response = body.apply(change);
+      if (change.changes.isEmpty()) {
+        return new Applied<>(response, revision, List.of());
+      }
+      revision = change.revision;
+      changesByRevision.put(revision, List.copyOf(change.changes));
+      List<Event> events = List.copyOf(change.events);
+      watchHub.publish(revision, events);
+      return new Applied<>(response, revision, events);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private static ResponseHeader header(long revision) {
+    return ResponseHeader.newBuilder().setRevision(revision).build();
+  }
+
+  private void checkReadRevision(long requested, long current) {
+    if (requested > current) {
+      throw StoreErrors.futureRevision();
+    }
+    if (requested > 0 && requested < compactRevision) {
+      throw StoreErrors.compacted();
+    }
+  }
+
+  private void checkPut(PutRequest request) {
+    if ((request.getIgnoreValue() || request.getIgnoreLease()) && currentValue(request.getKey()) == null) {
+      throw StoreErrors.keyNotFound();
+    }
+  }
+
+  private KeyValue currentValue(ByteString key) {
+    KeyHistory history = keys.get(key);
+    return history == null ? null : history.current();
+  }
+
+  private RangeResponse readRange(RangeRequest request, long viewRevision) {
+    long at = request.getRevision() <= 0 ? viewRevision : request.getRevision();
+    checkReadRevision(at, viewRevision);
+    boolean fetchAll = request.getSortOrder() != RangeRequest.SortOrder.NONE
+        || request.getMinModRevision() != 0 || request.getMaxModRevision() != 0
+        || request.getMinCreateRevision() != 0 || request.getMaxCreateRevision() != 0;
+    long fetchLimit = request.getLimit() > 0 && !fetchAll ? request.getLimit() + 1 : Long.MAX_VALUE;
+    List<KeyValue> kvs = new ArrayList<>();
+    long count = 0;
+    for (KeyHistory history : KeyRange.of(request.getKey(), request.getRangeEnd()).select(keys).values()) {
+      KeyValue kv = history.valueAt(at);
+      if (kv == null) {
+        continue;
+      }
+      count++;
+      if (!request.getCountOnly() && kvs.size() < fetchLimit) {
+        kvs.add(kv);
+      }
+    }
+    kvs.removeIf(kv -> (request.getMaxModRevision() != 0 && kv.getModRevision() > request.getMaxModRevision())
+        || (request.getMinModRevision() != 0 && kv.getModRevision() < request.getMinModRevision())
+        || (request.getMaxCreateRevision() != 0 && kv.getCreateRevision() > request.getMaxCreateRevision())
+        || (request.getMinCreateRevision() != 0 && kv.getCreateRevision() < request.getMinCreateRevision()));
+    RangeSort.apply(kvs, request.getSortOrder(), request.getSortTarget());
+    RangeResponse.Builder response = RangeResponse.newBuilder().setHeader(header(viewRevision)).setCount(count);
+    if (request.getLimit() > 0 && kvs.size() > request.getLimit()) {
+      kvs = kvs.subList(0, (int) request.getLimit());
+      response.setMore(true);
+    }
+    for (KeyValue kv : kvs) {
+      response.addKvs(request.getKeysOnly() ? kv.toBuilder().clearValue().build() : kv);
+    }
+    return response.build();
+  }
+
+  // ---- txn evaluation: decided entirely against the state before the txn, as etcd does ----
+
+  /** The branch each (nested) txn takes: its compares' outcome and its chosen branch's txns. */
+  private record TxnPath(boolean succeeded, List<TxnPath> nested) {}
+
+  private TxnPath evaluate(TxnRequest txn) {
+    boolean succeeded = true;
+    for (Compare compare : txn.getCompareList()) {
+      if (!compare(compare)) {
+        succeeded = false;
+        break;
+      }
+    }
+    List<TxnPath> nested = new ArrayList<>(0);
+    for (RequestOp op : succeeded ? txn.getSuccessList() : txn.getFailureList()) {
+      if (op.hasRequestTxn()) {
+        nested.add(evaluate(op.getRequestTxn()));
+      }
+    }
+    return new TxnPath(succeeded, nested);
+  }
+
+  private boolean compare(Compare compare) {
+    List<KeyValue> matched = new ArrayList<>(1);
+    for (KeyHistory history : KeyRange.of(compare.getKey(), compare.getRangeEnd()).select(keys).values()) {
+      KeyValue kv = history.current();
+      if (kv != null) {
+        matched.add(kv);
+      }
+    }
+    if (matched.isEmpty()) {
+      // A missing key has no value to compare (etcd cannot tell missing from empty otherwise).
+      return compare.getTarget() != Compare.CompareTarget.VALUE
+          && TxnCompare.matches(compare, KeyValue.getDefaultInstance());
+    }
+    for (KeyValue kv : matched) {
+      if (!TxnCompare.matches(compare, kv)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Checks the chosen operations before any of them runs, so a failing txn changes nothing. */
+  private void checkRequests(TxnRequest txn, TxnPath path) {
+    Iterator<TxnPath> nested = path.nested().iterator();
+    for (RequestOp op : path.succeeded() ? txn.getSuccessList() : txn.getFailureList()) {
+      switch (op.getRequestCase()) {
+        case REQUEST_PUT -> checkPut(op.getRequestPut());
+        case REQUEST_RANGE -> checkReadRevision(op.getRequestRange().getRevision(), revision);
+        case REQUEST_TXN -> checkRequests(op.getRequestTxn(), nested.next());
+        default -> { }
+      }
+    }
+  }
+
+  /** Whether a txn only reads, in every branch, so it can be served without the log. */
+  public static boolean isReadOnly(TxnRequest txn) {
+    return isReadOnly(txn.getSuccessList()) && isReadOnly(txn.getFailureList());
+  }
+
+  private static boolean isReadOnly(List<RequestOp> ops) {
+    for (RequestOp op : ops) {
+      if (op.hasRequestPut() || op.hasRequestDeleteRange()
+          || (op.hasRequestTxn() && !isReadOnly(op.getRequestTxn()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The changes of one request being applied, written in place at {@code revision} (the next
+   * revision) and committed by {@link #write}. Reads through it see its own earlier writes.
+   */
+  private final class Change {
+    final long revision = MvccStore.this.revision + 1;
+    final List<KeyRevision> changes = new ArrayList<>(1);
+    final List<Event> events = new ArrayList<>(1);
+
+    /** The revision a read inside this request sees, and its responses report. */
+    long viewRevision() {
+      return changes.isEmpty() ? MvccStore.this.revision : revision;
+    }
+
+    PutResponse put(PutRequest request) {
+      ByteString key = request.getKey();
+      KeyHistory history = keys.get(key);
+      KeyValue previous = history == null ? null : history.current();
+      KeyValue kv = KeyValue.newBuilder()
+          .setKey(key)
+          .setValue(request.getIgnoreValue() ? previous.getValue() : request.getValue())
+          .setLease(request.getIgnoreLease() ? previous.getLease() : request.getLease())
+          .setCreateRevision(previous == null ? revision : previous.getCreateRevision())
+          .setModRevision(revision)
+          .setVersion(previous == null ? 1 : previous.getVersion() + 1)
+          .build();
+      if (history == null) {
+        history = new KeyHistory();
+        keys.put(key, history);
+      }
+      KeyRevision version = KeyRevision.put(revision, changes.size(), kv);
+      history.append(version);
+      changes.add(version);
+      Event.Builder event = Event.newBuilder().setType(Event.EventType.PUT).setKv(kv);
+      if (previous != null) {
+        event.setPrevKv(previous);
+      }
+      events.add(event.build());
+      PutResponse.Builder response = PutResponse.newBuilder().setHeader(header(revision));
+      if (request.getPrevKv() && previous != null) {
+        response.setPrevKv(previous);
+      }
+      return response.build();
+    }
+
+    DeleteRangeResponse deleteRange(DeleteRangeRequest request) {
+      DeleteRangeResponse.Builder response = DeleteRangeResponse.newBuilder();
+      long deleted = 0;
+      for (KeyHistory history : KeyRange.of(request.getKey(), request.getRangeEnd()).select(keys).values()) {
+        KeyValue previous = history.current();
+        if (previous == null) {
+          continue;
+        }
+        KeyRevision tombstone = KeyRevision.tombstone(revision, changes.size(), previous);
+        history.append(tombstone);
+        changes.add(tombstone);
+        events.add(Event.newBuilder().setType(Event.EventType.DELETE).setKv(tombstone.kv())
+            .setPrevKv(previous).build());
+        deleted++;
+        if (request.getPrevKv()) {
+          response.addPrevKvs(previous);
+        }
+      }
+      return response.setDeleted(deleted).setHeader(header(viewRevision())).build();
+    }
+
+    TxnResponse txn(TxnRequest request, TxnPath path) {
+      TxnResponse.Builder response = TxnResponse.newBuilder().setSucceeded(path.succeeded());
+      Iterator<TxnPath> nested = path.nested().iterator();
+      for (RequestOp op : path.succeeded() ? request.getSuccessList() : request.getFailureList()) {
+        ResponseOp.Builder result = ResponseOp.newBuilder();
+        switch (op.getRequestCase()) {
+          case REQUEST_RANGE -> result.setResponseRange(readRange(op.getRequestRange(), viewRevision()));
+          case REQUEST_PUT -> result.setResponsePut(put(op.getRequestPut()));
+          case REQUEST_DELETE_RANGE -> result.setResponseDeleteRange(deleteRange(op.getRequestDeleteRange()));
+          case REQUEST_TXN -> result.setResponseTxn(txn(op.getRequestTxn(), nested.next()));
+          default -> throw new StoreException(StoreException.Code.INTERNAL, "empty txn operation");
+        }
+        response.addResponses(result);
+      }
+      return response.setHeader(header(viewRevision())).build();
+    }
+  }
+}
