@@ -1,0 +1,110 @@
+package dev.capstan.store.local;
+
+import dev.capstan.etcd.etcdserverpb.CompactionRequest;
+import dev.capstan.etcd.etcdserverpb.CompactionResponse;
+import dev.capstan.etcd.etcdserverpb.DeleteRangeRequest;
+import dev.capstan.etcd.etcdserverpb.DeleteRangeResponse;
+import dev.capstan.etcd.etcdserverpb.PutRequest;
+import dev.capstan.etcd.etcdserverpb.PutResponse;
+import dev.capstan.etcd.etcdserverpb.RangeRequest;
+import dev.capstan.etcd.etcdserverpb.RangeResponse;
+import dev.capstan.etcd.etcdserverpb.TxnRequest;
+import dev.capstan.etcd.etcdserverpb.TxnResponse;
+import dev.capstan.etcd.etcdserverpb.WatchCreateRequest;
+import dev.capstan.store.KeyValueStore;
+import dev.capstan.store.StoreException;
+import dev.capstan.store.StoreWatch;
+import dev.capstan.store.StoreWatchListener;
+import dev.capstan.store.mvcc.DaemonThreadFactory;
+import dev.capstan.store.mvcc.MvccStore;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * A {@link KeyValueStore} held in this process's memory, with no Raft and no persistence: an
+ * {@link MvccStore} behind the asynchronous interface. For other modules' unit tests and for
+ * tools that need etcd semantics without a cluster. Every call completes before it returns;
+ * failures complete the future exceptionally with a {@link StoreException}. Serializable and
+ * linearizable reads are the same thing here.
+ */
+public final class LocalKeyValueStore implements KeyValueStore {
+
+  private final MvccStore store;
+  private final ExecutorService ownedExecutor;
+
+  /** A store whose watch listeners run on a daemon thread it owns and stops on {@link #close}. */
+  public LocalKeyValueStore() {
+    this.ownedExecutor = Executors.newSingleThreadExecutor(new DaemonThreadFactory("capstan-local-store-watch"));
+    this.store = new MvccStore(ownedExecutor);
+  }
+
+  /**
+   * A store whose watch listeners run on {@code watchExecutor}; pass {@code Runnable::run} to
+   * have them run inline on the writing thread, which makes watch tests fully deterministic.
+   */
+  public LocalKeyValueStore(Executor watchExecutor) {
+    this.ownedExecutor = null;
+    this.store = new MvccStore(watchExecutor);
+  }
+
+  /** The underlying store, for tests that need its revision or snapshot directly. */
+  public MvccStore mvccStore() {
+    return store;
+  }
+
+  @Override
+  public CompletableFuture<RangeResponse> range(RangeRequest request) {
+    return complete(() -> store.range(request));
+  }
+
+  @Override
+  public CompletableFuture<PutResponse> put(PutRequest request) {
+    return complete(() -> store.put(request).response());
+  }
+
+  @Override
+  public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
+    return complete(() -> store.deleteRange(request).response());
+  }
+
+  @Override
+  public CompletableFuture<TxnResponse> txn(TxnRequest request) {
+    return complete(() -> store.txn(request).response());
+  }
+
+  @Override
+  public CompletableFuture<CompactionResponse> compact(CompactionRequest request) {
+    return complete(() -> store.compact(request).response());
+  }
+
+  @Override
+  public StoreWatch watch(WatchCreateRequest request, StoreWatchListener listener) {
+    return store.watch(request, listener);
+  }
+
+  /** Sends progress notifications to idle watches that asked for them (no timer runs here). */
+  public void notifyProgress() {
+    store.notifyProgress();
+  }
+
+  @Override
+  public void close() {
+    store.close();
+    if (ownedExecutor != null) {
+      // Let the watches' final onError deliveries run, then stop the thread.
+      ownedExecutor.shutdown();
+    }
+  }
+
+  private static <T> CompletableFuture<T> complete(Supplier<T> call) {
+    try {
+      return CompletableFuture.completedFuture(call.get());
+    } catch (StoreException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+}

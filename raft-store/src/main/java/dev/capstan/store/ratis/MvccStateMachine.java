@@ -1,0 +1,213 @@
+package dev.capstan.store.ratis;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.capstan.etcd.etcdserverpb.CompactionRequest;
+import dev.capstan.etcd.etcdserverpb.RangeRequest;
+import dev.capstan.etcd.etcdserverpb.RequestOp;
+import dev.capstan.etcd.etcdserverpb.TxnRequest;
+import dev.capstan.store.StoreException;
+import dev.capstan.store.mvcc.MvccStore;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Ratis state machine of the store: applies each committed log entry (a
+ * {@link StoreEnvelope} command) to an {@link MvccStore}, serves read-only queries from it, and
+ * saves and loads it as single-file snapshots.
+ *
+ * <p>Applying is deterministic and never throws for a bad request: an etcd-level failure (a
+ * compacted revision in a txn, an ignore_value put of a missing key) is an ordinary reply that
+ * carries the error, identical on every peer.
+ */
+final class MvccStateMachine extends BaseStateMachine {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MvccStateMachine.class);
+  /** Suffix of a snapshot being written; never matches Ratis' snapshot file pattern. */
+  private static final String UNFINISHED_SUFFIX = ".writing";
+
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final MvccStore store;
+  /** Pairs the store's state with the last applied index for snapshots. */
+  private final Object applyLock = new Object();
+
+  MvccStateMachine(MvccStore store) {
+    this.store = store;
+  }
+
+  MvccStore store() {
+    return store;
+  }
+
+  @Override
+  public SimpleStateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    storage.init(raftStorage);
+    removeUnfinishedSnapshots(raftStorage.getStorageDir().getStateMachineDir().toPath());
+    loadSnapshot(storage.loadLatestSnapshot());
+  }
+
+  /** Deletes temporary files a crash during {@link #takeSnapshot} may have left behind. */
+  private static void removeUnfinishedSnapshots(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (var files = Files.newDirectoryStream(dir, "*" + UNFINISHED_SUFFIX)) {
+      for (Path file : files) {
+        LOG.info("Removing unfinished snapshot {}", file);
+        Files.deleteIfExists(file);
+      }
+    }
+  }
+
+  /** Called after a snapshot was installed from the leader: the state jumps to it. */
+  @Override
+  public void reinitialize() throws IOException {
+    loadSnapshot(storage.loadLatestSnapshot());
+  }
+
+  private void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {
+    if (snapshot == null) {
+      return;
+    }
+    Path file = snapshot.getFile().getPath();
+    if (!Files.exists(file)) {
+      LOG.warn("Snapshot file {} is missing; starting from the log alone", file);
+      return;
+    }
+    MD5Hash digest = snapshot.getFile().getFileDigest();
+    if (digest != null) {
+      MD5FileUtil.verifySavedMD5(file.toFile(), digest);
+    }
+    synchronized (applyLock) {
+      try (InputStream in = Files.newInputStream(file)) {
+        store.restore(in);
+      }
+      setLastAppliedTermIndex(snapshot.getTermIndex());
+    }
+    LOG.info("Loaded store snapshot {} at revision {}", file.getFileName(), store.revision());
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    synchronized (applyLock) {
+      TermIndex last = getLastAppliedTermIndex();
+      if (last == null || last.getIndex() < 0) {
+        return RaftLog.INVALID_LOG_INDEX;
+      }
+      long started = System.nanoTime();
+      File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+      writeAtomically(file.toPath());
+      MD5Hash digest = MD5FileUtil.computeAndSaveMd5ForFile(file);
+      storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), digest), last));
+      LOG.info("Took store snapshot at index {} (revision {}) in {} ms", last.getIndex(), store.revision(),
+          (System.nanoTime() - started) / 1_000_000);
+      return last.getIndex();
+    }
+  }
+
+  /**
+   * Writes the store to a temporary file, syncs it, and renames it into place, so a crash never
+   * leaves half a snapshot under a snapshot's name. (Ratis' AtomicFileOutputStream writes arrays
+   * byte by byte, one system call each, which makes a megabyte take seconds.)
+   */
+  private void writeAtomically(Path target) throws IOException {
+    Path temporary = target.resolveSibling(target.getFileName() + UNFINISHED_SUFFIX);
+    try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
+        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      store.writeSnapshot(Channels.newOutputStream(channel));
+      channel.force(true);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(temporary);
+      throw e;
+    }
+    Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext transaction) {
+    LogEntryProto entry = transaction.getLogEntry();
+    byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
+    Message reply;
+    synchronized (applyLock) {
+      reply = apply(data);
+      updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+    }
+    return CompletableFuture.completedFuture(reply);
+  }
+
+  private Message apply(byte[] data) {
+    try {
+      StoreEnvelope.Frame frame = StoreEnvelope.decode(data);
+      return switch (frame.kind()) {
+        case StoreEnvelope.COMMAND_OP -> StoreEnvelope.ok(store.apply(RequestOp.parseFrom(frame.body())).response());
+        case StoreEnvelope.COMMAND_COMPACT ->
+            StoreEnvelope.ok(store.compact(CompactionRequest.parseFrom(frame.body())).response());
+        default -> throw new StoreException(StoreException.Code.INTERNAL, "unknown store command " + frame.kind());
+      };
+    } catch (StoreException e) {
+      return StoreEnvelope.error(e);
+    } catch (InvalidProtocolBufferException e) {
+      return StoreEnvelope.error(new StoreException(StoreException.Code.INTERNAL, "unreadable store command"));
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    try {
+      StoreEnvelope.Frame frame = StoreEnvelope.decode(request.getContent().toByteArray());
+      return CompletableFuture.completedFuture(switch (frame.kind()) {
+        case StoreEnvelope.QUERY_RANGE -> StoreEnvelope.ok(store.range(RangeRequest.parseFrom(frame.body())));
+        case StoreEnvelope.QUERY_TXN -> StoreEnvelope.ok(readOnlyTxn(TxnRequest.parseFrom(frame.body())));
+        default -> throw new StoreException(StoreException.Code.INTERNAL, "unknown store query " + frame.kind());
+      });
+    } catch (StoreException e) {
+      return CompletableFuture.completedFuture(StoreEnvelope.error(e));
+    } catch (InvalidProtocolBufferException e) {
+      return CompletableFuture.completedFuture(
+          StoreEnvelope.error(new StoreException(StoreException.Code.INTERNAL, "unreadable store query")));
+    }
+  }
+
+  private dev.capstan.etcd.etcdserverpb.TxnResponse readOnlyTxn(TxnRequest txn) {
+    if (!MvccStore.isReadOnly(txn)) {
+      // A write must go through the log; answering it here would fork this peer's state.
+      throw new StoreException(StoreException.Code.INTERNAL, "a txn that writes was sent as a query");
+    }
+    return store.txn(txn).response();
+  }
+
+  @Override
+  public void close() throws IOException {
+    store.close();
+    super.close();
+  }
+}

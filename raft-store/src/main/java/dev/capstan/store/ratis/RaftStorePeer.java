@@ -1,0 +1,361 @@
+package dev.capstan.store.ratis;
+
+import dev.capstan.store.mvcc.DaemonThreadFactory;
+import dev.capstan.store.mvcc.MvccStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of the replicated store: a Ratis server whose state machine is an
+ * {@link dev.capstan.store.mvcc.MvccStore}, with its log and snapshots under a data directory.
+ * Restarting on the same directory recovers every committed write. Build a
+ * {@link RatisKeyValueStore} on a started peer to use it.
+ *
+ * <pre>{@code
+ * RaftStorePeer peer = new RaftStorePeer(RaftStorePeer.Config.of(
+ *     "s1", dataDir, "10.0.0.1:2380", List.of("s1=10.0.0.1:2380", "s2=10.0.0.2:2380", "s3=10.0.0.3:2380")));
+ * peer.start();
+ * KeyValueStore store = new RatisKeyValueStore(peer);
+ * }</pre>
+ */
+public final class RaftStorePeer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RaftStorePeer.class);
+
+  static {
+    ShadedNettyVersionGuard.apply();
+  }
+
+  /** Every Capstan store forms this one Raft group. */
+  static final RaftGroupId GROUP_ID =
+      RaftGroupId.valueOf(UUID.nameUUIDFromBytes("capstan-store".getBytes(StandardCharsets.UTF_8)));
+
+  /** The default Raft port (etcd's peer port). */
+  public static final int DEFAULT_PORT = 2380;
+
+  /**
+   * How a peer is tuned. {@link #defaults()} suits production (etcd-like 1-2 s elections);
+   * tests shorten the timeouts.
+   *
+   * @param electionTimeoutMin Raft election timeout, lower bound (heartbeats go at half of it)
+   * @param electionTimeoutMax Raft election timeout, upper bound
+   * @param requestTimeout how long a store request may wait for a leader before NO_LEADER
+   * @param snapshotThreshold applied entries between automatic snapshots (the log is then purged)
+   * @param progressNotifyInterval how often idle watches that asked for it get a progress notify
+   */
+  public record Tuning(Duration electionTimeoutMin, Duration electionTimeoutMax, Duration requestTimeout,
+      long snapshotThreshold, Duration progressNotifyInterval) {
+
+    public Tuning {
+      Objects.requireNonNull(electionTimeoutMin, "electionTimeoutMin");
+      Objects.requireNonNull(electionTimeoutMax, "electionTimeoutMax");
+      Objects.requireNonNull(requestTimeout, "requestTimeout");
+      Objects.requireNonNull(progressNotifyInterval, "progressNotifyInterval");
+      if (electionTimeoutMin.toMillis() < 10 || electionTimeoutMax.compareTo(electionTimeoutMin) <= 0) {
+        throw new IllegalArgumentException("election timeouts must satisfy 10ms <= min < max, got "
+            + electionTimeoutMin + " and " + electionTimeoutMax);
+      }
+      if (requestTimeout.toMillis() < 100) {
+        throw new IllegalArgumentException("requestTimeout must be at least 100ms, got " + requestTimeout);
+      }
+      if (snapshotThreshold < 1) {
+        throw new IllegalArgumentException("snapshotThreshold must be >= 1, got " + snapshotThreshold);
+      }
+      if (progressNotifyInterval.toMillis() < 10) {
+        throw new IllegalArgumentException("progressNotifyInterval must be at least 10ms, got " + progressNotifyInterval);
+      }
+    }
+
+    public static Tuning defaults() {
+      return new Tuning(Duration.ofMillis(1000), Duration.ofMillis(2000), Duration.ofSeconds(10), 10_000,
+          Duration.ofSeconds(10));
+    }
+
+    public Tuning withElectionTimeouts(Duration min, Duration max) {
+      return new Tuning(min, max, requestTimeout, snapshotThreshold, progressNotifyInterval);
+    }
+
+    public Tuning withRequestTimeout(Duration timeout) {
+      return new Tuning(electionTimeoutMin, electionTimeoutMax, timeout, snapshotThreshold, progressNotifyInterval);
+    }
+
+    public Tuning withSnapshotThreshold(long entries) {
+      return new Tuning(electionTimeoutMin, electionTimeoutMax, requestTimeout, entries, progressNotifyInterval);
+    }
+
+    public Tuning withProgressNotifyInterval(Duration interval) {
+      return new Tuning(electionTimeoutMin, electionTimeoutMax, requestTimeout, snapshotThreshold, interval);
+    }
+  }
+
+  /**
+   * One peer's configuration.
+   *
+   * @param id this peer's id; must appear in {@code peers}
+   * @param dataDir where the Raft log and snapshots live (created if missing)
+   * @param address the {@code host:port} this peer listens on for Raft traffic
+   * @param peers every member of the group, this one included, as {@code id=host:port}
+   * @param tuning timeouts and thresholds
+   */
+  public record Config(String id, Path dataDir, String address, List<String> peers, Tuning tuning) {
+
+    public Config {
+      PeerAddress.requireValidId(id, "id");
+      Objects.requireNonNull(dataDir, "dataDir");
+      Objects.requireNonNull(address, "address");
+      Objects.requireNonNull(tuning, "tuning");
+      if (peers == null || peers.isEmpty()) {
+        throw new IllegalArgumentException("peers: at least this peer is required, as id=host:port");
+      }
+      peers = List.copyOf(peers);
+      PeerAddress.HostPort listen = PeerAddress.HostPort.parse(address, "address");
+      List<PeerAddress> parsed = parsePeers(peers);
+      PeerAddress self = parsed.stream().filter(p -> p.id().equals(id)).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("peers: must include this peer's id '" + id + "'"));
+      if (self.port() != listen.port()) {
+        throw new IllegalArgumentException("address: port " + listen.port()
+            + " differs from this peer's entry in peers (" + self + ")");
+      }
+    }
+
+    public static Config of(String id, Path dataDir, String address, List<String> peers) {
+      return new Config(id, dataDir, address, peers, Tuning.defaults());
+    }
+
+    public Config withTuning(Tuning newTuning) {
+      return new Config(id, dataDir, address, peers, newTuning);
+    }
+
+    List<PeerAddress> peerAddresses() {
+      return parsePeers(peers);
+    }
+
+    private static List<PeerAddress> parsePeers(List<String> specs) {
+      List<PeerAddress> parsed = new ArrayList<>();
+      Set<String> ids = new HashSet<>();
+      for (int i = 0; i < specs.size(); i++) {
+        PeerAddress peer = PeerAddress.parse(specs.get(i), "peers[" + i + "]");
+        if (!ids.add(peer.id())) {
+          throw new IllegalArgumentException("peers[" + i + "]: duplicate peer id '" + peer.id() + "'");
+        }
+        parsed.add(peer);
+      }
+      return parsed;
+    }
+  }
+
+  private final Config config;
+  private final RaftGroup group;
+  private final RaftPeerId peerId;
+  private final ExecutorService watchExecutor;
+  private final MvccStateMachine stateMachine;
+  private final ScheduledExecutorService progressTimer;
+  private RaftServer server;
+  private volatile boolean started;
+  private volatile boolean closed;
+
+  public RaftStorePeer(Config config) {
+    this.config = Objects.requireNonNull(config, "config");
+    List<RaftPeer> members = new ArrayList<>();
+    for (PeerAddress peer : config.peerAddresses()) {
+      members.add(RaftPeer.newBuilder().setId(peer.id()).setAddress(peer.address()).build());
+    }
+    this.group = RaftGroup.valueOf(GROUP_ID, members);
+    this.peerId = RaftPeerId.valueOf(config.id());
+    this.watchExecutor = Executors.newFixedThreadPool(2, new DaemonThreadFactory("capstan-store-watch-" + config.id()));
+    this.stateMachine = new MvccStateMachine(new MvccStore(watchExecutor));
+    this.progressTimer = Executors.newSingleThreadScheduledExecutor(
+        new DaemonThreadFactory("capstan-store-progress-" + config.id()));
+  }
+
+  /**
+   * Starts a one-member store for {@code capstan up}: peer id {@code "capstan"}, listening on
+   * 127.0.0.1:{@code raftPort}, data under {@code dataDir}.
+   */
+  public static RaftStorePeer startSingle(Path dataDir, int raftPort) throws IOException {
+    String address = PeerAddress.HostPort.format("127.0.0.1", raftPort);
+    RaftStorePeer peer = new RaftStorePeer(Config.of("capstan", dataDir, address, List.of("capstan=" + address)));
+    return peer.start();
+  }
+
+  /** Starts the Raft server (recovering the log and latest snapshot from the data dir). */
+  public synchronized RaftStorePeer start() throws IOException {
+    if (closed) {
+      throw new IllegalStateException("peer " + config.id() + " is closed");
+    }
+    if (started) {
+      return this;
+    }
+    Files.createDirectories(config.dataDir());
+    server = RaftServer.newBuilder()
+        .setServerId(peerId)
+        .setGroup(group)
+        .setStateMachine(stateMachine)
+        .setProperties(serverProperties())
+        .setOption(RaftStorage.StartupOption.RECOVER)
+        .build();
+    try {
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      closed = true;
+      closeQuietly();
+      throw e;
+    }
+    long interval = config.tuning().progressNotifyInterval().toMillis();
+    progressTimer.scheduleWithFixedDelay(stateMachine.store()::notifyProgress, interval, interval, TimeUnit.MILLISECONDS);
+    started = true;
+    LOG.info("Store peer {} started on {} with group {}", config.id(), config.address(), config.peers());
+    return this;
+  }
+
+  public String id() {
+    return config.id();
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  /** Whether this peer is the Raft leader right now. */
+  public boolean isLeader() {
+    DivisionInfo info = divisionInfo();
+    return info != null && info.isLeader();
+  }
+
+  /** The current leader's id as this peer knows it, if any. */
+  public Optional<String> leaderId() {
+    DivisionInfo info = divisionInfo();
+    return info == null ? Optional.empty() : Optional.ofNullable(info.getLeaderId()).map(RaftPeerId::toString);
+  }
+
+  /** The revision of this peer's local copy of the store (what it has applied so far). */
+  public long appliedRevision() {
+    return stateMachine.store().revision();
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  boolean isStarted() {
+    return started;
+  }
+
+  RaftGroup group() {
+    return group;
+  }
+
+  RaftPeerId peerId() {
+    return peerId;
+  }
+
+  MvccStore store() {
+    return stateMachine.store();
+  }
+
+  /** Properties for a client of this group, consistent with the server's timeouts. */
+  RaftProperties clientProperties() {
+    RaftProperties properties = new RaftProperties();
+    Duration perAttempt = config.tuning().requestTimeout().compareTo(Duration.ofSeconds(3)) < 0
+        ? config.tuning().requestTimeout() : Duration.ofSeconds(3);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties, millis(perAttempt));
+    // Beyond this many writes in flight Ratis blocks the caller's thread (default 100); the
+    // apiserver's many concurrent requests should queue in Raft instead.
+    RaftClientConfigKeys.Async.setOutstandingRequestsMax(properties, 1000);
+    return properties;
+  }
+
+  private DivisionInfo divisionInfo() {
+    RaftServer current = server;
+    if (current == null || closed) {
+      return null;
+    }
+    try {
+      return current.getDivision(GROUP_ID).getInfo();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private RaftProperties serverProperties() {
+    Tuning tuning = config.tuning();
+    PeerAddress.HostPort listen = PeerAddress.HostPort.parse(config.address(), "address");
+    RaftProperties properties = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(properties, List.of(config.dataDir().toFile()));
+    GrpcConfigKeys.Server.setHost(properties, listen.host());
+    GrpcConfigKeys.Server.setPort(properties, listen.port());
+    RaftServerConfigKeys.Rpc.setTimeoutMin(properties, millis(tuning.electionTimeoutMin()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(properties, millis(tuning.electionTimeoutMax()));
+    // A follower silent for this long counts as slow: the leader then paces its retries to it
+    // instead of re-sending (and re-reading log entries) on every new write, which otherwise
+    // burns the leader's CPU while a peer is down. Ratis' default is 60 s.
+    RaftServerConfigKeys.Rpc.setSlownessTimeout(properties, millis(tuning.electionTimeoutMax().multipliedBy(2)));
+    RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Read.setTimeout(properties, millis(tuning.requestTimeout()));
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, tuning.snapshotThreshold());
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
+    // Purge up to the snapshot even if a follower lags: it catches up by installing the snapshot,
+    // so a dead follower does not pin the log forever.
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+    RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.min(1024, tuning.snapshotThreshold()));
+    return properties;
+  }
+
+  private static TimeDuration millis(Duration duration) {
+    return TimeDuration.valueOf(duration.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Stops the server; watches on this peer end with UNAVAILABLE. The data dir is kept. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    closeQuietly();
+    LOG.info("Store peer {} closed", config.id());
+  }
+
+  private void closeQuietly() {
+    progressTimer.shutdownNow();
+    if (server != null) {
+      try {
+        server.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("Closing the Raft server of peer {} failed", config.id(), e);
+      }
+    }
+    // The state machine closes with the server; close the store too in case it never started.
+    stateMachine.store().close();
+    watchExecutor.shutdown();
+  }
+}

@@ -1,0 +1,224 @@
+package dev.capstan.store.ratis;
+
+import dev.capstan.etcd.etcdserverpb.CompactionRequest;
+import dev.capstan.etcd.etcdserverpb.CompactionResponse;
+import dev.capstan.etcd.etcdserverpb.DeleteRangeRequest;
+import dev.capstan.etcd.etcdserverpb.DeleteRangeResponse;
+import dev.capstan.etcd.etcdserverpb.PutRequest;
+import dev.capstan.etcd.etcdserverpb.PutResponse;
+import dev.capstan.etcd.etcdserverpb.RangeRequest;
+import dev.capstan.etcd.etcdserverpb.RangeResponse;
+import dev.capstan.etcd.etcdserverpb.RequestOp;
+import dev.capstan.etcd.etcdserverpb.ResponseOp;
+import dev.capstan.etcd.etcdserverpb.TxnRequest;
+import dev.capstan.etcd.etcdserverpb.TxnResponse;
+import dev.capstan.etcd.etcdserverpb.WatchCreateRequest;
+import dev.capstan.store.KeyValueStore;
+import dev.capstan.store.StoreErrors;
+import dev.capstan.store.StoreException;
+import dev.capstan.store.StoreWatch;
+import dev.capstan.store.StoreWatchListener;
+import dev.capstan.store.mvcc.MvccStore;
+import dev.capstan.store.mvcc.RequestValidator;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link KeyValueStore} of a process that runs a {@link RaftStorePeer}: the apiserver beside
+ * its peer.
+ * <ul>
+ *   <li>Writes (put, delete, writing txns, compaction) go through a Raft client to the leader,
+ *       wherever it is, and complete once committed and applied there.</li>
+ *   <li>Linearizable reads (the default, and txns that only read) are read-index queries on the
+ *       local peer: it confirms with the leader that it has applied everything committed, then
+ *       answers from its own copy. Serializable reads answer from the local copy at once.</li>
+ *   <li>Watches are served from the local peer's applied changes, so they see every write made
+ *       through any peer, in revision order.</li>
+ * </ul>
+ * A request that cannot reach a leader within the peer's request timeout fails with
+ * {@code NO_LEADER} ("etcdserver: no leader"); after {@link #close} or once the peer is closed,
+ * requests fail with {@code UNAVAILABLE}. Closing this store does not close the peer.
+ */
+public final class RatisKeyValueStore implements KeyValueStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RatisKeyValueStore.class);
+  private static final Duration RETRY_SLEEP = Duration.ofMillis(50);
+
+  static {
+    ShadedNettyVersionGuard.apply();
+  }
+
+  private final RaftStorePeer peer;
+  private final RaftClient client;
+  private final Duration requestTimeout;
+  private volatile boolean closed;
+
+  public RatisKeyValueStore(RaftStorePeer peer) {
+    if (!peer.isStarted() || peer.isClosed()) {
+      throw new IllegalArgumentException("peer " + peer.id() + " must be started (and not closed)");
+    }
+    this.peer = peer;
+    this.requestTimeout = peer.config().tuning().requestTimeout();
+    int attempts = (int) Math.max(1, requestTimeout.toMillis() / RETRY_SLEEP.toMillis());
+    this.client = RaftClient.newBuilder()
+        .setProperties(peer.clientProperties())
+        .setParameters(new Parameters())
+        .setRaftGroup(peer.group())
+        .setLeaderId(peer.peerId())
+        // Ratis' default retries forever without pausing; bound it by the request timeout.
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
+            TimeDuration.valueOf(RETRY_SLEEP.toMillis(), TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  @Override
+  public CompletableFuture<RangeResponse> range(RangeRequest request) {
+    if (request.getSerializable()) {
+      return local(() -> {
+        RequestValidator.validateRange(request);
+        return peer.store().range(request);
+      });
+    }
+    return query(() -> {
+      RequestValidator.validateRange(request);
+      return StoreEnvelope.query(request);
+    }, RangeResponse::parseFrom);
+  }
+
+  @Override
+  public CompletableFuture<PutResponse> put(PutRequest request) {
+    return write(() -> {
+      RequestValidator.validatePut(request);
+      return StoreEnvelope.command(RequestOp.newBuilder().setRequestPut(request).build());
+    }, bytes -> ResponseOp.parseFrom(bytes).getResponsePut());
+  }
+
+  @Override
+  public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
+    return write(() -> {
+      RequestValidator.validateDeleteRange(request);
+      return StoreEnvelope.command(RequestOp.newBuilder().setRequestDeleteRange(request).build());
+    }, bytes -> ResponseOp.parseFrom(bytes).getResponseDeleteRange());
+  }
+
+  @Override
+  public CompletableFuture<TxnResponse> txn(TxnRequest request) {
+    if (MvccStore.isReadOnly(request)) {
+      return query(() -> {
+        RequestValidator.validateTxn(request);
+        return StoreEnvelope.query(request);
+      }, TxnResponse::parseFrom);
+    }
+    return write(() -> {
+      RequestValidator.validateTxn(request);
+      return StoreEnvelope.command(RequestOp.newBuilder().setRequestTxn(request).build());
+    }, bytes -> ResponseOp.parseFrom(bytes).getResponseTxn());
+  }
+
+  @Override
+  public CompletableFuture<CompactionResponse> compact(CompactionRequest request) {
+    return write(() -> StoreEnvelope.command(request), CompactionResponse::parseFrom);
+  }
+
+  @Override
+  public StoreWatch watch(WatchCreateRequest request, StoreWatchListener listener) {
+    checkOpen();
+    return peer.store().watch(request, listener);
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      client.close();
+    } catch (IOException e) {
+      LOG.warn("Closing the Raft client of peer {} failed", peer.id(), e);
+    }
+  }
+
+  // ---- plumbing ----
+
+  private void checkOpen() {
+    if (closed) {
+      throw StoreErrors.unavailable("store is closed");
+    }
+    if (peer.isClosed()) {
+      throw StoreErrors.unavailable("store peer " + peer.id() + " is closed");
+    }
+  }
+
+  private <T> CompletableFuture<T> local(Supplier<T> read) {
+    try {
+      checkOpen();
+      return CompletableFuture.completedFuture(read.get());
+    } catch (StoreException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private <T> CompletableFuture<T> write(Supplier<Message> encode, StoreEnvelope.ResponseParser<T> parser) {
+    return send(encode, message -> client.async().send(message), parser);
+  }
+
+  private <T> CompletableFuture<T> query(Supplier<Message> encode, StoreEnvelope.ResponseParser<T> parser) {
+    // Read-index on the local peer: linearizable, yet answered from this process's copy.
+    return send(encode, message -> client.async().sendReadOnlyUnordered(message, peer.peerId()), parser);
+  }
+
+  private <T> CompletableFuture<T> send(Supplier<Message> encode,
+      Function<Message, CompletableFuture<RaftClientReply>> transport, StoreEnvelope.ResponseParser<T> parser) {
+    Message message;
+    try {
+      checkOpen();
+      message = encode.get();
+    } catch (StoreException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    CompletableFuture<RaftClientReply> sent;
+    try {
+      sent = transport.apply(message);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(failure(e));
+    }
+    sent.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((reply, error) -> {
+      try {
+        if (error != null) {
+          throw failure(error);
+        }
+        if (!reply.isSuccess()) {
+          throw failure(reply.getException());
+        }
+        result.complete(StoreEnvelope.parseReply(reply.getMessage(), parser));
+      } catch (StoreException e) {
+        result.completeExceptionally(e);
+      } catch (RuntimeException e) {
+        result.completeExceptionally(new StoreException(StoreException.Code.INTERNAL, "store reply failed", e));
+      }
+    });
+    return result;
+  }
+
+  /** A Ratis failure as the store reports it; a closed peer or store wins over the cause. */
+  private StoreException failure(Throwable error) {
+    if (closed || peer.isClosed()) {
+      return StoreErrors.unavailable("store peer " + peer.id() + " is closed", error);
+    }
+    return RatisFailures.toStoreException(error);
+  }
+}

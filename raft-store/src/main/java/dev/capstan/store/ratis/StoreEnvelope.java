@@ -1,0 +1,126 @@
+package dev.capstan.store.ratis;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import dev.capstan.etcd.etcdserverpb.CompactionRequest;
+import dev.capstan.etcd.etcdserverpb.RangeRequest;
+import dev.capstan.etcd.etcdserverpb.RequestOp;
+import dev.capstan.etcd.etcdserverpb.TxnRequest;
+import dev.capstan.store.StoreException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+/**
+ * The bytes exchanged between {@link RatisKeyValueStore} and {@link MvccStateMachine}: one kind
+ * byte followed by an etcd message. Raft log entries are commands, read-only requests are queries,
+ * and every answer is a reply that carries either the etcd response or a {@link StoreException}'s
+ * code and text.
+ *
+ * <pre>
+ * command: 1 RequestOp (put, delete_range, txn) | 2 CompactionRequest
+ * query:   1 RangeRequest | 2 TxnRequest (read-only)
+ * reply:   0 response bytes | 1 UTF code name, UTF message
+ * </pre>
+ * Kinds are append-only: a log written by one version must still apply in the next (leases will
+ * add commands 3 and up).
+ */
+final class StoreEnvelope {
+
+  static final byte COMMAND_OP = 1;
+  static final byte COMMAND_COMPACT = 2;
+  static final byte QUERY_RANGE = 1;
+  static final byte QUERY_TXN = 2;
+  private static final byte REPLY_OK = 0;
+  private static final byte REPLY_ERROR = 1;
+
+  /** A decoded command or query: its kind and the etcd message bytes. */
+  record Frame(byte kind, byte[] body) {}
+
+  private StoreEnvelope() {}
+
+  static Message command(RequestOp op) {
+    return frame(COMMAND_OP, op);
+  }
+
+  static Message command(CompactionRequest compaction) {
+    return frame(COMMAND_COMPACT, compaction);
+  }
+
+  static Message query(RangeRequest range) {
+    return frame(QUERY_RANGE, range);
+  }
+
+  static Message query(TxnRequest readOnlyTxn) {
+    return frame(QUERY_TXN, readOnlyTxn);
+  }
+
+  static Frame decode(byte[] bytes) {
+    if (bytes.length == 0) {
+      throw new StoreException(StoreException.Code.INTERNAL, "empty store command");
+    }
+    return new Frame(bytes[0], Arrays.copyOfRange(bytes, 1, bytes.length));
+  }
+
+  static Message ok(MessageLite response) {
+    return frame(REPLY_OK, response);
+  }
+
+  static Message error(StoreException error) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(REPLY_ERROR);
+      out.writeUTF(error.code().name());
+      out.writeUTF(error.getMessage() == null ? "" : error.getMessage());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes.toByteArray()));
+  }
+
+  /** Parses a reply into {@code T}, or throws the {@link StoreException} it carries. */
+  static <T> T parseReply(Message reply, ResponseParser<T> parser) {
+    byte[] bytes = reply.getContent().toByteArray();
+    if (bytes.length == 0) {
+      throw new StoreException(StoreException.Code.INTERNAL, "empty reply from the store");
+    }
+    if (bytes[0] == REPLY_ERROR) {
+      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 1, bytes.length - 1))) {
+        StoreException.Code code = StoreException.Code.valueOf(in.readUTF());
+        throw new StoreException(code, in.readUTF());
+      } catch (IOException | IllegalArgumentException e) {
+        throw new StoreException(StoreException.Code.INTERNAL, "unreadable error reply from the store", e);
+      }
+    }
+    try {
+      return parser.parse(Arrays.copyOfRange(bytes, 1, bytes.length));
+    } catch (InvalidProtocolBufferException e) {
+      throw new StoreException(StoreException.Code.INTERNAL, "unreadable reply from the store", e);
+    }
+  }
+
+  /** An etcd message's parseFrom. */
+  @FunctionalInterface
+  interface ResponseParser<T> {
+    T parse(byte[] bytes) throws InvalidProtocolBufferException;
+  }
+
+  private static Message frame(byte kind, MessageLite body) {
+    byte[] bytes = new byte[1 + body.getSerializedSize()];
+    bytes[0] = kind;
+    com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(bytes, 1, bytes.length - 1);
+    try {
+      body.writeTo(out);
+      out.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes));
+  }
+}

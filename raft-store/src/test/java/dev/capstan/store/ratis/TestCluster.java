@@ -1,0 +1,124 @@
+package dev.capstan.store.ratis;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Raft store peers in this JVM on loopback ports, with test-speed timeouts. Peers can be stopped
+ * and restarted on their data dirs; stores built through {@link #store} are closed with the
+ * cluster.
+ */
+final class TestCluster implements AutoCloseable {
+
+  static final RaftStorePeer.Tuning FAST = RaftStorePeer.Tuning.defaults()
+      .withElectionTimeouts(Duration.ofMillis(300), Duration.ofMillis(600))
+      .withRequestTimeout(Duration.ofSeconds(5));
+
+  private final Path root;
+  private final RaftStorePeer.Tuning tuning;
+  private final Map<String, String> addresses = new LinkedHashMap<>();
+  private final Map<String, RaftStorePeer> running = new LinkedHashMap<>();
+  private final List<RatisKeyValueStore> stores = new ArrayList<>();
+
+  TestCluster(Path root, int size, RaftStorePeer.Tuning tuning) {
+    this.root = root;
+    this.tuning = tuning;
+    for (int i = 1; i <= size; i++) {
+      addresses.put("s" + i, "127.0.0.1:" + freePort());
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  List<String> ids() {
+    return List.copyOf(addresses.keySet());
+  }
+
+  Path dataDir(String id) {
+    return root.resolve(id);
+  }
+
+  RaftStorePeer.Config config(String id) {
+    List<String> peers = addresses.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+    return new RaftStorePeer.Config(id, dataDir(id), addresses.get(id), peers, tuning);
+  }
+
+  TestCluster startAll() {
+    ids().forEach(this::start);
+    return this;
+  }
+
+  RaftStorePeer start(String id) {
+    try {
+      RaftStorePeer peer = new RaftStorePeer(config(id)).start();
+      running.put(id, peer);
+      return peer;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  void stop(String id) {
+    RaftStorePeer peer = running.remove(id);
+    if (peer != null) {
+      peer.close();
+    }
+  }
+
+  RaftStorePeer peer(String id) {
+    return running.get(id);
+  }
+
+  /** A new store on a running peer, closed with the cluster. */
+  RatisKeyValueStore store(String id) {
+    RatisKeyValueStore store = new RatisKeyValueStore(running.get(id));
+    stores.add(store);
+    return store;
+  }
+
+  /** Waits until the running peers agree on one leader among them, and returns its id. */
+  String awaitLeader() {
+    return await().atMost(Duration.ofSeconds(15)).until(this::agreedLeader, Optional::isPresent).orElseThrow();
+  }
+
+  private Optional<String> agreedLeader() {
+    List<RaftStorePeer> peers = List.copyOf(running.values());
+    Optional<RaftStorePeer> leader = peers.stream().filter(RaftStorePeer::isLeader).findFirst();
+    if (leader.isEmpty()) {
+      return Optional.empty();
+    }
+    String id = leader.get().id();
+    boolean agreed = peers.stream().allMatch(p -> p.leaderId().filter(id::equals).isPresent());
+    return agreed ? Optional.of(id) : Optional.empty();
+  }
+
+  String aFollower() {
+    String leader = awaitLeader();
+    return running.keySet().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+  }
+
+  @Override
+  public void close() {
+    stores.forEach(RatisKeyValueStore::close);
+    for (String id : List.copyOf(running.keySet())) {
+      stop(id);
+    }
+  }
+}

@@ -1,0 +1,178 @@
+package dev.capstan.store.ratis;
+
+import static dev.capstan.store.EtcdRequests.get;
+import static dev.capstan.store.EtcdRequests.prefix;
+import static dev.capstan.store.EtcdRequests.put;
+import static dev.capstan.store.EtcdRequests.watchPrefix;
+import static dev.capstan.store.ratis.SinglePeerRatisStoreTest.failure;
+import static dev.capstan.store.ratis.SinglePeerRatisStoreTest.join;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.capstan.etcd.etcdserverpb.RangeResponse;
+import dev.capstan.etcd.etcdserverpb.WatchCreateRequest;
+import dev.capstan.etcd.mvccpb.KeyValue;
+import dev.capstan.store.StoreException;
+import dev.capstan.store.ratis.SinglePeerRatisStoreTest.Collector;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Three store peers in this JVM on loopback ports. */
+class ThreePeerRatisStoreTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  @TempDir
+  Path dir;
+
+  private TestCluster cluster;
+
+  @AfterEach
+  void tearDown() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private TestCluster start(RaftStorePeer.Tuning tuning) {
+    cluster = new TestCluster(dir, 3, tuning).startAll();
+    cluster.awaitLeader();
+    return cluster;
+  }
+
+  @Test
+  void writesThroughAnyPeerAreVisibleToLinearizableReadsOnAllPeers() {
+    start(TestCluster.FAST);
+    List<RatisKeyValueStore> stores = cluster.ids().stream().map(cluster::store).toList();
+    for (int i = 0; i < stores.size(); i++) {
+      join(stores.get(i).put(put("/k/from-" + cluster.ids().get(i), "v")));
+      // Each write is visible at once through every peer, leader or follower.
+      for (RatisKeyValueStore reader : stores) {
+        assertThat(join(reader.range(get("/k/from-" + cluster.ids().get(i)))).getCount()).isEqualTo(1);
+      }
+    }
+    List<RangeResponse> views = stores.stream().map(s -> join(s.range(prefix("/k/")))).toList();
+    assertThat(views.get(0).getKvsList()).hasSize(3);
+    assertThat(views).allSatisfy(view -> assertThat(view.getKvsList()).isEqualTo(views.get(0).getKvsList()));
+    assertThat(views.get(0).getKvsList()).extracting(KeyValue::getModRevision).containsExactlyInAnyOrder(2L, 3L, 4L);
+  }
+
+  @Test
+  void aWatchOnAFollowerSeesWritesMadeThroughTheLeader() {
+    start(TestCluster.FAST);
+    String leader = cluster.awaitLeader();
+    String follower = cluster.aFollower();
+    RatisKeyValueStore onLeader = cluster.store(leader);
+    RatisKeyValueStore onFollower = cluster.store(follower);
+    join(onLeader.put(put("/w/a", "0")));
+    // A linearizable read through the follower waits until it has applied revision 2, so the
+    // live watch below starts after it.
+    assertThat(join(onFollower.range(get("/w/a"))).getCount()).isEqualTo(1);
+
+    Collector live = new Collector();
+    onFollower.watch(WatchCreateRequest.newBuilder().mergeFrom(watchPrefix("/w/", 0)).setPrevKv(true).build(), live);
+    Collector replay = new Collector();
+    onFollower.watch(watchPrefix("/w/", 2), replay);
+    for (int i = 1; i <= 5; i++) {
+      join(onLeader.put(put("/w/a", String.valueOf(i))));
+    }
+    join(onLeader.deleteRange(dev.capstan.store.EtcdRequests.delete("/w/a")));
+
+    await().atMost(WAIT).until(() -> live.revisions.size() == 6);
+    assertThat(live.revisions).containsExactly(3L, 4L, 5L, 6L, 7L, 8L);
+    assertThat(live.events.get(0).getPrevKv().getValue().toStringUtf8()).isEqualTo("0");
+    assertThat(live.events.get(5).getType()).isEqualTo(dev.capstan.etcd.mvccpb.Event.EventType.DELETE);
+    await().atMost(WAIT).until(() -> replay.revisions.size() == 7);
+    assertThat(replay.revisions).containsExactly(2L, 3L, 4L, 5L, 6L, 7L, 8L);
+  }
+
+  @Test
+  void whenTheLeaderDiesANewOneIsElectedAndNoAcknowledgedWriteIsLost() {
+    start(TestCluster.FAST);
+    String oldLeader = cluster.awaitLeader();
+    List<String> survivors = cluster.ids().stream().filter(id -> !id.equals(oldLeader)).toList();
+    RatisKeyValueStore writer = cluster.store(survivors.get(0));
+    List<String> acknowledged = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      join(writer.put(put("/ha/" + i, "v" + i)));
+      acknowledged.add("/ha/" + i);
+    }
+
+    cluster.stop(oldLeader);
+    String newLeader = cluster.awaitLeader();
+    assertThat(newLeader).isIn(survivors);
+    for (int i = 20; i < 30; i++) {
+      join(writer.put(put("/ha/" + i, "v" + i)));
+      acknowledged.add("/ha/" + i);
+    }
+
+    for (String id : survivors) {
+      RangeResponse all = join(cluster.store(id).range(prefix("/ha/")));
+      assertThat(all.getKvsList()).extracting(kv -> kv.getKey().toStringUtf8())
+          .containsExactlyInAnyOrderElementsOf(acknowledged);
+    }
+
+    // The old leader comes back as a follower and catches up.
+    RaftStorePeer returned = cluster.start(oldLeader);
+    long revision = cluster.peer(newLeader).appliedRevision();
+    await().atMost(WAIT).until(() -> returned.appliedRevision() == revision);
+    assertThat(join(cluster.store(oldLeader).range(prefix("/ha/"))).getCount()).isEqualTo(30);
+  }
+
+  @Test
+  void aMinorityCannotWriteOrReadLinearizably() {
+    start(TestCluster.FAST.withRequestTimeout(Duration.ofSeconds(2)));
+    String leader = cluster.awaitLeader();
+    String follower = cluster.aFollower();
+    RatisKeyValueStore lonely = cluster.store(follower);
+    join(lonely.put(put("k", "v")));
+    cluster.ids().stream().filter(id -> !id.equals(follower)).forEach(cluster::stop);
+    assertThat(leader).isNotEqualTo(follower);
+
+    StoreException write = failure(lonely.put(put("k", "w")));
+    assertThat(write.code()).isEqualTo(StoreException.Code.NO_LEADER);
+    assertThat(write).hasMessage("etcdserver: no leader");
+    assertThat(failure(lonely.range(get("k"))).code()).isEqualTo(StoreException.Code.NO_LEADER);
+    // A serializable read answers from the local copy regardless.
+    assertThat(join(lonely.range(get("k").toBuilder().setSerializable(true).build())).getKvs(0).getValue()
+        .toStringUtf8()).isEqualTo("v");
+  }
+
+  @Test
+  void aFollowerThatMissedPurgedLogCatchesUpBySnapshot() throws IOException {
+    start(TestCluster.FAST.withSnapshotThreshold(20));
+    String leader = cluster.awaitLeader();
+    String follower = cluster.aFollower();
+    cluster.stop(follower);
+    RatisKeyValueStore writer = cluster.store(leader);
+    // 64 KiB values: several megabytes of log, which Raft traffic must carry without stalling.
+    String value = "x".repeat(64 * 1024);
+    for (int i = 0; i < 80; i++) {
+      join(writer.put(put("/snap/" + i, value)));
+    }
+    Path leaderData = cluster.dataDir(leader);
+    await().atMost(WAIT).until(() -> files(leaderData, "log_0-\\d+").isEmpty());
+
+    RaftStorePeer returned = cluster.start(follower);
+    long revision = cluster.peer(leader).appliedRevision();
+    await().atMost(WAIT).until(() -> returned.appliedRevision() == revision);
+    RangeResponse local = join(cluster.store(follower).range(prefix("/snap/").toBuilder().setSerializable(true).build()));
+    assertThat(local.getCount()).isEqualTo(80);
+    assertThat(local.getKvs(0).getValue().size()).isEqualTo(value.length());
+    assertThat(files(cluster.dataDir(follower), "snapshot\\.\\d+_\\d+")).isNotEmpty();
+  }
+
+  private static List<Path> files(Path root, String nameRegex) throws IOException {
+    try (Stream<Path> walk = Files.walk(root)) {
+      return walk.filter(p -> p.getFileName().toString().matches(nameRegex)).toList();
+    }
+  }
+}
