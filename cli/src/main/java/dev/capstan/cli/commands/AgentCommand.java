@@ -4,6 +4,7 @@ import dev.capstan.agent.Agent;
 import dev.capstan.agent.AgentConfig;
 import dev.capstan.agent.runtime.process.ProcessRuntime;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.config.UserHome;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ public final class AgentCommand implements Callable<Integer> {
   String server;
 
   @Option(names = "--data-dir", description = "where the agent keeps pod data and logs (default: ~/.capstan/agent)")
-  Path dataDir = Path.of(System.getProperty("user.home"), ".capstan", "agent");
+  Path dataDir = UserHome.capstan("agent");
 
   @Option(names = "--node-name", description = "this node's name (default: the host name)")
   String nodeName;

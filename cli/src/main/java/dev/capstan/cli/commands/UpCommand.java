@@ -3,6 +3,7 @@ package dev.capstan.cli.commands;
 import dev.capstan.agent.Agent;
 import dev.capstan.agent.AgentConfig;
 import dev.capstan.agent.runtime.process.ProcessRuntime;
+import dev.capstan.client.config.UserHome;
 import dev.capstan.cli.daemon.ControlPlane;
 import dev.capstan.client.config.ClientConfig;
 import java.net.InetAddress;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Option;
 @Command(name = "up", description = "Run a single-node cluster in this process (store, API, scheduler, controllers, agent).")
 public final class UpCommand implements Callable<Integer> {
   @Option(names = "--data-dir", description = "where the cluster keeps its data (default: ~/.capstan/data)")
-  Path dataDir = Path.of(System.getProperty("user.home"), ".capstan", "data");
+  Path dataDir = UserHome.capstan("data");
 
   @Option(names = "--bind-address", description = "address the API and agent listen on (default: 127.0.0.1;"
       + " the API has no TLS yet, so it stays on loopback unless you say otherwise)")

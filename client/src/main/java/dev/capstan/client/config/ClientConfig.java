@@ -49,7 +49,7 @@ public record ClientConfig(String currentContext, Map<String, Context> contexts,
     if (env != null && !env.isBlank()) {
       return Path.of(env);
     }
-    return Path.of(System.getProperty("user.home"), ".capstan", "config");
+    return UserHome.capstan("config");
   }
 
   /** A config with one context named {@code name} for a cluster at {@code servers}. */
