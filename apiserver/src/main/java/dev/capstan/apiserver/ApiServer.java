@@ -66,6 +66,11 @@ public final class ApiServer implements AutoCloseable {
     public Config withWatchWindow(int events) {
       return new Config(bindAddress, port, clock, random, events, watcherBuffer, bookmarkInterval, storeWaitTimeout);
     }
+
+    /** How many events may wait for one slow watcher before it is cut off. */
+    public Config withWatcherBuffer(int events) {
+      return new Config(bindAddress, port, clock, random, watchWindow, events, bookmarkInterval, storeWaitTimeout);
+    }
   }
 
   private final Config config;
@@ -225,6 +230,11 @@ public final class ApiServer implements AutoCloseable {
   /** The port the server listens on. */
   public int port() {
     return server.getPort();
+  }
+
+  /** How many watches on {@code kind} are open now (for metrics and tests). */
+  public int watcherCount(Kind<?> kind) {
+    return caches.stream().filter(c -> c.kind().equals(kind)).mapToInt(WatchCache::watcherCount).sum();
   }
 
   public void awaitTermination() throws InterruptedException {
