@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,19 @@ public final class ControlPlane implements AutoCloseable {
   /** Where a single-node control plane listens and keeps its data. */
   public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort) {}
 
+  /**
+   * One member of a multi-server control plane.
+   *
+   * @param name this member's store peer id and leader-election identity
+   * @param dataDir where its store keeps the Raft log and snapshots
+   * @param bindAddress the address its API and Raft ports listen on
+   * @param apiPort the API (gRPC) port
+   * @param raftAddress this member's {@code host:port} for Raft traffic, as listed in {@code peers}
+   * @param peers every member of the store group as {@code name=host:port}, this one included
+   */
+  public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
+      List<String> peers) {}
+
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private ApiServer apiServer;
   private CapstanClient client;
@@ -38,6 +52,59 @@ public final class ControlPlane implements AutoCloseable {
       throw e;
     }
     return cp;
+  }
+
+  /**
+   * Starts a member of a multi-server control plane (DESIGN §8): a store peer in the group of
+   * {@code peers}, an apiserver on it, and the scheduler and controller manager, each active on
+   * one member at a time through leader election. Returns once the apiserver serves; the store
+   * answers once a quorum of peers is up.
+   */
+  public static ControlPlane startMember(MemberConfig config, Clock clock) {
+    ControlPlane cp = new ControlPlane();
+    try {
+      cp.startMemberParts(config, clock);
+    } catch (RuntimeException e) {
+      cp.close();
+      throw e;
+    }
+    return cp;
+  }
+
+  private void startMemberParts(MemberConfig config, Clock clock) {
+    RaftStorePeer peer;
+    try {
+      peer = new RaftStorePeer(RaftStorePeer.Config.of(config.name(), config.dataDir().resolve("store"),
+          config.raftAddress(), config.peers())).start();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot start the store peer " + config.name() + " on "
+          + config.raftAddress() + " with data in " + config.dataDir().resolve("store") + ": " + e.getMessage(), e);
+    }
+    started.push(peer);
+    KeyValueStore store = new RatisKeyValueStore(peer);
+    started.push(store);
+    apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
+        .withBindAddress(config.bindAddress()));
+    started.push(apiServer);
+    client = CapstanClient.connect(loopbackAddress(config.bindAddress()) + ":" + apiServer.port());
+    started.push(client);
+    LeaderElectedWork scheduler = new LeaderElectedWork("capstan-scheduler", config.name(), client, clock, () -> {
+      Scheduler s = new Scheduler(client, clock);
+      s.start();
+      return s;
+    });
+    scheduler.start();
+    started.push(scheduler);
+    LeaderElectedWork controllers = new LeaderElectedWork("capstan-controller-manager", config.name(), client, clock,
+        () -> {
+          ControllerManager m = new ControllerManager(client, clock);
+          m.start();
+          return m;
+        });
+    controllers.start();
+    started.push(controllers);
+    log.info("control plane member {} started: api {}:{}, raft {}, peers {}", config.name(), config.bindAddress(),
+        apiServer.port(), config.raftAddress(), config.peers());
   }
 
   private void start(Config config, Clock clock) {

@@ -1,0 +1,72 @@
+package dev.capstan.cli.commands;
+
+import dev.capstan.cli.daemon.ControlPlane;
+import dev.capstan.client.config.UserHome;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code capstan server}: one control-plane member. Several, each naming all the others in
+ * {@code --initial-cluster}, form an HA cluster on one replicated store: every member serves the
+ * API (reads, writes and watches), and the scheduler and controller manager run on one member at
+ * a time, moving to another when it fails.
+ */
+@Command(name = "server", description = "Run one control-plane member (store peer, API, scheduler, controllers).")
+public final class ServerCommand implements Callable<Integer> {
+  @Option(names = "--name", description = "this member's name (default: the host name)")
+  String name;
+
+  @Option(names = "--data-dir", description = "where this member keeps its data (default: ~/.capstan/server)")
+  Path dataDir = UserHome.capstan("server");
+
+  @Option(names = "--bind-address", description = "address the API and Raft ports listen on (default: 127.0.0.1)")
+  String bindAddress = "127.0.0.1";
+
+  @Option(names = "--api-port", description = "API (gRPC) port (default: 6443)")
+  int apiPort = 6443;
+
+  @Option(names = "--raft-port", description = "Ratis peer port (default: 2380)")
+  int raftPort = 2380;
+
+  @Option(names = "--initial-cluster", split = ",", description = "every member as NAME=HOST:RAFT_PORT, this one"
+      + " included, e.g. s1=127.0.0.1:2380,s2=127.0.0.1:2381,s3=127.0.0.1:2382 (default: this member alone)")
+  List<String> initialCluster = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    String member = name != null ? name : InetAddress.getLocalHost().getHostName().toLowerCase();
+    String raftAddress = ControlPlane.loopbackAddress(bindAddress) + ":" + raftPort;
+    List<String> peers = initialCluster.isEmpty() ? List.of(member + "=" + raftAddress) : initialCluster;
+    Files.createDirectories(dataDir);
+    ControlPlane controlPlane;
+    try {
+      controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress, apiPort,
+          raftAddress, peers), Clock.systemUTC());
+    } catch (IllegalArgumentException e) {
+      // Configuration mistakes (a malformed or inconsistent --initial-cluster) name the field.
+      throw new CliException("--initial-cluster: " + e.getMessage());
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.err.println("capstan server: stopping");
+      controlPlane.close();
+      stopped.countDown();
+    }, "capstan-server-shutdown"));
+    String api = ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.apiPort();
+    System.out.println("capstan server \"" + member + "\" is up");
+    System.out.println("  API (gRPC):     " + api);
+    System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers));
+    System.out.println("  data dir:       " + dataDir.toAbsolutePath());
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,158 @@
+package dev.capstan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.capstan.api.core.v1.ConfigMap;
+import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.api.meta.v1.WatchRequest;
+import dev.capstan.client.CapstanClient;
+import dev.capstan.client.WatchEvent;
+import dev.capstan.client.WatchHandler;
+import dev.capstan.client.config.ClientConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Three {@code capstan server} processes on one replicated store, plus one agent: every server
+ * serves reads, writes and watches; the controllers survive the crash of the server they run on.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HaClusterE2ETest {
+  private static final int SERVERS = 3;
+
+  private Path tmp;
+  private CapstanBinary capstan;
+  private final List<DaemonProcess> servers = new ArrayList<>();
+  private final List<Integer> apiPorts = new ArrayList<>();
+  private final List<CapstanClient> clients = new ArrayList<>();
+  private DaemonProcess agent;
+
+  @BeforeAll
+  void startServers() throws Exception {
+    tmp = Files.createDirectories(Path.of("target", "e2e-runs")).toAbsolutePath();
+    tmp = Files.createTempDirectory(tmp, "ha-");
+    List<Integer> raftPorts = new ArrayList<>();
+    List<String> peers = new ArrayList<>();
+    for (int i = 1; i <= SERVERS; i++) {
+      apiPorts.add(CapstanBinary.freePort());
+      raftPorts.add(CapstanBinary.freePort());
+      peers.add("s" + i + "=127.0.0.1:" + raftPorts.get(i - 1));
+    }
+    for (int i = 1; i <= SERVERS; i++) {
+      servers.add(DaemonProcess.start(new CapstanBinary(tmp.resolve("config")), "s" + i, tmp.resolve("s" + i + ".log"),
+          "capstan server", List.of("server", "--name", "s" + i, "--data-dir", tmp.resolve("s" + i).toString(),
+              "--api-port", Integer.toString(apiPorts.get(i - 1)), "--raft-port", Integer.toString(raftPorts.get(i - 1)),
+              "--initial-cluster", String.join(",", peers))));
+    }
+    for (DaemonProcess s : servers) {
+      s.awaitReady();
+    }
+    List<String> addresses = new ArrayList<>();
+    for (int port : apiPorts) {
+      addresses.add("127.0.0.1:" + port);
+      clients.add(CapstanClient.connect("127.0.0.1:" + port));
+    }
+    // The CLI talks to the third server.
+    ClientConfig.single("ha", List.of(addresses.get(2))).save(tmp.resolve("config"));
+    capstan = new CapstanBinary(tmp.resolve("config"));
+  }
+
+  @AfterAll
+  void stopAll() throws IOException {
+    clients.forEach(CapstanClient::close);
+    if (agent != null) {
+      agent.close();
+    }
+    for (DaemonProcess s : servers) {
+      s.close();
+    }
+    for (DaemonProcess s : servers) {
+      System.out.println("---- " + s.output().lines().limit(400).reduce("", (a, b) -> a + b + "\n"));
+    }
+  }
+
+  @Test
+  @Order(1)
+  void aWriteThroughOneServerIsSeenByTheWatchAndReadsOfTheOthers() throws Exception {
+    List<WatchEvent<ConfigMap>> seen = new CopyOnWriteArrayList<>();
+    String rv = clients.get(1).configMaps().list("default").resourceVersion();
+    try (AutoCloseable watch = clients.get(1).configMaps().watch(
+        WatchRequest.newBuilder().setNamespace("default").setResourceVersion(rv).build(), new WatchHandler<>() {
+          @Override
+          public void onEvent(WatchEvent<ConfigMap> e) {
+            seen.add(e);
+          }
+
+          @Override
+          public void onClose(Throwable error) {}
+        })) {
+      clients.get(0).configMaps().create(ConfigMap.newBuilder()
+          .setMetadata(ObjectMeta.newBuilder().setName("shared").setNamespace("default")).putData("from", "s1").build());
+      await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream()
+          .anyMatch(e -> e.type().equals(WatchEvent.ADDED) && e.object().getMetadata().getName().equals("shared")));
+    }
+    assertThat(clients.get(2).configMaps().get("default", "shared").getDataMap()).containsEntry("from", "s1");
+  }
+
+  @Test
+  @Order(2)
+  void aDeploymentRunsAndSurvivesTheCrashOfTheServerRunningTheControllers() throws Exception {
+    String controllersLeader = leaseHolder("capstan-controller-manager");
+    int victim = Integer.parseInt(controllersLeader.substring(1)) - 1;
+    int agentServer = (victim + 1) % SERVERS;
+    int cliServer = 2 == victim ? (victim + 2) % SERVERS : 2;
+    agent = DaemonProcess.start(capstan, "agent", tmp.resolve("agent.log"), "capstan agent",
+        List.of("agent", "--server", "127.0.0.1:" + apiPorts.get(agentServer), "--node-name", "ha-node",
+            "--data-dir", tmp.resolve("agent").toString(), "--agent-port", Integer.toString(CapstanBinary.freePort())));
+    agent.awaitReady();
+
+    String manifest = new String(getClass().getResourceAsStream("/web-deployment.yaml").readAllBytes(),
+        StandardCharsets.UTF_8).replace("replicas: 3", "replicas: 2");
+    CapstanBinary.Result applied = capstan.runWithInput(manifest, "apply", "-f", "-");
+    assertThat(applied.exitCode()).as(applied.toString()).isZero();
+    CapstanClient survivor = clients.get(cliServer);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(runningPods(survivor)).hasSize(2));
+
+    servers.get(victim).kill();
+    // Two of three store peers remain: a quorum. Another server takes the controllers' lease.
+    ClientConfig.single("ha", List.of("127.0.0.1:" + apiPorts.get(cliServer))).save(tmp.resolve("config"));
+    CapstanBinary.Result scaled = capstan.run("scale", "deployment", "web", "--replicas", "3");
+    assertThat(scaled.exitCode()).as(scaled.toString()).isZero();
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(runningPods(survivor)).hasSize(3));
+    assertThat(leaseHolder("capstan-controller-manager")).isNotEqualTo(controllersLeader);
+  }
+
+  /** The holder of a leader-election lease, read through a live server once someone holds it. */
+  private String leaseHolder(String lease) {
+    int live = 0;
+    while (!servers.get(live).isAlive()) {
+      live++;
+    }
+    CapstanClient client = clients.get(live);
+    return await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        .until(() -> client.leases().get("kube-system", lease).getSpec().getHolderIdentity(), h -> !h.isEmpty());
+  }
+
+  private static List<Pod> runningPods(CapstanClient client) {
+    return client.pods().list("default").items().stream()
+        .filter(p -> !p.getMetadata().hasDeletionTimestamp())
+        .filter(p -> p.getStatus().getPhase().equals("Running"))
+        .toList();
+  }
+}
