@@ -31,6 +31,7 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -149,6 +150,8 @@ public final class ApiServer implements AutoCloseable {
         builder.addService(s.definition());
       }
     }
+    // Both reflection versions: current grpcurl and grpc tools ask v1 first, older ones v1alpha.
+    builder.addService(ProtoReflectionServiceV1.newInstance());
     builder.addService(ProtoReflectionService.newInstance());
     builder.addService(health.getHealthService());
     builder.maxInboundMessageSize(3 * 1024 * 1024);

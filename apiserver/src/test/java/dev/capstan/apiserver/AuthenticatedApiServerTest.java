@@ -28,6 +28,11 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -104,6 +109,29 @@ class AuthenticatedApiServerTest {
     HealthCheckResponse health = HealthGrpc.newBlockingStub(anonymous.channel())
         .check(HealthCheckRequest.getDefaultInstance());
     assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  @Test
+  void reflectionStaysOpenWithoutATokenSoClientsCanDiscoverTheApi() throws Exception {
+    var services = new java.util.concurrent.CompletableFuture<java.util.List<String>>();
+    var stream = ServerReflectionGrpc.newStub(anonymous.channel()).serverReflectionInfo(new StreamObserver<>() {
+      @Override
+      public void onNext(ServerReflectionResponse r) {
+        services.complete(r.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName).toList());
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        services.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {}
+    });
+    stream.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    assertThat(services.get(10, java.util.concurrent.TimeUnit.SECONDS))
+        .contains("capstan.core.v1.Pods", "capstan.rbac.v1.RoleBindings");
+    stream.onCompleted();
   }
 
   @Test
