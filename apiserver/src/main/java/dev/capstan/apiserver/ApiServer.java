@@ -3,6 +3,17 @@ package dev.capstan.apiserver;
 import com.google.protobuf.Message;
 import dev.capstan.api.core.v1.Namespace;
 import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.api.rbac.v1.ClusterRole;
+import dev.capstan.api.rbac.v1.ClusterRoleBinding;
+import dev.capstan.apiserver.authn.AuthenticationInterceptor;
+import dev.capstan.apiserver.authn.TokenAuthenticator;
+import dev.capstan.apiserver.authz.AccessControl;
+import dev.capstan.apiserver.authz.AccessRequest;
+import dev.capstan.apiserver.authz.AuthorizingAccessControl;
+import dev.capstan.apiserver.authz.BootstrapPolicy;
+import dev.capstan.apiserver.authz.NodeRestriction;
+import dev.capstan.apiserver.authz.PolicyIndex;
+import dev.capstan.apiserver.authz.RbacAuthorizer;
 import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.apiserver.service.DeploymentScale;
 import dev.capstan.apiserver.service.PodSubresources;
@@ -13,12 +24,14 @@ import dev.capstan.client.Kinds;
 import dev.capstan.store.KeyValueStore;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -40,36 +53,52 @@ import org.slf4j.LoggerFactory;
  * The API server: every kind's gRPC service on one port, backed by a {@link KeyValueStore}, with
  * a watch cache per kind, gRPC server reflection and the standard health service. On start it
  * creates the namespaces Kubernetes always has (default, kube-system, kube-public,
- * kube-node-lease).
+ * kube-node-lease) and the default RBAC objects ({@link BootstrapPolicy}). With an authenticator
+ * configured, every API call needs a bearer token, RBAC authorizes it and NodeRestriction limits
+ * node agents; health and reflection stay open.
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
   public static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public",
       "kube-node-lease");
 
-  /** Settings; {@link #defaults()} gives the production ones. */
+  /**
+   * Settings; {@link #defaults()} gives the production ones. Without an {@code authenticator}
+   * authentication, authorization and admission by user are off (for tests that embed the
+   * apiserver); with one, every call needs a bearer token and RBAC decides.
+   */
   public record Config(String bindAddress, int port, Clock clock, RandomGenerator random, int watchWindow,
-      int watcherBuffer, Duration bookmarkInterval, Duration storeWaitTimeout) {
+      int watcherBuffer, Duration bookmarkInterval, Duration storeWaitTimeout, TokenAuthenticator authenticator) {
     public static Config defaults() {
       return new Config("0.0.0.0", 6443, Clock.systemUTC(), new SecureRandom(), 10_000, 10_000, Duration.ofSeconds(5),
-          Duration.ofSeconds(60));
+          Duration.ofSeconds(60), null);
     }
 
     public Config withPort(int p) {
-      return new Config(bindAddress, p, clock, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout);
+      return new Config(bindAddress, p, clock, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout,
+          authenticator);
     }
 
     public Config withBindAddress(String a) {
-      return new Config(a, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout);
+      return new Config(a, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout,
+          authenticator);
     }
 
     public Config withWatchWindow(int events) {
-      return new Config(bindAddress, port, clock, random, events, watcherBuffer, bookmarkInterval, storeWaitTimeout);
+      return new Config(bindAddress, port, clock, random, events, watcherBuffer, bookmarkInterval, storeWaitTimeout,
+          authenticator);
+    }
+
+    /** Turns on bearer-token authentication, RBAC and NodeRestriction. */
+    public Config withAuthentication(TokenAuthenticator tokens) {
+      return new Config(bindAddress, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval,
+          storeWaitTimeout, tokens);
     }
 
     /** How many events may wait for one slow watcher before it is cut off. */
     public Config withWatcherBuffer(int events) {
-      return new Config(bindAddress, port, clock, random, watchWindow, events, bookmarkInterval, storeWaitTimeout);
+      return new Config(bindAddress, port, clock, random, watchWindow, events, bookmarkInterval, storeWaitTimeout,
+          authenticator);
     }
   }
 
@@ -83,6 +112,8 @@ public final class ApiServer implements AutoCloseable {
     return t;
   });
   private final HealthStatusManager health = new HealthStatusManager();
+  private final PolicyIndex policy = new PolicyIndex();
+  private AccessControl access = AccessControl.ALLOW_ALL;
   private PodSubresources podSubresources;
   private Server server;
 
@@ -103,19 +134,30 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void doStart() {
+    if (config.authenticator() != null) {
+      access = new AuthorizingAccessControl(new RbacAuthorizer(policy), new NodeRestriction());
+    }
     List<ResourceService<?>> services = new ArrayList<>();
     for (Kind<? extends Message> kind : Kinds.all()) {
       services.add(serviceFor(kind));
     }
     whenStoreAnswers(this::bootstrapNamespaces);
+    whenStoreAnswers(this::bootstrapPolicy);
     for (WatchCache<?> c : caches) {
       whenStoreAnswers(c::start);
     }
     var builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()),
         InsecureServerCredentials.create());
     for (ResourceService<?> s : services) {
-      builder.addService(s.definition());
+      if (config.authenticator() != null) {
+        builder.addService(ServerInterceptors.intercept(s.definition(),
+            new AuthenticationInterceptor(config.authenticator())));
+      } else {
+        builder.addService(s.definition());
+      }
     }
+    // Both reflection versions: current grpcurl and grpc tools ask v1 first, older ones v1alpha.
+    builder.addService(ProtoReflectionServiceV1.newInstance());
     builder.addService(ProtoReflectionService.newInstance());
     builder.addService(health.getHealthService());
     builder.maxInboundMessageSize(3 * 1024 * 1024);
@@ -137,15 +179,19 @@ public final class ApiServer implements AutoCloseable {
     ResourceRegistry<T> registry = registry(kind);
     WatchCache<T> cache = new WatchCache<>(kind, store, registry, config.watchWindow(), config.watcherBuffer());
     caches.add(cache);
-    ResourceService<T> service = new ResourceService<>(kind, registry, cache);
+    if (kind == Kinds.ROLE || kind == Kinds.CLUSTER_ROLE || kind == Kinds.ROLE_BINDING
+        || kind == Kinds.CLUSTER_ROLE_BINDING) {
+      cache.addListener(policy.feed(kind));  // RBAC decides from memory, not a store read per request
+    }
+    ResourceService<T> service = new ResourceService<>(kind, registry, cache, access);
     if (kind == Kinds.POD) {
       podSubresources = new PodSubresources(registry(Kinds.POD), registry(Kinds.NODE), config.clock());
-      service.unary("Bind", podSubresources::bind);
-      service.serverStreaming("Log", podSubresources::log);
+      service.unary("Bind", AccessRequest.CREATE, "binding", podSubresources::bind);
+      service.serverStreaming("Log", AccessRequest.GET, "log", podSubresources::log);
     } else if (kind == Kinds.DEPLOYMENT) {
       DeploymentScale scale = new DeploymentScale(registry(Kinds.DEPLOYMENT));
-      service.unary("GetScale", scale::get);
-      service.unary("UpdateScale", scale::update);
+      service.unary("GetScale", AccessRequest.GET, "scale", scale::get);
+      service.unary("UpdateScale", AccessRequest.UPDATE, "scale", scale::update);
     }
     return service;
   }
@@ -223,6 +269,30 @@ public final class ApiServer implements AutoCloseable {
         if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {  // another server made it first
           throw e;
         }
+      }
+    }
+  }
+
+  /** Creates the default RBAC objects that are missing; existing ones are left as they are. */
+  private void bootstrapPolicy() {
+    for (ClusterRole role : BootstrapPolicy.clusterRoles()) {
+      createIfMissing(registry(Kinds.CLUSTER_ROLE), role);
+    }
+    for (ClusterRoleBinding binding : BootstrapPolicy.clusterRoleBindings()) {
+      createIfMissing(registry(Kinds.CLUSTER_ROLE_BINDING), binding);
+    }
+  }
+
+  private static <T extends Message> void createIfMissing(ResourceRegistry<T> registry, T object) {
+    var meta = registry.kind().metadata(object);
+    if (registry.find(meta.getNamespace(), meta.getName()).isPresent()) {
+      return;
+    }
+    try {
+      registry.create(object);
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {  // another server made it first
+        throw e;
       }
     }
   }

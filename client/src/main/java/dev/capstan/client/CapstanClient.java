@@ -9,30 +9,62 @@ import dev.capstan.api.core.v1.Event;
 import dev.capstan.api.core.v1.Namespace;
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.rbac.v1.ClusterRole;
+import dev.capstan.api.rbac.v1.ClusterRoleBinding;
+import dev.capstan.api.rbac.v1.Role;
+import dev.capstan.api.rbac.v1.RoleBinding;
+import io.grpc.CallCredentials;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The entry point of the Java client: one gRPC channel to the apiserver and a typed
- * {@link ResourceClient} per kind. Thread-safe; share one per process.
+ * {@link ResourceClient} per kind. With credentials, every call made through the client (typed
+ * clients and stubs on {@link #channel()}) carries them. Thread-safe; share one per process.
  */
 public final class CapstanClient implements AutoCloseable {
   public static final long DEFAULT_DEADLINE_MILLIS = 30_000;
 
-  private final ManagedChannel channel;
+  private final ManagedChannel managed;
+  private final Channel channel;
   private final long deadlineMillis;
   private final ConcurrentHashMap<Kind<?>, ResourceClient<?>> clients = new ConcurrentHashMap<>();
 
   public CapstanClient(ManagedChannel channel, long deadlineMillis) {
-    this.channel = channel;
+    this(channel, null, deadlineMillis);
+  }
+
+  /** A client whose calls carry {@code credentials} (null for none). */
+  public CapstanClient(ManagedChannel channel, CallCredentials credentials, long deadlineMillis) {
+    this.managed = channel;
+    this.channel = credentials == null ? channel : ClientInterceptors.intercept(channel, new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        return next.newCall(method, options.withCallCredentials(credentials));
+      }
+    });
     this.deadlineMillis = deadlineMillis;
   }
 
-  /** Connects to an apiserver at "host:port" without TLS. */
+  /** Connects to an apiserver at "host:port" without TLS and without credentials. */
   public static CapstanClient connect(String target) {
+    return connect(target, null);
+  }
+
+  /**
+   * Connects to an apiserver at "host:port" without TLS, sending {@code token} (when not null)
+   * as a bearer token with every call. Without TLS the token is readable on the wire.
+   */
+  public static CapstanClient connect(String target, String token) {
     ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
         .maxInboundMessageSize(64 * 1024 * 1024)
         // A connection that dies silently must not leave a watch hanging forever.
@@ -40,10 +72,11 @@ public final class CapstanClient implements AutoCloseable {
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         .keepAliveWithoutCalls(true)
         .build();
-    return new CapstanClient(channel, DEFAULT_DEADLINE_MILLIS);
+    return new CapstanClient(channel, token == null ? null : new BearerTokenCredentials(token), DEFAULT_DEADLINE_MILLIS);
   }
 
-  public ManagedChannel channel() {
+  /** The channel to build further stubs on; it carries the client's credentials. */
+  public Channel channel() {
     return channel;
   }
 
@@ -70,15 +103,23 @@ public final class CapstanClient implements AutoCloseable {
 
   public ResourceClient<Deployment> deployments() { return resource(Kinds.DEPLOYMENT); }
 
+  public ResourceClient<Role> roles() { return resource(Kinds.ROLE); }
+
+  public ResourceClient<ClusterRole> clusterRoles() { return resource(Kinds.CLUSTER_ROLE); }
+
+  public ResourceClient<RoleBinding> roleBindings() { return resource(Kinds.ROLE_BINDING); }
+
+  public ResourceClient<ClusterRoleBinding> clusterRoleBindings() { return resource(Kinds.CLUSTER_ROLE_BINDING); }
+
   @Override
   public void close() {
-    channel.shutdown();
+    managed.shutdown();
     try {
-      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
-        channel.shutdownNow();
+      if (!managed.awaitTermination(5, TimeUnit.SECONDS)) {
+        managed.shutdownNow();
       }
     } catch (InterruptedException e) {
-      channel.shutdownNow();
+      managed.shutdownNow();
       Thread.currentThread().interrupt();
     }
   }

@@ -33,6 +33,22 @@ import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodList;
 import dev.capstan.api.core.v1.PodWatchEvent;
 import dev.capstan.api.core.v1.PodsGrpc;
+import dev.capstan.api.rbac.v1.ClusterRole;
+import dev.capstan.api.rbac.v1.ClusterRoleBinding;
+import dev.capstan.api.rbac.v1.ClusterRoleBindingList;
+import dev.capstan.api.rbac.v1.ClusterRoleBindingWatchEvent;
+import dev.capstan.api.rbac.v1.ClusterRoleBindingsGrpc;
+import dev.capstan.api.rbac.v1.ClusterRoleList;
+import dev.capstan.api.rbac.v1.ClusterRoleWatchEvent;
+import dev.capstan.api.rbac.v1.ClusterRolesGrpc;
+import dev.capstan.api.rbac.v1.Role;
+import dev.capstan.api.rbac.v1.RoleBinding;
+import dev.capstan.api.rbac.v1.RoleBindingList;
+import dev.capstan.api.rbac.v1.RoleBindingWatchEvent;
+import dev.capstan.api.rbac.v1.RoleBindingsGrpc;
+import dev.capstan.api.rbac.v1.RoleList;
+import dev.capstan.api.rbac.v1.RoleWatchEvent;
+import dev.capstan.api.rbac.v1.RolesGrpc;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -66,8 +82,23 @@ public final class Kinds {
       Deployment.getDefaultInstance(), DeploymentList.getDefaultInstance(),
       DeploymentWatchEvent.getDefaultInstance(), DeploymentsGrpc.getServiceDescriptor(), List.of("deploy"));
 
-  private static final List<Kind<? extends Message>> ALL =
-      List.of(NAMESPACE, NODE, POD, CONFIG_MAP, EVENT, LEASE, REPLICA_SET, DEPLOYMENT);
+  public static final String RBAC_V1 = "rbac.authorization.k8s.io/v1";
+  public static final Kind<Role> ROLE = new Kind<>(RBAC_V1, "Role", "roles", true,
+      Role.getDefaultInstance(), RoleList.getDefaultInstance(), RoleWatchEvent.getDefaultInstance(),
+      RolesGrpc.getServiceDescriptor(), List.of());
+  public static final Kind<ClusterRole> CLUSTER_ROLE = new Kind<>(RBAC_V1, "ClusterRole", "clusterroles", false,
+      ClusterRole.getDefaultInstance(), ClusterRoleList.getDefaultInstance(),
+      ClusterRoleWatchEvent.getDefaultInstance(), ClusterRolesGrpc.getServiceDescriptor(), List.of());
+  public static final Kind<RoleBinding> ROLE_BINDING = new Kind<>(RBAC_V1, "RoleBinding", "rolebindings", true,
+      RoleBinding.getDefaultInstance(), RoleBindingList.getDefaultInstance(),
+      RoleBindingWatchEvent.getDefaultInstance(), RoleBindingsGrpc.getServiceDescriptor(), List.of());
+  public static final Kind<ClusterRoleBinding> CLUSTER_ROLE_BINDING = new Kind<>(RBAC_V1, "ClusterRoleBinding",
+      "clusterrolebindings", false, ClusterRoleBinding.getDefaultInstance(),
+      ClusterRoleBindingList.getDefaultInstance(), ClusterRoleBindingWatchEvent.getDefaultInstance(),
+      ClusterRoleBindingsGrpc.getServiceDescriptor(), List.of());
+
+  private static final List<Kind<? extends Message>> ALL = List.of(NAMESPACE, NODE, POD, CONFIG_MAP, EVENT, LEASE,
+      REPLICA_SET, DEPLOYMENT, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING);
 
   public static List<Kind<? extends Message>> all() {
     return ALL;

@@ -35,6 +35,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HaClusterE2ETest {
   private static final int SERVERS = 3;
+  private static final String SECRET = java.util.UUID.randomUUID().toString();
+  private static final String ADMIN_TOKEN = "admin-" + SECRET;
+  private static final String NODE_TOKEN = "node-" + SECRET;
 
   private Path tmp;
   private CapstanBinary capstan;
@@ -54,11 +57,18 @@ class HaClusterE2ETest {
       raftPorts.add(CapstanBinary.freePort());
       peers.add("s" + i + "=127.0.0.1:" + raftPorts.get(i - 1));
     }
+    // One token file for every member, written before they start, as an operator would.
+    Path tokens = tmp.resolve("tokens.csv");
+    Files.writeString(tokens, String.join("\n",
+        ADMIN_TOKEN + ",admin,admin,\"system:masters\"",
+        "scheduler-" + SECRET + ",system:kube-scheduler,kube-scheduler",
+        "controllers-" + SECRET + ",system:kube-controller-manager,kube-controller-manager",
+        NODE_TOKEN + ",system:node:ha-node,node-ha-node,\"system:nodes\"") + "\n");
     for (int i = 1; i <= SERVERS; i++) {
       servers.add(DaemonProcess.start(new CapstanBinary(tmp.resolve("config")), "s" + i, tmp.resolve("s" + i + ".log"),
           "capstan server", List.of("server", "--name", "s" + i, "--data-dir", tmp.resolve("s" + i).toString(),
               "--api-port", Integer.toString(apiPorts.get(i - 1)), "--raft-port", Integer.toString(raftPorts.get(i - 1)),
-              "--initial-cluster", String.join(",", peers))));
+              "--initial-cluster", String.join(",", peers), "--token-auth-file", tokens.toString())));
     }
     for (DaemonProcess s : servers) {
       s.awaitReady();
@@ -66,10 +76,10 @@ class HaClusterE2ETest {
     List<String> addresses = new ArrayList<>();
     for (int port : apiPorts) {
       addresses.add("127.0.0.1:" + port);
-      clients.add(CapstanClient.connect("127.0.0.1:" + port));
+      clients.add(CapstanClient.connect("127.0.0.1:" + port, ADMIN_TOKEN));
     }
     // The CLI talks to the third server.
-    ClientConfig.single("ha", List.of(addresses.get(2))).save(tmp.resolve("config"));
+    ClientConfig.single("ha", List.of(addresses.get(2)), ADMIN_TOKEN).save(tmp.resolve("config"));
     capstan = new CapstanBinary(tmp.resolve("config"));
   }
 
@@ -119,7 +129,8 @@ class HaClusterE2ETest {
     int cliServer = 2 == victim ? (victim + 2) % SERVERS : 2;
     agent = DaemonProcess.start(capstan, "agent", tmp.resolve("agent.log"), "capstan agent",
         List.of("agent", "--server", "127.0.0.1:" + apiPorts.get(agentServer), "--node-name", "ha-node",
-            "--data-dir", tmp.resolve("agent").toString(), "--agent-port", Integer.toString(CapstanBinary.freePort())));
+            "--data-dir", tmp.resolve("agent").toString(), "--agent-port", Integer.toString(CapstanBinary.freePort()),
+            "--token", NODE_TOKEN));
     agent.awaitReady();
 
     String manifest = new String(getClass().getResourceAsStream("/web-deployment.yaml").readAllBytes(),
@@ -131,7 +142,7 @@ class HaClusterE2ETest {
 
     servers.get(victim).kill();
     // Two of three store peers remain: a quorum. Another server takes the controllers' lease.
-    ClientConfig.single("ha", List.of("127.0.0.1:" + apiPorts.get(cliServer))).save(tmp.resolve("config"));
+    ClientConfig.single("ha", List.of("127.0.0.1:" + apiPorts.get(cliServer)), ADMIN_TOKEN).save(tmp.resolve("config"));
     CapstanBinary.Result scaled = capstan.run("scale", "deployment", "web", "--replicas", "3");
     assertThat(scaled.exitCode()).as(scaled.toString()).isZero();
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(runningPods(survivor)).hasSize(3));

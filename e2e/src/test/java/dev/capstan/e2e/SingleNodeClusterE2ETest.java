@@ -1,6 +1,7 @@
 package dev.capstan.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.capstan.api.apps.v1.Deployment;
@@ -10,10 +11,13 @@ import dev.capstan.api.meta.v1.WatchRequest;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.WatchEvent;
 import dev.capstan.client.WatchHandler;
+import dev.capstan.client.config.ClientConfig;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +45,7 @@ class SingleNodeClusterE2ETest {
   private ClusterProcess cluster;
   private CapstanClient client;
   private String manifest;
+  private String adminToken;
 
   @BeforeAll
   void startCluster() throws Exception {
@@ -49,7 +54,7 @@ class SingleNodeClusterE2ETest {
     capstan = new CapstanBinary(tmp.resolve("config"));
     cluster = new ClusterProcess(capstan, tmp.resolve("data"));
     cluster.start();
-    client = CapstanClient.connect("127.0.0.1:" + cluster.apiPort);
+    client = adminClient();
     manifest = new String(getClass().getResourceAsStream("/web-deployment.yaml").readAllBytes(), StandardCharsets.UTF_8);
   }
 
@@ -75,6 +80,61 @@ class SingleNodeClusterE2ETest {
       assertThat(r.stdout()).containsPattern("NAME\\s+STATUS\\s+ROLES\\s+AGE\\s+VERSION");
       assertThat(r.stdout()).containsPattern("e2e-node\\s+Ready\\s");
     });
+  }
+
+  @Test
+  @Order(11)
+  void theApiRequiresATokenAndUpKeepsTheTokensPrivate() throws IOException {
+    Path tokens = tmp.resolve("data").resolve("tokens.csv");
+    assertThat(Files.getPosixFilePermissions(tokens)).containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ,
+        PosixFilePermission.OWNER_WRITE);
+    assertThat(Files.getPosixFilePermissions(tmp.resolve("config"))).containsExactlyInAnyOrder(
+        PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    assertThat(Files.readString(tokens)).contains(",admin,", "system:masters", ",system:kube-scheduler,",
+        ",system:kube-controller-manager,", ",system:node:e2e-node,", "system:nodes");
+
+    try (CapstanClient anonymous = CapstanClient.connect("127.0.0.1:" + cluster.apiPort)) {
+      assertThatThrownBy(() -> anonymous.pods().list("default")).isInstanceOf(StatusRuntimeException.class)
+          .hasMessageContaining("UNAUTHENTICATED");
+    }
+    CapstanBinary.Result wrong = capstan.run("get", "pods", "--token", "not-the-token");
+    assertThat(wrong.exitCode()).as(wrong.toString()).isEqualTo(1);
+    assertThat(wrong.stderr()).contains("invalid bearer token");
+    CapstanBinary.Result roles = capstan.run("get", "clusterroles");
+    assertThat(roles.exitCode()).as(roles.toString()).isZero();
+    assertThat(roles.stdout()).contains("cluster-admin", "system:node");
+
+    String rbac = """
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata:
+          name: pod-reader
+          namespace: default
+        rules:
+        - apiGroups: [""]
+          resources: ["pods", "pods/log"]
+          verbs: ["get", "list", "watch"]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata:
+          name: read-pods
+          namespace: default
+        subjects:
+        - kind: User
+          name: jane
+          apiGroup: rbac.authorization.k8s.io
+        roleRef:
+          kind: Role
+          name: pod-reader
+          apiGroup: rbac.authorization.k8s.io
+        """;
+    CapstanBinary.Result applied = capstan.runWithInput(rbac, "apply", "-f", "-");
+    assertThat(applied.exitCode()).as(applied.toString()).isZero();
+    assertThat(applied.stdout()).contains("role.rbac.authorization.k8s.io/pod-reader created",
+        "rolebinding.rbac.authorization.k8s.io/read-pods created");
+    CapstanBinary.Result yaml = capstan.run("get", "rolebindings", "read-pods", "-o", "yaml");
+    assertThat(yaml.stdout()).contains("roleRef:", "name: pod-reader", "kind: User");
   }
 
   @Test
@@ -232,7 +292,9 @@ class SingleNodeClusterE2ETest {
     assertThat(containerProcesses("3601")).as("stopping capstan up stops its pods").isEmpty();
 
     cluster.start();
-    client = CapstanClient.connect("127.0.0.1:" + cluster.apiPort);
+    assertThat(ClientConfig.load(tmp.resolve("config")).current().token()).as("the admin token is kept")
+        .isEqualTo(adminToken);
+    client = adminClient();
     assertThat(client.deployments().get("default", "web").getMetadata().getUid()).isEqualTo(uid);
     assertThat(client.replicaSets().list("default").items()).hasSize(replicaSets);
     // The agent starts the pods bound to it again.
@@ -277,6 +339,13 @@ class SingleNodeClusterE2ETest {
       assertThat(containerProcesses("360")).isEmpty();
     });
     assertThat(capstan.run("get", "pods").stderr()).contains("No resources found in default namespace.");
+  }
+
+  /** A client with the admin token that capstan up wrote into the client config. */
+  private CapstanClient adminClient() {
+    adminToken = ClientConfig.load(tmp.resolve("config")).current().token();
+    assertThat(adminToken).as("capstan up writes the admin token into the client config").isNotBlank();
+    return CapstanClient.connect("127.0.0.1:" + cluster.apiPort, adminToken);
   }
 
   private List<Pod> runningPods() {

@@ -7,6 +7,9 @@ import dev.capstan.api.meta.v1.GetRequest;
 import dev.capstan.api.meta.v1.ListMeta;
 import dev.capstan.api.meta.v1.ListRequest;
 import dev.capstan.api.meta.v1.WatchRequest;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.apiserver.authz.AccessControl;
+import dev.capstan.apiserver.authz.AccessRequest;
 import dev.capstan.apiserver.registry.ObjectFilter;
 import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.apiserver.watch.WatchCache;
@@ -32,7 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Binds one kind's typed gRPC service (Create, Get, List, Watch, Update, UpdateStatus, Delete)
  * to its generic {@link ResourceRegistry} and {@link WatchCache}, so every kind is served by the
- * same code. Subresource methods (pods/binding, deployments/scale, ...) are added by name.
+ * same code. Subresource methods (pods/binding, deployments/scale, ...) are added by name, with
+ * the verb and subresource they stand for. Every call passes {@link AccessControl} first, as
+ * the verb, subresource, namespace and name the request targets.
  */
 public final class ResourceService<T extends Message> {
   private static final Logger log = LoggerFactory.getLogger(ResourceService.class);
@@ -40,25 +45,58 @@ public final class ResourceService<T extends Message> {
   private final Kind<T> kind;
   private final ResourceRegistry<T> registry;
   private final WatchCache<T> cache;
+  private final AccessControl access;
   private final Map<String, ServerCallHandler<?, ?>> extra = new HashMap<>();
 
-  public ResourceService(Kind<T> kind, ResourceRegistry<T> registry, WatchCache<T> cache) {
+  public ResourceService(Kind<T> kind, ResourceRegistry<T> registry, WatchCache<T> cache, AccessControl access) {
     this.kind = kind;
     this.registry = registry;
     this.cache = cache;
+    this.access = access;
   }
 
-  /** Serves a further unary method of the service (a subresource). */
-  public <Req, Resp> ResourceService<T> unary(String method, Function<Req, Resp> handler) {
-    extra.put(method, ServerCalls.<Req, Resp>asyncUnaryCall((req, out) -> respond(out, () -> handler.apply(req))));
+  /**
+   * Serves a further unary method of the service: a subresource, checked as {@code verb} on
+   * {@code resource/subresource} of the object the request names (its metadata, or its
+   * namespace and name fields).
+   */
+  public <Req extends Message, Resp> ResourceService<T> unary(String method, String verb, String subresource,
+      Function<Req, Resp> handler) {
+    extra.put(method, ServerCalls.<Req, Resp>asyncUnaryCall((req, out) -> respond(out, () -> {
+      checkTarget(verb, subresource, req);
+      return handler.apply(req);
+    })));
     return this;
   }
 
-  /** Serves a further server-streaming method of the service. */
-  public <Req, Resp> ResourceService<T> serverStreaming(String method,
+  /** Serves a further server-streaming method of the service, checked like {@link #unary}. */
+  public <Req extends Message, Resp> ResourceService<T> serverStreaming(String method, String verb, String subresource,
       ServerCalls.ServerStreamingMethod<Req, Resp> handler) {
-    extra.put(method, ServerCalls.asyncServerStreamingCall(handler));
+    extra.put(method, ServerCalls.<Req, Resp>asyncServerStreamingCall((req, out) -> {
+      try {
+        checkTarget(verb, subresource, req);
+      } catch (StatusRuntimeException e) {
+        out.onError(e);
+        return;
+      }
+      handler.invoke(req, out);
+    }));
     return this;
+  }
+
+  private void checkTarget(String verb, String subresource, Message request) {
+    RequestTarget t = RequestTarget.of(request);
+    check(verb, subresource, t.namespace(), t.name());
+  }
+
+  private void check(String verb, String subresource, String namespace, String name) {
+    String ns = kind.namespaced() ? namespace : "";
+    access.check(new AccessRequest(kind, verb, subresource, ns, name, () -> registry.find(ns, name)));
+  }
+
+  private void checkObject(String verb, String subresource, T object) {
+    ObjectMeta meta = kind.metadata(object);
+    check(verb, subresource, meta.getNamespace(), meta.getName());
   }
 
   public ServerServiceDefinition definition() {
@@ -66,17 +104,31 @@ public final class ResourceService<T extends Message> {
     for (MethodDescriptor<?, ?> m : kind.service().getMethods()) {
       String name = m.getBareMethodName();
       ServerCallHandler<?, ?> handler = switch (name) {
-        case "Create" -> ServerCalls.<T, T>asyncUnaryCall((req, out) -> respond(out, () -> registry.create(req)));
-        case "Get" -> ServerCalls.<GetRequest, T>asyncUnaryCall(
-            (req, out) -> respond(out, () -> registry.get(req.getNamespace(), req.getName())));
-        case "List" -> ServerCalls.<ListRequest, Message>asyncUnaryCall(
-            (req, out) -> respond(out, () -> toListMessage(registry.list(req))));
+        case "Create" -> ServerCalls.<T, T>asyncUnaryCall((req, out) -> respond(out, () -> {
+          checkObject(AccessRequest.CREATE, "", req);
+          return registry.create(req);
+        }));
+        case "Get" -> ServerCalls.<GetRequest, T>asyncUnaryCall((req, out) -> respond(out, () -> {
+          check(AccessRequest.GET, "", req.getNamespace(), req.getName());
+          return registry.get(req.getNamespace(), req.getName());
+        }));
+        case "List" -> ServerCalls.<ListRequest, Message>asyncUnaryCall((req, out) -> respond(out, () -> {
+          check(AccessRequest.LIST, "", req.getNamespace(), "");
+          return toListMessage(registry.list(req));
+        }));
         case "Watch" -> ServerCalls.<WatchRequest, Message>asyncServerStreamingCall(this::watch);
-        case "Update" -> ServerCalls.<T, T>asyncUnaryCall((req, out) -> respond(out, () -> registry.update(req)));
-        case "UpdateStatus" -> ServerCalls.<T, T>asyncUnaryCall(
-            (req, out) -> respond(out, () -> registry.updateStatus(req)));
-        case "Delete" -> ServerCalls.<DeleteRequest, T>asyncUnaryCall(
-            (req, out) -> respond(out, () -> registry.delete(req)));
+        case "Update" -> ServerCalls.<T, T>asyncUnaryCall((req, out) -> respond(out, () -> {
+          checkObject(AccessRequest.UPDATE, "", req);
+          return registry.update(req);
+        }));
+        case "UpdateStatus" -> ServerCalls.<T, T>asyncUnaryCall((req, out) -> respond(out, () -> {
+          checkObject(AccessRequest.UPDATE, "status", req);
+          return registry.updateStatus(req);
+        }));
+        case "Delete" -> ServerCalls.<DeleteRequest, T>asyncUnaryCall((req, out) -> respond(out, () -> {
+          check(AccessRequest.DELETE, "", req.getNamespace(), req.getName());
+          return registry.delete(req);
+        }));
         default -> extra.get(name);
       };
       if (handler == null) {
@@ -108,6 +160,7 @@ public final class ResourceService<T extends Message> {
   private void watch(WatchRequest req, StreamObserver<Message> out) {
     ServerCallStreamObserver<Message> stream = (ServerCallStreamObserver<Message>) out;
     try {
+      check(AccessRequest.WATCH, "", req.getNamespace(), "");
       ObjectFilter<T> filter = ObjectFilter.of(kind, req.getNamespace(), req.getLabelSelector(), req.getFieldSelector());
       String rv = req.getResourceVersion();
       long from = rv.isEmpty() || rv.equals("0") ? -1 : ResourceRegistry.parseResourceVersion(rv);

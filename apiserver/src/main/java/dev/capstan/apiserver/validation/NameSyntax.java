@@ -83,4 +83,15 @@ final class NameSyntax {
     }
     return Optional.empty();
   }
+
+  /** Names that are safe as one segment of a path: not "." or "..", no "/" or "%". */
+  static Optional<String> pathSegment(String text) {
+    if (text.equals(".") || text.equals("..")) {
+      return Optional.of("may not be '" + text + "'");
+    }
+    if (text.contains("/") || text.contains("%")) {
+      return Optional.of("may not contain '/' or '%'");
+    }
+    return Optional.empty();
+  }
 }

@@ -34,6 +34,11 @@ final class ObjectMetaValidator {
     return new ObjectMetaValidator(namespaced, NameSyntax::dns1123Subdomain);
   }
 
+  /** Names may be any path segment (RBAC kinds, whose names hold colons: system:node). */
+  static ObjectMetaValidator pathSegmentNames(boolean namespaced) {
+    return new ObjectMetaValidator(namespaced, NameSyntax::pathSegment);
+  }
+
   /** Names must be DNS-1123 labels (Namespace). */
   static ObjectMetaValidator labelNames(boolean namespaced) {
     return new ObjectMetaValidator(namespaced, NameSyntax::dns1123Label);

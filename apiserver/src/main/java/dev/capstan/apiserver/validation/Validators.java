@@ -1,12 +1,16 @@
 package dev.capstan.apiserver.validation;
 
 import com.google.protobuf.Message;
+import dev.capstan.api.rbac.v1.ClusterRole;
+import dev.capstan.api.rbac.v1.ClusterRoleBinding;
+import dev.capstan.api.rbac.v1.Role;
+import dev.capstan.api.rbac.v1.RoleBinding;
 import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
 
 /**
  * The validator of each kind. Kinds with rules of their own (Pod, ReplicaSet, Deployment,
- * ConfigMap, Lease, Node) get them on top of the metadata checks; every other kind gets the
+ * ConfigMap, Lease, Node, the RBAC kinds) get them on top of the metadata checks; every other kind gets the
  * metadata checks only. Namespace names are DNS-1123 labels, all other names DNS-1123 subdomains.
  */
 public final class Validators {
@@ -27,6 +31,15 @@ public final class Validators {
       validator = new LeaseValidator();
     } else if (kind == Kinds.NODE) {
       validator = new NodeValidator();
+    } else if (kind == Kinds.ROLE) {
+      validator = new RoleValidator<>(Kinds.ROLE, Role::getRulesList);
+    } else if (kind == Kinds.CLUSTER_ROLE) {
+      validator = new RoleValidator<>(Kinds.CLUSTER_ROLE, ClusterRole::getRulesList);
+    } else if (kind == Kinds.ROLE_BINDING) {
+      validator = new RoleBindingValidator<>(Kinds.ROLE_BINDING, RoleBinding::getRoleRef, RoleBinding::getSubjectsList);
+    } else if (kind == Kinds.CLUSTER_ROLE_BINDING) {
+      validator = new RoleBindingValidator<>(Kinds.CLUSTER_ROLE_BINDING, ClusterRoleBinding::getRoleRef,
+          ClusterRoleBinding::getSubjectsList);
     } else if (kind == Kinds.NAMESPACE) {
       validator = new MetadataValidator<>(kind, ObjectMetaValidator.labelNames(false));
     } else {

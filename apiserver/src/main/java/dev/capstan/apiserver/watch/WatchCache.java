@@ -18,6 +18,7 @@ import dev.capstan.store.StoreWatchListener;
 import io.grpc.Status;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,16 @@ import org.slf4j.LoggerFactory;
 public final class WatchCache<T extends Message> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WatchCache.class);
 
+  /**
+   * Told every current object when the cache (re)starts, then each change (previous and current,
+   * either may be null). Called under the cache's lock, in order: keep it quick.
+   */
+  public interface Listener<T> {
+    void reset(Collection<T> objects);
+
+    void changed(T previous, T current);
+  }
+
   /** One change, with the object before and after (either may be null). */
   record CachedEvent<T>(long revision, T previous, T current) {}
 
@@ -49,6 +60,8 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
   private final Map<ByteString, T> objects = new HashMap<>();
   private final ArrayDeque<CachedEvent<T>> window = new ArrayDeque<>();
   private final List<Watcher<T>> watchers = new CopyOnWriteArrayList<>();
+  private final List<Listener<T>> listeners = new CopyOnWriteArrayList<>();
+  private boolean started;
   private long revision;
   /** Every event after this revision is still in the window. */
   private long oldestResumable;
@@ -81,6 +94,8 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
       }
       revision = r.getHeader().getRevision();
       oldestResumable = revision;
+      started = true;
+      listeners.forEach(l -> l.reset(objects.values()));
       storeWatch = store.watch(WatchCreateRequest.newBuilder().setKey(prefix)
           .setRangeEnd(StoreKeys.rangeEnd(prefix)).setStartRevision(revision + 1).setPrevKv(true).build(),
           new Feed());
@@ -89,6 +104,16 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
 
   public Kind<T> kind() {
     return kind;
+  }
+
+  /** Adds a listener; one added after the start is told the current objects at once. */
+  public void addListener(Listener<T> listener) {
+    synchronized (lock) {
+      listeners.add(listener);
+      if (started) {
+        listener.reset(objects.values());
+      }
+    }
   }
 
   /** The revision of the newest event the cache has applied. */
@@ -186,6 +211,9 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
           }
         }
         CachedEvent<T> ce = new CachedEvent<>(rev, previous, current);
+        for (Listener<T> l : listeners) {
+          l.changed(previous, current);
+        }
         batch.add(ce);
         window.addLast(ce);
       }

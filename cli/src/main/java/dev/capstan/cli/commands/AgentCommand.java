@@ -14,11 +14,20 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code capstan agent --server HOST:PORT}: a node agent joining a cluster. */
+/**
+ * {@code capstan agent --server HOST:PORT --token-file F}: a node agent joining a cluster,
+ * authenticating as its node's user with a bearer token.
+ */
 @Command(name = "agent", description = "Run a node agent that joins a cluster.")
 public final class AgentCommand implements Callable<Integer> {
   @Option(names = {"-s", "--server"}, required = true, description = "API server address host:port")
   String server;
+
+  @Option(names = "--token", description = "bearer token of this node's user (system:node:<node-name>)")
+  String token;
+
+  @Option(names = "--token-file", description = "file holding the bearer token (its first line)")
+  Path tokenFile;
 
   @Option(names = "--data-dir", description = "where the agent keeps pod data and logs (default: ~/.capstan/agent)")
   Path dataDir = UserHome.capstan("agent");
@@ -32,11 +41,23 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--agent-port", description = "agent port for logs (default: 10250)")
   int agentPort = 10250;
 
+  private String token() throws java.io.IOException {
+    if (token != null && tokenFile != null) {
+      throw new CliException("give either --token or --token-file, not both");
+    }
+    if (tokenFile != null) {
+      String first = Files.readAllLines(tokenFile).stream().map(String::strip).filter(l -> !l.isEmpty())
+          .findFirst().orElseThrow(() -> new CliException("the token file " + tokenFile + " is empty"));
+      return first;
+    }
+    return token;
+  }
+
   @Override
   public Integer call() throws Exception {
     Files.createDirectories(dataDir);
     String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName().toLowerCase();
-    CapstanClient client = CapstanClient.connect(server);
+    CapstanClient client = CapstanClient.connect(server, token());
     Clock clock = Clock.systemUTC();
     ProcessRuntime runtime = new ProcessRuntime(dataDir.resolve("process-runtime"), advertiseAddress, clock);
     System.err.println("capstan agent: using the process runtime: containers run as plain host processes, without"

@@ -6,13 +6,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** Options every client command shares: which config, which server, which namespace. */
+/** Options every client command shares: which config, which server, which token, which namespace. */
 public final class ClientOptions {
   @Option(names = "--config", description = "client config file (default: $CAPSTAN_CONFIG or ~/.capstan/config)")
   Path config;
 
   @Option(names = {"-s", "--server"}, description = "API server address host:port (overrides the config)")
   String server;
+
+  @Option(names = "--token", description = "bearer token to authenticate with (overrides the config's)")
+  String token;
 
   @Option(names = {"-n", "--namespace"}, description = "namespace (default: the context's, usually \"default\")")
   String namespace;
@@ -44,7 +47,12 @@ public final class ClientOptions {
     return server != null ? server : config().servers().get(0);
   }
 
+  /** The token to send: the flag's, else the context's (none when neither has one). */
+  public String token() {
+    return token != null ? token : config().current().token();
+  }
+
   public CapstanClient connect() {
-    return CapstanClient.connect(serverAddress());
+    return CapstanClient.connect(serverAddress(), token());
   }
 }

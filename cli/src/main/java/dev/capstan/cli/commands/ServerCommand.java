@@ -1,10 +1,12 @@
 package dev.capstan.cli.commands;
 
+import dev.capstan.cli.daemon.ClusterTokens;
 import dev.capstan.cli.daemon.ControlPlane;
 import dev.capstan.client.config.UserHome;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,16 +42,22 @@ public final class ServerCommand implements Callable<Integer> {
       + " included, e.g. s1=127.0.0.1:2380,s2=127.0.0.1:2381,s3=127.0.0.1:2382 (default: this member alone)")
   List<String> initialCluster = new ArrayList<>();
 
+  @Option(names = "--token-auth-file", description = "static token file (token,user,uid,\"groups\"), the same on"
+      + " every member; users the control plane needs are added when missing (default: <data-dir>/tokens.csv)")
+  Path tokenAuthFile;
+
   @Override
   public Integer call() throws Exception {
     String member = name != null ? name : InetAddress.getLocalHost().getHostName().toLowerCase();
     String raftAddress = ControlPlane.loopbackAddress(bindAddress) + ":" + raftPort;
     List<String> peers = initialCluster.isEmpty() ? List.of(member + "=" + raftAddress) : initialCluster;
     Files.createDirectories(dataDir);
+    ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
+        null, new SecureRandom());
     ControlPlane controlPlane;
     try {
       controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress, apiPort,
-          raftAddress, peers), Clock.systemUTC());
+          raftAddress, peers, tokens), Clock.systemUTC());
     } catch (IllegalArgumentException e) {
       // Configuration mistakes (a malformed or inconsistent --initial-cluster) name the field.
       throw new CliException("--initial-cluster: " + e.getMessage());
@@ -65,6 +73,7 @@ public final class ServerCommand implements Callable<Integer> {
     System.out.println("  API (gRPC):     " + api);
     System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers));
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
+    System.out.println("  token file:     " + tokens.file().toAbsolutePath());
     System.out.flush();
     stopped.await();
     return 0;

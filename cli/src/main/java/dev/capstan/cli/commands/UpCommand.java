@@ -3,12 +3,14 @@ package dev.capstan.cli.commands;
 import dev.capstan.agent.Agent;
 import dev.capstan.agent.AgentConfig;
 import dev.capstan.agent.runtime.process.ProcessRuntime;
+import dev.capstan.cli.daemon.ClusterTokens;
 import dev.capstan.cli.daemon.ControlPlane;
 import dev.capstan.client.config.ClientConfig;
 import dev.capstan.client.config.UserHome;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -18,8 +20,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code capstan up}: a whole single-node cluster in one process — store peer, apiserver,
- * scheduler, controllers and a node agent — with its data under {@code --data-dir}. Writes the
- * admin's client config and runs until interrupted; stopping it stops every pod it ran.
+ * scheduler, controllers and a node agent — with its data under {@code --data-dir}. Every
+ * component authenticates with its own token from the cluster's token file; the admin's token
+ * goes into the client config it writes. Runs until interrupted; stopping it stops every pod it ran.
  */
 @Command(name = "up", description = "Run a single-node cluster in this process (store, API, scheduler, controllers, agent).")
 public final class UpCommand implements Callable<Integer> {
@@ -42,6 +45,10 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--node-name", description = "this node's name (default: the host name)")
   String nodeName;
 
+  @Option(names = "--token-auth-file", description = "static token file (token,user,uid,\"groups\"); created with"
+      + " random tokens for the admin and the components when missing (default: <data-dir>/tokens.csv)")
+  Path tokenAuthFile;
+
   @Option(names = "--config", description = "where to write the client config (default: $CAPSTAN_CONFIG or ~/.capstan/config)")
   Path configPath;
 
@@ -50,8 +57,10 @@ public final class UpCommand implements Callable<Integer> {
     Files.createDirectories(dataDir);
     String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName().toLowerCase();
     Clock clock = Clock.systemUTC();
+    ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
+        node, new SecureRandom());
     ControlPlane controlPlane = ControlPlane.startSingleNode(
-        new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort), clock);
+        new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, tokens), clock);
     String nodeAddress = ControlPlane.loopbackAddress(bindAddress);
     ProcessRuntime runtime = new ProcessRuntime(dataDir.resolve("agent").resolve("process-runtime"), nodeAddress, clock);
     System.err.println("capstan up: using the process runtime: containers run as plain host processes, without"
@@ -59,16 +68,16 @@ public final class UpCommand implements Callable<Integer> {
     Agent agent;
     try {
       agent = new Agent(AgentConfig.of(node, dataDir.resolve("agent"), nodeAddress, agentPort, runtime),
-          controlPlane.client(), clock);
+          controlPlane.connect(tokens.nodeToken(node)), clock);
       agent.start();
     } catch (RuntimeException e) {
       runtime.close();
       controlPlane.close();
       throw e;
     }
-    String api = ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.apiPort();
+    String api = controlPlane.apiAddress();
     Path config = configPath != null ? configPath : ClientConfig.defaultPath();
-    ClientConfig.single("capstan", List.of(api)).save(config);
+    ClientConfig.single("capstan", List.of(api), tokens.tokenOf(ClusterTokens.ADMIN)).save(config);
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -84,7 +93,8 @@ public final class UpCommand implements Callable<Integer> {
     System.out.println("  Raft peer:      " + bindAddress + ":" + raftPort);
     System.out.println("  agent:          " + ControlPlane.loopbackAddress(bindAddress) + ":" + agent.port());
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
-    System.out.println("  client config:  " + config.toAbsolutePath());
+    System.out.println("  client config:  " + config.toAbsolutePath() + " (admin token)");
+    System.out.println("  token file:     " + tokens.file().toAbsolutePath());
     System.out.println("Try: capstan get nodes");
     System.out.flush();
     stopped.await();

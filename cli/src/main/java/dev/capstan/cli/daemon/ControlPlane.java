@@ -1,6 +1,8 @@
 package dev.capstan.cli.daemon;
 
 import dev.capstan.apiserver.ApiServer;
+import dev.capstan.apiserver.authn.TokenAuthenticator;
+import dev.capstan.apiserver.authz.BootstrapPolicy;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.controllers.ControllerManager;
 import dev.capstan.scheduler.Scheduler;
@@ -16,15 +18,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One control-plane member in one process: a Ratis store peer, the apiserver on it, and the
- * scheduler and controller manager talking to that apiserver over gRPC (hub and spoke, DESIGN §1).
- * Closing stops them in reverse order.
+ * One control-plane member in one process: a Ratis store peer, the apiserver on it (bearer-token
+ * authentication from the cluster's token file, RBAC, NodeRestriction), and the scheduler and
+ * controller manager talking to that apiserver over gRPC with their own tokens (hub and spoke,
+ * DESIGN §1). Closing stops them in reverse order.
  */
 public final class ControlPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
 
   /** Where a single-node control plane listens and keeps its data. */
-  public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort) {}
+  public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort, ClusterTokens tokens) {}
 
   /**
    * One member of a multi-server control plane.
@@ -35,13 +38,14 @@ public final class ControlPlane implements AutoCloseable {
    * @param apiPort the API (gRPC) port
    * @param raftAddress this member's {@code host:port} for Raft traffic, as listed in {@code peers}
    * @param peers every member of the store group as {@code name=host:port}, this one included
+   * @param tokens the cluster's static tokens, the same file on every member
    */
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
-      List<String> peers) {}
+      List<String> peers, ClusterTokens tokens) {}
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private ApiServer apiServer;
-  private CapstanClient client;
+  private String apiAddress;
 
   public static ControlPlane startSingleNode(Config config, Clock clock) {
     ControlPlane cp = new ControlPlane();
@@ -84,20 +88,23 @@ public final class ControlPlane implements AutoCloseable {
     KeyValueStore store = new RatisKeyValueStore(peer);
     started.push(store);
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
-        .withBindAddress(config.bindAddress()));
+        .withBindAddress(config.bindAddress())
+        .withAuthentication(new TokenAuthenticator(config.tokens().entries())));
     started.push(apiServer);
-    client = CapstanClient.connect(loopbackAddress(config.bindAddress()) + ":" + apiServer.port());
-    started.push(client);
-    LeaderElectedWork scheduler = new LeaderElectedWork("capstan-scheduler", config.name(), client, clock, () -> {
-      Scheduler s = new Scheduler(client, clock);
-      s.start();
-      return s;
-    });
+    apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
+    CapstanClient schedulerClient = connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER));
+    LeaderElectedWork scheduler = new LeaderElectedWork("capstan-scheduler", config.name(), schedulerClient, clock,
+        () -> {
+          Scheduler s = new Scheduler(schedulerClient, clock);
+          s.start();
+          return s;
+        });
     scheduler.start();
     started.push(scheduler);
-    LeaderElectedWork controllers = new LeaderElectedWork("capstan-controller-manager", config.name(), client, clock,
-        () -> {
-          ControllerManager m = new ControllerManager(client, clock);
+    CapstanClient controllerClient = connect(config.tokens().tokenOf(BootstrapPolicy.CONTROLLER_MANAGER));
+    LeaderElectedWork controllers = new LeaderElectedWork("capstan-controller-manager", config.name(),
+        controllerClient, clock, () -> {
+          ControllerManager m = new ControllerManager(controllerClient, clock);
           m.start();
           return m;
         });
@@ -119,14 +126,15 @@ public final class ControlPlane implements AutoCloseable {
     KeyValueStore store = new RatisKeyValueStore(peer);
     started.push(store);
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
-        .withBindAddress(config.bindAddress()));
+        .withBindAddress(config.bindAddress())
+        .withAuthentication(new TokenAuthenticator(config.tokens().entries())));
     started.push(apiServer);
-    client = CapstanClient.connect(loopbackAddress(config.bindAddress()) + ":" + apiServer.port());
-    started.push(client);
-    Scheduler scheduler = new Scheduler(client, clock);
+    apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
+    Scheduler scheduler = new Scheduler(connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER)), clock);
     scheduler.start();
     started.push(scheduler);
-    ControllerManager controllers = new ControllerManager(client, clock);
+    ControllerManager controllers = new ControllerManager(
+        connect(config.tokens().tokenOf(BootstrapPolicy.CONTROLLER_MANAGER)), clock);
     controllers.start();
     started.push(controllers);
     log.info("control plane started: api {}:{}, raft {}", config.bindAddress(), apiServer.port(), config.raftPort());
@@ -141,7 +149,15 @@ public final class ControlPlane implements AutoCloseable {
     return apiServer.port();
   }
 
-  public CapstanClient client() {
+  /** The address local clients reach the apiserver at. */
+  public String apiAddress() {
+    return apiAddress;
+  }
+
+  /** A client of this control plane's apiserver authenticating with {@code token}, closed with it. */
+  public CapstanClient connect(String token) {
+    CapstanClient client = CapstanClient.connect(apiAddress, token);
+    started.push(client);
     return client;
   }
 

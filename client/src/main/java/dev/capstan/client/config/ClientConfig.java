@@ -17,8 +17,9 @@ import java.util.Map;
 
 /**
  * The client configuration file ({@code ~/.capstan/config}, or {@code $CAPSTAN_CONFIG}): like a
- * kubeconfig, contexts that name a cluster (its server addresses, tried in order for failover)
- * and a default namespace. Credentials come with TLS (a later issue).
+ * kubeconfig, contexts that name a cluster (its server addresses, tried in order for failover),
+ * a default namespace and the bearer token to authenticate with (optional; sent in plaintext
+ * until the API has TLS). The file is written readable by its owner only.
  *
  * <pre>
  * apiVersion: v1
@@ -26,7 +27,7 @@ import java.util.Map;
  * current-context: capstan
  * contexts:
  * - name: capstan
- *   context: {cluster: capstan, namespace: default}
+ *   context: {cluster: capstan, namespace: default, token: 3q2-...}
  * clusters:
  * - name: capstan
  *   cluster: {servers: ["127.0.0.1:6443"]}
@@ -34,8 +35,20 @@ import java.util.Map;
  */
 public record ClientConfig(String currentContext, Map<String, Context> contexts, Map<String, List<String>> clusters) {
 
-  /** A context: which cluster, and the namespace commands use when none is given. */
-  public record Context(String cluster, String namespace) {}
+  /**
+   * A context: which cluster, the namespace commands use when none is given, and the bearer
+   * token to send (null for none).
+   */
+  public record Context(String cluster, String namespace, String token) {
+    public Context(String cluster, String namespace) {
+      this(cluster, namespace, null);
+    }
+
+    @Override
+    public String toString() {
+      return "Context[cluster=" + cluster + ", namespace=" + namespace + ", token=" + (token == null ? "none" : "***") + "]";
+    }
+  }
 
   public static final String ENV = "CAPSTAN_CONFIG";
 
@@ -54,7 +67,13 @@ public record ClientConfig(String currentContext, Map<String, Context> contexts,
 
   /** A config with one context named {@code name} for a cluster at {@code servers}. */
   public static ClientConfig single(String name, List<String> servers) {
-    return new ClientConfig(name, Map.of(name, new Context(name, "default")), Map.of(name, List.copyOf(servers)));
+    return single(name, servers, null);
+  }
+
+  /** A config with one context named {@code name} for a cluster at {@code servers}, authenticating with {@code token}. */
+  public static ClientConfig single(String name, List<String> servers, String token) {
+    return new ClientConfig(name, Map.of(name, new Context(name, "default", token)),
+        Map.of(name, List.copyOf(servers)));
   }
 
   public Context current() {
@@ -88,8 +107,9 @@ public record ClientConfig(String currentContext, Map<String, Context> contexts,
     Map<String, Context> contexts = new java.util.LinkedHashMap<>();
     for (JsonNode c : root.path("contexts")) {
       JsonNode ctx = c.path("context");
+      String token = ctx.path("token").asText("");
       contexts.put(c.path("name").asText(), new Context(ctx.path("cluster").asText(),
-          ctx.path("namespace").asText("default")));
+          ctx.path("namespace").asText("default"), token.isEmpty() ? null : token));
     }
     Map<String, List<String>> clusters = new java.util.LinkedHashMap<>();
     for (JsonNode c : root.path("clusters")) {
@@ -113,7 +133,10 @@ public record ClientConfig(String currentContext, Map<String, Context> contexts,
     contexts.forEach((name, c) -> {
       ObjectNode n = ctxs.addObject();
       n.put("name", name);
-      n.putObject("context").put("cluster", c.cluster()).put("namespace", c.namespace());
+      ObjectNode ctx = n.putObject("context").put("cluster", c.cluster()).put("namespace", c.namespace());
+      if (c.token() != null) {
+        ctx.put("token", c.token());
+      }
     });
     ArrayNode cls = root.putArray("clusters");
     clusters.forEach((name, servers) -> {

@@ -1,0 +1,63 @@
+package dev.capstan.apiserver.authn;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Authenticates every call by the bearer token in its {@code authorization} metadata
+ * ({@code Bearer <token>}) and makes the user available to the handler through
+ * {@link #currentUser()}. A call without a token, or with an unknown one, is closed with
+ * UNAUTHENTICATED before any handler runs. The standard health service and server reflection
+ * stay open, so that any client can check the server and discover the API without credentials.
+ */
+public final class AuthenticationInterceptor implements ServerInterceptor {
+  public static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Context.Key<UserInfo> USER = Context.key("capstan-user");
+  private static final Set<String> OPEN_SERVICES = Set.of("grpc.health.v1.Health",
+      "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection");
+  private static final String BEARER = "bearer ";
+
+  private final TokenAuthenticator tokens;
+
+  public AuthenticationInterceptor(TokenAuthenticator tokens) {
+    this.tokens = tokens;
+  }
+
+  /** The user of the call being handled, or empty when authentication is off. */
+  public static Optional<UserInfo> currentUser() {
+    return Optional.ofNullable(USER.get());
+  }
+
+  @Override
+  public <Req, Resp> ServerCall.Listener<Req> interceptCall(ServerCall<Req, Resp> call, Metadata headers,
+      ServerCallHandler<Req, Resp> next) {
+    if (OPEN_SERVICES.contains(call.getMethodDescriptor().getServiceName())) {
+      return next.startCall(call, headers);
+    }
+    String header = headers.get(AUTHORIZATION);
+    if (header == null || header.isBlank()) {
+      return reject(call, "Unauthorized: no credentials: send the header \"authorization: Bearer <token>\"");
+    }
+    if (header.length() <= BEARER.length() || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      return reject(call, "Unauthorized: the authorization header must be \"Bearer <token>\"");
+    }
+    Optional<UserInfo> user = tokens.authenticate(header.substring(BEARER.length()).strip());
+    if (user.isEmpty()) {
+      return reject(call, "Unauthorized: invalid bearer token");
+    }
+    return Contexts.interceptCall(Context.current().withValue(USER, user.get()), call, headers, next);
+  }
+
+  private static <Req, Resp> ServerCall.Listener<Req> reject(ServerCall<Req, Resp> call, String message) {
+    call.close(Status.UNAUTHENTICATED.withDescription(message), new Metadata());
+    return new ServerCall.Listener<>() {};
+  }
+}

@@ -1,0 +1,84 @@
+package dev.capstan.apiserver.authz;
+
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.api.rbac.v1.ClusterRole;
+import dev.capstan.api.rbac.v1.ClusterRoleBinding;
+import dev.capstan.api.rbac.v1.PolicyRule;
+import dev.capstan.api.rbac.v1.RoleRef;
+import dev.capstan.api.rbac.v1.Subject;
+import dev.capstan.apiserver.authn.UserInfo;
+import java.util.List;
+
+/**
+ * The RBAC objects every cluster starts with, created on the first start (and re-created when
+ * missing, never overwritten): cluster-admin for group system:masters, and the least each
+ * built-in component needs — the scheduler, the controller manager and the node agents (group
+ * system:nodes, narrowed further per node by {@link NodeRestriction}).
+ */
+public final class BootstrapPolicy {
+  public static final String CLUSTER_ADMIN = "cluster-admin";
+  public static final String SCHEDULER = "system:kube-scheduler";
+  public static final String CONTROLLER_MANAGER = "system:kube-controller-manager";
+  public static final String NODE = "system:node";
+  static final String RBAC_GROUP = "rbac.authorization.k8s.io";
+  private static final List<String> READ = List.of("get", "list", "watch");
+  private static final List<String> WRITE_EVENTS = List.of("create", "update", "patch");
+
+  private BootstrapPolicy() {}
+
+  public static List<ClusterRole> clusterRoles() {
+    return List.of(
+        role(CLUSTER_ADMIN, rule(List.of("*"), List.of("*"), List.of("*"))),
+        role(SCHEDULER,
+            rule(List.of(""), List.of("pods", "nodes", "namespaces"), READ),
+            rule(List.of(""), List.of("pods/binding"), List.of("create")),
+            rule(List.of(""), List.of("pods/status"), List.of("update", "patch")),
+            rule(List.of(""), List.of("events"), WRITE_EVENTS),
+            rule(List.of("coordination.k8s.io"), List.of("leases"), List.of("get", "list", "watch", "create", "update"))),
+        role(CONTROLLER_MANAGER,
+            rule(List.of(""), List.of("pods", "pods/status"), List.of("*")),
+            rule(List.of("apps"), List.of("replicasets", "replicasets/status", "replicasets/scale", "deployments",
+                "deployments/status", "deployments/scale"), List.of("*")),
+            rule(List.of(""), List.of("nodes", "namespaces", "configmaps"), READ),
+            rule(List.of(""), List.of("events"), WRITE_EVENTS),
+            rule(List.of("coordination.k8s.io"), List.of("leases"), List.of("*"))),
+        role(NODE,
+            rule(List.of(""), List.of("nodes"), List.of("get", "list", "watch", "create", "update", "patch", "delete")),
+            rule(List.of(""), List.of("nodes/status"), List.of("update", "patch")),
+            rule(List.of(""), List.of("pods"), List.of("get", "list", "watch", "delete")),
+            rule(List.of(""), List.of("pods/status"), List.of("update", "patch")),
+            rule(List.of(""), List.of("configmaps"), READ),
+            rule(List.of(""), List.of("events"), WRITE_EVENTS),
+            rule(List.of("coordination.k8s.io"), List.of("leases"),
+                List.of("get", "list", "watch", "create", "update", "patch", "delete"))));
+  }
+
+  public static List<ClusterRoleBinding> clusterRoleBindings() {
+    return List.of(
+        binding(CLUSTER_ADMIN, CLUSTER_ADMIN, subject("Group", UserInfo.SYSTEM_MASTERS)),
+        binding(SCHEDULER, SCHEDULER, subject("User", SCHEDULER)),
+        binding(CONTROLLER_MANAGER, CONTROLLER_MANAGER, subject("User", CONTROLLER_MANAGER)),
+        binding(NODE, NODE, subject("Group", UserInfo.SYSTEM_NODES)));
+  }
+
+  private static ObjectMeta meta(String name) {
+    return ObjectMeta.newBuilder().setName(name).putLabels("kubernetes.io/bootstrapping", "rbac-defaults").build();
+  }
+
+  private static ClusterRole role(String name, PolicyRule... rules) {
+    return ClusterRole.newBuilder().setMetadata(meta(name)).addAllRules(List.of(rules)).build();
+  }
+
+  private static PolicyRule rule(List<String> groups, List<String> resources, List<String> verbs) {
+    return PolicyRule.newBuilder().addAllApiGroups(groups).addAllResources(resources).addAllVerbs(verbs).build();
+  }
+
+  private static Subject subject(String kind, String name) {
+    return Subject.newBuilder().setKind(kind).setApiGroup(RBAC_GROUP).setName(name).build();
+  }
+
+  private static ClusterRoleBinding binding(String name, String role, Subject subject) {
+    return ClusterRoleBinding.newBuilder().setMetadata(meta(name)).addSubjects(subject)
+        .setRoleRef(RoleRef.newBuilder().setApiGroup(RBAC_GROUP).setKind("ClusterRole").setName(role)).build();
+  }
+}

@@ -1,0 +1,76 @@
+package dev.capstan.apiserver.authz;
+
+import dev.capstan.api.core.v1.Pod;
+import dev.capstan.apiserver.authn.UserInfo;
+import dev.capstan.client.Kinds;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.Optional;
+
+/**
+ * Admission that narrows what a node agent may write, after RBAC allowed it (the system:node
+ * role is the same for every node). A node's user is {@code system:node:<nodeName>} in group
+ * {@code system:nodes}; it may change only its own Node, its own Lease in kube-node-lease, and of
+ * pods only the status of those bound to it ({@code spec.nodeName} is its node) and their
+ * deletion once it has stopped them. It may not create pods, change their spec or bind them.
+ * Reads and writes of other kinds are left to RBAC.
+ */
+public final class NodeRestriction {
+  public static final String NODE_LEASE_NAMESPACE = "kube-node-lease";
+
+  /** Empty when allowed; otherwise why not. */
+  public Optional<String> denial(UserInfo user, AccessRequest request) {
+    boolean node = user.inGroup(UserInfo.SYSTEM_NODES) || user.name().startsWith(UserInfo.NODE_USER_PREFIX);
+    if (!node || !request.isWrite()) {
+      return Optional.empty();
+    }
+    boolean restricted = request.kind() == Kinds.NODE || request.kind() == Kinds.LEASE || request.kind() == Kinds.POD;
+    if (!restricted) {
+      return Optional.empty();
+    }
+    if (!user.name().startsWith(UserInfo.NODE_USER_PREFIX)
+        || user.name().length() == UserInfo.NODE_USER_PREFIX.length()) {
+      return Optional.of("could not determine the node of user \"" + user.name() + "\" (expected "
+          + UserInfo.NODE_USER_PREFIX + "<nodeName>)");
+    }
+    String nodeName = user.name().substring(UserInfo.NODE_USER_PREFIX.length());
+    if (request.kind() == Kinds.NODE) {
+      return request.name().equals(nodeName) ? Optional.empty()
+          : Optional.of("node \"" + nodeName + "\" is not allowed to modify node \"" + request.name() + "\"");
+    }
+    if (request.kind() == Kinds.LEASE) {
+      return request.namespace().equals(NODE_LEASE_NAMESPACE) && request.name().equals(nodeName) ? Optional.empty()
+          : Optional.of("node \"" + nodeName + "\" may only modify its own lease " + NODE_LEASE_NAMESPACE + "/"
+              + nodeName + ", not " + request.namespace() + "/" + request.name());
+    }
+    return podDenial(nodeName, request);
+  }
+
+  private static Optional<String> podDenial(String nodeName, AccessRequest request) {
+    boolean statusUpdate = request.subresource().equals("status")
+        && (request.verb().equals(AccessRequest.UPDATE) || request.verb().equals(AccessRequest.PATCH));
+    boolean delete = request.subresource().isEmpty() && request.verb().equals(AccessRequest.DELETE);
+    if (!statusUpdate && !delete) {
+      return Optional.of("node \"" + nodeName + "\" may only update the status of pods bound to it and delete"
+          + " them, not " + request.verb() + " " + request.kind().resource()
+          + (request.subresource().isEmpty() ? "" : "/" + request.subresource()));
+    }
+    Optional<? extends com.google.protobuf.Message> stored = request.stored().get();
+    if (stored.isEmpty()) {
+      return Optional.empty();  // the registry answers NOT_FOUND; there is nothing to protect
+    }
+    String boundTo = ((Pod) stored.get()).getSpec().getNodeName();
+    if (!boundTo.equals(nodeName)) {
+      return Optional.of("node \"" + nodeName + "\" can only " + (delete ? "delete" : "update the status of")
+          + " pods with spec.nodeName set to itself; pod " + request.namespace() + "/" + request.name()
+          + " is " + (boundTo.isEmpty() ? "not bound to a node" : "bound to node \"" + boundTo + "\""));
+    }
+    return Optional.empty();
+  }
+
+  /** The PERMISSION_DENIED a denial becomes. */
+  public static StatusRuntimeException forbidden(AccessRequest request, String why) {
+    return Status.PERMISSION_DENIED.withDescription(ForbiddenMessage.target(request) + " is forbidden: " + why)
+        .asRuntimeException();
+  }
+}
