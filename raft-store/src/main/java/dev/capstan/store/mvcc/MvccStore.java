@@ -171,6 +171,22 @@ public final class MvccStore implements AutoCloseable {
     }
   }
 
+  /** Approximate bytes held: the serialized size of every kept key version. */
+  public long approximateSizeBytes() {
+    lock.readLock().lock();
+    try {
+      long bytes = 0;
+      for (KeyHistory history : keys.values()) {
+        for (KeyRevision version : history.versions()) {
+          bytes += version.kv().getSerializedSize();
+        }
+      }
+      return bytes;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Number of watches currently registered. */
   public int watchCount() {
     return watchHub.size();

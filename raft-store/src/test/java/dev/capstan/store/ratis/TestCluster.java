@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,13 +28,20 @@ final class TestCluster implements AutoCloseable {
 
   private final Path root;
   private final RaftStorePeer.Tuning tuning;
+  private final Clock clock;
   private final Map<String, String> addresses = new LinkedHashMap<>();
   private final Map<String, RaftStorePeer> running = new LinkedHashMap<>();
   private final List<RatisKeyValueStore> stores = new ArrayList<>();
 
   TestCluster(Path root, int size, RaftStorePeer.Tuning tuning) {
+    this(root, size, tuning, Clock.systemUTC());
+  }
+
+  /** A cluster whose peers time leases on {@code clock}. */
+  TestCluster(Path root, int size, RaftStorePeer.Tuning tuning, Clock clock) {
     this.root = root;
     this.tuning = tuning;
+    this.clock = clock;
     for (int i = 1; i <= size; i++) {
       addresses.put("s" + i, "127.0.0.1:" + freePort());
     }
@@ -67,7 +75,7 @@ final class TestCluster implements AutoCloseable {
 
   RaftStorePeer start(String id) {
     try {
-      RaftStorePeer peer = new RaftStorePeer(config(id)).start();
+      RaftStorePeer peer = new RaftStorePeer(config(id), clock).start();
       running.put(id, peer);
       return peer;
     } catch (IOException e) {
@@ -80,6 +88,11 @@ final class TestCluster implements AutoCloseable {
     if (peer != null) {
       peer.close();
     }
+  }
+
+  /** The peers running now, by id. */
+  List<RaftStorePeer> runningPeers() {
+    return List.copyOf(running.values());
   }
 
   RaftStorePeer peer(String id) {
