@@ -20,9 +20,9 @@ import java.util.Optional;
  * and restarted on their data dirs; stores built through {@link #store} are closed with the
  * cluster.
  */
-final class TestCluster implements AutoCloseable {
+public final class TestCluster implements AutoCloseable {
 
-  static final RaftStorePeer.Tuning FAST = RaftStorePeer.Tuning.defaults()
+  public static final RaftStorePeer.Tuning FAST = RaftStorePeer.Tuning.defaults()
       .withElectionTimeouts(Duration.ofMillis(300), Duration.ofMillis(600))
       .withRequestTimeout(Duration.ofSeconds(5));
 
@@ -33,12 +33,12 @@ final class TestCluster implements AutoCloseable {
   private final Map<String, RaftStorePeer> running = new LinkedHashMap<>();
   private final List<RatisKeyValueStore> stores = new ArrayList<>();
 
-  TestCluster(Path root, int size, RaftStorePeer.Tuning tuning) {
+  public TestCluster(Path root, int size, RaftStorePeer.Tuning tuning) {
     this(root, size, tuning, Clock.systemUTC());
   }
 
   /** A cluster whose peers time leases on {@code clock}. */
-  TestCluster(Path root, int size, RaftStorePeer.Tuning tuning, Clock clock) {
+  public TestCluster(Path root, int size, RaftStorePeer.Tuning tuning, Clock clock) {
     this.root = root;
     this.tuning = tuning;
     this.clock = clock;
@@ -47,7 +47,7 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
-  static int freePort() {
+  public static int freePort() {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     } catch (IOException e) {
@@ -55,25 +55,25 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
-  List<String> ids() {
+  public List<String> ids() {
     return List.copyOf(addresses.keySet());
   }
 
-  Path dataDir(String id) {
+  public Path dataDir(String id) {
     return root.resolve(id);
   }
 
-  RaftStorePeer.Config config(String id) {
+  public RaftStorePeer.Config config(String id) {
     List<String> peers = addresses.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
     return new RaftStorePeer.Config(id, dataDir(id), addresses.get(id), peers, tuning);
   }
 
-  TestCluster startAll() {
+  public TestCluster startAll() {
     ids().forEach(this::start);
     return this;
   }
 
-  RaftStorePeer start(String id) {
+  public RaftStorePeer start(String id) {
     try {
       RaftStorePeer peer = new RaftStorePeer(config(id), clock).start();
       running.put(id, peer);
@@ -83,7 +83,7 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
-  void stop(String id) {
+  public void stop(String id) {
     RaftStorePeer peer = running.remove(id);
     if (peer != null) {
       peer.close();
@@ -91,23 +91,23 @@ final class TestCluster implements AutoCloseable {
   }
 
   /** The peers running now, by id. */
-  List<RaftStorePeer> runningPeers() {
+  public List<RaftStorePeer> runningPeers() {
     return List.copyOf(running.values());
   }
 
-  RaftStorePeer peer(String id) {
+  public RaftStorePeer peer(String id) {
     return running.get(id);
   }
 
   /** A new store on a running peer, closed with the cluster. */
-  RatisKeyValueStore store(String id) {
+  public RatisKeyValueStore store(String id) {
     RatisKeyValueStore store = new RatisKeyValueStore(running.get(id));
     stores.add(store);
     return store;
   }
 
   /** Waits until the running peers agree on one leader among them, and returns its id. */
-  String awaitLeader() {
+  public String awaitLeader() {
     return await().atMost(Duration.ofSeconds(15)).until(this::agreedLeader, Optional::isPresent).orElseThrow();
   }
 
@@ -122,7 +122,7 @@ final class TestCluster implements AutoCloseable {
     return agreed ? Optional.of(id) : Optional.empty();
   }
 
-  String aFollower() {
+  public String aFollower() {
     String leader = awaitLeader();
     return running.keySet().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
   }
