@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -99,6 +100,10 @@ final class Etcdctl {
   }
 
   Result runWithInput(String stdin, String... args) {
+    return run(Duration.ofSeconds(60), stdin, args);
+  }
+
+  Result run(Duration timeout, String stdin, String... args) {
     try {
       Path out = Files.createTempFile("etcdctl", ".out");
       Path err = Files.createTempFile("etcdctl", ".err");
@@ -106,9 +111,10 @@ final class Etcdctl {
         Process process = command(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         process.getOutputStream().close();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
           process.destroyForcibly();
-          throw new AssertionError("etcdctl " + String.join(" ", args) + " did not finish in 60 s");
+          throw new AssertionError("etcdctl " + String.join(" ", args) + " did not finish in " + timeout
+              + "; it printed: " + Files.readString(out) + Files.readString(err));
         }
         return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
       } finally {
