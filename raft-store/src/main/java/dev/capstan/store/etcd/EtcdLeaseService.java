@@ -72,18 +72,21 @@ public final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
     return new StreamObserver<>() {
       /** Chains the requests so that responses keep their order. */
       private CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
+      /** The stream was ended with an error; guarded by {@code out}. */
+      private boolean failed;
 
       @Override
       public synchronized void onNext(LeaseKeepAliveRequest request) {
         last = last.thenCompose(ignored -> keepAlive(request)).thenAccept(response -> {
           synchronized (out) {
-            if (!out.isCancelled()) {
+            if (!failed && !out.isCancelled()) {
               out.onNext(response);
             }
           }
         }).exceptionally(error -> {
           synchronized (out) {
-            if (!out.isCancelled()) {
+            if (!failed && !out.isCancelled()) {
+              failed = true;
               out.onError(EtcdGrpcErrors.toStatus(error));
             }
           }
@@ -100,7 +103,7 @@ public final class EtcdLeaseService extends LeaseGrpc.LeaseImplBase {
       public synchronized void onCompleted() {
         last.whenComplete((ignored, error) -> {
           synchronized (out) {
-            if (!out.isCancelled() && error == null) {
+            if (!failed && !out.isCancelled()) {
               out.onCompleted();
             }
           }

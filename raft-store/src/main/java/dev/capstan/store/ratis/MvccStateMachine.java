@@ -230,7 +230,7 @@ final class MvccStateMachine extends BaseStateMachine {
   @Override
   public void notifyLeaderReady() {
     store.promoteLeases();
-    LOG.info("Leader ready: timing {} leases", store.leaseLeases().getLeasesCount());
+    LOG.info("Leader ready: timing leases");
   }
 
   @Override
