@@ -174,6 +174,17 @@ class EtcdctlTest {
   }
 
   @Test
+  void endpointHealthWithClusterFindsEveryMemberThroughTheMemberList() {
+    // --cluster makes etcdctl look the endpoints up in MemberList's client URLs.
+    Etcdctl.Result health = etcdctl.run("endpoint", "health", "--cluster");
+    assertThat(health.exitCode()).as(health.err()).isZero();
+    List<String> lines = (health.out() + health.err()).lines().filter(l -> !l.isBlank()).toList();
+    assertThat(lines).hasSize(3).allMatch(l -> l.contains(" is healthy: successfully committed proposal"));
+    assertThat(lines).anyMatch(l -> l.startsWith("http://" + cluster.endpoints().get(0) + " "))
+        .anyMatch(l -> l.startsWith("http://" + cluster.endpoints().get(2) + " "));
+  }
+
+  @Test
   void memberListShowsPeerAndClientUrls() {
     List<String> lines = etcdctl.run("member", "list").ok().lines();
     assertThat(lines).hasSize(3);
