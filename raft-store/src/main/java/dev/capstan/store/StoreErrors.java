@@ -18,6 +18,8 @@ public final class StoreErrors {
   public static final String LEASE_PROVIDED = "etcdserver: lease is provided";
   public static final String INVALID_SORT_OPTION = "etcdserver: invalid sort option";
   public static final String LEASE_NOT_FOUND = "etcdserver: requested lease not found";
+  public static final String LEASE_EXISTS = "etcdserver: lease already exists";
+  public static final String LEASE_TTL_TOO_LARGE = "etcdserver: too large lease TTL";
 
   private StoreErrors() {}
 
@@ -63,6 +65,22 @@ public final class StoreErrors {
 
   public static StoreException invalidSortOption() {
     return new StoreException(StoreException.Code.INVALID_ARGUMENT, INVALID_SORT_OPTION);
+  }
+
+  public static StoreException leaseNotFound() {
+    return new StoreException(StoreException.Code.LEASE_NOT_FOUND, LEASE_NOT_FOUND);
+  }
+
+  public static StoreException leaseExists() {
+    return new StoreException(StoreException.Code.LEASE_EXISTS, LEASE_EXISTS);
+  }
+
+  public static StoreException leaseTtlTooLarge() {
+    return new StoreException(StoreException.Code.LEASE_TTL_TOO_LARGE, LEASE_TTL_TOO_LARGE);
+  }
+
+  public static StoreException unimplemented(String what) {
+    return new StoreException(StoreException.Code.UNIMPLEMENTED, what + " is not supported by this store");
   }
 
   public static StoreException unavailable(String why) {

@@ -12,12 +12,18 @@ public class StoreException extends RuntimeException {
     NO_LEADER,
     /** "etcdserver: requested lease not found" */
     LEASE_NOT_FOUND,
+    /** "etcdserver: lease already exists": a grant asked for an ID that is in use. */
+    LEASE_EXISTS,
+    /** "etcdserver: too large lease TTL" */
+    LEASE_TTL_TOO_LARGE,
     /** Bad request: empty key, too many ops, request too large. */
     INVALID_ARGUMENT,
     /** The request's size exceeds the limit. */
     TOO_LARGE,
     /** The store is closed or unreachable. */
     UNAVAILABLE,
+    /** The binding does not offer this operation. */
+    UNIMPLEMENTED,
     INTERNAL
   }
 

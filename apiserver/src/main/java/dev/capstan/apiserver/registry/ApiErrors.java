@@ -65,6 +65,9 @@ public final class ApiErrors {
         case NO_LEADER, UNAVAILABLE -> Status.UNAVAILABLE;
         case TOO_LARGE -> Status.RESOURCE_EXHAUSTED;
         case LEASE_NOT_FOUND -> Status.NOT_FOUND;
+        case LEASE_EXISTS -> Status.ALREADY_EXISTS;
+        case LEASE_TTL_TOO_LARGE -> Status.INVALID_ARGUMENT;
+        case UNIMPLEMENTED -> Status.UNIMPLEMENTED;
         case INTERNAL -> Status.INTERNAL;
       };
       return status.withDescription(se.getMessage()).withCause(se).asRuntimeException();

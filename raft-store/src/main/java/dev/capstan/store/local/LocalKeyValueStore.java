@@ -4,6 +4,15 @@ import dev.capstan.etcd.etcdserverpb.CompactionRequest;
 import dev.capstan.etcd.etcdserverpb.CompactionResponse;
 import dev.capstan.etcd.etcdserverpb.DeleteRangeRequest;
 import dev.capstan.etcd.etcdserverpb.DeleteRangeResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseGrantRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseGrantResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseKeepAliveRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseKeepAliveResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseLeasesResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseRevokeRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseRevokeResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseTimeToLiveRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseTimeToLiveResponse;
 import dev.capstan.etcd.etcdserverpb.PutRequest;
 import dev.capstan.etcd.etcdserverpb.PutResponse;
 import dev.capstan.etcd.etcdserverpb.RangeRequest;
@@ -17,6 +26,7 @@ import dev.capstan.store.StoreWatch;
 import dev.capstan.store.StoreWatchListener;
 import dev.capstan.store.mvcc.DaemonThreadFactory;
 import dev.capstan.store.mvcc.MvccStore;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -29,6 +39,9 @@ import java.util.function.Supplier;
  * tools that need etcd semantics without a cluster. Every call completes before it returns;
  * failures complete the future exceptionally with a {@link StoreException}. Serializable and
  * linearizable reads are the same thing here.
+ *
+ * <p>Leases are timed on the store's clock, but no timer runs here: they expire when the owner
+ * calls {@link #expireLeases()}, which keeps tests in control of time.
  */
 public final class LocalKeyValueStore implements KeyValueStore {
 
@@ -39,6 +52,7 @@ public final class LocalKeyValueStore implements KeyValueStore {
   public LocalKeyValueStore() {
     this.ownedExecutor = Executors.newSingleThreadExecutor(new DaemonThreadFactory("capstan-local-store-watch"));
     this.store = new MvccStore(ownedExecutor);
+    store.promoteLeases();
   }
 
   /**
@@ -46,8 +60,15 @@ public final class LocalKeyValueStore implements KeyValueStore {
    * have them run inline on the writing thread, which makes watch tests fully deterministic.
    */
   public LocalKeyValueStore(Executor watchExecutor) {
+    this(watchExecutor, Clock.systemUTC());
+  }
+
+  /** As {@link #LocalKeyValueStore(Executor)}, timing leases on {@code clock}. */
+  public LocalKeyValueStore(Executor watchExecutor, Clock clock) {
     this.ownedExecutor = null;
-    this.store = new MvccStore(watchExecutor);
+    this.store = new MvccStore(watchExecutor, clock);
+    // This store is its own leader.
+    store.promoteLeases();
   }
 
   /** The underlying store, for tests that need its revision or snapshot directly. */
@@ -83,6 +104,45 @@ public final class LocalKeyValueStore implements KeyValueStore {
   @Override
   public StoreWatch watch(WatchCreateRequest request, StoreWatchListener listener) {
     return store.watch(request, listener);
+  }
+
+  @Override
+  public CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request) {
+    return complete(() -> store.leaseGrant(request).response());
+  }
+
+  @Override
+  public CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request) {
+    return complete(() -> store.leaseRevoke(request).response());
+  }
+
+  @Override
+  public CompletableFuture<LeaseKeepAliveResponse> leaseKeepAlive(LeaseKeepAliveRequest request) {
+    return complete(() -> store.leaseKeepAlive(request));
+  }
+
+  @Override
+  public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request) {
+    return complete(() -> store.leaseTimeToLive(request));
+  }
+
+  @Override
+  public CompletableFuture<LeaseLeasesResponse> leaseLeases() {
+    return complete(store::leaseLeases);
+  }
+
+  /** Revokes every lease whose TTL has run out on the store's clock; answers how many. */
+  public int expireLeases() {
+    int revoked = 0;
+    for (long id : store.takeExpiredLeases(Integer.MAX_VALUE)) {
+      try {
+        store.leaseRevoke(LeaseRevokeRequest.newBuilder().setID(id).build());
+        revoked++;
+      } catch (StoreException e) {
+        // Already revoked meanwhile.
+      }
+    }
+    return revoked;
   }
 
   /** Sends progress notifications to idle watches that asked for them (no timer runs here). */

@@ -9,6 +9,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -21,29 +22,32 @@ import java.util.zip.CheckedOutputStream;
  * revision counters, framed and CRC32-checked.
  *
  * <pre>
- * int magic "MVCC", int format version (1)
+ * int magic "MVCC", int format version (2; 1 is read too)
  * long revision, long compact revision
  * int key count; per key: bytes key, int version count;
  *   per version: long revision, int sub, boolean tombstone, [bytes KeyValue without its key]
- * int lease count (0 in format 1; reserved for leases)
+ * int lease count; per lease: long ID, long granted TTL (seconds)   (always 0 in format 1)
  * long CRC32 of everything before it
  * </pre>
- * where {@code bytes} is an int length followed by that many bytes.
+ * where {@code bytes} is an int length followed by that many bytes. A lease's keys are not
+ * stored: they are the live keys whose value names the lease.
  */
 final class MvccSnapshotFormat {
 
   private static final int MAGIC = 0x4d564343;
-  private static final int FORMAT_VERSION = 1;
+  private static final int FORMAT_VERSION = 2;
+  private static final int FORMAT_WITHOUT_LEASES = 1;
   /** No key or value can exceed a request, so a larger length means corruption. */
   private static final int MAX_FIELD_BYTES = 4 * RequestValidator.MAX_REQUEST_BYTES;
 
   /** A snapshot read back. */
-  record Contents(long revision, long compactRevision, NavigableMap<ByteString, KeyHistory> keys) {}
+  record Contents(long revision, long compactRevision, NavigableMap<ByteString, KeyHistory> keys,
+      Map<Long, Long> leaseTtls) {}
 
   private MvccSnapshotFormat() {}
 
   static void write(OutputStream target, long revision, long compactRevision,
-      NavigableMap<ByteString, KeyHistory> keys) throws IOException {
+      NavigableMap<ByteString, KeyHistory> keys, Map<Long, Long> leaseTtls) throws IOException {
     CRC32 crc = new CRC32();
     BufferedOutputStream buffered = new BufferedOutputStream(target, 1 << 16);
     DataOutputStream out = new DataOutputStream(new CheckedOutputStream(buffered, crc));
@@ -65,7 +69,11 @@ final class MvccSnapshotFormat {
         }
       }
     }
-    out.writeInt(0);
+    out.writeInt(leaseTtls.size());
+    for (Map.Entry<Long, Long> lease : leaseTtls.entrySet()) {
+      out.writeLong(lease.getKey());
+      out.writeLong(lease.getValue());
+    }
     out.flush();
     // The checksum itself is written past the checked stream.
     new DataOutputStream(buffered).writeLong(crc.getValue());
@@ -80,7 +88,7 @@ final class MvccSnapshotFormat {
       throw new IOException("not an MVCC store snapshot (bad magic)");
     }
     int format = in.readInt();
-    if (format != FORMAT_VERSION) {
+    if (format != FORMAT_VERSION && format != FORMAT_WITHOUT_LEASES) {
       throw new IOException("unsupported MVCC snapshot format " + format);
     }
     long revision = in.readLong();
@@ -106,15 +114,20 @@ final class MvccSnapshotFormat {
       keys.put(key, history);
     }
     int leaseCount = in.readInt();
-    if (leaseCount != 0) {
-      throw new IOException("snapshot holds leases, which this format version cannot read");
+    if (leaseCount < 0 || (format == FORMAT_WITHOUT_LEASES && leaseCount != 0)) {
+      throw new IOException("corrupt MVCC snapshot: lease count " + leaseCount);
+    }
+    Map<Long, Long> leaseTtls = new LinkedHashMap<>();
+    for (int i = 0; i < leaseCount; i++) {
+      long id = in.readLong();
+      leaseTtls.put(id, in.readLong());
     }
     long expected = crc.getValue();
     long recorded = new DataInputStream(buffered).readLong();
     if (expected != recorded) {
       throw new IOException("MVCC snapshot checksum mismatch: the file is corrupt");
     }
-    return new Contents(revision, compactRevision, keys);
+    return new Contents(revision, compactRevision, keys, leaseTtls);
   }
 
   private static void writeBytes(DataOutputStream out, ByteString bytes) throws IOException {

@@ -6,6 +6,16 @@ import dev.capstan.etcd.etcdserverpb.CompactionResponse;
 import dev.capstan.etcd.etcdserverpb.Compare;
 import dev.capstan.etcd.etcdserverpb.DeleteRangeRequest;
 import dev.capstan.etcd.etcdserverpb.DeleteRangeResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseGrantRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseGrantResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseKeepAliveRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseKeepAliveResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseLeasesResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseRevokeRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseRevokeResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseStatus;
+import dev.capstan.etcd.etcdserverpb.LeaseTimeToLiveRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseTimeToLiveResponse;
 import dev.capstan.etcd.etcdserverpb.PutRequest;
 import dev.capstan.etcd.etcdserverpb.PutResponse;
 import dev.capstan.etcd.etcdserverpb.RangeRequest;
@@ -25,14 +35,17 @@ import dev.capstan.store.StoreWatchListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
@@ -57,7 +70,16 @@ import java.util.function.Function;
  *       checks the chosen operations, then applies them in order; reads inside it see its earlier
  *       writes. A failing check fails the whole txn with no change.</li>
  *   <li>Compaction drops the versions no read at or after the compacted revision needs.</li>
+ *   <li>Leases: a grant (with a given ID, or one derived from the state) and a revoke are
+ *       applied like writes; a put may attach its key to a lease, and revoking the lease deletes
+ *       its keys in one revision. Granting and revoking a lease with no keys leaves the revision
+ *       alone.</li>
  * </ul>
+ *
+ * <p>When a lease runs out is not replicated state: only a store that was
+ * {@linkplain #promoteLeases() promoted} (the Raft leader's) tracks deadlines, on the injected
+ * {@link Clock}, and reports {@linkplain #takeExpiredLeases expired} leases for its owner to revoke
+ * through the log. Keep-alives and remaining TTLs are answered by the promoted store only.
  *
  * <p>Mutations are applied one at a time under a write lock; reads share a read lock, so the
  * store is safe to use from many threads. Watches are fed from each applied change and replay
@@ -81,19 +103,34 @@ public final class MvccStore implements AutoCloseable {
   private NavigableMap<Long, List<KeyRevision>> changesByRevision = new TreeMap<>();
   private long revision = 1;
   private long compactRevision = 0;
+  /** Granted leases by ID; a TreeMap so that snapshots and listings are in one order everywhere. */
+  private NavigableMap<Long, Lease> leases = new TreeMap<>();
   private boolean closed;
+  /** Leader-local deadlines; not replicated, so not guarded by {@link #lock}. */
+  private final LeaseExpiry expiry;
 
-  /** A store whose watch listeners run on {@code watchExecutor}. */
+  /** A store whose watch listeners run on {@code watchExecutor}, timing leases by the system clock. */
   public MvccStore(Executor watchExecutor) {
-    this(watchExecutor, WatchHub.DEFAULT_MAX_QUEUED_DELIVERIES);
+    this(watchExecutor, WatchHub.DEFAULT_MAX_QUEUED_DELIVERIES, Clock.systemUTC());
+  }
+
+  /** A store whose watch listeners run on {@code watchExecutor}, timing leases by {@code clock}. */
+  public MvccStore(Executor watchExecutor, Clock clock) {
+    this(watchExecutor, WatchHub.DEFAULT_MAX_QUEUED_DELIVERIES, clock);
+  }
+
+  /** As {@link #MvccStore(Executor, int, Clock)} on the system clock. */
+  public MvccStore(Executor watchExecutor, int maxQueuedDeliveries) {
+    this(watchExecutor, maxQueuedDeliveries, Clock.systemUTC());
   }
 
   /**
-   * As {@link #MvccStore(Executor)}, switching a watch to replay from history once it has
+   * As {@link #MvccStore(Executor, Clock)}, switching a watch to replay from history once it has
    * {@code maxQueuedDeliveries} revisions waiting for its listener.
    */
-  public MvccStore(Executor watchExecutor, int maxQueuedDeliveries) {
+  public MvccStore(Executor watchExecutor, int maxQueuedDeliveries, Clock clock) {
     Objects.requireNonNull(watchExecutor, "watchExecutor");
+    this.expiry = new LeaseExpiry(clock);
     if (maxQueuedDeliveries < 1) {
       throw new IllegalArgumentException("maxQueuedDeliveries must be >= 1, got " + maxQueuedDeliveries);
     }
@@ -129,6 +166,22 @@ public final class MvccStore implements AutoCloseable {
         count += history.versions().size();
       }
       return count;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Approximate bytes held: the serialized size of every kept key version. */
+  public long approximateSizeBytes() {
+    lock.readLock().lock();
+    try {
+      long bytes = 0;
+      for (KeyHistory history : keys.values()) {
+        for (KeyRevision version : history.versions()) {
+          bytes += version.kv().getSerializedSize();
+        }
+      }
+      return bytes;
     } finally {
       lock.readLock().unlock();
     }
@@ -255,6 +308,159 @@ public final class MvccStore implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------- leases
+
+  /** etcd's largest lease TTL, in seconds. */
+  public static final long MAX_LEASE_TTL = 9_000_000_000L;
+  /**
+   * The shortest TTL a lease gets, in seconds; shorter requests are raised to it, as etcd does,
+   * so a lease outlives a leader election.
+   */
+  public static final long MIN_LEASE_TTL = 2;
+
+  /**
+   * Grants a lease with the request's ID, or with an ID derived from the store's state when it
+   * is 0 (the same on every peer). Fails with LEASE_EXISTS for an ID in use.
+   */
+  public Applied<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request) {
+    if (request.getTTL() > MAX_LEASE_TTL) {
+      throw StoreErrors.leaseTtlTooLarge();
+    }
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      long id = request.getID() != 0 ? request.getID() : unusedLeaseId();
+      if (leases.containsKey(id)) {
+        throw StoreErrors.leaseExists();
+      }
+      long ttl = Math.max(MIN_LEASE_TTL, request.getTTL());
+      leases.put(id, new Lease(id, ttl));
+      expiry.arm(id, ttl);
+      return new Applied<>(LeaseGrantResponse.newBuilder().setHeader(header(revision)).setID(id).setTTL(ttl).build(),
+          revision, List.of());
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** A positive ID no lease holds, from a mix of the revision and lease count (deterministic). */
+  private long unusedLeaseId() {
+    long seed = revision * 0x9E3779B97F4A7C15L + leases.size();
+    while (true) {
+      long z = (seed += 0x9E3779B97F4A7C15L);
+      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+      long id = (z ^ (z >>> 31)) & Long.MAX_VALUE;
+      if (id != 0 && !leases.containsKey(id)) {
+        return id;
+      }
+    }
+  }
+
+  /** Revokes a lease and deletes its keys, all in one revision. Fails with LEASE_NOT_FOUND. */
+  public Applied<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request) {
+    return write(change -> {
+      Lease lease = leases.get(request.getID());
+      if (lease == null) {
+        throw StoreErrors.leaseNotFound();
+      }
+      change.revoke(lease);
+      return LeaseRevokeResponse.newBuilder().setHeader(header(change.viewRevision())).build();
+    });
+  }
+
+  /**
+   * Restarts a lease's TTL. Only a promoted store keeps deadlines, so any other fails with
+   * NO_LEADER; an unknown lease fails with LEASE_NOT_FOUND.
+   */
+  public LeaseKeepAliveResponse leaseKeepAlive(LeaseKeepAliveRequest request) {
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      Lease lease = leases.get(request.getID());
+      if (lease == null) {
+        throw StoreErrors.leaseNotFound();
+      }
+      if (!expiry.arm(lease.id(), lease.ttl())) {
+        throw StoreErrors.noLeader(null);
+      }
+      return LeaseKeepAliveResponse.newBuilder().setHeader(header(revision)).setID(lease.id()).setTTL(lease.ttl())
+          .build();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * A lease's granted and remaining TTL (and keys, if asked). The remaining TTL is the promoted
+   * store's; elsewhere it is reported as the granted TTL. Fails with LEASE_NOT_FOUND.
+   */
+  public LeaseTimeToLiveResponse leaseTimeToLive(LeaseTimeToLiveRequest request) {
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      Lease lease = leases.get(request.getID());
+      if (lease == null) {
+        throw StoreErrors.leaseNotFound();
+      }
+      OptionalLong remaining = expiry.remaining(lease.id());
+      LeaseTimeToLiveResponse.Builder response = LeaseTimeToLiveResponse.newBuilder().setHeader(header(revision))
+          .setID(lease.id()).setGrantedTTL(lease.ttl()).setTTL(remaining.orElse(lease.ttl()));
+      if (request.getKeys()) {
+        response.addAllKeys(lease.keys());
+      }
+      return response.build();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Every granted lease, by ascending ID. */
+  public LeaseLeasesResponse leaseLeases() {
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      LeaseLeasesResponse.Builder response = LeaseLeasesResponse.newBuilder().setHeader(header(revision));
+      for (long id : leases.keySet()) {
+        response.addLeases(LeaseStatus.newBuilder().setID(id));
+      }
+      return response.build();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Makes this store the one that times leases (its peer became the ready leader): every lease
+   * runs its full TTL from now.
+   */
+  public void promoteLeases() {
+    lock.readLock().lock();
+    try {
+      expiry.promote(leaseTtls());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Stops timing leases (its peer is no longer the leader). */
+  public void demoteLeases() {
+    expiry.demote();
+  }
+
+  /** Whether this store times leases. */
+  public boolean leasesPromoted() {
+    return expiry.isPrimary();
+  }
+
+  /**
+   * Up to {@code max} leases that ran out, for the owner to revoke through the log. A lease is
+   * reported again after {@code LeaseExpiry.REVOKE_RETRY} if it still exists then.
+   */
+  public List<Long> takeExpiredLeases(int max) {
+    return expiry.takeExpired(max);
+  }
+
   // ---------------------------------------------------------------- watches
 
   /**
@@ -360,7 +566,7 @@ public final class MvccStore implements AutoCloseable {
     lock.readLock().lock();
     try {
       checkOpen();
-      MvccSnapshotFormat.write(out, revision, compactRevision, keys);
+      MvccSnapshotFormat.write(out, revision, compactRevision, keys, leaseTtls());
     } finally {
       lock.readLock().unlock();
     }
@@ -383,10 +589,23 @@ public final class MvccStore implements AutoCloseable {
     for (List<KeyRevision> list : changes.values()) {
       list.sort(Comparator.comparingInt(KeyRevision::sub));
     }
+    NavigableMap<Long, Lease> restoredLeases = new TreeMap<>();
+    contents.leaseTtls().forEach((id, ttl) -> restoredLeases.put(id, new Lease(id, ttl)));
+    for (KeyHistory history : contents.keys().values()) {
+      KeyValue kv = history.current();
+      if (kv != null && kv.getLease() != 0 && restoredLeases.containsKey(kv.getLease())) {
+        restoredLeases.get(kv.getLease()).keys().add(kv.getKey());
+      }
+    }
     lock.writeLock().lock();
     try {
       checkOpen();
       keys = contents.keys();
+      leases = restoredLeases;
+      if (expiry.isPrimary()) {
+        // The state jumped; time the leases it holds afresh.
+        expiry.promote(leaseTtls());
+      }
       changesByRevision = changes;
       revision = contents.revision();
       compactRevision = contents.compactRevision();
@@ -438,6 +657,12 @@ public final class MvccStore implements AutoCloseable {
     }
   }
 
+  private Map<Long, Long> leaseTtls() {
+    Map<Long, Long> ttls = new LinkedHashMap<>();
+    leases.values().forEach(lease -> ttls.put(lease.id(), lease.ttl()));
+    return ttls;
+  }
+
   private static ResponseHeader header(long revision) {
     return ResponseHeader.newBuilder().setRevision(revision).build();
   }
@@ -454,6 +679,9 @@ public final class MvccStore implements AutoCloseable {
   private void checkPut(PutRequest request) {
     if ((request.getIgnoreValue() || request.getIgnoreLease()) && currentValue(request.getKey()) == null) {
       throw StoreErrors.keyNotFound();
+    }
+    if (!request.getIgnoreLease() && request.getLease() != 0 && !leases.containsKey(request.getLease())) {
+      throw StoreErrors.leaseNotFound();
     }
   }
 
@@ -598,6 +826,12 @@ public final class MvccStore implements AutoCloseable {
         history = new KeyHistory();
         keys.put(key, history);
       }
+      if (previous != null && previous.getLease() != kv.getLease()) {
+        detach(previous);
+      }
+      if (kv.getLease() != 0) {
+        leases.get(kv.getLease()).keys().add(key);
+      }
       KeyRevision version = KeyRevision.put(revision, changes.size(), kv);
       history.append(version);
       changes.add(version);
@@ -621,6 +855,7 @@ public final class MvccStore implements AutoCloseable {
         if (previous == null) {
           continue;
         }
+        detach(previous);
         KeyRevision tombstone = KeyRevision.tombstone(revision, changes.size(), previous);
         history.append(tombstone);
         changes.add(tombstone);
@@ -632,6 +867,22 @@ public final class MvccStore implements AutoCloseable {
         }
       }
       return response.setDeleted(deleted).setHeader(header(viewRevision())).build();
+    }
+
+    /** Deletes the lease's keys at this revision and forgets the lease. */
+    void revoke(Lease lease) {
+      for (ByteString key : List.copyOf(lease.keys())) {
+        deleteRange(DeleteRangeRequest.newBuilder().setKey(key).build());
+      }
+      leases.remove(lease.id());
+      expiry.forget(lease.id());
+    }
+
+    private void detach(KeyValue previous) {
+      Lease lease = previous.getLease() == 0 ? null : leases.get(previous.getLease());
+      if (lease != null) {
+        lease.keys().remove(previous.getKey());
+      }
     }
 
     TxnResponse txn(TxnRequest request, TxnPath path) {

@@ -120,6 +120,27 @@ final class Watcher implements StoreWatch {
     }
   }
 
+  /**
+   * Queues a progress notification at the newest revision this watch has been offered, after
+   * whatever is already queued, so it never overtakes an event. A watch still replaying history
+   * (or ended) has no such revision yet and answers false.
+   */
+  @Override
+  public boolean requestProgress() {
+    boolean schedule;
+    synchronized (this) {
+      if (ended || !synced) {
+        return false;
+      }
+      queue.add(new WatchDelivery.Progress(nextRevision - 1));
+      schedule = claimSchedule();
+    }
+    if (schedule) {
+      schedule();
+    }
+    return true;
+  }
+
   /** The store's state was replaced (snapshot installed): replay from where this watch is. */
   void resync() {
     boolean schedule;

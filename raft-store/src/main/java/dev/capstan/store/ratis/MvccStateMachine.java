@@ -2,6 +2,10 @@ package dev.capstan.store.ratis;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.capstan.etcd.etcdserverpb.CompactionRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseGrantRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseKeepAliveRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseRevokeRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseTimeToLiveRequest;
 import dev.capstan.etcd.etcdserverpb.RangeRequest;
 import dev.capstan.etcd.etcdserverpb.RequestOp;
 import dev.capstan.etcd.etcdserverpb.TxnRequest;
@@ -16,11 +20,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -42,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * <p>Applying is deterministic and never throws for a bad request: an etcd-level failure (a
  * compacted revision in a txn, an ignore_value put of a missing key) is an ordinary reply that
  * carries the error, identical on every peer.
+ *
+ * <p>Leases are timed by the leader only: {@link #notifyLeaderReady} promotes the store's lease
+ * timing (every lease gets its full TTL again, as on an etcd leader change), losing leadership
+ * demotes it. Keep-alives are queries answered by the leader's store, so they never enter the
+ * log; expiry enters it as an ordinary revoke that {@link RaftStorePeer} proposes.
  */
 final class MvccStateMachine extends BaseStateMachine {
 
@@ -171,6 +183,10 @@ final class MvccStateMachine extends BaseStateMachine {
         case StoreEnvelope.COMMAND_OP -> StoreEnvelope.ok(store.apply(RequestOp.parseFrom(frame.body())).response());
         case StoreEnvelope.COMMAND_COMPACT ->
             StoreEnvelope.ok(store.compact(CompactionRequest.parseFrom(frame.body())).response());
+        case StoreEnvelope.COMMAND_LEASE_GRANT ->
+            StoreEnvelope.ok(store.leaseGrant(LeaseGrantRequest.parseFrom(frame.body())).response());
+        case StoreEnvelope.COMMAND_LEASE_REVOKE ->
+            StoreEnvelope.ok(store.leaseRevoke(LeaseRevokeRequest.parseFrom(frame.body())).response());
         default -> throw new StoreException(StoreException.Code.INTERNAL, "unknown store command " + frame.kind());
       };
     } catch (StoreException e) {
@@ -187,6 +203,12 @@ final class MvccStateMachine extends BaseStateMachine {
       return CompletableFuture.completedFuture(switch (frame.kind()) {
         case StoreEnvelope.QUERY_RANGE -> StoreEnvelope.ok(store.range(RangeRequest.parseFrom(frame.body())));
         case StoreEnvelope.QUERY_TXN -> StoreEnvelope.ok(readOnlyTxn(TxnRequest.parseFrom(frame.body())));
+        // Changes only the leader's own deadlines, which are not replicated state.
+        case StoreEnvelope.QUERY_LEASE_KEEPALIVE ->
+            StoreEnvelope.ok(store.leaseKeepAlive(LeaseKeepAliveRequest.parseFrom(frame.body())));
+        case StoreEnvelope.QUERY_LEASE_TTL ->
+            StoreEnvelope.ok(store.leaseTimeToLive(LeaseTimeToLiveRequest.parseFrom(frame.body())));
+        case StoreEnvelope.QUERY_LEASE_LEASES -> StoreEnvelope.ok(store.leaseLeases());
         default -> throw new StoreException(StoreException.Code.INTERNAL, "unknown store query " + frame.kind());
       });
     } catch (StoreException e) {
@@ -203,6 +225,24 @@ final class MvccStateMachine extends BaseStateMachine {
       throw new StoreException(StoreException.Code.INTERNAL, "a txn that writes was sent as a query");
     }
     return store.txn(txn).response();
+  }
+
+  @Override
+  public void notifyLeaderReady() {
+    store.promoteLeases();
+    LOG.info("Leader ready: timing leases");
+  }
+
+  @Override
+  public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
+    store.demoteLeases();
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeaderId) {
+    if (!member.getPeerId().equals(newLeaderId)) {
+      store.demoteLeases();
+    }
   }
 
   @Override

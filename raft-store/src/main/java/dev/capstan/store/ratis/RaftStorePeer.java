@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,7 +19,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import dev.capstan.etcd.etcdserverpb.LeaseRevokeRequest;
+import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.RaftGroup;
@@ -38,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * {@link dev.capstan.store.mvcc.MvccStore}, with its log and snapshots under a data directory.
  * Restarting on the same directory recovers every committed write. Build a
  * {@link RatisKeyValueStore} on a started peer to use it.
+ *
+ * <p>While this peer is the leader it times the store's leases on the injected {@link Clock}
+ * and proposes a revoke through the log for each one that runs out, so every peer deletes the
+ * lease's keys at the same revision.
  *
  * <pre>{@code
  * RaftStorePeer peer = new RaftStorePeer(RaftStorePeer.Config.of(
@@ -60,6 +69,11 @@ public final class RaftStorePeer implements AutoCloseable {
 
   /** The default Raft port (etcd's peer port). */
   public static final int DEFAULT_PORT = 2380;
+  /** How often the leader looks for expired leases; etcd's lessor checks every 500 ms too. */
+  private static final Duration LEASE_EXPIRY_CHECK = Duration.ofMillis(500);
+  /** Revokes proposed per check at most, so that a mass expiry does not flood the log at once. */
+  private static final int MAX_REVOKES_PER_CHECK = 500;
+  private static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(50);
 
   /**
    * How a peer is tuned. {@link #defaults()} suits production (etcd-like 1-2 s elections);
@@ -154,7 +168,7 @@ public final class RaftStorePeer implements AutoCloseable {
       return new Config(id, dataDir, address, peers, newTuning);
     }
 
-    List<PeerAddress> peerAddresses() {
+    public List<PeerAddress> peerAddresses() {
       return parsePeers(peers);
     }
 
@@ -179,10 +193,17 @@ public final class RaftStorePeer implements AutoCloseable {
   private final MvccStateMachine stateMachine;
   private final ScheduledExecutorService progressTimer;
   private RaftServer server;
+  /** Proposes the revokes of expired leases; exists while started. */
+  private RaftClient leaseClient;
   private volatile boolean started;
   private volatile boolean closed;
 
   public RaftStorePeer(Config config) {
+    this(config, Clock.systemUTC());
+  }
+
+  /** A peer whose leases are timed on {@code clock} while it leads. */
+  public RaftStorePeer(Config config, Clock clock) {
     this.config = Objects.requireNonNull(config, "config");
     List<RaftPeer> members = new ArrayList<>();
     for (PeerAddress peer : config.peerAddresses()) {
@@ -191,7 +212,7 @@ public final class RaftStorePeer implements AutoCloseable {
     this.group = RaftGroup.valueOf(GROUP_ID, members);
     this.peerId = RaftPeerId.valueOf(config.id());
     this.watchExecutor = Executors.newFixedThreadPool(2, new DaemonThreadFactory("capstan-store-watch-" + config.id()));
-    this.stateMachine = new MvccStateMachine(new MvccStore(watchExecutor));
+    this.stateMachine = new MvccStateMachine(new MvccStore(watchExecutor, clock));
     this.progressTimer = Executors.newSingleThreadScheduledExecutor(
         new DaemonThreadFactory("capstan-store-progress-" + config.id()));
   }
@@ -231,6 +252,9 @@ public final class RaftStorePeer implements AutoCloseable {
     }
     long interval = config.tuning().progressNotifyInterval().toMillis();
     progressTimer.scheduleWithFixedDelay(stateMachine.store()::notifyProgress, interval, interval, TimeUnit.MILLISECONDS);
+    leaseClient = newClient();
+    progressTimer.scheduleWithFixedDelay(this::revokeExpiredLeases, LEASE_EXPIRY_CHECK.toMillis(),
+        LEASE_EXPIRY_CHECK.toMillis(), TimeUnit.MILLISECONDS);
     started = true;
     LOG.info("Store peer {} started on {} with group {}", config.id(), config.address(), config.peers());
     return this;
@@ -238,6 +262,41 @@ public final class RaftStorePeer implements AutoCloseable {
 
   public String id() {
     return config.id();
+  }
+
+  /** Every member of the group as configured, this one included. */
+  public List<PeerAddress> members() {
+    return config.peerAddresses();
+  }
+
+  /** The Raft term this peer is in (0 before it started). */
+  public long raftTerm() {
+    DivisionInfo info = divisionInfo();
+    return info == null ? 0 : info.getCurrentTerm();
+  }
+
+  /** The index of the last log entry this peer applied to its store. */
+  public long appliedIndex() {
+    DivisionInfo info = divisionInfo();
+    return info == null ? 0 : Math.max(0, info.getLastAppliedIndex());
+  }
+
+  /** The index of the last log entry this peer knows to be committed. */
+  public long commitIndex() {
+    RaftServer current = server;
+    if (current == null || closed) {
+      return 0;
+    }
+    try {
+      return Math.max(0, current.getDivision(GROUP_ID).getRaftLog().getLastCommittedIndex());
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** Approximate bytes held by this peer's copy of the store (every kept version). */
+  public long storeSizeBytes() {
+    return stateMachine.store().approximateSizeBytes();
   }
 
   public Config config() {
@@ -279,6 +338,41 @@ public final class RaftStorePeer implements AutoCloseable {
 
   MvccStore store() {
     return stateMachine.store();
+  }
+
+  /**
+   * A Raft client of this group that prefers this peer and gives up after the request timeout
+   * (Ratis' default retries forever without pausing).
+   */
+  RaftClient newClient() {
+    Duration requestTimeout = config.tuning().requestTimeout();
+    int attempts = (int) Math.max(1, requestTimeout.toMillis() / CLIENT_RETRY_SLEEP.toMillis());
+    return RaftClient.newBuilder()
+        .setProperties(clientProperties())
+        .setParameters(new Parameters())
+        .setRaftGroup(group)
+        .setLeaderId(peerId)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
+            TimeDuration.valueOf(CLIENT_RETRY_SLEEP.toMillis(), TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  /** On the leader: proposes a revoke for each lease that ran out; a lost one is retried later. */
+  private void revokeExpiredLeases() {
+    try {
+      for (long id : stateMachine.store().takeExpiredLeases(MAX_REVOKES_PER_CHECK)) {
+        LOG.debug("Lease {} expired; revoking it", id);
+        leaseClient.async().send(StoreEnvelope.command(LeaseRevokeRequest.newBuilder().setID(id).build()))
+            .whenComplete((reply, error) -> {
+              if (error != null) {
+                LOG.debug("Revoking expired lease {} failed; it is retried", id, error);
+              }
+            });
+      }
+    } catch (RuntimeException e) {
+      // A failure here must not cancel the periodic check.
+      LOG.warn("Checking for expired leases failed", e);
+    }
   }
 
   /** Properties for a client of this group, consistent with the server's timeouts. */
@@ -347,6 +441,13 @@ public final class RaftStorePeer implements AutoCloseable {
 
   private void closeQuietly() {
     progressTimer.shutdownNow();
+    if (leaseClient != null) {
+      try {
+        leaseClient.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("Closing the lease client of peer {} failed", config.id(), e);
+      }
+    }
     if (server != null) {
       try {
         server.close();

@@ -4,6 +4,16 @@ import dev.capstan.etcd.etcdserverpb.CompactionRequest;
 import dev.capstan.etcd.etcdserverpb.CompactionResponse;
 import dev.capstan.etcd.etcdserverpb.DeleteRangeRequest;
 import dev.capstan.etcd.etcdserverpb.DeleteRangeResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseGrantRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseGrantResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseKeepAliveRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseKeepAliveResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseLeasesRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseLeasesResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseRevokeRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseRevokeResponse;
+import dev.capstan.etcd.etcdserverpb.LeaseTimeToLiveRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseTimeToLiveResponse;
 import dev.capstan.etcd.etcdserverpb.PutRequest;
 import dev.capstan.etcd.etcdserverpb.PutResponse;
 import dev.capstan.etcd.etcdserverpb.RangeRequest;
@@ -27,11 +37,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +54,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Watches are served from the local peer's applied changes, so they see every write made
  *       through any peer, in revision order.</li>
  * </ul>
+ * Lease grants and revokes go through the log like writes; keep-alives and time-to-live are
+ * answered by the leader, the only peer that times leases.
  * A request that cannot reach a leader within the peer's request timeout fails with
  * {@code NO_LEADER} ("etcdserver: no leader"); after {@link #close} or once the peer is closed,
  * requests fail with {@code UNAVAILABLE}. Closing this store does not close the peer.
@@ -54,7 +63,6 @@ import org.slf4j.LoggerFactory;
 public final class RatisKeyValueStore implements KeyValueStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(RatisKeyValueStore.class);
-  private static final Duration RETRY_SLEEP = Duration.ofMillis(50);
 
   static {
     ShadedNettyVersionGuard.apply();
@@ -71,16 +79,7 @@ public final class RatisKeyValueStore implements KeyValueStore {
     }
     this.peer = peer;
     this.requestTimeout = peer.config().tuning().requestTimeout();
-    int attempts = (int) Math.max(1, requestTimeout.toMillis() / RETRY_SLEEP.toMillis());
-    this.client = RaftClient.newBuilder()
-        .setProperties(peer.clientProperties())
-        .setParameters(new Parameters())
-        .setRaftGroup(peer.group())
-        .setLeaderId(peer.peerId())
-        // Ratis' default retries forever without pausing; bound it by the request timeout.
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
-            TimeDuration.valueOf(RETRY_SLEEP.toMillis(), TimeUnit.MILLISECONDS)))
-        .build();
+    this.client = peer.newClient();
   }
 
   @Override
@@ -133,6 +132,31 @@ public final class RatisKeyValueStore implements KeyValueStore {
   }
 
   @Override
+  public CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request) {
+    return write(() -> StoreEnvelope.command(request), LeaseGrantResponse::parseFrom);
+  }
+
+  @Override
+  public CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request) {
+    return write(() -> StoreEnvelope.command(request), LeaseRevokeResponse::parseFrom);
+  }
+
+  @Override
+  public CompletableFuture<LeaseKeepAliveResponse> leaseKeepAlive(LeaseKeepAliveRequest request) {
+    return onLeader(() -> StoreEnvelope.query(request), LeaseKeepAliveResponse::parseFrom);
+  }
+
+  @Override
+  public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request) {
+    return onLeader(() -> StoreEnvelope.query(request), LeaseTimeToLiveResponse::parseFrom);
+  }
+
+  @Override
+  public CompletableFuture<LeaseLeasesResponse> leaseLeases() {
+    return query(() -> StoreEnvelope.query(LeaseLeasesRequest.getDefaultInstance()), LeaseLeasesResponse::parseFrom);
+  }
+
+  @Override
   public StoreWatch watch(WatchCreateRequest request, StoreWatchListener listener) {
     checkOpen();
     return peer.store().watch(request, listener);
@@ -178,6 +202,11 @@ public final class RatisKeyValueStore implements KeyValueStore {
   private <T> CompletableFuture<T> query(Supplier<Message> encode, StoreEnvelope.ResponseParser<T> parser) {
     // Read-index on the local peer: linearizable, yet answered from this process's copy.
     return send(encode, message -> client.async().sendReadOnlyUnordered(message, peer.peerId()), parser);
+  }
+
+  /** A read answered by the leader's own store: lease deadlines live only there. */
+  private <T> CompletableFuture<T> onLeader(Supplier<Message> encode, StoreEnvelope.ResponseParser<T> parser) {
+    return send(encode, message -> client.async().sendReadOnly(message), parser);
   }
 
   private <T> CompletableFuture<T> send(Supplier<Message> encode,

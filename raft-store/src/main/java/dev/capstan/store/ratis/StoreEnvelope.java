@@ -3,6 +3,11 @@ package dev.capstan.store.ratis;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import dev.capstan.etcd.etcdserverpb.CompactionRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseGrantRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseKeepAliveRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseLeasesRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseRevokeRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseTimeToLiveRequest;
 import dev.capstan.etcd.etcdserverpb.RangeRequest;
 import dev.capstan.etcd.etcdserverpb.RequestOp;
 import dev.capstan.etcd.etcdserverpb.TxnRequest;
@@ -24,19 +29,25 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  * code and text.
  *
  * <pre>
- * command: 1 RequestOp (put, delete_range, txn) | 2 CompactionRequest
- * query:   1 RangeRequest | 2 TxnRequest (read-only)
+ * command: 1 RequestOp (put, delete_range, txn) | 2 CompactionRequest | 3 LeaseGrantRequest
+ *          | 4 LeaseRevokeRequest
+ * query:   1 RangeRequest | 2 TxnRequest (read-only) | 3 LeaseKeepAliveRequest (leader only)
+ *          | 4 LeaseTimeToLiveRequest | 5 LeaseLeasesRequest
  * reply:   0 response bytes | 1 UTF code name, UTF message
  * </pre>
- * Kinds are append-only: a log written by one version must still apply in the next (leases will
- * add commands 3 and up).
+ * Kinds are append-only: a log written by one version must still apply in the next.
  */
 final class StoreEnvelope {
 
   static final byte COMMAND_OP = 1;
   static final byte COMMAND_COMPACT = 2;
+  static final byte COMMAND_LEASE_GRANT = 3;
+  static final byte COMMAND_LEASE_REVOKE = 4;
   static final byte QUERY_RANGE = 1;
   static final byte QUERY_TXN = 2;
+  static final byte QUERY_LEASE_KEEPALIVE = 3;
+  static final byte QUERY_LEASE_TTL = 4;
+  static final byte QUERY_LEASE_LEASES = 5;
   private static final byte REPLY_OK = 0;
   private static final byte REPLY_ERROR = 1;
 
@@ -51,6 +62,26 @@ final class StoreEnvelope {
 
   static Message command(CompactionRequest compaction) {
     return frame(COMMAND_COMPACT, compaction);
+  }
+
+  static Message command(LeaseGrantRequest grant) {
+    return frame(COMMAND_LEASE_GRANT, grant);
+  }
+
+  static Message command(LeaseRevokeRequest revoke) {
+    return frame(COMMAND_LEASE_REVOKE, revoke);
+  }
+
+  static Message query(LeaseKeepAliveRequest keepAlive) {
+    return frame(QUERY_LEASE_KEEPALIVE, keepAlive);
+  }
+
+  static Message query(LeaseTimeToLiveRequest timeToLive) {
+    return frame(QUERY_LEASE_TTL, timeToLive);
+  }
+
+  static Message query(LeaseLeasesRequest leases) {
+    return frame(QUERY_LEASE_LEASES, leases);
   }
 
   static Message query(RangeRequest range) {

@@ -229,8 +229,15 @@ class MvccStoreTest {
     assertThat(store.revision()).isEqualTo(6);
   }
 
+  private void grantLeases(long... ids) {
+    for (long id : ids) {
+      store.leaseGrant(dev.capstan.etcd.etcdserverpb.LeaseGrantRequest.newBuilder().setID(id).setTTL(60).build());
+    }
+  }
+
   @Test
   void putOptions() {
+    grantLeases(42, 7);
     var first = store.put(put("k", "v1").toBuilder().setLease(42).setPrevKv(true).build());
     assertThat(first.response().hasPrevKv()).isFalse();
     assertThat(only(get("k")).getLease()).isEqualTo(42);
@@ -268,6 +275,7 @@ class MvccStoreTest {
 
   @Test
   void txnComparesEveryTarget() {
+    grantLeases(5);
     store.put(put("k", "v").toBuilder().setLease(5).build());
     store.put(put("k", "w").toBuilder().setLease(5).build());
     Compare.CompareResult eq = Compare.CompareResult.EQUAL;
@@ -395,6 +403,7 @@ class MvccStoreTest {
   void snapshotRestoresStateHistoryAndRevisions() throws IOException {
     store.put(put("a", "1"));
     store.put(put("a", "2"));
+    grantLeases(9);
     store.put(put("b", "1").toBuilder().setLease(9).build());
     store.deleteRange(delete("b"));
     store.put(put("c", "1"));

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,27 +20,34 @@ import java.util.Optional;
  * and restarted on their data dirs; stores built through {@link #store} are closed with the
  * cluster.
  */
-final class TestCluster implements AutoCloseable {
+public final class TestCluster implements AutoCloseable {
 
-  static final RaftStorePeer.Tuning FAST = RaftStorePeer.Tuning.defaults()
+  public static final RaftStorePeer.Tuning FAST = RaftStorePeer.Tuning.defaults()
       .withElectionTimeouts(Duration.ofMillis(300), Duration.ofMillis(600))
       .withRequestTimeout(Duration.ofSeconds(5));
 
   private final Path root;
   private final RaftStorePeer.Tuning tuning;
+  private final Clock clock;
   private final Map<String, String> addresses = new LinkedHashMap<>();
   private final Map<String, RaftStorePeer> running = new LinkedHashMap<>();
   private final List<RatisKeyValueStore> stores = new ArrayList<>();
 
-  TestCluster(Path root, int size, RaftStorePeer.Tuning tuning) {
+  public TestCluster(Path root, int size, RaftStorePeer.Tuning tuning) {
+    this(root, size, tuning, Clock.systemUTC());
+  }
+
+  /** A cluster whose peers time leases on {@code clock}. */
+  public TestCluster(Path root, int size, RaftStorePeer.Tuning tuning, Clock clock) {
     this.root = root;
     this.tuning = tuning;
+    this.clock = clock;
     for (int i = 1; i <= size; i++) {
       addresses.put("s" + i, "127.0.0.1:" + freePort());
     }
   }
 
-  static int freePort() {
+  public static int freePort() {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     } catch (IOException e) {
@@ -47,27 +55,27 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
-  List<String> ids() {
+  public List<String> ids() {
     return List.copyOf(addresses.keySet());
   }
 
-  Path dataDir(String id) {
+  public Path dataDir(String id) {
     return root.resolve(id);
   }
 
-  RaftStorePeer.Config config(String id) {
+  public RaftStorePeer.Config config(String id) {
     List<String> peers = addresses.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
     return new RaftStorePeer.Config(id, dataDir(id), addresses.get(id), peers, tuning);
   }
 
-  TestCluster startAll() {
+  public TestCluster startAll() {
     ids().forEach(this::start);
     return this;
   }
 
-  RaftStorePeer start(String id) {
+  public RaftStorePeer start(String id) {
     try {
-      RaftStorePeer peer = new RaftStorePeer(config(id)).start();
+      RaftStorePeer peer = new RaftStorePeer(config(id), clock).start();
       running.put(id, peer);
       return peer;
     } catch (IOException e) {
@@ -75,26 +83,31 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
-  void stop(String id) {
+  public void stop(String id) {
     RaftStorePeer peer = running.remove(id);
     if (peer != null) {
       peer.close();
     }
   }
 
-  RaftStorePeer peer(String id) {
+  /** The peers running now, by id. */
+  public List<RaftStorePeer> runningPeers() {
+    return List.copyOf(running.values());
+  }
+
+  public RaftStorePeer peer(String id) {
     return running.get(id);
   }
 
   /** A new store on a running peer, closed with the cluster. */
-  RatisKeyValueStore store(String id) {
+  public RatisKeyValueStore store(String id) {
     RatisKeyValueStore store = new RatisKeyValueStore(running.get(id));
     stores.add(store);
     return store;
   }
 
   /** Waits until the running peers agree on one leader among them, and returns its id. */
-  String awaitLeader() {
+  public String awaitLeader() {
     return await().atMost(Duration.ofSeconds(15)).until(this::agreedLeader, Optional::isPresent).orElseThrow();
   }
 
@@ -109,7 +122,7 @@ final class TestCluster implements AutoCloseable {
     return agreed ? Optional.of(id) : Optional.empty();
   }
 
-  String aFollower() {
+  public String aFollower() {
     String leader = awaitLeader();
     return running.keySet().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
   }

@@ -1,0 +1,98 @@
+package dev.capstan.store.etcd;
+
+import dev.capstan.store.KeyValueStore;
+import dev.capstan.store.mvcc.RequestValidator;
+import dev.capstan.store.ratis.RaftStorePeer;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An etcd v3 gRPC endpoint (plain text) for one store member, so that etcdctl, jetcd and any etcd
+ * client can use the store: the KV, Watch, Lease, Cluster (MemberList) and Maintenance (Status)
+ * services. Every other etcd method, and every other service (Auth, ...), answers UNIMPLEMENTED.
+ * Writes through any member's endpoint reach the Raft leader; reads are linearizable unless
+ * serializable. Requests up to etcd's 1.5 MiB limit are accepted (larger ones fail as etcd's do).
+ *
+ * <pre>{@code
+ * EtcdEndpoint endpoint = EtcdEndpoint.start(peer, new RatisKeyValueStore(peer),
+ *     new InetSocketAddress("0.0.0.0", 2379), Map.of("s1", List.of("http://10.0.0.1:2379"), ...));
+ * }</pre>
+ */
+public final class EtcdEndpoint implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EtcdEndpoint.class);
+  /** Room for gRPC framing around a request of the largest accepted size. */
+  private static final int MAX_INBOUND_BYTES = RequestValidator.MAX_REQUEST_BYTES + 512 * 1024;
+
+  private final Server server;
+
+  private EtcdEndpoint(Server server) {
+    this.server = server;
+  }
+
+  /**
+   * Serves the store of a Raft member on {@code listen}.
+   *
+   * @param store the store bound to {@code peer} (its watches must be served from that peer)
+   * @param clientUrlsByPeer every member's etcd client URLs by Raft peer ID, for MemberList
+   */
+  public static EtcdEndpoint start(RaftStorePeer peer, KeyValueStore store, InetSocketAddress listen,
+      Map<String, List<String>> clientUrlsByPeer) throws IOException {
+    return start(store, new RaftPeerClusterInfo(peer, clientUrlsByPeer), peer::appliedRevision, listen);
+  }
+
+  /**
+   * Serves {@code store} on {@code listen} (port 0 picks a free one).
+   *
+   * @param localRevision the current revision of the copy of the store that serves watches
+   */
+  public static EtcdEndpoint start(KeyValueStore store, EtcdClusterInfo cluster, LongSupplier localRevision,
+      InetSocketAddress listen) throws IOException {
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(cluster, "cluster");
+    Objects.requireNonNull(localRevision, "localRevision");
+    Server server = NettyServerBuilder.forAddress(listen)
+        .maxInboundMessageSize(MAX_INBOUND_BYTES)
+        // etcdctl pings every 2 s by default, even on idle connections; gRPC's default policy
+        // would answer that with GOAWAY "too_many_pings".
+        .permitKeepAliveTime(1, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .addService(new EtcdKvService(store, cluster))
+        .addService(new EtcdWatchService(store, cluster, localRevision))
+        .addService(new EtcdLeaseService(store, cluster))
+        .addService(new EtcdClusterService(cluster, localRevision))
+        .addService(new EtcdMaintenanceService(cluster, localRevision))
+        .build()
+        .start();
+    LOG.info("etcd endpoint listening on {}", server.getListenSockets());
+    return new EtcdEndpoint(server);
+  }
+
+  /** The port this endpoint listens on. */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** Stops accepting calls, gives running ones a moment, then ends them. */
+  @Override
+  public void close() {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+        server.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}
