@@ -65,6 +65,10 @@ public final class StoreErrors {
     return new StoreException(StoreException.Code.INVALID_ARGUMENT, INVALID_SORT_OPTION);
   }
 
+  public static StoreException leaseNotFound() {
+    return new StoreException(StoreException.Code.LEASE_NOT_FOUND, LEASE_NOT_FOUND);
+  }
+
   public static StoreException unavailable(String why) {
     return new StoreException(StoreException.Code.UNAVAILABLE, why);
   }
