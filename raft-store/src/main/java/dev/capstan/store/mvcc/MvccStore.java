@@ -247,6 +247,12 @@ public final class MvccStore implements AutoCloseable {
         }
       }
       changesByRevision.headMap(target, false).clear();
+      // The deletes at the compact revision itself are gone from the keys' histories too (as in
+      // etcd): a watch replaying from there must not see them.
+      changesByRevision.computeIfPresent(target, (at, changes) -> {
+        List<KeyRevision> kept = changes.stream().filter(change -> !change.tombstone()).toList();
+        return kept.isEmpty() ? null : kept;
+      });
       compactRevision = target;
       return new Applied<>(
           CompactionResponse.newBuilder().setHeader(header(revision)).build(), revision, List.of());

@@ -58,6 +58,7 @@ final class ReferenceKv {
     return states.get((int) revision);
   }
 
+  /** The events of {@code revision} that history still holds (see {@link #compact}). */
   List<Event> eventsAt(long revision) {
     return eventsByRevision.getOrDefault(revision, List.of());
   }
@@ -99,6 +100,10 @@ final class ReferenceKv {
       throw StoreErrors.futureRevision();
     }
     compactRevision = request.getRevision();
+    // As etcd: the deletes made at exactly the compacted revision leave history too (their keys
+    // do not exist there), so a watch from that revision does not see them.
+    eventsByRevision.computeIfPresent(compactRevision, (revision, events) ->
+        events.stream().filter(event -> event.getType() != Event.EventType.DELETE).toList());
     return new Result<>(CompactionResponse.newBuilder().setHeader(header(revision())).build(), List.of());
   }
 
