@@ -17,11 +17,11 @@ import java.util.Optional;
 /**
  * Raft store peers in this JVM on loopback ports, with test-speed timeouts. Peers can be stopped
  * and restarted on their data dirs; stores built through {@link #store} are closed with the
- * cluster.
+ * cluster. Public for the storage conformance suite, which runs against such clusters too.
  */
-final class TestCluster implements AutoCloseable {
+public final class TestCluster implements AutoCloseable {
 
-  static final RaftStorePeer.Tuning FAST = RaftStorePeer.Tuning.defaults()
+  public static final RaftStorePeer.Tuning FAST = RaftStorePeer.Tuning.defaults()
       .withElectionTimeouts(Duration.ofMillis(300), Duration.ofMillis(600))
       .withRequestTimeout(Duration.ofSeconds(5));
 
@@ -31,7 +31,7 @@ final class TestCluster implements AutoCloseable {
   private final Map<String, RaftStorePeer> running = new LinkedHashMap<>();
   private final List<RatisKeyValueStore> stores = new ArrayList<>();
 
-  TestCluster(Path root, int size, RaftStorePeer.Tuning tuning) {
+  public TestCluster(Path root, int size, RaftStorePeer.Tuning tuning) {
     this.root = root;
     this.tuning = tuning;
     for (int i = 1; i <= size; i++) {
@@ -60,7 +60,7 @@ final class TestCluster implements AutoCloseable {
     return new RaftStorePeer.Config(id, dataDir(id), addresses.get(id), peers, tuning);
   }
 
-  TestCluster startAll() {
+  public TestCluster startAll() {
     ids().forEach(this::start);
     return this;
   }
@@ -87,14 +87,14 @@ final class TestCluster implements AutoCloseable {
   }
 
   /** A new store on a running peer, closed with the cluster. */
-  RatisKeyValueStore store(String id) {
+  public RatisKeyValueStore store(String id) {
     RatisKeyValueStore store = new RatisKeyValueStore(running.get(id));
     stores.add(store);
     return store;
   }
 
   /** Waits until the running peers agree on one leader among them, and returns its id. */
-  String awaitLeader() {
+  public String awaitLeader() {
     return await().atMost(Duration.ofSeconds(15)).until(this::agreedLeader, Optional::isPresent).orElseThrow();
   }
 
@@ -109,7 +109,7 @@ final class TestCluster implements AutoCloseable {
     return agreed ? Optional.of(id) : Optional.empty();
   }
 
-  String aFollower() {
+  public String aFollower() {
     String leader = awaitLeader();
     return running.keySet().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
   }
