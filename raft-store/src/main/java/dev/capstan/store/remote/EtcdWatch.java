@@ -196,8 +196,8 @@ final class EtcdWatch implements StoreWatch {
             && EtcdFailures.worthAnotherEndpoint(status, true);
         if (retry) {
           endpoint = (streamEndpoint + 1) % endpointCount;
-          LOG.info("Watch on etcd endpoint #{} failed ({}); resuming from revision {} on #{}",
-              streamEndpoint, status, nextRevision, endpoint);
+          LOG.info("Watch on etcd endpoint #{} failed ({} {}); resuming from revision {} on #{}",
+              streamEndpoint, status.getCode(), status.getDescription(), nextRevision, endpoint);
           open();
           return;
         }

@@ -3,7 +3,13 @@ package dev.capstan.store.remote;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import dev.capstan.etcd.etcdserverpb.MaintenanceGrpc;
 import dev.capstan.etcd.etcdserverpb.RangeRequest;
+import dev.capstan.etcd.etcdserverpb.StatusRequest;
+import dev.capstan.etcd.etcdserverpb.StatusResponse;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -77,25 +83,68 @@ public final class EtcdProcess implements AutoCloseable {
   }
 
   private static EtcdProcess startOnce(Path binary) throws IOException {
+    int peerPort = freePort();
+    EtcdProcess etcd = launch(binary, "conformance", freePort(), peerPort, "conformance=" + peerUrl(peerPort));
+    awaitReady(etcd);
+    return etcd;
+  }
+
+  /**
+   * Starts a cluster of {@code size} members (m1, m2, ...) and waits until each answers a
+   * linearizable read, which needs an elected leader.
+   */
+  public static List<EtcdProcess> startCluster(int size) throws IOException {
+    Path binary = requireBinary();
+    int[] clientPorts = new int[size];
+    int[] peerPorts = new int[size];
+    StringBuilder initialCluster = new StringBuilder();
+    for (int i = 0; i < size; i++) {
+      clientPorts[i] = freePort();
+      peerPorts[i] = freePort();
+      initialCluster.append(i == 0 ? "" : ",").append("m").append(i + 1).append('=').append(peerUrl(peerPorts[i]));
+    }
+    List<EtcdProcess> members = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < size; i++) {
+        members.add(launch(binary, "m" + (i + 1), clientPorts[i], peerPorts[i], initialCluster.toString()));
+      }
+      for (EtcdProcess member : members) {
+        awaitReady(member);
+      }
+    } catch (IOException | RuntimeException e) {
+      members.forEach(EtcdProcess::close);
+      throw e;
+    }
+    return members;
+  }
+
+  private static String peerUrl(int port) {
+    return "http://127.0.0.1:" + port;
+  }
+
+  private static EtcdProcess launch(Path binary, String name, int clientPort, int peerPort, String initialCluster)
+      throws IOException {
     Path shm = Paths.get("/dev/shm");
     Path dataDir = Files.isDirectory(shm) && Files.isWritable(shm)
         ? Files.createTempDirectory(shm, "capstan-etcd-") : Files.createTempDirectory("capstan-etcd-");
-    int clientPort = freePort();
-    int peerPort = freePort();
     String client = "http://127.0.0.1:" + clientPort;
-    String peer = "http://127.0.0.1:" + peerPort;
+    String peer = peerUrl(peerPort);
     Process process = new ProcessBuilder(List.of(binary.toString(),
-        "--name", "conformance",
+        "--name", name,
         "--data-dir", dataDir.resolve("data").toString(),
         "--listen-client-urls", client, "--advertise-client-urls", client,
         "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-        "--initial-cluster", "conformance=" + peer,
+        "--initial-cluster", initialCluster,
         "--initial-cluster-state", "new",
         "--logger", "zap", "--log-level", "warn"))
         .redirectErrorStream(true)
         .redirectOutput(dataDir.resolve("etcd.log").toFile())
         .start();
-    EtcdProcess etcd = new EtcdProcess(dataDir, process, clientPort);
+    return new EtcdProcess(dataDir, process, clientPort);
+  }
+
+  private static void awaitReady(EtcdProcess etcd) throws IOException {
+    Process process = etcd.process;
     try (EtcdKeyValueStore probe = new EtcdKeyValueStore(List.of(etcd.endpoint()), Duration.ofSeconds(2))) {
       RangeRequest health = RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("health")).build();
       await("etcd on " + etcd.endpoint() + " to answer").atMost(STARTUP).pollInterval(Duration.ofMillis(50))
@@ -114,7 +163,19 @@ public final class EtcdProcess implements AutoCloseable {
       etcd.close();
       throw e;
     }
-    return etcd;
+  }
+
+  /** Whether this member is its cluster's leader right now (asks its Maintenance service). */
+  public boolean isLeader() {
+    ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", clientPort,
+        InsecureChannelCredentials.create()).build();
+    try {
+      StatusResponse status = MaintenanceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .status(StatusRequest.getDefaultInstance());
+      return status.getLeader() == status.getHeader().getMemberId();
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   /** Where clients reach it: {@code 127.0.0.1:port}. */
@@ -130,6 +191,7 @@ public final class EtcdProcess implements AutoCloseable {
     }
   }
 
+  /** Stops etcd and deletes its data; safe to call again. */
   @Override
   public void close() {
     process.destroyForcibly();
@@ -137,6 +199,9 @@ public final class EtcdProcess implements AutoCloseable {
       process.waitFor(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (!Files.exists(dataDir)) {
+      return;
     }
     try (Stream<Path> files = Files.walk(dataDir)) {
       files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
