@@ -649,7 +649,9 @@ public final class MvccStore implements AutoCloseable {
           case REQUEST_RANGE -> result.setResponseRange(readRange(op.getRequestRange(), viewRevision()));
           case REQUEST_PUT -> result.setResponsePut(put(op.getRequestPut()));
           case REQUEST_DELETE_RANGE -> result.setResponseDeleteRange(deleteRange(op.getRequestDeleteRange()));
-          case REQUEST_TXN -> result.setResponseTxn(txn(op.getRequestTxn(), nested.next()));
+          // etcd leaves a nested txn's header empty: only the outermost response has a revision.
+          case REQUEST_TXN -> result.setResponseTxn(txn(op.getRequestTxn(), nested.next()).toBuilder()
+              .setHeader(ResponseHeader.getDefaultInstance()));
           default -> throw new StoreException(StoreException.Code.INTERNAL, "empty txn operation");
         }
         response.addResponses(result);

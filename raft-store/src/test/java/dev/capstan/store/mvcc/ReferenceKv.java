@@ -323,7 +323,9 @@ final class ReferenceKv {
         } else if (op.hasRequestDeleteRange()) {
           result.setResponseDeleteRange(delete(op.getRequestDeleteRange()));
         } else {
-          result.setResponseTxn(txn(op.getRequestTxn(), before));
+          // etcd leaves a nested txn's header empty.
+          result.setResponseTxn(txn(op.getRequestTxn(), before).toBuilder()
+              .setHeader(ResponseHeader.getDefaultInstance()));
         }
         response.addResponses(result);
       }
