@@ -140,6 +140,11 @@ public abstract class KeyValueStoreConformance {
         .addSuccess(op(delete(k("missing")))).build()));
     assertThat(deletesNothing.getHeader().getRevision()).as("a txn that deletes nothing").isEqualTo(start + 2);
 
+    TxnResponse empty = join(store.txn(TxnRequest.getDefaultInstance()));
+    assertThat(empty.getSucceeded()).as("an empty txn succeeds").isTrue();
+    assertThat(empty.getResponsesList()).isEmpty();
+    assertThat(empty.getHeader().getRevision()).isEqualTo(start + 2);
+
     TxnResponse three = join(store.txn(TxnRequest.newBuilder()
         .addSuccess(op(put(k("b"), "1"))).addSuccess(op(put(k("c"), "1"))).addSuccess(op(delete(k("a"))))
         .build()));
@@ -150,7 +155,13 @@ public abstract class KeyValueStoreConformance {
     DeleteRangeResponse two = join(store.deleteRange(prefixDelete(prefix)));
     assertThat(two.getDeleted()).isEqualTo(2);
     assertThat(two.getHeader().getRevision()).as("one delete of two keys").isEqualTo(start + 4);
-    assertThat(revision()).isEqualTo(start + 4);
+
+    TxnResponse nestedWrite = join(store.txn(TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder()
+        .setRequestTxn(TxnRequest.newBuilder().addSuccess(op(put(k("n"), "1"))))).build()));
+    assertThat(nestedWrite.getHeader().getRevision()).as("a write inside a nested txn").isEqualTo(start + 5);
+    assertThat(nestedWrite.getResponses(0).getResponseTxn().getHeader().getRevision())
+        .as("etcd gives only the outermost txn response a revision").isZero();
+    assertThat(revision()).isEqualTo(start + 5);
   }
 
   @Test
@@ -202,6 +213,14 @@ public abstract class KeyValueStoreConformance {
         .setRangeEnd(ByteString.copyFrom(new byte[] {0})).setLimit(2).build()));
     assertThat(keys(fromB)).containsExactly("b", "c");
     assertThat(fromB.getCount()).isGreaterThanOrEqualTo(2);
+
+    // Keys order as unsigned bytes: UTF-8's multi-byte 'é' (0xC3 0xA9) comes after 'z' (0x7A).
+    write("u/z", "1");
+    write("u/\u00e9", "1");
+    write("u/A", "1");
+    assertThat(keys(join(store.range(prefixRange(k("u/")))))).containsExactly("u/A", "u/z", "u/\u00e9");
+    assertThat(keys(join(store.range(prefixRange(k("u/")).toBuilder()
+        .setSortOrder(RangeRequest.SortOrder.DESCEND).build())))).containsExactly("u/\u00e9", "u/z", "u/A");
 
     RangeResponse response = join(store.range(get(k("b"))));
     assertThat(response.getKvs(0).getValue()).isEqualTo(bytes("v-b"));
@@ -464,6 +483,7 @@ public abstract class KeyValueStoreConformance {
     assertThat(holds(compare(missing, Compare.CompareTarget.VERSION, Compare.CompareResult.EQUAL, 0))).isTrue();
     assertThat(holds(compare(missing, Compare.CompareTarget.CREATE, Compare.CompareResult.EQUAL, 0))).isTrue();
     assertThat(holds(compare(missing, Compare.CompareTarget.MOD, Compare.CompareResult.LESS, 1))).isTrue();
+    assertThat(holds(compare(missing, Compare.CompareTarget.LEASE, Compare.CompareResult.EQUAL, 0))).isTrue();
     // ...but any compare of its value fails, even against the empty value.
     assertThat(holds(valueIs(missing, Compare.CompareResult.EQUAL, ""))).isFalse();
     assertThat(holds(valueIs(missing, Compare.CompareResult.NOT_EQUAL, "x"))).isFalse();
@@ -695,11 +715,13 @@ public abstract class KeyValueStoreConformance {
     long created = write("b", "1").getHeader().getRevision();
     long updated = write("b", "2").getHeader().getRevision();
     long deleted = join(store.deleteRange(delete(k("b")))).getHeader().getRevision();
-    withPrev.awaitRevision(deleted);
-    withoutPrev.awaitRevision(deleted);
+    long recreated = write("b", "3").getHeader().getRevision();
+    withPrev.awaitRevision(recreated);
+    withoutPrev.awaitRevision(recreated);
 
     List<Event> events = withPrev.events();
-    assertThat(events).hasSize(3);
+    assertThat(events).hasSize(4);
+    assertThat(events.get(3).hasPrevKv()).as("a re-creation has no previous value").isFalse();
     assertThat(events.get(0).getType()).isEqualTo(Event.EventType.PUT);
     assertThat(events.get(0).hasPrevKv()).as("a creation has no previous value").isFalse();
     assertThat(events.get(1).getPrevKv()).isEqualTo(events.get(0).getKv());
@@ -712,11 +734,11 @@ public abstract class KeyValueStoreConformance {
     assertThat(events.get(0).getKv().getCreateRevision()).isEqualTo(created);
 
     assertThat(withoutPrev.events()).allSatisfy(event -> assertThat(event.hasPrevKv()).isFalse());
-    assertThat(withoutPrev.events()).hasSize(3);
+    assertThat(withoutPrev.events()).hasSize(4);
 
     // Replayed history carries the same events as the live watch saw.
     Recorder replayed = watch(prefixWatch(prefix, created).toBuilder().setPrevKv(true).build());
-    replayed.awaitRevision(deleted);
+    replayed.awaitRevision(recreated);
     assertThat(replayed.events()).isEqualTo(events);
   }
 
@@ -728,6 +750,8 @@ public abstract class KeyValueStoreConformance {
         .setRangeEnd(ByteString.copyFrom(new byte[] {0})).build());
     Recorder noDeletes = watch(prefixWatch(prefix, 0).toBuilder()
         .addFilters(WatchCreateRequest.FilterType.NODELETE).build());
+    Recorder noPuts = watch(prefixWatch(prefix, 0).toBuilder()
+        .addFilters(WatchCreateRequest.FilterType.NOPUT).build());
     for (String key : List.of("a", "b", "bb", "c", "d")) {
       write(key, "1");
     }
@@ -738,6 +762,8 @@ public abstract class KeyValueStoreConformance {
     fromKey.awaitRevision(marker);
     noDeletes.awaitRevision(marker);
 
+    noPuts.awaitRevision(last);
+    assertThat(noPuts.describe()).containsExactly("DELETE b");
     assertThat(single.describe()).containsExactly("PUT b=1", "DELETE b");
     assertThat(interval.describe()).containsExactly("PUT b=1", "PUT bb=1", "PUT c=1", "DELETE b");
     assertThat(fromKey.describe()).containsExactly("PUT c=1", "PUT d=1", "PUT e=1");
