@@ -615,6 +615,28 @@ public abstract class KeyValueStoreConformance {
     assertThat(join(store.range(get(k("b")))).getCount()).isZero();
   }
 
+  @Test
+  void theDuplicateKeyCheckCountsADeleteToTheEndAsDeletingNothing() {
+    write("a", "1");
+    long start = revision();
+    // etcd checks puts against the literal interval [key, "\0"), which holds no key. The branch
+    // does not run (it would delete every key after ours): the check covers both branches anyway.
+    TxnResponse accepted = join(store.txn(TxnRequest.newBuilder()
+        .addCompare(versionIs(k("a"), Compare.CompareResult.EQUAL, 99))
+        .addSuccess(op(DeleteRangeRequest.newBuilder().setKey(bytes(k("a")))
+            .setRangeEnd(ByteString.copyFrom(new byte[] {0})).build()))
+        .addSuccess(op(put(k("b"), "1")))
+        .build()));
+    assertThat(accepted.getSucceeded()).isFalse();
+    StoreException inside = failure(store.txn(TxnRequest.newBuilder()
+        .addCompare(versionIs(k("a"), Compare.CompareResult.EQUAL, 99))
+        .addSuccess(op(DeleteRangeRequest.newBuilder().setKey(bytes(k("a"))).setRangeEnd(bytes(k("c"))).build()))
+        .addSuccess(op(put(k("b"), "1")))
+        .build()));
+    assertThat(inside).hasMessage(StoreErrors.DUPLICATE_KEY);
+    assertThat(revision()).isEqualTo(start);
+  }
+
   // -------------------------------------------------------------------------------------- errors
 
   @Test

@@ -238,9 +238,20 @@ final class ReferenceKv {
   }
 
   private void check(TxnRequest txn, NavigableMap<ByteString, KeyValue> before) {
+    check(txn, before, new TreeMap<>(before));
+  }
+
+  /** {@code running}: the keys as the ops checked so far leave them (values do not matter). */
+  private void check(TxnRequest txn, NavigableMap<ByteString, KeyValue> before,
+      NavigableMap<ByteString, KeyValue> running) {
     for (RequestOp op : compares(txn, before) ? txn.getSuccessList() : txn.getFailureList()) {
       if (op.hasRequestPut()) {
-        checkPut(op.getRequestPut(), before);
+        checkPut(op.getRequestPut(), running);
+        running.put(op.getRequestPut().getKey(), KeyValue.newBuilder().setKey(op.getRequestPut().getKey()).build());
+      } else if (op.hasRequestDeleteRange()) {
+        DeleteRangeRequest delete = op.getRequestDeleteRange();
+        select(running, delete.getKey(), delete.getRangeEnd())
+            .forEach(kv -> running.remove(kv.getKey()));
       } else if (op.hasRequestRange()) {
         long at = op.getRequestRange().getRevision();
         if (at > revision()) {
@@ -250,7 +261,7 @@ final class ReferenceKv {
           throw StoreErrors.compacted();
         }
       } else if (op.hasRequestTxn()) {
-        check(op.getRequestTxn(), before);
+        check(op.getRequestTxn(), before, running);
       }
     }
   }
