@@ -58,8 +58,9 @@ final class KeyHistory {
 
   /**
    * Drops what no read at or after {@code compactRevision} needs: every version older than the
-   * newest one at or before it, and that one too if it is a tombstone older than the compact
-   * revision (a tombstone exactly at it is kept so a watch from there still sees the delete).
+   * newest one at or before it, and that one too if it is a tombstone, even one exactly at the
+   * compact revision. etcd drops that tombstone as well, so a watch from the compact revision does
+   * not see that delete (nor does a read there see the key, as it did not exist then).
    */
   void compact(long compactRevision) {
     int keep = lastIndexAtOrBefore(compactRevision);
@@ -67,7 +68,7 @@ final class KeyHistory {
       return;
     }
     KeyRevision base = versions.get(keep);
-    if (base.tombstone() && base.revision() < compactRevision) {
+    if (base.tombstone()) {
       keep++;
     }
     if (keep > 0) {

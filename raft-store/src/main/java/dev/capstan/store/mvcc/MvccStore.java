@@ -300,6 +300,12 @@ public final class MvccStore implements AutoCloseable {
         }
       }
       changesByRevision.headMap(target, false).clear();
+      // The deletes at the compact revision itself are gone from the keys' histories too (as in
+      // etcd): a watch replaying from there must not see them.
+      changesByRevision.computeIfPresent(target, (at, changes) -> {
+        List<KeyRevision> kept = changes.stream().filter(change -> !change.tombstone()).toList();
+        return kept.isEmpty() ? null : kept;
+      });
       compactRevision = target;
       return new Applied<>(
           CompactionResponse.newBuilder().setHeader(header(revision)).build(), revision, List.of());
@@ -770,14 +776,57 @@ public final class MvccStore implements AutoCloseable {
 
   /** Checks the chosen operations before any of them runs, so a failing txn changes nothing. */
   private void checkRequests(TxnRequest txn, TxnPath path) {
+    checkRequests(txn, path, new TxnEffects());
+  }
+
+  private void checkRequests(TxnRequest txn, TxnPath path, TxnEffects effects) {
     Iterator<TxnPath> nested = path.nested().iterator();
     for (RequestOp op : path.succeeded() ? txn.getSuccessList() : txn.getFailureList()) {
       switch (op.getRequestCase()) {
-        case REQUEST_PUT -> checkPut(op.getRequestPut());
+        case REQUEST_PUT -> {
+          PutRequest put = op.getRequestPut();
+          if ((put.getIgnoreValue() || put.getIgnoreLease()) && !effects.exists(put.getKey())) {
+            throw StoreErrors.keyNotFound();
+          }
+          effects.put(put.getKey());
+        }
+        case REQUEST_DELETE_RANGE -> effects.delete(
+            KeyRange.of(op.getRequestDeleteRange().getKey(), op.getRequestDeleteRange().getRangeEnd()));
         case REQUEST_RANGE -> checkReadRevision(op.getRequestRange().getRevision(), revision);
-        case REQUEST_TXN -> checkRequests(op.getRequestTxn(), nested.next());
+        case REQUEST_TXN -> checkRequests(op.getRequestTxn(), nested.next(), effects);
         default -> { }
       }
+    }
+  }
+
+  /**
+   * Which keys exist at each point of a txn about to run, so that an ignore_value put after a
+   * delete of its key (possible with a delete to the end, "\0", which etcd's duplicate-key check
+   * lets through) is refused up front rather than failing halfway. etcd 3.4 panics on it.
+   */
+  private final class TxnEffects {
+    private final Set<ByteString> puts = new HashSet<>();
+    private final List<KeyRange> deletes = new ArrayList<>();
+
+    boolean exists(ByteString key) {
+      if (puts.contains(key)) {
+        return true;
+      }
+      for (KeyRange range : deletes) {
+        if (range.contains(key)) {
+          return false;
+        }
+      }
+      return currentValue(key) != null;
+    }
+
+    void put(ByteString key) {
+      puts.add(key);
+    }
+
+    void delete(KeyRange range) {
+      puts.removeIf(range::contains);
+      deletes.add(range);
     }
   }
 
@@ -894,7 +943,9 @@ public final class MvccStore implements AutoCloseable {
           case REQUEST_RANGE -> result.setResponseRange(readRange(op.getRequestRange(), viewRevision()));
           case REQUEST_PUT -> result.setResponsePut(put(op.getRequestPut()));
           case REQUEST_DELETE_RANGE -> result.setResponseDeleteRange(deleteRange(op.getRequestDeleteRange()));
-          case REQUEST_TXN -> result.setResponseTxn(txn(op.getRequestTxn(), nested.next()));
+          // etcd leaves a nested txn's header empty: only the outermost response has a revision.
+          case REQUEST_TXN -> result.setResponseTxn(txn(op.getRequestTxn(), nested.next()).toBuilder()
+              .setHeader(ResponseHeader.getDefaultInstance()));
           default -> throw new StoreException(StoreException.Code.INTERNAL, "empty txn operation");
         }
         response.addResponses(result);

@@ -141,15 +141,20 @@ public final class RequestValidator {
 
   /**
    * etcd's rule: within what may run together, a key is put at most once and never put inside a
-   * deleted range. The success and failure branches of a nested txn exclude each other, so they
-   * may put the same key.
+   * deleted range (a range deleted to the end, "\0", does not count, as in etcd). The success and
+   * failure branches of a nested txn exclude each other, so they may put the same key.
    */
   private static Writes collectWrites(List<RequestOp> ops) {
     Writes writes = new Writes(new HashSet<>(), new ArrayList<>());
     for (RequestOp op : ops) {
       if (op.hasRequestDeleteRange()) {
         DeleteRangeRequest delete = op.getRequestDeleteRange();
-        writes.deletes().add(KeyRange.of(delete.getKey(), delete.getRangeEnd()));
+        KeyRange deleted = KeyRange.of(delete.getKey(), delete.getRangeEnd());
+        // etcd checks against the literal interval [key, "\0"), which holds no key: a delete to
+        // the end of the key space conflicts with no put. Bug-compatible on purpose.
+        if (!deleted.isOpenEnded()) {
+          writes.deletes().add(deleted);
+        }
       }
     }
     for (RequestOp op : ops) {

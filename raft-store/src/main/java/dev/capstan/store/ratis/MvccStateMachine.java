@@ -22,6 +22,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -65,13 +66,40 @@ final class MvccStateMachine extends BaseStateMachine {
   private final MvccStore store;
   /** Pairs the store's state with the last applied index for snapshots. */
   private final Object applyLock = new Object();
+  private final AppliedIndexWaiters appliedWaiters;
 
-  MvccStateMachine(MvccStore store) {
+  /** {@code waiterExecutor} completes {@link #awaitApplied} futures, off the apply thread. */
+  MvccStateMachine(MvccStore store, Executor waiterExecutor) {
     this.store = store;
+    this.appliedWaiters = new AppliedIndexWaiters(waiterExecutor);
   }
 
   MvccStore store() {
     return store;
+  }
+
+  /** Completes once this peer has applied the log entry at {@code index}. */
+  CompletableFuture<Void> awaitApplied(long index) {
+    return appliedWaiters.await(index);
+  }
+
+  // Every way the applied index moves (entries, no-op and conf entries, snapshots) ends up here.
+  @Override
+  protected boolean updateLastAppliedTermIndex(TermIndex termIndex) {
+    boolean updated = super.updateLastAppliedTermIndex(termIndex);
+    if (appliedWaiters != null) {
+      appliedWaiters.applied(getLastAppliedTermIndex().getIndex());
+    }
+    return updated;
+  }
+
+  @Override
+  protected void setLastAppliedTermIndex(TermIndex termIndex) {
+    super.setLastAppliedTermIndex(termIndex);
+    // BaseStateMachine's constructor calls this before our fields are set.
+    if (appliedWaiters != null && termIndex != null) {
+      appliedWaiters.applied(termIndex.getIndex());
+    }
   }
 
   @Override
@@ -247,6 +275,7 @@ final class MvccStateMachine extends BaseStateMachine {
 
   @Override
   public void close() throws IOException {
+    appliedWaiters.close();
     store.close();
     super.close();
   }

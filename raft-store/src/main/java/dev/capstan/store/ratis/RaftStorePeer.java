@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -190,6 +191,8 @@ public final class RaftStorePeer implements AutoCloseable {
   private final RaftGroup group;
   private final RaftPeerId peerId;
   private final ExecutorService watchExecutor;
+  /** Completes writes' "applied here" futures; cached, as callers chain arbitrary work onto them. */
+  private final ExecutorService appliedExecutor;
   private final MvccStateMachine stateMachine;
   private final ScheduledExecutorService progressTimer;
   private RaftServer server;
@@ -212,7 +215,8 @@ public final class RaftStorePeer implements AutoCloseable {
     this.group = RaftGroup.valueOf(GROUP_ID, members);
     this.peerId = RaftPeerId.valueOf(config.id());
     this.watchExecutor = Executors.newFixedThreadPool(2, new DaemonThreadFactory("capstan-store-watch-" + config.id()));
-    this.stateMachine = new MvccStateMachine(new MvccStore(watchExecutor, clock));
+    this.appliedExecutor = Executors.newCachedThreadPool(new DaemonThreadFactory("capstan-store-applied-" + config.id()));
+    this.stateMachine = new MvccStateMachine(new MvccStore(watchExecutor, clock), appliedExecutor);
     this.progressTimer = Executors.newSingleThreadScheduledExecutor(
         new DaemonThreadFactory("capstan-store-progress-" + config.id()));
   }
@@ -375,6 +379,11 @@ public final class RaftStorePeer implements AutoCloseable {
     }
   }
 
+  /** Completes once this peer has applied the Raft log entry at {@code index}. */
+  CompletableFuture<Void> awaitApplied(long index) {
+    return stateMachine.awaitApplied(index);
+  }
+
   /** Properties for a client of this group, consistent with the server's timeouts. */
   RaftProperties clientProperties() {
     RaftProperties properties = new RaftProperties();
@@ -458,5 +467,6 @@ public final class RaftStorePeer implements AutoCloseable {
     // The state machine closes with the server; close the store too in case it never started.
     stateMachine.store().close();
     watchExecutor.shutdown();
+    appliedExecutor.shutdown();
   }
 }

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * its peer.
  * <ul>
  *   <li>Writes (put, delete, writing txns, compaction) go through a Raft client to the leader,
- *       wherever it is, and complete once committed and applied there.</li>
+ *       wherever it is, and complete once committed and applied there and on the local peer, so
+ *       that what this store reads and watches afterwards includes them.</li>
  *   <li>Linearizable reads (the default, and txns that only read) are read-index queries on the
  *       local peer: it confirms with the leader that it has applied everything committed, then
  *       answers from its own copy. Serializable reads answer from the local copy at once.</li>
@@ -196,7 +197,11 @@ public final class RatisKeyValueStore implements KeyValueStore {
   }
 
   private <T> CompletableFuture<T> write(Supplier<Message> encode, StoreEnvelope.ResponseParser<T> parser) {
-    return send(encode, message -> client.async().send(message), parser);
+    // The leader acknowledges once it has applied the write; wait until this peer has too, so
+    // that reads and watches through this store see it (read-your-writes, as on an etcd member).
+    return send(encode, message -> client.async().send(message).thenCompose(reply ->
+        reply.isSuccess() ? peer.awaitApplied(reply.getLogIndex()).thenApply(applied -> reply)
+            : CompletableFuture.completedFuture(reply)), parser);
   }
 
   private <T> CompletableFuture<T> query(Supplier<Message> encode, StoreEnvelope.ResponseParser<T> parser) {

@@ -58,6 +58,7 @@ final class ReferenceKv {
     return states.get((int) revision);
   }
 
+  /** The events of {@code revision} that history still holds (see {@link #compact}). */
   List<Event> eventsAt(long revision) {
     return eventsByRevision.getOrDefault(revision, List.of());
   }
@@ -99,6 +100,10 @@ final class ReferenceKv {
       throw StoreErrors.futureRevision();
     }
     compactRevision = request.getRevision();
+    // As etcd: the deletes made at exactly the compacted revision leave history too (their keys
+    // do not exist there), so a watch from that revision does not see them.
+    eventsByRevision.computeIfPresent(compactRevision, (revision, events) ->
+        events.stream().filter(event -> event.getType() != Event.EventType.DELETE).toList());
     return new Result<>(CompactionResponse.newBuilder().setHeader(header(revision())).build(), List.of());
   }
 
@@ -233,9 +238,20 @@ final class ReferenceKv {
   }
 
   private void check(TxnRequest txn, NavigableMap<ByteString, KeyValue> before) {
+    check(txn, before, new TreeMap<>(before));
+  }
+
+  /** {@code running}: the keys as the ops checked so far leave them (values do not matter). */
+  private void check(TxnRequest txn, NavigableMap<ByteString, KeyValue> before,
+      NavigableMap<ByteString, KeyValue> running) {
     for (RequestOp op : compares(txn, before) ? txn.getSuccessList() : txn.getFailureList()) {
       if (op.hasRequestPut()) {
-        checkPut(op.getRequestPut(), before);
+        checkPut(op.getRequestPut(), running);
+        running.put(op.getRequestPut().getKey(), KeyValue.newBuilder().setKey(op.getRequestPut().getKey()).build());
+      } else if (op.hasRequestDeleteRange()) {
+        DeleteRangeRequest delete = op.getRequestDeleteRange();
+        select(running, delete.getKey(), delete.getRangeEnd())
+            .forEach(kv -> running.remove(kv.getKey()));
       } else if (op.hasRequestRange()) {
         long at = op.getRequestRange().getRevision();
         if (at > revision()) {
@@ -245,7 +261,7 @@ final class ReferenceKv {
           throw StoreErrors.compacted();
         }
       } else if (op.hasRequestTxn()) {
-        check(op.getRequestTxn(), before);
+        check(op.getRequestTxn(), before, running);
       }
     }
   }
@@ -318,7 +334,9 @@ final class ReferenceKv {
         } else if (op.hasRequestDeleteRange()) {
           result.setResponseDeleteRange(delete(op.getRequestDeleteRange()));
         } else {
-          result.setResponseTxn(txn(op.getRequestTxn(), before));
+          // etcd leaves a nested txn's header empty.
+          result.setResponseTxn(txn(op.getRequestTxn(), before).toBuilder()
+              .setHeader(ResponseHeader.getDefaultInstance()));
         }
         response.addResponses(result);
       }

@@ -75,8 +75,12 @@ class RequestValidatorTest {
         .addSuccess(op(put("k", "1"))).addSuccess(op(put("k", "2"))).build()),
         StoreException.Code.INVALID_ARGUMENT, text);
     rejected(() -> RequestValidator.validateTxn(TxnRequest.newBuilder()
-        .addSuccess(op(DeleteRangeRequest.newBuilder().setKey(bytes("a")).setRangeEnd(ALL).build()))
+        .addSuccess(op(DeleteRangeRequest.newBuilder().setKey(bytes("a")).setRangeEnd(bytes("z")).build()))
         .addSuccess(op(put("k", "2"))).build()), StoreException.Code.INVALID_ARGUMENT, text);
+    // etcd checks a delete to the end ("\0") as the literal, empty interval [a, "\0").
+    assertThatCode(() -> RequestValidator.validateTxn(TxnRequest.newBuilder()
+        .addSuccess(op(DeleteRangeRequest.newBuilder().setKey(bytes("a")).setRangeEnd(ALL).build()))
+        .addSuccess(op(put("k", "2"))).build())).doesNotThrowAnyException();
     rejected(() -> RequestValidator.validateTxn(TxnRequest.newBuilder()
         .addSuccess(op(put("k", "1")))
         .addSuccess(nested(TxnRequest.newBuilder().addSuccess(op(put("k", "2"))).build())).build()),

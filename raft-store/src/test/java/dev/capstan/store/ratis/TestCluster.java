@@ -18,7 +18,7 @@ import java.util.Optional;
 /**
  * Raft store peers in this JVM on loopback ports, with test-speed timeouts. Peers can be stopped
  * and restarted on their data dirs; stores built through {@link #store} are closed with the
- * cluster.
+ * cluster. Public for the storage conformance suite, which runs against such clusters too.
  */
 public final class TestCluster implements AutoCloseable {
 
