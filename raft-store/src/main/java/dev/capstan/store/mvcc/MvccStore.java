@@ -788,6 +788,9 @@ public final class MvccStore implements AutoCloseable {
           if ((put.getIgnoreValue() || put.getIgnoreLease()) && !effects.exists(put.getKey())) {
             throw StoreErrors.keyNotFound();
           }
+          if (!put.getIgnoreLease() && put.getLease() != 0 && !leases.containsKey(put.getLease())) {
+            throw StoreErrors.leaseNotFound();
+          }
           effects.put(put.getKey());
         }
         case REQUEST_DELETE_RANGE -> effects.delete(
