@@ -17,11 +17,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -339,6 +343,71 @@ class SingleNodeClusterE2ETest {
       assertThat(containerProcesses("360")).isEmpty();
     });
     assertThat(capstan.run("get", "pods").stderr()).contains("No resources found in default namespace.");
+  }
+
+  @Test
+  @Order(12)
+  void aSeparateAgentJoinsWithItsNodeTokenAndCannotTouchAnotherNode() throws Exception {
+    // The token file is read at start: add a second node's user, then restart the cluster.
+    byte[] raw = new byte[24];
+    new SecureRandom().nextBytes(raw);
+    String node2Token = HexFormat.of().formatHex(raw);
+    Files.writeString(tmp.resolve("data").resolve("tokens.csv"),
+        node2Token + ",system:node:e2e-node-2,node-e2e-node-2,\"system:nodes\"\n", StandardOpenOption.APPEND);
+    client.close();
+    cluster.stop();
+    cluster.start();
+    client = adminClient();
+    Path tokenFile = tmp.resolve("e2e-node-2.token");
+    Files.writeString(tokenFile, node2Token + "\n");
+
+    Process agent = capstan.command(List.of("agent", "--server", "127.0.0.1:" + cluster.apiPort,
+            "--node-name", "e2e-node-2", "--token-file", tokenFile.toString(),
+            "--data-dir", tmp.resolve("agent-2").toString(), "--agent-port", Integer.toString(CapstanBinary.freePort())))
+        .redirectErrorStream(true).redirectOutput(tmp.resolve("agent-2.log").toFile()).start();
+    try {
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        CapstanBinary.Result nodes = capstan.run("get", "nodes");
+        assertThat(nodes.stdout()).containsPattern("e2e-node-2\\s+Ready\\s");
+        assertThat(client.leases().get("kube-node-lease", "e2e-node-2").getSpec().getHolderIdentity())
+            .isEqualTo("e2e-node-2");
+      });
+
+      String node1 = """
+          apiVersion: v1
+          kind: Node
+          metadata:
+            name: e2e-node
+            labels: {taken-over: "true"}
+          """;
+      CapstanBinary.Result takeOver = capstan.runWithInput(node1, "apply", "-f", "-", "--token", node2Token);
+      assertThat(takeOver.exitCode()).as(takeOver.toString()).isEqualTo(1);
+      assertThat(takeOver.stderr()).contains("Forbidden", "node \"e2e-node-2\"", "node \"e2e-node\"");
+
+      String pinned = """
+          apiVersion: v1
+          kind: Pod
+          metadata:
+            name: pinned
+          spec:
+            nodeName: e2e-node
+            containers:
+            - name: main
+              image: busybox:1.36
+              command: ["sleep", "300"]
+          """;
+      assertThat(capstan.runWithInput(pinned, "apply", "-f", "-").exitCode()).isZero();
+      CapstanBinary.Result kill = capstan.run("delete", "pod", "pinned", "--token", node2Token);
+      assertThat(kill.exitCode()).as(kill.toString()).isEqualTo(1);
+      assertThat(kill.stderr()).contains("Forbidden", "bound to node \"e2e-node\"");
+      assertThat(client.pods().get("default", "pinned").getMetadata().hasDeletionTimestamp()).isFalse();
+      assertThat(capstan.run("delete", "pod", "pinned").exitCode()).isZero();
+    } finally {
+      agent.destroy();
+      if (!agent.waitFor(30, TimeUnit.SECONDS)) {
+        agent.destroyForcibly();
+      }
+    }
   }
 
   /** A client with the admin token that capstan up wrote into the client config. */

@@ -9,6 +9,7 @@ import dev.capstan.etcd.etcdserverpb.LeaseTimeToLiveRequest;
 import dev.capstan.etcd.etcdserverpb.RangeRequest;
 import dev.capstan.etcd.etcdserverpb.RequestOp;
 import dev.capstan.etcd.etcdserverpb.TxnRequest;
+import dev.capstan.store.StoreErrors;
 import dev.capstan.store.StoreException;
 import dev.capstan.store.mvcc.MvccStore;
 import java.io.File;
@@ -54,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * <p>Leases are timed by the leader only: {@link #notifyLeaderReady} promotes the store's lease
  * timing (every lease gets its full TTL again, as on an etcd leader change), losing leadership
  * demotes it. Keep-alives are queries answered by the leader's store, so they never enter the
- * log; expiry enters it as an ordinary revoke that {@link RaftStorePeer} proposes.
+ * log; expiry enters it as a revoke that {@link RaftStorePeer} proposes, stamped with the term of
+ * the leader that decided it, and applies only if committed in that term.
  */
 final class MvccStateMachine extends BaseStateMachine {
 
@@ -198,13 +200,13 @@ final class MvccStateMachine extends BaseStateMachine {
     byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
     Message reply;
     synchronized (applyLock) {
-      reply = apply(data);
+      reply = apply(data, entry.getTerm());
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
     }
     return CompletableFuture.completedFuture(reply);
   }
 
-  private Message apply(byte[] data) {
+  private Message apply(byte[] data, long entryTerm) {
     try {
       StoreEnvelope.Frame frame = StoreEnvelope.decode(data);
       return switch (frame.kind()) {
@@ -215,6 +217,7 @@ final class MvccStateMachine extends BaseStateMachine {
             StoreEnvelope.ok(store.leaseGrant(LeaseGrantRequest.parseFrom(frame.body())).response());
         case StoreEnvelope.COMMAND_LEASE_REVOKE ->
             StoreEnvelope.ok(store.leaseRevoke(LeaseRevokeRequest.parseFrom(frame.body())).response());
+        case StoreEnvelope.COMMAND_LEASE_EXPIRE -> applyExpiry(StoreEnvelope.Expiry.parse(frame.body()), entryTerm);
         default -> throw new StoreException(StoreException.Code.INTERNAL, "unknown store command " + frame.kind());
       };
     } catch (StoreException e) {
@@ -222,6 +225,19 @@ final class MvccStateMachine extends BaseStateMachine {
     } catch (InvalidProtocolBufferException e) {
       return StoreEnvelope.error(new StoreException(StoreException.Code.INTERNAL, "unreadable store command"));
     }
+  }
+
+  /**
+   * Revokes an expired lease if the leader that decided it expired is the one that committed the
+   * entry; otherwise leadership changed in between and the new leader times the lease afresh.
+   */
+  private Message applyExpiry(StoreEnvelope.Expiry expiry, long entryTerm) {
+    if (expiry.leaderTerm() != entryTerm) {
+      LOG.debug("Ignoring the expiry of lease {} decided in term {} but committed in term {}",
+          expiry.revoke().getID(), expiry.leaderTerm(), entryTerm);
+      return StoreEnvelope.error(StoreErrors.unavailable("lease expiry from a former leader ignored"));
+    }
+    return StoreEnvelope.ok(store.leaseRevoke(expiry.revoke()).response());
   }
 
   @Override

@@ -364,9 +364,14 @@ public final class RaftStorePeer implements AutoCloseable {
   /** On the leader: proposes a revoke for each lease that ran out; a lost one is retried later. */
   private void revokeExpiredLeases() {
     try {
+      DivisionInfo info = divisionInfo();
+      if (info == null || !info.isLeader()) {
+        return;
+      }
+      long term = info.getCurrentTerm();
       for (long id : stateMachine.store().takeExpiredLeases(MAX_REVOKES_PER_CHECK)) {
         LOG.debug("Lease {} expired; revoking it", id);
-        leaseClient.async().send(StoreEnvelope.command(LeaseRevokeRequest.newBuilder().setID(id).build()))
+        leaseClient.async().send(StoreEnvelope.expiry(term, LeaseRevokeRequest.newBuilder().setID(id).build()))
             .whenComplete((reply, error) -> {
               if (error != null) {
                 LOG.debug("Revoking expired lease {} failed; it is retried", id, error);

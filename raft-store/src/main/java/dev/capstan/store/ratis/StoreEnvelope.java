@@ -30,7 +30,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  *
  * <pre>
  * command: 1 RequestOp (put, delete_range, txn) | 2 CompactionRequest | 3 LeaseGrantRequest
- *          | 4 LeaseRevokeRequest
+ *          | 4 LeaseRevokeRequest | 5 lease expiry: long leader term, LeaseRevokeRequest
  * query:   1 RangeRequest | 2 TxnRequest (read-only) | 3 LeaseKeepAliveRequest (leader only)
  *          | 4 LeaseTimeToLiveRequest | 5 LeaseLeasesRequest
  * reply:   0 response bytes | 1 UTF code name, UTF message
@@ -43,6 +43,7 @@ final class StoreEnvelope {
   static final byte COMMAND_COMPACT = 2;
   static final byte COMMAND_LEASE_GRANT = 3;
   static final byte COMMAND_LEASE_REVOKE = 4;
+  static final byte COMMAND_LEASE_EXPIRE = 5;
   static final byte QUERY_RANGE = 1;
   static final byte QUERY_TXN = 2;
   static final byte QUERY_LEASE_KEEPALIVE = 3;
@@ -70,6 +71,30 @@ final class StoreEnvelope {
 
   static Message command(LeaseRevokeRequest revoke) {
     return frame(COMMAND_LEASE_REVOKE, revoke);
+  }
+
+  /**
+   * The revoke of a lease that ran out, proposed by the leader of {@code leaderTerm}: it applies
+   * only if it is committed in that same term, so a leader that lost its role meanwhile (and whose
+   * deadlines are no longer the ones that count) cannot revoke a lease the new leader keeps.
+   */
+  static Message expiry(long leaderTerm, LeaseRevokeRequest revoke) {
+    byte[] body = revoke.toByteArray();
+    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(1 + Long.BYTES + body.length);
+    bytes.put(COMMAND_LEASE_EXPIRE).putLong(leaderTerm).put(body);
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes.array()));
+  }
+
+  /** The leader term and revoke of a {@link #COMMAND_LEASE_EXPIRE} frame's body. */
+  record Expiry(long leaderTerm, LeaseRevokeRequest revoke) {
+    static Expiry parse(byte[] body) throws InvalidProtocolBufferException {
+      if (body.length < Long.BYTES) {
+        throw new InvalidProtocolBufferException("lease expiry command too short");
+      }
+      java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(body);
+      long term = bytes.getLong();
+      return new Expiry(term, LeaseRevokeRequest.parseFrom(Arrays.copyOfRange(body, Long.BYTES, body.length)));
+    }
   }
 
   static Message query(LeaseKeepAliveRequest keepAlive) {
