@@ -8,6 +8,7 @@ import dev.capstan.cli.commands.GetCommand;
 import dev.capstan.cli.commands.LogsCommand;
 import dev.capstan.cli.commands.ScaleCommand;
 import dev.capstan.cli.commands.ServerCommand;
+import dev.capstan.cli.commands.StoreCommand;
 import dev.capstan.cli.commands.UpCommand;
 import dev.capstan.cli.commands.VersionCommand;
 import dev.capstan.client.manifest.ManifestException;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
 /** The one {@code capstan} binary: user commands and the daemons. */
 @Command(name = "capstan", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
     description = "Capstan: a Kubernetes-style container orchestrator.",
-    subcommands = {UpCommand.class, ServerCommand.class, AgentCommand.class, ApplyCommand.class, GetCommand.class,
+    subcommands = {UpCommand.class, ServerCommand.class, StoreCommand.class, AgentCommand.class, ApplyCommand.class, GetCommand.class,
         DeleteCommand.class, LogsCommand.class, ScaleCommand.class, VersionCommand.class})
 public final class Capstan {
 

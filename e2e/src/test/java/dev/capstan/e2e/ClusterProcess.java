@@ -19,6 +19,7 @@ final class ClusterProcess implements AutoCloseable {
   final int apiPort = CapstanBinary.freePort();
   final int raftPort = CapstanBinary.freePort();
   final int agentPort = CapstanBinary.freePort();
+  final int etcdPort = CapstanBinary.freePort();
   private final CapstanBinary binary;
   private final Path dataDir;
   private final Path log;
@@ -33,7 +34,7 @@ final class ClusterProcess implements AutoCloseable {
   void start() throws IOException, InterruptedException {
     process = binary.command(List.of("up", "--data-dir", dataDir.toString(), "--node-name", "e2e-node",
         "--api-port", Integer.toString(apiPort), "--raft-port", Integer.toString(raftPort),
-        "--agent-port", Integer.toString(agentPort))).redirectErrorStream(true).start();
+        "--agent-port", Integer.toString(agentPort), "--etcd-port", Integer.toString(etcdPort))).redirectErrorStream(true).start();
     CountDownLatch up = new CountDownLatch(1);
     Thread pump = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {

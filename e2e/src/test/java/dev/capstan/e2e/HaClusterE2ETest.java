@@ -43,6 +43,7 @@ class HaClusterE2ETest {
   private CapstanBinary capstan;
   private final List<DaemonProcess> servers = new ArrayList<>();
   private final List<Integer> apiPorts = new ArrayList<>();
+  private final List<String> etcdEndpoints = new ArrayList<>();
   private final List<CapstanClient> clients = new ArrayList<>();
   private DaemonProcess agent;
 
@@ -51,10 +52,13 @@ class HaClusterE2ETest {
     tmp = Files.createDirectories(Path.of("target", "e2e-runs")).toAbsolutePath();
     tmp = Files.createTempDirectory(tmp, "ha-");
     List<Integer> raftPorts = new ArrayList<>();
+    List<Integer> etcdPorts = new ArrayList<>();
     List<String> peers = new ArrayList<>();
     for (int i = 1; i <= SERVERS; i++) {
       apiPorts.add(CapstanBinary.freePort());
       raftPorts.add(CapstanBinary.freePort());
+      etcdPorts.add(CapstanBinary.freePort());
+      etcdEndpoints.add("127.0.0.1:" + etcdPorts.get(i - 1));
       peers.add("s" + i + "=127.0.0.1:" + raftPorts.get(i - 1));
     }
     // One token file for every member, written before they start, as an operator would.
@@ -68,6 +72,7 @@ class HaClusterE2ETest {
       servers.add(DaemonProcess.start(new CapstanBinary(tmp.resolve("config")), "s" + i, tmp.resolve("s" + i + ".log"),
           "capstan server", List.of("server", "--name", "s" + i, "--data-dir", tmp.resolve("s" + i).toString(),
               "--api-port", Integer.toString(apiPorts.get(i - 1)), "--raft-port", Integer.toString(raftPorts.get(i - 1)),
+              "--etcd-port", Integer.toString(etcdPorts.get(i - 1)),
               "--initial-cluster", String.join(",", peers), "--token-auth-file", tokens.toString())));
     }
     for (DaemonProcess s : servers) {
@@ -118,6 +123,17 @@ class HaClusterE2ETest {
           .anyMatch(e -> e.type().equals(WatchEvent.ADDED) && e.object().getMetadata().getName().equals("shared")));
     }
     assertThat(clients.get(2).configMaps().get("default", "shared").getDataMap()).containsEntry("from", "s1");
+
+    // The real etcdctl reads the same object from every member's etcd endpoint.
+    for (String endpoint : etcdEndpoints) {
+      ProcessBuilder pb = new ProcessBuilder("etcdctl", "--endpoints", endpoint, "get", "/registry/configmaps/default/shared",
+          "--keys-only").redirectErrorStream(true);
+      pb.environment().put("ETCDCTL_API", "3");
+      Process p = pb.start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor()).as(out).isZero();
+      assertThat(out).contains("/registry/configmaps/default/shared");
+    }
   }
 
   @Test

@@ -38,6 +38,9 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(names = "--raft-port", description = "Ratis peer port (default: 2380)")
   int raftPort = 2380;
 
+  @Option(names = "--etcd-port", description = "the store's etcd v3 endpoint (default: 2379; 0 turns it off)")
+  int etcdPort = 2379;
+
   @Option(names = "--initial-cluster", split = ",", description = "every member as NAME=HOST:RAFT_PORT, this one"
       + " included, e.g. s1=127.0.0.1:2380,s2=127.0.0.1:2381,s3=127.0.0.1:2382 (default: this member alone)")
   List<String> initialCluster = new ArrayList<>();
@@ -57,7 +60,7 @@ public final class ServerCommand implements Callable<Integer> {
     ControlPlane controlPlane;
     try {
       controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress, apiPort,
-          raftAddress, peers, tokens), Clock.systemUTC());
+          raftAddress, peers, etcdPort, tokens), Clock.systemUTC());
     } catch (IllegalArgumentException e) {
       // Configuration mistakes (a malformed or inconsistent --initial-cluster) name the field.
       throw new CliException("--initial-cluster: " + e.getMessage());
@@ -72,6 +75,9 @@ public final class ServerCommand implements Callable<Integer> {
     System.out.println("capstan server \"" + member + "\" is up");
     System.out.println("  API (gRPC):     " + api);
     System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers));
+    if (controlPlane.etcdPort() != 0) {
+      System.out.println("  etcd v3 API:    " + ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.etcdPort());
+    }
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
     System.out.println("  token file:     " + tokens.file().toAbsolutePath());
     System.out.flush();

@@ -39,6 +39,10 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--raft-port", description = "Ratis peer port (default: 2380)")
   int raftPort = 2380;
 
+  @Option(names = "--etcd-port", description = "the store's etcd v3 endpoint, for etcdctl and etcd clients"
+      + " (default: 2379; 0 turns it off)")
+  int etcdPort = 2379;
+
   @Option(names = "--agent-port", description = "agent port for logs (default: 10250)")
   int agentPort = 10250;
 
@@ -60,7 +64,7 @@ public final class UpCommand implements Callable<Integer> {
     ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
         node, new SecureRandom());
     ControlPlane controlPlane = ControlPlane.startSingleNode(
-        new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, tokens), clock);
+        new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens), clock);
     String nodeAddress = ControlPlane.loopbackAddress(bindAddress);
     ProcessRuntime runtime = new ProcessRuntime(dataDir.resolve("agent").resolve("process-runtime"), nodeAddress, clock);
     System.err.println("capstan up: using the process runtime: containers run as plain host processes, without"
@@ -91,6 +95,9 @@ public final class UpCommand implements Callable<Integer> {
     System.out.println("Capstan is up: a single-node cluster, node \"" + node + "\"");
     System.out.println("  API (gRPC):     " + api);
     System.out.println("  Raft peer:      " + bindAddress + ":" + raftPort);
+    if (controlPlane.etcdPort() != 0) {
+      System.out.println("  etcd v3 API:    " + ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.etcdPort());
+    }
     System.out.println("  agent:          " + ControlPlane.loopbackAddress(bindAddress) + ":" + agent.port());
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
     System.out.println("  client config:  " + config.toAbsolutePath() + " (admin token)");

@@ -7,13 +7,16 @@ import dev.capstan.client.CapstanClient;
 import dev.capstan.controllers.ControllerManager;
 import dev.capstan.scheduler.Scheduler;
 import dev.capstan.store.KeyValueStore;
+import dev.capstan.store.etcd.EtcdEndpoint;
 import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.ratis.RatisKeyValueStore;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +30,8 @@ public final class ControlPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
 
   /** Where a single-node control plane listens and keeps its data. */
-  public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort, ClusterTokens tokens) {}
+  public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort, int etcdPort,
+      ClusterTokens tokens) {}
 
   /**
    * One member of a multi-server control plane.
@@ -38,14 +42,16 @@ public final class ControlPlane implements AutoCloseable {
    * @param apiPort the API (gRPC) port
    * @param raftAddress this member's {@code host:port} for Raft traffic, as listed in {@code peers}
    * @param peers every member of the store group as {@code name=host:port}, this one included
+   * @param etcdPort the port of this member's etcd v3 endpoint; 0 for none
    * @param tokens the cluster's static tokens, the same file on every member
    */
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
-      List<String> peers, ClusterTokens tokens) {}
+      List<String> peers, int etcdPort, ClusterTokens tokens) {}
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private ApiServer apiServer;
   private String apiAddress;
+  private int etcdPort;
 
   public static ControlPlane startSingleNode(Config config, Clock clock) {
     ControlPlane cp = new ControlPlane();
@@ -87,6 +93,7 @@ public final class ControlPlane implements AutoCloseable {
     started.push(peer);
     KeyValueStore store = new RatisKeyValueStore(peer);
     started.push(store);
+    startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort());
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
         .withBindAddress(config.bindAddress())
         .withAuthentication(new TokenAuthenticator(config.tokens().entries())));
@@ -125,6 +132,7 @@ public final class ControlPlane implements AutoCloseable {
     started.push(peer);
     KeyValueStore store = new RatisKeyValueStore(peer);
     started.push(store);
+    startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort());
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
         .withBindAddress(config.bindAddress())
         .withAuthentication(new TokenAuthenticator(config.tokens().entries())));
@@ -138,6 +146,31 @@ public final class ControlPlane implements AutoCloseable {
     controllers.start();
     started.push(controllers);
     log.info("control plane started: api {}:{}, raft {}", config.bindAddress(), apiServer.port(), config.raftPort());
+  }
+
+  /**
+   * Serves the store's etcd v3 API beside the Capstan API, so etcd tools work against the
+   * cluster's own store (unauthenticated, like etcd without --client-cert-auth: keep it on
+   * loopback). Port 0 turns it off.
+   */
+  private void startEtcdEndpoint(RaftStorePeer peer, KeyValueStore store, String bindAddress, int port) {
+    if (port == 0) {
+      return;
+    }
+    try {
+      EtcdEndpoint endpoint = EtcdEndpoint.start(peer, store, new InetSocketAddress(bindAddress, port),
+          Map.of(peer.id(), List.of("http://" + loopbackAddress(bindAddress) + ":" + port)));
+      started.push(endpoint);
+      etcdPort = endpoint.port();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot serve the etcd endpoint on " + bindAddress + ":" + port
+          + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The port of the store's etcd v3 endpoint, or 0 when it is off. */
+  public int etcdPort() {
+    return etcdPort;
   }
 
   /** The address a local client uses to reach a server bound to {@code bindAddress}. */

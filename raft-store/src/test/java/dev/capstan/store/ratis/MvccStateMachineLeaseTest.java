@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class MvccStateMachineLeaseTest {
 
   private final MvccStore store = new MvccStore(Runnable::run);
-  private final MvccStateMachine stateMachine = new MvccStateMachine(store);
+  private final MvccStateMachine stateMachine = new MvccStateMachine(store, Runnable::run);
   private long index;
 
   private void apply(long term, Message command) {

@@ -1,0 +1,94 @@
+package dev.capstan.cli.commands;
+
+import dev.capstan.client.config.UserHome;
+import dev.capstan.store.etcd.EtcdEndpoint;
+import dev.capstan.store.ratis.RaftStorePeer;
+import dev.capstan.store.ratis.RatisKeyValueStore;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code capstan store}: the replicated store alone, as an etcd replacement. One member of a
+ * Raft group (the others named in {@code --initial-cluster}) serving the etcd v3 API, so etcdctl,
+ * jetcd and other etcd clients use it unchanged.
+ */
+@Command(name = "store", description = "Run one member of the replicated store alone, serving the etcd v3 API.")
+public final class StoreCommand implements Callable<Integer> {
+  @Option(names = "--name", description = "this member's name (default: capstan)")
+  String name = "capstan";
+
+  @Option(names = "--data-dir", description = "where this member keeps its Raft log and snapshots (default: ~/.capstan/store)")
+  Path dataDir = UserHome.capstan("store");
+
+  @Option(names = "--bind-address", description = "address the Raft and client ports listen on (default: 127.0.0.1)")
+  String bindAddress = "127.0.0.1";
+
+  @Option(names = "--raft-port", description = "Ratis peer port (default: 2380)")
+  int raftPort = 2380;
+
+  @Option(names = "--client-port", description = "etcd v3 API port (default: 2379)")
+  int clientPort = 2379;
+
+  @Option(names = "--initial-cluster", split = ",", description = "every member as NAME=HOST:RAFT_PORT, this one"
+      + " included (default: this member alone)")
+  List<String> initialCluster = new ArrayList<>();
+
+  @Option(names = "--cluster-client-urls", split = ",", description = "every member's etcd client URL as"
+      + " NAME=http://HOST:PORT, for MemberList (default: this member's only)")
+  List<String> clusterClientUrls = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    String host = bindAddress.equals("0.0.0.0") ? "127.0.0.1" : bindAddress;
+    String raftAddress = host + ":" + raftPort;
+    List<String> peers = initialCluster.isEmpty() ? List.of(name + "=" + raftAddress) : initialCluster;
+    Map<String, List<String>> clientUrls = new LinkedHashMap<>();
+    for (String spec : clusterClientUrls) {
+      int eq = spec.indexOf('=');
+      if (eq <= 0) {
+        throw new CliException("--cluster-client-urls: expected NAME=URL, got \"" + spec + "\"");
+      }
+      clientUrls.put(spec.substring(0, eq), List.of(spec.substring(eq + 1)));
+    }
+    clientUrls.putIfAbsent(name, List.of("http://" + host + ":" + clientPort));
+    Files.createDirectories(dataDir);
+    RaftStorePeer peer;
+    try {
+      peer = new RaftStorePeer(RaftStorePeer.Config.of(name, dataDir, raftAddress, peers)).start();
+    } catch (IllegalArgumentException e) {
+      throw new CliException("--initial-cluster: " + e.getMessage());
+    }
+    RatisKeyValueStore store = new RatisKeyValueStore(peer);
+    EtcdEndpoint endpoint;
+    try {
+      endpoint = EtcdEndpoint.start(peer, store, new InetSocketAddress(bindAddress, clientPort), clientUrls);
+    } catch (java.io.IOException e) {
+      store.close();
+      peer.close();
+      throw new CliException("--client-port: cannot listen on " + bindAddress + ":" + clientPort + ": " + e.getMessage());
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      endpoint.close();
+      store.close();
+      peer.close();
+      stopped.countDown();
+    }, "capstan-store-shutdown"));
+    System.out.println("capstan store \"" + name + "\" is up");
+    System.out.println("  etcd v3 API:    " + host + ":" + endpoint.port());
+    System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers));
+    System.out.println("  data dir:       " + dataDir.toAbsolutePath());
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}
