@@ -9,9 +9,7 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Compare-and-swap on hot keys, the apiserver's update pattern: each worker reads a counter,
@@ -35,51 +33,30 @@ final class CasLoad {
     for (int k = 0; k < hotKeys; k++) {
       client.getKVClient().put(key(prefix, k), ByteSequence.from("0".getBytes()), PutOption.DEFAULT).get();
     }
-    List<LatencyRecorder> recorders = new ArrayList<>();
-    List<Thread> workers = new ArrayList<>();
     java.util.concurrent.atomic.AtomicLong conflicts = new java.util.concurrent.atomic.AtomicLong();
-    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-    for (int c = 0; c < clients; c++) {
-      LatencyRecorder rec = new LatencyRecorder();
-      recorders.add(rec);
-      ByteSequence key = key(prefix, c % hotKeys);
-      workers.add(new Thread(() -> {
-        try {
-          KeyValue seen = client.getKVClient().get(key, GetOption.DEFAULT).get().getKvs().get(0);
-          int done = 0;
-          while (done < updatesPerClient) {
-            long next = Long.parseLong(seen.getValue().toString()) + 1;
-            long start = System.nanoTime();
-            TxnResponse r = client.getKVClient().txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(seen.getModRevision())))
-                .Then(Op.put(key, ByteSequence.from(Long.toString(next).getBytes()), PutOption.DEFAULT),
-                    Op.get(key, GetOption.DEFAULT))
-                .Else(Op.get(key, GetOption.DEFAULT))
-                .commit().get();
-            rec.record(System.nanoTime() - start);
-            seen = r.getGetResponses().get(0).getKvs().get(0);
-            if (r.isSucceeded()) {
-              done++;
-            } else {
-              conflicts.incrementAndGet();
-            }
-          }
-        } catch (ExecutionException e) {
-          failures.add(e.getCause());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+    Workers.Run run = Workers.run(target.name() + " cas", clients, (worker, rec) -> {
+      ByteSequence key = key(prefix, worker % hotKeys);
+      KeyValue seen = client.getKVClient().get(key, GetOption.DEFAULT).get().getKvs().get(0);
+      int done = 0;
+      while (done < updatesPerClient) {
+        long next = Long.parseLong(seen.getValue().toString()) + 1;
+        long start = System.nanoTime();
+        TxnResponse r = client.getKVClient().txn()
+            .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(seen.getModRevision())))
+            .Then(Op.put(key, ByteSequence.from(Long.toString(next).getBytes()), PutOption.DEFAULT),
+                Op.get(key, GetOption.DEFAULT))
+            .Else(Op.get(key, GetOption.DEFAULT))
+            .commit().get();
+        rec.record(System.nanoTime() - start);
+        seen = r.getGetResponses().get(0).getKvs().get(0);
+        if (r.isSucceeded()) {
+          done++;
+        } else {
+          conflicts.incrementAndGet();
         }
-      }, "cas-" + c));
-    }
-    long start = System.nanoTime();
-    workers.forEach(Thread::start);
-    for (Thread t : workers) {
-      t.join();
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    if (!failures.isEmpty()) {
-      throw new IllegalStateException(target.name() + ": CAS failed: " + failures.get(0), failures.get(0));
-    }
+      }
+    });
+    double seconds = run.seconds();
     long total = 0;
     for (int k = 0; k < hotKeys; k++) {
       total += Long.parseLong(client.getKVClient().get(key(prefix, k)).get().getKvs().get(0).getValue().toString());
@@ -87,7 +64,7 @@ final class CasLoad {
     if (total != (long) clients * updatesPerClient) {
       throw new IllegalStateException(target.name() + ": lost updates: counters sum to " + total + ", expected " + (long) clients * updatesPerClient);
     }
-    LatencyRecorder all = LatencyRecorder.merge(recorders);
+    LatencyRecorder all = run.latencies();
     String name = "txn CAS, " + clients + " clients on " + hotKeys + " hot keys";
     return List.of(
         new ScenarioResult(name, target.name(), "committed", total / seconds, "updates/s"),

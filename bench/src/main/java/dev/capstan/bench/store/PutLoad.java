@@ -2,9 +2,7 @@ package dev.capstan.bench.store;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Closed-loop put load: {@code clients} workers each send a put and wait for its answer before
@@ -25,40 +23,16 @@ final class PutLoad {
 
   List<ScenarioResult> run(Client client, Target target, String prefix) throws InterruptedException {
     ByteSequence value = ByteSequence.from(new byte[valueBytes]);
-    List<LatencyRecorder> recorders = new ArrayList<>();
-    List<Thread> workers = new ArrayList<>();
-    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-    for (int c = 0; c < clients; c++) {
-      LatencyRecorder rec = new LatencyRecorder();
-      recorders.add(rec);
-      int worker = c;
-      workers.add(new Thread(() -> {
-        for (int i = 0; i < putsPerClient; i++) {
-          ByteSequence key = ByteSequence.from((prefix + worker + "/" + (i % 1000)).getBytes());
-          long start = System.nanoTime();
-          try {
-            client.getKVClient().put(key, value).get();
-          } catch (ExecutionException e) {
-            failures.add(e.getCause());
-            return;
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-          rec.record(System.nanoTime() - start);
-        }
-      }, "put-" + c));
-    }
-    long start = System.nanoTime();
-    workers.forEach(Thread::start);
-    for (Thread t : workers) {
-      t.join();
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    if (!failures.isEmpty()) {
-      throw new IllegalStateException(target.name() + ": " + failures.size() + " puts failed, first: " + failures.get(0), failures.get(0));
-    }
-    LatencyRecorder all = LatencyRecorder.merge(recorders);
+    Workers.Run run = Workers.run(target.name() + " put", clients, (worker, rec) -> {
+      for (int i = 0; i < putsPerClient; i++) {
+        ByteSequence key = ByteSequence.from((prefix + worker + "/" + (i % 1000)).getBytes());
+        long start = System.nanoTime();
+        client.getKVClient().put(key, value).get();
+        rec.record(System.nanoTime() - start);
+      }
+    });
+    LatencyRecorder all = run.latencies();
+    double seconds = run.seconds();
     String name = "put " + valueBytes + " B, " + clients + " clients";
     return List.of(
         new ScenarioResult(name, target.name(), "throughput", all.count() / seconds, "puts/s"),

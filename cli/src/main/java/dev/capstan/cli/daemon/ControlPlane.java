@@ -54,14 +54,7 @@ public final class ControlPlane implements AutoCloseable {
   private int etcdPort;
 
   public static ControlPlane startSingleNode(Config config, Clock clock) {
-    ControlPlane cp = new ControlPlane();
-    try {
-      cp.start(config, clock);
-    } catch (RuntimeException e) {
-      cp.close();
-      throw e;
-    }
-    return cp;
+    return startOrClose(cp -> cp.start(config, clock));
   }
 
   /**
@@ -71,9 +64,14 @@ public final class ControlPlane implements AutoCloseable {
    * answers once a quorum of peers is up.
    */
   public static ControlPlane startMember(MemberConfig config, Clock clock) {
+    return startOrClose(cp -> cp.startMemberParts(config, clock));
+  }
+
+  /** Runs {@code start}; if it fails, stops whatever it had started before rethrowing. */
+  private static ControlPlane startOrClose(java.util.function.Consumer<ControlPlane> start) {
     ControlPlane cp = new ControlPlane();
     try {
-      cp.startMemberParts(config, clock);
+      start.accept(cp);
     } catch (RuntimeException e) {
       cp.close();
       throw e;
