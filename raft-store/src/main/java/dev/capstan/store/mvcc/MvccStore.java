@@ -546,12 +546,16 @@ public final class MvccStore implements AutoCloseable {
     return true;
   }
 
-  /** Checks the chosen operations before any of them runs, so a failing txn changes nothing. */
+  /**
+   * Checks the chosen operations before any of them runs, so a failing txn changes nothing: every
+   * put first, then every read, whatever their order in the txn, as etcd reports them.
+   */
   private void checkRequests(TxnRequest txn, TxnPath path) {
-    checkRequests(txn, path, new TxnEffects());
+    checkPuts(txn, path, new TxnEffects());
+    checkReads(txn, path);
   }
 
-  private void checkRequests(TxnRequest txn, TxnPath path, TxnEffects effects) {
+  private void checkPuts(TxnRequest txn, TxnPath path, TxnEffects effects) {
     Iterator<TxnPath> nested = path.nested().iterator();
     for (RequestOp op : path.succeeded() ? txn.getSuccessList() : txn.getFailureList()) {
       switch (op.getRequestCase()) {
@@ -564,8 +568,18 @@ public final class MvccStore implements AutoCloseable {
         }
         case REQUEST_DELETE_RANGE -> effects.delete(
             KeyRange.of(op.getRequestDeleteRange().getKey(), op.getRequestDeleteRange().getRangeEnd()));
+        case REQUEST_TXN -> checkPuts(op.getRequestTxn(), nested.next(), effects);
+        default -> { }
+      }
+    }
+  }
+
+  private void checkReads(TxnRequest txn, TxnPath path) {
+    Iterator<TxnPath> nested = path.nested().iterator();
+    for (RequestOp op : path.succeeded() ? txn.getSuccessList() : txn.getFailureList()) {
+      switch (op.getRequestCase()) {
         case REQUEST_RANGE -> checkReadRevision(op.getRequestRange().getRevision(), revision);
-        case REQUEST_TXN -> checkRequests(op.getRequestTxn(), nested.next(), effects);
+        case REQUEST_TXN -> checkReads(op.getRequestTxn(), nested.next());
         default -> { }
       }
     }
