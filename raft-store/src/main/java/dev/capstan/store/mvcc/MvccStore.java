@@ -345,13 +345,19 @@ public final class MvccStore implements AutoCloseable {
     }
   }
 
+  /**
+   * A kept change as a watch event. Its prev_kv is, as etcd computes it, the key's value before
+   * the request that made the change (at revision - 1, while that is not compacted); a creation
+   * has none.
+   */
   private Event replayedEvent(KeyRevision change, boolean withPrevKv) {
     Event.Builder event = Event.newBuilder()
         .setType(change.tombstone() ? Event.EventType.DELETE : Event.EventType.PUT)
         .setKv(change.kv());
-    if (withPrevKv) {
+    boolean creation = !change.tombstone() && change.kv().getVersion() == 1;
+    if (withPrevKv && !creation && change.revision() > compactRevision) {
       KeyHistory history = keys.get(change.kv().getKey());
-      KeyValue previous = history == null ? null : history.valueBefore(change.revision(), change.sub());
+      KeyValue previous = history == null ? null : history.valueAt(change.revision() - 1);
       if (previous != null) {
         event.setPrevKv(previous);
       }
@@ -684,11 +690,17 @@ public final class MvccStore implements AutoCloseable {
         if (previous == null) {
           continue;
         }
+        // The event's prev_kv is the value before this request, as in etcd: a key put earlier in
+        // this same txn (possible with a delete to the end, "\0") has none.
+        KeyValue beforeRequest = history.valueAt(MvccStore.this.revision);
         KeyRevision tombstone = KeyRevision.tombstone(revision, changes.size(), previous);
         history.append(tombstone);
         changes.add(tombstone);
-        events.add(Event.newBuilder().setType(Event.EventType.DELETE).setKv(tombstone.kv())
-            .setPrevKv(previous).build());
+        Event.Builder event = Event.newBuilder().setType(Event.EventType.DELETE).setKv(tombstone.kv());
+        if (beforeRequest != null) {
+          event.setPrevKv(beforeRequest);
+        }
+        events.add(event.build());
         deleted++;
         if (request.getPrevKv()) {
           response.addPrevKvs(previous);

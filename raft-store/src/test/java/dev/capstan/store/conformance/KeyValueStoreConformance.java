@@ -765,6 +765,26 @@ public abstract class KeyValueStoreConformance {
   }
 
   @Test
+  void anEventsPreviousValueIsTheOneBeforeTheRequest() {
+    write("k", "old");
+    Recorder live = watch(prefixWatch(prefix, 0).toBuilder().setPrevKv(true).build());
+    // The duplicate-key check lets a put and a delete of one key sit in sibling nested txns.
+    long both = join(store.txn(TxnRequest.newBuilder()
+        .addSuccess(RequestOp.newBuilder().setRequestTxn(TxnRequest.newBuilder().addSuccess(op(put(k("k"), "new")))))
+        .addSuccess(RequestOp.newBuilder().setRequestTxn(TxnRequest.newBuilder().addSuccess(op(delete(k("k"))))))
+        .build())).getHeader().getRevision();
+    live.awaitRevision(both);
+    Recorder replayed = watch(prefixWatch(prefix, both).toBuilder().setPrevKv(true).build());
+    replayed.awaitRevision(both);
+
+    for (Recorder recorder : List.of(live, replayed)) {
+      assertThat(recorder.describe()).containsExactly("PUT k=new", "DELETE k");
+      assertThat(recorder.events()).allSatisfy(event ->
+          assertThat(event.getPrevKv().getValue()).as("prev_kv is the value before the txn").isEqualTo(bytes("old")));
+    }
+  }
+
+  @Test
   void aWatchSeesOnlyItsKeyOrRange() {
     Recorder single = watch(WatchCreateRequest.newBuilder().setKey(bytes(k("b"))).build());
     Recorder interval = watch(WatchCreateRequest.newBuilder().setKey(bytes(k("b"))).setRangeEnd(bytes(k("d"))).build());

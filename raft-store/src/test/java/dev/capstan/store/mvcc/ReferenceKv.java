@@ -319,9 +319,14 @@ final class ReferenceKv {
       DeleteRangeResponse.Builder response = DeleteRangeResponse.newBuilder().setDeleted(doomed.size());
       for (KeyValue previous : doomed) {
         state.remove(previous.getKey());
-        events.add(Event.newBuilder().setType(Event.EventType.DELETE)
-            .setKv(KeyValue.newBuilder().setKey(previous.getKey()).setModRevision(next))
-            .setPrevKv(previous).build());
+        Event.Builder event = Event.newBuilder().setType(Event.EventType.DELETE)
+            .setKv(KeyValue.newBuilder().setKey(previous.getKey()).setModRevision(next));
+        // etcd's prev_kv: the value before the request, not one this txn put.
+        KeyValue beforeRequest = stateAt(revision()).get(previous.getKey());
+        if (beforeRequest != null) {
+          event.setPrevKv(beforeRequest);
+        }
+        events.add(event.build());
         if (request.getPrevKv()) {
           response.addPrevKvs(previous);
         }
