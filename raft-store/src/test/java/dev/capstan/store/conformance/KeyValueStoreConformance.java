@@ -194,6 +194,16 @@ public abstract class KeyValueStoreConformance {
     assertThat(join(store.range(at(get(k("a")), deleted))).getKvsList()).isEmpty();
   }
 
+  @Test
+  void aCompletedWriteIsVisibleToSerializableReadsAtOnce() {
+    for (int i = 0; i < 5; i++) {
+      long written = write("a", "v" + i).getHeader().getRevision();
+      RangeResponse local = join(store.range(get(k("a")).toBuilder().setSerializable(true).build()));
+      assertThat(values(local)).containsExactly("a=v" + i);
+      assertThat(local.getHeader().getRevision()).isGreaterThanOrEqualTo(written);
+    }
+  }
+
   // ---------------------------------------------------------------------------------------- range
 
   @Test
