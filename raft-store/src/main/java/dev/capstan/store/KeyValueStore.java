@@ -25,11 +25,13 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A key-value store with etcd v3 semantics, spoken in etcd's own request and response messages.
  *
- * <p>Contract (the same for every binding: the in-process Ratis store, a remote etcd):
+ * <p>Contract (the same for every binding: the in-process Ratis store, a remote etcd; the
+ * conformance suite in the tests checks it against both and a real etcd):
  * <ul>
  *   <li>A global revision starts at 1 and grows by one per mutating request; all changes of one
  *       request share it. Each key carries create_revision, mod_revision and version.</li>
- *   <li>Reads are linearizable unless {@code RangeRequest.serializable} is set.</li>
+ *   <li>Reads are linearizable unless {@code RangeRequest.serializable} is set. A write's future
+ *       completes only once this store's serializable reads and watches see the write.</li>
  *   <li>Failures complete the future exceptionally with a {@link StoreException} whose
  *       {@link StoreException.Code} says why (compacted, future revision, no leader, ...).</li>
  *   <li>A failed compare in a txn is not a failure: the response says {@code succeeded=false}.</li>
@@ -53,7 +55,8 @@ public interface KeyValueStore extends AutoCloseable {
   CompletableFuture<CompactionResponse> compact(CompactionRequest request);
 
   /**
-   * Watches a key or range from {@code start_revision} (inclusive; 0 = from now on). Events are
+   * Watches a key or range from {@code start_revision} (inclusive; 0 = after every write that
+   * completed before this call returned; a future revision waits for it). Events are
    * delivered in revision order, one callback per revision, on a thread of the store's choosing;
    * the listener must not block. A start revision below the compacted revision calls
    * {@link StoreWatchListener#onCompacted} and ends the watch.

@@ -44,18 +44,6 @@ final class KeyHistory {
     return version.tombstone() ? null : version.kv();
   }
 
-  /** The live value just before the version written at (revision, sub), or null. */
-  KeyValue valueBefore(long revision, int sub) {
-    for (int i = versions.size() - 1; i > 0; i--) {
-      KeyRevision version = versions.get(i);
-      if (version.revision() == revision && version.sub() == sub) {
-        KeyRevision previous = versions.get(i - 1);
-        return previous.tombstone() ? null : previous.kv();
-      }
-    }
-    return null;
-  }
-
   /**
    * Drops what no read at or after {@code compactRevision} needs: every version older than the
    * newest one at or before it, and that one too if it is a tombstone, even one exactly at the

@@ -551,13 +551,19 @@ public final class MvccStore implements AutoCloseable {
     }
   }
 
+  /**
+   * A kept change as a watch event. Its prev_kv is, as etcd computes it, the key's value before
+   * the request that made the change (at revision - 1, while that is not compacted); a creation
+   * has none.
+   */
   private Event replayedEvent(KeyRevision change, boolean withPrevKv) {
     Event.Builder event = Event.newBuilder()
         .setType(change.tombstone() ? Event.EventType.DELETE : Event.EventType.PUT)
         .setKv(change.kv());
-    if (withPrevKv) {
+    boolean creation = !change.tombstone() && change.kv().getVersion() == 1;
+    if (withPrevKv && !creation && change.revision() > compactRevision) {
       KeyHistory history = keys.get(change.kv().getKey());
-      KeyValue previous = history == null ? null : history.valueBefore(change.revision(), change.sub());
+      KeyValue previous = history == null ? null : history.valueAt(change.revision() - 1);
       if (previous != null) {
         event.setPrevKv(previous);
       }
@@ -774,12 +780,16 @@ public final class MvccStore implements AutoCloseable {
     return true;
   }
 
-  /** Checks the chosen operations before any of them runs, so a failing txn changes nothing. */
+  /**
+   * Checks the chosen operations before any of them runs, so a failing txn changes nothing: every
+   * put first, then every read, whatever their order in the txn, as etcd reports them.
+   */
   private void checkRequests(TxnRequest txn, TxnPath path) {
-    checkRequests(txn, path, new TxnEffects());
+    checkPuts(txn, path, new TxnEffects());
+    checkReads(txn, path);
   }
 
-  private void checkRequests(TxnRequest txn, TxnPath path, TxnEffects effects) {
+  private void checkPuts(TxnRequest txn, TxnPath path, TxnEffects effects) {
     Iterator<TxnPath> nested = path.nested().iterator();
     for (RequestOp op : path.succeeded() ? txn.getSuccessList() : txn.getFailureList()) {
       switch (op.getRequestCase()) {
@@ -795,8 +805,18 @@ public final class MvccStore implements AutoCloseable {
         }
         case REQUEST_DELETE_RANGE -> effects.delete(
             KeyRange.of(op.getRequestDeleteRange().getKey(), op.getRequestDeleteRange().getRangeEnd()));
+        case REQUEST_TXN -> checkPuts(op.getRequestTxn(), nested.next(), effects);
+        default -> { }
+      }
+    }
+  }
+
+  private void checkReads(TxnRequest txn, TxnPath path) {
+    Iterator<TxnPath> nested = path.nested().iterator();
+    for (RequestOp op : path.succeeded() ? txn.getSuccessList() : txn.getFailureList()) {
+      switch (op.getRequestCase()) {
         case REQUEST_RANGE -> checkReadRevision(op.getRequestRange().getRevision(), revision);
-        case REQUEST_TXN -> checkRequests(op.getRequestTxn(), nested.next(), effects);
+        case REQUEST_TXN -> checkReads(op.getRequestTxn(), nested.next());
         default -> { }
       }
     }
@@ -908,11 +928,17 @@ public final class MvccStore implements AutoCloseable {
           continue;
         }
         detach(previous);
+        // The event's prev_kv is the value before this request, as in etcd: a key put earlier in
+        // this same txn (possible with a delete to the end, "\0") has none.
+        KeyValue beforeRequest = history.valueAt(MvccStore.this.revision);
         KeyRevision tombstone = KeyRevision.tombstone(revision, changes.size(), previous);
         history.append(tombstone);
         changes.add(tombstone);
-        events.add(Event.newBuilder().setType(Event.EventType.DELETE).setKv(tombstone.kv())
-            .setPrevKv(previous).build());
+        Event.Builder event = Event.newBuilder().setType(Event.EventType.DELETE).setKv(tombstone.kv());
+        if (beforeRequest != null) {
+          event.setPrevKv(beforeRequest);
+        }
+        events.add(event.build());
         deleted++;
         if (request.getPrevKv()) {
           response.addPrevKvs(previous);

@@ -74,14 +74,6 @@ public abstract class KeyValueStoreConformance {
    */
   protected abstract KeyValueStore openEmptyStore() throws Exception;
 
-  /**
-   * Whether the binding knows leases. etcd refuses a put naming a lease it never granted; the
-   * Capstan store has no leases yet, so its subclasses say false and that test is skipped.
-   */
-  protected boolean hasLeases() {
-    return true;
-  }
-
   /** Closes {@code resource} once the current test is over (last registered, first closed). */
   protected final void closeAfterTest(AutoCloseable resource) {
     closeAfterTest.push(resource);
@@ -192,6 +184,16 @@ public abstract class KeyValueStoreConformance {
 
     assertThat(join(store.range(at(get(k("a")), updated))).getKvs(0)).isEqualTo(second);
     assertThat(join(store.range(at(get(k("a")), deleted))).getKvsList()).isEmpty();
+  }
+
+  @Test
+  void aCompletedWriteIsVisibleToSerializableReadsAtOnce() {
+    for (int i = 0; i < 5; i++) {
+      long written = write("a", "v" + i).getHeader().getRevision();
+      RangeResponse local = join(store.range(get(k("a")).toBuilder().setSerializable(true).build()));
+      assertThat(values(local)).containsExactly("a=v" + i);
+      assertThat(local.getHeader().getRevision()).isGreaterThanOrEqualTo(written);
+    }
   }
 
   // ---------------------------------------------------------------------------------------- range
@@ -402,7 +404,6 @@ public abstract class KeyValueStoreConformance {
 
   @Test
   void aPutWithALeaseThatWasNeverGrantedFails() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(hasLeases(), "this binding has no leases yet");
     long start = revision();
     StoreException unknown = failure(store.put(put(k("a"), "1").toBuilder().setLease(0x7eadbeefL).build()));
     assertThat(unknown.code()).isEqualTo(StoreException.Code.LEASE_NOT_FOUND);
@@ -762,6 +763,26 @@ public abstract class KeyValueStoreConformance {
     Recorder replayed = watch(prefixWatch(prefix, created).toBuilder().setPrevKv(true).build());
     replayed.awaitRevision(recreated);
     assertThat(replayed.events()).isEqualTo(events);
+  }
+
+  @Test
+  void anEventsPreviousValueIsTheOneBeforeTheRequest() {
+    write("k", "old");
+    Recorder live = watch(prefixWatch(prefix, 0).toBuilder().setPrevKv(true).build());
+    // The duplicate-key check lets a put and a delete of one key sit in sibling nested txns.
+    long both = join(store.txn(TxnRequest.newBuilder()
+        .addSuccess(RequestOp.newBuilder().setRequestTxn(TxnRequest.newBuilder().addSuccess(op(put(k("k"), "new")))))
+        .addSuccess(RequestOp.newBuilder().setRequestTxn(TxnRequest.newBuilder().addSuccess(op(delete(k("k"))))))
+        .build())).getHeader().getRevision();
+    live.awaitRevision(both);
+    Recorder replayed = watch(prefixWatch(prefix, both).toBuilder().setPrevKv(true).build());
+    replayed.awaitRevision(both);
+
+    for (Recorder recorder : List.of(live, replayed)) {
+      assertThat(recorder.describe()).containsExactly("PUT k=new", "DELETE k");
+      assertThat(recorder.events()).allSatisfy(event ->
+          assertThat(event.getPrevKv().getValue()).as("prev_kv is the value before the txn").isEqualTo(bytes("old")));
+    }
   }
 
   @Test

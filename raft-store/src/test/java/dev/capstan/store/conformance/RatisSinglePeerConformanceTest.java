@@ -29,12 +29,6 @@ class RatisSinglePeerConformanceTest extends KeyValueStoreConformance {
     }
   }
 
-  /** Known divergence: the Capstan store has no leases yet and takes any lease id. */
-  @Override
-  protected boolean hasLeases() {
-    return false;
-  }
-
   @Override
   protected KeyValueStore openStore() {
     return cluster.store("s1");

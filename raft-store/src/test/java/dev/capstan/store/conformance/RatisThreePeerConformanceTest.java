@@ -34,12 +34,6 @@ class RatisThreePeerConformanceTest extends KeyValueStoreConformance {
     }
   }
 
-  /** Known divergence: the Capstan store has no leases yet and takes any lease id. */
-  @Override
-  protected boolean hasLeases() {
-    return false;
-  }
-
   @Override
   protected KeyValueStore openStore() {
     return cluster.store(follower);

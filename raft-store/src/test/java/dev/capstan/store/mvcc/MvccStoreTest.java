@@ -387,7 +387,8 @@ class MvccStoreTest {
     var applied = store.txn(txn);
     assertThat(applied.events()).extracting(Event::getType)
         .containsExactly(Event.EventType.PUT, Event.EventType.DELETE);
-    assertThat(applied.events().get(1).getPrevKv().getValue()).isEqualTo(bytes("new"));
+    // As in etcd, an event's prev_kv is the value before the request, not the one the txn put.
+    assertThat(applied.events().get(1).getPrevKv().getValue()).isEqualTo(bytes("old"));
     assertThat(store.range(get("k")).getCount()).isZero();
 
     MvccStoreModelTest.Recorder replay = new MvccStoreModelTest.Recorder();
@@ -395,7 +396,7 @@ class MvccStoreTest {
         .setStartRevision(3).setPrevKv(true).build(), replay);
     assertThat(replay.batches).singleElement().satisfies(batch -> {
       assertThat(batch.events().get(0).getPrevKv().getValue()).isEqualTo(bytes("old"));
-      assertThat(batch.events().get(1).getPrevKv().getValue()).isEqualTo(bytes("new"));
+      assertThat(batch.events().get(1).getPrevKv().getValue()).isEqualTo(bytes("old"));
     });
   }
 

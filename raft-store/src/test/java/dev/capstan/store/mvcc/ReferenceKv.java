@@ -237,31 +237,38 @@ final class ReferenceKv {
     return true;
   }
 
+  /** etcd checks every put of the chosen branches first, then every read. */
   private void check(TxnRequest txn, NavigableMap<ByteString, KeyValue> before) {
-    check(txn, before, new TreeMap<>(before));
+    check(txn, before, new TreeMap<>(before), true);
+    check(txn, before, new TreeMap<>(before), false);
   }
 
-  /** {@code running}: the keys as the ops checked so far leave them (values do not matter). */
+  /**
+   * One pass: the puts ({@code puts}) or the reads. {@code running}: the keys as the ops checked
+   * so far leave them (values do not matter).
+   */
   private void check(TxnRequest txn, NavigableMap<ByteString, KeyValue> before,
-      NavigableMap<ByteString, KeyValue> running) {
+      NavigableMap<ByteString, KeyValue> running, boolean puts) {
     for (RequestOp op : compares(txn, before) ? txn.getSuccessList() : txn.getFailureList()) {
-      if (op.hasRequestPut()) {
+      if (op.hasRequestTxn()) {
+        check(op.getRequestTxn(), before, running, puts);
+      } else if (!puts) {
+        if (op.hasRequestRange()) {
+          long at = op.getRequestRange().getRevision();
+          if (at > revision()) {
+            throw StoreErrors.futureRevision();
+          }
+          if (at > 0 && at < compactRevision) {
+            throw StoreErrors.compacted();
+          }
+        }
+      } else if (op.hasRequestPut()) {
         checkPut(op.getRequestPut(), running);
         running.put(op.getRequestPut().getKey(), KeyValue.newBuilder().setKey(op.getRequestPut().getKey()).build());
       } else if (op.hasRequestDeleteRange()) {
         DeleteRangeRequest delete = op.getRequestDeleteRange();
         select(running, delete.getKey(), delete.getRangeEnd())
             .forEach(kv -> running.remove(kv.getKey()));
-      } else if (op.hasRequestRange()) {
-        long at = op.getRequestRange().getRevision();
-        if (at > revision()) {
-          throw StoreErrors.futureRevision();
-        }
-        if (at > 0 && at < compactRevision) {
-          throw StoreErrors.compacted();
-        }
-      } else if (op.hasRequestTxn()) {
-        check(op.getRequestTxn(), before, running);
       }
     }
   }
@@ -312,9 +319,14 @@ final class ReferenceKv {
       DeleteRangeResponse.Builder response = DeleteRangeResponse.newBuilder().setDeleted(doomed.size());
       for (KeyValue previous : doomed) {
         state.remove(previous.getKey());
-        events.add(Event.newBuilder().setType(Event.EventType.DELETE)
-            .setKv(KeyValue.newBuilder().setKey(previous.getKey()).setModRevision(next))
-            .setPrevKv(previous).build());
+        Event.Builder event = Event.newBuilder().setType(Event.EventType.DELETE)
+            .setKv(KeyValue.newBuilder().setKey(previous.getKey()).setModRevision(next));
+        // etcd's prev_kv: the value before the request, not one this txn put.
+        KeyValue beforeRequest = stateAt(revision()).get(previous.getKey());
+        if (beforeRequest != null) {
+          event.setPrevKv(beforeRequest);
+        }
+        events.add(event.build());
         if (request.getPrevKv()) {
           response.addPrevKvs(previous);
         }
