@@ -7,6 +7,7 @@ import dev.capstan.agent.runtime.ContainerResources;
 import dev.capstan.agent.runtime.ContainerRuntimeException;
 import dev.capstan.agent.runtime.ContainerState;
 import dev.capstan.agent.runtime.PodSandbox;
+import dev.capstan.agent.runtime.ImagePullException;
 import dev.capstan.agent.runtime.ImagePullPolicy;
 import dev.capstan.agent.runtime.PodSandboxConfig;
 import dev.capstan.agent.runtime.PortMapping;
@@ -226,6 +227,8 @@ public final class RuntimePodSyncer implements PodSyncer {
       id = runtime.createContainer(sandbox.id(), config);
     } catch (ContainerConfigException e) {
       return createFailed(pod, spec, new Waiting(PodStatusGenerator.CREATE_CONTAINER_CONFIG_ERROR, e.getMessage()), waiting);
+    } catch (ImagePullException e) {
+      return createFailed(pod, spec, new Waiting(e.reason(), e.getMessage()), waiting);
     } catch (ContainerRuntimeException e) {
       return createFailed(pod, spec, new Waiting(PodStatusGenerator.CREATE_CONTAINER_ERROR, e.getMessage()), waiting);
     }

@@ -33,8 +33,8 @@ public record ContainerdConfig(
     dataDir = dataDir.toAbsolutePath();
     socket = socket.toAbsolutePath();
     if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
-      throw new IllegalArgumentException("socket: Unix socket paths are limited to " + MAX_SOCKET_PATH
-          + " bytes, got " + socket);
+      throw new IllegalArgumentException("socket: Unix socket paths are limited to 108 bytes (" + MAX_SOCKET_PATH
+          + " and a NUL), got " + socket);
     }
     if (sandboxImage == null || sandboxImage.isEmpty()) {
       throw new IllegalArgumentException("sandboxImage: required");
