@@ -2,12 +2,14 @@ package dev.capstan.cli.commands;
 
 import dev.capstan.agent.Agent;
 import dev.capstan.agent.AgentConfig;
-import dev.capstan.agent.runtime.process.ProcessRuntime;
+import dev.capstan.agent.NodeRuntime;
 import dev.capstan.client.CapstanClient;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -31,16 +33,31 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--agent-port", description = "agent port for logs (default: 10250)")
   int agentPort = 10250;
 
+  @Option(names = "--runtime", description = "container runtime: containerd (the agent's own containerd, or the one"
+      + " at --containerd-socket) or process (plain host processes, no isolation). Default: containerd where"
+      + " /usr/bin/containerd exists and the agent runs as root, else process")
+  String runtimeName;
+
+  @Option(names = "--containerd-socket", description = "use the containerd at this socket instead of starting one")
+  Path containerdSocket;
+
   @Override
   public Integer call() throws Exception {
     Files.createDirectories(dataDir);
     String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName().toLowerCase();
     CapstanClient client = CapstanClient.connect(server);
     Clock clock = Clock.systemUTC();
-    ProcessRuntime runtime = new ProcessRuntime(dataDir.resolve("process-runtime"), advertiseAddress, clock);
-    System.err.println("capstan agent: using the process runtime: containers run as plain host processes, without"
-        + " isolation or images");
-    Agent agent = new Agent(AgentConfig.of(node, dataDir, advertiseAddress, agentPort, runtime), client, clock);
+    NodeRuntime runtime;
+    try {
+      runtime = NodeRuntime.open(Optional.ofNullable(runtimeName).map(NodeRuntime.Kind::parse), dataDir,
+          advertiseAddress, Optional.ofNullable(containerdSocket), clock,
+          notice -> System.err.println("capstan agent: " + notice));
+    } catch (IOException | RuntimeException e) {
+      client.close();
+      throw e;
+    }
+    Agent agent = new Agent(AgentConfig.of(node, dataDir, advertiseAddress, agentPort, runtime.runtime()), client,
+        clock);
     try {
       agent.start();
     } catch (RuntimeException e) {
