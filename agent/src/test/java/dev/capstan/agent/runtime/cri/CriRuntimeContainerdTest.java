@@ -16,9 +16,8 @@ import dev.capstan.agent.runtime.PodSandbox;
 import dev.capstan.agent.runtime.PodSandboxConfig;
 import dev.capstan.agent.runtime.RuntimeContainer;
 import dev.capstan.agent.runtime.RuntimeFeature;
-import dev.capstan.agent.runtime.containerd.BusyboxImage;
-import dev.capstan.agent.runtime.containerd.ContainerdConfig;
 import dev.capstan.agent.runtime.containerd.ContainerdSupervisor;
+import dev.capstan.agent.testing.ContainerdFixture;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,72 +26,44 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@link CriRuntime} against a real containerd with real runc, started by a
- * {@link ContainerdSupervisor} in a temporary directory, with Capstan's pause image and a busybox
- * image built from the host's {@code /bin/busybox}. Pods get IPs on a bridge of the test's own
- * (a random /24 in 10.244.200-249.0), which only the host talks to.
+ * {@link ContainerdSupervisor} in a temporary directory ({@link ContainerdFixture}), with Capstan's
+ * pause image and a busybox image built from the host's {@code /bin/busybox}. Pods get IPs on a
+ * bridge of the test's own, which only the host talks to.
  *
  * <p>Needs root (containerd and runc do); as root it always runs, and {@code scripts/test}
  * installs containerd first.
  */
 class CriRuntimeContainerdTest {
-  private static final String BUSYBOX = "busybox:1.36";
-  private static Path dir;
-  private static String bridge;
+  private static final String BUSYBOX = ContainerdFixture.BUSYBOX;
+  private static ContainerdFixture fixture;
   private static ContainerdSupervisor containerd;
   private static CriRuntime runtime;
+  private static Path dir;
 
   @BeforeAll
   static void startContainerd() throws IOException {
-    boolean root = "root".equals(System.getProperty("user.name"));
-    Assumptions.assumeTrue(root, "containerd and runc need root; skipped as " + System.getProperty("user.name"));
-    // Short: the socket lives in here, and Unix socket paths are limited to 108 bytes.
-    dir = Files.createTempDirectory(Path.of("/tmp"), "ccri");
-    int net = ThreadLocalRandom.current().nextInt(200, 250);
-    bridge = "capcri" + net;
-    ContainerdConfig config = ContainerdConfig.of(dir, dir.resolve("c.sock"))
-        .withNetwork(bridge, "10.244." + net + ".0/24");
-    containerd = ContainerdSupervisor.start(config, Clock.systemUTC(), Duration.ofSeconds(60));
-    Path busybox = dir.resolve("images").resolve("busybox.tar");
-    BusyboxImage.write(BusyboxImage.HOST_BUSYBOX, BusyboxImage.REFERENCE, busybox);
-    containerd.importer().importArchive(busybox);
-    runtime = new CriRuntime(new CriClient(containerd.socket()), "127.0.0.1", Clock.systemUTC(), Duration.ofMillis(200));
+    fixture = ContainerdFixture.start();
+    containerd = fixture.containerd();
+    runtime = fixture.runtime();
+    dir = fixture.dir();
   }
 
   @AfterAll
   static void stopContainerd() throws Exception {
-    if (runtime != null) {
-      for (PodSandbox s : runtime.listPodSandboxes(Map.of())) {
-        runtime.removePodSandbox(s.id());
-      }
-      runtime.close();
-    }
-    if (containerd != null) {
-      containerd.close();
-    }
-    if (bridge != null) {
-      new ProcessBuilder("ip", "link", "delete", bridge).redirectErrorStream(true).start().waitFor();
-    }
-    if (dir != null) {
-      try (Stream<Path> walk = Files.walk(dir)) {
-        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+    if (fixture != null) {
+      fixture.close();
     }
   }
 
