@@ -48,6 +48,9 @@ import org.slf4j.LoggerFactory;
  *   <li>What the interface needs back but CRI does not store (hostname, log directory, host network,
  *       relative log path) travels in annotations under {@code capstan.dev/}, which are removed
  *       again before configs are returned; so a new instance reads back every pod it finds.
+ *   <li>Listings hold only sandboxes and containers a CriRuntime created (recognized by those
+ *       annotations), so that an agent sharing a containerd with other CRI clients (a kubelet,
+ *       crictl users) never stops or removes theirs.
  *   <li>Lifecycle events come from relisting containers every {@code relistPeriod} (containerd 1.6
  *       has no GetContainerEvents), as kubelet's PLEG does; see {@link CriEventRelister}.
  * </ul>
@@ -203,6 +206,9 @@ public final class CriRuntime implements ContainerRuntime {
     }
     List<PodSandbox> out = new ArrayList<>();
     for (Cri.PodSandbox item : items) {
+      if (!item.containsAnnotations(ANNOTATION_LOG_DIRECTORY)) {
+        continue; // not ours: another client of this containerd (say, a kubelet) made it
+      }
       try {
         out.add(podSandboxStatus(item.getId()));
       } catch (ContainerRuntimeException e) {
@@ -337,7 +343,10 @@ public final class CriRuntime implements ContainerRuntime {
     try {
       return client.runtime().listContainers(Cri.ListContainersRequest.newBuilder()
           .setFilter(Cri.ContainerFilter.newBuilder().putAllLabelSelector(selector(labelSelector))).build())
-          .getContainersList();
+          .getContainersList().stream()
+          // Only ours: the agent stops and removes what it lists, and must not touch other clients' containers.
+          .filter(c -> c.containsAnnotations(ANNOTATION_LOG_PATH))
+          .toList();
     } catch (StatusRuntimeException e) {
       throw CriErrors.translate("containers", e);
     }

@@ -18,6 +18,7 @@ import dev.capstan.agent.runtime.RuntimeContainer;
 import dev.capstan.agent.runtime.RuntimeFeature;
 import dev.capstan.agent.runtime.containerd.ContainerdSupervisor;
 import dev.capstan.agent.testing.ContainerdFixture;
+import dev.capstan.cri.v1.Cri;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -219,6 +220,27 @@ class CriRuntimeContainerdTest {
     runtime.stopContainer(id, Duration.ofSeconds(5));
     assertThat(runtime.containerStatus(id).exitCode()).isZero();
     runtime.removePodSandbox(sandbox.id());
+  }
+
+  @Test
+  void listsOnlyWhatItCreatedSoOtherCriClientsPodsAreLeftAlone() {
+    PodSandbox ours = runtime.runPodSandbox(sandboxConfig("ours"));
+    try (CriClient other = new CriClient(containerd.socket())) {
+      // Another CRI client (a kubelet, crictl) using kubelet's own labels on the same containerd.
+      String foreign = other.runtime(Duration.ofMinutes(1)).runPodSandbox(Cri.RunPodSandboxRequest.newBuilder()
+          .setConfig(Cri.PodSandboxConfig.newBuilder()
+              .setMetadata(Cri.PodSandboxMetadata.newBuilder().setName("foreign").setNamespace("default").setUid("f-1"))
+              .setLogDirectory(dir.resolve("foreign").toString())
+              .putLabels("io.kubernetes.pod.uid", "f-1"))
+          .build()).getPodSandboxId();
+      try {
+        assertThat(runtime.listPodSandboxes(Map.of())).extracting(PodSandbox::id)
+            .contains(ours.id()).doesNotContain(foreign);
+      } finally {
+        other.runtime().removePodSandbox(Cri.RemovePodSandboxRequest.newBuilder().setPodSandboxId(foreign).build());
+        runtime.removePodSandbox(ours.id());
+      }
+    }
   }
 
   @Test
