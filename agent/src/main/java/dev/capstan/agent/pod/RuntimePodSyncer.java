@@ -3,15 +3,21 @@ package dev.capstan.agent.pod;
 import dev.capstan.agent.pod.PodStatusGenerator.Waiting;
 import dev.capstan.agent.runtime.ContainerConfig;
 import dev.capstan.agent.runtime.ContainerRuntime;
+import dev.capstan.agent.runtime.ContainerResources;
 import dev.capstan.agent.runtime.ContainerRuntimeException;
 import dev.capstan.agent.runtime.ContainerState;
 import dev.capstan.agent.runtime.PodSandbox;
+import dev.capstan.agent.runtime.ImagePullException;
+import dev.capstan.agent.runtime.ImagePullPolicy;
 import dev.capstan.agent.runtime.PodSandboxConfig;
+import dev.capstan.agent.runtime.PortMapping;
 import dev.capstan.agent.runtime.RuntimeContainer;
 import dev.capstan.api.core.v1.Container;
+import dev.capstan.api.core.v1.ContainerPort;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodStatus;
 import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.client.quantity.Quantity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -217,10 +223,12 @@ public final class RuntimePodSyncer implements PodSyncer {
           sandbox.ip(), hostIp);
       ContainerConfig config = new ContainerConfig(spec.getName(), attempt, spec.getImage(), resolved.command(),
           resolved.args(), spec.getWorkingDir(), resolved.env(), Path.of(spec.getName(), attempt + ".log"),
-          RuntimeLabels.forContainer(pod, spec), Map.of());
+          RuntimeLabels.forContainer(pod, spec), Map.of(), pullPolicy(spec, index), resources(spec, index));
       id = runtime.createContainer(sandbox.id(), config);
     } catch (ContainerConfigException e) {
       return createFailed(pod, spec, new Waiting(PodStatusGenerator.CREATE_CONTAINER_CONFIG_ERROR, e.getMessage()), waiting);
+    } catch (ImagePullException e) {
+      return createFailed(pod, spec, new Waiting(e.reason(), e.getMessage()), waiting);
     } catch (ContainerRuntimeException e) {
       return createFailed(pod, spec, new Waiting(PodStatusGenerator.CREATE_CONTAINER_ERROR, e.getMessage()), waiting);
     }
@@ -245,6 +253,53 @@ public final class RuntimePodSyncer implements PodSyncer {
     return backOff.failed(pod.getMetadata().getUid(), spec.getName());
   }
 
+  private static ImagePullPolicy pullPolicy(Container spec, int index) {
+    try {
+      return ImagePullPolicy.of(spec.getImagePullPolicy(), spec.getImage());
+    } catch (IllegalArgumentException e) {
+      throw new ContainerConfigException("spec.containers[" + index + "]." + e.getMessage());
+    }
+  }
+
+  /** Limits as given; a CPU request defaults to the limit, as Kubernetes defaults requests to limits. */
+  private static ContainerResources resources(Container spec, int index) {
+    Map<String, String> limits = spec.getResources().getLimitsMap();
+    Map<String, String> requests = spec.getResources().getRequestsMap();
+    String path = "spec.containers[" + index + "].resources.";
+    long cpuLimit = quantity(limits.get("cpu"), path + "limits.cpu").milliValue();
+    long cpuRequest = requests.containsKey("cpu") ? quantity(requests.get("cpu"), path + "requests.cpu").milliValue()
+        : cpuLimit;
+    long memoryLimit = quantity(limits.get("memory"), path + "limits.memory").value();
+    return new ContainerResources(cpuRequest, cpuLimit, memoryLimit);
+  }
+
+  private static Quantity quantity(String text, String field) {
+    if (text == null) {
+      return Quantity.ZERO;
+    }
+    try {
+      return Quantity.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new ContainerConfigException(field + ": " + e.getMessage());
+    }
+  }
+
+  /** The pod's published ports: those of its containers that name a hostPort (none on host network). */
+  private static List<PortMapping> portMappings(Pod pod) {
+    if (pod.getSpec().getHostNetwork()) {
+      return List.of();
+    }
+    List<PortMapping> out = new ArrayList<>();
+    for (Container c : pod.getSpec().getContainersList()) {
+      for (ContainerPort p : c.getPortsList()) {
+        if (p.getHostPort() > 0) {
+          out.add(new PortMapping(p.getProtocol(), p.getContainerPort(), p.getHostPort(), p.getHostIp()));
+        }
+      }
+    }
+    return out;
+  }
+
   /** Whether any container still has to run: otherwise a finished pod needs no new sandbox. */
   private static boolean needsSandbox(Pod pod, RestartPolicy policy, PodRuntimeState state) {
     for (Container c : pod.getSpec().getContainersList()) {
@@ -266,7 +321,7 @@ public final class RuntimePodSyncer implements PodSyncer {
         ? pod.getSpec().getTerminationGracePeriodSeconds() : DEFAULT_GRACE_SECONDS;
     return new PodSandboxConfig(m.getName(), m.getNamespace(), m.getUid(), attempt, hostname,
         podLogRoot.resolve(m.getUid()).toAbsolutePath(), pod.getSpec().getHostNetwork(), RuntimeLabels.forSandbox(pod),
-        Map.of(RuntimeLabels.TERMINATION_GRACE_PERIOD, Long.toString(grace)));
+        Map.of(RuntimeLabels.TERMINATION_GRACE_PERIOD, Long.toString(grace)), portMappings(pod));
   }
 
   /** Keeps the newest two attempts of each container (for status and --previous logs). */

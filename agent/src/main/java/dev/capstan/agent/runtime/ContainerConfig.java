@@ -18,6 +18,8 @@ import java.util.Map;
  * @param logPath the log file, relative to the sandbox's log directory
  * @param labels identifying labels, returned by {@link ContainerRuntime#listContainers}
  * @param annotations opaque data kept with the container
+ * @param pullPolicy when a runtime with images pulls {@code image}
+ * @param resources the CPU and memory the runtime grants; runtimes without limits ignore them
  */
 public record ContainerConfig(
     String name,
@@ -29,7 +31,16 @@ public record ContainerConfig(
     List<EnvVar> env,
     Path logPath,
     Map<String, String> labels,
-    Map<String, String> annotations) {
+    Map<String, String> annotations,
+    ImagePullPolicy pullPolicy,
+    ContainerResources resources) {
+
+  /** A container with the default pull policy for its image and no resource limits. */
+  public ContainerConfig(String name, int attempt, String image, List<String> command, List<String> args,
+      String workingDir, List<EnvVar> env, Path logPath, Map<String, String> labels, Map<String, String> annotations) {
+    this(name, attempt, image, command, args, workingDir, env, logPath, labels, annotations,
+        ImagePullPolicy.of("", image), ContainerResources.NONE);
+  }
 
   public ContainerConfig {
     if (name == null || name.isEmpty()) {
@@ -48,6 +59,8 @@ public record ContainerConfig(
     }
     labels = Map.copyOf(labels == null ? Map.of() : labels);
     annotations = Map.copyOf(annotations == null ? Map.of() : annotations);
+    pullPolicy = pullPolicy == null ? ImagePullPolicy.of("", image) : pullPolicy;
+    resources = resources == null ? ContainerResources.NONE : resources;
   }
 
   /** One environment variable (CRI KeyValue). */

@@ -1,6 +1,7 @@
 package dev.capstan.agent.runtime;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -16,6 +17,7 @@ import java.util.Objects;
  * @param hostNetwork whether the pod asked for the node's network namespace
  * @param labels identifying labels, returned by {@link ContainerRuntime#listPodSandboxes}
  * @param annotations opaque data kept with the sandbox
+ * @param portMappings container ports published on the node (hostPort); ignored with host network
  */
 public record PodSandboxConfig(
     String name,
@@ -26,7 +28,14 @@ public record PodSandboxConfig(
     Path logDirectory,
     boolean hostNetwork,
     Map<String, String> labels,
-    Map<String, String> annotations) {
+    Map<String, String> annotations,
+    List<PortMapping> portMappings) {
+
+  /** A sandbox that publishes no ports on the node. */
+  public PodSandboxConfig(String name, String namespace, String uid, int attempt, String hostname, Path logDirectory,
+      boolean hostNetwork, Map<String, String> labels, Map<String, String> annotations) {
+    this(name, namespace, uid, attempt, hostname, logDirectory, hostNetwork, labels, annotations, List.of());
+  }
 
   public PodSandboxConfig {
     requireNonEmpty(name, "name");
@@ -42,6 +51,7 @@ public record PodSandboxConfig(
     }
     labels = Map.copyOf(labels == null ? Map.of() : labels);
     annotations = Map.copyOf(annotations == null ? Map.of() : annotations);
+    portMappings = List.copyOf(portMappings == null ? List.of() : portMappings);
   }
 
   private static void requireNonEmpty(String value, String field) {

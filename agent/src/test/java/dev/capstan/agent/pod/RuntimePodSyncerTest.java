@@ -3,19 +3,25 @@ package dev.capstan.agent.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.capstan.agent.ProtoTimestamps;
+import dev.capstan.agent.runtime.ContainerResources;
 import dev.capstan.agent.runtime.ContainerState;
+import dev.capstan.agent.runtime.ImagePullException;
+import dev.capstan.agent.runtime.ImagePullPolicy;
+import dev.capstan.agent.runtime.PortMapping;
 import dev.capstan.agent.runtime.RuntimeContainer;
 import dev.capstan.agent.testing.FakeRuntime;
 import dev.capstan.agent.testing.MutableClock;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.ConfigMapKeySelector;
 import dev.capstan.api.core.v1.Container;
+import dev.capstan.api.core.v1.ContainerPort;
 import dev.capstan.api.core.v1.ContainerStatus;
 import dev.capstan.api.core.v1.EnvVar;
 import dev.capstan.api.core.v1.EnvVarSource;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodSpec;
 import dev.capstan.api.core.v1.PodStatus;
+import dev.capstan.api.core.v1.ResourceRequirements;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,6 +89,39 @@ class RuntimePodSyncerTest {
     sync(pod);
     assertThat(api.writes).as("nothing changed, nothing written").isEqualTo(writes);
     assertThat(runtime.containers()).hasSize(2);
+  }
+
+  @Test
+  void passesResourcesPullPolicyAndHostPortsToTheRuntime() {
+    Container app = container("app").toBuilder()
+        .setImagePullPolicy("Never")
+        .setResources(ResourceRequirements.newBuilder().putLimits("cpu", "500m").putLimits("memory", "64Mi")
+            .putRequests("cpu", "250m"))
+        .addPorts(ContainerPort.newBuilder().setContainerPort(80).setHostPort(8080))
+        .addPorts(ContainerPort.newBuilder().setContainerPort(9090).setProtocol("UDP"))
+        .build();
+    Container sidecar = container("sidecar").toBuilder().setImage("busybox:1.36")
+        .setResources(ResourceRequirements.newBuilder().putLimits("cpu", "1")).build();
+    sync(pod("Always", app, sidecar));
+
+    assertThat(runtime.latest("app").config().pullPolicy()).isEqualTo(ImagePullPolicy.NEVER);
+    assertThat(runtime.latest("app").config().resources()).isEqualTo(new ContainerResources(250, 500, 64L << 20));
+    assertThat(runtime.latest("sidecar").config().pullPolicy()).isEqualTo(ImagePullPolicy.IF_NOT_PRESENT);
+    assertThat(runtime.latest("sidecar").config().resources()).as("the request defaults to the limit")
+        .isEqualTo(new ContainerResources(1000, 1000, 0));
+    assertThat(runtime.sandboxes().get(0).config().portMappings()).as("only ports with a hostPort are published")
+        .containsExactly(new PortMapping("TCP", 80, 8080, ""));
+  }
+
+  @Test
+  void anImageThatCannotBePulledIsAWaitingErrImagePull() {
+    runtime.failNextCreate = new ImagePullException(ImagePullException.ERR_IMAGE_PULL, "failed to pull image", null);
+    Pod pod = pod("Always", container("app"));
+    sync(pod);
+
+    ContainerStatus app = status(pod).getContainerStatuses(0);
+    assertThat(app.getState().getWaiting().getReason()).isEqualTo("ErrImagePull");
+    assertThat(app.getState().getWaiting().getMessage()).isEqualTo("failed to pull image");
   }
 
   @Test

@@ -35,6 +35,8 @@ public final class FakeRuntime implements ContainerRuntime {
   public final List<Duration> stopGraces = new ArrayList<>();
   /** Set to make the next start fail. */
   public volatile String failNextStart;
+  /** Thrown by the next createContainer. */
+  public volatile ContainerRuntimeException failNextCreate;
   private int nextId;
 
   public FakeRuntime(Clock clock) {
@@ -92,6 +94,11 @@ public final class FakeRuntime implements ContainerRuntime {
 
   @Override
   public synchronized String createContainer(String sandboxId, ContainerConfig config) {
+    if (failNextCreate != null) {
+      ContainerRuntimeException e = failNextCreate;
+      failNextCreate = null;
+      throw e;
+    }
     PodSandbox s = podSandboxStatus(sandboxId);
     if (!s.ready()) {
       throw new ContainerRuntimeException("sandbox not ready");

@@ -2,13 +2,15 @@ package dev.capstan.cli.commands;
 
 import dev.capstan.agent.Agent;
 import dev.capstan.agent.AgentConfig;
-import dev.capstan.agent.runtime.process.ProcessRuntime;
+import dev.capstan.agent.NodeRuntime;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.config.UserHome;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -41,6 +43,14 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--agent-port", description = "agent port for logs (default: 10250)")
   int agentPort = 10250;
 
+  @Option(names = "--runtime", description = "container runtime: containerd (the agent's own containerd, or the one"
+      + " at --containerd-socket) or process (plain host processes, no isolation). Default: containerd where"
+      + " /usr/bin/containerd exists and the agent runs as root, else process")
+  String runtimeName;
+
+  @Option(names = "--containerd-socket", description = "use the containerd at this socket instead of starting one")
+  Path containerdSocket;
+
   private String token() throws java.io.IOException {
     if (token != null && tokenFile != null) {
       throw new CliException("give either --token or --token-file, not both");
@@ -59,10 +69,17 @@ public final class AgentCommand implements Callable<Integer> {
     String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName().toLowerCase();
     CapstanClient client = CapstanClient.connect(server, token());
     Clock clock = Clock.systemUTC();
-    ProcessRuntime runtime = new ProcessRuntime(dataDir.resolve("process-runtime"), advertiseAddress, clock);
-    System.err.println("capstan agent: using the process runtime: containers run as plain host processes, without"
-        + " isolation or images");
-    Agent agent = new Agent(AgentConfig.of(node, dataDir, advertiseAddress, agentPort, runtime), client, clock);
+    NodeRuntime runtime;
+    try {
+      runtime = NodeRuntime.open(Optional.ofNullable(runtimeName).map(NodeRuntime.Kind::parse), dataDir,
+          advertiseAddress, Optional.ofNullable(containerdSocket), clock,
+          notice -> System.err.println("capstan agent: " + notice));
+    } catch (IOException | RuntimeException e) {
+      client.close();
+      throw e;
+    }
+    Agent agent = new Agent(AgentConfig.of(node, dataDir, advertiseAddress, agentPort, runtime.runtime()), client,
+        clock);
     try {
       agent.start();
     } catch (RuntimeException e) {

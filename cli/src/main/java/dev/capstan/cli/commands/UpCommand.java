@@ -2,17 +2,19 @@ package dev.capstan.cli.commands;
 
 import dev.capstan.agent.Agent;
 import dev.capstan.agent.AgentConfig;
-import dev.capstan.agent.runtime.process.ProcessRuntime;
+import dev.capstan.agent.NodeRuntime;
 import dev.capstan.cli.daemon.ClusterTokens;
 import dev.capstan.cli.daemon.ControlPlane;
 import dev.capstan.client.config.ClientConfig;
 import dev.capstan.client.config.UserHome;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -53,6 +55,14 @@ public final class UpCommand implements Callable<Integer> {
       + " random tokens for the admin and the components when missing (default: <data-dir>/tokens.csv)")
   Path tokenAuthFile;
 
+  @Option(names = "--runtime", description = "container runtime: containerd (the agent's own containerd, or the one"
+      + " at --containerd-socket) or process (plain host processes, no isolation). Default: process, or containerd"
+      + " when --containerd-socket is given")
+  String runtimeName;
+
+  @Option(names = "--containerd-socket", description = "use the containerd at this socket instead of starting one")
+  Path containerdSocket;
+
   @Option(names = "--config", description = "where to write the client config (default: $CAPSTAN_CONFIG or ~/.capstan/config)")
   Path configPath;
 
@@ -66,12 +76,20 @@ public final class UpCommand implements Callable<Integer> {
     ControlPlane controlPlane = ControlPlane.startSingleNode(
         new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens), clock);
     String nodeAddress = ControlPlane.loopbackAddress(bindAddress);
-    ProcessRuntime runtime = new ProcessRuntime(dataDir.resolve("agent").resolve("process-runtime"), nodeAddress, clock);
-    System.err.println("capstan up: using the process runtime: containers run as plain host processes, without"
-        + " isolation or images");
+    // `up` keeps the process runtime unless asked: its pods then stay descendants of this process.
+    NodeRuntime.Kind kind = runtimeName != null ? NodeRuntime.Kind.parse(runtimeName)
+        : containerdSocket != null ? NodeRuntime.Kind.CONTAINERD : NodeRuntime.Kind.PROCESS;
+    NodeRuntime runtime;
+    try {
+      runtime = NodeRuntime.open(Optional.of(kind), dataDir.resolve("agent"), nodeAddress,
+          Optional.ofNullable(containerdSocket), clock, notice -> System.err.println("capstan up: " + notice));
+    } catch (IOException | RuntimeException e) {
+      controlPlane.close();
+      throw e;
+    }
     Agent agent;
     try {
-      agent = new Agent(AgentConfig.of(node, dataDir.resolve("agent"), nodeAddress, agentPort, runtime),
+      agent = new Agent(AgentConfig.of(node, dataDir.resolve("agent"), nodeAddress, agentPort, runtime.runtime()),
           controlPlane.connect(tokens.nodeToken(node)), clock);
       agent.start();
     } catch (RuntimeException e) {
@@ -99,6 +117,7 @@ public final class UpCommand implements Callable<Integer> {
       System.out.println("  etcd v3 API:    " + ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.etcdPort());
     }
     System.out.println("  agent:          " + ControlPlane.loopbackAddress(bindAddress) + ":" + agent.port());
+    System.out.println("  runtime:        " + runtime.description());
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
     System.out.println("  client config:  " + config.toAbsolutePath() + " (admin token)");
     System.out.println("  token file:     " + tokens.file().toAbsolutePath());

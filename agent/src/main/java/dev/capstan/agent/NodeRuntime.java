@@ -1,0 +1,179 @@
+package dev.capstan.agent;
+
+import dev.capstan.agent.runtime.ContainerRuntime;
+import dev.capstan.agent.runtime.containerd.BusyboxImage;
+import dev.capstan.agent.runtime.containerd.ContainerdConfig;
+import dev.capstan.agent.runtime.containerd.ContainerdSupervisor;
+import dev.capstan.agent.runtime.cri.CriClient;
+import dev.capstan.agent.runtime.cri.CriRuntime;
+import dev.capstan.agent.runtime.process.ProcessRuntime;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The container runtime a node agent runs pods on, opened as the daemons' flags say
+ * ({@code --runtime containerd|process}, {@code --containerd-socket PATH}), with whatever it
+ * needs kept alive beside it: for containerd without a socket given, the agent's own containerd
+ * under {@code <dataDir>/containerd} ({@link ContainerdSupervisor}).
+ *
+ * <p>{@link #close()} closes the runtime and stops that containerd; running containers are the
+ * agent's to stop before.
+ */
+public final class NodeRuntime implements AutoCloseable {
+  /** The runtimes a node can run pods on. */
+  public enum Kind {
+    CONTAINERD,
+    PROCESS;
+
+    /** "containerd" or "process", case-insensitive. */
+    public static Kind parse(String name) {
+      for (Kind k : values()) {
+        if (k.name().equalsIgnoreCase(name)) {
+          return k;
+        }
+      }
+      throw new IllegalArgumentException("--runtime: must be containerd or process, got \"" + name + "\"");
+    }
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private static final Duration CONTAINERD_START_TIMEOUT = Duration.ofSeconds(60);
+  private static final int MAX_SOCKET_PATH = 107;
+
+  private final ContainerRuntime runtime;
+  private final ContainerdSupervisor containerd;
+  private final String description;
+
+  private NodeRuntime(ContainerRuntime runtime, ContainerdSupervisor containerd, String description) {
+    this.runtime = runtime;
+    this.containerd = containerd;
+    this.description = description;
+  }
+
+  /**
+   * The runtime to use when none is named: containerd where it is installed and the agent runs as
+   * root (containerd and runc need it), else the process runtime.
+   */
+  public static Kind detect() {
+    boolean root = "root".equals(System.getProperty("user.name"));
+    return root && Files.isExecutable(ContainerdConfig.DEFAULT_BINARY) ? Kind.CONTAINERD : Kind.PROCESS;
+  }
+
+  /**
+   * Opens the runtime.
+   *
+   * @param kind the runtime; empty means {@link #detect()}
+   * @param dataDir the agent's data dir; runtime state goes below it
+   * @param nodeAddress the node's IP: the pod IP of process-runtime and host-network pods
+   * @param containerdSocket an existing containerd to use instead of starting the agent's own
+   * @param notices receives one-line messages for the user (what was chosen, warnings)
+   * @throws IOException when the agent's containerd cannot be started
+   */
+  public static NodeRuntime open(Optional<Kind> kind, Path dataDir, String nodeAddress, Optional<Path> containerdSocket,
+      Clock clock, Consumer<String> notices) throws IOException {
+    Kind chosen = kind.orElseGet(() -> containerdSocket.isPresent() ? Kind.CONTAINERD : detect());
+    if (kind.isEmpty() && chosen == Kind.PROCESS) {
+      notices.accept("warning: containerd is not usable here (" + ContainerdConfig.DEFAULT_BINARY
+          + " missing or not root): using the process runtime, which runs containers as plain host processes"
+          + " without isolation or images");
+    }
+    if (chosen == Kind.PROCESS) {
+      if (kind.isPresent()) {
+        notices.accept("using the process runtime: containers run as plain host processes, without isolation or"
+            + " images");
+      }
+      return new NodeRuntime(new ProcessRuntime(dataDir.resolve("process-runtime"), nodeAddress, clock), null,
+          "process");
+    }
+    if (containerdSocket.isPresent()) {
+      CriRuntime cri = new CriRuntime(new CriClient(containerdSocket.get()), nodeAddress, clock);
+      notices.accept("using containerd at " + containerdSocket.get());
+      return new NodeRuntime(cri, null, "containerd at " + containerdSocket.get());
+    }
+    Path dir = dataDir.resolve("containerd");
+    ContainerdConfig config = ContainerdConfig.of(dir, socketFor(dir));
+    ContainerdSupervisor containerd = ContainerdSupervisor.start(config, clock, CONTAINERD_START_TIMEOUT);
+    CriRuntime cri;
+    try {
+      cri = new CriRuntime(new CriClient(config.socket()), nodeAddress, clock);
+    } catch (RuntimeException e) {
+      containerd.close();
+      throw e;
+    }
+    try {
+      importBusybox(containerd, cri, notices);
+    } catch (IOException | RuntimeException e) {
+      notices.accept("warning: cannot import the offline busybox image: " + e.getMessage());
+    }
+    notices.accept("using the agent's own containerd (socket " + config.socket() + ", pods on " + config.bridge()
+        + " " + config.podSubnet() + ", log " + config.logFile() + ")");
+    return new NodeRuntime(cri, containerd, "containerd (own, " + config.socket() + ")");
+  }
+
+  public ContainerRuntime runtime() {
+    return runtime;
+  }
+
+  /** The agent's own containerd, if it started one. */
+  public Optional<ContainerdSupervisor> containerd() {
+    return Optional.ofNullable(containerd);
+  }
+
+  /** "process", "containerd at /run/containerd/containerd.sock", ... */
+  public String description() {
+    return description;
+  }
+
+  @Override
+  public void close() {
+    runtime.close();
+    if (containerd != null) {
+      containerd.close();
+    }
+  }
+
+  /**
+   * Offline development: where the host has a static busybox, it becomes the image
+   * {@code busybox:1.36} unless the runtime already holds one, so manifests using it run without a
+   * registry.
+   */
+  private static void importBusybox(ContainerdSupervisor containerd, CriRuntime cri, Consumer<String> notices)
+      throws IOException {
+    if (!Files.isExecutable(BusyboxImage.HOST_BUSYBOX) || cri.images().status(BusyboxImage.REFERENCE).isPresent()) {
+      return;
+    }
+    Path archive = containerd.config().dataDir().resolve("images").resolve("busybox.tar");
+    BusyboxImage.write(BusyboxImage.HOST_BUSYBOX, BusyboxImage.REFERENCE, archive);
+    containerd.importer().importArchive(archive);
+    notices.accept("imported " + BusyboxImage.HOST_BUSYBOX + " as the image " + BusyboxImage.REFERENCE);
+  }
+
+  /** The socket under the data dir, or under /run when that path would be too long for a Unix socket. */
+  static Path socketFor(Path containerdDir) {
+    Path socket = containerdDir.toAbsolutePath().resolve("containerd.sock");
+    if (socket.toString().getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH) {
+      return socket;
+    }
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(
+          containerdDir.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8));
+      return Path.of("/run/capstan", HexFormat.of().formatHex(digest, 0, 6) + ".sock");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.capstan.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeRuntimeTest {
+  @TempDir Path dir;
+
+  @Test
+  void parsesRuntimeNames() {
+    assertThat(NodeRuntime.Kind.parse("containerd")).isEqualTo(NodeRuntime.Kind.CONTAINERD);
+    assertThat(NodeRuntime.Kind.parse("Process")).isEqualTo(NodeRuntime.Kind.PROCESS);
+    assertThat(NodeRuntime.Kind.CONTAINERD).hasToString("containerd");
+    assertThatThrownBy(() -> NodeRuntime.Kind.parse("docker")).hasMessageContaining("containerd or process");
+  }
+
+  @Test
+  void theProcessRuntimeIsOpenedWhenNamed() {
+    List<String> notices = new ArrayList<>();
+    try (NodeRuntime runtime = NodeRuntime.open(Optional.of(NodeRuntime.Kind.PROCESS), dir, "127.0.0.1",
+        Optional.empty(), Clock.systemUTC(), notices::add)) {
+      assertThat(runtime.runtime().version().runtimeName()).isEqualTo("process");
+      assertThat(runtime.containerd()).isEmpty();
+      assertThat(runtime.description()).isEqualTo("process");
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    assertThat(notices).singleElement().asString().contains("process runtime");
+  }
+
+  @Test
+  void theSocketStaysUnderTheDataDirUnlessThatPathIsTooLongForAUnixSocket() {
+    assertThat(NodeRuntime.socketFor(Path.of("/var/lib/capstan/agent/containerd")))
+        .isEqualTo(Path.of("/var/lib/capstan/agent/containerd/containerd.sock"));
+    Path deep = Path.of("/tmp/" + "d".repeat(100) + "/containerd");
+    Path socket = NodeRuntime.socketFor(deep);
+    assertThat(socket.getParent()).isEqualTo(Path.of("/run/capstan"));
+    assertThat(socket.toString()).endsWith(".sock").hasSizeLessThan(40);
+    assertThat(NodeRuntime.socketFor(deep)).as("stable per data dir").isEqualTo(socket);
+  }
+}
