@@ -435,15 +435,6 @@ public final class RaftStorePeer implements AutoCloseable {
     // so a dead follower does not pin the log forever.
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
     RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.min(1024, tuning.snapshotThreshold()));
-    // Minimum pause between two appends a leader sends one follower (default 1 ms), meant to let
-    // entries pile up into bigger appends. Commit waits for a follower's append, so the pause adds
-    // to every write's latency; batching needs no pause, since entries that arrive while an
-    // append is in flight go out together in the next one.
-    RaftServerConfigKeys.Log.Appender.setWaitTimeMin(properties, TimeDuration.ZERO);
-    // Appends a leader keeps in flight to one follower before it waits for replies (default 8).
-    // With many concurrent writers, 8 tiny appends in flight stalled the pipeline; durability is
-    // unchanged, since a follower still acknowledges an entry only once its log has it on disk.
-    GrpcConfigKeys.Server.setLeaderOutstandingAppendsMax(properties, 128);
     return properties;
   }
 
