@@ -14,8 +14,11 @@ import java.util.Map;
  * runs on a warmer or a colder machine.
  *
  * <p>Usage: {@code StoreBench --target capstan=http://127.0.0.1:23790,...@pid,pid
- * --target etcd=http://127.0.0.1:22379,...@pid,... [--scale 1.0] [--only put,cas,watch,range,memory]}.
- * {@code --scale} multiplies every operation count (0.1 for a quick check).
+ * --target etcd=http://127.0.0.1:22379,...@pid,... [--scale 1.0] [--only put,cas,watch,range,memory]
+ * [--warmup-seconds 20]}.
+ * {@code --scale} multiplies every operation count (0.1 for a quick check). Each target first gets
+ * {@code --warmup-seconds} of unmeasured load ({@link Warmup}), so that the scenarios measure
+ * warm stores.
  */
 public final class StoreBench {
   private StoreBench() {}
@@ -23,12 +26,14 @@ public final class StoreBench {
   public static void main(String[] args) throws Exception {
     List<Target> targets = new ArrayList<>();
     double scale = 1.0;
+    long warmupSeconds = 20;
     List<String> only = List.of("put", "cas", "watch", "range", "memory");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--target" -> targets.add(Target.parse(value(args, ++i, "--target")));
         case "--scale" -> scale = Double.parseDouble(value(args, ++i, "--scale"));
         case "--only" -> only = List.of(value(args, ++i, "--only").split(","));
+        case "--warmup-seconds" -> warmupSeconds = Long.parseLong(value(args, ++i, "--warmup-seconds"));
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -41,6 +46,13 @@ public final class StoreBench {
     }
     List<ScenarioResult> results = new ArrayList<>();
     String run = Long.toString(System.currentTimeMillis(), 36);
+    if (warmupSeconds > 0) {
+      for (Target t : targets) {
+        System.err.printf("%s: warm-up for %d s ...%n", t.name(), warmupSeconds);
+        long sent = new Warmup(16, warmupSeconds).run(clients.get(t.name()), "/bench/" + run + "/warmup/");
+        System.err.printf("%s: warm-up sent %d requests%n", t.name(), sent);
+      }
+    }
     int step = 0;
     for (String scenario : only) {
       List<Target> order = new ArrayList<>(targets);
