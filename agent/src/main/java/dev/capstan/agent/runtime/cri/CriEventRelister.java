@@ -39,6 +39,7 @@ final class CriEventRelister implements AutoCloseable {
   private final List<Consumer<ContainerEvent>> listeners = new CopyOnWriteArrayList<>();
   private ScheduledExecutorService executor;
   private ScheduledFuture<?> task;
+  private final Object relistLock = new Object();
   private Map<String, Observed> previous;
   private boolean closed;
 
@@ -67,8 +68,17 @@ final class CriEventRelister implements AutoCloseable {
     return () -> listeners.remove(listener);
   }
 
-  /** One relist; package-private so tests can drive it without the schedule. */
+  /**
+   * One relist; package-private so tests can drive it beside the schedule. Relists run one at a
+   * time: two at once would diff against the same baseline and report changes twice, or backwards.
+   */
   void relist() {
+    synchronized (relistLock) {
+      relistOnce();
+    }
+  }
+
+  private void relistOnce() {
     List<Observed> now;
     try {
       now = lister.get();

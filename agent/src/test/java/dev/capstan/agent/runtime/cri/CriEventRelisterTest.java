@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -20,7 +21,8 @@ class CriEventRelisterTest {
   // A period far longer than the test: relist() is driven by hand.
   private final CriEventRelister relister = new CriEventRelister(listed::get, Clock.fixed(NOW, ZoneOffset.UTC),
       Duration.ofHours(1));
-  private final List<ContainerEvent> events = new ArrayList<>();
+  // The scheduled first relist runs on another thread; whichever relist sees a change reports it.
+  private final List<ContainerEvent> events = Collections.synchronizedList(new ArrayList<>());
 
   @Test
   void turnsStateChangesBetweenListsIntoEvents() throws Exception {
