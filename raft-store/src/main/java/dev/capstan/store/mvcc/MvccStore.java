@@ -51,6 +51,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A multi-version key-value map with etcd v3 semantics, spoken in etcd's messages: the
@@ -139,42 +140,28 @@ public final class MvccStore implements AutoCloseable {
 
   /** The current revision. */
   public long revision() {
-    lock.readLock().lock();
-    try {
-      return revision;
-    } finally {
-      lock.readLock().unlock();
-    }
+    return readLocked(() -> revision);
   }
 
   /** The revision compacted up to (0 if never compacted); reads below it fail. */
   public long compactRevision() {
-    lock.readLock().lock();
-    try {
-      return compactRevision;
-    } finally {
-      lock.readLock().unlock();
-    }
+    return readLocked(() -> compactRevision);
   }
 
   /** Number of key versions held (live values, history and tombstones), for tests and metrics. */
   public long keptVersionCount() {
-    lock.readLock().lock();
-    try {
+    return readLocked(() -> {
       long count = 0;
       for (KeyHistory history : keys.values()) {
         count += history.versions().size();
       }
       return count;
-    } finally {
-      lock.readLock().unlock();
-    }
+    });
   }
 
   /** Approximate bytes held: the serialized size of every kept key version. */
   public long approximateSizeBytes() {
-    lock.readLock().lock();
-    try {
+    return readLocked(() -> {
       long bytes = 0;
       for (KeyHistory history : keys.values()) {
         for (KeyRevision version : history.versions()) {
@@ -182,6 +169,22 @@ public final class MvccStore implements AutoCloseable {
         }
       }
       return bytes;
+    });
+  }
+
+  private Lease requireLease(long id) {
+    Lease lease = leases.get(id);
+    if (lease == null) {
+      throw StoreErrors.leaseNotFound();
+    }
+    return lease;
+  }
+
+  /** Runs {@code read} under the read lock: many readers at once, none during a write. */
+  private <T> T readLocked(Supplier<T> read) {
+    lock.readLock().lock();
+    try {
+      return read.get();
     } finally {
       lock.readLock().unlock();
     }
@@ -196,13 +199,10 @@ public final class MvccStore implements AutoCloseable {
 
   public RangeResponse range(RangeRequest request) {
     RequestValidator.validateRange(request);
-    lock.readLock().lock();
-    try {
+    return readLocked(() -> {
       checkOpen();
       return readRange(request, revision);
-    } finally {
-      lock.readLock().unlock();
-    }
+    });
   }
 
   // ---------------------------------------------------------------- writes
@@ -366,10 +366,7 @@ public final class MvccStore implements AutoCloseable {
   /** Revokes a lease and deletes its keys, all in one revision. Fails with LEASE_NOT_FOUND. */
   public Applied<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request) {
     return write(change -> {
-      Lease lease = leases.get(request.getID());
-      if (lease == null) {
-        throw StoreErrors.leaseNotFound();
-      }
+      Lease lease = requireLease(request.getID());
       change.revoke(lease);
       return LeaseRevokeResponse.newBuilder().setHeader(header(change.viewRevision())).build();
     });
@@ -380,21 +377,15 @@ public final class MvccStore implements AutoCloseable {
    * NO_LEADER; an unknown lease fails with LEASE_NOT_FOUND.
    */
   public LeaseKeepAliveResponse leaseKeepAlive(LeaseKeepAliveRequest request) {
-    lock.readLock().lock();
-    try {
+    return readLocked(() -> {
       checkOpen();
-      Lease lease = leases.get(request.getID());
-      if (lease == null) {
-        throw StoreErrors.leaseNotFound();
-      }
+      Lease lease = requireLease(request.getID());
       if (!expiry.arm(lease.id(), lease.ttl())) {
         throw StoreErrors.noLeader(null);
       }
       return LeaseKeepAliveResponse.newBuilder().setHeader(header(revision)).setID(lease.id()).setTTL(lease.ttl())
           .build();
-    } finally {
-      lock.readLock().unlock();
-    }
+    });
   }
 
   /**
@@ -402,13 +393,9 @@ public final class MvccStore implements AutoCloseable {
    * store's; elsewhere it is reported as the granted TTL. Fails with LEASE_NOT_FOUND.
    */
   public LeaseTimeToLiveResponse leaseTimeToLive(LeaseTimeToLiveRequest request) {
-    lock.readLock().lock();
-    try {
+    return readLocked(() -> {
       checkOpen();
-      Lease lease = leases.get(request.getID());
-      if (lease == null) {
-        throw StoreErrors.leaseNotFound();
-      }
+      Lease lease = requireLease(request.getID());
       OptionalLong remaining = expiry.remaining(lease.id());
       LeaseTimeToLiveResponse.Builder response = LeaseTimeToLiveResponse.newBuilder().setHeader(header(revision))
           .setID(lease.id()).setGrantedTTL(lease.ttl()).setTTL(remaining.orElse(lease.ttl()));
@@ -416,24 +403,19 @@ public final class MvccStore implements AutoCloseable {
         response.addAllKeys(lease.keys());
       }
       return response.build();
-    } finally {
-      lock.readLock().unlock();
-    }
+    });
   }
 
   /** Every granted lease, by ascending ID. */
   public LeaseLeasesResponse leaseLeases() {
-    lock.readLock().lock();
-    try {
+    return readLocked(() -> {
       checkOpen();
       LeaseLeasesResponse.Builder response = LeaseLeasesResponse.newBuilder().setHeader(header(revision));
       for (long id : leases.keySet()) {
         response.addLeases(LeaseStatus.newBuilder().setID(id));
       }
       return response.build();
-    } finally {
-      lock.readLock().unlock();
-    }
+    });
   }
 
   /**
