@@ -53,18 +53,12 @@ public final class ServerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String member = name != null ? name : InetAddress.getLocalHost().getHostName().toLowerCase();
     String raftAddress = ControlPlane.loopbackAddress(bindAddress) + ":" + raftPort;
-    List<String> peers = initialCluster.isEmpty() ? List.of(member + "=" + raftAddress) : initialCluster;
+    List<String> peers = InitialCluster.storeConfig(member, dataDir.resolve("store"), raftAddress, initialCluster).peers();
     Files.createDirectories(dataDir);
     ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
         null, new SecureRandom());
-    ControlPlane controlPlane;
-    try {
-      controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress, apiPort,
-          raftAddress, peers, etcdPort, tokens), Clock.systemUTC());
-    } catch (IllegalArgumentException e) {
-      // Configuration mistakes (a malformed or inconsistent --initial-cluster) name the field.
-      throw new CliException("--initial-cluster: " + e.getMessage());
-    }
+    ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
+        apiPort, raftAddress, peers, etcdPort, tokens), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("capstan server: stopping");

@@ -50,7 +50,8 @@ public final class StoreCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String host = bindAddress.equals("0.0.0.0") ? "127.0.0.1" : bindAddress;
     String raftAddress = host + ":" + raftPort;
-    List<String> peers = initialCluster.isEmpty() ? List.of(name + "=" + raftAddress) : initialCluster;
+    RaftStorePeer.Config storeConfig = InitialCluster.storeConfig(name, dataDir, raftAddress, initialCluster);
+    List<String> peers = storeConfig.peers();
     Map<String, List<String>> clientUrls = new LinkedHashMap<>();
     for (String spec : clusterClientUrls) {
       int eq = spec.indexOf('=');
@@ -61,12 +62,7 @@ public final class StoreCommand implements Callable<Integer> {
     }
     clientUrls.putIfAbsent(name, List.of("http://" + host + ":" + clientPort));
     Files.createDirectories(dataDir);
-    RaftStorePeer peer;
-    try {
-      peer = new RaftStorePeer(RaftStorePeer.Config.of(name, dataDir, raftAddress, peers)).start();
-    } catch (IllegalArgumentException e) {
-      throw new CliException("--initial-cluster: " + e.getMessage());
-    }
+    RaftStorePeer peer = new RaftStorePeer(storeConfig).start();
     RatisKeyValueStore store = new RatisKeyValueStore(peer);
     EtcdEndpoint endpoint;
     try {
