@@ -21,7 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.ratis.io.MD5Hash;
@@ -210,6 +212,7 @@ final class MvccStateMachine extends BaseStateMachine {
     try {
       StoreEnvelope.Frame frame = StoreEnvelope.decode(data);
       return switch (frame.kind()) {
+        case StoreEnvelope.COMMAND_BATCH -> applyBatch(StoreEnvelope.batchCommands(frame.body()), entryTerm);
         case StoreEnvelope.COMMAND_OP -> StoreEnvelope.ok(store.apply(RequestOp.parseFrom(frame.body())).response());
         case StoreEnvelope.COMMAND_COMPACT ->
             StoreEnvelope.ok(store.compact(CompactionRequest.parseFrom(frame.body())).response());
@@ -225,6 +228,19 @@ final class MvccStateMachine extends BaseStateMachine {
     } catch (InvalidProtocolBufferException e) {
       return StoreEnvelope.error(new StoreException(StoreException.Code.INTERNAL, "unreadable store command"));
     }
+  }
+
+  /** Applies a batch's commands in order, each as if it were its own entry; never nests. */
+  private Message applyBatch(List<byte[]> commands, long entryTerm) {
+    List<Message> replies = new ArrayList<>(commands.size());
+    for (byte[] command : commands) {
+      boolean nested = command.length > 0
+          && (command[0] == StoreEnvelope.COMMAND_BATCH || command[0] == StoreEnvelope.COMMAND_LEASE_EXPIRE);
+      replies.add(nested
+          ? StoreEnvelope.error(new StoreException(StoreException.Code.INTERNAL, "command kind " + command[0] + " cannot be batched"))
+          : apply(command, entryTerm));
+    }
+    return StoreEnvelope.batchReply(replies);
   }
 
   /**

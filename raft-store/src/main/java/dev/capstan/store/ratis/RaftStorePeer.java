@@ -24,9 +24,14 @@ import dev.capstan.etcd.etcdserverpb.LeaseRevokeRequest;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -381,6 +386,33 @@ public final class RaftStorePeer implements AutoCloseable {
     } catch (RuntimeException e) {
       // A failure here must not cancel the periodic check.
       LOG.warn("Checking for expired leases failed", e);
+    }
+  }
+
+  /**
+   * Hands a client request straight to this peer's Raft server, without the RPC layer a
+   * {@link RaftClient} goes through even to reach its own process. The reply carries Ratis'
+   * exception (not leader, leader not ready, ...) like a remote reply would; nothing retries.
+   */
+  CompletableFuture<RaftClientReply> submitLocally(ClientId clientId, long callId, Message message,
+      RaftClientRequest.Type type, Duration timeout) {
+    RaftServer current = server;
+    if (current == null || closed) {
+      return CompletableFuture.failedFuture(new AlreadyClosedException("store peer " + config.id() + " is closed"));
+    }
+    RaftClientRequest request = RaftClientRequest.newBuilder()
+        .setClientId(clientId)
+        .setServerId(peerId)
+        .setGroupId(GROUP_ID)
+        .setCallId(callId)
+        .setMessage(message)
+        .setType(type)
+        .setTimeoutMs(timeout.toMillis())
+        .build();
+    try {
+      return current.submitClientRequestAsync(request);
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
   }
 

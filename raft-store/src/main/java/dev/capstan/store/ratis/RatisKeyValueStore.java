@@ -34,11 +34,18 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,11 +53,11 @@ import org.slf4j.LoggerFactory;
  * The {@link KeyValueStore} of a process that runs a {@link RaftStorePeer}: the apiserver beside
  * its peer.
  * <ul>
- *   <li>Writes (put, delete, writing txns, compaction) go through a Raft client to the leader,
- *       wherever it is, and complete once committed and applied there and on the local peer, so
+ *   <li>Writes (put, delete, writing txns, compaction) go straight into the local server when it
+ *       leads, else through a Raft client to the leader wherever it is, and complete once committed and applied there and on the local peer, so
  *       that what this store reads and watches afterwards includes them.</li>
- *   <li>Linearizable reads (the default, and txns that only read) are read-index queries on the
- *       local peer: it confirms with the leader that it has applied everything committed, then
+ *   <li>Linearizable reads (the default, and txns that only read) are read-index queries handed
+ *       straight to the local peer: it confirms with the leader that it has applied everything committed, then
  *       answers from its own copy. Serializable reads answer from the local copy at once.</li>
  *   <li>Watches are served from the local peer's applied changes, so they see every write made
  *       through any peer, in revision order.</li>
@@ -69,8 +76,22 @@ public final class RatisKeyValueStore implements KeyValueStore {
     ShadedNettyVersionGuard.apply();
   }
 
+  /**
+   * Log entries of writes on their way at once before further writes queue to share one; more
+   * lets Raft pipeline, fewer makes bigger batches. A lone writer never waits.
+   */
+  private static final int MAX_ENTRIES_IN_FLIGHT = 4;
+  /** Writes sharing one log entry at most (etcd's txn op limit, so apply stays short). */
+  private static final int MAX_WRITES_PER_ENTRY = 128;
+  /** Bytes of writes sharing one log entry, beyond which the next write waits for another. */
+  private static final int MAX_ENTRY_BYTES = 1024 * 1024;
+
   private final RaftStorePeer peer;
+  private final WriteBatcher batcher;
   private final RaftClient client;
+  /** Identifies the requests this store hands straight to its peer's server (retry cache). */
+  private final ClientId localClientId = ClientId.randomId();
+  private final AtomicLong localCallIds = new AtomicLong();
   private final Duration requestTimeout;
   private volatile boolean closed;
 
@@ -81,6 +102,8 @@ public final class RatisKeyValueStore implements KeyValueStore {
     this.peer = peer;
     this.requestTimeout = peer.config().tuning().requestTimeout();
     this.client = peer.newClient();
+    this.batcher = new WriteBatcher(this::commitAndApply, MAX_ENTRIES_IN_FLIGHT, MAX_WRITES_PER_ENTRY,
+        MAX_ENTRY_BYTES);
   }
 
   @Override
@@ -197,25 +220,72 @@ public final class RatisKeyValueStore implements KeyValueStore {
   }
 
   private <T> CompletableFuture<T> write(Supplier<Message> encode, StoreEnvelope.ResponseParser<T> parser) {
-    // The leader acknowledges once it has applied the write; wait until this peer has too, so
-    // that reads and watches through this store see it (read-your-writes, as on an etcd member).
-    return send(encode, message -> client.async().send(message).thenCompose(reply ->
+    return send(encode, batcher::submit, parser);
+  }
+
+  /**
+   * Commits one log entry (a write or a batch of them) and completes with its reply once this
+   * peer has applied it too: the leader acknowledges once it has applied the entry, and waiting
+   * for the local copy gives reads and watches through this store read-your-writes, as on an
+   * etcd member.
+   */
+  private CompletableFuture<Message> commitAndApply(Message entry) {
+    return replyOf(commit(entry).thenCompose(reply ->
         reply.isSuccess() ? peer.awaitApplied(reply.getLogIndex()).thenApply(applied -> reply)
-            : CompletableFuture.completedFuture(reply)), parser);
+            : CompletableFuture.completedFuture(reply)));
+  }
+
+  /**
+   * On the leader, a write goes straight into its server; elsewhere, or if leadership moved
+   * before the entry was appended, through the Raft client to wherever the leader is.
+   */
+  private CompletableFuture<RaftClientReply> commit(Message message) {
+    if (!peer.isLeader()) {
+      return client.async().send(message);
+    }
+    return submitLocally(message, RaftClientRequest.writeRequestType()).handle((reply, error) ->
+        error == null && !notAppended(reply) ? CompletableFuture.completedFuture(reply) : client.async().send(message))
+        .thenCompose(reply -> reply);
   }
 
   private <T> CompletableFuture<T> query(Supplier<Message> encode, StoreEnvelope.ResponseParser<T> parser) {
     // Read-index on the local peer: linearizable, yet answered from this process's copy.
-    return send(encode, message -> client.async().sendReadOnlyUnordered(message, peer.peerId()), parser);
+    return send(encode, message -> replyOf(
+        readLocally(message, () -> client.async().sendReadOnlyUnordered(message, peer.peerId()))), parser);
   }
 
   /** A read answered by the leader's own store: lease deadlines live only there. */
   private <T> CompletableFuture<T> onLeader(Supplier<Message> encode, StoreEnvelope.ResponseParser<T> parser) {
-    return send(encode, message -> client.async().sendReadOnly(message), parser);
+    return send(encode, message -> replyOf(peer.isLeader()
+        ? readLocally(message, () -> client.async().sendReadOnly(message))
+        : client.async().sendReadOnly(message)), parser);
+  }
+
+  /**
+   * A read handed straight to the local server; if it fails for want of a leader or read index,
+   * it is sent again through the client, which retries until the request timeout.
+   */
+  private CompletableFuture<RaftClientReply> readLocally(Message message,
+      Supplier<CompletableFuture<RaftClientReply>> retry) {
+    return submitLocally(message, RaftClientRequest.readRequestType()).handle((reply, error) ->
+        error == null && (reply.isSuccess() || reply.getException() instanceof StateMachineException)
+            ? CompletableFuture.completedFuture(reply) : retry.get())
+        .thenCompose(reply -> reply);
+  }
+
+  private CompletableFuture<RaftClientReply> submitLocally(Message message, RaftClientRequest.Type type) {
+    return peer.submitLocally(localClientId, localCallIds.incrementAndGet(), message, type, requestTimeout);
+  }
+
+  /** Whether the server refused a write before appending it, so that sending it again is safe. */
+  private static boolean notAppended(RaftClientReply reply) {
+    Exception e = reply.getException();
+    return e instanceof NotLeaderException || e instanceof LeaderNotReadyException
+        || e instanceof LeaderSteppingDownException;
   }
 
   private <T> CompletableFuture<T> send(Supplier<Message> encode,
-      Function<Message, CompletableFuture<RaftClientReply>> transport, StoreEnvelope.ResponseParser<T> parser) {
+      Function<Message, CompletableFuture<Message>> transport, StoreEnvelope.ResponseParser<T> parser) {
     Message message;
     try {
       checkOpen();
@@ -223,26 +293,42 @@ public final class RatisKeyValueStore implements KeyValueStore {
     } catch (StoreException e) {
       return CompletableFuture.failedFuture(e);
     }
-    CompletableFuture<T> result = new CompletableFuture<>();
-    CompletableFuture<RaftClientReply> sent;
+    CompletableFuture<Message> sent;
     try {
       sent = transport.apply(message);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(failure(e));
     }
-    sent.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((reply, error) -> {
+    // Completed by hand rather than thenApply, so callers see the StoreException itself.
+    CompletableFuture<T> result = new CompletableFuture<>();
+    sent.whenComplete((reply, error) -> {
       try {
         if (error != null) {
           throw failure(error);
         }
-        if (!reply.isSuccess()) {
-          throw failure(reply.getException());
-        }
-        result.complete(StoreEnvelope.parseReply(reply.getMessage(), parser));
+        result.complete(StoreEnvelope.parseReply(reply, parser));
       } catch (StoreException e) {
         result.completeExceptionally(e);
       } catch (RuntimeException e) {
         result.completeExceptionally(new StoreException(StoreException.Code.INTERNAL, "store reply failed", e));
+      }
+    });
+    return result;
+  }
+
+  /**
+   * The state machine's reply carried by a Raft reply, within the request timeout; a Raft
+   * failure becomes the {@link StoreException} callers see.
+   */
+  private CompletableFuture<Message> replyOf(CompletableFuture<RaftClientReply> sent) {
+    CompletableFuture<Message> result = new CompletableFuture<>();
+    sent.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((reply, error) -> {
+      if (error != null) {
+        result.completeExceptionally(failure(error));
+      } else if (!reply.isSuccess()) {
+        result.completeExceptionally(failure(reply.getException()));
+      } else {
+        result.complete(reply.getMessage());
       }
     });
     return result;

@@ -18,6 +18,9 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Arrays;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
@@ -31,9 +34,11 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  * <pre>
  * command: 1 RequestOp (put, delete_range, txn) | 2 CompactionRequest | 3 LeaseGrantRequest
  *          | 4 LeaseRevokeRequest | 5 lease expiry: long leader term, LeaseRevokeRequest
+ *          | 6 batch: int count, then per command int length and its frame (kinds 1-4)
  * query:   1 RangeRequest | 2 TxnRequest (read-only) | 3 LeaseKeepAliveRequest (leader only)
  *          | 4 LeaseTimeToLiveRequest | 5 LeaseLeasesRequest
  * reply:   0 response bytes | 1 UTF code name, UTF message
+ *          (to a batch: 0, int count, then per command int length and its reply)
  * </pre>
  * Kinds are append-only: a log written by one version must still apply in the next.
  */
@@ -44,6 +49,7 @@ final class StoreEnvelope {
   static final byte COMMAND_LEASE_GRANT = 3;
   static final byte COMMAND_LEASE_REVOKE = 4;
   static final byte COMMAND_LEASE_EXPIRE = 5;
+  static final byte COMMAND_BATCH = 6;
   static final byte QUERY_RANGE = 1;
   static final byte QUERY_TXN = 2;
   static final byte QUERY_LEASE_KEEPALIVE = 3;
@@ -94,6 +100,79 @@ final class StoreEnvelope {
       java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(body);
       long term = bytes.getLong();
       return new Expiry(term, LeaseRevokeRequest.parseFrom(Arrays.copyOfRange(body, Long.BYTES, body.length)));
+    }
+  }
+
+  /** Several commands in one log entry; they apply in this order, each with its own reply. */
+  static Message batch(List<Message> commands) {
+    int size = 1 + Integer.BYTES;
+    for (Message command : commands) {
+      size += Integer.BYTES + command.getContent().size();
+    }
+    ByteBuffer bytes = ByteBuffer.allocate(size);
+    bytes.put(COMMAND_BATCH).putInt(commands.size());
+    for (Message command : commands) {
+      bytes.putInt(command.getContent().size());
+      command.getContent().copyTo(bytes);
+    }
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes.array()));
+  }
+
+  /** The command frames of a {@link #COMMAND_BATCH} frame's body. */
+  static List<byte[]> batchCommands(byte[] body) {
+    return split(ByteBuffer.wrap(body), "batch command");
+  }
+
+  /** The reply to a batch: each command's reply, in the batch's order. */
+  static Message batchReply(List<Message> replies) {
+    int size = 1 + Integer.BYTES;
+    for (Message reply : replies) {
+      size += Integer.BYTES + reply.getContent().size();
+    }
+    ByteBuffer bytes = ByteBuffer.allocate(size);
+    bytes.put(REPLY_OK).putInt(replies.size());
+    for (Message reply : replies) {
+      bytes.putInt(reply.getContent().size());
+      reply.getContent().copyTo(bytes);
+    }
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes.array()));
+  }
+
+  /**
+   * Each command's reply from the reply to a batch of {@code count} commands; an error reply to
+   * the whole batch (it could not be applied at all) is every command's reply.
+   */
+  static List<Message> splitBatchReply(Message reply, int count) {
+    ByteBuffer bytes = reply.getContent().asReadOnlyByteBuffer();
+    if (bytes.remaining() == 0 || bytes.get() != REPLY_OK) {
+      return java.util.Collections.nCopies(count, reply);
+    }
+    List<Message> replies = new ArrayList<>(count);
+    for (byte[] one : split(bytes, "batch reply")) {
+      replies.add(Message.valueOf(UnsafeByteOperations.unsafeWrap(one)));
+    }
+    if (replies.size() != count) {
+      throw new StoreException(StoreException.Code.INTERNAL,
+          "batch reply has " + replies.size() + " replies for " + count + " commands");
+    }
+    return replies;
+  }
+
+  private static List<byte[]> split(ByteBuffer bytes, String what) {
+    try {
+      int count = bytes.getInt();
+      if (count < 0 || count > bytes.remaining() / Integer.BYTES) {
+        throw new StoreException(StoreException.Code.INTERNAL, "malformed " + what + " count " + count);
+      }
+      List<byte[]> parts = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        byte[] part = new byte[bytes.getInt()];
+        bytes.get(part);
+        parts.add(part);
+      }
+      return parts;
+    } catch (java.nio.BufferUnderflowException | NegativeArraySizeException e) {
+      throw new StoreException(StoreException.Code.INTERNAL, "truncated " + what);
     }
   }
 

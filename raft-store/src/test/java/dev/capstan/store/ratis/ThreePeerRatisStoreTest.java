@@ -1,5 +1,6 @@
 package dev.capstan.store.ratis;
 
+import static dev.capstan.store.EtcdRequests.bytes;
 import static dev.capstan.store.EtcdRequests.get;
 import static dev.capstan.store.EtcdRequests.prefix;
 import static dev.capstan.store.EtcdRequests.put;
@@ -9,6 +10,8 @@ import static dev.capstan.store.ratis.SinglePeerRatisStoreTest.join;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.capstan.etcd.etcdserverpb.PutRequest;
+import dev.capstan.etcd.etcdserverpb.PutResponse;
 import dev.capstan.etcd.etcdserverpb.RangeResponse;
 import dev.capstan.etcd.etcdserverpb.WatchCreateRequest;
 import dev.capstan.etcd.mvccpb.KeyValue;
@@ -19,7 +22,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -63,6 +70,42 @@ class ThreePeerRatisStoreTest {
     assertThat(views.get(0).getKvsList()).hasSize(3);
     assertThat(views).allSatisfy(view -> assertThat(view.getKvsList()).isEqualTo(views.get(0).getKvsList()));
     assertThat(views.get(0).getKvsList()).extracting(KeyValue::getModRevision).containsExactlyInAnyOrder(2L, 3L, 4L);
+  }
+
+  @Test
+  void concurrentWritesThroughEveryPeerEachGetTheirOwnRevisionAndReply() {
+    start(TestCluster.FAST);
+    List<RatisKeyValueStore> stores = cluster.ids().stream().map(cluster::store).toList();
+    int writers = 300;
+    // Enough writes at once that they queue behind the entries in flight and share log entries;
+    // every third one must fail on its own (ignore_value on a missing key), not with its batch.
+    List<CompletableFuture<PutResponse>> puts = new ArrayList<>();
+    for (int i = 0; i < writers; i++) {
+      PutRequest request = i % 3 == 2
+          ? PutRequest.newBuilder().setKey(bytes("/batch/missing-" + i)).setIgnoreValue(true).build()
+          : put("/batch/k" + i, "v" + i);
+      puts.add(stores.get(i % stores.size()).put(request));
+    }
+    Set<Long> revisions = new HashSet<>();
+    for (int i = 0; i < writers; i++) {
+      if (i % 3 == 2) {
+        assertThat(failure(puts.get(i)).getMessage()).isEqualTo("etcdserver: key not found");
+      } else {
+        assertThat(revisions.add(join(puts.get(i)).getHeader().getRevision())).isTrue();
+      }
+    }
+    // One revision per successful put, none skipped: the failures took none.
+    assertThat(revisions).hasSize(200);
+    assertThat(Collections.max(revisions) - Collections.min(revisions)).isEqualTo(199);
+    for (RatisKeyValueStore store : stores) {
+      RangeResponse all = join(store.range(prefix("/batch/")));
+      assertThat(all.getCount()).isEqualTo(200);
+      for (KeyValue kv : all.getKvsList()) {
+        String key = kv.getKey().toStringUtf8();
+        assertThat(kv.getValue().toStringUtf8()).isEqualTo("v" + key.substring("/batch/k".length()));
+        assertThat(revisions).contains(kv.getModRevision());
+      }
+    }
   }
 
   @Test
