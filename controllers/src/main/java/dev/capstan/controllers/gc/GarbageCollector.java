@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * never cost a live object. The object is then handled by {@link DependentVerdict}: deleted (with
  * its uid as precondition) when no owner remains, stripped of dangling references when some do.
  * Owners of kinds it does not watch are looked up live, but their deletion is noticed only on the
- * dependent's next event or resync. Orphan and foreground propagation are not implemented.
+ * dependent's next event or resync. Orphan propagation needs nothing here: the apiserver strips
+ * the owner references before the owner goes (docs/api.md). Foreground propagation is not
+ * implemented.
  */
 public final class GarbageCollector implements Controller {
   public static final String NAME = "garbage-collector";
