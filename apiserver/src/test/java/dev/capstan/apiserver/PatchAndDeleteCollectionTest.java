@@ -1,6 +1,7 @@
 package dev.capstan.apiserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import dev.capstan.api.apps.v1.Deployment;
@@ -22,16 +23,22 @@ import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.api.meta.v1.OwnerReference;
 import dev.capstan.api.meta.v1.PatchRequest;
 import dev.capstan.api.meta.v1.Preconditions;
+import dev.capstan.api.meta.v1.WatchRequest;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.WatchEvent;
+import dev.capstan.client.WatchHandler;
 import dev.capstan.store.local.LocalKeyValueStore;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -288,6 +295,54 @@ class PatchAndDeleteCollectionTest {
         .contains("metadata.name, metadata.namespace", "spec.nodeName", "status.phase");
     assertThat(failure(() -> selected("spec.nodeName")).getStatus().getCode())
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void watchesTakeFieldSelectorsAndRefuseUnsupportedFields() throws Exception {
+    List<WatchEvent<Pod>> events = new CopyOnWriteArrayList<>();
+    AtomicReference<Throwable> closed = new AtomicReference<>();
+    try (AutoCloseable w = client.pods().watch(WatchRequest.newBuilder().setNamespace("default")
+        .setFieldSelector("status.phase==Running,spec.nodeName!=node-2").build(), collect(events, closed))) {
+      client.pods().create(pod("a", "node-1", Map.of()));
+      client.pods().create(pod("b", "node-2", Map.of()));
+      for (String name : List.of("a", "b")) {
+        Pod p = client.pods().get("default", name);
+        client.pods().updateStatus(p.toBuilder().setStatus(PodStatus.newBuilder().setPhase("Running")).build());
+      }
+      client.pods().create(pod("marker", "node-1", Map.of()));
+      Pod marker = client.pods().get("default", "marker");
+      client.pods().updateStatus(marker.toBuilder().setStatus(PodStatus.newBuilder().setPhase("Running")).build());
+      // Events arrive in order: once the marker is in, whatever b caused would have come first.
+      await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 2);
+      assertThat(events).extracting(WatchEvent::type).containsExactly("ADDED", "ADDED");
+      assertThat(events).extracting(e -> e.object().getMetadata().getName()).containsExactly("a", "marker");
+    }
+
+    AtomicReference<Throwable> refused = new AtomicReference<>();
+    try (AutoCloseable w = client.pods().watch(WatchRequest.newBuilder().setFieldSelector("spec.hostname=x").build(),
+        collect(new CopyOnWriteArrayList<>(), refused))) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> refused.get() != null);
+    }
+    assertThat(refused.get()).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getDescription()).contains("\"spec.hostname\"", "spec.nodeName");
+    });
+  }
+
+  private static <T> WatchHandler<T> collect(List<WatchEvent<T>> events, AtomicReference<Throwable> closed) {
+    return new WatchHandler<>() {
+      @Override
+      public void onEvent(WatchEvent<T> event) {
+        if (!event.type().equals(WatchEvent.BOOKMARK)) {
+          events.add(event);
+        }
+      }
+
+      @Override
+      public void onClose(Throwable error) {
+        closed.set(error == null ? new IllegalStateException("closed") : error);
+      }
+    };
   }
 
   private List<String> selected(String fieldSelector) {
