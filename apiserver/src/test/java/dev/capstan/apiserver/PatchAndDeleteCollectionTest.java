@@ -171,6 +171,23 @@ class PatchAndDeleteCollectionTest {
   }
 
   @Test
+  void patchingAwayTheLastFinalizerOfAnObjectBeingDeletedRemovesIt() {
+    client.configMaps().create(configMap("held", Map.of(), Map.of()).toBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName("held")
+            .addFinalizers("example.com/cleanup")).build());
+    ConfigMap marked = client.configMaps().delete("default", "held");
+    assertThat(marked.getMetadata().hasDeletionTimestamp()).isTrue();
+
+    StatusRuntimeException adding = failure(() -> client.configMaps().patch("default", "held",
+        "{\"metadata\": {\"finalizers\": [\"example.com/cleanup\", \"example.com/other\"]}}"));
+    assertThat(adding.getStatus().getDescription()).contains("metadata.finalizers: Forbidden");
+
+    client.configMaps().patch("default", "held", "{\"metadata\": {\"finalizers\": null}}");
+    assertThat(failure(() -> client.configMaps().get("default", "held")).getStatus().getCode())
+        .isEqualTo(Status.Code.NOT_FOUND);
+  }
+
+  @Test
   void concurrentPatchesWithoutAResourceVersionAreAllApplied() throws Exception {
     client.configMaps().create(configMap("shared", Map.of(), Map.of()));
     ExecutorService pool = Executors.newFixedThreadPool(4);
