@@ -48,10 +48,9 @@ import java.util.stream.Collectors;
 
 /**
  * The generic storage of one kind: Create, Get, List, Update, UpdateStatus, Patch, Delete and
- * DeleteCollection with
- * Kubernetes' semantics on a {@link KeyValueStore}. Every write is a store transaction that
- * compares the key's mod_revision with the revision it read, so concurrent writers never lose an
- * update: a stale resourceVersion is ABORTED (409 Conflict).
+ * DeleteCollection with Kubernetes' semantics on a {@link KeyValueStore}. Every write is a store
+ * transaction that compares the key's mod_revision with the revision it read, so concurrent
+ * writers never lose an update: a stale resourceVersion is ABORTED (409 Conflict).
  *
  * <p>Per-kind differences come from {@link ResourceStrategy}; defaults and validation from the
  * kind's {@link Defaulter} and {@link Validator}.
@@ -60,6 +59,10 @@ public final class ResourceRegistry<T extends Message> {
   private static final String NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
   private static final int GENERATED_SUFFIX_LENGTH = 5;
   private static final int MAX_GENERATE_ATTEMPTS = 8;
+  /** How often a read-modify-write (Patch, Delete, modify) is tried against concurrent writers. */
+  private static final int MAX_ATTEMPTS = 16;
+  private static final ManifestCodec CODEC = new ManifestCodec();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Kind<T> kind;
   private final KeyValueStore store;
@@ -70,10 +73,6 @@ public final class ResourceRegistry<T extends Message> {
   private final Validator<T> validator;
   private final NamespaceCheck namespaceCheck;
   private final Orphaner orphaner;
-
-  private static final ManifestCodec CODEC = new ManifestCodec();
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MAX_ATTEMPTS = 16;
 
   /** Tells whether a namespace accepts new objects (NamespaceLifecycle admission). */
   public interface NamespaceCheck {
