@@ -14,6 +14,7 @@ import dev.capstan.apiserver.authz.BootstrapPolicy;
 import dev.capstan.apiserver.authz.NodeRestriction;
 import dev.capstan.apiserver.authz.PolicyIndex;
 import dev.capstan.apiserver.authz.RbacAuthorizer;
+import dev.capstan.apiserver.registry.DependentOrphaner;
 import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.apiserver.service.DeploymentScale;
 import dev.capstan.apiserver.service.PodSubresources;
@@ -113,6 +114,7 @@ public final class ApiServer implements AutoCloseable {
   });
   private final HealthStatusManager health = new HealthStatusManager();
   private final PolicyIndex policy = new PolicyIndex();
+  private final DependentOrphaner orphaner = new DependentOrphaner(this::registry);
   private AccessControl access = AccessControl.ALLOW_ALL;
   private PodSubresources podSubresources;
   private Server server;
@@ -201,7 +203,8 @@ public final class ApiServer implements AutoCloseable {
     @SuppressWarnings("unchecked")
     ResourceRegistry<T> r = (ResourceRegistry<T>) registries.get(kind);
     if (r == null) {
-      r = new ResourceRegistry<>(kind, store, config.clock(), config.random(), this::checkNamespaceAcceptsObjects);
+      r = new ResourceRegistry<>(kind, store, config.clock(), config.random(), this::checkNamespaceAcceptsObjects,
+          orphaner);
       registries.put(kind, r);
     }
     return r;

@@ -6,11 +6,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.core.v1.Binding;
+import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.Namespace;
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.NodeStatus;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodStatus;
+import dev.capstan.api.meta.v1.DeleteCollectionRequest;
 import dev.capstan.api.meta.v1.DeleteRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.api.meta.v1.ObjectReference;
@@ -141,6 +143,56 @@ class AuthenticatedApiServerTest {
     assertThat(admin.pods().list("").items()).hasSize(1);
     assertThat(admin.clusterRoleBindings().list("").items()).extracting(b -> b.getMetadata().getName())
         .contains("cluster-admin", "system:kube-scheduler", "system:kube-controller-manager", "system:node");
+  }
+
+  @Test
+  void patchAndDeleteCollectionNeedTheirOwnVerbs() {
+    admin.namespaces().create(Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("team")).build());
+    admin.roles().create(Role.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("team").setName("cm"))
+        .addRules(PolicyRule.newBuilder().addApiGroups("").addResources("configmaps")
+            .addVerbs("create").addVerbs("get").addVerbs("list").addVerbs("update").addVerbs("delete")).build());
+    admin.roleBindings().create(RoleBinding.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("team").setName("alice-cm"))
+        .addSubjects(Subject.newBuilder().setKind("User").setApiGroup("rbac.authorization.k8s.io").setName("alice"))
+        .setRoleRef(RoleRef.newBuilder().setApiGroup("rbac.authorization.k8s.io").setKind("Role").setName("cm"))
+        .build());
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(alice.configMaps().list("team").items()).isEmpty());
+    alice.configMaps().create(ConfigMap.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("team").setName("settings")).build());
+
+    StatusRuntimeException patch = failure(() -> alice.configMaps().patch("team", "settings",
+        "{\"data\": {\"k\": \"v\"}}"));
+    assertThat(patch.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(patch.getStatus().getDescription()).isEqualTo("configmaps \"settings\" is forbidden: User \"alice\""
+        + " cannot patch resource \"configmaps\" in API group \"\" in the namespace \"team\"");
+    StatusRuntimeException collection = failure(() -> alice.configMaps().deleteCollection(
+        DeleteCollectionRequest.newBuilder().setNamespace("team").build()));
+    assertThat(collection.getStatus().getDescription()).isEqualTo("configmaps is forbidden: User \"alice\""
+        + " cannot deletecollection resource \"configmaps\" in API group \"\" in the namespace \"team\"");
+    assertThat(admin.configMaps().get("team", "settings").getDataMap()).isEmpty();
+
+    admin.roles().update(admin.roles().get("team", "cm").toBuilder().addRules(PolicyRule.newBuilder()
+        .addApiGroups("").addResources("configmaps").addVerbs("patch").addVerbs("deletecollection")).build());
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(alice.configMaps().patch("team", "settings", "{\"data\": {\"k\": \"v\"}}").getDataMap())
+            .containsEntry("k", "v"));
+    assertThat(alice.configMaps().deleteCollection(DeleteCollectionRequest.newBuilder().setNamespace("team").build()))
+        .hasSize(1);
+    assertThat(admin.configMaps().list("team").items()).isEmpty();
+  }
+
+  @Test
+  void aNodeMayNotPatchPodSpecsNorDeleteCollectionsOfPods() {
+    admin.pods().create(pod("default", "web").toBuilder().setSpec(pod("default", "web").getSpec().toBuilder()
+        .setNodeName("node-a")).build());
+    StatusRuntimeException patch = failure(() -> nodeA.pods().patch("default", "web",
+        "{\"metadata\": {\"labels\": {\"x\": \"y\"}}}"));
+    assertThat(patch.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    StatusRuntimeException collection = failure(() -> nodeA.pods().deleteCollection(
+        DeleteCollectionRequest.newBuilder().setNamespace("default").build()));
+    assertThat(collection.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(admin.pods().list("default").items()).hasSize(1);
   }
 
   @Test

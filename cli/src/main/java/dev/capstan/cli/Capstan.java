@@ -6,6 +6,7 @@ import dev.capstan.cli.commands.CliException;
 import dev.capstan.cli.commands.DeleteCommand;
 import dev.capstan.cli.commands.GetCommand;
 import dev.capstan.cli.commands.LogsCommand;
+import dev.capstan.cli.commands.PatchCommand;
 import dev.capstan.cli.commands.ScaleCommand;
 import dev.capstan.cli.commands.ServerCommand;
 import dev.capstan.cli.commands.StoreCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
 @Command(name = "capstan", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
     description = "Capstan: a Kubernetes-style container orchestrator.",
     subcommands = {UpCommand.class, ServerCommand.class, StoreCommand.class, AgentCommand.class, ApplyCommand.class, GetCommand.class,
-        DeleteCommand.class, LogsCommand.class, ScaleCommand.class, VersionCommand.class})
+        DeleteCommand.class, PatchCommand.class, LogsCommand.class, ScaleCommand.class, VersionCommand.class})
 public final class Capstan {
 
   public static void main(String[] args) {

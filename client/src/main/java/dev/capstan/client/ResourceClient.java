@@ -1,11 +1,14 @@
 package dev.capstan.client;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import dev.capstan.api.meta.v1.DeleteCollectionRequest;
 import dev.capstan.api.meta.v1.DeleteRequest;
 import dev.capstan.api.meta.v1.GetRequest;
 import dev.capstan.api.meta.v1.ListMeta;
 import dev.capstan.api.meta.v1.ListRequest;
+import dev.capstan.api.meta.v1.PatchRequest;
 import dev.capstan.api.meta.v1.WatchRequest;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -58,6 +61,29 @@ public final class ResourceClient<T extends Message> {
 
   public T delete(DeleteRequest request) {
     return unary("Delete", request);
+  }
+
+  /**
+   * Applies a JSON merge patch (RFC 7386) to the named object, e.g.
+   * {@code {"metadata":{"labels":{"tier":null}},"spec":{"replicas":3}}}: null removes a field,
+   * objects merge, lists are replaced. A metadata.resourceVersion in the patch makes it apply only
+   * to that version (ABORTED otherwise); without one the server retries on concurrent writes.
+   */
+  public T patch(String namespace, String name, String mergePatchJson) {
+    return patch(PatchRequest.newBuilder().setNamespace(nz(namespace)).setName(name).setType("merge")
+        .setPatch(ByteString.copyFromUtf8(mergePatchJson)).build());
+  }
+
+  public T patch(PatchRequest request) {
+    return unary("Patch", request);
+  }
+
+  /** Deletes every object the request's selectors match; returns them as the deletes left them. */
+  public List<T> deleteCollection(DeleteCollectionRequest request) {
+    Message list = unary("DeleteCollection", request);
+    @SuppressWarnings("unchecked")
+    List<T> items = (List<T>) list.getField(list.getDescriptorForType().findFieldByName("items"));
+    return List.copyOf(items);
   }
 
   /** Lists every page; use {@link #listPage} for one page. */

@@ -14,6 +14,7 @@ import dev.capstan.api.core.v1.Namespace;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodSpec;
 import dev.capstan.api.core.v1.PodTemplateSpec;
+import dev.capstan.api.meta.v1.DeleteRequest;
 import dev.capstan.api.meta.v1.LabelSelector;
 import dev.capstan.api.meta.v1.ListRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
@@ -246,6 +247,30 @@ class ControllerManagerIntegrationTest {
     client.deployments().delete(ns, "web");
 
     await().atMost(TIMEOUT).until(() -> replicaSets(ns).isEmpty() && pods(ns).isEmpty());
+  }
+
+  @Test
+  void deletingTheDeploymentWithOrphanPropagationKeepsItsReplicaSetAndPods(TestInfo info) {
+    String ns = namespace(info);
+    client.deployments().create(deployment(ns, "web", 2, "nginx:1", rolling("1", "0")));
+    awaitComplete(ns, "web", 2);
+    ReplicaSet rs = replicaSets(ns).get(0);
+
+    client.deployments().delete(DeleteRequest.newBuilder().setNamespace(ns).setName("web")
+        .setPropagationPolicy("Orphan").build());
+
+    assertThat(client.replicaSets().get(ns, rs.getMetadata().getName()).getMetadata().getOwnerReferencesList())
+        .isEmpty();
+    // The collector is at work: an object whose only owner is gone, made after the delete, goes.
+    Pod stranded = client.pods().create(bareOwnedPod(ns, "stranded",
+        OwnerReference.newBuilder().setApiVersion("v1").setKind("ConfigMap").setName("gone").setUid("no-such-uid")
+            .build()));
+    await().atMost(TIMEOUT).until(() -> pods(ns).stream()
+        .noneMatch(p -> p.getMetadata().getUid().equals(stranded.getMetadata().getUid())));
+    await().during(Duration.ofSeconds(2)).atMost(TIMEOUT).until(() ->
+        replicaSets(ns).size() == 1 && pods(ns).size() == 2);
+    assertThat(pods(ns)).allSatisfy(pod -> assertThat(OwnerReferences.controllerOf(pod.getMetadata()).orElseThrow()
+        .getUid()).isEqualTo(rs.getMetadata().getUid()));
   }
 
   @Test

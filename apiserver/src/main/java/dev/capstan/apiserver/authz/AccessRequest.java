@@ -21,8 +21,10 @@ public record AccessRequest(Kind<?> kind, String verb, String subresource, Strin
   public static final String UPDATE = "update";
   public static final String PATCH = "patch";
   public static final String DELETE = "delete";
+  public static final String DELETE_COLLECTION = "deletecollection";
 
   public boolean isWrite() {
-    return verb.equals(CREATE) || verb.equals(UPDATE) || verb.equals(PATCH) || verb.equals(DELETE);
+    return verb.equals(CREATE) || verb.equals(UPDATE) || verb.equals(PATCH) || verb.equals(DELETE)
+        || verb.equals(DELETE_COLLECTION);
   }
 }

@@ -4,7 +4,7 @@ import dev.capstan.apiserver.authn.UserInfo;
 
 /**
  * What an authorizer decides on: who ({@code user}) wants to do what ({@code verb}: create, get,
- * list, watch, update, patch, delete) to which resource ({@code apiGroup}, {@code resource},
+ * list, watch, update, patch, delete, deletecollection) to which resource ({@code apiGroup}, {@code resource},
  * {@code subresource}), where ({@code namespace}, empty for cluster-scoped resources and for
  * requests across all namespaces) and, when the request names one object, which ({@code name}).
  */

@@ -54,10 +54,18 @@ public final class ObjectFilter<T extends Message> {
     }
     for (String f : fields.fields()) {
       if (!COMMON_FIELDS.contains(f) && !KIND_FIELDS.getOrDefault(kind, Set.of()).contains(f)) {
-        throw ApiErrors.badRequest("fieldSelector: field label not supported for " + kind.kind() + ": " + f);
+        throw ApiErrors.badRequest("fieldSelector: field label not supported for " + kind.kind() + ": \"" + f
+            + "\" (supported: " + String.join(", ", supportedFields(kind)) + ")");
       }
     }
     return new ObjectFilter<>(kind, kind.namespaced() ? namespace : "", labels, fields);
+  }
+
+  /** The fields a field selector on {@code kind} may name, sorted. */
+  public static List<String> supportedFields(Kind<?> kind) {
+    java.util.TreeSet<String> all = new java.util.TreeSet<>(COMMON_FIELDS);
+    all.addAll(KIND_FIELDS.getOrDefault(kind, Set.of()));
+    return List.copyOf(all);
   }
 
   public boolean matches(T object) {

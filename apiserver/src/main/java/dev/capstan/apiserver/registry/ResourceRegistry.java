@@ -1,11 +1,17 @@
 package dev.capstan.apiserver.registry;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import dev.capstan.api.meta.v1.DeleteCollectionRequest;
 import dev.capstan.api.meta.v1.DeleteRequest;
 import dev.capstan.api.meta.v1.ListRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.api.meta.v1.PatchRequest;
+import dev.capstan.api.meta.v1.Preconditions;
 import dev.capstan.apiserver.defaulting.Defaulter;
 import dev.capstan.apiserver.defaulting.Defaulters;
 import dev.capstan.apiserver.validation.FieldError;
@@ -13,6 +19,8 @@ import dev.capstan.apiserver.validation.Validator;
 import dev.capstan.apiserver.validation.Validators;
 import dev.capstan.client.Kind;
 import dev.capstan.client.ListResult;
+import dev.capstan.client.manifest.ManifestCodec;
+import dev.capstan.client.manifest.ManifestException;
 import dev.capstan.etcd.etcdserverpb.Compare;
 import dev.capstan.etcd.etcdserverpb.DeleteRangeRequest;
 import dev.capstan.etcd.etcdserverpb.PutRequest;
@@ -23,6 +31,9 @@ import dev.capstan.etcd.etcdserverpb.TxnRequest;
 import dev.capstan.etcd.etcdserverpb.TxnResponse;
 import dev.capstan.etcd.mvccpb.KeyValue;
 import dev.capstan.store.KeyValueStore;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,10 +47,10 @@ import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 
 /**
- * The generic storage of one kind: Create, Get, List, Update, UpdateStatus and Delete with
- * Kubernetes' semantics on a {@link KeyValueStore}. Every write is a store transaction that
- * compares the key's mod_revision with the revision it read, so concurrent writers never lose an
- * update: a stale resourceVersion is ABORTED (409 Conflict).
+ * The generic storage of one kind: Create, Get, List, Update, UpdateStatus, Patch, Delete and
+ * DeleteCollection with Kubernetes' semantics on a {@link KeyValueStore}. Every write is a store
+ * transaction that compares the key's mod_revision with the revision it read, so concurrent
+ * writers never lose an update: a stale resourceVersion is ABORTED (409 Conflict).
  *
  * <p>Per-kind differences come from {@link ResourceStrategy}; defaults and validation from the
  * kind's {@link Defaulter} and {@link Validator}.
@@ -48,6 +59,10 @@ public final class ResourceRegistry<T extends Message> {
   private static final String NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
   private static final int GENERATED_SUFFIX_LENGTH = 5;
   private static final int MAX_GENERATE_ATTEMPTS = 8;
+  /** How often a read-modify-write (Patch, Delete, modify) is tried against concurrent writers. */
+  private static final int MAX_ATTEMPTS = 16;
+  private static final ManifestCodec CODEC = new ManifestCodec();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Kind<T> kind;
   private final KeyValueStore store;
@@ -57,6 +72,7 @@ public final class ResourceRegistry<T extends Message> {
   private final Defaulter<T> defaulter;
   private final Validator<T> validator;
   private final NamespaceCheck namespaceCheck;
+  private final Orphaner orphaner;
 
   /** Tells whether a namespace accepts new objects (NamespaceLifecycle admission). */
   public interface NamespaceCheck {
@@ -64,8 +80,26 @@ public final class ResourceRegistry<T extends Message> {
     void checkCreate(String namespace);
   }
 
+  /**
+   * Removes the owner references to an owner being deleted from its dependents, so that the
+   * garbage collector leaves them be (propagationPolicy Orphan).
+   */
+  public interface Orphaner {
+    Orphaner UNSUPPORTED = (kind, owner) -> {
+      throw Status.UNIMPLEMENTED.withDescription("propagationPolicy: Orphan is not available here")
+          .asRuntimeException();
+    };
+
+    void orphanDependents(Kind<?> ownerKind, ObjectMeta owner);
+  }
+
   public ResourceRegistry(Kind<T> kind, KeyValueStore store, Clock clock, RandomGenerator random,
       NamespaceCheck namespaceCheck) {
+    this(kind, store, clock, random, namespaceCheck, Orphaner.UNSUPPORTED);
+  }
+
+  public ResourceRegistry(Kind<T> kind, KeyValueStore store, Clock clock, RandomGenerator random,
+      NamespaceCheck namespaceCheck, Orphaner orphaner) {
     this.kind = kind;
     this.store = store;
     this.clock = clock;
@@ -74,6 +108,7 @@ public final class ResourceRegistry<T extends Message> {
     this.defaulter = Defaulters.forKind(kind);
     this.validator = Validators.forKind(kind);
     this.namespaceCheck = namespaceCheck;
+    this.orphaner = orphaner;
   }
 
   public Kind<T> kind() {
@@ -212,7 +247,7 @@ public final class ResourceRegistry<T extends Message> {
    * server-side read-modify-write that subresources (binding, scale) use.
    */
   public T modify(String namespace, String name, UnaryOperator<T> change) {
-    for (int attempt = 0; attempt < 16; attempt++) {
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       Optional<StoredObject<T>> current = read(namespace, name);
       if (current.isEmpty()) {
         throw ApiErrors.notFound(kind, name);
@@ -232,6 +267,16 @@ public final class ResourceRegistry<T extends Message> {
     String namespace = kind.namespaced() ? meta.getNamespace() : "";
     StoredObject<T> current = read(namespace, meta.getName())
         .orElseThrow(() -> ApiErrors.notFound(kind, meta.getName()));
+    return writeOver(current, object, statusOnly).orElseThrow(() -> ApiErrors.modified(kind, meta.getName()));
+  }
+
+  /**
+   * Update or UpdateStatus of {@code object} over the stored {@code current}: the preconditions
+   * the object carries (resourceVersion, uid), the kind's strategy, generation, validation, then
+   * a write conditional on {@code current}'s revision. Empty when another write came first.
+   */
+  private Optional<T> writeOver(StoredObject<T> current, T object, boolean statusOnly) {
+    ObjectMeta meta = kind.metadata(object);
     if (!meta.getResourceVersion().isEmpty()
         && parseResourceVersion(meta.getResourceVersion()) != current.modRevision()) {
       throw ApiErrors.modified(kind, meta.getName());
@@ -273,7 +318,67 @@ public final class ResourceRegistry<T extends Message> {
     if (!errors.isEmpty()) {
       throw invalid(meta.getName(), errors);
     }
-    return storeIfUnchanged(current, updated).orElseThrow(() -> ApiErrors.modified(kind, meta.getName()));
+    return storeIfUnchanged(current, updated);
+  }
+
+  // ------------------------------------------------------------------ patch
+
+  /**
+   * Patch: applies a JSON merge patch (RFC 7386) to the object's Kubernetes JSON form and stores
+   * the result as {@link #update} would (status kept, validation, generation). A
+   * metadata.resourceVersion in the patch is a precondition; without one a patch that lost a race
+   * with another write is applied again to the new object, as Kubernetes does.
+   */
+  public T patch(PatchRequest request) {
+    requireName(request.getName());
+    String name = request.getName();
+    String type = request.getType();
+    if (!type.isEmpty() && !type.equals("merge") && !type.equals("application/merge-patch+json")) {
+      throw ApiErrors.badRequest("type: Unsupported value: \"" + type + "\": supported values: \"merge\""
+          + " (JSON merge patch, RFC 7386)");
+    }
+    JsonNode patch;
+    try {
+      patch = JSON.readTree(request.getPatch().toByteArray());
+    } catch (JsonProcessingException e) {
+      throw ApiErrors.badRequest("patch: not valid JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw ApiErrors.badRequest("patch: not valid JSON: " + e.getMessage());
+    }
+    if (patch == null || !patch.isObject()) {
+      throw ApiErrors.badRequest("patch: a merge patch must be a JSON object, got "
+          + (patch == null || patch.isMissingNode() ? "nothing" : patch.getNodeType().toString().toLowerCase()));
+    }
+    JsonNode pinned = patch.path("metadata").path("resourceVersion");
+    boolean precondition = pinned.isTextual() && !pinned.textValue().isEmpty();
+    String namespace = ns(request.getNamespace());
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      StoredObject<T> current = read(namespace, name).orElseThrow(() -> ApiErrors.notFound(kind, name));
+      JsonNode patched = MergePatch.apply(CODEC.toTree(current.object()), patch);
+      T object;
+      try {
+        object = CODEC.fromTree(patched, kind);
+      } catch (ManifestException e) {
+        throw invalid(name, List.of(new FieldError(e.fieldPath(), e.detail())));
+      }
+      ObjectMeta meta = kind.metadata(object);
+      if (!meta.getName().equals(name)) {
+        throw invalid(name, List.of(new FieldError("metadata.name", "Invalid value: \"" + meta.getName()
+            + "\": a patch may not change the name")));
+      }
+      if (!meta.getNamespace().equals(namespace)) {
+        throw invalid(name, List.of(new FieldError("metadata.namespace", "Invalid value: \""
+            + meta.getNamespace() + "\": a patch may not change the namespace")));
+      }
+      Optional<T> stored = writeOver(current, object, false);
+      if (stored.isPresent()) {
+        return stored.get();
+      }
+      if (precondition) {
+        throw ApiErrors.modified(kind, name);
+      }
+    }
+    throw ApiErrors.modified(kind, name);
   }
 
   // ------------------------------------------------------------------ delete
@@ -285,19 +390,18 @@ public final class ResourceRegistry<T extends Message> {
   public T delete(DeleteRequest request) {
     requireName(request.getName());
     String namespace = kind.namespaced() ? request.getNamespace() : "";
-    String policy = request.getPropagationPolicy();
-    if (!policy.isEmpty() && !policy.equals("Background")) {
-      throw ApiErrors.badRequest("propagationPolicy: Unsupported value: \"" + policy
-          + "\": supported values: \"Background\" (Orphan and Foreground are not implemented yet)");
-    }
-    if (request.hasGracePeriodSeconds() && request.getGracePeriodSeconds() < 0) {
-      throw ApiErrors.badRequest("gracePeriodSeconds: must be greater than or equal to 0");
-    }
-    for (int attempt = 0; attempt < 16; attempt++) {
+    boolean orphan = checkDeleteOptions(request.getPropagationPolicy(), request.hasGracePeriodSeconds(),
+        request.getGracePeriodSeconds());
+    boolean orphaned = false;
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       StoredObject<T> current = read(namespace, request.getName())
           .orElseThrow(() -> ApiErrors.notFound(kind, request.getName()));
       ObjectMeta meta = kind.metadata(current.object());
       checkPreconditions(request, meta, current.modRevision());
+      if (orphan && !orphaned) {
+        orphaner.orphanDependents(kind, meta);
+        orphaned = true;
+      }
       OptionalLong grace = strategy.gracePeriodSeconds(current.object(), request);
       boolean finalizers = meta.getFinalizersCount() > 0;
       if (grace.isPresent() || finalizers) {
@@ -325,6 +429,65 @@ public final class ResourceRegistry<T extends Message> {
       }
     }
     throw ApiErrors.modified(kind, request.getName());
+  }
+
+  /**
+   * Checks a delete's options; true when dependents are to be orphaned. Background (the default)
+   * leaves dependents to the garbage collector; Orphan strips their owner references to the
+   * deleted object first; Foreground is not implemented.
+   */
+  private static boolean checkDeleteOptions(String policy, boolean hasGrace, long grace) {
+    if (hasGrace && grace < 0) {
+      throw ApiErrors.badRequest("gracePeriodSeconds: Invalid value: " + grace
+          + ": must be greater than or equal to 0");
+    }
+    switch (policy) {
+      case "", "Background":
+        return false;
+      case "Orphan":
+        return true;
+      case "Foreground":
+        throw Status.UNIMPLEMENTED.withDescription("propagationPolicy: \"Foreground\" is not implemented;"
+            + " use \"Background\" (the default: the garbage collector deletes dependents after their owner)"
+            + " or \"Orphan\" (dependents are kept and lose their owner reference)").asRuntimeException();
+      default:
+        throw ApiErrors.badRequest("propagationPolicy: Unsupported value: \"" + policy
+            + "\": supported values: \"Background\", \"Orphan\", \"Foreground\"");
+    }
+  }
+
+  /**
+   * DeleteCollection: deletes every object the selectors match, each as {@link #delete} would
+   * (grace periods, finalizers and propagation as there), and returns them as their deletes left
+   * them. Objects that are gone or replaced (another uid) by the time their turn comes are
+   * skipped, as Kubernetes does.
+   */
+  public List<T> deleteCollection(DeleteCollectionRequest request) {
+    checkDeleteOptions(request.getPropagationPolicy(), request.hasGracePeriodSeconds(),
+        request.getGracePeriodSeconds());
+    ListResult<T> matching = list(ListRequest.newBuilder().setNamespace(ns(request.getNamespace()))
+        .setLabelSelector(request.getLabelSelector()).setFieldSelector(request.getFieldSelector()).build());
+    List<T> deleted = new ArrayList<>();
+    for (T object : matching.items()) {
+      ObjectMeta meta = kind.metadata(object);
+      DeleteRequest.Builder one = DeleteRequest.newBuilder().setNamespace(meta.getNamespace())
+          .setName(meta.getName()).setPropagationPolicy(request.getPropagationPolicy())
+          .setPreconditions(Preconditions.newBuilder().setUid(meta.getUid()));
+      if (request.hasGracePeriodSeconds()) {
+        one.setGracePeriodSeconds(request.getGracePeriodSeconds());
+      }
+      try {
+        deleted.add(delete(one.build()));
+      } catch (StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        boolean replaced = code == Status.Code.ABORTED && find(meta.getNamespace(), meta.getName())
+            .map(o -> !kind.metadata(o).getUid().equals(meta.getUid())).orElse(true);
+        if (code != Status.Code.NOT_FOUND && !replaced) {
+          throw e;
+        }
+      }
+    }
+    return deleted;
   }
 
   private void checkPreconditions(DeleteRequest request, ObjectMeta meta, long modRevision) {

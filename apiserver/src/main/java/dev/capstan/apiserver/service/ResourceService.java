@@ -2,11 +2,13 @@ package dev.capstan.apiserver.service;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import dev.capstan.api.meta.v1.DeleteCollectionRequest;
 import dev.capstan.api.meta.v1.DeleteRequest;
 import dev.capstan.api.meta.v1.GetRequest;
 import dev.capstan.api.meta.v1.ListMeta;
 import dev.capstan.api.meta.v1.ListRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.api.meta.v1.PatchRequest;
 import dev.capstan.api.meta.v1.WatchRequest;
 import dev.capstan.apiserver.authz.AccessControl;
 import dev.capstan.apiserver.authz.AccessRequest;
@@ -33,7 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Binds one kind's typed gRPC service (Create, Get, List, Watch, Update, UpdateStatus, Delete)
+ * Binds one kind's typed gRPC service (Create, Get, List, Watch, Update, UpdateStatus, Patch,
+ * Delete, DeleteCollection)
  * to its generic {@link ResourceRegistry} and {@link WatchCache}, so every kind is served by the
  * same code. Subresource methods (pods/binding, deployments/scale, ...) are added by name, with
  * the verb and subresource they stand for. Every call passes {@link AccessControl} first, as
@@ -129,6 +132,15 @@ public final class ResourceService<T extends Message> {
           check(AccessRequest.DELETE, "", req.getNamespace(), req.getName());
           return registry.delete(req);
         }));
+        case "Patch" -> ServerCalls.<PatchRequest, T>asyncUnaryCall((req, out) -> respond(out, () -> {
+          check(AccessRequest.PATCH, "", req.getNamespace(), req.getName());
+          return registry.patch(req);
+        }));
+        case "DeleteCollection" -> ServerCalls.<DeleteCollectionRequest, Message>asyncUnaryCall((req, out) ->
+            respond(out, () -> {
+              check(AccessRequest.DELETE_COLLECTION, "", req.getNamespace(), "");
+              return toListMessage(new ListResult<>(registry.deleteCollection(req), "", ""));
+            }));
         default -> extra.get(name);
       };
       if (handler == null) {

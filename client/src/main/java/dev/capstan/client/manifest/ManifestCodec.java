@@ -114,6 +114,34 @@ public final class ManifestCodec {
     return objects.stream().map(this::toYaml).collect(Collectors.joining("---\n"));
   }
 
+  /**
+   * The object's Kubernetes JSON form as a tree (with apiVersion and kind): what a JSON merge
+   * patch applies to. {@link #fromTree} reads it back to an equal message.
+   */
+  public ObjectNode toTree(Message object) {
+    return tree(object);
+  }
+
+  /**
+   * One object of a known kind from its JSON tree, with the rules of {@link #decode}: an unknown
+   * field or a value of the wrong type is a {@link ManifestException} naming the field path.
+   * apiVersion and kind, when present, must be the kind's.
+   */
+  public <T extends Message> T fromTree(JsonNode node, Kind<T> kind) {
+    Objects.requireNonNull(node, "node");
+    if (!node.isObject()) {
+      throw new ManifestException("", "expected an object, got " + MessageDecoder.describe(node));
+    }
+    for (String field : List.of("apiVersion", "kind")) {
+      JsonNode value = node.path(field);
+      String expected = field.equals("kind") ? kind.kind() : kind.apiVersion();
+      if (!value.isMissingNode() && !value.isNull() && !(value.isTextual() && value.textValue().equals(expected))) {
+        throw new ManifestException(field, "must be \"" + expected + "\", got " + MessageDecoder.describe(value));
+      }
+    }
+    return kind.type().cast(decodeObject(node, "", kind));
+  }
+
   private void decodeDocument(JsonNode root, List<Message> out) {
     if (!root.isObject()) {
       throw new ManifestException("", "expected an object with apiVersion and kind, got "

@@ -515,4 +515,23 @@ class ManifestCodecTest {
         .isInstanceOfSatisfying(ManifestException.class, e -> assertThat(e.fieldPath()).isEqualTo(fieldPath))
         .hasMessageStartingWith(message);
   }
+  @Test
+  void aTreeReadsBackToTheSameObjectOfItsKind() {
+    for (var kind : Kinds.all()) {
+      roundTripsAsTree(kind);
+    }
+  }
+
+  private <T extends Message> void roundTripsAsTree(dev.capstan.client.Kind<T> kind) {
+    T full = kind.withTypeMeta(FullyPopulated.of(kind.defaultInstance()));
+    assertThat(codec.fromTree(codec.toTree(full), kind)).as(kind.kind()).isEqualTo(full);
+  }
+
+  @Test
+  void aTreeOfAnotherKindOrWithUnknownFieldsIsRefusedNamingTheField() {
+    var tree = codec.toTree(ConfigMap.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("c")).build());
+    assertError(() -> codec.fromTree(tree, Kinds.POD), "kind", "kind: must be \"Pod\", got ");
+    tree.putObject("metadata").put("nme", "x");
+    assertError(() -> codec.fromTree(tree, Kinds.CONFIG_MAP), "metadata.nme", "metadata.nme: unknown field");
+  }
 }

@@ -34,9 +34,11 @@ import org.slf4j.LoggerFactory;
  * each owner reference it asks its caches first; an owner the cache does not show (or a kind it does
  * not watch) is confirmed with a live GET before anything is deleted, since a lagging cache must
  * never cost a live object. The object is then handled by {@link DependentVerdict}: deleted (with
- * its uid as precondition) when no owner remains, stripped of dangling references when some do.
+ * its uid and resourceVersion as preconditions) when no owner remains, stripped of dangling references when some do.
  * Owners of kinds it does not watch are looked up live, but their deletion is noticed only on the
- * dependent's next event or resync. Orphan and foreground propagation are not implemented.
+ * dependent's next event or resync. Orphan propagation needs nothing here: the apiserver strips
+ * the owner references before the owner goes (docs/api.md). Foreground propagation is not
+ * implemented.
  */
 public final class GarbageCollector implements Controller {
   public static final String NAME = "garbage-collector";
@@ -199,7 +201,11 @@ public final class GarbageCollector implements Controller {
       m.resource.delete(DeleteRequest.newBuilder()
           .setNamespace(meta.getNamespace())
           .setName(meta.getName())
-          .setPreconditions(Preconditions.newBuilder().setUid(meta.getUid()))
+          // The resourceVersion too: the verdict was made on the cached object, and one whose owner
+          // references changed since (an Orphan delete strips them before the owner goes) must be
+          // looked at again, not deleted. A conflict puts it back on the queue.
+          .setPreconditions(Preconditions.newBuilder().setUid(meta.getUid())
+              .setResourceVersion(meta.getResourceVersion()))
           .setPropagationPolicy("Background")
           .build());
       log.info("{}: deleted {} {}/{}: its owners are gone", NAME, m.kind.kind(), meta.getNamespace(),
