@@ -35,7 +35,8 @@ capstan_cluster="c1=127.0.0.1:23380,c2=127.0.0.1:23382,c3=127.0.0.1:23384"
 capstan_urls="c1=http://127.0.0.1:23379,c2=http://127.0.0.1:23381,c3=http://127.0.0.1:23383"
 for i in 1 2 3; do
   client=$((23377 + 2 * i)); peer=$((23378 + 2 * i))
-  java ${CAPSTAN_JAVA_OPTS:-} -jar cli/target/capstan.jar store --name "c$i" --data-dir "$work/capstan-$i" \
+  # Through the launcher, so the store runs with the JVM options users get.
+  CAPSTAN_NO_REBUILD=1 "$root/capstan" store --name "c$i" --data-dir "$work/capstan-$i" \
     --raft-port "$peer" --client-port "$client" --initial-cluster "$capstan_cluster" \
     --cluster-client-urls "$capstan_urls" >"$work/capstan-$i.log" 2>&1 &
   pids+=($!)

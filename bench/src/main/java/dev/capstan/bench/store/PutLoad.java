@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * Closed-loop put load: {@code clients} workers each send a put and wait for its answer before
- * the next, {@code putsPerClient} times, with values of {@code valueBytes}. Reports throughput
- * and p50/p99 latency. Keys spread over a fixed key space so the store sees updates, not only
+ * the next, {@code putsPerClient} times, with values of {@code valueBytes}. Reports throughput,
+ * p50/p99 latency and the CPU the target's server processes spent per put (NaN without pids). Keys spread over a fixed key space so the store sees updates, not only
  * creates.
  */
 final class PutLoad {
@@ -23,6 +23,7 @@ final class PutLoad {
 
   List<ScenarioResult> run(Client client, Target target, String prefix) throws InterruptedException {
     ByteSequence value = ByteSequence.from(new byte[valueBytes]);
+    double cpuBefore = ProcessCpu.seconds(target.pids());
     Workers.Run run = Workers.run(target.name() + " put", clients, (worker, rec) -> {
       for (int i = 0; i < putsPerClient; i++) {
         ByteSequence key = ByteSequence.from((prefix + worker + "/" + (i % 1000)).getBytes());
@@ -31,12 +32,14 @@ final class PutLoad {
         rec.record(System.nanoTime() - start);
       }
     });
+    double cpuSeconds = ProcessCpu.seconds(target.pids()) - cpuBefore;
     LatencyRecorder all = run.latencies();
     double seconds = run.seconds();
     String name = "put " + valueBytes + " B, " + clients + " clients";
     return List.of(
         new ScenarioResult(name, target.name(), "throughput", all.count() / seconds, "puts/s"),
         new ScenarioResult(name, target.name(), "p50", all.millisAt(0.50), "ms"),
-        new ScenarioResult(name, target.name(), "p99", all.millisAt(0.99), "ms"));
+        new ScenarioResult(name, target.name(), "p99", all.millisAt(0.99), "ms"),
+        new ScenarioResult(name, target.name(), "server CPU per put", cpuSeconds * 1000 / all.count(), "ms"));
   }
 }
