@@ -8,6 +8,9 @@ import dev.capstan.agent.node.NodeStatusReporter;
 import dev.capstan.agent.pod.ApiPodStatusManager;
 import dev.capstan.agent.pod.ContainerEnvironment;
 import dev.capstan.agent.pod.PodWorkers;
+import dev.capstan.agent.prober.ContainerProbes;
+import dev.capstan.agent.prober.ProbeScheduler;
+import dev.capstan.agent.prober.Prober;
 import dev.capstan.agent.pod.RestartBackOff;
 import dev.capstan.agent.pod.RuntimeLabels;
 import dev.capstan.agent.pod.RuntimePodSyncer;
@@ -57,6 +60,9 @@ public final class Agent implements AutoCloseable {
   private final ContainerRuntime runtime;
   private final ExecutorService stopExecutor;
   private final ScheduledExecutorService nodeTasks;
+  private static final int PROBE_THREADS = 4;
+  private final ScheduledExecutorService probeScheduler;
+  private ContainerProbes probes;
   private PodWorkers workers;
   private AgentServer server;
   private SharedInformer<Pod> informer;
@@ -83,6 +89,14 @@ public final class Agent implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    AtomicInteger p = new AtomicInteger();
+    // Probes block for up to their timeout (an exec, an HTTP GET); a few threads keep one slow
+    // probe from delaying every other.
+    this.probeScheduler = Executors.newScheduledThreadPool(PROBE_THREADS, r -> {
+      Thread t = new Thread(r, "agent-probe-" + p.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /**
@@ -100,7 +114,7 @@ public final class Agent implements AutoCloseable {
     RestartBackOff backOff = new RestartBackOff(clock, config.initialBackOff(), config.maxBackOff(), config.backOffReset());
     RuntimePodSyncer syncer = new RuntimePodSyncer(runtime, new ApiPodStatusManager(client.pods()),
         new ContainerEnvironment(this::configMap), backOff, clock, config.podLogRoot(), config.advertiseAddress(),
-        stopExecutor);
+        stopExecutor, probes = new ContainerProbes(new Prober(runtime), ProbeScheduler.on(probeScheduler), this::resyncPod));
     workers = new PodWorkers(syncer, clock, config.resyncInterval());
     server = AgentServer.start(config.advertiseAddress(), config.port(), new RuntimeContainerLogs(workers::pod, runtime));
 
@@ -143,6 +157,14 @@ public final class Agent implements AutoCloseable {
     informer.start();
   }
 
+  /** A probe result changed: sync the pod so its status and containers follow. */
+  private void resyncPod(String uid) {
+    PodWorkers w = workers;
+    if (w != null) {
+      w.syncPod(uid);
+    }
+  }
+
   /** The port the agent endpoint listens on. */
   public synchronized int port() {
     if (server == null) {
@@ -173,6 +195,8 @@ public final class Agent implements AutoCloseable {
     closeQuietly(leaseRenewer);
     closeQuietly(statusReporter);
     nodeTasks.shutdownNow();
+    closeQuietly(probes);
+    probeScheduler.shutdownNow();
     closeQuietly(workers);
     stopAllContainers();
     closeQuietly(server);

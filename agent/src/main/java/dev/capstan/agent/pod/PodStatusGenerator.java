@@ -1,6 +1,7 @@
 package dev.capstan.agent.pod;
 
 import dev.capstan.agent.ProtoTimestamps;
+import dev.capstan.agent.prober.ProbeStatus;
 import dev.capstan.agent.runtime.ContainerState;
 import dev.capstan.agent.runtime.PodSandbox;
 import dev.capstan.agent.runtime.RuntimeContainer;
@@ -54,6 +55,12 @@ public final class PodStatusGenerator {
    */
   public static PodStatus generate(Pod pod, PodRuntimeState state, Map<String, Waiting> waiting,
       RuntimeVersion runtime, String hostIp, Instant now, boolean terminal) {
+    return generate(pod, state, waiting, runtime, hostIp, now, terminal, ProbeStatus.NONE);
+  }
+
+  /** As above, with running containers started and ready only as far as {@code probes} say. */
+  public static PodStatus generate(Pod pod, PodRuntimeState state, Map<String, Waiting> waiting,
+      RuntimeVersion runtime, String hostIp, Instant now, boolean terminal, ProbeStatus probes) {
     PodStatus old = pod.getStatus();
     PodStatus.Builder status = PodStatus.newBuilder()
         .setHostIp(hostIp)
@@ -68,7 +75,7 @@ public final class PodStatusGenerator {
     }
     List<ContainerStatus> statuses = new ArrayList<>();
     for (Container c : pod.getSpec().getContainersList()) {
-      statuses.add(containerStatus(c, state, waiting.get(c.getName()), runtime, pod.getMetadata().getUid()));
+      statuses.add(containerStatus(c, state, waiting.get(c.getName()), runtime, probes));
     }
     status.addAllContainerStatuses(statuses);
     String phase = isTerminal(old.getPhase()) ? old.getPhase()
@@ -126,7 +133,7 @@ public final class PodStatusGenerator {
   }
 
   static ContainerStatus containerStatus(Container spec, PodRuntimeState state, Waiting override,
-      RuntimeVersion runtime, String podUid) {
+      RuntimeVersion runtime, ProbeStatus probes) {
     ContainerStatus.Builder b = ContainerStatus.newBuilder()
         .setName(spec.getName())
         .setImage(spec.getImage())
@@ -142,7 +149,7 @@ public final class PodStatusGenerator {
     b.setRestartCount(c.attempt()).setContainerId(runtime.containerUri(c.id()));
     if (c.state() == ContainerState.RUNNING) {
       b.getStateBuilder().setRunning(ContainerStateRunning.newBuilder().setStartedAt(ProtoTimestamps.of(c.startedAt())));
-      b.setReady(true).setStarted(true);
+      b.setReady(probes.ready(c.id(), spec)).setStarted(probes.started(c.id(), spec));
       previous.filter(p -> p.state() == ContainerState.EXITED).ifPresent(p -> b.getLastStateBuilder().setTerminated(terminated(p, runtime)));
     } else if (c.state() == ContainerState.EXITED && override == null) {
       b.getStateBuilder().setTerminated(terminated(c, runtime));

@@ -1,6 +1,7 @@
 package dev.capstan.agent.pod;
 
 import dev.capstan.agent.pod.PodStatusGenerator.Waiting;
+import dev.capstan.agent.prober.ContainerProbes;
 import dev.capstan.agent.runtime.ContainerConfig;
 import dev.capstan.agent.runtime.ContainerRuntime;
 import dev.capstan.agent.runtime.ContainerResources;
@@ -61,6 +62,7 @@ public final class RuntimePodSyncer implements PodSyncer {
   private final Path podLogRoot;
   private final String hostIp;
   private final Executor stopExecutor;
+  private final ContainerProbes probes;
   /** Why a container could not be created, per "uid/name", shown while it waits for the retry. */
   private final Map<String, Waiting> createFailures = new ConcurrentHashMap<>();
 
@@ -68,9 +70,11 @@ public final class RuntimePodSyncer implements PodSyncer {
    * @param podLogRoot pods' logs go to {@code <podLogRoot>/<uid>/<container>/<attempt>.log}
    * @param hostIp the node's IP, reported as status.hostIP
    * @param stopExecutor runs the stops of a pod's containers in parallel
+   * @param probes runs the containers' probes; told of each pod's containers after each sync
    */
   public RuntimePodSyncer(ContainerRuntime runtime, PodStatusManager statusManager, ContainerEnvironment environment,
-      RestartBackOff backOff, Clock clock, Path podLogRoot, String hostIp, Executor stopExecutor) {
+      RestartBackOff backOff, Clock clock, Path podLogRoot, String hostIp, Executor stopExecutor,
+      ContainerProbes probes) {
     this.runtime = runtime;
     this.statusManager = statusManager;
     this.environment = environment;
@@ -79,6 +83,7 @@ public final class RuntimePodSyncer implements PodSyncer {
     this.podLogRoot = podLogRoot;
     this.hostIp = hostIp;
     this.stopExecutor = stopExecutor;
+    this.probes = probes;
   }
 
   @Override
@@ -108,7 +113,8 @@ public final class RuntimePodSyncer implements PodSyncer {
       state = PodRuntimeState.read(runtime, uid);
       state = removeOldAttempts(state);
     }
-    PodStatus status = PodStatusGenerator.generate(pod, state, waiting, runtime.version(), hostIp, now, false);
+    probes.sync(pod, runningContainers(pod, state), podIp(pod, state));
+    PodStatus status = PodStatusGenerator.generate(pod, state, waiting, runtime.version(), hostIp, now, false, probes);
     statusManager.setStatus(pod, status);
     return SyncResult.wakeAt(wakeAt);
   }
@@ -129,6 +135,7 @@ public final class RuntimePodSyncer implements PodSyncer {
     state.sandboxes().forEach(s -> runtime.removePodSandbox(s.id()));
     PodRuntimeState.read(runtime, uid).containers().forEach(c -> runtime.removeContainer(c.id()));
     deleteRecursively(podLogRoot.resolve(uid));
+    probes.forgetPod(uid);
     backOff.forget(uid);
     createFailures.keySet().removeIf(k -> k.startsWith(uid + "/"));
     statusManager.forget(uid);
@@ -152,6 +159,23 @@ public final class RuntimePodSyncer implements PodSyncer {
       pods.putIfAbsent(uid, Pod.newBuilder().setMetadata(meta).build());
     }
     return List.copyOf(pods.values());
+  }
+
+  private static Map<String, String> runningContainers(Pod pod, PodRuntimeState state) {
+    Map<String, String> running = new HashMap<>();
+    for (Container c : pod.getSpec().getContainersList()) {
+      state.latest(c.getName()).filter(rc -> rc.state() == ContainerState.RUNNING)
+          .ifPresent(rc -> running.put(c.getName(), rc.id()));
+    }
+    return running;
+  }
+
+  /** Where network probes go: the pod's own IP, or the node's for host-network pods and runtimes without one. */
+  private String podIp(Pod pod, PodRuntimeState state) {
+    if (pod.getSpec().getHostNetwork()) {
+      return hostIp;
+    }
+    return state.latestSandbox().map(PodSandbox::ip).filter(ip -> !ip.isEmpty()).orElse(hostIp);
   }
 
   /** The grace period of a pod's stop: the deletion's, else the spec's, else 30 s. */
@@ -184,8 +208,17 @@ public final class RuntimePodSyncer implements PodSyncer {
     }
     RuntimeContainer c = latest.get();
     switch (c.state()) {
-      case RUNNING:
-        return null;
+      case RUNNING: {
+        Optional<String> unhealthy = probes.restartReason(c.id());
+        if (unhealthy.isEmpty()) {
+          return null;
+        }
+        // As the kubelet does: kill it with the pod's grace period; the next pass restarts it
+        // as the restart policy says, under back-off.
+        log.info("pod {}: container {} {}, will be restarted", podKey(pod), name, unhealthy.get());
+        runtime.stopContainer(c.id(), gracePeriod(pod));
+        return now;
+      }
       case CREATED:
         try {
           runtime.startContainer(c.id());

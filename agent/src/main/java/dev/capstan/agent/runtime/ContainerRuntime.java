@@ -61,6 +61,16 @@ public interface ContainerRuntime extends AutoCloseable {
   /** The container's current status. */
   RuntimeContainer containerStatus(String containerId);
 
+  /**
+   * Runs a command in a running container, as the container's user with its environment and
+   * working directory, and waits for it. A command still running after {@code timeout} (zero:
+   * no limit) is killed; it ends with exit code {@link ExecResult#TIMED_OUT} or the exception.
+   *
+   * @throws ContainerRuntimeException when the container is not running, the command cannot
+   *     start, or the runtime gave up on it
+   */
+  ExecResult execSync(String containerId, java.util.List<String> command, Duration timeout);
+
   /** Containers whose labels contain every entry of {@code labelSelector} (empty: all). */
   List<RuntimeContainer> listContainers(Map<String, String> labelSelector);
 

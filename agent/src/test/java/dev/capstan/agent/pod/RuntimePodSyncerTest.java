@@ -3,17 +3,23 @@ package dev.capstan.agent.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.capstan.agent.ProtoTimestamps;
+import dev.capstan.agent.prober.ContainerProbes;
+import dev.capstan.agent.prober.Prober;
 import dev.capstan.agent.runtime.ContainerResources;
+import dev.capstan.agent.runtime.ExecResult;
 import dev.capstan.agent.runtime.ContainerState;
 import dev.capstan.agent.runtime.ImagePullException;
 import dev.capstan.agent.runtime.ImagePullPolicy;
 import dev.capstan.agent.runtime.PortMapping;
 import dev.capstan.agent.runtime.RuntimeContainer;
 import dev.capstan.agent.testing.FakeRuntime;
+import dev.capstan.agent.testing.ManualProbeScheduler;
 import dev.capstan.agent.testing.MutableClock;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.ConfigMapKeySelector;
 import dev.capstan.api.core.v1.Container;
+import dev.capstan.api.core.v1.ExecAction;
+import dev.capstan.api.core.v1.Probe;
 import dev.capstan.api.core.v1.ContainerPort;
 import dev.capstan.api.core.v1.ContainerStatus;
 import dev.capstan.api.core.v1.EnvVar;
@@ -36,12 +42,14 @@ class RuntimePodSyncerTest {
 
   private final MutableClock clock = new MutableClock(T0);
   private final FakeRuntime runtime = new FakeRuntime(clock);
+  private final ManualProbeScheduler probeScheduler = new ManualProbeScheduler();
+  private final ContainerProbes probes = new ContainerProbes(new Prober(runtime), probeScheduler, uid -> { });
   private final RecordingStatusManager api = new RecordingStatusManager();
   private final Map<String, ConfigMap> configMaps = new ConcurrentHashMap<>();
   private final RuntimePodSyncer syncer = new RuntimePodSyncer(runtime, api,
       new ContainerEnvironment((ns, name) -> Optional.ofNullable(configMaps.get(name))),
       new RestartBackOff(clock, Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMinutes(10)),
-      clock, Path.of("/data/pods"), "192.168.0.1", Runnable::run);
+      clock, Path.of("/data/pods"), "192.168.0.1", Runnable::run, probes);
 
   private static Pod pod(String restartPolicy, Container... containers) {
     PodSpec.Builder spec = PodSpec.newBuilder().setRestartPolicy(restartPolicy).setNodeName("n1");
@@ -89,6 +97,116 @@ class RuntimePodSyncerTest {
     sync(pod);
     assertThat(api.writes).as("nothing changed, nothing written").isEqualTo(writes);
     assertThat(runtime.containers()).hasSize(2);
+  }
+
+  private static Probe execProbe(String marker, int failureThreshold) {
+    return Probe.newBuilder().setExec(ExecAction.newBuilder().addCommand("test").addCommand("-e").addCommand(marker))
+        .setPeriodSeconds(1).setFailureThreshold(failureThreshold).build();
+  }
+
+  /** Exec probes pass while the named marker "exists" in the fake runtime. */
+  private void markers(java.util.Set<String> present) {
+    runtime.onExec((id, command) -> new ExecResult(present.contains(command.get(2)) ? 0 : 1, new byte[0],
+        "no such file".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void aFailingReadinessProbeKeepsThePodNotReadyWithoutRestartingIt() {
+    java.util.Set<String> present = ConcurrentHashMap.newKeySet();
+    markers(present);
+    Pod pod = pod("Always", container("app").toBuilder().setReadinessProbe(execProbe("/ready", 1)).build());
+    sync(pod);
+    assertThat(probeScheduler.scheduled()).isEqualTo(1);
+    ContainerStatus app = status(pod).getContainerStatuses(0);
+    assertThat(app.getState().hasRunning()).isTrue();
+    assertThat(app.getReady()).as("not ready until the probe first passes").isFalse();
+    assertThat(condition(status(pod), "Ready")).isEqualTo("False");
+
+    present.add("/ready");
+    probeScheduler.runAll();
+    sync(pod);
+    assertThat(status(pod).getContainerStatuses(0).getReady()).isTrue();
+    assertThat(condition(status(pod), "Ready")).isEqualTo("True");
+
+    present.remove("/ready");
+    probeScheduler.runAll();
+    probeScheduler.runAll();
+    sync(pod);
+    assertThat(status(pod).getContainerStatuses(0).getReady()).isFalse();
+    assertThat(condition(status(pod), "ContainersReady")).isEqualTo("False");
+    assertThat(runtime.containers()).as("readiness never restarts").hasSize(1);
+    assertThat(status(pod).getContainerStatuses(0).getRestartCount()).isZero();
+  }
+
+  @Test
+  void aLivenessProbeFailingItsThresholdRestartsTheContainer() {
+    java.util.Set<String> present = ConcurrentHashMap.newKeySet();
+    present.add("/alive");
+    markers(present);
+    Pod pod = pod("Always", container("app").toBuilder().setLivenessProbe(execProbe("/alive", 2)).build());
+    sync(pod);
+    probeScheduler.runAll();
+    sync(pod);
+    assertThat(status(pod).getContainerStatuses(0).getReady()).as("no readiness probe: ready when running").isTrue();
+
+    present.remove("/alive");
+    probeScheduler.runAll();
+    sync(pod);
+    assertThat(runtime.latest("app").state()).as("one failure is below the threshold of 2")
+        .isEqualTo(ContainerState.RUNNING);
+    probeScheduler.runAll();
+    SyncResult killed = sync(pod);
+    assertThat(runtime.latest("app").state()).isEqualTo(ContainerState.EXITED);
+    assertThat(killed.wakeAt()).isNotNull();
+
+    // The restart goes through the usual back-off, then probes start afresh on the new attempt.
+    clock.advance(Duration.ofSeconds(10));
+    present.add("/alive");
+    sync(pod);
+    assertThat(runtime.latest("app").attempt()).isEqualTo(1);
+    assertThat(runtime.latest("app").state()).isEqualTo(ContainerState.RUNNING);
+    assertThat(status(pod).getContainerStatuses(0).getRestartCount()).isEqualTo(1);
+    assertThat(probeScheduler.scheduled()).as("the old attempt's worker stopped").isEqualTo(1);
+  }
+
+  @Test
+  void aStartupProbeHoldsBackReadinessAndLivenessUntilItPasses() {
+    java.util.Set<String> present = ConcurrentHashMap.newKeySet();
+    markers(present);
+    Container app = container("app").toBuilder()
+        .setStartupProbe(execProbe("/started", 5))
+        .setLivenessProbe(execProbe("/alive", 1))
+        .build();
+    Pod pod = pod("Always", app);
+    sync(pod);
+    probeScheduler.runAll();
+    sync(pod);
+    ContainerStatus cs = status(pod).getContainerStatuses(0);
+    assertThat(cs.getStarted()).isFalse();
+    assertThat(cs.getReady()).isFalse();
+    assertThat(runtime.latest("app").state()).as("liveness does not run before startup passes")
+        .isEqualTo(ContainerState.RUNNING);
+
+    present.add("/started");
+    present.add("/alive");
+    probeScheduler.runAll();
+    sync(pod);
+    cs = status(pod).getContainerStatuses(0);
+    assertThat(cs.getStarted()).isTrue();
+    assertThat(cs.getReady()).isTrue();
+  }
+
+  @Test
+  void probesStopWhenThePodIsTornDown() {
+    Pod pod = pod("Always", container("app").toBuilder().setReadinessProbe(execProbe("/ready", 1)).build());
+    sync(pod);
+    assertThat(probeScheduler.scheduled()).isEqualTo(1);
+    syncer.terminatePod(api.current(pod), true);
+    assertThat(probeScheduler.scheduled()).isZero();
+  }
+
+  private static String condition(PodStatus status, String type) {
+    return status.getConditionsList().stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow().getStatus();
   }
 
   @Test

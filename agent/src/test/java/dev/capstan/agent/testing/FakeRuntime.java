@@ -6,6 +6,7 @@ import dev.capstan.agent.runtime.ContainerNotFoundException;
 import dev.capstan.agent.runtime.ContainerRuntime;
 import dev.capstan.agent.runtime.ContainerRuntimeException;
 import dev.capstan.agent.runtime.ContainerState;
+import dev.capstan.agent.runtime.ExecResult;
 import dev.capstan.agent.runtime.PodSandbox;
 import dev.capstan.agent.runtime.PodSandboxConfig;
 import dev.capstan.agent.runtime.RuntimeContainer;
@@ -27,6 +28,8 @@ import java.util.function.Consumer;
  * when a test says so ({@link #exit}). Records the grace periods of stops.
  */
 public final class FakeRuntime implements ContainerRuntime {
+  private java.util.function.BiFunction<String, List<String>, ExecResult> execHandler =
+      (id, command) -> new ExecResult(0, new byte[0], new byte[0]);
   public static final RuntimeVersion VERSION = new RuntimeVersion("fake", "0.1", "v1");
 
   private final Clock clock;
@@ -135,6 +138,19 @@ public final class FakeRuntime implements ContainerRuntime {
   @Override
   public synchronized void removeContainer(String containerId) {
     containers.remove(containerId);
+  }
+
+  @Override
+  public synchronized ExecResult execSync(String containerId, List<String> command, Duration timeout) {
+    if (containerStatus(containerId).state() != ContainerState.RUNNING) {
+      throw new ContainerRuntimeException("container " + containerId + " is not running");
+    }
+    return execHandler.apply(containerId, command);
+  }
+
+  /** What {@link #execSync} answers from now on (default: exit 0, no output). */
+  public synchronized void onExec(java.util.function.BiFunction<String, List<String>, ExecResult> handler) {
+    this.execHandler = handler;
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.capstan.agent.runtime.ContainerEvent;
 import dev.capstan.agent.runtime.ContainerRuntime;
 import dev.capstan.agent.runtime.ContainerRuntimeException;
 import dev.capstan.agent.runtime.ContainerState;
+import dev.capstan.agent.runtime.ExecResult;
 import dev.capstan.agent.runtime.PodSandbox;
 import dev.capstan.agent.runtime.PodSandboxConfig;
 import dev.capstan.agent.runtime.PortMapping;
@@ -306,11 +307,8 @@ public final class CriRuntime implements ContainerRuntime {
     return out;
   }
 
-  /**
-   * Runs a command in a running container and waits for it (CRI ExecSync).
-   *
-   * @param timeout how long the command may run; zero means no limit
-   */
+  /** Runs a command in a running container and waits for it (CRI ExecSync). */
+  @Override
   public ExecResult execSync(String containerId, List<String> command, Duration timeout) {
     try {
       Cri.ExecSyncResponse r = client.runtime(timeout.isZero() ? Duration.ofDays(1) : timeout.plus(STOP_MARGIN))
@@ -321,9 +319,6 @@ public final class CriRuntime implements ContainerRuntime {
       throw CriErrors.translate("container " + containerId, e);
     }
   }
-
-  /** What {@link #execSync} returns. */
-  public record ExecResult(int exitCode, byte[] stdout, byte[] stderr) {}
 
   @Override
   public AutoCloseable subscribe(Consumer<ContainerEvent> listener) {

@@ -6,6 +6,7 @@ import dev.capstan.agent.runtime.ContainerNotFoundException;
 import dev.capstan.agent.runtime.ContainerRuntime;
 import dev.capstan.agent.runtime.ContainerRuntimeException;
 import dev.capstan.agent.runtime.ContainerState;
+import dev.capstan.agent.runtime.ExecResult;
 import dev.capstan.agent.runtime.LogStream;
 import dev.capstan.agent.runtime.PodSandbox;
 import dev.capstan.agent.runtime.PodSandboxConfig;
@@ -32,6 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -291,6 +293,51 @@ public final class ProcessRuntime implements ContainerRuntime {
     stopContainer(containerId, Duration.ZERO);
     if (containers.remove(containerId) != null) {
       fire(c, ContainerEvent.Type.DELETED);
+    }
+  }
+
+  /**
+   * Runs the command as a host process beside the container's: same environment and working
+   * directory (the process runtime has no namespaces to enter).
+   */
+  @Override
+  public ExecResult execSync(String containerId, List<String> command, Duration timeout) {
+    ProcessContainer c = container(containerId);
+    if (c.state() != ContainerState.RUNNING) {
+      throw new ContainerRuntimeException("container " + containerId + " is " + c.state() + ", not RUNNING");
+    }
+    if (command.isEmpty()) {
+      throw new ContainerRuntimeException("exec in container " + containerId + ": command is empty");
+    }
+    Map<String, String> env = environment(c);
+    List<String> argv = new ArrayList<>(command);
+    Process process;
+    try {
+      argv.set(0, ExecutableLookup.resolve(argv.get(0), env.get("PATH"), c.workingDir).toString());
+      ProcessBuilder builder = new ProcessBuilder(argv).directory(c.workingDir.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+      builder.environment().clear();
+      builder.environment().putAll(env);
+      process = builder.start();
+    } catch (IOException e) {
+      throw new ContainerRuntimeException("exec in container " + containerId + ": " + e.getMessage(), e);
+    }
+    CompletableFuture<byte[]> stdout = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()), exitHandlers);
+    CompletableFuture<byte[]> stderr = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()), exitHandlers);
+    boolean finished = timeout.isZero() ? await(process.onExit(), Duration.ofDays(1)) : await(process.onExit(), timeout);
+    if (!finished) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+      await(process.onExit(), KILL_TIMEOUT);
+    }
+    return new ExecResult(finished ? process.exitValue() : ExecResult.TIMED_OUT, stdout.join(), stderr.join());
+  }
+
+  private static byte[] readAll(java.io.InputStream in) {
+    try (in) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      return new byte[0];
     }
   }
 

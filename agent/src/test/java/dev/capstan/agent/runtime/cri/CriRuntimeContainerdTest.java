@@ -9,6 +9,7 @@ import dev.capstan.agent.runtime.ContainerEvent;
 import dev.capstan.agent.runtime.ContainerResources;
 import dev.capstan.agent.runtime.ContainerState;
 import dev.capstan.agent.runtime.CriLogLine;
+import dev.capstan.agent.runtime.ExecResult;
 import dev.capstan.agent.runtime.ImagePullException;
 import dev.capstan.agent.runtime.ImagePullPolicy;
 import dev.capstan.agent.runtime.LogStream;
@@ -133,7 +134,7 @@ class CriRuntimeContainerdTest {
     runtime.startContainer(id);
     assertThat(runtime.containerStatus(id).state()).isEqualTo(ContainerState.RUNNING);
 
-    CriRuntime.ExecResult exec = runtime.execSync(id, List.of("sh", "-c", "echo $GREETING; exit 4"),
+    ExecResult exec = runtime.execSync(id, List.of("sh", "-c", "echo $GREETING; exit 4"),
         Duration.ofSeconds(10));
     assertThat(exec.exitCode()).isEqualTo(4);
     assertThat(new String(exec.stdout(), StandardCharsets.UTF_8)).isEqualTo("world\n");
