@@ -328,6 +328,14 @@ public final class RaftStorePeer implements AutoCloseable {
     return info == null ? Optional.empty() : Optional.ofNullable(info.getLeaderId()).map(RaftPeerId::toString);
   }
 
+  /**
+   * Writes this peer's copy of the store, as applied so far, in the store's snapshot format (the
+   * one its Raft snapshots use; {@link MvccStore#restore} reads it); returns its revision.
+   */
+  public long writeSnapshot(java.io.OutputStream out) throws IOException {
+    return stateMachine.store().writeSnapshot(out);
+  }
+
   /** The revision of this peer's local copy of the store (what it has applied so far). */
   public long appliedRevision() {
     return stateMachine.store().revision();
