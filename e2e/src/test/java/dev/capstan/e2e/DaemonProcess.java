@@ -71,6 +71,15 @@ final class DaemonProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** SIGTERM, as an operator stops a daemon, and waits until it has exited. */
+  void stop() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError(name + " did not stop within 60 s of SIGTERM");
+    }
+  }
+
   @Override
   public void close() {
     if (process.isAlive()) {

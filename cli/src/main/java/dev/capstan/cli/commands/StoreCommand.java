@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
  * Raft group (the others named in {@code --initial-cluster}) serving the etcd v3 API, so etcdctl,
  * jetcd and other etcd clients use it unchanged.
  */
-@Command(name = "store", description = "Run one member of the replicated store alone, serving the etcd v3 API.")
+@Command(name = "store", description = "Run one member of the replicated store alone, serving the etcd v3 API.",
+    subcommands = StoreSnapshotCommand.class)
 public final class StoreCommand implements Callable<Integer> {
   @Option(names = "--name", description = "this member's name (default: capstan)")
   String name = "capstan";

@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An etcd v3 gRPC endpoint (plain text) for one store member, so that etcdctl, jetcd and any etcd
- * client can use the store: the KV, Watch, Lease, Cluster (MemberList) and Maintenance (Status)
- * services. Every other etcd method, and every other service (Auth, ...), answers UNIMPLEMENTED.
+ * client can use the store: the KV, Watch, Lease, Cluster (MemberList) and Maintenance (Status
+ * and Snapshot) services. Every other etcd method, and every other service (Auth, ...), answers
+ * UNIMPLEMENTED.
  * Writes through any member's endpoint reach the Raft leader; reads are linearizable unless
  * serializable. Requests up to etcd's 1.5 MiB limit are accepted (larger ones fail as etcd's do).
  *
@@ -47,7 +48,8 @@ public final class EtcdEndpoint implements AutoCloseable {
    */
   public static EtcdEndpoint start(RaftStorePeer peer, KeyValueStore store, InetSocketAddress listen,
       Map<String, List<String>> clientUrlsByPeer) throws IOException {
-    return start(store, new RaftPeerClusterInfo(peer, clientUrlsByPeer), peer::appliedRevision, listen);
+    return start(store, new RaftPeerClusterInfo(peer, clientUrlsByPeer), peer::appliedRevision, peer::writeSnapshot,
+        listen);
   }
 
   /**
@@ -57,6 +59,15 @@ public final class EtcdEndpoint implements AutoCloseable {
    */
   public static EtcdEndpoint start(KeyValueStore store, EtcdClusterInfo cluster, LongSupplier localRevision,
       InetSocketAddress listen) throws IOException {
+    return start(store, cluster, localRevision, null, listen);
+  }
+
+  /**
+   * As {@link #start(KeyValueStore, EtcdClusterInfo, LongSupplier, InetSocketAddress)}, with
+   * Maintenance.Snapshot served from {@code snapshots} (null: UNIMPLEMENTED).
+   */
+  public static EtcdEndpoint start(KeyValueStore store, EtcdClusterInfo cluster, LongSupplier localRevision,
+      EtcdMaintenanceService.SnapshotWriter snapshots, InetSocketAddress listen) throws IOException {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(localRevision, "localRevision");
@@ -70,7 +81,7 @@ public final class EtcdEndpoint implements AutoCloseable {
         .addService(new EtcdWatchService(store, cluster, localRevision))
         .addService(new EtcdLeaseService(store, cluster))
         .addService(new EtcdClusterService(cluster, localRevision))
-        .addService(new EtcdMaintenanceService(cluster, localRevision))
+        .addService(new EtcdMaintenanceService(cluster, localRevision, snapshots))
         .build()
         .start();
     LOG.info("etcd endpoint listening on {}", server.getListenSockets());

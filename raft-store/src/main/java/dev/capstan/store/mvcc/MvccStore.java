@@ -555,12 +555,16 @@ public final class MvccStore implements AutoCloseable {
 
   // ---------------------------------------------------------------- snapshots
 
-  /** Writes the whole state (kept history included) so {@link #restore} can rebuild it. */
-  public void writeSnapshot(OutputStream out) throws IOException {
+  /**
+   * Writes the whole state (kept history included) so {@link #restore} can rebuild it; returns
+   * the revision written.
+   */
+  public long writeSnapshot(OutputStream out) throws IOException {
     lock.readLock().lock();
     try {
       checkOpen();
       MvccSnapshotFormat.write(out, revision, compactRevision, keys, leaseTtls());
+      return revision;
     } finally {
       lock.readLock().unlock();
     }

@@ -82,8 +82,17 @@ public final class RaftStorePeer implements AutoCloseable {
   private static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(50);
 
   /**
-   * How a peer is tuned. {@link #defaults()} suits production (etcd-like 1-2 s elections);
-   * tests shorten the timeouts.
+   * How a peer is tuned. {@link #defaults()} suits production on a LAN; tests shorten the timeouts.
+   *
+   * <p>Why the default election timeout is 500-800 ms rather than etcd's 1-2 s: a Ratis follower
+   * sleeps a random timeout T, then checks whether T has passed since the leader's last RPC; if
+   * not, it sleeps another random T. A leader that dies mid-sleep is therefore noticed after the
+   * rest of the current sleep plus one more, between min and 2 x max (and when the followers' logs
+   * differ, only the longer one can win). With 1-2 s that is 1 to 4 s, median about 2.3 s, so writes could
+   * not resume within 2 s of a leader's crash; with 500-800 ms it is 0.5 to 1.6 s, and writes
+   * resume about 1 s after a kill -9 ({@code StoreLeaderFailoverE2ETest}, docs/benchmarks.md).
+   * Heartbeats go every 250 ms, and pre-vote keeps a follower that merely missed some of them
+   * from deposing a live leader.
    *
    * @param electionTimeoutMin Raft election timeout, lower bound (heartbeats go at half of it)
    * @param electionTimeoutMax Raft election timeout, upper bound
@@ -115,7 +124,7 @@ public final class RaftStorePeer implements AutoCloseable {
     }
 
     public static Tuning defaults() {
-      return new Tuning(Duration.ofMillis(1000), Duration.ofMillis(2000), Duration.ofSeconds(10), 10_000,
+      return new Tuning(Duration.ofMillis(500), Duration.ofMillis(800), Duration.ofSeconds(10), 10_000,
           Duration.ofSeconds(10));
     }
 
@@ -322,6 +331,14 @@ public final class RaftStorePeer implements AutoCloseable {
   public Optional<String> leaderId() {
     DivisionInfo info = divisionInfo();
     return info == null ? Optional.empty() : Optional.ofNullable(info.getLeaderId()).map(RaftPeerId::toString);
+  }
+
+  /**
+   * Writes this peer's copy of the store, as applied so far, in the store's snapshot format (the
+   * one its Raft snapshots use; {@link MvccStore#restore} reads it); returns its revision.
+   */
+  public long writeSnapshot(java.io.OutputStream out) throws IOException {
+    return stateMachine.store().writeSnapshot(out);
   }
 
   /** The revision of this peer's local copy of the store (what it has applied so far). */

@@ -1,0 +1,119 @@
+package dev.capstan.cli.commands;
+
+import dev.capstan.etcd.etcdserverpb.MaintenanceGrpc;
+import dev.capstan.etcd.etcdserverpb.SnapshotRequest;
+import dev.capstan.etcd.etcdserverpb.SnapshotResponse;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code capstan store snapshot ...}: copies of a running store's data. */
+@Command(name = "snapshot", description = "Save a copy of a running store's data.",
+    subcommands = {StoreSnapshotCommand.Save.class})
+public final class StoreSnapshotCommand {
+
+  /**
+   * {@code capstan store snapshot save FILE}: the data of one member (the first of
+   * {@code --endpoints} that answers), through the etcd Maintenance.Snapshot RPC, written to
+   * {@code FILE.part} and renamed to {@code FILE} once complete. The file is Capstan's store
+   * snapshot format (the one its Raft snapshots use), not etcd's bbolt database.
+   */
+  @Command(name = "save", description = "Save a snapshot of a running store's data to FILE.")
+  public static final class Save implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "where to write the snapshot")
+    Path file;
+
+    @Option(names = "--endpoints", split = ",", description = "store members' etcd endpoints as HOST:PORT;"
+        + " the first that answers is used (default: 127.0.0.1:2379)")
+    List<String> endpoints = new ArrayList<>(List.of("127.0.0.1:2379"));
+
+    @Option(names = "--timeout", description = "how long one member may take to send the snapshot, in seconds"
+        + " (default: 60)")
+    long timeoutSeconds = 60;
+
+    @Override
+    public Integer call() throws IOException {
+      if (endpoints.isEmpty()) {
+        throw new CliException("--endpoints: at least one HOST:PORT is required");
+      }
+      Path target = file.toAbsolutePath();
+      Path part = target.resolveSibling(target.getFileName() + ".part");
+      List<String> failures = new ArrayList<>();
+      for (String endpoint : endpoints) {
+        URI uri = parse(endpoint);
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress(uri.getHost(), uri.getPort(),
+            InsecureChannelCredentials.create()).maxInboundMessageSize(16 << 20).build();
+        try {
+          long[] revision = new long[1];
+          long bytes = download(channel, part, revision);
+          Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+          System.out.println("Snapshot saved at " + file + " (" + bytes + " bytes, revision " + revision[0]
+              + ", from " + endpoint + ")");
+          return 0;
+        } catch (StatusRuntimeException e) {
+          failures.add(endpoint + ": " + e.getStatus().getCode()
+              + (e.getStatus().getDescription() == null ? "" : " " + e.getStatus().getDescription()));
+          Files.deleteIfExists(part);
+        } finally {
+          channel.shutdownNow();
+        }
+      }
+      throw new CliException("no store member sent a snapshot: " + String.join("; ", failures));
+    }
+
+    private long download(ManagedChannel channel, Path part, long[] revision) throws IOException {
+      Iterator<SnapshotResponse> chunks = MaintenanceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS).snapshot(SnapshotRequest.getDefaultInstance());
+      long written = 0;
+      long remaining = -1;
+      try (OutputStream out = Files.newOutputStream(part)) {
+        while (chunks.hasNext()) {
+          SnapshotResponse chunk = chunks.next();
+          if (chunk.hasHeader() && revision[0] == 0) {
+            revision[0] = chunk.getHeader().getRevision();
+          }
+          chunk.getBlob().writeTo(out);
+          written += chunk.getBlob().size();
+          remaining = chunk.getRemainingBytes();
+        }
+      }
+      if (remaining != 0) {
+        Files.deleteIfExists(part);
+        throw new CliException("the snapshot stream ended early: " + remaining + " bytes missing after " + written);
+      }
+      try (FileChannel synced = FileChannel.open(part, StandardOpenOption.WRITE)) {
+        synced.force(true);
+      }
+      return written;
+    }
+
+    private static URI parse(String endpoint) {
+      String trimmed = endpoint.trim();
+      if (trimmed.startsWith("https://")) {
+        throw new CliException("--endpoints: " + endpoint + ": TLS is not supported yet, use host:port");
+      }
+      URI uri = URI.create(trimmed.contains("://") ? trimmed : "http://" + trimmed);
+      if (uri.getHost() == null || uri.getPort() < 0) {
+        throw new CliException("--endpoints: expected HOST:PORT, got \"" + endpoint + "\"");
+      }
+      return uri;
+    }
+  }
+}
