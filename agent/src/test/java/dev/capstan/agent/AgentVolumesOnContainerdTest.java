@@ -36,6 +36,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -184,6 +185,30 @@ class AgentVolumesOnContainerdTest {
 
     await().atMost(Duration.ofSeconds(30)).until(() -> get("shared").getStatus().getPhase().equals("Succeeded"));
     assertThat(logs("shared", "reader")).isEqualTo("written by the writer\n");
+  }
+
+  @Test
+  void aMemoryEmptyDirIsASizedTmpfsAndIsUnmountedWhenThePodIsDeleted() throws Exception {
+    Container app = Container.newBuilder().setName("app").setImage(ContainerdFixture.BUSYBOX)
+        .addAllCommand(List.of("sh", "-c", "grep ' /scratch ' /proc/mounts | cut -d' ' -f1,3; df -k /scratch | tail -1"
+            + " | awk '{print $2}'"))
+        .addVolumeMounts(VolumeMount.newBuilder().setName("scratch").setMountPath("/scratch"))
+        .build();
+    Pod created = client.pods().create(Pod.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName("ram").setNamespace("default"))
+        .setSpec(PodSpec.newBuilder().setNodeName(NODE).setRestartPolicy("Never").addContainers(app)
+            .addVolumes(Volume.newBuilder().setName("scratch").setEmptyDir(EmptyDirVolumeSource.newBuilder()
+                .setMedium("Memory").setSizeLimit("8Mi"))))
+        .build());
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("ram").getStatus().getPhase().equals("Succeeded"));
+    assertThat(logs("ram", "app")).isEqualTo("tmpfs tmpfs\n8192\n");
+    Path dir = config.podVolumeRoot().resolve(created.getMetadata().getUid()).resolve("scratch");
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).contains(" " + dir + " ");
+
+    client.pods().delete(DeleteRequest.newBuilder().setNamespace("default").setName("ram").build());
+    await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(dir)
+        && !Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + dir + " "));
   }
 
   @Test
