@@ -143,15 +143,17 @@ class AgentVolumesOnContainerdTest {
   }
 
   @Test
-  void aSecretIsReadFromAReadOnlyVolumeAndFromTheEnvironment() {
+  void aSecretIsReadFromAReadOnlyVolumeASubPathAndTheEnvironment() {
     client.secrets().create(Secret.newBuilder()
         .setMetadata(ObjectMeta.newBuilder().setName("creds").setNamespace("default"))
         .putStringData("password", "s3cret").putData("user", ByteString.copyFromUtf8("admin")).build());
     Container reader = Container.newBuilder().setName("reader").setImage(ContainerdFixture.BUSYBOX)
         .addAllCommand(List.of("sh", "-c", "cat /etc/creds/password; echo; cat /etc/creds/user; echo;"
             + " stat -L -c %a /etc/creds/password; echo env=$DB_PASSWORD;"
-            + " touch /etc/creds/new 2>/dev/null && echo writable || echo read-only"))
+            + " touch /etc/creds/new 2>/dev/null && echo writable || echo read-only; cat /run/password-file"))
         .addVolumeMounts(VolumeMount.newBuilder().setName("creds").setMountPath("/etc/creds"))
+        .addVolumeMounts(VolumeMount.newBuilder().setName("creds").setMountPath("/run/password-file")
+            .setSubPath("password"))
         .addEnv(EnvVar.newBuilder().setName("DB_PASSWORD").setValueFrom(EnvVarSource.newBuilder()
             .setSecretKeyRef(SecretKeySelector.newBuilder().setName("creds").setKey("password"))))
         .build();
@@ -163,7 +165,7 @@ class AgentVolumesOnContainerdTest {
         .build());
 
     await().atMost(Duration.ofSeconds(30)).until(() -> get("secret-reader").getStatus().getPhase().equals("Succeeded"));
-    assertThat(logs("secret-reader", "reader")).isEqualTo("s3cret\nadmin\n644\nenv=s3cret\nread-only\n");
+    assertThat(logs("secret-reader", "reader")).isEqualTo("s3cret\nadmin\n644\nenv=s3cret\nread-only\ns3cret");
   }
 
   @Test

@@ -42,7 +42,10 @@ import org.slf4j.LoggerFactory;
  *       keys or only {@code items} (key → path, with an optional mode), files at
  *       {@code defaultMode} (0644 when unset). A missing object or key is an error unless
  *       {@code optional}. Every {@link #setUp} re-projects, so a changed object reaches running
- *       containers, as in Kubernetes. Always mounted read-only.
+ *       containers, as in Kubernetes, except a volume some container mounts with a subPath: that
+ *       bind mount holds one version's file, which a new version would delete from under it, so
+ *       such a volume keeps its first projection (Kubernetes' subPath mounts get no updates
+ *       either). Always mounted read-only.
  *   <li>hostPath: the node's path itself, checked against {@code type} (Directory, File, Socket,
  *       CharDevice, BlockDevice must exist as that; DirectoryOrCreate and FileOrCreate create it).
  * </ul>
@@ -136,6 +139,10 @@ public final class PodVolumes {
       }
       return dir;
     }
+    if ((v.hasConfigMap() || v.hasSecret()) && Files.isSymbolicLink(dir.resolve(ProjectedFiles.DATA_LINK))
+        && mountedWithSubPath(pod, v.getName())) {
+      return dir;
+    }
     if (v.hasConfigMap()) {
       var src = v.getConfigMap();
       String at = field + ".configMap";
@@ -168,6 +175,13 @@ public final class PodVolumes {
       return dir;
     }
     throw new ContainerConfigException(field + ": must specify a volume type (emptyDir, configMap, secret, hostPath)");
+  }
+
+  private static boolean mountedWithSubPath(Pod pod, String volume) {
+    return java.util.stream.Stream.concat(pod.getSpec().getContainersList().stream(),
+            pod.getSpec().getInitContainersList().stream())
+        .flatMap(c -> c.getVolumeMountsList().stream())
+        .anyMatch(m -> m.getName().equals(volume) && !m.getSubPath().isEmpty());
   }
 
   /**
@@ -345,9 +359,31 @@ public final class PodVolumes {
           }
         }
       }
+      if (!vm.getSubPath().isEmpty()) {
+        host = insideVolume(host, prepared.paths().get(vm.getName()), at, vm.getName());
+      }
       mounts.add(new Mount(host, vm.getMountPath(), vm.getReadOnly() || projected));
     }
     return mounts;
+  }
+
+  /**
+   * The real path of a subPath, which must stay inside its volume: a container can write symlinks
+   * into an emptyDir or hostPath, and a subPath through one of them must not bind-mount an
+   * arbitrary node path (Kubernetes' CVE-2017-1002101). Symlinks inside the volume are fine, as
+   * a projected key's link to {@code ..data/key} is.
+   */
+  private static Path insideVolume(Path path, Path volume, String field, String volumeName) {
+    try {
+      Path real = path.toRealPath();
+      if (!real.startsWith(volume.toRealPath())) {
+        throw new ContainerConfigException(field + ".subPath: resolves to " + real + ", outside volume \""
+            + volumeName + "\"");
+      }
+      return real;
+    } catch (IOException e) {
+      throw new ContainerConfigException(field + ".subPath: cannot resolve " + path + ": " + e.getMessage());
+    }
   }
 
   private static List<Path> mountPoints() throws IOException {

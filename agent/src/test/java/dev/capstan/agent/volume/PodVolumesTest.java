@@ -103,6 +103,24 @@ class PodVolumesTest {
   }
 
   @Test
+  void aVolumeMountedWithASubPathIsNotProjectedAgainSoItsMountedFileNeverVanishes() throws Exception {
+    configMaps.put("site", ConfigMap.newBuilder().putData("index.html", "v1").build());
+    Pod pod = pod(Volume.newBuilder().setName("www").setConfigMap(ConfigMapVolumeSource.newBuilder().setName("site"))
+        .build());
+    pod = pod.toBuilder().setSpec(pod.getSpec().toBuilder().addContainers(Container.newBuilder().setName("web")
+        .addVolumeMounts(VolumeMount.newBuilder().setName("www").setMountPath("/etc/index.html")
+            .setSubPath("index.html")))).build();
+    PodVolumes volumes = volumes();
+    Path dir = volumes.setUp(pod).paths().get("www");
+    configMaps.put("site", ConfigMap.newBuilder().putData("index.html", "v2").build());
+
+    volumes.setUp(pod);
+
+    assertThat(Files.readString(dir.resolve("index.html"))).as("as in Kubernetes: no updates through subPath")
+        .isEqualTo("v1");
+  }
+
+  @Test
   void missingObjectsAndKeysAreErrorsNamingTheFieldUnlessOptional() throws Exception {
     secrets.put("db", Secret.newBuilder().putData("user", ByteString.copyFromUtf8("admin")).build());
     Pod pod = pod(
@@ -186,7 +204,7 @@ class PodVolumesTest {
     Path www = root.resolve("u1/www");
     Path scratch = root.resolve("u1/scratch");
     assertThat(mounts).containsExactly(new Mount(www, "/www", true),
-        new Mount(www.resolve("index.html"), "/etc/index.html", true),
+        new Mount(www.resolve("index.html").toRealPath(), "/etc/index.html", true),
         new Mount(scratch.resolve("web/cache"), "/cache", true),
         new Mount(scratch, "/tmp/x", false));
     assertThat(scratch.resolve("web/cache")).isDirectory();
@@ -196,6 +214,28 @@ class PodVolumesTest {
     assertThatThrownBy(() -> volumes.mounts(pod, badSub, "spec.containers[1]", prepared))
         .isInstanceOf(ContainerConfigException.class)
         .hasMessage("spec.containers[1].volumeMounts[0].subPath: \"nope\" does not exist in volume \"www\"");
+  }
+
+  @Test
+  void aSubPathThroughASymlinkOutOfTheVolumeIsRefused() throws Exception {
+    Pod pod = pod(Volume.newBuilder().setName("scratch").setEmptyDir(EmptyDirVolumeSource.getDefaultInstance()).build());
+    PodVolumes volumes = volumes();
+    PodVolumes.Prepared prepared = volumes.setUp(pod);
+    // What a container could do in its emptyDir: link to a path of the node.
+    Files.createSymbolicLink(prepared.paths().get("scratch").resolve("escape"), host);
+    Files.createDirectories(prepared.paths().get("scratch").resolve("real"));
+    Files.createSymbolicLink(prepared.paths().get("scratch").resolve("alias"), Path.of("real"));
+    Container c = Container.newBuilder().setName("web")
+        .addVolumeMounts(VolumeMount.newBuilder().setName("scratch").setMountPath("/x").setSubPath("escape")).build();
+
+    assertThatThrownBy(() -> volumes.mounts(pod, c, "spec.containers[0]", prepared))
+        .isInstanceOf(ContainerConfigException.class)
+        .hasMessage("spec.containers[0].volumeMounts[0].subPath: resolves to " + host.toRealPath()
+            + ", outside volume \"scratch\"");
+    Container inside = Container.newBuilder().setName("web")
+        .addVolumeMounts(VolumeMount.newBuilder().setName("scratch").setMountPath("/x").setSubPath("alias")).build();
+    assertThat(volumes.mounts(pod, inside, "spec.containers[0]", prepared)).extracting(Mount::hostPath)
+        .containsExactly(root.resolve("u1/scratch/real").toRealPath());
   }
 
   @Test
