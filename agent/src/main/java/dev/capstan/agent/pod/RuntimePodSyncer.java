@@ -161,6 +161,10 @@ public final class RuntimePodSyncer implements PodSyncer {
       }
       pods.putIfAbsent(uid, Pod.newBuilder().setMetadata(meta).build());
     }
+    // Volumes left by a pod whose sandbox is already gone (the agent stopped halfway through a teardown).
+    for (String uid : volumes.podUids()) {
+      pods.putIfAbsent(uid, Pod.newBuilder().setMetadata(ObjectMeta.newBuilder().setUid(uid)).build());
+    }
     return List.copyOf(pods.values());
   }
 

@@ -318,6 +318,19 @@ public final class PodVolumes {
     }
   }
 
+  /** The uids of the pods that have volume directories here. */
+  public List<String> podUids() {
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    try (var dirs = Files.list(root)) {
+      return dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+    } catch (IOException e) {
+      log.warn("cannot list pod volumes in {}: {}", root, e.toString());
+      return List.of();
+    }
+  }
+
   /** Where the pod's volumes are bound in one of its containers. */
   public List<Mount> mounts(Pod pod, Container container, String fieldPath, Prepared prepared) {
     Map<String, Volume> byName = pod.getSpec().getVolumesList().stream()

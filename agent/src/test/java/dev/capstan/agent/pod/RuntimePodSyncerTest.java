@@ -35,10 +35,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +61,14 @@ class RuntimePodSyncerTest {
           (ns, name) -> Optional.ofNullable(secrets.get(name)), false),
       new RestartBackOff(clock, Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMinutes(10)),
       clock, Path.of("/data/pods"), "192.168.0.1", Runnable::run);
+
+  /** The volume root is shared by the tests (the syncer is built before instance fields are injected). */
+  @AfterEach
+  void removeVolumes() throws Exception {
+    try (var walk = Files.walk(volumeRoot)) {
+      walk.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(volumeRoot)).forEach(p -> p.toFile().delete());
+    }
+  }
 
   private static Pod pod(String restartPolicy, Container... containers) {
     PodSpec.Builder spec = PodSpec.newBuilder().setRestartPolicy(restartPolicy).setNodeName("n1");
@@ -280,6 +290,17 @@ class RuntimePodSyncerTest {
 
     syncer.terminatePod(api.current(pod), true);
     assertThat(volumeRoot.resolve("uid-1")).doesNotExist();
+  }
+
+  @Test
+  void volumesLeftWithoutASandboxAreAnOrphanToTearDown() throws Exception {
+    Files.createDirectories(volumeRoot.resolve("gone-uid").resolve("scratch"));
+
+    assertThat(syncer.runtimePods()).extracting(p -> p.getMetadata().getUid()).contains("gone-uid");
+    syncer.terminatePod(Pod.newBuilder().setMetadata(ObjectMeta.newBuilder().setUid("gone-uid")).build(), true);
+
+    assertThat(volumeRoot.resolve("gone-uid")).doesNotExist();
+    assertThat(syncer.runtimePods()).extracting(p -> p.getMetadata().getUid()).doesNotContain("gone-uid");
   }
 
   @Test
