@@ -21,9 +21,11 @@ import dev.capstan.agent.runtime.PodSandbox;
 import dev.capstan.agent.runtime.RuntimeContainer;
 import dev.capstan.agent.server.AgentServer;
 import dev.capstan.agent.server.RuntimeContainerLogs;
+import dev.capstan.agent.volume.PodVolumes;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.Secret;
 import dev.capstan.api.meta.v1.ListRequest;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.informer.ResourceEventHandler;
@@ -113,8 +115,10 @@ public final class Agent implements AutoCloseable {
     started = true;
     RestartBackOff backOff = new RestartBackOff(clock, config.initialBackOff(), config.maxBackOff(), config.backOffReset());
     RuntimePodSyncer syncer = new RuntimePodSyncer(runtime, new ApiPodStatusManager(client.pods()),
-        new ContainerEnvironment(this::configMap), backOff, clock, config.podLogRoot(), config.advertiseAddress(),
-        stopExecutor, probes = new ContainerProbes(new Prober(runtime), ProbeScheduler.on(probeScheduler), this::resyncPod));
+        new ContainerEnvironment(this::configMap, this::secret),
+        new PodVolumes(config.podVolumeRoot(), this::configMap, this::secret, PodVolumes.runningAsRoot()),
+        backOff, clock, config.podLogRoot(), config.advertiseAddress(), stopExecutor,
+        probes = new ContainerProbes(new Prober(runtime), ProbeScheduler.on(probeScheduler), this::resyncPod));
     workers = new PodWorkers(syncer, clock, config.resyncInterval());
     server = AgentServer.start(config.advertiseAddress(), config.port(), new RuntimeContainerLogs(workers::pod, runtime));
 
@@ -219,6 +223,17 @@ public final class Agent implements AutoCloseable {
   private Optional<ConfigMap> configMap(String namespace, String name) {
     try {
       return Optional.of(client.configMaps().get(namespace, name));
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  private Optional<Secret> secret(String namespace, String name) {
+    try {
+      return Optional.of(client.secrets().get(namespace, name));
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
         return Optional.empty();

@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * How an {@link Agent} runs.
  *
  * @param nodeName this node's name (a lowercase DNS subdomain)
- * @param dataDir where pod logs ({@code <dataDir>/pods/<uid>/<container>/<attempt>.log}) go
+ * @param dataDir where pod logs ({@code <dataDir>/pods/<uid>/<container>/<attempt>.log}) and pod volumes
+ *     ({@code <dataDir>/volumes/<uid>/<volume>}) go
  * @param advertiseAddress the node's InternalIP: reported as hostIP, and where the agent listens
  * @param port the agent's gRPC port (10250; 0 picks a free one)
  * @param runtime the container runtime; the caller owns it and closes it after the agent
@@ -104,6 +105,11 @@ public record AgentConfig(
   /** Where pods' log directories live. */
   public Path podLogRoot() {
     return dataDir.resolve("pods");
+  }
+
+  /** Where pods' volume directories (emptyDir, configMap, secret) live. */
+  public Path podVolumeRoot() {
+    return dataDir.resolve("volumes");
   }
 
   private static void requirePositive(Duration d, String field) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.DeploymentSpec;
 import dev.capstan.api.apps.v1.Scale;
@@ -15,6 +16,7 @@ import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodSpec;
 import dev.capstan.api.core.v1.PodStatus;
 import dev.capstan.api.core.v1.PodTemplateSpec;
+import dev.capstan.api.core.v1.Secret;
 import dev.capstan.api.meta.v1.DeleteRequest;
 import dev.capstan.api.meta.v1.GetRequest;
 import dev.capstan.api.meta.v1.LabelSelector;
@@ -36,6 +38,7 @@ import io.grpc.health.v1.HealthGrpc;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -150,6 +153,25 @@ class ApiServerTest {
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
     assertThat(e.getStatus().getDescription()).contains("the object has been modified");
     assertThat(client.configMaps().get("default", "cfg").getDataMap()).containsEntry("k", "2");
+  }
+
+  @Test
+  void aSecretIsServedWithStringDataMergedIntoDataAndBadKeysNamed() {
+    Secret created = client.secrets().create(Secret.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName("db").setNamespace("default"))
+        .putData("user", ByteString.copyFromUtf8("admin")).putStringData("password", "s3cret").build());
+    assertThat(created.getStringDataMap()).isEmpty();
+    assertThat(created.getType()).isEqualTo("Opaque");
+    Secret read = client.secrets().get("default", "db");
+    assertThat(read.getDataMap()).containsOnly(Map.entry("user", ByteString.copyFromUtf8("admin")),
+        Map.entry("password", ByteString.copyFromUtf8("s3cret")));
+    assertThat(client.secrets().list("default").items()).extracting(s -> s.getMetadata().getName()).contains("db");
+
+    StatusRuntimeException e = (StatusRuntimeException) catchThrowable(() -> client.secrets().create(Secret.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName("bad").setNamespace("default"))
+        .putStringData("no/slash", "x").build()));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription()).contains("data: invalid value \"no/slash\"");
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.capstan.api.core.v1.Event;
 import dev.capstan.api.core.v1.Namespace;
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.Secret;
 import dev.capstan.api.rbac.v1.ClusterRole;
 import dev.capstan.api.rbac.v1.ClusterRoleBinding;
 import dev.capstan.api.rbac.v1.Role;
@@ -94,6 +95,8 @@ public final class CapstanClient implements AutoCloseable {
   public ResourceClient<Pod> pods() { return resource(Kinds.POD); }
 
   public ResourceClient<ConfigMap> configMaps() { return resource(Kinds.CONFIG_MAP); }
+
+  public ResourceClient<Secret> secrets() { return resource(Kinds.SECRET); }
 
   public ResourceClient<Event> events() { return resource(Kinds.EVENT); }
 

@@ -33,6 +33,10 @@ import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodList;
 import dev.capstan.api.core.v1.PodWatchEvent;
 import dev.capstan.api.core.v1.PodsGrpc;
+import dev.capstan.api.core.v1.Secret;
+import dev.capstan.api.core.v1.SecretList;
+import dev.capstan.api.core.v1.SecretWatchEvent;
+import dev.capstan.api.core.v1.SecretsGrpc;
 import dev.capstan.api.rbac.v1.ClusterRole;
 import dev.capstan.api.rbac.v1.ClusterRoleBinding;
 import dev.capstan.api.rbac.v1.ClusterRoleBindingList;
@@ -69,6 +73,9 @@ public final class Kinds {
   public static final Kind<ConfigMap> CONFIG_MAP = new Kind<>("v1", "ConfigMap", "configmaps", true,
       ConfigMap.getDefaultInstance(), ConfigMapList.getDefaultInstance(),
       ConfigMapWatchEvent.getDefaultInstance(), ConfigMapsGrpc.getServiceDescriptor(), List.of("cm"));
+  public static final Kind<Secret> SECRET = new Kind<>("v1", "Secret", "secrets", true,
+      Secret.getDefaultInstance(), SecretList.getDefaultInstance(),
+      SecretWatchEvent.getDefaultInstance(), SecretsGrpc.getServiceDescriptor(), List.of());
   public static final Kind<Event> EVENT = new Kind<>("v1", "Event", "events", true,
       Event.getDefaultInstance(), EventList.getDefaultInstance(), EventWatchEvent.getDefaultInstance(),
       EventsGrpc.getServiceDescriptor(), List.of("ev"));
@@ -97,7 +104,7 @@ public final class Kinds {
       ClusterRoleBindingList.getDefaultInstance(), ClusterRoleBindingWatchEvent.getDefaultInstance(),
       ClusterRoleBindingsGrpc.getServiceDescriptor(), List.of());
 
-  private static final List<Kind<? extends Message>> ALL = List.of(NAMESPACE, NODE, POD, CONFIG_MAP, EVENT, LEASE,
+  private static final List<Kind<? extends Message>> ALL = List.of(NAMESPACE, NODE, POD, CONFIG_MAP, SECRET, EVENT, LEASE,
       REPLICA_SET, DEPLOYMENT, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING);
 
   public static List<Kind<? extends Message>> all() {

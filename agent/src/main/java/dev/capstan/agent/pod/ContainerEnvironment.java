@@ -6,6 +6,8 @@ import dev.capstan.api.core.v1.ConfigMapKeySelector;
 import dev.capstan.api.core.v1.Container;
 import dev.capstan.api.core.v1.EnvVarSource;
 import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.Secret;
+import dev.capstan.api.core.v1.SecretKeySelector;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +19,7 @@ import java.util.regex.Pattern;
 /**
  * Resolves a container's environment as kubelet does: plain values, {@code valueFrom.fieldRef}
  * (the pod's name, namespace, uid, labels, annotations, node, service account, IPs) and
- * {@code valueFrom.configMapKeyRef}; then expands {@code $(VAR)} references in env values (against
+ * {@code valueFrom.configMapKeyRef} and {@code valueFrom.secretKeyRef} (the value's bytes as UTF-8); then expands {@code $(VAR)} references in env values (against
  * the variables defined before them), command and args.
  */
 public final class ContainerEnvironment {
@@ -29,13 +31,21 @@ public final class ContainerEnvironment {
     Optional<ConfigMap> get(String namespace, String name);
   }
 
+  /** Reads Secrets; empty when the Secret does not exist. */
+  @FunctionalInterface
+  public interface SecretSource {
+    Optional<Secret> get(String namespace, String name);
+  }
+
   /** A container's resolved process: environment, command and args. */
   public record Resolved(List<EnvVar> env, List<String> command, List<String> args) {}
 
   private final ConfigMapSource configMaps;
+  private final SecretSource secrets;
 
-  public ContainerEnvironment(ConfigMapSource configMaps) {
+  public ContainerEnvironment(ConfigMapSource configMaps, SecretSource secrets) {
     this.configMaps = configMaps;
+    this.secrets = secrets;
   }
 
   /**
@@ -73,9 +83,9 @@ public final class ContainerEnvironment {
       return configMapKey(pod.getMetadata().getNamespace(), source.getConfigMapKeyRef(), path + ".configMapKeyRef");
     }
     if (source.hasSecretKeyRef()) {
-      throw new ContainerConfigException(path + ".secretKeyRef: Secrets are not supported yet");
+      return secretKey(pod.getMetadata().getNamespace(), source.getSecretKeyRef(), path + ".secretKeyRef");
     }
-    throw new ContainerConfigException(path + ": one of fieldRef or configMapKeyRef is required");
+    throw new ContainerConfigException(path + ": one of fieldRef, configMapKeyRef or secretKeyRef is required");
   }
 
   private static String fieldRef(Pod pod, String field, String path, String podIp, String hostIp) {
@@ -122,5 +132,25 @@ public final class ContainerEnvironment {
           + namespace + "/" + ref.getName());
     }
     return value;
+  }
+
+  private String secretKey(String namespace, SecretKeySelector ref, String path) {
+    boolean optional = ref.hasOptional() && ref.getOptional();
+    Optional<Secret> secret = secrets.get(namespace, ref.getName());
+    if (secret.isEmpty()) {
+      if (optional) {
+        return null;
+      }
+      throw new ContainerConfigException(path + ": secret \"" + ref.getName() + "\" not found");
+    }
+    com.google.protobuf.ByteString value = secret.get().getDataMap().get(ref.getKey());
+    if (value == null) {
+      if (optional) {
+        return null;
+      }
+      throw new ContainerConfigException(path + ": couldn't find key " + ref.getKey() + " in Secret "
+          + namespace + "/" + ref.getName());
+    }
+    return value.toStringUtf8();
   }
 }

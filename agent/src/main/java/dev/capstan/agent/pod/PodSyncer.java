@@ -19,8 +19,9 @@ public interface PodSyncer {
   SyncResult terminatePod(Pod pod, boolean removedFromApi);
 
   /**
-   * The pods the runtime holds sandboxes for, as stubs carrying only name, namespace, uid and
-   * grace period: what is needed to tear down pods the agent no longer knows.
+   * The pods the runtime holds sandboxes (or the agent volume directories) for, as stubs carrying
+   * only name, namespace, uid and grace period (a pod known only by its volumes has just its uid):
+   * what is needed to tear down pods the agent no longer knows.
    */
   List<Pod> runtimePods();
 }

@@ -10,9 +10,12 @@ import dev.capstan.agent.runtime.ContainerState;
 import dev.capstan.agent.runtime.PodSandbox;
 import dev.capstan.agent.runtime.ImagePullException;
 import dev.capstan.agent.runtime.ImagePullPolicy;
+import dev.capstan.agent.runtime.Mount;
 import dev.capstan.agent.runtime.PodSandboxConfig;
 import dev.capstan.agent.runtime.PortMapping;
 import dev.capstan.agent.runtime.RuntimeContainer;
+import dev.capstan.agent.runtime.RuntimeFeature;
+import dev.capstan.agent.volume.PodVolumes;
 import dev.capstan.api.core.v1.Container;
 import dev.capstan.api.core.v1.ContainerPort;
 import dev.capstan.api.core.v1.Pod;
@@ -48,6 +51,9 @@ import org.slf4j.LoggerFactory;
  * <p>A sync ensures a ready sandbox, starts every container that has not run, restarts exited
  * ones as the restart policy says with {@link RestartBackOff}, removes all but the last two
  * attempts of each container, and writes the resulting status through {@link PodStatusManager}.
+ * Before containers start, the pod's volumes are set up ({@link PodVolumes}); a volume that cannot
+ * be (a missing ConfigMap or Secret) keeps every container from starting, reported as
+ * CreateContainerConfigError naming the volume and the object.
  * A terminal pod (Succeeded or Failed) never gets containers started again.
  */
 public final class RuntimePodSyncer implements PodSyncer {
@@ -57,6 +63,7 @@ public final class RuntimePodSyncer implements PodSyncer {
   private final ContainerRuntime runtime;
   private final PodStatusManager statusManager;
   private final ContainerEnvironment environment;
+  private final PodVolumes volumes;
   private final RestartBackOff backOff;
   private final Clock clock;
   private final Path podLogRoot;
@@ -73,11 +80,12 @@ public final class RuntimePodSyncer implements PodSyncer {
    * @param probes runs the containers' probes; told of each pod's containers after each sync
    */
   public RuntimePodSyncer(ContainerRuntime runtime, PodStatusManager statusManager, ContainerEnvironment environment,
-      RestartBackOff backOff, Clock clock, Path podLogRoot, String hostIp, Executor stopExecutor,
+      PodVolumes volumes, RestartBackOff backOff, Clock clock, Path podLogRoot, String hostIp, Executor stopExecutor,
       ContainerProbes probes) {
     this.runtime = runtime;
     this.statusManager = statusManager;
     this.environment = environment;
+    this.volumes = volumes;
     this.backOff = backOff;
     this.clock = clock;
     this.podLogRoot = podLogRoot;
@@ -105,9 +113,10 @@ public final class RuntimePodSyncer implements PodSyncer {
         sandbox = Optional.of(runtime.runPodSandbox(sandboxConfig(pod, state.sandboxes().size())));
       }
       if (sandbox.isPresent()) {
+        PodVolumes.Prepared prepared = volumes.setUp(pod);
         List<Container> containers = pod.getSpec().getContainersList();
         for (int i = 0; i < containers.size(); i++) {
-          wakeAt = earliest(wakeAt, syncContainer(pod, i, policy, sandbox.get(), state, waiting, now));
+          wakeAt = earliest(wakeAt, syncContainer(pod, i, policy, sandbox.get(), state, prepared, waiting, now));
         }
       }
       state = PodRuntimeState.read(runtime, uid);
@@ -134,6 +143,7 @@ public final class RuntimePodSyncer implements PodSyncer {
     }
     state.sandboxes().forEach(s -> runtime.removePodSandbox(s.id()));
     PodRuntimeState.read(runtime, uid).containers().forEach(c -> runtime.removeContainer(c.id()));
+    volumes.tearDown(uid);
     deleteRecursively(podLogRoot.resolve(uid));
     probes.forgetPod(uid);
     backOff.forget(uid);
@@ -157,6 +167,10 @@ public final class RuntimePodSyncer implements PodSyncer {
         meta.setDeletionGracePeriodSeconds(Long.parseLong(grace));
       }
       pods.putIfAbsent(uid, Pod.newBuilder().setMetadata(meta).build());
+    }
+    // Volumes left by a pod whose sandbox is already gone (the agent stopped halfway through a teardown).
+    for (String uid : volumes.podUids()) {
+      pods.putIfAbsent(uid, Pod.newBuilder().setMetadata(ObjectMeta.newBuilder().setUid(uid)).build());
     }
     return List.copyOf(pods.values());
   }
@@ -190,7 +204,7 @@ public final class RuntimePodSyncer implements PodSyncer {
   }
 
   private Instant syncContainer(Pod pod, int index, RestartPolicy policy, PodSandbox sandbox,
-      PodRuntimeState state, Map<String, Waiting> waiting, Instant now) {
+      PodRuntimeState state, PodVolumes.Prepared prepared, Map<String, Waiting> waiting, Instant now) {
     Container spec = pod.getSpec().getContainers(index);
     String uid = pod.getMetadata().getUid();
     String name = spec.getName();
@@ -204,7 +218,7 @@ public final class RuntimePodSyncer implements PodSyncer {
         }
         return at;
       }
-      return start(pod, index, sandbox, 0, false, waiting);
+      return start(pod, index, sandbox, prepared, 0, false, waiting);
     }
     RuntimeContainer c = latest.get();
     switch (c.state()) {
@@ -240,23 +254,24 @@ public final class RuntimePodSyncer implements PodSyncer {
                   + " pod=" + pod.getMetadata().getName() + "_" + pod.getMetadata().getNamespace() + "(" + uid + ")")));
           return at;
         }
-        return start(pod, index, sandbox, c.attempt() + 1, true, waiting);
+        return start(pod, index, sandbox, prepared, c.attempt() + 1, true, waiting);
     }
   }
 
   /** Creates and starts one attempt of a container; returns when to sync again after a failure. */
-  private Instant start(Pod pod, int index, PodSandbox sandbox, int attempt, boolean restart,
-      Map<String, Waiting> waiting) {
+  private Instant start(Pod pod, int index, PodSandbox sandbox, PodVolumes.Prepared prepared, int attempt,
+      boolean restart, Map<String, Waiting> waiting) {
     Container spec = pod.getSpec().getContainers(index);
     String uid = pod.getMetadata().getUid();
     String key = uid + "/" + spec.getName();
     String id;
     try {
-      ContainerEnvironment.Resolved resolved = environment.resolve(pod, spec, "spec.containers[" + index + "]",
-          sandbox.ip(), hostIp);
+      String field = "spec.containers[" + index + "]";
+      List<Mount> mounts = mounts(pod, spec, field, prepared);
+      ContainerEnvironment.Resolved resolved = environment.resolve(pod, spec, field, sandbox.ip(), hostIp);
       ContainerConfig config = new ContainerConfig(spec.getName(), attempt, spec.getImage(), resolved.command(),
           resolved.args(), spec.getWorkingDir(), resolved.env(), Path.of(spec.getName(), attempt + ".log"),
-          RuntimeLabels.forContainer(pod, spec), Map.of(), pullPolicy(spec, index), resources(spec, index));
+          RuntimeLabels.forContainer(pod, spec), Map.of(), pullPolicy(spec, index), resources(spec, index), mounts);
       id = runtime.createContainer(sandbox.id(), config);
     } catch (ContainerConfigException e) {
       return createFailed(pod, spec, new Waiting(PodStatusGenerator.CREATE_CONTAINER_CONFIG_ERROR, e.getMessage()), waiting);
@@ -277,6 +292,20 @@ public final class RuntimePodSyncer implements PodSyncer {
       return clock.instant();
     }
     return null;
+  }
+
+  /** The container's mounts; a pod whose volumes are not all ready starts no container. */
+  private List<Mount> mounts(Pod pod, Container spec, String field, PodVolumes.Prepared prepared) {
+    Optional<String> notReady = prepared.firstError();
+    if (notReady.isPresent()) {
+      throw new ContainerConfigException(notReady.get());
+    }
+    if (spec.getVolumeMountsCount() > 0 && !runtime.features().contains(RuntimeFeature.MOUNTS)) {
+      throw new ContainerConfigException(field + ".volumeMounts[0]: the " + runtime.version().runtimeName()
+          + " runtime cannot mount volumes into containers (it has no mount namespaces); run pods with volume"
+          + " mounts on a containerd node");
+    }
+    return volumes.mounts(pod, spec, field, prepared);
   }
 
   private Instant createFailed(Pod pod, Container spec, Waiting why, Map<String, Waiting> waiting) {

@@ -20,6 +20,7 @@ import java.util.Map;
  * @param annotations opaque data kept with the container
  * @param pullPolicy when a runtime with images pulls {@code image}
  * @param resources the CPU and memory the runtime grants; runtimes without limits ignore them
+ * @param mounts volumes to bind into the container; only runtimes with {@link RuntimeFeature#MOUNTS} accept any
  */
 public record ContainerConfig(
     String name,
@@ -33,7 +34,16 @@ public record ContainerConfig(
     Map<String, String> labels,
     Map<String, String> annotations,
     ImagePullPolicy pullPolicy,
-    ContainerResources resources) {
+    ContainerResources resources,
+    List<Mount> mounts) {
+
+  /** A container without mounts. */
+  public ContainerConfig(String name, int attempt, String image, List<String> command, List<String> args,
+      String workingDir, List<EnvVar> env, Path logPath, Map<String, String> labels, Map<String, String> annotations,
+      ImagePullPolicy pullPolicy, ContainerResources resources) {
+    this(name, attempt, image, command, args, workingDir, env, logPath, labels, annotations, pullPolicy, resources,
+        List.of());
+  }
 
   /** A container with the default pull policy for its image and no resource limits. */
   public ContainerConfig(String name, int attempt, String image, List<String> command, List<String> args,
@@ -61,6 +71,7 @@ public record ContainerConfig(
     annotations = Map.copyOf(annotations == null ? Map.of() : annotations);
     pullPolicy = pullPolicy == null ? ImagePullPolicy.of("", image) : pullPolicy;
     resources = resources == null ? ContainerResources.NONE : resources;
+    mounts = List.copyOf(mounts == null ? List.of() : mounts);
   }
 
   /** One environment variable (CRI KeyValue). */

@@ -10,6 +10,8 @@ public enum RuntimeFeature {
   IMAGES,
   /** CPU and memory limits are enforced. */
   RESOURCE_LIMITS,
+  /** Volumes are bind-mounted into containers at their mountPath ({@link ContainerConfig#mounts()}). */
+  MOUNTS,
   /** Lifecycle events are pushed through {@link ContainerRuntime#subscribe}. */
   CONTAINER_EVENTS
 }

@@ -3,6 +3,7 @@ package dev.capstan.agent.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import dev.capstan.agent.runtime.ContainerConfig.EnvVar;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.ConfigMapKeySelector;
@@ -10,6 +11,8 @@ import dev.capstan.api.core.v1.Container;
 import dev.capstan.api.core.v1.EnvVarSource;
 import dev.capstan.api.core.v1.ObjectFieldSelector;
 import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.Secret;
+import dev.capstan.api.core.v1.SecretKeySelector;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -18,8 +21,12 @@ class ContainerEnvironmentTest {
   private final ConfigMap settings = ConfigMap.newBuilder()
       .setMetadata(ObjectMeta.newBuilder().setName("settings").setNamespace("prod"))
       .putData("mode", "fast").build();
-  private final ContainerEnvironment environment = new ContainerEnvironment((ns, name) ->
-      ns.equals("prod") && name.equals("settings") ? Optional.of(settings) : Optional.empty());
+  private final Secret db = Secret.newBuilder()
+      .setMetadata(ObjectMeta.newBuilder().setName("db").setNamespace("prod"))
+      .putData("password", ByteString.copyFromUtf8("s3cret")).build();
+  private final ContainerEnvironment environment = new ContainerEnvironment(
+      (ns, name) -> ns.equals("prod") && name.equals("settings") ? Optional.of(settings) : Optional.empty(),
+      (ns, name) -> ns.equals("prod") && name.equals("db") ? Optional.of(db) : Optional.empty());
   private final Pod pod = Pod.newBuilder()
       .setMetadata(ObjectMeta.newBuilder().setName("web-1").setNamespace("prod").setUid("u-1").putLabels("app", "web"))
       .build();
@@ -69,6 +76,34 @@ class ContainerEnvironmentTest {
     Container noKey = Container.newBuilder().setName("app").addEnv(configMap("X", "settings", "nokey", false)).build();
     assertThatThrownBy(() -> environment.resolve(pod, noKey, "spec.containers[1]", "", ""))
         .hasMessageContaining("spec.containers[1].env[0]").hasMessageContaining("couldn't find key nokey in ConfigMap prod/settings");
+  }
+
+  private static dev.capstan.api.core.v1.EnvVar secret(String name, String secret, String key, boolean optional) {
+    SecretKeySelector.Builder ref = SecretKeySelector.newBuilder().setName(secret).setKey(key);
+    if (optional) {
+      ref.setOptional(true);
+    }
+    return dev.capstan.api.core.v1.EnvVar.newBuilder().setName(name)
+        .setValueFrom(EnvVarSource.newBuilder().setSecretKeyRef(ref)).build();
+  }
+
+  @Test
+  void secretKeysResolveAndAMissingSecretOrKeyNamesTheField() {
+    Container c = Container.newBuilder().setName("app")
+        .addEnv(secret("DB_PASSWORD", "db", "password", false))
+        .addEnv(secret("TOKEN", "absent", "token", true))
+        .addEnv(secret("OTHER", "db", "nokey", true))
+        .build();
+    assertThat(environment.resolve(pod, c, "spec.containers[0]", "", "").env())
+        .containsExactly(new EnvVar("DB_PASSWORD", "s3cret"));
+
+    Container noSecret = Container.newBuilder().setName("app").addEnv(secret("X", "absent", "k", false)).build();
+    assertThatThrownBy(() -> environment.resolve(pod, noSecret, "spec.containers[0]", "", ""))
+        .isInstanceOf(ContainerConfigException.class)
+        .hasMessage("spec.containers[0].env[0].valueFrom.secretKeyRef: secret \"absent\" not found");
+    Container noKey = Container.newBuilder().setName("app").addEnv(secret("X", "db", "user", false)).build();
+    assertThatThrownBy(() -> environment.resolve(pod, noKey, "spec.containers[0]", "", ""))
+        .hasMessage("spec.containers[0].env[0].valueFrom.secretKeyRef: couldn't find key user in Secret prod/db");
   }
 
   @Test

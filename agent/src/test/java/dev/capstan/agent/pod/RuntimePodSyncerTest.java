@@ -2,6 +2,7 @@ package dev.capstan.agent.pod;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import dev.capstan.agent.ProtoTimestamps;
 import dev.capstan.agent.prober.ContainerProbes;
 import dev.capstan.agent.prober.Prober;
@@ -10,11 +11,14 @@ import dev.capstan.agent.runtime.ExecResult;
 import dev.capstan.agent.runtime.ContainerState;
 import dev.capstan.agent.runtime.ImagePullException;
 import dev.capstan.agent.runtime.ImagePullPolicy;
+import dev.capstan.agent.runtime.Mount;
 import dev.capstan.agent.runtime.PortMapping;
 import dev.capstan.agent.runtime.RuntimeContainer;
+import dev.capstan.agent.runtime.RuntimeFeature;
 import dev.capstan.agent.testing.FakeRuntime;
 import dev.capstan.agent.testing.ManualProbeScheduler;
 import dev.capstan.agent.testing.MutableClock;
+import dev.capstan.agent.volume.PodVolumes;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.ConfigMapKeySelector;
 import dev.capstan.api.core.v1.Container;
@@ -28,14 +32,23 @@ import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodSpec;
 import dev.capstan.api.core.v1.PodStatus;
 import dev.capstan.api.core.v1.ResourceRequirements;
+import dev.capstan.api.core.v1.Secret;
+import dev.capstan.api.core.v1.SecretVolumeSource;
+import dev.capstan.api.core.v1.Volume;
+import dev.capstan.api.core.v1.VolumeMount;
 import dev.capstan.api.meta.v1.ObjectMeta;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RuntimePodSyncerTest {
   private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
@@ -46,10 +59,24 @@ class RuntimePodSyncerTest {
   private final ContainerProbes probes = new ContainerProbes(new Prober(runtime), probeScheduler, uid -> { });
   private final RecordingStatusManager api = new RecordingStatusManager();
   private final Map<String, ConfigMap> configMaps = new ConcurrentHashMap<>();
+  private final Map<String, Secret> secrets = new ConcurrentHashMap<>();
+  @TempDir
+  static Path volumeRoot;
   private final RuntimePodSyncer syncer = new RuntimePodSyncer(runtime, api,
-      new ContainerEnvironment((ns, name) -> Optional.ofNullable(configMaps.get(name))),
+      new ContainerEnvironment((ns, name) -> Optional.ofNullable(configMaps.get(name)),
+          (ns, name) -> Optional.ofNullable(secrets.get(name))),
+      new PodVolumes(volumeRoot, (ns, name) -> Optional.ofNullable(configMaps.get(name)),
+          (ns, name) -> Optional.ofNullable(secrets.get(name)), false),
       new RestartBackOff(clock, Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMinutes(10)),
       clock, Path.of("/data/pods"), "192.168.0.1", Runnable::run, probes);
+
+  /** The volume root is shared by the tests (the syncer is built before instance fields are injected). */
+  @AfterEach
+  void removeVolumes() throws Exception {
+    try (var walk = Files.walk(volumeRoot)) {
+      walk.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(volumeRoot)).forEach(p -> p.toFile().delete());
+    }
+  }
 
   private static Pod pod(String restartPolicy, Container... containers) {
     PodSpec.Builder spec = PodSpec.newBuilder().setRestartPolicy(restartPolicy).setNodeName("n1");
@@ -347,6 +374,63 @@ class RuntimePodSyncerTest {
     sync(pod);
     assertThat(runtime.latest("app").config().env()).extracting(e -> e.value()).containsExactly("fast");
     assertThat(status(pod).getPhase()).isEqualTo("Running");
+  }
+
+  private static Pod withSecretVolume(Pod pod) {
+    PodSpec.Builder spec = pod.getSpec().toBuilder()
+        .addVolumes(Volume.newBuilder().setName("creds").setSecret(SecretVolumeSource.newBuilder().setSecretName("db")));
+    spec.setContainers(0, spec.getContainers(0).toBuilder()
+        .addVolumeMounts(VolumeMount.newBuilder().setName("creds").setMountPath("/etc/db")));
+    return pod.toBuilder().setSpec(spec).build();
+  }
+
+  @Test
+  void aMissingSecretVolumeStartsNoContainerUntilItExistsAndTerminationRemovesTheVolume() throws Exception {
+    runtime.features = EnumSet.allOf(RuntimeFeature.class);
+    Pod pod = withSecretVolume(pod("Always", container("app"), container("sidecar")));
+    assertThat(sync(pod).wakeAt()).isEqualTo(T0.plusSeconds(10));
+    assertThat(status(pod).getPhase()).isEqualTo("Pending");
+    for (ContainerStatus cs : status(pod).getContainerStatusesList()) {
+      assertThat(cs.getState().getWaiting().getReason()).as(cs.getName()).isEqualTo("CreateContainerConfigError");
+      assertThat(cs.getState().getWaiting().getMessage()).as(cs.getName())
+          .isEqualTo("spec.volumes[0].secret: secret \"db\" not found");
+    }
+    assertThat(runtime.containers()).isEmpty();
+
+    secrets.put("db", Secret.newBuilder().putData("password", ByteString.copyFromUtf8("s3cret")).build());
+    clock.advance(Duration.ofSeconds(10));
+    sync(pod);
+    Path dir = volumeRoot.resolve("uid-1").resolve("creds");
+    assertThat(runtime.latest("app").config().mounts()).containsExactly(new Mount(dir, "/etc/db", true));
+    assertThat(runtime.latest("sidecar").config().mounts()).isEmpty();
+    assertThat(Files.readString(dir.resolve("password"))).isEqualTo("s3cret");
+    assertThat(status(pod).getPhase()).isEqualTo("Running");
+
+    syncer.terminatePod(api.current(pod), true);
+    assertThat(volumeRoot.resolve("uid-1")).doesNotExist();
+  }
+
+  @Test
+  void volumesLeftWithoutASandboxAreAnOrphanToTearDown() throws Exception {
+    Files.createDirectories(volumeRoot.resolve("gone-uid").resolve("scratch"));
+
+    assertThat(syncer.runtimePods()).extracting(p -> p.getMetadata().getUid()).contains("gone-uid");
+    syncer.terminatePod(Pod.newBuilder().setMetadata(ObjectMeta.newBuilder().setUid("gone-uid")).build(), true);
+
+    assertThat(volumeRoot.resolve("gone-uid")).doesNotExist();
+    assertThat(syncer.runtimePods()).extracting(p -> p.getMetadata().getUid()).doesNotContain("gone-uid");
+  }
+
+  @Test
+  void aRuntimeThatCannotMountFailsContainersWithVolumeMountsWithAReason() {
+    secrets.put("db", Secret.newBuilder().putData("password", ByteString.copyFromUtf8("s3cret")).build());
+    Pod pod = withSecretVolume(pod("Always", container("app"), container("sidecar")));
+    sync(pod);
+    assertThat(status(pod).getContainerStatuses(0).getState().getWaiting().getReason())
+        .isEqualTo("CreateContainerConfigError");
+    assertThat(status(pod).getContainerStatuses(0).getState().getWaiting().getMessage())
+        .startsWith("spec.containers[0].volumeMounts[0]: the fake runtime cannot mount volumes into containers");
+    assertThat(runtime.containers()).extracting(RuntimeContainer::name).containsExactly("sidecar");
   }
 
   @Test

@@ -38,6 +38,8 @@ public final class FakeRuntime implements ContainerRuntime {
   public final List<Duration> stopGraces = new ArrayList<>();
   /** Set to make the next start fail. */
   public volatile String failNextStart;
+  /** What {@link #features()} reports. */
+  public volatile Set<RuntimeFeature> features = EnumSet.noneOf(RuntimeFeature.class);
   /** Thrown by the next createContainer. */
   public volatile ContainerRuntimeException failNextCreate;
   private int nextId;
@@ -53,7 +55,7 @@ public final class FakeRuntime implements ContainerRuntime {
 
   @Override
   public Set<RuntimeFeature> features() {
-    return EnumSet.noneOf(RuntimeFeature.class);
+    return features;
   }
 
   @Override

@@ -47,7 +47,7 @@ public final class BootstrapPolicy {
             rule(List.of(""), List.of("nodes/status"), List.of("update", "patch")),
             rule(List.of(""), List.of("pods"), List.of("get", "list", "watch", "delete")),
             rule(List.of(""), List.of("pods/status"), List.of("update", "patch")),
-            rule(List.of(""), List.of("configmaps"), READ),
+            rule(List.of(""), List.of("configmaps", "secrets"), READ),
             rule(List.of(""), List.of("events"), WRITE_EVENTS),
             rule(List.of("coordination.k8s.io"), List.of("leases"),
                 List.of("get", "list", "watch", "create", "update", "patch", "delete"))));

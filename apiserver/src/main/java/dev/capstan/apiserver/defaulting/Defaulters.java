@@ -5,7 +5,7 @@ import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
 
 /**
- * The defaulter of each kind: Pod, ReplicaSet and Deployment have Kubernetes' defaults; every
+ * The defaulter of each kind: Pod, ReplicaSet, Deployment and Secret have Kubernetes' defaults; every
  * other kind is returned unchanged.
  */
 public final class Defaulters {
@@ -20,6 +20,8 @@ public final class Defaulters {
       defaulter = new ReplicaSetDefaulter();
     } else if (kind == Kinds.DEPLOYMENT) {
       defaulter = new DeploymentDefaulter();
+    } else if (kind == Kinds.SECRET) {
+      defaulter = new SecretDefaulter();
     } else {
       defaulter = (Defaulter<T>) object -> object;
     }

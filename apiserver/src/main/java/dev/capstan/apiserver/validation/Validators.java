@@ -10,7 +10,7 @@ import dev.capstan.client.Kinds;
 
 /**
  * The validator of each kind. Kinds with rules of their own (Pod, ReplicaSet, Deployment,
- * ConfigMap, Lease, Node, the RBAC kinds) get them on top of the metadata checks; every other kind gets the
+ * ConfigMap, Secret, Lease, Node, the RBAC kinds) get them on top of the metadata checks; every other kind gets the
  * metadata checks only. Namespace names are DNS-1123 labels, all other names DNS-1123 subdomains.
  */
 public final class Validators {
@@ -27,6 +27,8 @@ public final class Validators {
       validator = new DeploymentValidator();
     } else if (kind == Kinds.CONFIG_MAP) {
       validator = new ConfigMapValidator();
+    } else if (kind == Kinds.SECRET) {
+      validator = new SecretValidator();
     } else if (kind == Kinds.LEASE) {
       validator = new LeaseValidator();
     } else if (kind == Kinds.NODE) {

@@ -178,5 +178,11 @@ class RbacAuthorizerTest {
     assertThat(authz.allows(req(node, "update", "", "pods", "status", "default", "p"))).isTrue();
     assertThat(authz.allows(req(node, "create", "", "pods", "", "default", "p"))).isFalse();
     assertThat(authz.allows(req(node, "create", "apps", "deployments", "", "default", "d"))).isFalse();
+    for (String verb : List.of("get", "list", "watch")) {
+      assertThat(authz.allows(req(node, verb, "", "secrets", "", "default", "s"))).as("node " + verb).isTrue();
+      assertThat(authz.allows(req(node, verb, "", "configmaps", "", "default", "c"))).as("node " + verb).isTrue();
+    }
+    assertThat(authz.allows(req(node, "update", "", "secrets", "", "default", "s"))).isFalse();
+    assertThat(authz.allows(req(admin, "create", "", "secrets", "", "default", "s"))).isTrue();
   }
 }

@@ -2,6 +2,7 @@ package dev.capstan.apiserver.defaulting;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.DeploymentSpec;
 import dev.capstan.api.apps.v1.DeploymentStrategy;
@@ -19,9 +20,11 @@ import dev.capstan.api.core.v1.PodSpec;
 import dev.capstan.api.core.v1.PodTemplateSpec;
 import dev.capstan.api.core.v1.Probe;
 import dev.capstan.api.core.v1.ResourceRequirements;
+import dev.capstan.api.core.v1.Secret;
 import dev.capstan.api.core.v1.Volume;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.client.Kinds;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -171,6 +174,23 @@ class DefaultersTest {
         .setStrategy(DeploymentStrategy.newBuilder().setType("Recreate"))).build();
     DeploymentSpec spec = Defaulters.forKind(Kinds.DEPLOYMENT).applyDefaults(deployment).getSpec();
     assertThat(spec.getStrategy().hasRollingUpdate()).isFalse();
+  }
+
+  @Test
+  void secretStringDataIsMergedIntoDataAndTypeDefaultsToOpaque() {
+    Secret secret = Secret.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("db"))
+        .putData("user", ByteString.copyFromUtf8("old")).putData("host", ByteString.copyFromUtf8("db.local"))
+        .putStringData("user", "admin").putStringData("password", "s3cret").build();
+    Secret defaulted = Defaulters.forKind(Kinds.SECRET).applyDefaults(secret);
+    assertThat(defaulted.getStringDataMap()).isEmpty();
+    assertThat(defaulted.getType()).isEqualTo("Opaque");
+    assertThat(defaulted.getDataMap()).containsOnly(
+        Map.entry("user", ByteString.copyFromUtf8("admin")),
+        Map.entry("host", ByteString.copyFromUtf8("db.local")),
+        Map.entry("password", ByteString.copyFromUtf8("s3cret")));
+    assertThat(Defaulters.forKind(Kinds.SECRET).applyDefaults(defaulted)).isEqualTo(defaulted);
+    Secret tls = Secret.newBuilder().setType("kubernetes.io/tls").build();
+    assertThat(Defaulters.forKind(Kinds.SECRET).applyDefaults(tls)).isSameAs(tls);
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.capstan.api.coordination.v1.LeaseSpec;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.NodeSpec;
+import dev.capstan.api.core.v1.Secret;
 import dev.capstan.api.core.v1.Taint;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.client.Kinds;
@@ -48,6 +49,44 @@ class OtherKindsValidatorTest {
     assertThat(errors(old.toBuilder().setImmutable(false).build(), old))
         .containsExactly("immutable: field is immutable when `immutable` is set");
     assertThat(errors(old.toBuilder().setMetadata(old.getMetadata().toBuilder().putLabels("x", "y")).build(), old)).isEmpty();
+  }
+
+  private static List<String> errors(Secret secret, Secret old) {
+    return Validators.forKind(Kinds.SECRET).validate(secret, old).stream().map(FieldError::toString).toList();
+  }
+
+  private static Secret.Builder secret() {
+    return Secret.newBuilder().setMetadata(Fixtures.meta("db")).setType("Opaque")
+        .putData("password", ByteString.copyFromUtf8("s3cret"));
+  }
+
+  @Test
+  void secretKeysAreValidConfigKeysNamingTheField() {
+    assertThat(errors(secret().putData("tls.crt", ByteString.copyFromUtf8("x")).build(), null)).isEmpty();
+    assertThat(errors(secret().putData("bad/key", ByteString.EMPTY).build(), null)).containsExactly(
+        "data: invalid value \"bad/key\": a valid config key must consist of alphanumeric characters, '-', '_' or '.'");
+    assertThat(errors(secret().putStringData("..x", "y").build(), null)).containsExactly(
+        "stringData: invalid value \"..x\": must not be '.' or '..' and must not start with '..'");
+  }
+
+  @Test
+  void secretSizeIsLimitedToOneMebibyte() {
+    assertThat(errors(secret().putData("big", ByteString.copyFrom(new byte[1024 * 1024])).build(), null))
+        .containsExactly("data: too long: the data of a Secret must have at most 1048576 bytes");
+    assertThat(errors(secret().putData("big", ByteString.copyFrom(new byte[1024 * 1024 - 100])).build(), null))
+        .isEmpty();
+  }
+
+  @Test
+  void secretTypeNeverChangesAndImmutableSecretsKeepTheirData() {
+    Secret old = secret().build();
+    assertThat(errors(old.toBuilder().setType("kubernetes.io/tls").build(), old))
+        .containsExactly("type: field is immutable");
+    Secret frozen = secret().setImmutable(true).build();
+    assertThat(errors(frozen.toBuilder().putData("password", ByteString.copyFromUtf8("new")).build(), frozen))
+        .containsExactly("data: field is immutable when `immutable` is set");
+    assertThat(errors(frozen.toBuilder().setImmutable(false).build(), frozen))
+        .containsExactly("immutable: field is immutable when `immutable` is set");
   }
 
   @Test

@@ -12,6 +12,7 @@ import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.NodeAddress;
 import dev.capstan.api.core.v1.NodeCondition;
 import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.Secret;
 import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
 import java.time.Instant;
@@ -69,6 +70,8 @@ public final class ResourceTables {
       return List.of("NAME", "STATUS", "AGE");
     } else if (kind == Kinds.CONFIG_MAP) {
       return List.of("NAME", "DATA", "AGE");
+    } else if (kind == Kinds.SECRET) {
+      return List.of("NAME", "TYPE", "DATA", "AGE");
     } else if (kind == Kinds.EVENT) {
       return List.of("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE");
     } else if (kind == Kinds.LEASE) {
@@ -134,6 +137,8 @@ public final class ResourceTables {
       return List.of(meta.getName(), ns.getStatus().getPhase(), age);
     } else if (m instanceof ConfigMap cm) {
       return List.of(meta.getName(), Integer.toString(cm.getDataCount() + cm.getBinaryDataCount()), age);
+    } else if (m instanceof Secret secret) {
+      return List.of(meta.getName(), secret.getType(), Integer.toString(secret.getDataCount()), age);
     } else if (m instanceof Event e) {
       var io = e.getInvolvedObject();
       return List.of(Age.since(e.hasLastTimestamp() ? e.getLastTimestamp() : meta.getCreationTimestamp(), now),

@@ -3,6 +3,7 @@ package dev.capstan.client.manifest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.DeploymentSpec;
@@ -15,12 +16,14 @@ import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodSpec;
 import dev.capstan.api.core.v1.PodTemplateSpec;
 import dev.capstan.api.core.v1.ResourceRequirements;
+import dev.capstan.api.core.v1.Secret;
 import dev.capstan.api.meta.v1.LabelSelector;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.client.Kinds;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
@@ -451,6 +454,29 @@ class ManifestCodecTest {
 
     assertThat(yaml).contains("  app.properties: |\n    a=1\n    b=2\n");
     assertThat(codec.decode(yaml)).containsExactly(Kinds.CONFIG_MAP.withTypeMeta(cm));
+  }
+
+  @Test
+  void aKubernetesSecretManifestDecodesWithBase64DataAndStringData() {
+    String yaml = """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: db
+        type: Opaque
+        data:
+          username: YWRtaW4=
+        stringData:
+          password: s3cret
+        """;
+
+    Secret secret = (Secret) codec.decode(yaml).get(0);
+
+    assertThat(secret.getDataMap()).containsOnly(Map.entry("username", ByteString.copyFromUtf8("admin")));
+    assertThat(secret.getStringDataMap()).containsOnly(Map.entry("password", "s3cret"));
+    assertThat(codec.toYaml(secret)).contains("data:\n  username: YWRtaW4=\n");
+    assertError(() -> codec.decode("apiVersion: v1\nkind: Secret\ndata:\n  k: '%%%'\n"),
+        "data[k]", "data[k]: expected base64 data");
   }
 
   @Test

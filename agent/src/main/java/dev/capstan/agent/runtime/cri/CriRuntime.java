@@ -6,6 +6,7 @@ import dev.capstan.agent.runtime.ContainerRuntime;
 import dev.capstan.agent.runtime.ContainerRuntimeException;
 import dev.capstan.agent.runtime.ContainerState;
 import dev.capstan.agent.runtime.ExecResult;
+import dev.capstan.agent.runtime.Mount;
 import dev.capstan.agent.runtime.PodSandbox;
 import dev.capstan.agent.runtime.PodSandboxConfig;
 import dev.capstan.agent.runtime.PortMapping;
@@ -417,6 +418,10 @@ public final class CriRuntime implements ContainerRuntime {
                 .setNamespaceOptions(namespaces(sandbox.hostNetwork()))));
     for (ContainerConfig.EnvVar v : c.env()) {
       b.addEnvs(Cri.KeyValue.newBuilder().setKey(v.name()).setValue(v.value()));
+    }
+    for (Mount m : c.mounts()) {
+      b.addMounts(Cri.Mount.newBuilder().setHostPath(m.hostPath().toString()).setContainerPath(m.containerPath())
+          .setReadonly(m.readOnly()));
     }
     return b.build();
   }

@@ -59,6 +59,8 @@ import org.slf4j.LoggerFactory;
  *       {@code workingDir}, or the sandbox directory when none is given. Its environment is PATH,
  *       HOSTNAME (the sandbox's hostname) and the container's variables; nothing else is inherited.
  *   <li>Images are ignored: a container must have a command.
+ *   <li>Volumes cannot be mounted ({@link #features()} has no {@code MOUNTS}): a process sees the
+ *       node's filesystem, and there is no mount namespace to place a volume at its mountPath.
  *   <li>Each process is started through {@code setsid}, so it leads its own session; stopping a
  *       container signals the process, its descendants and every process left in its session, and
  *       when the main process exits, whatever it left behind in its session is killed, as in a
@@ -203,6 +205,10 @@ public final class ProcessRuntime implements ContainerRuntime {
     }
     if (config.command().isEmpty() && config.args().isEmpty()) {
       throw new ContainerRuntimeException(what + ": command is required (the process runtime ignores images)");
+    }
+    if (!config.mounts().isEmpty()) {
+      throw new ContainerRuntimeException(what + ": the process runtime cannot mount volumes (processes share the"
+          + " node's filesystem; no mount namespaces), asked for " + config.mounts().get(0).containerPath());
     }
     Path workingDir = config.workingDir().isEmpty() ? sandbox.directory : sandbox.directory.resolve(config.workingDir());
     if (!Files.isDirectory(workingDir)) {

@@ -6,6 +6,7 @@ import dev.capstan.agent.runtime.ContainerConfig;
 import dev.capstan.agent.runtime.ContainerResources;
 import dev.capstan.agent.runtime.ContainerState;
 import dev.capstan.agent.runtime.ImagePullPolicy;
+import dev.capstan.agent.runtime.Mount;
 import dev.capstan.agent.runtime.PodSandboxConfig;
 import dev.capstan.agent.runtime.PortMapping;
 import dev.capstan.agent.runtime.RuntimeContainer;
@@ -54,11 +55,14 @@ class CriRuntimeMappingTest {
   }
 
   @Test
-  void aContainerConfigCarriesCommandEnvResourcesAndItsLogPath() {
+  void aContainerConfigCarriesCommandEnvResourcesMountsAndItsLogPath() {
     ContainerConfig c = new ContainerConfig("app", 1, "busybox:1.36", List.of("sh", "-c"), List.of("echo hi"), "/tmp",
         List.of(new ContainerConfig.EnvVar("A", "1")), Path.of("app/1.log"), Map.of("k", "v"), Map.of(),
-        ImagePullPolicy.IF_NOT_PRESENT, new ContainerResources(100, 200, 1 << 20));
+        ImagePullPolicy.IF_NOT_PRESENT, new ContainerResources(100, 200, 1 << 20),
+        List.of(new Mount(Path.of("/data/volumes/u1/www"), "/www", true)));
     Cri.ContainerConfig cri = CriRuntime.toCri(c, sandbox);
+    assertThat(cri.getMountsList()).containsExactly(Cri.Mount.newBuilder().setHostPath("/data/volumes/u1/www")
+        .setContainerPath("/www").setReadonly(true).build());
     assertThat(cri.getMetadata().getAttempt()).isEqualTo(1);
     assertThat(cri.getCommandList()).containsExactly("sh", "-c");
     assertThat(cri.getArgsList()).containsExactly("echo hi");

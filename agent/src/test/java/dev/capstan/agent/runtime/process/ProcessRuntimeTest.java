@@ -7,9 +7,12 @@ import static org.awaitility.Awaitility.await;
 import dev.capstan.agent.runtime.ContainerConfig;
 import dev.capstan.agent.runtime.ContainerEvent;
 import dev.capstan.agent.runtime.ContainerNotFoundException;
+import dev.capstan.agent.runtime.ContainerResources;
 import dev.capstan.agent.runtime.ContainerRuntimeException;
 import dev.capstan.agent.runtime.ContainerState;
 import dev.capstan.agent.runtime.CriLogLine;
+import dev.capstan.agent.runtime.ImagePullPolicy;
+import dev.capstan.agent.runtime.Mount;
 import dev.capstan.agent.runtime.PodSandbox;
 import dev.capstan.agent.runtime.PodSandboxConfig;
 import dev.capstan.agent.runtime.RuntimeContainer;
@@ -178,6 +181,17 @@ class ProcessRuntimeTest {
         Path.of("nocmd/0.log"), Map.of(), Map.of());
     assertThatThrownBy(() -> runtime.createContainer(sandbox.id(), config))
         .hasMessageContaining("container \"nocmd\" of pod default/web: command is required");
+  }
+
+  @Test
+  void volumesCannotBeMountedAndTheRuntimeDoesNotClaimTo() {
+    assertThat(runtime.features()).doesNotContain(RuntimeFeature.MOUNTS);
+    ContainerConfig config = new ContainerConfig("web", 0, "", List.of("true"), List.of(), "", List.of(),
+        Path.of("web/0.log"), Map.of(), Map.of(), ImagePullPolicy.NEVER, ContainerResources.NONE,
+        List.of(new Mount(dir, "/www", true)));
+    assertThatThrownBy(() -> runtime.createContainer(sandbox.id(), config))
+        .isInstanceOf(ContainerRuntimeException.class)
+        .hasMessageContaining("container \"web\" of pod default/web: the process runtime cannot mount volumes");
   }
 
   @Test
