@@ -12,6 +12,8 @@ import dev.capstan.api.agent.v1.AgentGrpc;
 import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.core.v1.Container;
 import dev.capstan.api.core.v1.ContainerStatus;
+import dev.capstan.api.core.v1.ExecAction;
+import dev.capstan.api.core.v1.HTTPGetAction;
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.NodeCondition;
 import dev.capstan.api.core.v1.Pod;
@@ -19,6 +21,7 @@ import dev.capstan.api.core.v1.PodCondition;
 import dev.capstan.api.core.v1.PodLogChunk;
 import dev.capstan.api.core.v1.PodLogRequest;
 import dev.capstan.api.core.v1.PodSpec;
+import dev.capstan.api.core.v1.Probe;
 import dev.capstan.api.core.v1.PodsGrpc;
 import dev.capstan.api.meta.v1.DeleteRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
@@ -32,6 +35,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -130,6 +134,66 @@ class AgentIntegrationTest {
     StringBuilder sb = new StringBuilder();
     it.forEachRemaining(c -> sb.append(c.getData().toStringUtf8()));
     return sb.toString();
+  }
+
+  private Pod createProbedPod(String name, Container container) {
+    return client.pods().create(Pod.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName(name).setNamespace("default"))
+        .setSpec(PodSpec.newBuilder().setNodeName(NODE).setRestartPolicy("Always").addContainers(container))
+        .build());
+  }
+
+  private static Probe.Builder every(int failureThreshold) {
+    return Probe.newBuilder().setPeriodSeconds(1).setTimeoutSeconds(1).setFailureThreshold(failureThreshold);
+  }
+
+  private static String condition(Pod pod, String type) {
+    return pod.getStatus().getConditionsList().stream().filter(c -> c.getType().equals(type))
+        .map(PodCondition::getStatus).findFirst().orElse("");
+  }
+
+  @Test
+  void aReadinessProbeDecidesReadyWithoutEverRestartingTheContainer() throws Exception {
+    Path marker = dataDir.resolve("ready-marker");
+    createProbedPod("probed-ready", Container.newBuilder().setName("app").setImage("busybox")
+        .addAllCommand(List.of("sleep", "3600"))
+        .setReadinessProbe(every(1).setExec(ExecAction.newBuilder().addAllCommand(List.of("test", "-e", marker.toString()))))
+        .build());
+    awaitPhase("probed-ready", "Running");
+    assertThat(condition(get("probed-ready"), "Ready")).isEqualTo("False");
+
+    Files.writeString(marker, "ok");
+    await().atMost(Duration.ofSeconds(15)).until(() -> condition(get("probed-ready"), "Ready").equals("True"));
+    assertThat(get("probed-ready").getStatus().getContainerStatuses(0).getReady()).isTrue();
+
+    Files.delete(marker);
+    await().atMost(Duration.ofSeconds(15)).until(() -> condition(get("probed-ready"), "Ready").equals("False"));
+    ContainerStatus app = get("probed-ready").getStatus().getContainerStatuses(0);
+    assertThat(app.getReady()).isFalse();
+    assertThat(app.getRestartCount()).isZero();
+    assertThat(app.getState().hasRunning()).isTrue();
+  }
+
+  @Test
+  void httpProbesReachARealServerAndAFailingLivenessProbeRestartsIt() throws Exception {
+    Path docroot = Files.createDirectories(dataDir.resolve("www"));
+    Files.writeString(docroot.resolve("index.html"), "hello");
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    createProbedPod("probed-http", Container.newBuilder().setName("app").setImage("busybox")
+        .addAllCommand(List.of("busybox", "httpd", "-f", "-p", "127.0.0.1:" + port, "-h", docroot.toString()))
+        .setReadinessProbe(every(1).setHttpGet(HTTPGetAction.newBuilder().setPath("/index.html").setPort(Integer.toString(port))))
+        .setLivenessProbe(every(2).setInitialDelaySeconds(1)
+            .setHttpGet(HTTPGetAction.newBuilder().setPath("/healthz").setPort(Integer.toString(port))))
+        .build());
+    await().atMost(Duration.ofSeconds(15)).until(() -> condition(get("probed-http"), "Ready").equals("True"));
+
+    // /healthz does not exist: 404 twice in a row, and the container is killed and started again.
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("probed-http").getStatus().getContainerStatuses(0).getRestartCount() >= 1);
+    ContainerStatus app = get("probed-http").getStatus().getContainerStatuses(0);
+    assertThat(app.getLastState().hasTerminated()).isTrue();
   }
 
   @Test
