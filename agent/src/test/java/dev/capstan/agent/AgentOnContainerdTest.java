@@ -10,10 +10,13 @@ import dev.capstan.api.agent.v1.AgentGrpc;
 import dev.capstan.api.core.v1.Container;
 import dev.capstan.api.core.v1.ContainerPort;
 import dev.capstan.api.core.v1.ContainerStatus;
+import dev.capstan.api.core.v1.ExecAction;
+import dev.capstan.api.core.v1.HTTPGetAction;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodLogChunk;
 import dev.capstan.api.core.v1.PodLogRequest;
 import dev.capstan.api.core.v1.PodSpec;
+import dev.capstan.api.core.v1.Probe;
 import dev.capstan.api.core.v1.ResourceRequirements;
 import dev.capstan.api.meta.v1.DeleteRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
@@ -144,6 +147,39 @@ class AgentOnContainerdTest {
     assertThat(cs.getState().getTerminated().getExitCode()).isEqualTo(7);
     assertThat(cs.getState().getTerminated().getReason()).isEqualTo("Error");
     assertThat(logs("failing")).isEqualTo("bye\n");
+  }
+
+  @Test
+  void probesRunInsideTheContainerAndAgainstThePodIp() {
+    // Ready only while /tmp/ready exists in the container (exec probe through CRI ExecSync); alive
+    // only while httpd answers /healthz on the pod IP, which it stops doing once the file goes.
+    Container web = Container.newBuilder().setName("web").setImage(ContainerdFixture.BUSYBOX)
+        .addAllCommand(List.of("sh", "-c", "mkdir -p /www; touch /www/healthz /tmp/ready; exec httpd -f -p 8080 -h /www"))
+        .addPorts(ContainerPort.newBuilder().setName("http").setContainerPort(8080))
+        .setReadinessProbe(Probe.newBuilder().setPeriodSeconds(1).setFailureThreshold(1)
+            .setExec(ExecAction.newBuilder().addAllCommand(List.of("test", "-e", "/tmp/ready"))))
+        .setLivenessProbe(Probe.newBuilder().setPeriodSeconds(1).setFailureThreshold(2)
+            .setHttpGet(HTTPGetAction.newBuilder().setPath("/healthz").setPort("http")))
+        .build();
+    client.pods().create(Pod.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName("probed").setNamespace("default"))
+        .setSpec(PodSpec.newBuilder().setNodeName(NODE).setRestartPolicy("Always")
+            .setTerminationGracePeriodSeconds(1).addContainers(web))
+        .build());
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("probed").getStatus().getContainerStatusesCount() == 1
+        && get("probed").getStatus().getContainerStatuses(0).getReady());
+
+    String id = get("probed").getStatus().getContainerStatuses(0).getContainerId().replace("containerd://", "");
+    containerd.runtime().execSync(id, List.of("rm", "/tmp/ready"), Duration.ofSeconds(5));
+    await().atMost(Duration.ofSeconds(20)).until(() -> !get("probed").getStatus().getContainerStatuses(0).getReady());
+    assertThat(get("probed").getStatus().getContainerStatuses(0).getRestartCount()).as("readiness never restarts")
+        .isZero();
+
+    containerd.runtime().execSync(id, List.of("rm", "/www/healthz"), Duration.ofSeconds(5));
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("probed").getStatus().getContainerStatuses(0).getRestartCount() == 1);
+    // The new attempt starts with both files again, so it comes back ready.
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("probed").getStatus().getContainerStatuses(0).getReady());
+    client.pods().delete(DeleteRequest.newBuilder().setNamespace("default").setName("probed").build());
   }
 
   private Pod get(String name) {
