@@ -39,6 +39,7 @@ public final class PodStatusGenerator {
   public static final String CRASH_LOOP_BACK_OFF = "CrashLoopBackOff";
   public static final String CREATE_CONTAINER_CONFIG_ERROR = "CreateContainerConfigError";
   public static final String CREATE_CONTAINER_ERROR = "CreateContainerError";
+  public static final String POD_INITIALIZING = "PodInitializing";
 
   private static final Set<String> OWN_CONDITIONS = Set.of("Initialized", "Ready", "ContainersReady", "PodScheduled");
 
@@ -73,15 +74,28 @@ public final class PodStatusGenerator {
     if (!ip.isEmpty()) {
       status.setPodIp(ip).addPodIps(PodIP.newBuilder().setIp(ip));
     }
+    List<ContainerStatus> initStatuses = new ArrayList<>();
+    for (Container c : pod.getSpec().getInitContainersList()) {
+      ContainerStatus cs = containerStatus(c, state, waiting.get(c.getName()), runtime, ProbeStatus.NONE);
+      // A completed init container counts as ready, as in Kubernetes.
+      initStatuses.add(completed(cs) ? cs.toBuilder().setReady(true).build() : cs);
+    }
+    status.addAllInitContainerStatuses(initStatuses);
+    List<String> uninitialized = initStatuses.stream().filter(cs -> !completed(cs)).map(ContainerStatus::getName).toList();
     List<ContainerStatus> statuses = new ArrayList<>();
     for (Container c : pod.getSpec().getContainersList()) {
-      statuses.add(containerStatus(c, state, waiting.get(c.getName()), runtime, probes));
+      Waiting override = waiting.get(c.getName());
+      if (override == null && !uninitialized.isEmpty()) {
+        override = new Waiting(POD_INITIALIZING, "");
+      }
+      statuses.add(containerStatus(c, state, override, runtime, probes));
     }
     status.addAllContainerStatuses(statuses);
+    RestartPolicy policy = RestartPolicy.of(pod.getSpec().getRestartPolicy());
     String phase = isTerminal(old.getPhase()) ? old.getPhase()
-        : phase(RestartPolicy.of(pod.getSpec().getRestartPolicy()), statuses, terminal);
+        : uninitialized.isEmpty() ? phase(policy, statuses, terminal) : initPhase(policy, initStatuses, terminal);
     status.setPhase(phase);
-    status.addAllConditions(conditions(old.getConditionsList(), statuses, phase, now));
+    status.addAllConditions(conditions(old.getConditionsList(), uninitialized, statuses, phase, now));
     return status.build();
   }
 
@@ -126,6 +140,20 @@ public final class PodStatusGenerator {
       case ON_FAILURE -> stopped == succeeded ? SUCCEEDED : RUNNING;
       case NEVER -> stopped == succeeded ? SUCCEEDED : FAILED;
     };
+  }
+
+  /**
+   * The phase of a pod whose init containers have not all completed: Failed once one failed and
+   * will not run again (restart policy Never) or the pod is being torn down; Pending otherwise.
+   */
+  static String initPhase(RestartPolicy policy, List<ContainerStatus> initStatuses, boolean terminal) {
+    boolean failed = initStatuses.stream().anyMatch(cs -> cs.getState().hasTerminated()
+        && cs.getState().getTerminated().getExitCode() != 0);
+    return terminal || (failed && policy == RestartPolicy.NEVER) ? FAILED : PENDING;
+  }
+
+  private static boolean completed(ContainerStatus cs) {
+    return cs.getState().hasTerminated() && cs.getState().getTerminated().getExitCode() == 0;
   }
 
   public static boolean isTerminal(String phase) {
@@ -185,14 +213,16 @@ public final class PodStatusGenerator {
     return t.build();
   }
 
-  static List<PodCondition> conditions(List<PodCondition> old, List<ContainerStatus> statuses, String phase,
-      Instant now) {
+  static List<PodCondition> conditions(List<PodCondition> old, List<String> uninitialized,
+      List<ContainerStatus> statuses, String phase, Instant now) {
     List<String> unready = statuses.stream().filter(s -> !s.getReady()).map(ContainerStatus::getName).toList();
     boolean ready = unready.isEmpty() && !isTerminal(phase);
     String reason = ready ? "" : isTerminal(phase) ? "PodCompleted" : "ContainersNotReady";
     String message = ready || isTerminal(phase) ? "" : "containers with unready status: [" + String.join(" ", unready) + "]";
     List<PodCondition> out = new ArrayList<>();
-    out.add(condition(old, "Initialized", true, "", "", now));
+    out.add(uninitialized.isEmpty() ? condition(old, "Initialized", true, "", "", now)
+        : condition(old, "Initialized", false, "ContainersNotInitialized",
+            "containers with incomplete status: [" + String.join(" ", uninitialized) + "]", now));
     out.add(condition(old, "Ready", ready, reason, message, now));
     out.add(condition(old, "ContainersReady", ready, reason, message, now));
     // The scheduler owns PodScheduled; a pod bound directly by spec.nodeName gets it here.

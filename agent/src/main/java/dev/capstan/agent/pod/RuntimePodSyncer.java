@@ -114,9 +114,13 @@ public final class RuntimePodSyncer implements PodSyncer {
       }
       if (sandbox.isPresent()) {
         PodVolumes.Prepared prepared = volumes.setUp(pod);
-        List<Container> containers = pod.getSpec().getContainersList();
-        for (int i = 0; i < containers.size(); i++) {
-          wakeAt = earliest(wakeAt, syncContainer(pod, i, policy, sandbox.get(), state, prepared, waiting, now));
+        InitStep init = syncInitContainers(pod, policy, sandbox.get(), state, prepared, waiting, now);
+        wakeAt = earliest(wakeAt, init.wakeAt());
+        if (init.done()) {
+          List<Container> containers = pod.getSpec().getContainersList();
+          for (int i = 0; i < containers.size(); i++) {
+            wakeAt = earliest(wakeAt, syncContainer(pod, i, policy, sandbox.get(), state, prepared, waiting, now));
+          }
         }
       }
       state = PodRuntimeState.read(runtime, uid);
@@ -203,6 +207,67 @@ public final class RuntimePodSyncer implements PodSyncer {
     return Duration.ofSeconds(DEFAULT_GRACE_SECONDS);
   }
 
+  /** Where a pod's init containers are: all done (exited 0), and when to sync again if not. */
+  private record InitStep(boolean done, Instant wakeAt) {}
+
+  /**
+   * Runs the init containers one at a time, in order: the next starts only once the one before
+   * exited 0. A failed one is restarted under back-off (restart policy Always counts as
+   * OnFailure here, as in Kubernetes) or, with Never, stays failed and so fails the pod.
+   */
+  private InitStep syncInitContainers(Pod pod, RestartPolicy policy, PodSandbox sandbox, PodRuntimeState state,
+      PodVolumes.Prepared prepared, Map<String, Waiting> waiting, Instant now) {
+    String uid = pod.getMetadata().getUid();
+    List<Container> inits = pod.getSpec().getInitContainersList();
+    for (int i = 0; i < inits.size(); i++) {
+      Container spec = inits.get(i);
+      String field = "spec.initContainers[" + i + "]";
+      String name = spec.getName();
+      Optional<RuntimeContainer> latest = state.latest(name);
+      if (latest.isEmpty()) {
+        Instant at = backOff.retryAt(uid, name).orElse(now);
+        if (at.isAfter(now)) {
+          Waiting w = createFailures.get(uid + "/" + name);
+          if (w != null) {
+            waiting.put(name, w);
+          }
+          return new InitStep(false, at);
+        }
+        return new InitStep(false, start(pod, spec, field, sandbox, prepared, 0, false, waiting));
+      }
+      RuntimeContainer c = latest.get();
+      if (c.state() == ContainerState.RUNNING) {
+        return new InitStep(false, null);
+      }
+      if (c.state() == ContainerState.CREATED) {
+        try {
+          runtime.startContainer(c.id());
+        } catch (ContainerRuntimeException e) {
+          log.warn("pod {}: {}", podKey(pod), e.getMessage());
+          return new InitStep(false, now);
+        }
+        return new InitStep(false, null);
+      }
+      if (c.state() == ContainerState.EXITED && c.exitCode() == 0) {
+        continue;
+      }
+      if (policy == RestartPolicy.NEVER) {
+        return new InitStep(false, null);
+      }
+      Instant finished = c.finishedAt() != null ? c.finishedAt() : now;
+      Instant at = backOff.restartAt(uid, name, c.startedAt(), finished);
+      if (at.isAfter(now)) {
+        waiting.put(name, createFailures.getOrDefault(uid + "/" + name, new Waiting(
+            PodStatusGenerator.CRASH_LOOP_BACK_OFF, "back-off " + seconds(backOff.currentDelay(uid, name))
+                + " restarting failed init container=" + name + " pod=" + pod.getMetadata().getName() + "_"
+                + pod.getMetadata().getNamespace() + "(" + uid + ")")));
+        return new InitStep(false, at);
+      }
+      return new InitStep(false, start(pod, spec, field, sandbox, prepared, c.attempt() + 1, true, waiting));
+    }
+    return new InitStep(true, null);
+  }
+
   private Instant syncContainer(Pod pod, int index, RestartPolicy policy, PodSandbox sandbox,
       PodRuntimeState state, PodVolumes.Prepared prepared, Map<String, Waiting> waiting, Instant now) {
     Container spec = pod.getSpec().getContainers(index);
@@ -218,7 +283,7 @@ public final class RuntimePodSyncer implements PodSyncer {
         }
         return at;
       }
-      return start(pod, index, sandbox, prepared, 0, false, waiting);
+      return start(pod, spec, "spec.containers[" + index + "]", sandbox, prepared, 0, false, waiting);
     }
     RuntimeContainer c = latest.get();
     switch (c.state()) {
@@ -254,24 +319,22 @@ public final class RuntimePodSyncer implements PodSyncer {
                   + " pod=" + pod.getMetadata().getName() + "_" + pod.getMetadata().getNamespace() + "(" + uid + ")")));
           return at;
         }
-        return start(pod, index, sandbox, prepared, c.attempt() + 1, true, waiting);
+        return start(pod, spec, "spec.containers[" + index + "]", sandbox, prepared, c.attempt() + 1, true, waiting);
     }
   }
 
   /** Creates and starts one attempt of a container; returns when to sync again after a failure. */
-  private Instant start(Pod pod, int index, PodSandbox sandbox, PodVolumes.Prepared prepared, int attempt,
-      boolean restart, Map<String, Waiting> waiting) {
-    Container spec = pod.getSpec().getContainers(index);
+  private Instant start(Pod pod, Container spec, String field, PodSandbox sandbox, PodVolumes.Prepared prepared,
+      int attempt, boolean restart, Map<String, Waiting> waiting) {
     String uid = pod.getMetadata().getUid();
     String key = uid + "/" + spec.getName();
     String id;
     try {
-      String field = "spec.containers[" + index + "]";
       List<Mount> mounts = mounts(pod, spec, field, prepared);
       ContainerEnvironment.Resolved resolved = environment.resolve(pod, spec, field, sandbox.ip(), hostIp);
       ContainerConfig config = new ContainerConfig(spec.getName(), attempt, spec.getImage(), resolved.command(),
           resolved.args(), spec.getWorkingDir(), resolved.env(), Path.of(spec.getName(), attempt + ".log"),
-          RuntimeLabels.forContainer(pod, spec), Map.of(), pullPolicy(spec, index), resources(spec, index), mounts);
+          RuntimeLabels.forContainer(pod, spec), Map.of(), pullPolicy(spec, field), resources(spec, field), mounts);
       id = runtime.createContainer(sandbox.id(), config);
     } catch (ContainerConfigException e) {
       return createFailed(pod, spec, new Waiting(PodStatusGenerator.CREATE_CONTAINER_CONFIG_ERROR, e.getMessage()), waiting);
@@ -315,19 +378,19 @@ public final class RuntimePodSyncer implements PodSyncer {
     return backOff.failed(pod.getMetadata().getUid(), spec.getName());
   }
 
-  private static ImagePullPolicy pullPolicy(Container spec, int index) {
+  private static ImagePullPolicy pullPolicy(Container spec, String field) {
     try {
       return ImagePullPolicy.of(spec.getImagePullPolicy(), spec.getImage());
     } catch (IllegalArgumentException e) {
-      throw new ContainerConfigException("spec.containers[" + index + "]." + e.getMessage());
+      throw new ContainerConfigException(field + "." + e.getMessage());
     }
   }
 
   /** Limits as given; a CPU request defaults to the limit, as Kubernetes defaults requests to limits. */
-  private static ContainerResources resources(Container spec, int index) {
+  private static ContainerResources resources(Container spec, String field) {
     Map<String, String> limits = spec.getResources().getLimitsMap();
     Map<String, String> requests = spec.getResources().getRequestsMap();
-    String path = "spec.containers[" + index + "].resources.";
+    String path = field + ".resources.";
     long cpuLimit = quantity(limits.get("cpu"), path + "limits.cpu").milliValue();
     long cpuRequest = requests.containsKey("cpu") ? quantity(requests.get("cpu"), path + "requests.cpu").milliValue()
         : cpuLimit;

@@ -236,6 +236,70 @@ class RuntimePodSyncerTest {
     return status.getConditionsList().stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow().getStatus();
   }
 
+  private static Pod withInit(Pod pod, Container... inits) {
+    Pod.Builder b = pod.toBuilder();
+    for (Container c : inits) {
+      b.getSpecBuilder().addInitContainers(c);
+    }
+    return b.build();
+  }
+
+  @Test
+  void initContainersRunOneAtATimeBeforeTheAppContainers() {
+    Pod pod = withInit(pod("Always", container("app")), container("migrate"), container("warm"));
+    sync(pod);
+    assertThat(runtime.containers()).extracting(RuntimeContainer::name).containsExactly("migrate");
+    PodStatus s = status(pod);
+    assertThat(s.getPhase()).isEqualTo("Pending");
+    assertThat(condition(s, "Initialized")).isEqualTo("False");
+    assertThat(s.getConditionsList()).filteredOn(c -> c.getType().equals("Initialized"))
+        .extracting(c -> c.getMessage()).containsExactly("containers with incomplete status: [migrate warm]");
+    assertThat(s.getContainerStatuses(0).getState().getWaiting().getReason()).isEqualTo("PodInitializing");
+
+    runtime.exit(runtime.latest("migrate").id(), 0);
+    sync(pod);
+    assertThat(runtime.containers()).extracting(RuntimeContainer::name).containsExactly("migrate", "warm");
+    assertThat(status(pod).getInitContainerStatuses(0).getReady()).as("a completed init container is ready").isTrue();
+
+    runtime.exit(runtime.latest("warm").id(), 0);
+    sync(pod);
+    s = status(pod);
+    assertThat(runtime.latest("app").state()).isEqualTo(ContainerState.RUNNING);
+    assertThat(s.getPhase()).isEqualTo("Running");
+    assertThat(condition(s, "Initialized")).isEqualTo("True");
+    assertThat(condition(s, "Ready")).isEqualTo("True");
+    assertThat(s.getInitContainerStatusesList()).allMatch(cs -> cs.getState().getTerminated().getExitCode() == 0);
+
+    sync(pod);
+    assertThat(runtime.containers()).as("completed init containers never run again").hasSize(3);
+  }
+
+  @Test
+  void aFailedInitContainerIsRetriedUnderBackOffAndFailsThePodWithRestartPolicyNever() {
+    Pod always = withInit(pod("Always", container("app")), container("migrate"));
+    sync(always);
+    runtime.exit(runtime.latest("migrate").id(), 3);
+    sync(always);
+    ContainerStatus migrate = status(always).getInitContainerStatuses(0);
+    assertThat(migrate.getState().getWaiting().getReason()).isEqualTo("CrashLoopBackOff");
+    assertThat(status(always).getPhase()).isEqualTo("Pending");
+    clock.advance(Duration.ofSeconds(10));
+    sync(always);
+    assertThat(runtime.latest("migrate").attempt()).isEqualTo(1);
+    assertThat(runtime.containers()).extracting(RuntimeContainer::name).doesNotContain("app");
+  }
+
+  @Test
+  void withRestartPolicyNeverAFailedInitContainerFailsThePod() {
+    Pod never = withInit(pod("Never", container("app")), container("migrate"));
+    sync(never);
+    runtime.exit(runtime.latest("migrate").id(), 3);
+    sync(never);
+    assertThat(status(never).getPhase()).isEqualTo("Failed");
+    assertThat(status(never).getInitContainerStatuses(0).getState().getTerminated().getExitCode()).isEqualTo(3);
+    assertThat(runtime.containers()).extracting(RuntimeContainer::name).containsExactly("migrate");
+  }
+
   @Test
   void passesResourcesPullPolicyAndHostPortsToTheRuntime() {
     Container app = container("app").toBuilder()
