@@ -197,6 +197,29 @@ class AgentIntegrationTest {
   }
 
   @Test
+  void initContainersRunToCompletionInOrderBeforeTheAppStarts() {
+    Path shared = dataDir.resolve("init-shared");
+    client.pods().create(Pod.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName("with-init").setNamespace("default"))
+        .setSpec(PodSpec.newBuilder().setNodeName(NODE).setRestartPolicy("Always")
+            .addInitContainers(Container.newBuilder().setName("first").setImage("busybox")
+                .addAllCommand(List.of("sh", "-c", "mkdir -p " + shared + " && echo one > " + shared + "/log")))
+            .addInitContainers(Container.newBuilder().setName("second").setImage("busybox")
+                .addAllCommand(List.of("sh", "-c", "echo two >> " + shared + "/log")))
+            .addContainers(Container.newBuilder().setName("app").setImage("busybox")
+                .addAllCommand(List.of("sh", "-c", "cat " + shared + "/log; exec sleep 3600"))))
+        .build());
+    Pod pod = awaitPhase("with-init", "Running");
+    assertThat(condition(pod, "Initialized")).isEqualTo("True");
+    assertThat(pod.getStatus().getInitContainerStatusesList()).extracting(ContainerStatus::getName)
+        .containsExactly("first", "second");
+    assertThat(pod.getStatus().getInitContainerStatusesList())
+        .allMatch(cs -> cs.getState().getTerminated().getExitCode() == 0 && cs.getReady());
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> logs(PodLogRequest.newBuilder().setName("with-init").setContainer("app"), false).equals("one\ntwo\n"));
+  }
+
+  @Test
   void theNodeIsRegisteredReadyAndKeepsItsHeartbeat() {
     Node node = client.nodes().get("", NODE);
     assertThat(node.getMetadata().getLabelsMap()).containsEntry("kubernetes.io/hostname", NODE)
