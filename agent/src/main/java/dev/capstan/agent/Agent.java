@@ -20,6 +20,8 @@ import dev.capstan.agent.runtime.ContainerState;
 import dev.capstan.agent.runtime.PodSandbox;
 import dev.capstan.agent.runtime.RuntimeContainer;
 import dev.capstan.agent.server.AgentServer;
+import dev.capstan.agent.server.ApiExecAuthorizer;
+import dev.capstan.agent.server.PodExec;
 import dev.capstan.agent.server.RuntimeContainerLogs;
 import dev.capstan.agent.volume.PodVolumes;
 import dev.capstan.api.core.v1.ConfigMap;
@@ -120,7 +122,8 @@ public final class Agent implements AutoCloseable {
         backOff, clock, config.podLogRoot(), config.advertiseAddress(), stopExecutor,
         probes = new ContainerProbes(new Prober(runtime), ProbeScheduler.on(probeScheduler), this::resyncPod));
     workers = new PodWorkers(syncer, clock, config.resyncInterval());
-    server = AgentServer.start(config.advertiseAddress(), config.port(), new RuntimeContainerLogs(workers::pod, runtime));
+    server = AgentServer.start(config.advertiseAddress(), config.port(), new RuntimeContainerLogs(workers::pod, runtime),
+        new PodExec(workers::pod, runtime, new ApiExecAuthorizer(client)));
 
     NodeStatusGenerator statusGenerator = new NodeStatusGenerator(config.nodeName(), HostInfo.detect(),
         config.advertiseAddress(), server.port(), runtime.version());

@@ -18,6 +18,8 @@ import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.NodeCondition;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodCondition;
+import dev.capstan.api.core.v1.PodExecRequest;
+import dev.capstan.api.core.v1.PodExecResponse;
 import dev.capstan.api.core.v1.PodLogChunk;
 import dev.capstan.api.core.v1.PodLogRequest;
 import dev.capstan.api.core.v1.PodSpec;
@@ -217,6 +219,27 @@ class AgentIntegrationTest {
         .allMatch(cs -> cs.getState().getTerminated().getExitCode() == 0 && cs.getReady());
     await().atMost(Duration.ofSeconds(10))
         .until(() -> logs(PodLogRequest.newBuilder().setName("with-init").setContainer("app"), false).equals("one\ntwo\n"));
+  }
+
+  @Test
+  void execRunsACommandInTheRunningContainerAndReturnsItsOutputAndExitCode() {
+    createPod("exec-target", "Always", "sleep", "3600");
+    awaitPhase("exec-target", "Running");
+    PodExecResponse r = PodsGrpc.newBlockingStub(client.channel()).exec(PodExecRequest.newBuilder()
+        .setNamespace("default").setName("exec-target")
+        .addAllCommand(List.of("sh", "-c", "echo out; echo err >&2; exit 3")).build());
+    assertThat(r.getExitCode()).isEqualTo(3);
+    assertThat(r.getStdout().toStringUtf8()).isEqualTo("out\n");
+    assertThat(r.getStderr().toStringUtf8()).isEqualTo("err\n");
+
+    PodExecResponse slow = PodsGrpc.newBlockingStub(client.channel()).exec(PodExecRequest.newBuilder()
+        .setNamespace("default").setName("exec-target").setTimeoutSeconds(1).addAllCommand(List.of("sleep", "30")).build());
+    assertThat(slow.getExitCode()).as("killed at its timeout").isEqualTo(124);
+
+    StatusRuntimeException missing = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+        () -> PodsGrpc.newBlockingStub(client.channel()).exec(PodExecRequest.newBuilder()
+            .setNamespace("default").setName("exec-target").setContainer("nope").addCommand("true").build()));
+    assertThat(missing.getStatus().getDescription()).contains("container \"nope\" is not valid");
   }
 
   @Test

@@ -10,6 +10,7 @@ import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authz.AccessControl;
 import dev.capstan.apiserver.authz.AccessRequest;
 import dev.capstan.apiserver.authz.AuthorizingAccessControl;
+import dev.capstan.apiserver.authz.SelfAccessReviewService;
 import dev.capstan.apiserver.authz.BootstrapPolicy;
 import dev.capstan.apiserver.authz.NodeRestriction;
 import dev.capstan.apiserver.authz.PolicyIndex;
@@ -158,6 +159,12 @@ public final class ApiServer implements AutoCloseable {
         builder.addService(s.definition());
       }
     }
+    if (config.authenticator() != null) {
+      builder.addService(ServerInterceptors.intercept(new SelfAccessReviewService(access),
+          new AuthenticationInterceptor(config.authenticator())));
+    } else {
+      builder.addService(new SelfAccessReviewService(access));
+    }
     // Both reflection versions: current grpcurl and grpc tools ask v1 first, older ones v1alpha.
     builder.addService(ProtoReflectionServiceV1.newInstance());
     builder.addService(ProtoReflectionService.newInstance());
@@ -190,6 +197,7 @@ public final class ApiServer implements AutoCloseable {
       podSubresources = new PodSubresources(registry(Kinds.POD), registry(Kinds.NODE), config.clock());
       service.unary("Bind", AccessRequest.CREATE, "binding", podSubresources::bind);
       service.serverStreaming("Log", AccessRequest.GET, "log", podSubresources::log);
+      service.unary("Exec", AccessRequest.CREATE, "exec", podSubresources::exec);
     } else if (kind == Kinds.DEPLOYMENT) {
       DeploymentScale scale = new DeploymentScale(registry(Kinds.DEPLOYMENT));
       service.unary("GetScale", AccessRequest.GET, "scale", scale::get);

@@ -1,5 +1,12 @@
 package dev.capstan.apiserver;
 
+import dev.capstan.api.authorization.v1.ResourceAttributes;
+import dev.capstan.api.authorization.v1.SelfSubjectAccessReview;
+import dev.capstan.api.authorization.v1.SelfSubjectAccessReviewSpec;
+import dev.capstan.api.authorization.v1.SelfSubjectAccessReviewsGrpc;
+import dev.capstan.api.core.v1.PodExecRequest;
+import dev.capstan.api.core.v1.PodsGrpc;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -104,6 +111,35 @@ class AuthenticatedApiServerTest {
       assertThat(bad.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
       assertThat(bad.getStatus().getDescription()).contains("invalid bearer token");
     }
+  }
+
+  private static SelfSubjectAccessReview canI(CapstanClient who, String verb, String resource, String subresource,
+      String namespace) {
+    return SelfSubjectAccessReviewsGrpc.newBlockingStub(who.channel()).create(SelfSubjectAccessReview.newBuilder()
+        .setSpec(SelfSubjectAccessReviewSpec.newBuilder().setResourceAttributes(ResourceAttributes.newBuilder()
+            .setVerb(verb).setResource(resource).setSubresource(subresource).setNamespace(namespace).setName("web")))
+        .build());
+  }
+
+  @Test
+  void selfSubjectAccessReviewsAnswerWithTheServersOwnDecision() {
+    assertThat(canI(admin, "create", "pods", "exec", "default").getStatus().getAllowed()).isTrue();
+    SelfSubjectAccessReview denied = canI(alice, "create", "pods", "exec", "default");
+    assertThat(denied.getStatus().getAllowed()).isFalse();
+    assertThat(denied.getStatus().getReason()).contains("alice").contains("pods/exec");
+    assertThat(failure(() -> canI(anonymous, "get", "pods", "", "default")).getStatus().getCode())
+        .isEqualTo(Status.Code.UNAUTHENTICATED);
+    StatusRuntimeException unknown = failure(() -> canI(admin, "get", "widgets", "", "default"));
+    assertThat(unknown.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(unknown.getStatus().getDescription()).contains("spec.resourceAttributes.resource");
+  }
+
+  @Test
+  void execNeedsCreateOnPodsExec() {
+    StatusRuntimeException denied = failure(() -> PodsGrpc.newBlockingStub(alice.channel())
+        .exec(PodExecRequest.newBuilder().setNamespace("default").setName("web").addCommand("true").build()));
+    assertThat(denied.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(denied.getStatus().getDescription()).contains("pods/exec");
   }
 
   @Test

@@ -81,6 +81,23 @@ public final class CapstanClient implements AutoCloseable {
     return channel;
   }
 
+  /**
+   * The same connection, but carrying {@code token} as the bearer token instead of this client's
+   * credentials (null: none): an agent asking the apiserver about a caller it serves.
+   */
+  public Channel channelAs(String token) {
+    if (token == null) {
+      return managed;
+    }
+    CallCredentials other = new BearerTokenCredentials(token);
+    return ClientInterceptors.intercept(managed, new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        return next.newCall(method, options.withCallCredentials(other));
+      }
+    });
+  }
+
   public <T extends Message> ResourceClient<T> resource(Kind<T> kind) {
     @SuppressWarnings("unchecked")
     ResourceClient<T> c = (ResourceClient<T>) clients.computeIfAbsent(kind,

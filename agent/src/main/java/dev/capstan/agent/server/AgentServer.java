@@ -1,9 +1,12 @@
 package dev.capstan.agent.server;
 
 import dev.capstan.api.agent.v1.AgentGrpc;
+import dev.capstan.api.core.v1.PodExecRequest;
+import dev.capstan.api.core.v1.PodExecResponse;
 import dev.capstan.api.core.v1.PodLogChunk;
 import dev.capstan.api.core.v1.PodLogRequest;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyServerBuilder;
@@ -21,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The agent's own gRPC endpoint (default port 10250): the {@code capstan.agent.v1.Agent} service,
  * whose Log streams a container's log the way {@code kubectl logs} shows it (the apiserver proxies
- * pods/log here). Follow polls the file every 150 ms.
+ * pods/log here; follow polls the file every 150 ms), and whose Exec runs a command in a
+ * container for a caller whose forwarded bearer token the apiserver allows pods/exec.
  */
 public final class AgentServer implements AutoCloseable {
   static final Duration POLL_INTERVAL = Duration.ofMillis(150);
@@ -40,6 +44,11 @@ public final class AgentServer implements AutoCloseable {
    * @throws UncheckedIOException when the port cannot be bound
    */
   public static AgentServer start(String bindAddress, int port, ContainerLogLocator logs) {
+    return start(bindAddress, port, logs, null);
+  }
+
+  /** As above, also serving Exec through {@code exec} (null: Exec answers UNIMPLEMENTED). */
+  public static AgentServer start(String bindAddress, int port, ContainerLogLocator logs, PodExec exec) {
     AtomicInteger n = new AtomicInteger();
     ScheduledExecutorService poller = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "agent-log-" + n.incrementAndGet());
@@ -47,7 +56,7 @@ public final class AgentServer implements AutoCloseable {
       return t;
     });
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port))
-        .addService(new LogService(logs, poller))
+        .addService(ServerInterceptors.intercept(new LogService(logs, poller, exec), new BearerTokenCapture()))
         .build();
     try {
       server.start();
@@ -77,9 +86,27 @@ public final class AgentServer implements AutoCloseable {
     private final ContainerLogLocator logs;
     private final ScheduledExecutorService poller;
 
-    LogService(ContainerLogLocator logs, ScheduledExecutorService poller) {
+    private final PodExec exec;
+
+    LogService(ContainerLogLocator logs, ScheduledExecutorService poller, PodExec exec) {
       this.logs = logs;
       this.poller = poller;
+      this.exec = exec;
+    }
+
+    @Override
+    public void exec(PodExecRequest request, StreamObserver<PodExecResponse> responseObserver) {
+      if (exec == null) {
+        responseObserver.onError(Status.UNIMPLEMENTED.withDescription("this agent does not serve exec")
+            .asRuntimeException());
+        return;
+      }
+      try {
+        responseObserver.onNext(exec.exec(request, BearerTokenCapture.current()));
+        responseObserver.onCompleted();
+      } catch (StatusRuntimeException e) {
+        responseObserver.onError(e);
+      }
     }
 
     @Override

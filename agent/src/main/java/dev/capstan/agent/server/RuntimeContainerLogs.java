@@ -71,7 +71,7 @@ public final class RuntimeContainerLogs implements ContainerLogLocator {
     }
   }
 
-  private static String containerName(Pod pod, String requested) {
+  static String containerName(Pod pod, String requested) {
     List<String> names = pod.getSpec().getContainersList().stream().map(Container::getName).toList();
     if (!requested.isEmpty()) {
       if (!names.contains(requested)) {

@@ -21,6 +21,7 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   public static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final Context.Key<UserInfo> USER = Context.key("capstan-user");
+  private static final Context.Key<String> TOKEN = Context.key("capstan-bearer-token");
   private static final Set<String> OPEN_SERVICES = Set.of("grpc.health.v1.Health",
       "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection");
   private static final String BEARER = "bearer ";
@@ -36,6 +37,14 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
     return Optional.ofNullable(USER.get());
   }
 
+  /**
+   * The bearer token the call being handled came with, or empty when authentication is off: the
+   * apiserver forwards it when it proxies a call to an agent, which asks back what it allows.
+   */
+  public static Optional<String> currentToken() {
+    return Optional.ofNullable(TOKEN.get());
+  }
+
   @Override
   public <Req, Resp> ServerCall.Listener<Req> interceptCall(ServerCall<Req, Resp> call, Metadata headers,
       ServerCallHandler<Req, Resp> next) {
@@ -49,11 +58,12 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
     if (header.length() <= BEARER.length() || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       return reject(call, "Unauthorized: the authorization header must be \"Bearer <token>\"");
     }
-    Optional<UserInfo> user = tokens.authenticate(header.substring(BEARER.length()).strip());
+    String token = header.substring(BEARER.length()).strip();
+    Optional<UserInfo> user = tokens.authenticate(token);
     if (user.isEmpty()) {
       return reject(call, "Unauthorized: invalid bearer token");
     }
-    return Contexts.interceptCall(Context.current().withValue(USER, user.get()), call, headers, next);
+    return Contexts.interceptCall(Context.current().withValues(USER, user.get(), TOKEN, token), call, headers, next);
   }
 
   private static <Req, Resp> ServerCall.Listener<Req> reject(ServerCall<Req, Resp> call, String message) {

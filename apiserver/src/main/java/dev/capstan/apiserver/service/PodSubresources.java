@@ -1,36 +1,47 @@
 package dev.capstan.apiserver.service;
 
+import com.google.protobuf.Timestamp;
 import dev.capstan.api.agent.v1.AgentGrpc;
 import dev.capstan.api.core.v1.Binding;
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.NodeAddress;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodCondition;
+import dev.capstan.api.core.v1.PodExecRequest;
+import dev.capstan.api.core.v1.PodExecResponse;
 import dev.capstan.api.core.v1.PodLogChunk;
 import dev.capstan.api.core.v1.PodLogRequest;
+import dev.capstan.apiserver.authn.AuthenticationInterceptor;
 import dev.capstan.apiserver.registry.ApiErrors;
 import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.client.Kinds;
-import com.google.protobuf.Timestamp;
 import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The pods/binding and pods/log subresources. Binding sets spec.nodeName once and marks the pod
- * PodScheduled; log is proxied as a stream to the agent of the pod's node.
+ * The pods/binding, pods/log and pods/exec subresources. Binding sets spec.nodeName once and
+ * marks the pod PodScheduled; log is proxied as a stream, and exec as one call, to the agent of
+ * the pod's node.
  */
 public final class PodSubresources implements AutoCloseable {
   private final ResourceRegistry<Pod> pods;
   private final ResourceRegistry<Node> nodes;
   private final Clock clock;
+  private static final long DEFAULT_EXEC_TIMEOUT_SECONDS = 60;
+  /** Time beyond the command's own timeout for the agent to kill it and answer. */
+  private static final long EXEC_DEADLINE_MARGIN_SECONDS = 10;
   private final ConcurrentHashMap<String, ManagedChannel> agentChannels = new ConcurrentHashMap<>();
 
   public PodSubresources(ResourceRegistry<Pod> pods, ResourceRegistry<Node> nodes, Clock clock) {
@@ -77,23 +88,7 @@ public final class PodSubresources implements AutoCloseable {
 
   public void log(PodLogRequest request, StreamObserver<PodLogChunk> out) {
     try {
-      Pod pod = pods.get(request.getNamespace(), request.getName());
-      String nodeName = pod.getSpec().getNodeName();
-      if (nodeName.isEmpty()) {
-        throw Status.FAILED_PRECONDITION.withDescription("pod \"" + request.getName()
-            + "\" is not scheduled to a node yet: no logs").asRuntimeException();
-      }
-      Node node = nodes.get("", nodeName);
-      String address = node.getStatus().getAddressesList().stream()
-          .filter(a -> a.getType().equals("InternalIP")).map(NodeAddress::getAddress).findFirst()
-          .orElseThrow(() -> Status.UNAVAILABLE.withDescription("node \"" + nodeName
-              + "\" reports no InternalIP address").asRuntimeException());
-      int port = node.getStatus().getDaemonEndpoints().getKubeletEndpoint().getPort();
-      if (port == 0) {
-        throw Status.UNAVAILABLE.withDescription("node \"" + nodeName + "\" reports no agent port").asRuntimeException();
-      }
-      ManagedChannel channel = agentChannels.computeIfAbsent(address + ":" + port,
-          t -> Grpc.newChannelBuilder(t, InsecureChannelCredentials.create()).build());
+      ManagedChannel channel = agentOf(request.getNamespace(), request.getName(), "no logs");
       ServerCallStreamObserver<PodLogChunk> server = (ServerCallStreamObserver<PodLogChunk>) out;
       Context.CancellableContext ctx = Context.current().withCancellation();
       server.setOnCancelHandler(() -> ctx.cancel(null));
@@ -116,6 +111,51 @@ public final class PodSubresources implements AutoCloseable {
     } catch (StatusRuntimeException e) {
       out.onError(e);
     }
+  }
+
+  /**
+   * pods/exec: runs the command through the agent of the pod's node, forwarding the caller's
+   * bearer token, which the agent checks back with the apiserver before it runs anything.
+   */
+  public PodExecResponse exec(PodExecRequest request) {
+    if (request.getCommandCount() == 0) {
+      throw ApiErrors.badRequest("command: Required value: the command to run");
+    }
+    if (request.getTimeoutSeconds() < 0) {
+      throw ApiErrors.badRequest("timeoutSeconds: Invalid value: " + request.getTimeoutSeconds() + ": must be >= 0");
+    }
+    ManagedChannel channel = agentOf(request.getNamespace(), request.getName(), "cannot exec");
+    long timeout = request.getTimeoutSeconds() > 0 ? request.getTimeoutSeconds() : DEFAULT_EXEC_TIMEOUT_SECONDS;
+    AgentGrpc.AgentBlockingStub agent = AgentGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(timeout + EXEC_DEADLINE_MARGIN_SECONDS, TimeUnit.SECONDS);
+    Optional<String> token = AuthenticationInterceptor.currentToken();
+    if (token.isPresent()) {
+      Metadata headers = new Metadata();
+      headers.put(AuthenticationInterceptor.AUTHORIZATION, "Bearer " + token.get());
+      agent = agent.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+    return agent.exec(request);
+  }
+
+  /** The channel to the agent running the pod; fails when the pod has no node or the node no agent address. */
+  private ManagedChannel agentOf(String namespace, String name, String what) {
+    Pod pod = pods.get(namespace, name);
+    String nodeName = pod.getSpec().getNodeName();
+    if (nodeName.isEmpty()) {
+      throw Status.FAILED_PRECONDITION.withDescription("pod \"" + name
+          + "\" is not scheduled to a node yet: " + what).asRuntimeException();
+    }
+    Node node = nodes.get("", nodeName);
+    String address = node.getStatus().getAddressesList().stream()
+        .filter(a -> a.getType().equals("InternalIP")).map(NodeAddress::getAddress).findFirst()
+        .orElseThrow(() -> Status.UNAVAILABLE.withDescription("node \"" + nodeName
+            + "\" reports no InternalIP address").asRuntimeException());
+    int port = node.getStatus().getDaemonEndpoints().getKubeletEndpoint().getPort();
+    if (port == 0) {
+      throw Status.UNAVAILABLE.withDescription("node \"" + nodeName + "\" reports no agent port").asRuntimeException();
+    }
+    return agentChannels.computeIfAbsent(address + ":" + port,
+        t -> Grpc.newChannelBuilder(t, InsecureChannelCredentials.create()).build());
   }
 
   @Override

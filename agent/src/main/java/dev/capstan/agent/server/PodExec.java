@@ -1,0 +1,80 @@
+package dev.capstan.agent.server;
+
+import dev.capstan.agent.pod.RuntimeLabels;
+import dev.capstan.agent.runtime.ContainerRuntime;
+import dev.capstan.agent.runtime.ContainerRuntimeException;
+import dev.capstan.agent.runtime.ContainerState;
+import dev.capstan.agent.runtime.ExecResult;
+import dev.capstan.agent.runtime.RuntimeContainer;
+import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.PodExecRequest;
+import dev.capstan.api.core.v1.PodExecResponse;
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * pods/exec on this node: runs a command in a running container of one of its pods, for a
+ * caller the apiserver says may ({@link ExecAuthorizer}), and answers with its exit code and
+ * output.
+ */
+public final class PodExec {
+  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+  /** Asks the apiserver whether the holder of a bearer token may create pods/exec on a pod. */
+  @FunctionalInterface
+  public interface ExecAuthorizer {
+    /**
+     * @param token the caller's bearer token, or empty when it sent none
+     * @return empty when allowed, else why not
+     * @throws io.grpc.StatusRuntimeException UNAUTHENTICATED for an unknown token
+     */
+    Optional<String> denial(Optional<String> token, String namespace, String pod);
+  }
+
+  private final RuntimeContainerLogs.PodLookup pods;
+  private final ContainerRuntime runtime;
+  private final ExecAuthorizer authorizer;
+
+  public PodExec(RuntimeContainerLogs.PodLookup pods, ContainerRuntime runtime, ExecAuthorizer authorizer) {
+    this.pods = pods;
+    this.runtime = runtime;
+    this.authorizer = authorizer;
+  }
+
+  PodExecResponse exec(PodExecRequest request, Optional<String> token) {
+    if (request.getName().isEmpty()) {
+      throw Status.INVALID_ARGUMENT.withDescription("name: Required value").asRuntimeException();
+    }
+    if (request.getCommandCount() == 0) {
+      throw Status.INVALID_ARGUMENT.withDescription("command: Required value: the command to run").asRuntimeException();
+    }
+    String namespace = request.getNamespace().isEmpty() ? "default" : request.getNamespace();
+    Optional<String> denial = authorizer.denial(token, namespace, request.getName());
+    if (denial.isPresent()) {
+      throw Status.PERMISSION_DENIED.withDescription(denial.get()).asRuntimeException();
+    }
+    Pod pod = pods.find(namespace, request.getName()).orElseThrow(() -> Status.NOT_FOUND.withDescription(
+        "pod \"" + request.getName() + "\" not found in namespace \"" + namespace + "\" on this node").asRuntimeException());
+    String container = RuntimeContainerLogs.containerName(pod, request.getContainer());
+    RuntimeContainer running = runtime.listContainers(Map.of(RuntimeLabels.POD_UID, pod.getMetadata().getUid(),
+            RuntimeLabels.CONTAINER_NAME, container)).stream()
+        .filter(c -> c.state() == ContainerState.RUNNING)
+        .max(Comparator.comparingInt(RuntimeContainer::attempt))
+        .orElseThrow(() -> Status.FAILED_PRECONDITION.withDescription("container \"" + container + "\" in pod \""
+            + request.getName() + "\" is not running: cannot exec").asRuntimeException());
+    Duration timeout = request.getTimeoutSeconds() > 0 ? Duration.ofSeconds(request.getTimeoutSeconds()) : DEFAULT_TIMEOUT;
+    ExecResult result;
+    try {
+      result = runtime.execSync(running.id(), request.getCommandList(), timeout);
+    } catch (ContainerRuntimeException e) {
+      throw Status.FAILED_PRECONDITION.withDescription("exec in container \"" + container + "\" of pod \""
+          + request.getName() + "\": " + e.getMessage()).asRuntimeException();
+    }
+    return PodExecResponse.newBuilder().setExitCode(result.exitCode())
+        .setStdout(ByteString.copyFrom(result.stdout())).setStderr(ByteString.copyFrom(result.stderr())).build();
+  }
+}
