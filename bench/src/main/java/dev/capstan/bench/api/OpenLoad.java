@@ -29,7 +29,7 @@ final class OpenLoad {
 
   /** What one run measured; latencies in milliseconds. */
   record Result(String verb, double targetRate, double seconds, int sent, long ok, long errors, double achievedRate,
-      double p50, double p99, double max, String firstError) {}
+      double p50, double p99, double max, String firstError, double[] p99PerServer, double maxSendLag) {}
 
   private OpenLoad() {}
 
@@ -38,6 +38,9 @@ final class OpenLoad {
     int n = Math.max(1, (int) Math.round(rate * seconds));
     long period = Math.round(1e9 / rate);
     LatencyRecorder latencies = new LatencyRecorder();
+    List<LatencyRecorder> perServer = new java.util.ArrayList<>();
+    clients.forEach(c -> perServer.add(new LatencyRecorder()));
+    long maxSendLag = 0;
     AtomicLong ok = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     AtomicReference<String> firstError = new AtomicReference<>("");
@@ -49,6 +52,9 @@ final class OpenLoad {
       for (long wait = intended - System.nanoTime(); wait > 0; wait = intended - System.nanoTime()) {
         LockSupport.parkNanos(wait);
       }
+      // how late the driver itself sends: a stall of the driver shows here, not only in latencies
+      maxSendLag = Math.max(maxSendLag, System.nanoTime() - intended);
+      LatencyRecorder mine = perServer.get(i % clients.size());
       ListenableFuture<?> f;
       try {
         f = request.send(i, clients.get(i % clients.size()));
@@ -70,6 +76,7 @@ final class OpenLoad {
           long now = System.nanoTime();
           synchronized (latencies) {
             latencies.record(now - intended);
+            mine.record(now - intended);
           }
           if (success) {
             ok.incrementAndGet();
@@ -86,11 +93,16 @@ final class OpenLoad {
       throw new IllegalStateException(verb + " at " + rate + "/s: " + done.getCount() + " requests unanswered after 120 s");
     }
     LatencyRecorder sorted;
+    double[] p99PerServer = new double[clients.size()];
     synchronized (latencies) {
       sorted = LatencyRecorder.merge(List.of(latencies));
+      for (int s = 0; s < p99PerServer.length; s++) {
+        p99PerServer[s] = LatencyRecorder.merge(List.of(perServer.get(s))).millisAt(0.99);
+      }
     }
     double elapsed = (lastDone.get() - start) / 1e9;
     return new Result(verb, rate, seconds, n, ok.get(), errors.get(), ok.get() / elapsed,
-        sorted.millisAt(0.50), sorted.millisAt(0.99), sorted.millisAt(1.0), firstError.get());
+        sorted.millisAt(0.50), sorted.millisAt(0.99), sorted.millisAt(1.0), firstError.get(), p99PerServer,
+        maxSendLag / 1e6);
   }
 }
