@@ -64,5 +64,12 @@ result="$root/bench/results/api-$(date -u +%Y%m%dT%H%M%SZ).md"
 java -cp "bench/target/capstan-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/cp.txt)" dev.capstan.bench.api.ApiBench \
   "${servers[@]}" --token "$admin" "$@" >>"$result"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$result"
+{
+  # which server had which role (from their logs), to read the per-server columns against
+  for i in 1 2 3; do
+    grep -q 'MvccStateMachine - Leader ready' "$work/s$i.log" && echo "Raft leader (at some point): s$i = 127.0.0.1:$((base + i))"
+  done
+  grep -h -o 's[123] became leader of lease [^ ]*' "$work"/s?.log | sort -u || true
+} >>"$result"
 cat "$result"
 echo "kept in $result" >&2
