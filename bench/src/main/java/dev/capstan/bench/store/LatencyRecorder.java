@@ -8,22 +8,22 @@ import java.util.Arrays;
  * <p>Each worker thread owns one recorder (no contention on the hot path); {@link #merge} joins
  * them at the end of a run. Capacity grows as needed.
  */
-final class LatencyRecorder {
+public final class LatencyRecorder {
   private long[] nanos = new long[1024];
   private int count;
 
-  void record(long latencyNanos) {
+  public void record(long latencyNanos) {
     if (count == nanos.length) {
       nanos = Arrays.copyOf(nanos, nanos.length * 2);
     }
     nanos[count++] = latencyNanos;
   }
 
-  int count() {
+  public int count() {
     return count;
   }
 
-  static LatencyRecorder merge(Iterable<LatencyRecorder> parts) {
+  public static LatencyRecorder merge(Iterable<LatencyRecorder> parts) {
     LatencyRecorder all = new LatencyRecorder();
     for (LatencyRecorder p : parts) {
       for (int i = 0; i < p.count; i++) {
@@ -35,7 +35,7 @@ final class LatencyRecorder {
   }
 
   /** The latency at quantile {@code q} (0..1) in milliseconds; the recorder must be merged. */
-  double millisAt(double q) {
+  public double millisAt(double q) {
     if (count == 0) {
       return Double.NaN;
     }

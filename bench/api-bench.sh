@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The apiserver benchmark: three `capstan server` processes on loopback forming one cluster (each a
+# store peer, an apiserver and the leader-elected scheduler and controllers; default JVM options and
+# default durability), a static token file with an admin token, and one ApiBench load driver with
+# clients spread over the three. Prints Markdown tables and keeps them in bench/results/.
+# Usage: bench/api-bench.sh [--scale 0.1] [--rates 100,500] [--seconds 30] [--warmup-seconds 45]
+#                           [--only warmup,memory,latency]
+set -euo pipefail
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+"$root/scripts/install-build-deps"
+cd "$root"
+mvn -B -q -ntp ${CAPSTAN_MVN_OPTS:-} -DskipTests -Dmaven.test.skip=true package dependency:build-classpath \
+  -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=runtime -pl bench,cli -am >&2
+work="$(mktemp -d /tmp/capstan-api-bench.XXXXXX)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+admin="admin-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+secret="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+umask 077
+cat >"$work/tokens.csv" <<TOKENS
+$admin,admin,admin,"system:masters"
+scheduler-$secret,system:kube-scheduler,kube-scheduler
+controllers-$secret,system:kube-controller-manager,kube-controller-manager
+TOKENS
+
+base=${CAPSTAN_BENCH_PORT_BASE:-24400}
+cluster="s1=127.0.0.1:$((base + 11)),s2=127.0.0.1:$((base + 12)),s3=127.0.0.1:$((base + 13))"
+servers=()
+for i in 1 2 3; do
+  java ${CAPSTAN_JAVA_OPTS:-} -jar cli/target/capstan.jar server --name "s$i" --data-dir "$work/s$i" \
+    --api-port "$((base + i))" --raft-port "$((base + 10 + i))" --etcd-port "$((base + 20 + i))" \
+    --initial-cluster "$cluster" --token-auth-file "$work/tokens.csv" >"$work/s$i.log" 2>&1 &
+  pids+=($!)
+  servers+=(--server "127.0.0.1:$((base + i))@$!")
+done
+
+for i in 1 2 3; do
+  for _ in $(seq 1 240); do
+    grep -q '^capstan server ".*" is up' "$work/s$i.log" && break
+    if ! kill -0 "${pids[$((i - 1))]}" 2>/dev/null; then
+      echo "server s$i exited:" >&2; tail -50 "$work/s$i.log" >&2; exit 1
+    fi
+    sleep 0.5
+  done
+  grep -q '^capstan server ".*" is up' "$work/s$i.log" || { echo "server s$i not up in 120 s" >&2; tail -50 "$work/s$i.log" >&2; exit 1; }
+done
+
+mkdir -p bench/results
+result="$root/bench/results/api-$(date -u +%Y%m%dT%H%M%SZ).md"
+{
+  echo "# apiserver benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo
+  echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1);" \
+    "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "command: bench/api-bench.sh $*"
+  echo
+} >"$result"
+java -cp "bench/target/capstan-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/cp.txt)" dev.capstan.bench.api.ApiBench \
+  "${servers[@]}" --token "$admin" "$@" >>"$result"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$result"
+{
+  # which server had which role (from their logs), to read the per-server columns against
+  for i in 1 2 3; do
+    grep -q 'MvccStateMachine - Leader ready' "$work/s$i.log" && echo "Raft leader (at some point): s$i = 127.0.0.1:$((base + i))"
+  done
+  grep -h -o 's[123] became leader of lease [^ ]*' "$work"/s?.log | sort -u || true
+} >>"$result"
+cat "$result"
+echo "kept in $result" >&2
