@@ -16,6 +16,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -81,18 +82,23 @@ public final class NodeRuntime implements AutoCloseable {
    * agent must run as root.
    */
   public static Optional<String> containerdUnusableBecause() {
-    if (!Files.isExecutable(ContainerdConfig.DEFAULT_BINARY)) {
-      return Optional.of(ContainerdConfig.DEFAULT_BINARY + " is not installed");
+    return containerdUnusableBecause(ContainerdConfig.DEFAULT_BINARY, "root".equals(System.getProperty("user.name")),
+        List.of(Path.of("/usr/sbin/runc"), Path.of("/usr/bin/runc"), Path.of("/usr/local/sbin/runc")),
+        ContainerdConfig.DEFAULT_CNI_BIN_DIR);
+  }
+
+  static Optional<String> containerdUnusableBecause(Path containerd, boolean root, List<Path> runcCandidates,
+      Path cniBinDir) {
+    if (!Files.isExecutable(containerd)) {
+      return Optional.of(containerd + " is not installed");
     }
-    if (!"root".equals(System.getProperty("user.name"))) {
+    if (!root) {
       return Optional.of("not running as root, which containerd and runc need");
     }
-    boolean runc = Files.isExecutable(Path.of("/usr/sbin/runc")) || Files.isExecutable(Path.of("/usr/bin/runc"))
-        || Files.isExecutable(Path.of("/usr/local/sbin/runc"));
-    if (!runc) {
+    if (runcCandidates.stream().noneMatch(Files::isExecutable)) {
       return Optional.of("runc is not installed");
     }
-    Path bridge = ContainerdConfig.DEFAULT_CNI_BIN_DIR.resolve("bridge");
+    Path bridge = cniBinDir.resolve("bridge");
     if (!Files.isExecutable(bridge)) {
       return Optional.of("the CNI plugins are not installed (" + bridge + " missing)");
     }
