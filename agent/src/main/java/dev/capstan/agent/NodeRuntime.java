@@ -16,6 +16,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -35,8 +36,11 @@ public final class NodeRuntime implements AutoCloseable {
     CONTAINERD,
     PROCESS;
 
-    /** "containerd" or "process", case-insensitive. */
+    /** "containerd" or "process", case-insensitive; "podman" is named as not supported yet. */
     public static Kind parse(String name) {
+      if ("podman".equalsIgnoreCase(name)) {
+        throw new IllegalArgumentException("--runtime: podman is not supported yet; use containerd or process");
+      }
       for (Kind k : values()) {
         if (k.name().equalsIgnoreCase(name)) {
           return k;
@@ -65,12 +69,40 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   /**
-   * The runtime to use when none is named: containerd where it is installed and the agent runs as
-   * root (containerd and runc need it), else the process runtime.
+   * The runtime to use when none is named: containerd where it is usable (see
+   * {@link #containerdUnusableBecause()}), else the process runtime.
    */
   public static Kind detect() {
-    boolean root = "root".equals(System.getProperty("user.name"));
-    return root && Files.isExecutable(ContainerdConfig.DEFAULT_BINARY) ? Kind.CONTAINERD : Kind.PROCESS;
+    return containerdUnusableBecause().isEmpty() ? Kind.CONTAINERD : Kind.PROCESS;
+  }
+
+  /**
+   * Why the agent cannot start its own containerd here, or empty when it can: containerd, runc and
+   * the CNI bridge plugin must be installed (Debian: {@code scripts/install-runtime-deps}) and the
+   * agent must run as root.
+   */
+  public static Optional<String> containerdUnusableBecause() {
+    return containerdUnusableBecause(ContainerdConfig.DEFAULT_BINARY, "root".equals(System.getProperty("user.name")),
+        List.of(Path.of("/usr/sbin/runc"), Path.of("/usr/bin/runc"), Path.of("/usr/local/sbin/runc")),
+        ContainerdConfig.DEFAULT_CNI_BIN_DIR);
+  }
+
+  static Optional<String> containerdUnusableBecause(Path containerd, boolean root, List<Path> runcCandidates,
+      Path cniBinDir) {
+    if (!Files.isExecutable(containerd)) {
+      return Optional.of(containerd + " is not installed");
+    }
+    if (!root) {
+      return Optional.of("not running as root, which containerd and runc need");
+    }
+    if (runcCandidates.stream().noneMatch(Files::isExecutable)) {
+      return Optional.of("runc is not installed");
+    }
+    Path bridge = cniBinDir.resolve("bridge");
+    if (!Files.isExecutable(bridge)) {
+      return Optional.of("the CNI plugins are not installed (" + bridge + " missing)");
+    }
+    return Optional.empty();
   }
 
   /**
@@ -87,9 +119,9 @@ public final class NodeRuntime implements AutoCloseable {
       Clock clock, Consumer<String> notices) throws IOException {
     Kind chosen = kind.orElseGet(() -> containerdSocket.isPresent() ? Kind.CONTAINERD : detect());
     if (kind.isEmpty() && chosen == Kind.PROCESS) {
-      notices.accept("warning: containerd is not usable here (" + ContainerdConfig.DEFAULT_BINARY
-          + " missing or not root): using the process runtime, which runs containers as plain host processes"
-          + " without isolation or images");
+      notices.accept("warning: containerd is not usable here (" + containerdUnusableBecause().orElse("?")
+          + "; scripts/install-runtime-deps installs what is missing): using the process runtime, which runs"
+          + " containers as plain host processes without isolation or images");
     }
     if (chosen == Kind.PROCESS) {
       if (kind.isPresent()) {

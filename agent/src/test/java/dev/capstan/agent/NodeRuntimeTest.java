@@ -20,6 +20,31 @@ class NodeRuntimeTest {
     assertThat(NodeRuntime.Kind.parse("Process")).isEqualTo(NodeRuntime.Kind.PROCESS);
     assertThat(NodeRuntime.Kind.CONTAINERD).hasToString("containerd");
     assertThatThrownBy(() -> NodeRuntime.Kind.parse("docker")).hasMessageContaining("containerd or process");
+    assertThatThrownBy(() -> NodeRuntime.Kind.parse("podman")).hasMessageContaining("podman is not supported yet");
+  }
+
+  @Test
+  void containerdIsUsableOnlyWithItsBinaryRootRuncAndTheCniPlugins() throws java.io.IOException {
+    Path bin = java.nio.file.Files.createDirectories(dir.resolve("bin"));
+    Path containerd = executable(bin.resolve("containerd"));
+    Path runc = executable(bin.resolve("runc"));
+    Path cni = java.nio.file.Files.createDirectories(dir.resolve("cni"));
+    executable(cni.resolve("bridge"));
+    assertThat(NodeRuntime.containerdUnusableBecause(containerd, true, List.of(runc), cni)).isEmpty();
+    assertThat(NodeRuntime.containerdUnusableBecause(bin.resolve("missing"), true, List.of(runc), cni))
+        .hasValueSatisfying(why -> assertThat(why).contains("missing is not installed"));
+    assertThat(NodeRuntime.containerdUnusableBecause(containerd, false, List.of(runc), cni))
+        .hasValueSatisfying(why -> assertThat(why).contains("not running as root"));
+    assertThat(NodeRuntime.containerdUnusableBecause(containerd, true, List.of(bin.resolve("none")), cni))
+        .hasValueSatisfying(why -> assertThat(why).contains("runc is not installed"));
+    assertThat(NodeRuntime.containerdUnusableBecause(containerd, true, List.of(runc), bin))
+        .hasValueSatisfying(why -> assertThat(why).contains("CNI plugins"));
+  }
+
+  private static Path executable(Path file) throws java.io.IOException {
+    java.nio.file.Files.writeString(file, "#!/bin/sh\n");
+    file.toFile().setExecutable(true);
+    return file;
   }
 
   @Test

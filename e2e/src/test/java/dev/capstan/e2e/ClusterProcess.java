@@ -23,18 +23,23 @@ final class ClusterProcess implements AutoCloseable {
   private final CapstanBinary binary;
   private final Path dataDir;
   private final Path log;
+  private final List<String> extraArgs;
   private Process process;
 
-  ClusterProcess(CapstanBinary binary, Path dataDir) {
+  /** A cluster run with further {@code up} flags, e.g. {@code --runtime process}. */
+  ClusterProcess(CapstanBinary binary, Path dataDir, String... extraArgs) {
     this.binary = binary;
     this.dataDir = dataDir;
+    this.extraArgs = List.of(extraArgs);
     this.log = dataDir.resolveSibling("capstan-up.log");
   }
 
   void start() throws IOException, InterruptedException {
-    process = binary.command(List.of("up", "--data-dir", dataDir.toString(), "--node-name", "e2e-node",
-        "--api-port", Integer.toString(apiPort), "--raft-port", Integer.toString(raftPort),
-        "--agent-port", Integer.toString(agentPort), "--etcd-port", Integer.toString(etcdPort))).redirectErrorStream(true).start();
+    List<String> args = new java.util.ArrayList<>(List.of("up", "--data-dir", dataDir.toString(), "--node-name",
+        "e2e-node", "--api-port", Integer.toString(apiPort), "--raft-port", Integer.toString(raftPort),
+        "--agent-port", Integer.toString(agentPort), "--etcd-port", Integer.toString(etcdPort)));
+    args.addAll(extraArgs);
+    process = binary.command(args).redirectErrorStream(true).start();
     CountDownLatch up = new CountDownLatch(1);
     Thread pump = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {

@@ -56,7 +56,8 @@ class SingleNodeClusterE2ETest {
     tmp = Files.createDirectories(Path.of("target", "e2e-runs")).toAbsolutePath();
     tmp = Files.createTempDirectory(tmp, "single-node-");
     capstan = new CapstanBinary(tmp.resolve("config"));
-    cluster = new ClusterProcess(capstan, tmp.resolve("data"));
+    // This test finds containers as host processes descending from `up`: the process runtime.
+    cluster = new ClusterProcess(capstan, tmp.resolve("data"), "--runtime", "process");
     cluster.start();
     client = adminClient();
     manifest = new String(getClass().getResourceAsStream("/web-deployment.yaml").readAllBytes(), StandardCharsets.UTF_8);

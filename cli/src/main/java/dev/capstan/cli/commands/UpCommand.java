@@ -56,8 +56,8 @@ public final class UpCommand implements Callable<Integer> {
   Path tokenAuthFile;
 
   @Option(names = "--runtime", description = "container runtime: containerd (the agent's own containerd, or the one"
-      + " at --containerd-socket) or process (plain host processes, no isolation). Default: process, or containerd"
-      + " when --containerd-socket is given")
+      + " at --containerd-socket) or process (plain host processes, no isolation). Default: containerd where"
+      + " /usr/bin/containerd exists and up runs as root, else process (with a warning)")
   String runtimeName;
 
   @Option(names = "--containerd-socket", description = "use the containerd at this socket instead of starting one")
@@ -76,12 +76,11 @@ public final class UpCommand implements Callable<Integer> {
     ControlPlane controlPlane = ControlPlane.startSingleNode(
         new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens), clock);
     String nodeAddress = ControlPlane.loopbackAddress(bindAddress);
-    // `up` keeps the process runtime unless asked: its pods then stay descendants of this process.
-    NodeRuntime.Kind kind = runtimeName != null ? NodeRuntime.Kind.parse(runtimeName)
-        : containerdSocket != null ? NodeRuntime.Kind.CONTAINERD : NodeRuntime.Kind.PROCESS;
+    // No --runtime: containerd where it is usable (or --containerd-socket names one), else the
+    // process runtime with a warning saying why (NodeRuntime.open).
     NodeRuntime runtime;
     try {
-      runtime = NodeRuntime.open(Optional.of(kind), dataDir.resolve("agent"), nodeAddress,
+      runtime = NodeRuntime.open(Optional.ofNullable(runtimeName).map(NodeRuntime.Kind::parse), dataDir.resolve("agent"), nodeAddress,
           Optional.ofNullable(containerdSocket), clock, notice -> System.err.println("capstan up: " + notice));
     } catch (IOException | RuntimeException e) {
       controlPlane.close();

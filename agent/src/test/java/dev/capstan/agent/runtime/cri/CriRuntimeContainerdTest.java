@@ -246,26 +246,6 @@ class CriRuntimeContainerdTest {
     }
   }
 
-  @Test
-  void measuresPodStartTimes() {
-    List<Long> millis = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
-      long start = System.nanoTime();
-      PodSandbox sandbox = runtime.runPodSandbox(sandboxConfig("timed-" + i));
-      String id = runtime.createContainer(sandbox.id(), container(sandbox, "main", List.of("sh", "-c",
-          "trap 'exit 0' TERM; while true; do sleep 0.2; done"), ContainerResources.NONE));
-      runtime.startContainer(id);
-      millis.add((System.nanoTime() - start) / 1_000_000);
-      assertThat(runtime.containerStatus(id).state()).isEqualTo(ContainerState.RUNNING);
-      runtime.removePodSandbox(sandbox.id());
-    }
-    // The first is the warm-up; the median of the rest is what docs report.
-    List<Long> warm = new ArrayList<>(millis.subList(1, millis.size()));
-    warm.sort(Long::compare);
-    System.out.println("CRI pod start (sandbox + one running container), ms: " + millis + ", median after warm-up: "
-        + warm.get(warm.size() / 2));
-  }
-
   private static PodSandboxConfig sandboxConfig(String name) {
     return new PodSandboxConfig(name, "default", UUID.randomUUID().toString(), 0, name,
         dir.resolve("pods").resolve(name + "-" + UUID.randomUUID()), false, Map.of("app", name), Map.of("note", "kept"));
