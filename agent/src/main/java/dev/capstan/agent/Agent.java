@@ -205,7 +205,9 @@ public final class Agent implements AutoCloseable {
     closeQuietly(probes);
     probeScheduler.shutdownNow();
     closeQuietly(workers);
-    stopAllContainers();
+    if (config.stopPodsOnClose()) {
+      stopAllContainers();
+    }
     closeQuietly(server);
     stopExecutor.shutdownNow();
   }

@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
  * @param nodeStatusInterval how often the node posts its status (10 s)
  * @param leaseRenewInterval how often the node Lease is renewed (10 s)
  * @param shutdownGracePeriod the SIGTERM-to-SIGKILL time containers get when the agent closes (2 s)
+ * @param stopPodsOnClose whether closing the agent stops its pods' containers (true: {@code capstan
+ *     up}, whose pods live and die with it); false leaves them running for the next agent on this
+ *     node to adopt, as a kubelet restart does
  */
 public record AgentConfig(
     String nodeName,
@@ -35,7 +38,8 @@ public record AgentConfig(
     Duration resyncInterval,
     Duration nodeStatusInterval,
     Duration leaseRenewInterval,
-    Duration shutdownGracePeriod) {
+    Duration shutdownGracePeriod,
+    boolean stopPodsOnClose) {
 
   public static final int DEFAULT_PORT = 10250;
   private static final Pattern DNS_SUBDOMAIN =
@@ -74,32 +78,37 @@ public record AgentConfig(
   public static AgentConfig of(String nodeName, Path dataDir, String advertiseAddress, int port, ContainerRuntime runtime) {
     return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, Duration.ofSeconds(10),
         Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofSeconds(10), Duration.ofSeconds(10),
-        Duration.ofSeconds(10), Duration.ofSeconds(2));
+        Duration.ofSeconds(10), Duration.ofSeconds(2), true);
   }
 
   public AgentConfig withBackOff(Duration initial, Duration max) {
     return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, initial, max, backOffReset,
-        resyncInterval, nodeStatusInterval, leaseRenewInterval, shutdownGracePeriod);
+        resyncInterval, nodeStatusInterval, leaseRenewInterval, shutdownGracePeriod, stopPodsOnClose);
   }
 
   public AgentConfig withResyncInterval(Duration d) {
     return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, initialBackOff, maxBackOff, backOffReset,
-        d, nodeStatusInterval, leaseRenewInterval, shutdownGracePeriod);
+        d, nodeStatusInterval, leaseRenewInterval, shutdownGracePeriod, stopPodsOnClose);
   }
 
   public AgentConfig withNodeStatusInterval(Duration d) {
     return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, initialBackOff, maxBackOff, backOffReset,
-        resyncInterval, d, leaseRenewInterval, shutdownGracePeriod);
+        resyncInterval, d, leaseRenewInterval, shutdownGracePeriod, stopPodsOnClose);
   }
 
   public AgentConfig withLeaseRenewInterval(Duration d) {
     return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, initialBackOff, maxBackOff, backOffReset,
-        resyncInterval, nodeStatusInterval, d, shutdownGracePeriod);
+        resyncInterval, nodeStatusInterval, d, shutdownGracePeriod, stopPodsOnClose);
   }
 
   public AgentConfig withShutdownGracePeriod(Duration d) {
     return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, initialBackOff, maxBackOff, backOffReset,
-        resyncInterval, nodeStatusInterval, leaseRenewInterval, d);
+        resyncInterval, nodeStatusInterval, leaseRenewInterval, d, stopPodsOnClose);
+  }
+
+  public AgentConfig withStopPodsOnClose(boolean stop) {
+    return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, initialBackOff, maxBackOff, backOffReset,
+        resyncInterval, nodeStatusInterval, leaseRenewInterval, shutdownGracePeriod, stop);
   }
 
   /** Where pods' log directories live. */

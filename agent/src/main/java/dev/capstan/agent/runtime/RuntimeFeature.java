@@ -13,5 +13,10 @@ public enum RuntimeFeature {
   /** Volumes are bind-mounted into containers at their mountPath ({@link ContainerConfig#mounts()}). */
   MOUNTS,
   /** Lifecycle events are pushed through {@link ContainerRuntime#subscribe}. */
-  CONTAINER_EVENTS
+  CONTAINER_EVENTS,
+  /**
+   * Containers outlive the agent's process and a new runtime instance finds them again, so a
+   * restarted agent adopts its pods instead of starting them afresh.
+   */
+  SURVIVES_AGENT_RESTART
 }

@@ -3,6 +3,7 @@ package dev.capstan.cli.commands;
 import dev.capstan.agent.Agent;
 import dev.capstan.agent.AgentConfig;
 import dev.capstan.agent.NodeRuntime;
+import dev.capstan.agent.runtime.RuntimeFeature;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.config.UserHome;
 import java.io.IOException;
@@ -78,8 +79,10 @@ public final class AgentCommand implements Callable<Integer> {
       client.close();
       throw e;
     }
-    Agent agent = new Agent(AgentConfig.of(node, dataDir, advertiseAddress, agentPort, runtime.runtime()), client,
-        clock);
+    // Like a kubelet, a restarted agent adopts the pods still running, where the runtime keeps them.
+    boolean adopt = runtime.runtime().features().contains(RuntimeFeature.SURVIVES_AGENT_RESTART);
+    Agent agent = new Agent(AgentConfig.of(node, dataDir, advertiseAddress, agentPort, runtime.runtime())
+        .withStopPodsOnClose(!adopt), client, clock);
     try {
       agent.start();
     } catch (RuntimeException e) {
