@@ -56,7 +56,12 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   private static final Duration CONTAINERD_START_TIMEOUT = Duration.ofSeconds(60);
-  private static final int MAX_SOCKET_PATH = 107;
+  /**
+   * containerd also listens on the socket's path + ".ttrpc" and refuses any socket path longer
+   * than 104 bytes (seen: "unix socket path too long (> 104)" under a deep checkout), so the
+   * gRPC socket itself may take 98.
+   */
+  private static final int MAX_SOCKET_PATH = 104 - ".ttrpc".length();
 
   private final ContainerRuntime runtime;
   private final ContainerdSupervisor containerd;

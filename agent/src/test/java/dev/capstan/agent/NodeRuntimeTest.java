@@ -70,5 +70,9 @@ class NodeRuntimeTest {
     assertThat(socket.getParent()).isEqualTo(Path.of("/run/capstan"));
     assertThat(socket.toString()).endsWith(".sock").hasSizeLessThan(40);
     assertThat(NodeRuntime.socketFor(deep)).as("stable per data dir").isEqualTo(socket);
+    // 100 bytes fit a socket, but not containerd's ".ttrpc" socket beside it (104 at most).
+    Path almost = Path.of("/w/" + "e".repeat(100 - "/w//containerd/containerd.sock".length()) + "/containerd");
+    assertThat(almost.resolve("containerd.sock").toString()).hasSize(100);
+    assertThat(NodeRuntime.socketFor(almost).getParent()).isEqualTo(Path.of("/run/capstan"));
   }
 }
