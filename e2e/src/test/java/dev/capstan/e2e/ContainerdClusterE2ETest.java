@@ -116,6 +116,14 @@ class ContainerdClusterE2ETest {
     }
     CapstanBinary.Result wide = capstan.run("get", "pods", "-o", "wide");
     assertThat(wide.stdout()).contains(ips.get(0), ips.get(1));
+
+    // capstan exec runs inside the container (its own filesystem: the ConfigMap at /www) and
+    // exits with the command's exit code.
+    String pod = pods.get(0).getMetadata().getName();
+    CapstanBinary.Result exec = capstan.run("exec", pod, "--", "sh", "-c", "cat /www/index.html; echo oops >&2; exit 3");
+    assertThat(exec.exitCode()).as(exec.toString()).isEqualTo(3);
+    assertThat(exec.stdout()).isEqualTo("<h1>served from a ConfigMap by busybox httpd on containerd</h1>\n");
+    assertThat(exec.stderr()).isEqualTo("oops\n");
   }
 
   @Test
