@@ -217,36 +217,20 @@ public final class RuntimePodSyncer implements PodSyncer {
    */
   private InitStep syncInitContainers(Pod pod, RestartPolicy policy, PodSandbox sandbox, PodRuntimeState state,
       PodVolumes.Prepared prepared, Map<String, Waiting> waiting, Instant now) {
-    String uid = pod.getMetadata().getUid();
     List<Container> inits = pod.getSpec().getInitContainersList();
     for (int i = 0; i < inits.size(); i++) {
       Container spec = inits.get(i);
       String field = "spec.initContainers[" + i + "]";
-      String name = spec.getName();
-      Optional<RuntimeContainer> latest = state.latest(name);
+      Optional<RuntimeContainer> latest = state.latest(spec.getName());
       if (latest.isEmpty()) {
-        Instant at = backOff.retryAt(uid, name).orElse(now);
-        if (at.isAfter(now)) {
-          Waiting w = createFailures.get(uid + "/" + name);
-          if (w != null) {
-            waiting.put(name, w);
-          }
-          return new InitStep(false, at);
-        }
-        return new InitStep(false, start(pod, spec, field, sandbox, prepared, 0, false, waiting));
+        return new InitStep(false, startFirst(pod, spec, field, sandbox, prepared, waiting, now));
       }
       RuntimeContainer c = latest.get();
       if (c.state() == ContainerState.RUNNING) {
         return new InitStep(false, null);
       }
       if (c.state() == ContainerState.CREATED) {
-        try {
-          runtime.startContainer(c.id());
-        } catch (ContainerRuntimeException e) {
-          log.warn("pod {}: {}", podKey(pod), e.getMessage());
-          return new InitStep(false, now);
-        }
-        return new InitStep(false, null);
+        return new InitStep(false, startCreated(pod, c, now));
       }
       if (c.state() == ContainerState.EXITED && c.exitCode() == 0) {
         continue;
@@ -254,16 +238,8 @@ public final class RuntimePodSyncer implements PodSyncer {
       if (policy == RestartPolicy.NEVER) {
         return new InitStep(false, null);
       }
-      Instant finished = c.finishedAt() != null ? c.finishedAt() : now;
-      Instant at = backOff.restartAt(uid, name, c.startedAt(), finished);
-      if (at.isAfter(now)) {
-        waiting.put(name, createFailures.getOrDefault(uid + "/" + name, new Waiting(
-            PodStatusGenerator.CRASH_LOOP_BACK_OFF, "back-off " + seconds(backOff.currentDelay(uid, name))
-                + " restarting failed init container=" + name + " pod=" + pod.getMetadata().getName() + "_"
-                + pod.getMetadata().getNamespace() + "(" + uid + ")")));
-        return new InitStep(false, at);
-      }
-      return new InitStep(false, start(pod, spec, field, sandbox, prepared, c.attempt() + 1, true, waiting));
+      return new InitStep(false, restartUnderBackOff(pod, spec, field, "init container", c, sandbox, prepared,
+          waiting, now));
     }
     return new InitStep(true, null);
   }
@@ -271,19 +247,10 @@ public final class RuntimePodSyncer implements PodSyncer {
   private Instant syncContainer(Pod pod, int index, RestartPolicy policy, PodSandbox sandbox,
       PodRuntimeState state, PodVolumes.Prepared prepared, Map<String, Waiting> waiting, Instant now) {
     Container spec = pod.getSpec().getContainers(index);
-    String uid = pod.getMetadata().getUid();
-    String name = spec.getName();
-    Optional<RuntimeContainer> latest = state.latest(name);
+    String field = "spec.containers[" + index + "]";
+    Optional<RuntimeContainer> latest = state.latest(spec.getName());
     if (latest.isEmpty()) {
-      Instant at = backOff.retryAt(uid, name).orElse(now);
-      if (at.isAfter(now)) {
-        Waiting w = createFailures.get(uid + "/" + name);
-        if (w != null) {
-          waiting.put(name, w);
-        }
-        return at;
-      }
-      return start(pod, spec, "spec.containers[" + index + "]", sandbox, prepared, 0, false, waiting);
+      return startFirst(pod, spec, field, sandbox, prepared, waiting, now);
     }
     RuntimeContainer c = latest.get();
     switch (c.state()) {
@@ -294,33 +261,62 @@ public final class RuntimePodSyncer implements PodSyncer {
         }
         // As the kubelet does: kill it with the pod's grace period; the next pass restarts it
         // as the restart policy says, under back-off.
-        log.info("pod {}: container {} {}, will be restarted", podKey(pod), name, unhealthy.get());
+        log.info("pod {}: container {} {}, will be restarted", podKey(pod), spec.getName(), unhealthy.get());
         runtime.stopContainer(c.id(), gracePeriod(pod));
         return now;
       }
       case CREATED:
-        try {
-          runtime.startContainer(c.id());
-        } catch (ContainerRuntimeException e) {
-          log.warn("pod {}: {}", podKey(pod), e.getMessage());
-          return now;
-        }
-        return null;
+        return startCreated(pod, c, now);
       default:
         if (!policy.restarts(c.exitCode())) {
           return null;
         }
-        Instant finished = c.finishedAt() != null ? c.finishedAt() : now;
-        Instant at = backOff.restartAt(uid, name, c.startedAt(), finished);
-        if (at.isAfter(now)) {
-          waiting.put(name, createFailures.getOrDefault(uid + "/" + name, new Waiting(
-              PodStatusGenerator.CRASH_LOOP_BACK_OFF,
-              "back-off " + seconds(backOff.currentDelay(uid, name)) + " restarting failed container=" + name
-                  + " pod=" + pod.getMetadata().getName() + "_" + pod.getMetadata().getNamespace() + "(" + uid + ")")));
-          return at;
-        }
-        return start(pod, spec, "spec.containers[" + index + "]", sandbox, prepared, c.attempt() + 1, true, waiting);
+        return restartUnderBackOff(pod, spec, field, "container", c, sandbox, prepared, waiting, now);
     }
+  }
+
+  /** Starts a container's first attempt, unless a failed creation still waits out its back-off. */
+  private Instant startFirst(Pod pod, Container spec, String field, PodSandbox sandbox, PodVolumes.Prepared prepared,
+      Map<String, Waiting> waiting, Instant now) {
+    String uid = pod.getMetadata().getUid();
+    String name = spec.getName();
+    Instant at = backOff.retryAt(uid, name).orElse(now);
+    if (at.isAfter(now)) {
+      Waiting w = createFailures.get(uid + "/" + name);
+      if (w != null) {
+        waiting.put(name, w);
+      }
+      return at;
+    }
+    return start(pod, spec, field, sandbox, prepared, 0, false, waiting);
+  }
+
+  /** Starts a container the runtime created but did not start; returns when to retry if that fails. */
+  private Instant startCreated(Pod pod, RuntimeContainer c, Instant now) {
+    try {
+      runtime.startContainer(c.id());
+    } catch (ContainerRuntimeException e) {
+      log.warn("pod {}: {}", podKey(pod), e.getMessage());
+      return now;
+    }
+    return null;
+  }
+
+  /** Starts the next attempt of an exited container once its crash-loop back-off has passed. */
+  private Instant restartUnderBackOff(Pod pod, Container spec, String field, String what, RuntimeContainer c,
+      PodSandbox sandbox, PodVolumes.Prepared prepared, Map<String, Waiting> waiting, Instant now) {
+    String uid = pod.getMetadata().getUid();
+    String name = spec.getName();
+    Instant finished = c.finishedAt() != null ? c.finishedAt() : now;
+    Instant at = backOff.restartAt(uid, name, c.startedAt(), finished);
+    if (at.isAfter(now)) {
+      waiting.put(name, createFailures.getOrDefault(uid + "/" + name, new Waiting(
+          PodStatusGenerator.CRASH_LOOP_BACK_OFF,
+          "back-off " + seconds(backOff.currentDelay(uid, name)) + " restarting failed " + what + "=" + name
+              + " pod=" + pod.getMetadata().getName() + "_" + pod.getMetadata().getNamespace() + "(" + uid + ")")));
+      return at;
+    }
+    return start(pod, spec, field, sandbox, prepared, c.attempt() + 1, true, waiting);
   }
 
   /** Creates and starts one attempt of a container; returns when to sync again after a failure. */
