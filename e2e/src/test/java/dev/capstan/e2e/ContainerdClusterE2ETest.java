@@ -85,7 +85,10 @@ class ContainerdClusterE2ETest {
   @Test
   @Order(1)
   void upChoosesContainerdAndImportsBusybox() throws IOException {
-    assertThat(cluster.output()).contains("runtime:        containerd (own,")
+    // The summary lines follow "Capstan is up", which is all the start waited for.
+    String output = await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+        .until(cluster::output, out -> out.contains("runtime:        "));
+    assertThat(output).contains("runtime:        containerd (own,")
         .contains("imported /bin/busybox as the image docker.io/library/busybox:1.36")
         .doesNotContain("process runtime");
   }
