@@ -675,7 +675,12 @@ public final class MvccStore implements AutoCloseable {
   }
 
   private void checkPut(PutRequest request) {
-    if ((request.getIgnoreValue() || request.getIgnoreLease()) && currentValue(request.getKey()) == null) {
+    checkPut(request, currentValue(request.getKey()) != null);
+  }
+
+  /** etcd's checks of one put, given whether its key exists when the put applies. */
+  private void checkPut(PutRequest request, boolean keyExists) {
+    if ((request.getIgnoreValue() || request.getIgnoreLease()) && !keyExists) {
       throw StoreErrors.keyNotFound();
     }
     if (!request.getIgnoreLease() && request.getLease() != 0 && !leases.containsKey(request.getLease())) {
@@ -781,12 +786,7 @@ public final class MvccStore implements AutoCloseable {
       switch (op.getRequestCase()) {
         case REQUEST_PUT -> {
           PutRequest put = op.getRequestPut();
-          if ((put.getIgnoreValue() || put.getIgnoreLease()) && !effects.exists(put.getKey())) {
-            throw StoreErrors.keyNotFound();
-          }
-          if (!put.getIgnoreLease() && put.getLease() != 0 && !leases.containsKey(put.getLease())) {
-            throw StoreErrors.leaseNotFound();
-          }
+          checkPut(put, effects.exists(put.getKey()));
           effects.put(put.getKey());
         }
         case REQUEST_DELETE_RANGE -> effects.delete(

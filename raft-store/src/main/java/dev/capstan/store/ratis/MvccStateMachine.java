@@ -230,14 +230,15 @@ final class MvccStateMachine extends BaseStateMachine {
     }
   }
 
-  /** Applies a batch's commands in order, each as if it were its own entry; never nests. */
+  /**
+   * Applies a batch's commands in order, each as if it were its own entry of the batch's term.
+   * Batches do not nest: a batch inside one would have no single reply to give.
+   */
   private Message applyBatch(List<byte[]> commands, long entryTerm) {
     List<Message> replies = new ArrayList<>(commands.size());
     for (byte[] command : commands) {
-      boolean nested = command.length > 0
-          && (command[0] == StoreEnvelope.COMMAND_BATCH || command[0] == StoreEnvelope.COMMAND_LEASE_EXPIRE);
-      replies.add(nested
-          ? StoreEnvelope.error(new StoreException(StoreException.Code.INTERNAL, "command kind " + command[0] + " cannot be batched"))
+      replies.add(command.length > 0 && command[0] == StoreEnvelope.COMMAND_BATCH
+          ? StoreEnvelope.error(new StoreException(StoreException.Code.INTERNAL, "a batch cannot hold a batch"))
           : apply(command, entryTerm));
     }
     return StoreEnvelope.batchReply(replies);

@@ -34,7 +34,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  * <pre>
  * command: 1 RequestOp (put, delete_range, txn) | 2 CompactionRequest | 3 LeaseGrantRequest
  *          | 4 LeaseRevokeRequest | 5 lease expiry: long leader term, LeaseRevokeRequest
- *          | 6 batch: int count, then per command int length and its frame (kinds 1-4)
+ *          | 6 batch: int count, then per command int length and its frame (any kind but 6)
  * query:   1 RangeRequest | 2 TxnRequest (read-only) | 3 LeaseKeepAliveRequest (leader only)
  *          | 4 LeaseTimeToLiveRequest | 5 LeaseLeasesRequest
  * reply:   0 response bytes | 1 UTF code name, UTF message
@@ -105,17 +105,7 @@ final class StoreEnvelope {
 
   /** Several commands in one log entry; they apply in this order, each with its own reply. */
   static Message batch(List<Message> commands) {
-    int size = 1 + Integer.BYTES;
-    for (Message command : commands) {
-      size += Integer.BYTES + command.getContent().size();
-    }
-    ByteBuffer bytes = ByteBuffer.allocate(size);
-    bytes.put(COMMAND_BATCH).putInt(commands.size());
-    for (Message command : commands) {
-      bytes.putInt(command.getContent().size());
-      command.getContent().copyTo(bytes);
-    }
-    return Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes.array()));
+    return lengthPrefixed(COMMAND_BATCH, commands);
   }
 
   /** The command frames of a {@link #COMMAND_BATCH} frame's body. */
@@ -125,15 +115,20 @@ final class StoreEnvelope {
 
   /** The reply to a batch: each command's reply, in the batch's order. */
   static Message batchReply(List<Message> replies) {
+    return lengthPrefixed(REPLY_OK, replies);
+  }
+
+  /** {@code kind}, the count, then each message as its length and its bytes. */
+  private static Message lengthPrefixed(byte kind, List<Message> parts) {
     int size = 1 + Integer.BYTES;
-    for (Message reply : replies) {
-      size += Integer.BYTES + reply.getContent().size();
+    for (Message part : parts) {
+      size += Integer.BYTES + part.getContent().size();
     }
     ByteBuffer bytes = ByteBuffer.allocate(size);
-    bytes.put(REPLY_OK).putInt(replies.size());
-    for (Message reply : replies) {
-      bytes.putInt(reply.getContent().size());
-      reply.getContent().copyTo(bytes);
+    bytes.put(kind).putInt(parts.size());
+    for (Message part : parts) {
+      bytes.putInt(part.getContent().size());
+      part.getContent().copyTo(bytes);
     }
     return Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes.array()));
   }

@@ -77,6 +77,7 @@ class ThreePeerRatisStoreTest {
     start(TestCluster.FAST);
     List<RatisKeyValueStore> stores = cluster.ids().stream().map(cluster::store).toList();
     int writers = 300;
+    long entriesBefore = cluster.peer(cluster.awaitLeader()).commitIndex();
     // Enough writes at once that they queue behind the entries in flight and share log entries;
     // every third one must fail on its own (ignore_value on a missing key), not with its batch.
     List<CompletableFuture<PutResponse>> puts = new ArrayList<>();
@@ -96,6 +97,8 @@ class ThreePeerRatisStoreTest {
     }
     // One revision per successful put, none skipped: the failures took none.
     assertThat(revisions).hasSize(200);
+    // And they shared log entries: far fewer entries than writes were committed.
+    assertThat(cluster.peer(cluster.awaitLeader()).commitIndex() - entriesBefore).isLessThan(writers / 2);
     assertThat(Collections.max(revisions) - Collections.min(revisions)).isEqualTo(199);
     for (RatisKeyValueStore store : stores) {
       RangeResponse all = join(store.range(prefix("/batch/")));

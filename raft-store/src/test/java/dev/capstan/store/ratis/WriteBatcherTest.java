@@ -81,19 +81,39 @@ class WriteBatcherTest {
   }
 
   @Test
-  void batchesRespectTheCommandAndByteLimitsButAlwaysTakeOne() {
+  void aBatchStopsAtTheByteLimitButAlwaysTakesOne() {
     Entries entries = new Entries();
-    WriteBatcher batcher = new WriteBatcher(entries::commit, 1, 2, 10);
+    WriteBatcher batcher = new WriteBatcher(entries::commit, 1, 128, 10);
     batcher.submit(command("first"));
     batcher.submit(command("12345"));
-    batcher.submit(command("67890"));
+    batcher.submit(command("6789"));
+    batcher.submit(command("0"));
     batcher.submit(command("this one is larger than ten bytes"));
     entries.replies.get(0).complete(ok(1));
-    // "12345" + "67890" fill the 10 bytes; the large one then goes alone.
-    assertThat(StoreEnvelope.batchCommands(StoreEnvelope.decode(entries.sent.get(1).getContent().toByteArray()).body()))
-        .hasSize(2);
+    // "12345" + "6789" + "0" fill the 10 bytes; the large one would pass them.
+    assertThat(batchOf(entries.sent.get(1))).containsExactly("12345", "6789", "0");
+    entries.replies.get(1).complete(StoreEnvelope.batchReply(List.of(ok(2), ok(3), ok(4))));
+    assertThat(text(entries.sent.get(2))).as("alone, although over the limit").isEqualTo("this one is larger than ten bytes");
+  }
+
+  @Test
+  void aBatchStopsAtTheCommandLimit() {
+    Entries entries = new Entries();
+    WriteBatcher batcher = new WriteBatcher(entries::commit, 1, 2, 1 << 20);
+    for (String c : List.of("a", "b", "c", "d")) {
+      batcher.submit(command(c));
+    }
+    entries.replies.get(0).complete(ok(1));
+    assertThat(batchOf(entries.sent.get(1))).containsExactly("b", "c");
     entries.replies.get(1).complete(StoreEnvelope.batchReply(List.of(ok(2), ok(3))));
-    assertThat(text(entries.sent.get(2))).isEqualTo("this one is larger than ten bytes");
+    assertThat(text(entries.sent.get(2))).isEqualTo("d");
+  }
+
+  private static List<String> batchOf(Message entry) {
+    byte[] bytes = entry.getContent().toByteArray();
+    assertThat(bytes[0]).isEqualTo(StoreEnvelope.COMMAND_BATCH);
+    return StoreEnvelope.batchCommands(StoreEnvelope.decode(bytes).body()).stream()
+        .map(b -> new String(b, StandardCharsets.UTF_8)).toList();
   }
 
   @Test
