@@ -1,5 +1,6 @@
 package dev.capstan.cli.commands;
 
+import dev.capstan.cli.daemon.ControlPlane;
 import dev.capstan.client.config.UserHome;
 import dev.capstan.store.etcd.EtcdEndpoint;
 import dev.capstan.store.ratis.RaftStorePeer;
@@ -49,7 +50,7 @@ public final class StoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    String host = bindAddress.equals("0.0.0.0") ? "127.0.0.1" : bindAddress;
+    String host = ControlPlane.loopbackAddress(bindAddress);
     String raftAddress = host + ":" + raftPort;
     RaftStorePeer.Config storeConfig = InitialCluster.storeConfig(name, dataDir, raftAddress, initialCluster);
     List<String> peers = storeConfig.peers();

@@ -3,13 +3,13 @@ package dev.capstan.cli.commands;
 import dev.capstan.etcd.etcdserverpb.MaintenanceGrpc;
 import dev.capstan.etcd.etcdserverpb.SnapshotRequest;
 import dev.capstan.etcd.etcdserverpb.SnapshotResponse;
+import dev.capstan.store.remote.EtcdEndpoint;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,41 +53,54 @@ public final class StoreSnapshotCommand {
       if (endpoints.isEmpty()) {
         throw new CliException("--endpoints: at least one HOST:PORT is required");
       }
+      List<EtcdEndpoint> members = new ArrayList<>();
+      for (String endpoint : endpoints) {
+        try {
+          members.add(EtcdEndpoint.parse(endpoint));
+        } catch (IllegalArgumentException e) {
+          throw new CliException("--endpoints: " + e.getMessage());
+        }
+      }
       Path target = file.toAbsolutePath();
       Path part = target.resolveSibling(target.getFileName() + ".part");
       List<String> failures = new ArrayList<>();
-      for (String endpoint : endpoints) {
-        URI uri = parse(endpoint);
-        ManagedChannel channel = Grpc.newChannelBuilderForAddress(uri.getHost(), uri.getPort(),
-            InsecureChannelCredentials.create()).maxInboundMessageSize(16 << 20).build();
+      for (EtcdEndpoint member : members) {
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress(member.host(), member.port(),
+            InsecureChannelCredentials.create()).build();
         try {
-          long[] revision = new long[1];
-          long bytes = download(channel, part, revision);
+          Downloaded saved = download(channel, part);
           Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-          System.out.println("Snapshot saved at " + file + " (" + bytes + " bytes, revision " + revision[0]
-              + ", from " + endpoint + ")");
+          System.out.println("Snapshot saved at " + file + " (" + saved.bytes() + " bytes, revision "
+              + saved.revision() + ", from " + member + ")");
           return 0;
         } catch (StatusRuntimeException e) {
-          failures.add(endpoint + ": " + e.getStatus().getCode()
+          failures.add(member + ": " + e.getStatus().getCode()
               + (e.getStatus().getDescription() == null ? "" : " " + e.getStatus().getDescription()));
-          Files.deleteIfExists(part);
+        } catch (CliException | IOException e) {
+          failures.add(member + ": " + e.getMessage());
         } finally {
+          // Whatever failed, no half snapshot stays behind (after a success it was moved away).
+          Files.deleteIfExists(part);
           channel.shutdownNow();
         }
       }
       throw new CliException("no store member sent a snapshot: " + String.join("; ", failures));
     }
 
-    private long download(ManagedChannel channel, Path part, long[] revision) throws IOException {
+    /** What one download wrote: its size and the revision the snapshot holds. */
+    private record Downloaded(long bytes, long revision) {}
+
+    private Downloaded download(ManagedChannel channel, Path part) throws IOException {
       Iterator<SnapshotResponse> chunks = MaintenanceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS).snapshot(SnapshotRequest.getDefaultInstance());
       long written = 0;
       long remaining = -1;
+      long revision = 0;
       try (OutputStream out = Files.newOutputStream(part)) {
         while (chunks.hasNext()) {
           SnapshotResponse chunk = chunks.next();
-          if (chunk.hasHeader() && revision[0] == 0) {
-            revision[0] = chunk.getHeader().getRevision();
+          if (chunk.hasHeader() && revision == 0) {
+            revision = chunk.getHeader().getRevision();
           }
           chunk.getBlob().writeTo(out);
           written += chunk.getBlob().size();
@@ -95,25 +108,12 @@ public final class StoreSnapshotCommand {
         }
       }
       if (remaining != 0) {
-        Files.deleteIfExists(part);
         throw new CliException("the snapshot stream ended early: " + remaining + " bytes missing after " + written);
       }
       try (FileChannel synced = FileChannel.open(part, StandardOpenOption.WRITE)) {
         synced.force(true);
       }
-      return written;
-    }
-
-    private static URI parse(String endpoint) {
-      String trimmed = endpoint.trim();
-      if (trimmed.startsWith("https://")) {
-        throw new CliException("--endpoints: " + endpoint + ": TLS is not supported yet, use host:port");
-      }
-      URI uri = URI.create(trimmed.contains("://") ? trimmed : "http://" + trimmed);
-      if (uri.getHost() == null || uri.getPort() < 0) {
-        throw new CliException("--endpoints: expected HOST:PORT, got \"" + endpoint + "\"");
-      }
-      return uri;
+      return new Downloaded(written, revision);
     }
   }
 }

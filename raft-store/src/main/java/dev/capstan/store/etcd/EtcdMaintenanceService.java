@@ -2,13 +2,14 @@ package dev.capstan.store.etcd;
 
 import com.google.protobuf.ByteString;
 import dev.capstan.etcd.etcdserverpb.MaintenanceGrpc;
+import dev.capstan.etcd.etcdserverpb.ResponseHeader;
 import dev.capstan.etcd.etcdserverpb.SnapshotRequest;
 import dev.capstan.etcd.etcdserverpb.SnapshotResponse;
 import dev.capstan.etcd.etcdserverpb.StatusRequest;
 import dev.capstan.etcd.etcdserverpb.StatusResponse;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Objects;
@@ -38,12 +39,10 @@ public final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImp
   private final LongSupplier revision;
   private final SnapshotWriter snapshots;
 
-  /** @param revision the local store's current revision, for response headers */
-  public EtcdMaintenanceService(EtcdClusterInfo cluster, LongSupplier revision) {
-    this(cluster, revision, null);
-  }
-
-  /** @param snapshots where Snapshot gets its data; null answers UNIMPLEMENTED */
+  /**
+   * @param revision the local store's current revision, for response headers
+   * @param snapshots where Snapshot gets its data; null answers UNIMPLEMENTED
+   */
   public EtcdMaintenanceService(EtcdClusterInfo cluster, LongSupplier revision, SnapshotWriter snapshots) {
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.revision = Objects.requireNonNull(revision, "revision");
@@ -69,7 +68,8 @@ public final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImp
   /**
    * The whole local copy, taken at once (the store is held still while it is written, into
    * memory: the store is in memory too, so this at most doubles it), then sent in chunks whose
-   * {@code remaining_bytes} count down to 0. The first chunk's header carries the revision.
+   * {@code remaining_bytes} count down to 0, only as fast as the client reads them. The first
+   * chunk's header carries the revision.
    */
   @Override
   public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> observer) {
@@ -77,7 +77,7 @@ public final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImp
       super.snapshot(request, observer);
       return;
     }
-    ByteArrayOutputStream copy = new ByteArrayOutputStream();
+    ByteString.Output copy = ByteString.newOutput();
     long at;
     try {
       at = snapshots.writeSnapshot(copy);
@@ -86,19 +86,42 @@ public final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImp
           .withCause(e).asRuntimeException());
       return;
     }
-    ByteString data = ByteString.copyFrom(copy.toByteArray());
-    int offset = 0;
-    do {
-      int length = Math.min(SNAPSHOT_CHUNK_BYTES, data.size() - offset);
-      SnapshotResponse.Builder chunk = SnapshotResponse.newBuilder()
-          .setBlob(data.substring(offset, offset + length))
-          .setRemainingBytes(data.size() - offset - length);
-      if (offset == 0) {
-        chunk.setHeader(cluster.header(at));
+    ChunkSender sender = new ChunkSender((ServerCallStreamObserver<SnapshotResponse>) observer, copy.toByteString(),
+        cluster.header(at));
+    sender.server.setOnReadyHandler(sender::sendWhileReady);
+    sender.sendWhileReady();
+  }
+
+  /** Sends a snapshot's chunks while the call can take more, and resumes when it can again. */
+  private static final class ChunkSender {
+    private final ServerCallStreamObserver<SnapshotResponse> server;
+    private final ByteString data;
+    private final ResponseHeader header;
+    private int offset;
+    private boolean done;
+
+    ChunkSender(ServerCallStreamObserver<SnapshotResponse> server, ByteString data, ResponseHeader header) {
+      this.server = server;
+      this.data = data;
+      this.header = header;
+    }
+
+    synchronized void sendWhileReady() {
+      while (!done && server.isReady() && !server.isCancelled()) {
+        int length = Math.min(SNAPSHOT_CHUNK_BYTES, data.size() - offset);
+        SnapshotResponse.Builder chunk = SnapshotResponse.newBuilder()
+            .setBlob(data.substring(offset, offset + length))
+            .setRemainingBytes(data.size() - offset - length);
+        if (offset == 0) {
+          chunk.setHeader(header);
+        }
+        server.onNext(chunk.build());
+        offset += length;
+        if (offset >= data.size()) {
+          done = true;
+          server.onCompleted();
+        }
       }
-      observer.onNext(chunk.build());
-      offset += length;
-    } while (offset < data.size());
-    observer.onCompleted();
+    }
   }
 }

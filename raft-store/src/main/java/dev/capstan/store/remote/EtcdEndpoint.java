@@ -7,9 +7,9 @@ import java.net.URI;
  * {@code http://host:port}. Only plaintext is supported so far, so {@code https://} is refused
  * rather than silently spoken to in the clear.
  */
-record EtcdEndpoint(String host, int port) {
+public record EtcdEndpoint(String host, int port) {
 
-  EtcdEndpoint {
+  public EtcdEndpoint {
     if (host == null || host.isBlank()) {
       throw new IllegalArgumentException("etcd endpoint: host is required");
     }
@@ -18,7 +18,7 @@ record EtcdEndpoint(String host, int port) {
     }
   }
 
-  static EtcdEndpoint parse(String text) {
+  public static EtcdEndpoint parse(String text) {
     if (text == null || text.isBlank()) {
       throw new IllegalArgumentException("etcd endpoint: expected host:port, got nothing");
     }
