@@ -7,14 +7,21 @@ import dev.capstan.agent.runtime.ContainerState;
 import dev.capstan.agent.runtime.RuntimeContainer;
 import dev.capstan.agent.runtime.RuntimeFeature;
 import dev.capstan.agent.testing.ContainerdFixture;
+import dev.capstan.api.agent.v1.AgentGrpc;
 import dev.capstan.api.core.v1.Container;
 import dev.capstan.api.core.v1.ContainerStatus;
 import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.PodExecRequest;
+import dev.capstan.api.core.v1.PodExecResponse;
 import dev.capstan.api.core.v1.PodSpec;
+import dev.capstan.api.meta.v1.DeleteRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.apiserver.ApiServer;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.store.local.LocalKeyValueStore;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -44,29 +51,32 @@ class AgentRestartOnContainerdTest {
   }
 
   private Agent newAgent() {
-    boolean adopt = containerd.runtime().features().contains(RuntimeFeature.SURVIVES_AGENT_RESTART);
     Agent a = new Agent(AgentConfig.of(NODE, containerd.dir().resolve("agent"), "127.0.0.1", 0, containerd.runtime())
         .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2))
         .withResyncInterval(Duration.ofSeconds(1))
         .withNodeStatusInterval(Duration.ofSeconds(1))
         .withLeaseRenewInterval(Duration.ofSeconds(1))
         .withShutdownGracePeriod(Duration.ZERO)
-        .withStopPodsOnClose(!adopt), client, Clock.systemUTC());
+        .withStopPodsOnClose(false), client, Clock.systemUTC());
     a.start();
     return a;
   }
 
   @AfterEach
   void stop() throws Exception {
+    // Null checks: a skipped @BeforeEach (no containerd) still runs this.
     if (agent != null) {
       agent.close();
     }
-    // Nothing is left for the fixture's containerd to keep: the test's pods go with it.
-    containerd.runtime().listContainers(Map.of()).forEach(c -> containerd.runtime().removeContainer(c.id()));
-    containerd.runtime().listPodSandboxes(Map.of()).forEach(s -> containerd.runtime().removePodSandbox(s.id()));
-    client.close();
-    apiServer.close();
-    containerd.close();
+    if (client != null) {
+      client.close();
+    }
+    if (apiServer != null) {
+      apiServer.close();
+    }
+    if (containerd != null) {
+      containerd.close();
+    }
   }
 
   private Pod get(String name) {
@@ -93,16 +103,29 @@ class AgentRestartOnContainerdTest {
         .satisfies(c -> assertThat(c.state()).isEqualTo(ContainerState.RUNNING));
 
     agent = newAgent();
-    // The new agent syncs the pod (its first resync is within a second) and reports it unchanged.
-    await().atMost(Duration.ofSeconds(20)).until(() -> get("long-lived").getStatus().getContainerStatuses(0).getReady());
-    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> {
-      ContainerStatus now = get("long-lived").getStatus().getContainerStatuses(0);
-      return now.getContainerId().equals(before.getContainerId()) && now.getRestartCount() == 0
-          && now.getState().getRunning().getStartedAt().equals(before.getState().getRunning().getStartedAt());
-    });
+    // Only the new agent can answer an exec: it must know the pod and find its running container,
+    // the one the old agent started.
+    ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + agent.port(), InsecureChannelCredentials.create())
+        .build();
+    try {
+      PodExecResponse exec = await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+          .until(() -> AgentGrpc.newBlockingStub(channel).exec(PodExecRequest.newBuilder().setNamespace("default")
+              .setName("long-lived").addAllCommand(List.of("echo", "adopted")).build()), r -> r.getExitCode() == 0);
+      assertThat(exec.getStdout().toStringUtf8()).isEqualTo("adopted\n");
+    } finally {
+      channel.shutdownNow();
+    }
+    ContainerStatus after = get("long-lived").getStatus().getContainerStatuses(0);
+    assertThat(after.getContainerId()).isEqualTo(before.getContainerId());
+    assertThat(after.getRestartCount()).isZero();
+    assertThat(after.getState().getRunning().getStartedAt()).isEqualTo(before.getState().getRunning().getStartedAt());
     assertThat(get("long-lived").getStatus().getPodIp()).isEqualTo(podIp);
     assertThat(containerd.runtime().listContainers(Map.of())).singleElement()
         .satisfies(c -> assertThat(c.id()).isEqualTo(afterStop.get(0).id()));
-    assertThat(containerd.runtime().listPodSandboxes(Map.of())).hasSize(1);
+
+    // And it runs the pod from now on: deleting it takes its container and sandbox away.
+    client.pods().delete(DeleteRequest.newBuilder().setNamespace("default").setName("long-lived").build());
+    await().atMost(Duration.ofSeconds(30)).until(() -> containerd.runtime().listPodSandboxes(Map.of()).isEmpty()
+        && client.pods().list("default").items().isEmpty());
   }
 }

@@ -1,7 +1,6 @@
 package dev.capstan.client;
 
 import io.grpc.CallCredentials;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import java.util.concurrent.Executor;
 
@@ -11,9 +10,7 @@ import java.util.concurrent.Executor;
  * so the token travels in plaintext: use it on loopback or trusted networks only.
  */
 public final class BearerTokenCredentials extends CallCredentials {
-  static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-
-  private final String header;
+  private final String token;
 
   public BearerTokenCredentials(String token) {
     if (token == null || token.isBlank()) {
@@ -22,15 +19,13 @@ public final class BearerTokenCredentials extends CallCredentials {
     if (token.strip().chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
       throw new IllegalArgumentException("a bearer token must be printable ASCII without spaces");
     }
-    this.header = "Bearer " + token.strip();
+    this.token = token.strip();
   }
 
   @Override
   public void applyRequestMetadata(RequestInfo requestInfo, Executor appExecutor, MetadataApplier applier) {
     try {
-      Metadata headers = new Metadata();
-      headers.put(AUTHORIZATION, header);
-      applier.apply(headers);
+      applier.apply(BearerToken.headers(token));
     } catch (RuntimeException e) {
       applier.fail(Status.UNAUTHENTICATED.withDescription("cannot attach the bearer token").withCause(e));
     }

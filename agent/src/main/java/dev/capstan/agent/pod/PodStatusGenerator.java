@@ -77,8 +77,8 @@ public final class PodStatusGenerator {
     List<ContainerStatus> initStatuses = new ArrayList<>();
     for (Container c : pod.getSpec().getInitContainersList()) {
       ContainerStatus cs = containerStatus(c, state, waiting.get(c.getName()), runtime, ProbeStatus.NONE);
-      // A completed init container counts as ready, as in Kubernetes.
-      initStatuses.add(completed(cs) ? cs.toBuilder().setReady(true).build() : cs);
+      // An init container is ready once it has completed, not while it runs (as in Kubernetes).
+      initStatuses.add(cs.toBuilder().setReady(completed(cs)).build());
     }
     status.addAllInitContainerStatuses(initStatuses);
     List<String> uninitialized = initStatuses.stream().filter(cs -> !completed(cs)).map(ContainerStatus::getName).toList();

@@ -86,13 +86,6 @@ public final class ContainerProbes implements ProbeStatus, AutoCloseable {
     return Optional.empty();
   }
 
-  /** Why the container is not ready, when its readiness probe fails (empty otherwise). */
-  public Optional<String> unreadyReason(String containerId) {
-    Owned o = workers.get(new Key(containerId, ProbeType.READINESS));
-    return o == null || o.worker().passing() ? Optional.empty()
-        : Optional.of("Readiness probe failed: " + o.worker().lastFailure());
-  }
-
   @Override
   public boolean started(String containerId, Container spec) {
     if (!spec.hasStartupProbe()) {

@@ -76,10 +76,6 @@ final class ProbeWorker {
     return lastFailure;
   }
 
-  ProbeType type() {
-    return type;
-  }
-
   /** One attempt. */
   void runOnce() {
     try {

@@ -1,5 +1,6 @@
 package dev.capstan.agent.server;
 
+import dev.capstan.client.BearerToken;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -13,10 +14,7 @@ import java.util.Optional;
  * tokens itself but hands them to the apiserver to ask what they allow.
  */
 final class BearerTokenCapture implements ServerInterceptor {
-  private static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final Context.Key<String> TOKEN = Context.key("agent-caller-token");
-  private static final String BEARER = "bearer ";
 
   static Optional<String> current() {
     return Optional.ofNullable(TOKEN.get());
@@ -24,11 +22,8 @@ final class BearerTokenCapture implements ServerInterceptor {
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    String header = headers.get(AUTHORIZATION);
-    if (header == null || header.length() <= BEARER.length() || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      return next.startCall(call, headers);
-    }
-    return Contexts.interceptCall(Context.current().withValue(TOKEN, header.substring(BEARER.length()).strip()),
-        call, headers, next);
+    Optional<String> token = BearerToken.parse(headers.get(BearerToken.AUTHORIZATION));
+    return token.isEmpty() ? next.startCall(call, headers)
+        : Contexts.interceptCall(Context.current().withValue(TOKEN, token.get()), call, headers, next);
   }
 }

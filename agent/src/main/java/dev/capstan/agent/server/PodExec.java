@@ -1,6 +1,6 @@
 package dev.capstan.agent.server;
 
-import dev.capstan.agent.pod.RuntimeLabels;
+import dev.capstan.agent.pod.PodRuntimeState;
 import dev.capstan.agent.runtime.ContainerRuntime;
 import dev.capstan.agent.runtime.ContainerRuntimeException;
 import dev.capstan.agent.runtime.ContainerState;
@@ -12,8 +12,6 @@ import dev.capstan.api.core.v1.PodExecResponse;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -60,10 +58,8 @@ public final class PodExec {
     Pod pod = pods.find(namespace, request.getName()).orElseThrow(() -> Status.NOT_FOUND.withDescription(
         "pod \"" + request.getName() + "\" not found in namespace \"" + namespace + "\" on this node").asRuntimeException());
     String container = RuntimeContainerLogs.containerName(pod, request.getContainer());
-    RuntimeContainer running = runtime.listContainers(Map.of(RuntimeLabels.POD_UID, pod.getMetadata().getUid(),
-            RuntimeLabels.CONTAINER_NAME, container)).stream()
+    RuntimeContainer running = PodRuntimeState.read(runtime, pod.getMetadata().getUid()).latest(container)
         .filter(c -> c.state() == ContainerState.RUNNING)
-        .max(Comparator.comparingInt(RuntimeContainer::attempt))
         .orElseThrow(() -> Status.FAILED_PRECONDITION.withDescription("container \"" + container + "\" in pod \""
             + request.getName() + "\" is not running: cannot exec").asRuntimeException());
     Duration timeout = request.getTimeoutSeconds() > 0 ? Duration.ofSeconds(request.getTimeoutSeconds()) : DEFAULT_TIMEOUT;

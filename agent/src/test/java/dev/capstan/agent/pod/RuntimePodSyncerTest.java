@@ -250,6 +250,8 @@ class RuntimePodSyncerTest {
     sync(pod);
     assertThat(runtime.containers()).extracting(RuntimeContainer::name).containsExactly("migrate");
     PodStatus s = status(pod);
+    assertThat(s.getInitContainerStatuses(0).getState().hasRunning()).isTrue();
+    assertThat(s.getInitContainerStatuses(0).getReady()).as("running is not completed").isFalse();
     assertThat(s.getPhase()).isEqualTo("Pending");
     assertThat(condition(s, "Initialized")).isEqualTo("False");
     assertThat(s.getConditionsList()).filteredOn(c -> c.getType().equals("Initialized"))
@@ -275,7 +277,7 @@ class RuntimePodSyncerTest {
   }
 
   @Test
-  void aFailedInitContainerIsRetriedUnderBackOffAndFailsThePodWithRestartPolicyNever() {
+  void aFailedInitContainerIsRetriedUnderBackOffWithRestartPolicyAlways() {
     Pod always = withInit(pod("Always", container("app")), container("migrate"));
     sync(always);
     runtime.exit(runtime.latest("migrate").id(), 3);

@@ -1,5 +1,6 @@
 package dev.capstan.apiserver.authn;
 
+import dev.capstan.client.BearerToken;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -18,13 +19,10 @@ import java.util.Set;
  * stay open, so that any client can check the server and discover the API without credentials.
  */
 public final class AuthenticationInterceptor implements ServerInterceptor {
-  public static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final Context.Key<UserInfo> USER = Context.key("capstan-user");
   private static final Context.Key<String> TOKEN = Context.key("capstan-bearer-token");
   private static final Set<String> OPEN_SERVICES = Set.of("grpc.health.v1.Health",
       "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection");
-  private static final String BEARER = "bearer ";
 
   private final TokenAuthenticator tokens;
 
@@ -51,14 +49,15 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
     if (OPEN_SERVICES.contains(call.getMethodDescriptor().getServiceName())) {
       return next.startCall(call, headers);
     }
-    String header = headers.get(AUTHORIZATION);
+    String header = headers.get(BearerToken.AUTHORIZATION);
     if (header == null || header.isBlank()) {
       return reject(call, "Unauthorized: no credentials: send the header \"authorization: Bearer <token>\"");
     }
-    if (header.length() <= BEARER.length() || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+    Optional<String> bearer = BearerToken.parse(header);
+    if (bearer.isEmpty()) {
       return reject(call, "Unauthorized: the authorization header must be \"Bearer <token>\"");
     }
-    String token = header.substring(BEARER.length()).strip();
+    String token = bearer.get();
     Optional<UserInfo> user = tokens.authenticate(token);
     if (user.isEmpty()) {
       return reject(call, "Unauthorized: invalid bearer token");

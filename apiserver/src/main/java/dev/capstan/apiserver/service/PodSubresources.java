@@ -14,12 +14,12 @@ import dev.capstan.api.core.v1.PodLogRequest;
 import dev.capstan.apiserver.authn.AuthenticationInterceptor;
 import dev.capstan.apiserver.registry.ApiErrors;
 import dev.capstan.apiserver.registry.ResourceRegistry;
+import dev.capstan.client.BearerToken;
 import dev.capstan.client.Kinds;
 import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
@@ -130,9 +130,7 @@ public final class PodSubresources implements AutoCloseable {
         .withDeadlineAfter(timeout + EXEC_DEADLINE_MARGIN_SECONDS, TimeUnit.SECONDS);
     Optional<String> token = AuthenticationInterceptor.currentToken();
     if (token.isPresent()) {
-      Metadata headers = new Metadata();
-      headers.put(AuthenticationInterceptor.AUTHORIZATION, "Bearer " + token.get());
-      agent = agent.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+      agent = agent.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(BearerToken.headers(token.get())));
     }
     return agent.exec(request);
   }
