@@ -33,23 +33,14 @@ public final class PatchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    String kindName;
-    String name;
-    if (args.size() == 1 && args.get(0).contains("/")) {
-      kindName = args.get(0).substring(0, args.get(0).indexOf('/'));
-      name = args.get(0).substring(args.get(0).indexOf('/') + 1);
-    } else if (args.size() == 2) {
-      kindName = args.get(0);
-      name = args.get(1);
-    } else {
-      throw new CliException("patch needs a kind and a name, e.g. `capstan patch deployment web -p '{\"spec\":"
-          + "{\"replicas\":3}}'`");
-    }
+    ResourceNames.Target target = ResourceNames.target(args,
+        "patch needs a kind and a name, e.g. `capstan patch deployment web -p '{\"spec\":{\"replicas\":3}}'`");
+    String name = target.name();
     if (!type.equals("merge")) {
       throw new CliException("--type: unsupported patch type \"" + type + "\": only merge (JSON merge patch) is"
           + " supported");
     }
-    Kind<? extends Message> kind = ResourceNames.kind(kindName);
+    Kind<? extends Message> kind = target.kind();
     try (CapstanClient c = client.connect()) {
       c.resource(kind).patch(PatchRequest.newBuilder().setNamespace(kind.namespaced() ? client.namespace() : "")
           .setName(name).setType(type).setPatch(ByteString.copyFromUtf8(patch)).build());

@@ -33,18 +33,10 @@ public final class ScaleCommand implements Callable<Integer> {
     if (replicas < 0) {
       throw new CliException("--replicas: must be greater than or equal to 0, got " + replicas);
     }
-    String kindName;
-    String name;
-    if (args.size() == 1 && args.get(0).contains("/")) {
-      kindName = args.get(0).substring(0, args.get(0).indexOf('/'));
-      name = args.get(0).substring(args.get(0).indexOf('/') + 1);
-    } else if (args.size() == 2) {
-      kindName = args.get(0);
-      name = args.get(1);
-    } else {
-      throw new CliException("scale needs a kind and a name, e.g. `capstan scale deployment web --replicas 3`");
-    }
-    Kind<? extends Message> kind = ResourceNames.kind(kindName);
+    ResourceNames.Target target = ResourceNames.target(args,
+        "scale needs a kind and a name, e.g. `capstan scale deployment web --replicas 3`");
+    String name = target.name();
+    Kind<? extends Message> kind = target.kind();
     String ns = client.namespace();
     try (CapstanClient c = client.connect()) {
       if (kind == Kinds.DEPLOYMENT) {
