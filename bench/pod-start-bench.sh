@@ -8,8 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$root"
 if [ -z "${CAPSTAN_BENCH_NO_BUILD:-}" ]; then
-  "$root/scripts/install-build-deps"
-  "$root/scripts/install-runtime-deps"
+  "$root/scripts/install-build-deps"   # the runtime's packages: the launcher installs them for `up`
   mvn -B -q -ntp -DskipTests -Dmaven.test.skip=true package dependency:build-classpath \
     -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=runtime -pl bench,cli -am >&2
 fi
