@@ -137,6 +137,7 @@ public final class Agent implements AutoCloseable {
     statusReporter.start(nodeTasks);
 
     runtimeEvents = runtime.subscribe(this::onContainerEvent);
+    workers.adoptRunningPods();
     informer = new SharedInformer<>(client.pods(),
         ListRequest.newBuilder().setFieldSelector("spec.nodeName=" + config.nodeName()).build(), Duration.ZERO, clock);
     informer.addEventHandler(new ResourceEventHandler<>() {

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -40,6 +41,8 @@ public final class PodWorkers implements AutoCloseable {
   private final ExecutorService executor;
   private final ScheduledExecutorService timer;
   private final Map<String, Worker> workers = new ConcurrentHashMap<>();
+  /** Uids of pods that ran before this agent started, until their first sync (see {@link #adoptRunningPods}). */
+  private final Set<String> toAdopt = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   private static final class Worker {
@@ -66,6 +69,24 @@ public final class PodWorkers implements AutoCloseable {
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("pod-workers-timer"));
     long period = resyncPeriod.toMillis();
     timer.scheduleWithFixedDelay(this::resync, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Notes the pods the runtime already runs, left by an agent before this one (after a restart or
+   * a crash), so that their first sync is reported as an adoption: the syncer finds their
+   * sandboxes and containers by label and keeps them. Call before the first {@link #updatePod}.
+   *
+   * @return how many pods were found
+   */
+  public int adoptRunningPods() {
+    List<Pod> running = syncer.runtimePods();
+    for (Pod p : running) {
+      toAdopt.add(p.getMetadata().getUid());
+    }
+    if (!running.isEmpty()) {
+      log.info("found {} pod(s) running from before this agent started", running.size());
+    }
+    return running.size();
   }
 
   /** A pod bound to this node was added or changed. */
@@ -168,10 +189,13 @@ public final class PodWorkers implements AutoCloseable {
       }
       SyncResult result;
       try {
-        result = removed || pod.getMetadata().hasDeletionTimestamp()
-            ? syncer.terminatePod(pod, removed)
-            : syncer.syncPod(pod);
+        boolean terminate = removed || pod.getMetadata().hasDeletionTimestamp();
+        result = terminate ? syncer.terminatePod(pod, removed) : syncer.syncPod(pod);
         w.failures = 0;
+        if (!terminate && toAdopt.remove(w.uid)) {
+          log.info("adopted pod {}/{} ({}): what it ran before this agent started keeps running",
+              pod.getMetadata().getNamespace(), pod.getMetadata().getName(), w.uid);
+        }
       } catch (RuntimeException e) {
         Duration delay = errorDelay(w.failures++);
         log.warn("syncing pod {}/{} failed (retry in {} ms): {}", pod.getMetadata().getNamespace(),
