@@ -8,10 +8,12 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The crash-loop back-off of containers, keyed by pod uid and container name: the n-th restart in
- * a row waits {@code initial * 2^(n-1)} after the container exited, capped at {@code max}; a
- * container that ran for {@code resetAfter} before exiting starts over at {@code initial}
- * (Kubernetes: 10 s doubling to 5 min, reset after 10 min of running). Thread-safe.
+ * The crash-loop back-off of containers, keyed by pod uid and container name. As the kubelet
+ * does, the first restart after an exit happens at once; the n-th restart in a row (n >= 2) waits
+ * {@code initial * 2^(n-2)} after the container exited, capped at {@code max}; a container that ran
+ * for {@code resetAfter} before exiting starts over (Kubernetes: 0, 10 s, 20 s, ... up to 5 min,
+ * reset after 10 min of running). Failures to create or start a container wait
+ * {@code initial * 2^(n-1)} from the n-th failure in a row. Thread-safe.
  */
 public final class RestartBackOff {
   private final Clock clock;
@@ -42,7 +44,7 @@ public final class RestartBackOff {
       entries.remove(key);
     }
     Entry e = entries.get(key);
-    Instant at = finishedAt.plus(delay(e == null ? 0 : e.restarts));
+    Instant at = finishedAt.plus(restartDelay(e == null ? 0 : e.restarts));
     return e == null || e.notBefore == null || at.isAfter(e.notBefore) ? at : e.notBefore;
   }
 
@@ -66,15 +68,20 @@ public final class RestartBackOff {
     return e.notBefore;
   }
 
-  /** The wait the next restart of this container will get. */
+  /** The wait the next restart of this container will get after it exits. */
   public Duration currentDelay(String podUid, String container) {
     Entry e = entries.get(key(podUid, container));
-    return delay(e == null ? 0 : e.restarts);
+    return restartDelay(e == null ? 0 : e.restarts);
   }
 
   /** Forgets a pod's containers. */
   public void forget(String podUid) {
     entries.keySet().removeIf(k -> k.startsWith(podUid + "/"));
+  }
+
+  /** A container that already restarted {@code restarts} times in a row: none waits for its first. */
+  private Duration restartDelay(int restarts) {
+    return restarts == 0 ? Duration.ZERO : delay(restarts - 1);
   }
 
   private Duration delay(int restarts) {

@@ -15,9 +15,9 @@ class RestartBackOffTest {
       Duration.ofMinutes(10));
 
   @Test
-  void doublesFromTenSecondsUpToFiveMinutes() {
+  void restartsAtOnceFirstThenDoublesFromTenSecondsUpToFiveMinutes() {
     Instant exit = T0;
-    long[] expected = {10, 20, 40, 80, 160, 300, 300};
+    long[] expected = {0, 10, 20, 40, 80, 160, 300, 300};
     for (long seconds : expected) {
       Instant at = backOff.restartAt("uid", "app", exit.minusSeconds(1), exit);
       assertThat(Duration.between(exit, at)).isEqualTo(Duration.ofSeconds(seconds));
@@ -27,31 +27,32 @@ class RestartBackOffTest {
   }
 
   @Test
-  void aContainerThatRanTenMinutesStartsOverAtTheInitialDelay() {
+  void aContainerThatRanTenMinutesStartsOverWithAnImmediateRestart() {
     for (int i = 0; i < 4; i++) {
       backOff.restarted("uid", "app");
     }
-    assertThat(backOff.currentDelay("uid", "app")).isEqualTo(Duration.ofSeconds(160));
+    assertThat(backOff.currentDelay("uid", "app")).isEqualTo(Duration.ofSeconds(80));
     Instant started = T0;
     Instant exited = started.plus(Duration.ofMinutes(10));
-    assertThat(backOff.restartAt("uid", "app", started, exited)).isEqualTo(exited.plusSeconds(10));
-    assertThat(backOff.currentDelay("uid", "app")).isEqualTo(Duration.ofSeconds(10));
+    assertThat(backOff.restartAt("uid", "app", started, exited)).isEqualTo(exited);
+    assertThat(backOff.currentDelay("uid", "app")).isEqualTo(Duration.ZERO);
   }
 
   @Test
   void aShortRunKeepsTheCount() {
     backOff.restarted("uid", "app");
     Instant exited = T0.plus(Duration.ofMinutes(9));
-    assertThat(backOff.restartAt("uid", "app", T0, exited)).isEqualTo(exited.plusSeconds(20));
+    assertThat(backOff.restartAt("uid", "app", T0, exited)).isEqualTo(exited.plusSeconds(10));
   }
 
   @Test
   void keysArePerPodAndContainerAndForgottenWithThePod() {
     backOff.restarted("uid", "app");
-    assertThat(backOff.currentDelay("uid", "sidecar")).isEqualTo(Duration.ofSeconds(10));
-    assertThat(backOff.currentDelay("other", "app")).isEqualTo(Duration.ofSeconds(10));
-    backOff.forget("uid");
     assertThat(backOff.currentDelay("uid", "app")).isEqualTo(Duration.ofSeconds(10));
+    assertThat(backOff.currentDelay("uid", "sidecar")).isEqualTo(Duration.ZERO);
+    assertThat(backOff.currentDelay("other", "app")).isEqualTo(Duration.ZERO);
+    backOff.forget("uid");
+    assertThat(backOff.currentDelay("uid", "app")).isEqualTo(Duration.ZERO);
   }
 
   @Test

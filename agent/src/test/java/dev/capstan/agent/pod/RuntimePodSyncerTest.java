@@ -282,12 +282,15 @@ class RuntimePodSyncerTest {
     sync(always);
     runtime.exit(runtime.latest("migrate").id(), 3);
     sync(always);
+    assertThat(runtime.latest("migrate").attempt()).as("the first retry is immediate").isEqualTo(1);
+    runtime.exit(runtime.latest("migrate").id(), 3);
+    sync(always);
     ContainerStatus migrate = status(always).getInitContainerStatuses(0);
     assertThat(migrate.getState().getWaiting().getReason()).isEqualTo("CrashLoopBackOff");
     assertThat(status(always).getPhase()).isEqualTo("Pending");
     clock.advance(Duration.ofSeconds(10));
     sync(always);
-    assertThat(runtime.latest("migrate").attempt()).isEqualTo(1);
+    assertThat(runtime.latest("migrate").attempt()).isEqualTo(2);
     assertThat(runtime.containers()).extracting(RuntimeContainer::name).doesNotContain("app");
   }
 
@@ -336,37 +339,45 @@ class RuntimePodSyncerTest {
   }
 
   @Test
-  void restartsAnExitedContainerAfterADoublingBackOffAndCountsRestarts() {
+  void restartsAnExitedContainerAtOnceThenAfterADoublingBackOffAndCountsRestarts() {
     Pod pod = pod("Always", container("app"));
     sync(pod);
     clock.advance(Duration.ofSeconds(5));
     runtime.exit(runtime.latest("app").id(), 1);
 
-    SyncResult waiting = sync(pod);
-    assertThat(waiting.wakeAt()).isEqualTo(T0.plusSeconds(15));
-    ContainerStatus cs = status(pod).getContainerStatuses(0);
-    assertThat(cs.getState().getWaiting().getReason()).isEqualTo("CrashLoopBackOff");
-    assertThat(cs.getState().getWaiting().getMessage())
-        .isEqualTo("back-off 10s restarting failed container=app pod=web_default(uid-1)");
-    assertThat(cs.getLastState().getTerminated().getExitCode()).isEqualTo(1);
-    assertThat(cs.getRestartCount()).isZero();
-    assertThat(status(pod).getPhase()).isEqualTo("Running");
-    assertThat(runtime.containers()).hasSize(1);
-
-    clock.set(T0.plusSeconds(15));
+    // The first restart is immediate, as the kubelet's.
     assertThat(sync(pod).wakeAt()).isNull();
     RuntimeContainer second = runtime.latest("app");
     assertThat(second.attempt()).isEqualTo(1);
     assertThat(second.state()).isEqualTo(ContainerState.RUNNING);
     assertThat(second.config().logPath()).isEqualTo(Path.of("app/1.log"));
-    cs = status(pod).getContainerStatuses(0);
+    ContainerStatus cs = status(pod).getContainerStatuses(0);
     assertThat(cs.getRestartCount()).isEqualTo(1);
     assertThat(cs.getState().hasRunning()).isTrue();
     assertThat(cs.getLastState().getTerminated().getExitCode()).isEqualTo(1);
 
     clock.advance(Duration.ofSeconds(1));
     runtime.exit(second.id(), 2);
-    assertThat(sync(pod).wakeAt()).isEqualTo(T0.plusSeconds(16 + 20));
+    SyncResult waiting = sync(pod);
+    assertThat(waiting.wakeAt()).isEqualTo(T0.plusSeconds(16));
+    cs = status(pod).getContainerStatuses(0);
+    assertThat(cs.getState().getWaiting().getReason()).isEqualTo("CrashLoopBackOff");
+    assertThat(cs.getState().getWaiting().getMessage())
+        .isEqualTo("back-off 10s restarting failed container=app pod=web_default(uid-1)");
+    assertThat(cs.getLastState().getTerminated().getExitCode()).isEqualTo(2);
+    assertThat(cs.getRestartCount()).isEqualTo(1);
+    assertThat(status(pod).getPhase()).isEqualTo("Running");
+    assertThat(runtime.containers()).hasSize(2);
+
+    clock.set(T0.plusSeconds(16));
+    assertThat(sync(pod).wakeAt()).isNull();
+    RuntimeContainer third = runtime.latest("app");
+    assertThat(third.attempt()).isEqualTo(2);
+    assertThat(status(pod).getContainerStatuses(0).getRestartCount()).isEqualTo(2);
+
+    clock.advance(Duration.ofSeconds(1));
+    runtime.exit(third.id(), 2);
+    assertThat(sync(pod).wakeAt()).isEqualTo(T0.plusSeconds(17 + 20));
   }
 
   @Test
@@ -383,7 +394,9 @@ class RuntimePodSyncerTest {
     sync(other);
     RuntimeContainer c = runtime.listContainers(RuntimeLabels.selectPod("uid-2")).get(0);
     runtime.exit(c.id(), 1);
-    assertThat(sync(other).wakeAt()).isNotNull();
+    sync(other);
+    assertThat(runtime.listContainers(RuntimeLabels.selectPod("uid-2"))).extracting(RuntimeContainer::attempt)
+        .as("a failure is restarted").contains(1);
     assertThat(status(other).getPhase()).isEqualTo("Running");
   }
 
@@ -408,8 +421,11 @@ class RuntimePodSyncerTest {
     runtime.failNextStart = "exec: \"nope\": executable file not found in $PATH";
     SyncResult first = sync(pod);
     assertThat(first.wakeAt()).isEqualTo(T0);
+    runtime.failNextStart = "exec: \"nope\": executable file not found in $PATH";
     SyncResult second = sync(pod);
-    assertThat(second.wakeAt()).isEqualTo(T0.plusSeconds(10));
+    assertThat(second.wakeAt()).as("the first retry is immediate").isEqualTo(T0);
+    SyncResult third = sync(pod);
+    assertThat(third.wakeAt()).isEqualTo(T0.plusSeconds(10));
     ContainerStatus cs = status(pod).getContainerStatuses(0);
     assertThat(cs.getLastState().getTerminated().getReason()).isEqualTo("StartError");
     assertThat(cs.getLastState().getTerminated().getExitCode()).isEqualTo(128);
@@ -418,7 +434,7 @@ class RuntimePodSyncerTest {
     clock.advance(Duration.ofSeconds(10));
     sync(pod);
     assertThat(runtime.latest("app").state()).isEqualTo(ContainerState.RUNNING);
-    assertThat(status(pod).getContainerStatuses(0).getRestartCount()).isEqualTo(1);
+    assertThat(status(pod).getContainerStatuses(0).getRestartCount()).isEqualTo(2);
   }
 
   @Test
