@@ -200,6 +200,11 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   /** The socket under the data dir, or under /run when that path would be too long for a Unix socket. */
+  /** Where the agent with this data dir has its own containerd listen (the containerd it starts). */
+  public static Path ownContainerdSocket(Path agentDataDir) {
+    return socketFor(agentDataDir.resolve("containerd"));
+  }
+
   static Path socketFor(Path containerdDir) {
     Path socket = containerdDir.toAbsolutePath().resolve("containerd.sock");
     if (socket.toString().getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH) {

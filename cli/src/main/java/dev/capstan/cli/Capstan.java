@@ -5,6 +5,7 @@ import dev.capstan.cli.commands.ApplyCommand;
 import dev.capstan.cli.commands.CliException;
 import dev.capstan.cli.commands.DeleteCommand;
 import dev.capstan.cli.commands.GetCommand;
+import dev.capstan.cli.commands.ImageCommand;
 import dev.capstan.cli.commands.ExecCommand;
 import dev.capstan.cli.commands.LogsCommand;
 import dev.capstan.cli.commands.PatchCommand;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Command;
 @Command(name = "capstan", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
     description = "Capstan: a Kubernetes-style container orchestrator.",
     subcommands = {UpCommand.class, ServerCommand.class, StoreCommand.class, AgentCommand.class, ApplyCommand.class, GetCommand.class,
-        DeleteCommand.class, PatchCommand.class, LogsCommand.class, ExecCommand.class, ScaleCommand.class, VersionCommand.class})
+        DeleteCommand.class, PatchCommand.class, LogsCommand.class, ExecCommand.class, ScaleCommand.class, ImageCommand.class, VersionCommand.class})
 public final class Capstan {
 
   public static void main(String[] args) {

@@ -266,6 +266,45 @@ class ContainerdClusterE2ETest {
 
   @Test
   @Order(7)
+  void anImportedImageRunsWithoutARegistry() throws Exception {
+    // An image no registry has: busybox under another name, with its own default command.
+    Path archive = tmp.resolve("hello.tar");
+    new dev.capstan.agent.runtime.containerd.ImageArchive("example.local/hello:1", List.of(),
+        List.of("/bin/busybox", "echo", "hello from an imported image"), List.of("PATH=/bin"))
+        .directory("bin", 0755)
+        .file("bin/busybox", 0755, Files.readAllBytes(Path.of("/bin/busybox")))
+        .writeTo(archive);
+    CapstanBinary.Result bad = capstan.run("image", "import", "--data-dir", tmp.resolve("data/agent").toString(),
+        tmp.resolve("config").toString());
+    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(bad.stderr()).contains(tmp.resolve("config") + ": not a tar archive");
+
+    CapstanBinary.Result imported = capstan.run("image", "import", "--data-dir", tmp.resolve("data/agent").toString(),
+        archive.toString());
+    assertThat(imported.exitCode()).as(imported.toString()).isZero();
+    assertThat(imported.stdout()).contains("imported example.local/hello:1 from " + archive + " (docker-archive)");
+    String pod = """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: imported
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: main
+            image: example.local/hello:1
+            imagePullPolicy: Never
+        """;
+    CapstanBinary.Result applied = capstan.runWithInput(pod, "apply", "-f", "-");
+    assertThat(applied.exitCode()).as(applied.toString()).isZero();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .until(() -> client.pods().get("default", "imported").getStatus().getPhase(), "Succeeded"::equals);
+    CapstanBinary.Result logs = capstan.run("logs", "imported");
+    assertThat(logs.stdout()).isEqualTo("hello from an imported image\n");
+  }
+
+  @Test
+  @Order(8)
   void stoppingUpStopsEveryContainerItRan() throws Exception {
     Matcher socket = Pattern.compile("runtime: +containerd \\(own, (\\S+)\\)").matcher(cluster.output());
     assertThat(socket.find()).as(cluster.output()).isTrue();
