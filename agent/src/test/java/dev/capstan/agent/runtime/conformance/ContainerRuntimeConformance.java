@@ -359,16 +359,17 @@ public abstract class ContainerRuntimeConformance {
   }
 
   @Test
-  void aLineLongerThan16KiBIsSplitIntoPartialRecords() throws IOException {
+  void aLineLongerThan16KiBIsSplitIntoPartialRecordsAndAnUnterminatedOneStaysPartial() throws IOException {
     PodSandbox sandbox = runtime.runPodSandbox(sandboxConfig("long"));
-    String id = start(sandbox, "long", "head -c 20000 /dev/zero | tr '\\0' x; echo; echo short");
+    String id = start(sandbox, "long", "head -c 20000 /dev/zero | tr '\\0' x; echo; printf tail");
     RuntimeContainer exited = awaitExit(id);
 
     List<CriLogLine> records = records(exited.logPath());
-    assertThat(records).extracting(CriLogLine::partial).containsExactly(true, false, false);
+    assertThat(records).extracting(CriLogLine::partial).containsExactly(true, false, true);
     assertThat(records.get(0).message()).hasSize(CriLogLine.MAX_RECORD_BYTES);
     assertThat(text(records.get(0)) + text(records.get(1))).isEqualTo("x".repeat(20000));
-    assertThat(text(records.get(2))).isEqualTo("short");
+    // An unterminated last line is still written, as a partial record: the line never ended.
+    assertThat(text(records.get(2))).isEqualTo("tail");
   }
 
   // ---- stop
