@@ -23,6 +23,7 @@ import dev.capstan.agent.runtime.RuntimeContainer;
 import dev.capstan.agent.runtime.RuntimeFeature;
 import dev.capstan.agent.runtime.SandboxState;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,6 +35,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -53,6 +55,7 @@ import org.junit.jupiter.api.TestInstance;
  * The {@link ContainerRuntime} contract as tests, run against every runtime by a small subclass
  * that starts the runtime's backend once per class and says how to run a busybox shell script on
  * it (busybox in an image inside containers, the host's {@code /bin/busybox} for host processes).
+ * A new runtime joins by one subclass implementing the abstract methods below.
  *
  * <p>The tests follow the runtime's {@link ContainerRuntime#features()}: where a runtime does not
  * declare a feature, the test asserts what the contract says happens instead (no {@code POD_IP}:
@@ -92,7 +95,7 @@ public abstract class ContainerRuntimeConformance {
   /** The node IP the runtime was given. */
   protected abstract String nodeIp();
 
-  /** The image every container is created from; the runtime's own busybox where it has images. */
+  /** The image every container is created from: a busybox the runtime has, or "" without {@code IMAGES}. */
   protected abstract String image();
 
   /** The argv that runs {@code script} with busybox {@code sh -c} in a container of this runtime. */
@@ -730,7 +733,7 @@ public abstract class ContainerRuntimeConformance {
   }
 
   private static byte[] concat(byte[] a, byte[] b) {
-    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
@@ -742,7 +745,7 @@ public abstract class ContainerRuntimeConformance {
   }
 
   private static int freeLoopbackPort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }
