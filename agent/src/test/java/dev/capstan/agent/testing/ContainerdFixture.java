@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class ContainerdFixture implements AutoCloseable {
   public static final String BUSYBOX = "busybox:1.36";
+  /** The node IP the fixture's runtime reports for host-network pods. */
+  public static final String NODE_IP = "127.0.0.1";
 
   private final Path dir;
   private final String bridge;
@@ -53,7 +55,7 @@ public final class ContainerdFixture implements AutoCloseable {
     Path busybox = dir.resolve("images").resolve("busybox.tar");
     BusyboxImage.write(BusyboxImage.HOST_BUSYBOX, BusyboxImage.REFERENCE, busybox);
     containerd.importer().importArchive(busybox);
-    CriRuntime runtime = new CriRuntime(new CriClient(containerd.socket()), "127.0.0.1", Clock.systemUTC(),
+    CriRuntime runtime = new CriRuntime(new CriClient(containerd.socket()), NODE_IP, Clock.systemUTC(),
         Duration.ofMillis(200));
     return new ContainerdFixture(dir, bridge, containerd, runtime);
   }

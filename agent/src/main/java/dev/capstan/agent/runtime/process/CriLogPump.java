@@ -11,7 +11,8 @@ import java.time.Clock;
  * Copies one output stream of a process into a {@link CriLogWriter} until end of stream: every
  * {@code \n}-terminated line becomes an {@code F} record, longer lines are split into {@code P}
  * records of {@link CriLogLine#MAX_RECORD_BYTES}, and an unterminated last line is written as
- * {@code F} at end of stream.
+ * {@code P} at end of stream, as containerd does, so that the log reproduces the output without a
+ * newline the process never wrote.
  */
 final class CriLogPump implements Runnable {
   private final InputStream in;
@@ -49,7 +50,7 @@ final class CriLogPump implements Runnable {
       // The pipe closes when the process and everything holding it are gone: treat as end of stream.
     }
     if (line.size() > 0) {
-      emit(line, false);
+      emit(line, true);
     }
   }
 

@@ -271,8 +271,9 @@ public final class ProcessRuntime implements ContainerRuntime {
 
   @Override
   public void stopContainer(String containerId, Duration gracePeriod) {
-    ProcessContainer c = container(containerId);
-    if (c.state() != ContainerState.RUNNING) {
+    ProcessContainer c = containers.get(containerId);
+    // Idempotent as in CRI: a container that is gone is as stopped as it gets.
+    if (c == null || c.state() != ContainerState.RUNNING) {
       return;
     }
     ProcessSession session = c.session();

@@ -6,17 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.capstan.agent.runtime.ContainerConfig;
 import dev.capstan.agent.runtime.ContainerEvent;
-import dev.capstan.agent.runtime.ContainerNotFoundException;
-import dev.capstan.agent.runtime.ContainerResources;
-import dev.capstan.agent.runtime.ContainerRuntimeException;
 import dev.capstan.agent.runtime.ContainerState;
 import dev.capstan.agent.runtime.CriLogLine;
-import dev.capstan.agent.runtime.ImagePullPolicy;
-import dev.capstan.agent.runtime.Mount;
 import dev.capstan.agent.runtime.PodSandbox;
 import dev.capstan.agent.runtime.PodSandboxConfig;
 import dev.capstan.agent.runtime.RuntimeContainer;
-import dev.capstan.agent.runtime.RuntimeFeature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,6 +28,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * What is the process runtime's own: the injected clock, its sessions and orphans, the sandbox
+ * directory. What every runtime must do is in {@code ProcessRuntimeConformanceTest}.
+ */
 class ProcessRuntimeTest {
   private static final Instant NOW = Instant.parse("2030-01-02T03:04:05.123456789Z");
 
@@ -56,57 +54,29 @@ class ProcessRuntimeTest {
   }
 
   @Test
-  void sandboxSharesTheNodeIpAndFeaturesSayNoIsolation() {
-    assertThat(sandbox.ip()).isEqualTo("10.1.2.3");
-    assertThat(sandbox.ready()).isTrue();
-    assertThat(runtime.features()).doesNotContain(RuntimeFeature.POD_IP, RuntimeFeature.ISOLATION, RuntimeFeature.IMAGES);
+  void reportsItsVersionAndTheNodeIpAsEveryPodsIp() {
     assertThat(runtime.version().nodeInfoVersion()).isEqualTo("process://1.0");
-    assertThat(runtime.listPodSandboxes(Map.of("pod", "web"))).extracting(PodSandbox::id).containsExactly(sandbox.id());
-    assertThat(runtime.listPodSandboxes(Map.of("pod", "db"))).isEmpty();
+    assertThat(sandbox.ip()).isEqualTo("10.1.2.3");
   }
 
   @Test
-  void runsACommandAndWritesItsOutputInCriLogFormat() throws IOException {
-    String id = start("greeter", 0, "sh", "-c", "echo hello; echo oops >&2; echo bye");
+  void everyTimestampComesFromTheClockAndEveryEventIsPushedInOrder() throws IOException {
+    String id = start("greeter", 0, "sh", "-c", "echo hello; echo oops >&2");
     RuntimeContainer exited = awaitExit(id);
 
-    assertThat(exited.exitCode()).isZero();
-    assertThat(exited.reason()).isEqualTo("Completed");
+    assertThat(exited.createdAt()).isEqualTo(NOW);
     assertThat(exited.startedAt()).isEqualTo(NOW);
     assertThat(exited.finishedAt()).isEqualTo(NOW);
-    assertThat(exited.logPath()).isEqualTo(dir.resolve("logs/greeter/0.log"));
-    List<String> lines = Files.readAllLines(exited.logPath());
-    assertThat(lines).filteredOn(l -> l.contains(" stdout "))
-        .containsExactly("2030-01-02T03:04:05.123456789Z stdout F hello", "2030-01-02T03:04:05.123456789Z stdout F bye");
-    assertThat(lines).filteredOn(l -> l.contains(" stderr "))
-        .containsExactly("2030-01-02T03:04:05.123456789Z stderr F oops");
+    assertThat(Files.readAllLines(exited.logPath())).containsExactlyInAnyOrder(
+        "2030-01-02T03:04:05.123456789Z stdout F hello", "2030-01-02T03:04:05.123456789Z stderr F oops");
+    // No relisting here: CREATED is pushed too, not folded into STARTED.
     assertThat(events).filteredOn(e -> e.containerId().equals(id)).extracting(ContainerEvent::type)
         .containsExactly(ContainerEvent.Type.CREATED, ContainerEvent.Type.STARTED, ContainerEvent.Type.STOPPED);
-    assertThat(events.get(0).labels()).containsEntry("container", "greeter");
+    assertThat(events).allSatisfy(e -> assertThat(e.at()).isEqualTo(NOW));
   }
 
   @Test
-  void reportsNonZeroExitCodes() {
-    String id = start("failer", 0, "sh", "-c", "exit 3");
-    RuntimeContainer exited = awaitExit(id);
-    assertThat(exited.exitCode()).isEqualTo(3);
-    assertThat(exited.reason()).isEqualTo("Error");
-  }
-
-  @Test
-  void splitsLinesLongerThan16KiBIntoPartialRecords() throws IOException {
-    String id = start("long", 0, "sh", "-c", "head -c 20000 /dev/zero | tr '\\0' x; echo; printf tail");
-    RuntimeContainer exited = awaitExit(id);
-    List<CriLogLine> records = records(exited.logPath());
-    assertThat(records).extracting(CriLogLine::partial).containsExactly(true, false, false);
-    assertThat(records.get(0).message()).hasSize(CriLogLine.MAX_RECORD_BYTES);
-    assertThat(records.get(1).message()).hasSize(20000 - CriLogLine.MAX_RECORD_BYTES);
-    // An unterminated last line is still written, as a full record.
-    assertThat(new String(records.get(2).message(), StandardCharsets.UTF_8)).isEqualTo("tail");
-  }
-
-  @Test
-  void passesEnvironmentAndRunsInTheSandboxDirectory() throws IOException {
+  void runsInTheSandboxDirectoryByDefaultWithNothingOfTheAgentsEnvironmentButPath() throws IOException {
     ContainerConfig config = new ContainerConfig("env", 0, "ignored:latest", List.of("sh", "-c"),
         List.of("echo \"$GREETING $HOSTNAME $(pwd)\"; echo \"home=$HOME\""), "",
         List.of(new ContainerConfig.EnvVar("GREETING", "hi")), Path.of("env/0.log"), Map.of(), Map.of());
@@ -120,28 +90,12 @@ class ProcessRuntimeTest {
   }
 
   @Test
-  void aProcessThatHandlesSigtermStopsWithinTheGracePeriod() {
-    String id = start("sleeper", 0, "sleep", "60");
-    awaitRunning(id);
-    long t0 = System.nanoTime();
-    runtime.stopContainer(id, Duration.ofSeconds(20));
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
-    RuntimeContainer stopped = runtime.containerStatus(id);
-    assertThat(stopped.state()).isEqualTo(ContainerState.EXITED);
-    assertThat(stopped.exitCode()).isEqualTo(128 + 15);
-  }
-
-  @Test
   void aProcessIgnoringSigtermIsKilledAfterTheGracePeriodWithItsChildren() throws IOException {
     String id = start("stubborn", 0, "sh", "-c", "trap '' TERM; sleep 60 & echo $!; wait");
     awaitRunning(id);
     long child = awaitFirstLogLine(id);
-    Duration grace = Duration.ofMillis(500);
-    long t0 = System.nanoTime();
-    runtime.stopContainer(id, grace);
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(grace);
-    RuntimeContainer stopped = runtime.containerStatus(id);
-    assertThat(stopped.exitCode()).isEqualTo(128 + 9);
+    runtime.stopContainer(id, Duration.ofMillis(200));
+    assertThat(runtime.containerStatus(id).exitCode()).isEqualTo(128 + 9);
     await().until(() -> ProcessHandle.of(child).map(p -> !p.isAlive()).orElse(true));
   }
 
@@ -163,19 +117,6 @@ class ProcessRuntimeTest {
   }
 
   @Test
-  void anUnknownExecutableIsAStartErrorWithExitCode128() {
-    ContainerConfig config = config("missing", 0, "no-such-command-xyz");
-    String id = runtime.createContainer(sandbox.id(), config);
-    assertThatThrownBy(() -> runtime.startContainer(id))
-        .isInstanceOf(ContainerRuntimeException.class)
-        .hasMessageContaining("\"no-such-command-xyz\": executable file not found in $PATH");
-    RuntimeContainer status = runtime.containerStatus(id);
-    assertThat(status.state()).isEqualTo(ContainerState.EXITED);
-    assertThat(status.exitCode()).isEqualTo(128);
-    assertThat(status.reason()).isEqualTo("StartError");
-  }
-
-  @Test
   void aContainerNeedsACommandBecauseImagesAreIgnored() {
     ContainerConfig config = new ContainerConfig("nocmd", 0, "nginx", List.of(), List.of(), "", List.of(),
         Path.of("nocmd/0.log"), Map.of(), Map.of());
@@ -184,18 +125,7 @@ class ProcessRuntimeTest {
   }
 
   @Test
-  void volumesCannotBeMountedAndTheRuntimeDoesNotClaimTo() {
-    assertThat(runtime.features()).doesNotContain(RuntimeFeature.MOUNTS);
-    ContainerConfig config = new ContainerConfig("web", 0, "", List.of("true"), List.of(), "", List.of(),
-        Path.of("web/0.log"), Map.of(), Map.of(), ImagePullPolicy.NEVER, ContainerResources.NONE,
-        List.of(new Mount(dir, "/www", true)));
-    assertThatThrownBy(() -> runtime.createContainer(sandbox.id(), config))
-        .isInstanceOf(ContainerRuntimeException.class)
-        .hasMessageContaining("container \"web\" of pod default/web: the process runtime cannot mount volumes");
-  }
-
-  @Test
-  void removingTheSandboxKillsItsContainersAndDeletesItsDirectory() {
+  void removingTheSandboxKillsItsProcessesAndDeletesItsDirectory() {
     String id = start("server", 0, "sleep", "60");
     ProcessHandle process = awaitRunning(id);
     Path sandboxDir = dir.resolve("state/sandboxes").resolve(sandbox.id());
@@ -205,17 +135,6 @@ class ProcessRuntimeTest {
 
     assertThat(process.isAlive()).isFalse();
     assertThat(sandboxDir).doesNotExist();
-    assertThat(runtime.listContainers(Map.of())).isEmpty();
-    assertThatThrownBy(() -> runtime.containerStatus(id)).isInstanceOf(ContainerNotFoundException.class);
-    runtime.removePodSandbox(sandbox.id()); // idempotent
-  }
-
-  @Test
-  void listsContainersByLabel() {
-    String a = start("a", 0, "true");
-    String b = start("b", 0, "true");
-    assertThat(runtime.listContainers(Map.of("container", "b"))).extracting(RuntimeContainer::id).containsExactly(b);
-    assertThat(runtime.listContainers(Map.of())).extracting(RuntimeContainer::id).contains(a, b);
   }
 
   @Test
