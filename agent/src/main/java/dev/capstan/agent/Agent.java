@@ -7,6 +7,7 @@ import dev.capstan.agent.node.NodeStatusGenerator;
 import dev.capstan.agent.node.NodeStatusReporter;
 import dev.capstan.agent.pod.ApiPodStatusManager;
 import dev.capstan.agent.pod.ContainerEnvironment;
+import dev.capstan.agent.pod.PodEvents;
 import dev.capstan.agent.pod.PodWorkers;
 import dev.capstan.agent.prober.ContainerProbes;
 import dev.capstan.agent.prober.ProbeScheduler;
@@ -30,6 +31,7 @@ import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.Secret;
 import dev.capstan.api.meta.v1.ListRequest;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.events.EventRecorder;
 import dev.capstan.client.informer.ResourceEventHandler;
 import dev.capstan.client.informer.SharedInformer;
 import io.grpc.Status;
@@ -73,6 +75,7 @@ public final class Agent implements AutoCloseable {
   private NodeLeaseRenewer leaseRenewer;
   private NodeStatusReporter statusReporter;
   private AutoCloseable runtimeEvents;
+  private EventRecorder events;
   private Node node;
   private boolean started;
   private boolean closed;
@@ -115,12 +118,16 @@ public final class Agent implements AutoCloseable {
       throw new IllegalStateException(closed ? "agent is closed" : "agent already started");
     }
     started = true;
+    // Component "kubelet", as Kubernetes tools and users filter a node agent's Events by it.
+    events = new EventRecorder(client, "kubelet", config.nodeName(), clock);
+    PodEvents podEvents = (pod, type, reason, message) -> events.event(pod, type, reason, message);
     RestartBackOff backOff = new RestartBackOff(clock, config.initialBackOff(), config.maxBackOff(), config.backOffReset());
     RuntimePodSyncer syncer = new RuntimePodSyncer(runtime, new ApiPodStatusManager(client.pods()),
         new ContainerEnvironment(this::configMap, this::secret),
         new PodVolumes(config.podVolumeRoot(), this::configMap, this::secret, PodVolumes.runningAsRoot()),
         backOff, clock, config.podLogRoot(), config.advertiseAddress(), stopExecutor,
-        probes = new ContainerProbes(new Prober(runtime), ProbeScheduler.on(probeScheduler), this::resyncPod));
+        probes = new ContainerProbes(new Prober(runtime), ProbeScheduler.on(probeScheduler), this::resyncPod, podEvents),
+        podEvents);
     workers = new PodWorkers(syncer, clock, config.resyncInterval());
     server = AgentServer.start(config.advertiseAddress(), config.port(), new RuntimeContainerLogs(workers::pod, runtime),
         new PodExec(workers::pod, runtime, new ApiExecAuthorizer(client)));
@@ -211,6 +218,8 @@ public final class Agent implements AutoCloseable {
     }
     closeQuietly(server);
     stopExecutor.shutdownNow();
+    // Last: the stops above record Events too.
+    closeQuietly(events);
   }
 
   private void onContainerEvent(ContainerEvent event) {

@@ -196,6 +196,15 @@ class AgentIntegrationTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> get("probed-http").getStatus().getContainerStatuses(0).getRestartCount() >= 1);
     ContainerStatus app = get("probed-http").getStatus().getContainerStatuses(0);
     assertThat(app.getLastState().hasTerminated()).isTrue();
+
+    // What happened is on record as the kubelet's Events about the pod.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(client.events().list("default").items().stream()
+        .filter(e -> e.getInvolvedObject().getName().equals("probed-http"))
+        .peek(e -> assertThat(e.getSource().getComponent()).isEqualTo("kubelet"))
+        .map(e -> e.getReason() + ": " + e.getMessage()).toList())
+        .contains("Created: Created container app", "Started: Started container app",
+            "Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 404")
+        .anyMatch(m -> m.startsWith("Killing: Container app Liveness probe failed")));
   }
 
   @Test

@@ -70,6 +70,7 @@ public final class RuntimePodSyncer implements PodSyncer {
   private final String hostIp;
   private final Executor stopExecutor;
   private final ContainerProbes probes;
+  private final PodEvents events;
   /** Why a container could not be created, per "uid/name", shown while it waits for the retry. */
   private final Map<String, Waiting> createFailures = new ConcurrentHashMap<>();
 
@@ -78,10 +79,11 @@ public final class RuntimePodSyncer implements PodSyncer {
    * @param hostIp the node's IP, reported as status.hostIP
    * @param stopExecutor runs the stops of a pod's containers in parallel
    * @param probes runs the containers' probes; told of each pod's containers after each sync
+   * @param events receives the pod's Events (Created, Started, Failed, BackOff, Killing)
    */
   public RuntimePodSyncer(ContainerRuntime runtime, PodStatusManager statusManager, ContainerEnvironment environment,
       PodVolumes volumes, RestartBackOff backOff, Clock clock, Path podLogRoot, String hostIp, Executor stopExecutor,
-      ContainerProbes probes) {
+      ContainerProbes probes, PodEvents events) {
     this.runtime = runtime;
     this.statusManager = statusManager;
     this.environment = environment;
@@ -92,6 +94,15 @@ public final class RuntimePodSyncer implements PodSyncer {
     this.hostIp = hostIp;
     this.stopExecutor = stopExecutor;
     this.probes = probes;
+    this.events = events;
+  }
+
+  /** A syncer that records no Events. */
+  public RuntimePodSyncer(ContainerRuntime runtime, PodStatusManager statusManager, ContainerEnvironment environment,
+      PodVolumes volumes, RestartBackOff backOff, Clock clock, Path podLogRoot, String hostIp, Executor stopExecutor,
+      ContainerProbes probes) {
+    this(runtime, statusManager, environment, volumes, backOff, clock, podLogRoot, hostIp, stopExecutor, probes,
+        PodEvents.NONE);
   }
 
   @Override
@@ -137,6 +148,9 @@ public final class RuntimePodSyncer implements PodSyncer {
     Pod pod = statusManager.withLatestStatus(apiPod);
     String uid = pod.getMetadata().getUid();
     PodRuntimeState state = PodRuntimeState.read(runtime, uid);
+    state.containers().stream()
+        .filter(c -> c.state() == ContainerState.RUNNING)
+        .forEach(c -> events.normal(pod, "Killing", "Stopping container " + c.name()));
     stopRunning(state, gracePeriod(pod));
     state.sandboxes().forEach(s -> runtime.stopPodSandbox(s.id()));
     if (!removedFromApi) {
@@ -262,6 +276,7 @@ public final class RuntimePodSyncer implements PodSyncer {
         // As the kubelet does: kill it with the pod's grace period; the next pass restarts it
         // as the restart policy says, under back-off.
         log.info("pod {}: container {} {}, will be restarted", podKey(pod), spec.getName(), unhealthy.get());
+        events.normal(pod, "Killing", "Container " + spec.getName() + " " + unhealthy.get() + ", will be restarted");
         runtime.stopContainer(c.id(), gracePeriod(pod));
         return now;
       }
@@ -310,6 +325,8 @@ public final class RuntimePodSyncer implements PodSyncer {
     Instant finished = c.finishedAt() != null ? c.finishedAt() : now;
     Instant at = backOff.restartAt(uid, name, c.startedAt(), finished);
     if (at.isAfter(now)) {
+      events.warning(pod, "BackOff", "Back-off restarting failed " + what + " " + name + " in pod "
+          + pod.getMetadata().getName() + "_" + pod.getMetadata().getNamespace() + "(" + uid + ")");
       waiting.put(name, createFailures.getOrDefault(uid + "/" + name, new Waiting(
           PodStatusGenerator.CRASH_LOOP_BACK_OFF,
           "back-off " + seconds(backOff.currentDelay(uid, name)) + " restarting failed " + what + "=" + name
@@ -340,6 +357,7 @@ public final class RuntimePodSyncer implements PodSyncer {
       return createFailed(pod, spec, new Waiting(PodStatusGenerator.CREATE_CONTAINER_ERROR, e.getMessage()), waiting);
     }
     createFailures.remove(key);
+    events.normal(pod, "Created", "Created container " + spec.getName());
     if (restart) {
       backOff.restarted(uid, spec.getName());
     }
@@ -348,8 +366,10 @@ public final class RuntimePodSyncer implements PodSyncer {
     } catch (ContainerRuntimeException e) {
       // The runtime reports it as exited (StartError); the next pass restarts it under back-off.
       log.warn("pod {}: {}", podKey(pod), e.getMessage());
+      events.warning(pod, "Failed", "Error: " + e.getMessage());
       return clock.instant();
     }
+    events.normal(pod, "Started", "Started container " + spec.getName());
     return null;
   }
 
@@ -369,6 +389,8 @@ public final class RuntimePodSyncer implements PodSyncer {
 
   private Instant createFailed(Pod pod, Container spec, Waiting why, Map<String, Waiting> waiting) {
     log.warn("pod {}: container {}: {}: {}", podKey(pod), spec.getName(), why.reason(), why.message());
+    // The kubelet names image failures by their own reason and everything else "Failed".
+    events.warning(pod, why.reason().startsWith("ErrImage") ? why.reason() : "Failed", "Error: " + why.message());
     createFailures.put(pod.getMetadata().getUid() + "/" + spec.getName(), why);
     waiting.put(spec.getName(), why);
     return backOff.failed(pod.getMetadata().getUid(), spec.getName());

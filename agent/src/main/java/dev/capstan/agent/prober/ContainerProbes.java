@@ -1,5 +1,6 @@
 package dev.capstan.agent.prober;
 
+import dev.capstan.agent.pod.PodEvents;
 import dev.capstan.api.core.v1.Container;
 import dev.capstan.api.core.v1.Pod;
 import java.util.HashSet;
@@ -26,12 +27,19 @@ public final class ContainerProbes implements ProbeStatus, AutoCloseable {
   private final Prober prober;
   private final ProbeScheduler scheduler;
   private final Consumer<String> resync;
+  private final PodEvents events;
   private final Map<Key, Owned> workers = new ConcurrentHashMap<>();
 
   public ContainerProbes(Prober prober, ProbeScheduler scheduler, Consumer<String> resync) {
+    this(prober, scheduler, resync, PodEvents.NONE);
+  }
+
+  /** @param events receives an Unhealthy Event each time a probe turns to failing */
+  public ContainerProbes(Prober prober, ProbeScheduler scheduler, Consumer<String> resync, PodEvents events) {
     this.prober = prober;
     this.scheduler = scheduler;
     this.resync = resync;
+    this.events = events;
   }
 
   /**
@@ -56,7 +64,8 @@ public final class ContainerProbes implements ProbeStatus, AutoCloseable {
           wanted.add(key);
           workers.computeIfAbsent(key, k -> {
             ProbeWorker w = new ProbeWorker(type, probe, spec, id, podIp, podKey, prober,
-                () -> type == ProbeType.STARTUP || started(id, spec), () -> resync.accept(uid));
+                () -> type == ProbeType.STARTUP || started(id, spec), () -> resync.accept(uid),
+                failure -> events.warning(pod, "Unhealthy", failure));
             w.start(scheduler);
             return new Owned(uid, w);
           });

@@ -4,6 +4,7 @@ import dev.capstan.api.core.v1.Container;
 import dev.capstan.api.core.v1.Probe;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,7 @@ final class ProbeWorker {
   private final Prober prober;
   private final BooleanSupplier mayRun;
   private final Runnable onChange;
+  private final Consumer<String> onFailing;
   private final int successThreshold;
   private final int failureThreshold;
   private int successes;
@@ -39,7 +41,7 @@ final class ProbeWorker {
   private Runnable cancel;
 
   ProbeWorker(ProbeType type, Probe probe, Container container, String containerId, String podIp, String podKey,
-      Prober prober, BooleanSupplier mayRun, Runnable onChange) {
+      Prober prober, BooleanSupplier mayRun, Runnable onChange, Consumer<String> onFailing) {
     this.type = type;
     this.probe = probe;
     this.container = container;
@@ -49,6 +51,7 @@ final class ProbeWorker {
     this.prober = prober;
     this.mayRun = mayRun;
     this.onChange = onChange;
+    this.onFailing = onFailing;
     this.successThreshold = probe.getSuccessThreshold() > 0 ? probe.getSuccessThreshold() : DEFAULT_SUCCESS_THRESHOLD;
     this.failureThreshold = probe.getFailureThreshold() > 0 ? probe.getFailureThreshold() : DEFAULT_FAILURE_THRESHOLD;
     // Kubernetes' initial results: not ready, alive, not started.
@@ -86,6 +89,9 @@ final class ProbeWorker {
       if (record(outcome)) {
         log.info("pod {}: container {}: {} probe {}{}", podKey, container.getName(), type.displayName().toLowerCase(),
             passing ? "passed" : "failed", passing ? "" : ": " + outcome.message());
+        if (!passing) {
+          onFailing.accept(type.displayName() + " probe failed: " + outcome.message());
+        }
         onChange.run();
       }
     } catch (RuntimeException e) {

@@ -62,13 +62,16 @@ class RuntimePodSyncerTest {
   private final Map<String, Secret> secrets = new ConcurrentHashMap<>();
   @TempDir
   static Path volumeRoot;
+  /** Events as "type reason: message". */
+  private final java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final RuntimePodSyncer syncer = new RuntimePodSyncer(runtime, api,
       new ContainerEnvironment((ns, name) -> Optional.ofNullable(configMaps.get(name)),
           (ns, name) -> Optional.ofNullable(secrets.get(name))),
       new PodVolumes(volumeRoot, (ns, name) -> Optional.ofNullable(configMaps.get(name)),
           (ns, name) -> Optional.ofNullable(secrets.get(name)), false),
       new RestartBackOff(clock, Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMinutes(10)),
-      clock, Path.of("/data/pods"), "192.168.0.1", Runnable::run, probes);
+      clock, Path.of("/data/pods"), "192.168.0.1", Runnable::run, probes,
+      (pod, type, reason, message) -> events.add(type + " " + reason + ": " + message));
 
   /** The volume root is shared by the tests (the syncer is built before instance fields are injected). */
   @AfterEach
@@ -378,6 +381,37 @@ class RuntimePodSyncerTest {
     clock.advance(Duration.ofSeconds(1));
     runtime.exit(third.id(), 2);
     assertThat(sync(pod).wakeAt()).isEqualTo(T0.plusSeconds(17 + 20));
+  }
+
+  @Test
+  void recordsTheKubeletsEventsForStartsCrashLoopsFailuresAndStops() {
+    Pod pod = pod("Always", container("app"));
+    sync(pod);
+    assertThat(events).containsExactly("Normal Created: Created container app", "Normal Started: Started container app");
+
+    events.clear();
+    runtime.exit(runtime.latest("app").id(), 1);
+    sync(pod);
+    runtime.exit(runtime.latest("app").id(), 1);
+    sync(pod);
+    assertThat(events).containsExactly("Normal Created: Created container app", "Normal Started: Started container app",
+        "Warning BackOff: Back-off restarting failed container app in pod web_default(uid-1)");
+
+    events.clear();
+    Container broken = container("env").toBuilder().addEnv(EnvVar.newBuilder().setName("MODE").setValueFrom(
+        EnvVarSource.newBuilder().setConfigMapKeyRef(ConfigMapKeySelector.newBuilder().setName("settings").setKey("mode"))))
+        .build();
+    Pod other = pod("Always", broken).toBuilder().setMetadata(ObjectMeta.newBuilder()
+        .setName("other").setNamespace("default").setUid("uid-2")).build();
+    sync(other);
+    assertThat(events).singleElement().asString().startsWith("Warning Failed: Error: ").contains("configmap \"settings\" not found");
+
+    events.clear();
+    clock.advance(Duration.ofSeconds(20));
+    sync(pod);
+    syncer.terminatePod(pod, false);
+    assertThat(events).containsExactly("Normal Created: Created container app", "Normal Started: Started container app",
+        "Normal Killing: Stopping container app");
   }
 
   @Test
