@@ -46,6 +46,11 @@ final class AutoCompactor {
     return policy;
   }
 
+  /** The revision the last periodic tick noted, or -1 before any. */
+  synchronized long lastSampledRevision() {
+    return samples.isEmpty() ? -1 : samples.getLast().revision();
+  }
+
   /**
    * One check: notes {@code revision} as current now and, if {@code leader}, answers the revision
    * to compact to, if any is due. {@code compactRevision} is the store's present compaction point:

@@ -387,6 +387,10 @@ public final class RaftStorePeer implements AutoCloseable {
     return stateMachine.store();
   }
 
+  AutoCompactor autoCompactor() {
+    return autoCompactor;
+  }
+
   /**
    * A Raft client of this group that prefers this peer and gives up after the request timeout
    * (Ratis' default retries forever without pausing).
