@@ -256,8 +256,14 @@ public final class RaftStorePeer implements AutoCloseable {
    * 127.0.0.1:{@code raftPort}, data under {@code dataDir}.
    */
   public static RaftStorePeer startSingle(Path dataDir, int raftPort) throws IOException {
+    return startSingle(dataDir, raftPort, Tuning.defaults());
+  }
+
+  /** {@link #startSingle(Path, int)} tuned by {@code tuning}. */
+  public static RaftStorePeer startSingle(Path dataDir, int raftPort, Tuning tuning) throws IOException {
     String address = PeerAddress.HostPort.format("127.0.0.1", raftPort);
-    RaftStorePeer peer = new RaftStorePeer(Config.of("capstan", dataDir, address, List.of("capstan=" + address)));
+    RaftStorePeer peer = new RaftStorePeer(new Config("capstan", dataDir, address, List.of("capstan=" + address),
+        tuning));
     return peer.start();
   }
 
