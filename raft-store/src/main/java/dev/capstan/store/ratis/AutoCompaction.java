@@ -144,7 +144,8 @@ public record AutoCompaction(Mode mode, Duration period, long revisions, Duratio
   public String toString() {
     return switch (mode) {
       case OFF -> "off";
-      case PERIODIC -> "periodic, keeping " + period;
+      // PT1H30M reads as 1h30m, the way the flag is written.
+      case PERIODIC -> "periodic, keeping " + period.toString().substring(2).toLowerCase(Locale.ROOT);
       case REVISION -> "revision, keeping " + revisions + " revisions";
     };
   }

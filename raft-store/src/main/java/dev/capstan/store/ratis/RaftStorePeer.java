@@ -56,7 +56,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>While this peer is the leader it times the store's leases on the injected {@link Clock}
  * and proposes a revoke through the log for each one that runs out, so every peer deletes the
- * lease's keys at the same revision.
+ * lease's keys at the same revision. Likewise, when {@link Tuning#autoCompaction} is on, the
+ * leader decides when the store's history is compacted ({@link AutoCompactor}) and proposes the
+ * Compact through the log.
  *
  * <pre>{@code
  * RaftStorePeer peer = new RaftStorePeer(RaftStorePeer.Config.of(
