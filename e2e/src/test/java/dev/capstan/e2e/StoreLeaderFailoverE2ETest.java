@@ -1,6 +1,7 @@
 package dev.capstan.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
@@ -51,7 +52,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * within 2 s of the kill, every acknowledged write survives with the revision it was acknowledged
  * at and no revision is handed out twice; the killed member catches up when restarted, and the
  * whole cluster keeps everything across a restart after SIGTERM and after SIGKILL of all three;
- * {@code capstan store snapshot save} copies all of it to a file.
+ * {@code capstan store snapshot save} copies all of it to a file, and {@code capstan store snapshot
+ * restore} makes a new three-member cluster from that file which serves all of it, takes writes and
+ * compacts its history by itself ({@code --auto-compaction-retention}).
  * Steps share one cluster and run in order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -68,6 +71,8 @@ class StoreLeaderFailoverE2ETest {
   private Path tmp;
   private CapstanBinary capstan;
   private final List<Member> members = new ArrayList<>();
+  /** The cluster restored from the snapshot, in the last step. */
+  private final List<Member> restoredMembers = new ArrayList<>();
   /** Every write a writer saw acknowledged, in no particular order. */
   private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
   /** Every put that failed: applied or not, nobody was told it succeeded. */
@@ -90,7 +95,11 @@ class StoreLeaderFailoverE2ETest {
     ManagedChannel channel;
 
     Member(int index) {
-      this.name = "c" + index;
+      this("c" + index);
+    }
+
+    Member(String name) {
+      this.name = name;
       this.dataDir = tmp.resolve(name);
     }
 
@@ -98,13 +107,14 @@ class StoreLeaderFailoverE2ETest {
       return "127.0.0.1:" + clientPort;
     }
 
-    void start(String initialCluster, String clientUrls) throws IOException {
+    void start(String initialCluster, String clientUrls, String... extraFlags) throws IOException {
       starts++;
+      List<String> args = new ArrayList<>(List.of("store", "--name", name, "--data-dir", dataDir.toString(),
+          "--raft-port", Integer.toString(raftPort), "--client-port", Integer.toString(clientPort),
+          "--initial-cluster", initialCluster, "--cluster-client-urls", clientUrls));
+      args.addAll(List.of(extraFlags));
       process = DaemonProcess.start(capstan, name, tmp.resolve(name + "." + starts + ".log"),
-          "capstan store \"" + name + "\" is up",
-          List.of("store", "--name", name, "--data-dir", dataDir.toString(), "--raft-port", Integer.toString(raftPort),
-              "--client-port", Integer.toString(clientPort), "--initial-cluster", initialCluster,
-              "--cluster-client-urls", clientUrls));
+          "capstan store \"" + name + "\" is up", args);
     }
 
     /** This member's own view (Maintenance.Status), or empty while it does not answer. */
@@ -141,7 +151,7 @@ class StoreLeaderFailoverE2ETest {
 
   @AfterAll
   void stopStore() throws IOException {
-    for (Member m : members) {
+    for (Member m : concat(members, restoredMembers)) {
       m.closeChannel();
       if (m.process != null) {
         m.process.close();
@@ -277,6 +287,64 @@ class StoreLeaderFailoverE2ETest {
     assertThat(tmp.resolve("none")).doesNotExist();
   }
 
+  @Test
+  @Order(6)
+  void aNewClusterRestoredWithTheCliFromTheSnapshotServesEveryWriteTakesWritesAndCompactsItself() throws Exception {
+    Path file = tmp.resolve("store.snapshot");
+    assertThat(file).as("saved by the previous step").exists();
+    for (Member m : members) {
+      m.closeChannel();
+      m.process.stop();
+    }
+    for (String name : List.of("r1", "r2", "r3")) {
+      restoredMembers.add(new Member(name));
+    }
+    String cluster = initialCluster(restoredMembers);
+    for (Member m : restoredMembers) {
+      CapstanBinary.Result restored = capstan.run("store", "snapshot", "restore", file.toString(),
+          "--data-dir", m.dataDir.toString(), "--name", m.name, "--initial-cluster", cluster);
+      assertThat(restored.exitCode()).as(restored.toString()).isZero();
+      assertThat(restored.stdout()).as(restored.toString()).contains("Restored revision " + settledRevision);
+    }
+    Member first = restoredMembers.get(0);
+    CapstanBinary.Result refused = capstan.run("store", "snapshot", "restore", file.toString(),
+        "--data-dir", first.dataDir.toString(), "--name", first.name, "--initial-cluster", cluster);
+    assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
+    assertThat(refused.stderr()).as(refused.toString()).contains("error: --data-dir: ", "is not empty");
+
+    for (Member m : restoredMembers) {
+      m.start(cluster, clientUrls(restoredMembers), "--auto-compaction-retention", "2s");
+    }
+    for (Member m : restoredMembers) {
+      m.process.awaitReady();
+    }
+    awaitRevision(restoredMembers, settledRevision);
+    for (Member m : restoredMembers) {
+      assertEveryAcknowledgedWriteIn(m, settledRevision);
+    }
+    try (EtcdKeyValueStore client = new EtcdKeyValueStore(restoredMembers.stream().map(Member::endpoint).toList())) {
+      String key = "/after-restore/" + settledRevision;
+      PutResponse put = client.put(PutRequest.newBuilder().setKey(utf8(key)).setValue(utf8(key)).build())
+          .get(30, TimeUnit.SECONDS);
+      assertThat(put.getHeader().getRevision()).as("the first write after the restore").isEqualTo(settledRevision + 1);
+      // Two seconds on, the leader compacts to the revision of two seconds before: the restored
+      // revision's history goes, the present stays.
+      RangeRequest atRestore = prefixRange().setRevision(settledRevision).build();
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+          catchThrowable(() -> client.range(atRestore).get(30, TimeUnit.SECONDS)))
+          .as("a read at the restored revision").isNotNull()
+          .hasStackTraceContaining("required revision has been compacted"));
+      assertEveryAcknowledgedWrite("the restored cluster after its compaction",
+          client.range(prefixRange().build()).get(30, TimeUnit.SECONDS), settledRevision + 1);
+    }
+  }
+
+  private static List<Member> concat(List<Member> a, List<Member> b) {
+    List<Member> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
   // ---- the writers ----
 
   private void write(EtcdKeyValueStore client, int writer, AtomicBoolean stop) {
@@ -387,11 +455,19 @@ class StoreLeaderFailoverE2ETest {
   }
 
   private String initialCluster() {
-    return members.stream().map(m -> m.name + "=127.0.0.1:" + m.raftPort).collect(Collectors.joining(","));
+    return initialCluster(members);
+  }
+
+  private static String initialCluster(List<Member> among) {
+    return among.stream().map(m -> m.name + "=127.0.0.1:" + m.raftPort).collect(Collectors.joining(","));
   }
 
   private String clientUrls() {
-    return members.stream().map(m -> m.name + "=http://" + m.endpoint()).collect(Collectors.joining(","));
+    return clientUrls(members);
+  }
+
+  private static String clientUrls(List<Member> among) {
+    return among.stream().map(m -> m.name + "=http://" + m.endpoint()).collect(Collectors.joining(","));
   }
 
   /** The index of the member every member names as leader, once they all agree and it says so itself. */

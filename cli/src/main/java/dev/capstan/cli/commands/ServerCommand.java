@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,16 +50,20 @@ public final class ServerCommand implements Callable<Integer> {
       + " every member; users the control plane needs are added when missing (default: <data-dir>/tokens.csv)")
   Path tokenAuthFile;
 
+  @Mixin
+  AutoCompactionOptions compaction = new AutoCompactionOptions();
+
   @Override
   public Integer call() throws Exception {
     String member = name != null ? name : InetAddress.getLocalHost().getHostName().toLowerCase();
     String raftAddress = ControlPlane.loopbackAddress(bindAddress) + ":" + raftPort;
     List<String> peers = InitialCluster.storeConfig(member, dataDir.resolve("store"), raftAddress, initialCluster).peers();
+    var autoCompaction = compaction.policy(AutoCompactionOptions.CONTROL_PLANE_RETENTION);
     Files.createDirectories(dataDir);
     ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
         null, new SecureRandom());
     ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
-        apiPort, raftAddress, peers, etcdPort, tokens), Clock.systemUTC());
+        apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("capstan server: stopping");

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,11 +49,16 @@ public final class StoreCommand implements Callable<Integer> {
       + " NAME=http://HOST:PORT, for MemberList (default: this member's only)")
   List<String> clusterClientUrls = new ArrayList<>();
 
+  @Mixin
+  AutoCompactionOptions compaction = new AutoCompactionOptions();
+
   @Override
   public Integer call() throws Exception {
     String host = ControlPlane.loopbackAddress(bindAddress);
     String raftAddress = host + ":" + raftPort;
     RaftStorePeer.Config storeConfig = InitialCluster.storeConfig(name, dataDir, raftAddress, initialCluster);
+    storeConfig = storeConfig.withTuning(storeConfig.tuning()
+        .withAutoCompaction(compaction.policy(AutoCompactionOptions.STORE_RETENTION)));
     List<String> peers = storeConfig.peers();
     Map<String, List<String>> clientUrls = new LinkedHashMap<>();
     for (String spec : clusterClientUrls) {
@@ -85,6 +91,7 @@ public final class StoreCommand implements Callable<Integer> {
     System.out.println("  etcd v3 API:    " + host + ":" + endpoint.port());
     System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers));
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
+    System.out.println("  compaction:     " + storeConfig.tuning().autoCompaction());
     System.out.flush();
     stopped.await();
     return 0;

@@ -3,6 +3,8 @@ package dev.capstan.cli.commands;
 import dev.capstan.etcd.etcdserverpb.MaintenanceGrpc;
 import dev.capstan.etcd.etcdserverpb.SnapshotRequest;
 import dev.capstan.etcd.etcdserverpb.SnapshotResponse;
+import dev.capstan.store.ratis.RaftStorePeer;
+import dev.capstan.store.ratis.SnapshotRestore;
 import dev.capstan.store.remote.EtcdEndpoint;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -24,9 +26,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code capstan store snapshot ...}: copies of a running store's data. */
-@Command(name = "snapshot", description = "Save a copy of a running store's data.",
-    subcommands = {StoreSnapshotCommand.Save.class})
+/** {@code capstan store snapshot ...}: copies of a running store's data, and new members made from them. */
+@Command(name = "snapshot", description = "Save a copy of a running store's data, or restore one into a new member's data dir.",
+    subcommands = {StoreSnapshotCommand.Save.class, StoreSnapshotCommand.Restore.class})
 public final class StoreSnapshotCommand {
 
   /**
@@ -114,6 +116,67 @@ public final class StoreSnapshotCommand {
         synced.force(true);
       }
       return new Downloaded(written, revision);
+    }
+  }
+
+  /**
+   * {@code capstan store snapshot restore FILE --data-dir DIR --name NAME --initial-cluster ...}:
+   * writes one member's data dir of a NEW cluster from a saved snapshot, as {@code etcdutl snapshot
+   * restore} does. Restore the same file once per member, each with its own name and dir, then
+   * start each member with the same {@code --name}, {@code --data-dir} and {@code --initial-cluster}.
+   * The file is checked whole (CRC32) first; a bad file or a non-empty dir writes nothing.
+   */
+  @Command(name = "restore", description = "Write a new member's data dir from a snapshot FILE (one per member"
+      + " of a new cluster).")
+  public static final class Restore implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "a snapshot written by 'capstan store snapshot save'")
+    Path file;
+
+    @Option(names = "--data-dir", required = true, description = "the new member's data dir; must not exist or be"
+        + " empty (for 'capstan server' and 'up' it is <their data dir>/store)")
+    Path dataDir;
+
+    @Option(names = "--name", description = "the new member's name (default: capstan)")
+    String name = "capstan";
+
+    @Option(names = "--initial-cluster", split = ",", description = "every member of the new cluster as"
+        + " NAME=HOST:RAFT_PORT, this one included (default: this member alone on 127.0.0.1:2380)")
+    List<String> initialCluster = new ArrayList<>();
+
+    @Override
+    public Integer call() throws IOException {
+      String raftAddress = initialCluster.isEmpty() ? "127.0.0.1:" + RaftStorePeer.DEFAULT_PORT
+          : ownAddress();
+      RaftStorePeer.Config member = InitialCluster.storeConfig(name, dataDir, raftAddress, initialCluster);
+      try {
+        SnapshotRestore.verify(file);
+      } catch (IllegalArgumentException e) {
+        throw new CliException("FILE " + e.getMessage());
+      }
+      SnapshotRestore.Restored restored;
+      try {
+        restored = SnapshotRestore.restore(file, member);
+      } catch (IllegalArgumentException e) {
+        throw new CliException("--data-dir: " + e.getMessage());
+      }
+      System.out.println("Restored revision " + restored.revision() + " (" + restored.liveKeys() + " keys, "
+          + restored.leases() + " leases, compacted at " + restored.compactRevision() + ") into "
+          + restored.dataDir() + " for member \"" + name + "\" of " + String.join(",", member.peers()));
+      System.out.println("Start it with: capstan store --name " + name + " --data-dir " + dataDir
+          + " --initial-cluster " + String.join(",", member.peers()));
+      return 0;
+    }
+
+    /** This member's HOST:PORT as the flag lists it, so that the peer config checks see one address. */
+    private String ownAddress() {
+      for (String spec : initialCluster) {
+        int eq = spec.indexOf('=');
+        if (eq > 0 && spec.substring(0, eq).equals(name)) {
+          return spec.substring(eq + 1);
+        }
+      }
+      throw new CliException("--initial-cluster: must include this member (--name " + name + ") as "
+          + name + "=HOST:RAFT_PORT");
     }
   }
 }

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -66,15 +67,19 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--config", description = "where to write the client config (default: $CAPSTAN_CONFIG or ~/.capstan/config)")
   Path configPath;
 
+  @Mixin
+  AutoCompactionOptions compaction = new AutoCompactionOptions();
+
   @Override
   public Integer call() throws Exception {
+    var autoCompaction = compaction.policy(AutoCompactionOptions.CONTROL_PLANE_RETENTION);
     Files.createDirectories(dataDir);
     String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName().toLowerCase();
     Clock clock = Clock.systemUTC();
     ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
         node, new SecureRandom());
     ControlPlane controlPlane = ControlPlane.startSingleNode(
-        new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens), clock);
+        new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens, autoCompaction), clock);
     String nodeAddress = ControlPlane.loopbackAddress(bindAddress);
     // No --runtime: containerd where it is usable (or --containerd-socket names one), else the
     // process runtime with a warning saying why (NodeRuntime.open).

@@ -8,6 +8,7 @@ import dev.capstan.controllers.ControllerManager;
 import dev.capstan.scheduler.Scheduler;
 import dev.capstan.store.KeyValueStore;
 import dev.capstan.store.etcd.EtcdEndpoint;
+import dev.capstan.store.ratis.AutoCompaction;
 import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.ratis.RatisKeyValueStore;
 import java.net.InetSocketAddress;
@@ -29,9 +30,12 @@ import org.slf4j.LoggerFactory;
 public final class ControlPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
 
-  /** Where a single-node control plane listens and keeps its data. */
+  /**
+   * Where a single-node control plane listens and keeps its data, and how much store history it
+   * keeps ({@code autoCompaction}).
+   */
   public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort, int etcdPort,
-      ClusterTokens tokens) {}
+      ClusterTokens tokens, AutoCompaction autoCompaction) {}
 
   /**
    * One member of a multi-server control plane.
@@ -44,9 +48,10 @@ public final class ControlPlane implements AutoCloseable {
    * @param peers every member of the store group as {@code name=host:port}, this one included
    * @param etcdPort the port of this member's etcd v3 endpoint; 0 for none
    * @param tokens the cluster's static tokens, the same file on every member
+   * @param autoCompaction how much MVCC history the store keeps before its leader compacts it
    */
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
-      List<String> peers, int etcdPort, ClusterTokens tokens) {}
+      List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction) {}
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private ApiServer apiServer;
@@ -83,7 +88,8 @@ public final class ControlPlane implements AutoCloseable {
     RaftStorePeer peer;
     try {
       peer = new RaftStorePeer(RaftStorePeer.Config.of(config.name(), config.dataDir().resolve("store"),
-          config.raftAddress(), config.peers())).start();
+          config.raftAddress(), config.peers())
+          .withTuning(RaftStorePeer.Tuning.defaults().withAutoCompaction(config.autoCompaction()))).start();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot start the store peer " + config.name() + " on "
           + config.raftAddress() + " with data in " + config.dataDir().resolve("store") + ": " + e.getMessage(), e);
@@ -122,7 +128,8 @@ public final class ControlPlane implements AutoCloseable {
   private void start(Config config, Clock clock) {
     RaftStorePeer peer;
     try {
-      peer = RaftStorePeer.startSingle(config.dataDir().resolve("store"), config.raftPort());
+      peer = RaftStorePeer.startSingle(config.dataDir().resolve("store"), config.raftPort(),
+          RaftStorePeer.Tuning.defaults().withAutoCompaction(config.autoCompaction()));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot start the store peer on port " + config.raftPort()
           + " with data in " + config.dataDir().resolve("store") + ": " + e.getMessage(), e);

@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
  * etcd's Maintenance service: Status reports this member's view (version, data size, leader, Raft
  * term and indexes); Snapshot streams this member's copy of the data, as applied so far, in the
  * store's own snapshot format (not etcd's bbolt file: {@code etcdctl snapshot status} and
- * {@code restore} cannot read it; {@code capstan store snapshot save} writes it to a file).
+ * {@code restore} cannot read it; {@code capstan store snapshot save} writes it to a file and
+ * {@code capstan store snapshot restore} makes a new cluster from it).
  * Everything else (Defragment, Alarm, ...) answers UNIMPLEMENTED.
  */
 public final class EtcdMaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {

@@ -81,8 +81,24 @@ final class MvccSnapshotFormat {
   }
 
   static Contents read(InputStream source) throws IOException {
-    CRC32 crc = new CRC32();
+    return read(new BufferedInputStream(source, 1 << 16));
+  }
+
+  /**
+   * Reads a snapshot that must be all of {@code source}: bytes after its checksum mean the file
+   * is not what was written (two files run together, say), so they are an error too.
+   */
+  static Contents readWhole(InputStream source) throws IOException {
     BufferedInputStream buffered = new BufferedInputStream(source, 1 << 16);
+    Contents contents = read(buffered);
+    if (buffered.read() != -1) {
+      throw new IOException("unexpected bytes after the snapshot's checksum");
+    }
+    return contents;
+  }
+
+  private static Contents read(BufferedInputStream buffered) throws IOException {
+    CRC32 crc = new CRC32();
     DataInputStream in = new DataInputStream(new CheckedInputStream(buffered, crc));
     if (in.readInt() != MAGIC) {
       throw new IOException("not an MVCC store snapshot (bad magic)");

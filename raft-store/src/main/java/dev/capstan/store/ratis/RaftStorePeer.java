@@ -20,7 +20,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import dev.capstan.etcd.etcdserverpb.CompactionRequest;
+import dev.capstan.etcd.etcdserverpb.CompactionResponse;
 import dev.capstan.etcd.etcdserverpb.LeaseRevokeRequest;
+import dev.capstan.store.StoreException;
+import java.util.OptionalLong;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.Parameters;
@@ -52,7 +56,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>While this peer is the leader it times the store's leases on the injected {@link Clock}
  * and proposes a revoke through the log for each one that runs out, so every peer deletes the
- * lease's keys at the same revision.
+ * lease's keys at the same revision. Likewise, when {@link Tuning#autoCompaction} is on, the
+ * leader decides when the store's history is compacted ({@link AutoCompactor}) and proposes the
+ * Compact through the log.
  *
  * <pre>{@code
  * RaftStorePeer peer = new RaftStorePeer(RaftStorePeer.Config.of(
@@ -99,15 +105,17 @@ public final class RaftStorePeer implements AutoCloseable {
    * @param requestTimeout how long a store request may wait for a leader before NO_LEADER
    * @param snapshotThreshold applied entries between automatic snapshots (the log is then purged)
    * @param progressNotifyInterval how often idle watches that asked for it get a progress notify
+   * @param autoCompaction how much MVCC history the leader keeps before compacting (default: off, as etcd)
    */
   public record Tuning(Duration electionTimeoutMin, Duration electionTimeoutMax, Duration requestTimeout,
-      long snapshotThreshold, Duration progressNotifyInterval) {
+      long snapshotThreshold, Duration progressNotifyInterval, AutoCompaction autoCompaction) {
 
     public Tuning {
       Objects.requireNonNull(electionTimeoutMin, "electionTimeoutMin");
       Objects.requireNonNull(electionTimeoutMax, "electionTimeoutMax");
       Objects.requireNonNull(requestTimeout, "requestTimeout");
       Objects.requireNonNull(progressNotifyInterval, "progressNotifyInterval");
+      Objects.requireNonNull(autoCompaction, "autoCompaction");
       if (electionTimeoutMin.toMillis() < 10 || electionTimeoutMax.compareTo(electionTimeoutMin) <= 0) {
         throw new IllegalArgumentException("election timeouts must satisfy 10ms <= min < max, got "
             + electionTimeoutMin + " and " + electionTimeoutMax);
@@ -125,23 +133,31 @@ public final class RaftStorePeer implements AutoCloseable {
 
     public static Tuning defaults() {
       return new Tuning(Duration.ofMillis(500), Duration.ofMillis(800), Duration.ofSeconds(10), 10_000,
-          Duration.ofSeconds(10));
+          Duration.ofSeconds(10), AutoCompaction.off());
     }
 
     public Tuning withElectionTimeouts(Duration min, Duration max) {
-      return new Tuning(min, max, requestTimeout, snapshotThreshold, progressNotifyInterval);
+      return new Tuning(min, max, requestTimeout, snapshotThreshold, progressNotifyInterval, autoCompaction);
     }
 
     public Tuning withRequestTimeout(Duration timeout) {
-      return new Tuning(electionTimeoutMin, electionTimeoutMax, timeout, snapshotThreshold, progressNotifyInterval);
+      return new Tuning(electionTimeoutMin, electionTimeoutMax, timeout, snapshotThreshold, progressNotifyInterval,
+          autoCompaction);
     }
 
     public Tuning withSnapshotThreshold(long entries) {
-      return new Tuning(electionTimeoutMin, electionTimeoutMax, requestTimeout, entries, progressNotifyInterval);
+      return new Tuning(electionTimeoutMin, electionTimeoutMax, requestTimeout, entries, progressNotifyInterval,
+          autoCompaction);
     }
 
     public Tuning withProgressNotifyInterval(Duration interval) {
-      return new Tuning(electionTimeoutMin, electionTimeoutMax, requestTimeout, snapshotThreshold, interval);
+      return new Tuning(electionTimeoutMin, electionTimeoutMax, requestTimeout, snapshotThreshold, interval,
+          autoCompaction);
+    }
+
+    public Tuning withAutoCompaction(AutoCompaction policy) {
+      return new Tuning(electionTimeoutMin, electionTimeoutMax, requestTimeout, snapshotThreshold,
+          progressNotifyInterval, policy);
     }
   }
 
@@ -209,6 +225,7 @@ public final class RaftStorePeer implements AutoCloseable {
   private final ExecutorService appliedExecutor;
   private final MvccStateMachine stateMachine;
   private final ScheduledExecutorService progressTimer;
+  private final AutoCompactor autoCompactor;
   private RaftServer server;
   /** Proposes the revokes of expired leases; exists while started. */
   private RaftClient leaseClient;
@@ -233,6 +250,7 @@ public final class RaftStorePeer implements AutoCloseable {
     this.stateMachine = new MvccStateMachine(new MvccStore(watchExecutor, clock), appliedExecutor);
     this.progressTimer = Executors.newSingleThreadScheduledExecutor(
         new DaemonThreadFactory("capstan-store-progress-" + config.id()));
+    this.autoCompactor = new AutoCompactor(config.tuning().autoCompaction(), clock);
   }
 
   /**
@@ -240,8 +258,14 @@ public final class RaftStorePeer implements AutoCloseable {
    * 127.0.0.1:{@code raftPort}, data under {@code dataDir}.
    */
   public static RaftStorePeer startSingle(Path dataDir, int raftPort) throws IOException {
+    return startSingle(dataDir, raftPort, Tuning.defaults());
+  }
+
+  /** {@link #startSingle(Path, int)} tuned by {@code tuning}. */
+  public static RaftStorePeer startSingle(Path dataDir, int raftPort, Tuning tuning) throws IOException {
     String address = PeerAddress.HostPort.format("127.0.0.1", raftPort);
-    RaftStorePeer peer = new RaftStorePeer(Config.of("capstan", dataDir, address, List.of("capstan=" + address)));
+    RaftStorePeer peer = new RaftStorePeer(new Config("capstan", dataDir, address, List.of("capstan=" + address),
+        tuning));
     return peer.start();
   }
 
@@ -273,6 +297,11 @@ public final class RaftStorePeer implements AutoCloseable {
     leaseClient = newClient();
     progressTimer.scheduleWithFixedDelay(this::revokeExpiredLeases, LEASE_EXPIRY_CHECK.toMillis(),
         LEASE_EXPIRY_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+    AutoCompaction compaction = config.tuning().autoCompaction();
+    if (compaction.enabled()) {
+      long check = compaction.checkInterval().toMillis();
+      progressTimer.scheduleWithFixedDelay(this::autoCompact, check, check, TimeUnit.MILLISECONDS);
+    }
     started = true;
     LOG.info("Store peer {} started on {} with group {}", config.id(), config.address(), config.peers());
     return this;
@@ -366,6 +395,10 @@ public final class RaftStorePeer implements AutoCloseable {
     return stateMachine.store();
   }
 
+  AutoCompactor autoCompactor() {
+    return autoCompactor;
+  }
+
   /**
    * A Raft client of this group that prefers this peer and gives up after the request timeout
    * (Ratis' default retries forever without pausing).
@@ -404,6 +437,52 @@ public final class RaftStorePeer implements AutoCloseable {
       // A failure here must not cancel the periodic check.
       LOG.warn("Checking for expired leases failed", e);
     }
+  }
+
+  // ---------------------------------------------------------------- automatic compaction
+
+  /**
+   * Runs the compaction policy; on the ready leader, a due compaction is proposed as an ordinary
+   * Compact through the log. Unlike a lease expiry it needs no term stamp: compacting to a
+   * revision this peer has applied is right whichever leader commits it, and a target at or below
+   * the compaction point by then is refused the same way on every peer.
+   */
+  private void autoCompact() {
+    try {
+      DivisionInfo info = divisionInfo();
+      MvccStore store = stateMachine.store();
+      boolean leader = info != null && info.isLeader() && info.isLeaderReady();
+      OptionalLong target = autoCompactor.tick(store.revision(), store.compactRevision(), leader);
+      if (target.isPresent()) {
+        proposeCompaction(target.getAsLong());
+      }
+    } catch (RuntimeException e) {
+      // A failure here must not cancel the periodic check.
+      LOG.warn("Automatic compaction check failed", e);
+    }
+  }
+
+  private void proposeCompaction(long revision) {
+    LOG.info("Compacting the store to revision {} ({})", revision, autoCompactor.policy());
+    leaseClient.async().send(StoreEnvelope.command(CompactionRequest.newBuilder().setRevision(revision).build()))
+        .whenComplete((reply, error) -> {
+          if (error != null || !reply.isSuccess()) {
+            LOG.warn("Automatic compaction to revision {} failed; it is retried", revision,
+                error != null ? error : reply.getException());
+            return;
+          }
+          try {
+            StoreEnvelope.parseReply(reply.getMessage(), CompactionResponse::parseFrom);
+            autoCompactor.compacted(revision);
+          } catch (StoreException e) {
+            if (e.code() == StoreException.Code.COMPACTED) {
+              // Someone compacted at least this far already; that is as good.
+              autoCompactor.compacted(revision);
+            } else {
+              LOG.warn("Automatic compaction to revision {} failed: {}", revision, e.getMessage());
+            }
+          }
+        });
   }
 
   /**
