@@ -24,6 +24,8 @@ import dev.capstan.agent.server.AgentServer;
 import dev.capstan.agent.server.ApiExecAuthorizer;
 import dev.capstan.agent.server.PodExec;
 import dev.capstan.agent.server.RuntimeContainerLogs;
+import dev.capstan.agent.stats.HostUsage;
+import dev.capstan.agent.stats.UsageSampler;
 import dev.capstan.agent.volume.PodVolumes;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.Node;
@@ -45,6 +47,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +70,7 @@ public final class Agent implements AutoCloseable {
   private final ExecutorService stopExecutor;
   private final ScheduledExecutorService nodeTasks;
   private static final int PROBE_THREADS = 4;
+  private static final long USAGE_SAMPLE_SECONDS = 10;
   private final ScheduledExecutorService probeScheduler;
   private ContainerProbes probes;
   private PodWorkers workers;
@@ -129,8 +133,9 @@ public final class Agent implements AutoCloseable {
         probes = new ContainerProbes(new Prober(runtime), ProbeScheduler.on(probeScheduler), this::resyncPod, podEvents),
         podEvents);
     workers = new PodWorkers(syncer, clock, config.resyncInterval());
+    UsageSampler usage = new UsageSampler(runtime, HostUsage.system(), clock, config.nodeName());
     server = AgentServer.start(config.advertiseAddress(), config.port(), new RuntimeContainerLogs(workers::pod, runtime),
-        new PodExec(workers::pod, runtime, new ApiExecAuthorizer(client)));
+        new PodExec(workers::pod, runtime, new ApiExecAuthorizer(client)), usage::stats);
 
     NodeStatusGenerator statusGenerator = new NodeStatusGenerator(config.nodeName(), HostInfo.detect(),
         config.advertiseAddress(), server.port(), runtime.version());
@@ -142,6 +147,14 @@ public final class Agent implements AutoCloseable {
     statusReporter = new NodeStatusReporter(client.nodes(), config.nodeName(), statusGenerator, clock,
         config.nodeStatusInterval());
     statusReporter.start(nodeTasks);
+    // A base for CPU rates, so that nodes/stats can answer at once.
+    nodeTasks.scheduleWithFixedDelay(() -> {
+      try {
+        usage.sample();
+      } catch (RuntimeException e) {
+        log.debug("usage sample failed: {}", e.toString());
+      }
+    }, 0, USAGE_SAMPLE_SECONDS, TimeUnit.SECONDS);
 
     runtimeEvents = runtime.subscribe(this::onContainerEvent);
     workers.adoptRunningPods();

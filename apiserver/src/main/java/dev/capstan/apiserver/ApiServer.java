@@ -193,8 +193,14 @@ public final class ApiServer implements AutoCloseable {
       cache.addListener(policy.feed(kind));  // RBAC decides from memory, not a store read per request
     }
     ResourceService<T> service = new ResourceService<>(kind, registry, cache, access);
-    if (kind == Kinds.POD) {
-      podSubresources = new PodSubresources(registry(Kinds.POD), registry(Kinds.NODE), config.clock());
+    if (kind == Kinds.POD || kind == Kinds.NODE) {
+      if (podSubresources == null) {
+        podSubresources = new PodSubresources(registry(Kinds.POD), registry(Kinds.NODE), config.clock());
+      }
+    }
+    if (kind == Kinds.NODE) {
+      service.unary("Stats", AccessRequest.GET, "stats", podSubresources.nodeStats()::stats);
+    } else if (kind == Kinds.POD) {
       service.unary("Bind", AccessRequest.CREATE, "binding", podSubresources::bind);
       service.serverStreaming("Log", AccessRequest.GET, "log", podSubresources::log);
       service.unary("Exec", AccessRequest.CREATE, "exec", podSubresources::exec);

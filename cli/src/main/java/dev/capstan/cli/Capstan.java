@@ -10,6 +10,7 @@ import dev.capstan.cli.commands.ExecCommand;
 import dev.capstan.cli.commands.LogsCommand;
 import dev.capstan.cli.commands.PatchCommand;
 import dev.capstan.cli.commands.ScaleCommand;
+import dev.capstan.cli.commands.TopCommand;
 import dev.capstan.cli.commands.ServerCommand;
 import dev.capstan.cli.commands.StoreCommand;
 import dev.capstan.cli.commands.UpCommand;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Command;
 @Command(name = "capstan", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
     description = "Capstan: a Kubernetes-style container orchestrator.",
     subcommands = {UpCommand.class, ServerCommand.class, StoreCommand.class, AgentCommand.class, ApplyCommand.class, GetCommand.class,
-        DeleteCommand.class, PatchCommand.class, LogsCommand.class, ExecCommand.class, ScaleCommand.class, ImageCommand.class, VersionCommand.class})
+        DeleteCommand.class, PatchCommand.class, LogsCommand.class, ExecCommand.class, ScaleCommand.class, TopCommand.class, ImageCommand.class, VersionCommand.class})
 public final class Capstan {
 
   public static void main(String[] args) {

@@ -266,6 +266,44 @@ class ContainerdClusterE2ETest {
 
   @Test
   @Order(7)
+  void topShowsWhatTheNodeAndEachPodUse() throws Exception {
+    String pod = """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: burner
+        spec:
+          terminationGracePeriodSeconds: 0
+          containers:
+          - name: spin
+            image: busybox:1.36
+            command: ["sh", "-c", "while :; do :; done"]
+            resources:
+              limits: {cpu: 200m, memory: 64Mi}
+        """;
+    CapstanBinary.Result applied = capstan.runWithInput(pod, "apply", "-f", "-");
+    assertThat(applied.exitCode()).as(applied.toString()).isZero();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .until(() -> client.pods().get("default", "burner").getStatus().getPhase(), "Running"::equals);
+
+    // Once the agent has two samples a second apart, the spinning container shows its CPU,
+    // held near its 200m limit by the cgroup.
+    Pattern spin = Pattern.compile("(?m)^burner\\s+spin\\s+(\\d+)m\\s+(\\d+)Mi$");
+    Matcher m = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+        .until(() -> spin.matcher(capstan.run("top", "pods", "--containers").stdout()), Matcher::find);
+    assertThat(Integer.parseInt(m.group(1))).as(m.group()).isBetween(20, 260);
+    CapstanBinary.Result pods = capstan.run("top", "pods");
+    assertThat(pods.stdout()).startsWith("NAME").containsPattern("(?m)^web-\\S+\\s+\\d+m\\s+\\d+Mi$");
+
+    CapstanBinary.Result nodes = capstan.run("top", "nodes");
+    assertThat(nodes.exitCode()).as(nodes.toString()).isZero();
+    assertThat(nodes.stdout()).containsPattern("(?m)^NAME\\s+CPU\\(cores\\)\\s+CPU%\\s+MEMORY\\(bytes\\)\\s+MEMORY%$")
+        .containsPattern("(?m)^\\S+\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%$");
+    client.pods().delete("default", "burner");
+  }
+
+  @Test
+  @Order(8)
   void anImportedImageRunsWithoutARegistry() throws Exception {
     // An image no registry has: busybox under another name, with its own default command.
     Path archive = tmp.resolve("hello.tar");
@@ -304,7 +342,7 @@ class ContainerdClusterE2ETest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void stoppingUpStopsEveryContainerItRan() throws Exception {
     Matcher socket = Pattern.compile("runtime: +containerd \\(own, (\\S+)\\)").matcher(cluster.output());
     assertThat(socket.find()).as(cluster.output()).isTrue();

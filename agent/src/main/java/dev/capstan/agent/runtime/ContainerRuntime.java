@@ -75,6 +75,14 @@ public interface ContainerRuntime extends AutoCloseable {
   List<RuntimeContainer> listContainers(Map<String, String> labelSelector);
 
   /**
+   * The resource use of every running container (CRI ListContainerStats): cumulative CPU time and
+   * current memory working set. Empty where the runtime cannot measure it.
+   */
+  default List<ContainerUsage> containerUsage() {
+    return List.of();
+  }
+
+  /**
    * Subscribes to container lifecycle events (CRI GetContainerEvents), delivered on a runtime
    * thread; the listener must not block. Close the returned handle to unsubscribe.
    */

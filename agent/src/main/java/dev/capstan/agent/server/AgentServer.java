@@ -1,6 +1,8 @@
 package dev.capstan.agent.server;
 
 import dev.capstan.api.agent.v1.AgentGrpc;
+import dev.capstan.api.core.v1.NodeStats;
+import dev.capstan.api.core.v1.NodeStatsRequest;
 import dev.capstan.api.core.v1.PodExecRequest;
 import dev.capstan.api.core.v1.PodExecResponse;
 import dev.capstan.api.core.v1.PodLogChunk;
@@ -20,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The agent's own gRPC endpoint (default port 10250): the {@code capstan.agent.v1.Agent} service,
@@ -49,6 +52,12 @@ public final class AgentServer implements AutoCloseable {
 
   /** As above, also serving Exec through {@code exec} (null: Exec answers UNIMPLEMENTED). */
   public static AgentServer start(String bindAddress, int port, ContainerLogLocator logs, PodExec exec) {
+    return start(bindAddress, port, logs, exec, null);
+  }
+
+  /** As above, also serving Stats from {@code stats} (null: Stats answers UNIMPLEMENTED). */
+  public static AgentServer start(String bindAddress, int port, ContainerLogLocator logs, PodExec exec,
+      Supplier<NodeStats> stats) {
     AtomicInteger n = new AtomicInteger();
     ScheduledExecutorService poller = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "agent-log-" + n.incrementAndGet());
@@ -56,7 +65,7 @@ public final class AgentServer implements AutoCloseable {
       return t;
     });
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port))
-        .addService(ServerInterceptors.intercept(new LogService(logs, poller, exec), new BearerTokenCapture()))
+        .addService(ServerInterceptors.intercept(new LogService(logs, poller, exec, stats), new BearerTokenCapture()))
         .build();
     try {
       server.start();
@@ -87,11 +96,29 @@ public final class AgentServer implements AutoCloseable {
     private final ScheduledExecutorService poller;
 
     private final PodExec exec;
+    private final Supplier<NodeStats> stats;
 
-    LogService(ContainerLogLocator logs, ScheduledExecutorService poller, PodExec exec) {
+    LogService(ContainerLogLocator logs, ScheduledExecutorService poller, PodExec exec, Supplier<NodeStats> stats) {
       this.logs = logs;
       this.poller = poller;
       this.exec = exec;
+      this.stats = stats;
+    }
+
+    @Override
+    public void stats(NodeStatsRequest request, StreamObserver<NodeStats> responseObserver) {
+      if (stats == null) {
+        responseObserver.onError(Status.UNIMPLEMENTED.withDescription("this agent does not serve stats")
+            .asRuntimeException());
+        return;
+      }
+      try {
+        responseObserver.onNext(stats.get());
+        responseObserver.onCompleted();
+      } catch (RuntimeException e) {
+        responseObserver.onError(Status.UNAVAILABLE.withDescription("cannot measure usage: " + e.getMessage())
+            .asRuntimeException());
+      }
     }
 
     @Override

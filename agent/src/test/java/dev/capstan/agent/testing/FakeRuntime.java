@@ -42,6 +42,8 @@ public final class FakeRuntime implements ContainerRuntime {
   public volatile Set<RuntimeFeature> features = EnumSet.noneOf(RuntimeFeature.class);
   /** Thrown by the next createContainer. */
   public volatile ContainerRuntimeException failNextCreate;
+  /** What {@link #containerUsage()} reports. */
+  public volatile List<dev.capstan.agent.runtime.ContainerUsage> usage = List.of();
   private int nextId;
 
   public FakeRuntime(Clock clock) {
@@ -56,6 +58,11 @@ public final class FakeRuntime implements ContainerRuntime {
   @Override
   public Set<RuntimeFeature> features() {
     return features;
+  }
+
+  @Override
+  public List<dev.capstan.agent.runtime.ContainerUsage> containerUsage() {
+    return usage;
   }
 
   @Override

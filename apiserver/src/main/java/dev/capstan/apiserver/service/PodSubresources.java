@@ -4,7 +4,6 @@ import com.google.protobuf.Timestamp;
 import dev.capstan.api.agent.v1.AgentGrpc;
 import dev.capstan.api.core.v1.Binding;
 import dev.capstan.api.core.v1.Node;
-import dev.capstan.api.core.v1.NodeAddress;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodCondition;
 import dev.capstan.api.core.v1.PodExecRequest;
@@ -17,8 +16,6 @@ import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.client.BearerToken;
 import dev.capstan.client.Kinds;
 import io.grpc.Context;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -27,7 +24,6 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,16 +33,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PodSubresources implements AutoCloseable {
   private final ResourceRegistry<Pod> pods;
-  private final ResourceRegistry<Node> nodes;
+  private final AgentChannels agents;
   private final Clock clock;
   private static final long DEFAULT_EXEC_TIMEOUT_SECONDS = 60;
   /** Time beyond the command's own timeout for the agent to kill it and answer. */
   private static final long EXEC_DEADLINE_MARGIN_SECONDS = 10;
-  private final ConcurrentHashMap<String, ManagedChannel> agentChannels = new ConcurrentHashMap<>();
 
   public PodSubresources(ResourceRegistry<Pod> pods, ResourceRegistry<Node> nodes, Clock clock) {
     this.pods = pods;
-    this.nodes = nodes;
+    this.agents = new AgentChannels(nodes);
     this.clock = clock;
   }
 
@@ -143,21 +138,16 @@ public final class PodSubresources implements AutoCloseable {
       throw Status.FAILED_PRECONDITION.withDescription("pod \"" + name
           + "\" is not scheduled to a node yet: " + what).asRuntimeException();
     }
-    Node node = nodes.get("", nodeName);
-    String address = node.getStatus().getAddressesList().stream()
-        .filter(a -> a.getType().equals("InternalIP")).map(NodeAddress::getAddress).findFirst()
-        .orElseThrow(() -> Status.UNAVAILABLE.withDescription("node \"" + nodeName
-            + "\" reports no InternalIP address").asRuntimeException());
-    int port = node.getStatus().getDaemonEndpoints().getKubeletEndpoint().getPort();
-    if (port == 0) {
-      throw Status.UNAVAILABLE.withDescription("node \"" + nodeName + "\" reports no agent port").asRuntimeException();
-    }
-    return agentChannels.computeIfAbsent(address + ":" + port,
-        t -> Grpc.newChannelBuilder(t, InsecureChannelCredentials.create()).build());
+    return agents.forNode(nodeName);
+  }
+
+  /** nodes/stats, answered by the same agents. */
+  public NodeStatsProxy nodeStats() {
+    return new NodeStatsProxy(agents);
   }
 
   @Override
   public void close() {
-    agentChannels.values().forEach(ManagedChannel::shutdownNow);
+    agents.close();
   }
 }

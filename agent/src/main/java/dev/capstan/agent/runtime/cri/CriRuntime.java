@@ -5,6 +5,7 @@ import dev.capstan.agent.runtime.ContainerEvent;
 import dev.capstan.agent.runtime.ContainerRuntime;
 import dev.capstan.agent.runtime.ContainerRuntimeException;
 import dev.capstan.agent.runtime.ContainerState;
+import dev.capstan.agent.runtime.ContainerUsage;
 import dev.capstan.agent.runtime.ExecResult;
 import dev.capstan.agent.runtime.Mount;
 import dev.capstan.agent.runtime.PodSandbox;
@@ -319,6 +320,25 @@ public final class CriRuntime implements ContainerRuntime {
     } catch (StatusRuntimeException e) {
       throw CriErrors.translate("container " + containerId, e);
     }
+  }
+
+  @Override
+  public List<ContainerUsage> containerUsage() {
+    List<Cri.ContainerStats> stats;
+    try {
+      stats = client.runtime().listContainerStats(Cri.ListContainerStatsRequest.getDefaultInstance()).getStatsList();
+    } catch (StatusRuntimeException e) {
+      throw CriErrors.translate("container stats", e);
+    }
+    List<ContainerUsage> usage = new ArrayList<>(stats.size());
+    for (Cri.ContainerStats s : stats) {
+      // containerd stamps CPU and memory separately; the CPU stamp is what a rate is taken over.
+      long nanos = s.getCpu().getTimestamp() != 0 ? s.getCpu().getTimestamp() : s.getMemory().getTimestamp();
+      usage.add(new ContainerUsage(s.getAttributes().getId(),
+          Instant.ofEpochSecond(0, nanos), s.getCpu().getUsageCoreNanoSeconds().getValue(),
+          s.getMemory().getWorkingSetBytes().getValue()));
+    }
+    return usage;
   }
 
   @Override
