@@ -132,7 +132,6 @@ public final class EtcdClusterService extends ClusterGrpc.ClusterImplBase {
       case EXISTS, NOT_ENOUGH_MEMBERS -> Status.FAILED_PRECONDITION;
       case INVALID -> Status.INVALID_ARGUMENT;
       case UNAVAILABLE -> Status.UNAVAILABLE;
-      case UNSUPPORTED -> Status.UNIMPLEMENTED;
     };
     return status.withDescription(e.getMessage()).asRuntimeException();
   }

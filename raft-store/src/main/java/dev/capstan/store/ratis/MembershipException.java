@@ -18,9 +18,7 @@ public final class MembershipException extends RuntimeException {
     /** The change would leave the group unable to commit (too few live members left). */
     NOT_ENOUGH_MEMBERS,
     /** Something the change needs does not answer: the new member, or a leader. */
-    UNAVAILABLE,
-    /** Not offered by this store (learners, changing a member's peer URLs). */
-    UNSUPPORTED
+    UNAVAILABLE
   }
 
   private final Reason reason;

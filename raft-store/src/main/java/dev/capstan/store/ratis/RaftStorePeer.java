@@ -214,6 +214,10 @@ public final class RaftStorePeer implements AutoCloseable {
   /** Proposes the revokes of expired leases; exists while started. */
   private RaftClient leaseClient;
   private volatile boolean started;
+  /** Started with an empty group, to be added to a running one. */
+  private volatile boolean joining;
+  /** This peer has been in its own configuration since it started. */
+  private volatile boolean seenInConfiguration;
   private volatile boolean closed;
 
   public RaftStorePeer(Config config) {
@@ -261,6 +265,7 @@ public final class RaftStorePeer implements AutoCloseable {
    * already joined, it recovers its configuration from there like {@link #start()}.
    */
   public RaftStorePeer startJoining() throws IOException {
+    joining = true;
     return start(RaftGroup.valueOf(GROUP_ID));
   }
 
@@ -274,13 +279,20 @@ public final class RaftStorePeer implements AutoCloseable {
     if (current == null || closed || !started) {
       return false;
     }
+    RaftConfiguration conf;
     try {
-      RaftConfiguration conf = current.getDivision(GROUP_ID).getRaftConf();
-      return !conf.getCurrentPeers().isEmpty() && conf.getPeer(peerId) == null;
+      conf = current.getDivision(GROUP_ID).getRaftConf();
     } catch (IOException e) {
       // The division is gone: the group was removed from this server.
       return true;
     }
+    if (conf.getPeer(peerId) != null) {
+      seenInConfiguration = true;
+      return false;
+    }
+    // A joining member replays the group's earlier configurations, without itself, while it
+    // catches up: only once it has been in one does leaving it mean it was removed.
+    return !conf.getCurrentPeers().isEmpty() && (seenInConfiguration || !joining);
   }
 
   /** This peer's current Raft configuration, or null when it is not running in the group. */

@@ -345,22 +345,16 @@ public final class StoreMembership {
   }
 
   private static MembershipException changeFailed(Throwable failure) {
-    Throwable cause = failure;
-    while (cause != null && !(cause instanceof SetConfigurationException) && cause.getCause() != null
-        && cause.getCause() != cause) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof ReconfigurationInProgressException) {
-        break;
+        return new MembershipException(MembershipException.Reason.UNAVAILABLE,
+            "another membership change is in progress; try again once it is done", failure);
       }
-      cause = cause.getCause();
-    }
-    if (cause instanceof ReconfigurationInProgressException) {
-      return new MembershipException(MembershipException.Reason.UNAVAILABLE,
-          "another membership change is in progress; try again once it is done", failure);
-    }
-    if (cause instanceof SetConfigurationException) {
-      return new MembershipException(MembershipException.Reason.UNAVAILABLE,
-          "the membership changed meanwhile or the change failed; list the members and try again ("
-              + cause.getMessage() + ")", failure);
+      if (cause instanceof SetConfigurationException) {
+        return new MembershipException(MembershipException.Reason.UNAVAILABLE,
+            "the membership changed meanwhile or the change failed; list the members and try again ("
+                + cause.getMessage() + ")", failure);
+      }
     }
     return unavailable("the membership change did not complete", failure);
   }

@@ -12,6 +12,7 @@ import static org.awaitility.Awaitility.await;
 import dev.capstan.etcd.etcdserverpb.RangeResponse;
 import dev.capstan.store.StoreErrors;
 import dev.capstan.store.StoreException;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -128,7 +129,7 @@ class RatisMembershipTest {
   }
 
   @Test
-  void refusedChangesSayWhy() {
+  void refusedChangesSayWhy() throws IOException {
     cluster = new TestCluster(dir, 3, TestCluster.FAST).startAll();
     String leader = cluster.awaitLeader();
     StoreMembership membership = new StoreMembership(cluster.peer(leader));
@@ -156,14 +157,10 @@ class RatisMembershipTest {
     cluster.reserve("s4");
     RaftStorePeer namesake = new RaftStorePeer(new RaftStorePeer.Config("s2", dir.resolve("namesake"),
         cluster.config("s4").address(), List.of("s2=" + cluster.config("s4").address()), TestCluster.FAST));
-    try {
+    try (namesake) {
       namesake.startJoining();
       assertThat(catchThrowableOfType(() -> membership.add(List.of("http://" + cluster.config("s4").address()),
           List.of()), MembershipException.class)).hasMessageStartingWith("etcdserver: member ID already exist");
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } finally {
-      namesake.close();
     }
 
     // With one of three down, removing another live one would leave 1 live of 2: refused.
