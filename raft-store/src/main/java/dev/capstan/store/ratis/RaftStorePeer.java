@@ -271,8 +271,9 @@ public final class RaftStorePeer implements AutoCloseable {
 
   /**
    * Whether this member was removed from the group: it has left the group (told so by the
-   * member that removed it), or its committed configuration no longer names it. A removed member
-   * answers every request with an error instead of serving a copy that gets no more updates.
+   * member that removed it), or the latest configuration it knows no longer names it. A removed
+   * member answers every request with an error instead of serving a copy that gets no more
+   * updates. One that was down while it was removed, and so never heard of it, cannot know.
    */
   public boolean isRemoved() {
     RaftServer current = server;
