@@ -176,11 +176,19 @@ class RatisMembershipTest {
   }
 
   @Test
-  void theLastMemberCannotBeRemoved() {
+  void aSingleMemberCannotBeRemovedButCanGrow() {
     cluster = new TestCluster(dir, 1, TestCluster.FAST).startAll();
     cluster.awaitLeader();
-    assertThat(catchThrowableOfType(() -> new StoreMembership(cluster.peer("s1")).remove("s1"),
-        MembershipException.class)).hasMessageStartingWith(StoreMembership.NOT_ENOUGH_STARTED)
+    StoreMembership membership = new StoreMembership(cluster.peer("s1"));
+    assertThat(catchThrowableOfType(() -> membership.remove("s1"), MembershipException.class))
+        .hasMessageStartingWith(StoreMembership.NOT_ENOUGH_STARTED)
         .extracting(MembershipException::reason).isEqualTo(MembershipException.Reason.NOT_ENOUGH_MEMBERS);
+
+    join(cluster.store("s1").put(put("/single/k", "v")));
+    String address = cluster.reserve("s2");
+    cluster.startJoining("s2");
+    membership.add(List.of("http://" + address), List.of());
+    assertThat(membership.members()).extracting(StoreMembership.Member::id).containsExactly("s1", "s2");
+    assertThat(join(cluster.store("s2").range(get("/single/k"))).getCount()).isEqualTo(1);
   }
 }
