@@ -20,6 +20,8 @@ public final class StoreErrors {
   public static final String LEASE_NOT_FOUND = "etcdserver: requested lease not found";
   public static final String LEASE_EXISTS = "etcdserver: lease already exists";
   public static final String LEASE_TTL_TOO_LARGE = "etcdserver: too large lease TTL";
+  /** What a member answers once it was removed from the group (etcd's removed member stops). */
+  public static final String MEMBER_REMOVED = "etcdserver: the member has been permanently removed from the cluster";
 
   private StoreErrors() {}
 
@@ -89,5 +91,9 @@ public final class StoreErrors {
 
   public static StoreException unavailable(String why, Throwable cause) {
     return new StoreException(StoreException.Code.UNAVAILABLE, why, cause);
+  }
+
+  public static StoreException memberRemoved() {
+    return new StoreException(StoreException.Code.UNAVAILABLE, MEMBER_REMOVED);
   }
 }

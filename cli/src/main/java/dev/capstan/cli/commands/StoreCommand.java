@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  * jetcd and other etcd clients use it unchanged.
  */
 @Command(name = "store", description = "Run one member of the replicated store alone, serving the etcd v3 API.",
-    subcommands = StoreSnapshotCommand.class)
+    subcommands = {StoreSnapshotCommand.class, StoreMemberCommand.class})
 public final class StoreCommand implements Callable<Integer> {
   @Option(names = "--name", description = "this member's name (default: capstan)")
   String name = "capstan";
@@ -52,6 +52,25 @@ public final class StoreCommand implements Callable<Integer> {
   @Mixin
   AutoCompactionOptions compaction = new AutoCompactionOptions();
 
+  // ---- membership: joining a running store ----
+
+  @Option(names = "--initial-cluster-state", description = "new: form the store with --initial-cluster;"
+      + " existing: join a running store (start with an empty data dir, then run 'capstan store member add' on a"
+      + " running member) (default: new)")
+  String initialClusterState = "new";
+
+  /** Starts the peer as a new group's member, or as one waiting to be added to a running group. */
+  private RaftStorePeer startPeer(RaftStorePeer.Config storeConfig) throws java.io.IOException {
+    return switch (initialClusterState) {
+      case "new" -> new RaftStorePeer(storeConfig).start();
+      case "existing" -> new RaftStorePeer(storeConfig).startJoining();
+      default -> throw new CliException("--initial-cluster-state: expected new or existing, got '"
+          + initialClusterState + "'");
+    };
+  }
+
+  // ---- end of membership ----
+
   @Override
   public Integer call() throws Exception {
     String host = ControlPlane.loopbackAddress(bindAddress);
@@ -70,7 +89,7 @@ public final class StoreCommand implements Callable<Integer> {
     }
     clientUrls.putIfAbsent(name, List.of("http://" + host + ":" + clientPort));
     Files.createDirectories(dataDir);
-    RaftStorePeer peer = new RaftStorePeer(storeConfig).start();
+    RaftStorePeer peer = startPeer(storeConfig);
     RatisKeyValueStore store = new RatisKeyValueStore(peer);
     EtcdEndpoint endpoint;
     try {
@@ -92,6 +111,11 @@ public final class StoreCommand implements Callable<Integer> {
     System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers));
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
     System.out.println("  compaction:     " + storeConfig.tuning().autoCompaction());
+
+    if (initialClusterState.equals("existing")) {
+      System.out.println("  waiting to be added: capstan store member add " + name + " --peer-urls http://" + raftAddress
+          + " --client-urls http://" + host + ":" + endpoint.port() + " --endpoints <a running member>");
+    }
     System.out.flush();
     stopped.await();
     return 0;

@@ -33,6 +33,11 @@ public interface EtcdClusterInfo {
   /** Every member of the group, with its peer and client URLs. */
   List<Member> members();
 
+  /** Whether this member was removed from the group (it then answers with an error). */
+  default boolean isRemoved() {
+    return false;
+  }
+
   /** A response header stamped with this member's identity and term at {@code revision}. */
   default ResponseHeader header(long revision) {
     return ResponseHeader.newBuilder().setClusterId(clusterId()).setMemberId(memberId()).setRaftTerm(raftTerm())

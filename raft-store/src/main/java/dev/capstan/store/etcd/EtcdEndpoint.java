@@ -48,8 +48,8 @@ public final class EtcdEndpoint implements AutoCloseable {
    */
   public static EtcdEndpoint start(RaftStorePeer peer, KeyValueStore store, InetSocketAddress listen,
       Map<String, List<String>> clientUrlsByPeer) throws IOException {
-    return start(store, new RaftPeerClusterInfo(peer, clientUrlsByPeer), peer::appliedRevision, peer::writeSnapshot,
-        listen);
+    RaftPeerClusterInfo cluster = new RaftPeerClusterInfo(peer, clientUrlsByPeer);
+    return start(store, cluster, cluster, peer::appliedRevision, peer::writeSnapshot, listen);
   }
 
   /**
@@ -68,6 +68,17 @@ public final class EtcdEndpoint implements AutoCloseable {
    */
   public static EtcdEndpoint start(KeyValueStore store, EtcdClusterInfo cluster, LongSupplier localRevision,
       EtcdMaintenanceService.SnapshotWriter snapshots, InetSocketAddress listen) throws IOException {
+    return start(store, cluster, null, localRevision, snapshots, listen);
+  }
+
+  /**
+   * As {@link #start(KeyValueStore, EtcdClusterInfo, LongSupplier, EtcdMaintenanceService.SnapshotWriter,
+   * InetSocketAddress)}, with MemberAdd and MemberRemove served by {@code memberChanges} (null:
+   * UNIMPLEMENTED).
+   */
+  public static EtcdEndpoint start(KeyValueStore store, EtcdClusterInfo cluster, EtcdMemberChanges memberChanges,
+      LongSupplier localRevision, EtcdMaintenanceService.SnapshotWriter snapshots, InetSocketAddress listen)
+      throws IOException {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(localRevision, "localRevision");
@@ -80,7 +91,7 @@ public final class EtcdEndpoint implements AutoCloseable {
         .addService(new EtcdKvService(store, cluster))
         .addService(new EtcdWatchService(store, cluster, localRevision))
         .addService(new EtcdLeaseService(store, cluster))
-        .addService(new EtcdClusterService(cluster, localRevision))
+        .addService(new EtcdClusterService(cluster, memberChanges, localRevision))
         .addService(new EtcdMaintenanceService(cluster, localRevision, snapshots))
         .build()
         .start();

@@ -1,28 +1,33 @@
 package dev.capstan.store.etcd;
 
 import dev.capstan.etcd.etcdserverpb.Member;
-import dev.capstan.store.ratis.PeerAddress;
+import dev.capstan.store.ratis.MembershipException;
 import dev.capstan.store.ratis.RaftStorePeer;
+import dev.capstan.store.ratis.StoreMembership;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * {@link EtcdClusterInfo} of a {@link RaftStorePeer}. Member IDs are derived from the Raft peer
- * IDs (so every peer computes the same ones), the cluster ID from the peer set. Peer URLs are the
- * members' Raft addresses; client URLs are whatever the caller says each member's etcd endpoint
- * is reachable at (a Raft peer does not know the others' endpoints).
+ * {@link EtcdClusterInfo} and {@link EtcdMemberChanges} of a {@link RaftStorePeer}. Member IDs
+ * are derived from the Raft peer IDs (so every peer computes the same ones, before and after
+ * membership changes); the cluster ID is the same for every Capstan store, whose Raft group ID is
+ * fixed too, so that it does not change as members come and go. The members are the peer's
+ * current Raft configuration; peer URLs are their Raft addresses. Client URLs are those a member
+ * was added with, else whatever the caller says each member's etcd endpoint is reachable at (the
+ * initial members' are not in the Raft configuration).
  */
-public final class RaftPeerClusterInfo implements EtcdClusterInfo {
+public final class RaftPeerClusterInfo implements EtcdClusterInfo, EtcdMemberChanges {
+
+  private static final long CLUSTER_ID = hash("cluster:capstan-store");
 
   private final RaftStorePeer peer;
+  private final StoreMembership membership;
   private final Map<String, List<String>> clientUrlsByPeer;
-  private final long clusterId;
   private final long memberId;
 
   /**
@@ -31,11 +36,9 @@ public final class RaftPeerClusterInfo implements EtcdClusterInfo {
    */
   public RaftPeerClusterInfo(RaftStorePeer peer, Map<String, List<String>> clientUrlsByPeer) {
     this.peer = Objects.requireNonNull(peer, "peer");
+    this.membership = new StoreMembership(peer);
     this.clientUrlsByPeer = Map.copyOf(clientUrlsByPeer);
     this.memberId = memberId(peer.id());
-    StringBuilder members = new StringBuilder();
-    peer.members().stream().map(PeerAddress::id).sorted().forEach(id -> members.append(id).append(','));
-    this.clusterId = hash("cluster:" + members);
   }
 
   /** The etcd member ID of the Raft peer {@code peerId}: a non-zero hash of it. */
@@ -55,7 +58,7 @@ public final class RaftPeerClusterInfo implements EtcdClusterInfo {
 
   @Override
   public long clusterId() {
-    return clusterId;
+    return CLUSTER_ID;
   }
 
   @Override
@@ -90,15 +93,36 @@ public final class RaftPeerClusterInfo implements EtcdClusterInfo {
 
   @Override
   public List<Member> members() {
-    List<Member> members = new ArrayList<>();
-    for (PeerAddress address : peer.members()) {
-      members.add(Member.newBuilder()
-          .setID(memberId(address.id()))
-          .setName(address.id())
-          .addPeerURLs("http://" + address.address())
-          .addAllClientURLs(clientUrlsByPeer.getOrDefault(address.id(), List.of()))
-          .build());
-    }
-    return members;
+    return membership.members().stream().map(this::toMember).toList();
+  }
+
+  @Override
+  public boolean isRemoved() {
+    return peer.isRemoved();
+  }
+
+  @Override
+  public Member add(List<String> peerUrls, List<String> clientUrls) {
+    return toMember(membership.add(peerUrls, clientUrls));
+  }
+
+  @Override
+  public void remove(long id) {
+    String name = membership.members().stream().map(StoreMembership.Member::id)
+        .filter(peerId -> memberId(peerId) == id).findFirst()
+        .orElseThrow(() -> new MembershipException(MembershipException.Reason.NOT_FOUND,
+            StoreMembership.MEMBER_NOT_FOUND));
+    membership.remove(name);
+  }
+
+  private Member toMember(StoreMembership.Member member) {
+    List<String> clientUrls = member.clientUrls().isEmpty()
+        ? clientUrlsByPeer.getOrDefault(member.id(), List.of()) : member.clientUrls();
+    return Member.newBuilder()
+        .setID(memberId(member.id()))
+        .setName(member.id())
+        .addPeerURLs(member.peerUrl())
+        .addAllClientURLs(clientUrls)
+        .build();
   }
 }

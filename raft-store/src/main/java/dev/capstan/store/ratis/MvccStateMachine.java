@@ -41,6 +41,7 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -117,6 +118,19 @@ final class MvccStateMachine extends BaseStateMachine {
     storage.init(raftStorage);
     removeUnfinishedSnapshots(raftStorage.getStorageDir().getStateMachineDir().toPath());
     loadSnapshot(storage.loadLatestSnapshot());
+    // Ratis reloads a state machine from an installed snapshot only when it was paused first,
+    // which needs a running life cycle to pause from.
+    getLifeCycle().transition(LifeCycle.State.STARTING);
+    getLifeCycle().transition(LifeCycle.State.RUNNING);
+  }
+
+  /** Before a snapshot from the leader is installed (a new member, or one that fell behind the log). */
+  @Override
+  public void pause() {
+    if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+      getLifeCycle().transition(LifeCycle.State.PAUSING);
+      getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
   }
 
   /** Deletes temporary files a crash during {@link #takeSnapshot} may have left behind. */
@@ -136,6 +150,10 @@ final class MvccStateMachine extends BaseStateMachine {
   @Override
   public void reinitialize() throws IOException {
     loadSnapshot(storage.loadLatestSnapshot());
+    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
   }
 
   private void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {

@@ -41,6 +41,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -230,6 +231,10 @@ public final class RaftStorePeer implements AutoCloseable {
   /** Proposes the revokes of expired leases; exists while started. */
   private RaftClient leaseClient;
   private volatile boolean started;
+  /** Started with an empty group, to be added to a running one. */
+  private volatile boolean joining;
+  /** This peer has been in its own configuration since it started. */
+  private volatile boolean seenInConfiguration;
   private volatile boolean closed;
 
   public RaftStorePeer(Config config) {
@@ -270,7 +275,67 @@ public final class RaftStorePeer implements AutoCloseable {
   }
 
   /** Starts the Raft server (recovering the log and latest snapshot from the data dir). */
-  public synchronized RaftStorePeer start() throws IOException {
+  public RaftStorePeer start() throws IOException {
+    return start(group);
+  }
+
+  // ---- membership: a member that joins a running group ----
+
+  /**
+   * Starts the Raft server of a member that joins a running group (etcd's
+   * {@code --initial-cluster-state existing}): with an empty group, so it neither elects itself
+   * nor expects the configured peers to form a group; it waits until the group's leader adds it
+   * ({@link StoreMembership#add}) and then catches up by log or snapshot. On a data dir where it
+   * already joined, it recovers its configuration from there like {@link #start()}.
+   */
+  public RaftStorePeer startJoining() throws IOException {
+    joining = true;
+    return start(RaftGroup.valueOf(GROUP_ID));
+  }
+
+  /**
+   * Whether this member was removed from the group: it has left the group (told so by the
+   * member that removed it), or the latest configuration it knows no longer names it. A removed
+   * member answers every request with an error instead of serving a copy that gets no more
+   * updates. One that was down while it was removed, and so never heard of it, cannot know.
+   */
+  public boolean isRemoved() {
+    RaftServer current = server;
+    if (current == null || closed || !started) {
+      return false;
+    }
+    RaftConfiguration conf;
+    try {
+      conf = current.getDivision(GROUP_ID).getRaftConf();
+    } catch (IOException e) {
+      // The division is gone: the group was removed from this server.
+      return true;
+    }
+    if (conf.getPeer(peerId) != null) {
+      seenInConfiguration = true;
+      return false;
+    }
+    // A joining member replays the group's earlier configurations, without itself, while it
+    // catches up: only once it has been in one does leaving it mean it was removed.
+    return !conf.getCurrentPeers().isEmpty() && (seenInConfiguration || !joining);
+  }
+
+  /** This peer's current Raft configuration, or null when it is not running in the group. */
+  RaftConfiguration raftConfiguration() {
+    RaftServer current = server;
+    if (current == null || closed) {
+      return null;
+    }
+    try {
+      return current.getDivision(GROUP_ID).getRaftConf();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  // ---- end of membership ----
+
+  private synchronized RaftStorePeer start(RaftGroup initialGroup) throws IOException {
     if (closed) {
       throw new IllegalStateException("peer " + config.id() + " is closed");
     }
@@ -280,7 +345,7 @@ public final class RaftStorePeer implements AutoCloseable {
     Files.createDirectories(config.dataDir());
     server = RaftServer.newBuilder()
         .setServerId(peerId)
-        .setGroup(group)
+        .setGroup(initialGroup)
         .setStateMachine(stateMachine)
         .setProperties(serverProperties())
         .setOption(RaftStorage.StartupOption.RECOVER)
@@ -303,7 +368,11 @@ public final class RaftStorePeer implements AutoCloseable {
       progressTimer.scheduleWithFixedDelay(this::autoCompact, check, check, TimeUnit.MILLISECONDS);
     }
     started = true;
-    LOG.info("Store peer {} started on {} with group {}", config.id(), config.address(), config.peers());
+    if (initialGroup.getPeers().isEmpty()) {
+      LOG.info("Store peer {} started on {}; it waits to be added to a running group", config.id(), config.address());
+    } else {
+      LOG.info("Store peer {} started on {} with group {}", config.id(), config.address(), config.peers());
+    }
     return this;
   }
 
@@ -311,7 +380,10 @@ public final class RaftStorePeer implements AutoCloseable {
     return config.id();
   }
 
-  /** Every member of the group as configured, this one included. */
+  /**
+   * Every member of the group as configured at start, this one included; the live membership is
+   * {@link StoreMembership#members()}.
+   */
   public List<PeerAddress> members() {
     return config.peerAddresses();
   }

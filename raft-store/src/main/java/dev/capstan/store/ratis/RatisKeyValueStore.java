@@ -208,6 +208,9 @@ public final class RatisKeyValueStore implements KeyValueStore {
     if (peer.isClosed()) {
       throw StoreErrors.unavailable("store peer " + peer.id() + " is closed");
     }
+    if (peer.isRemoved()) {
+      throw StoreErrors.memberRemoved();
+    }
   }
 
   private <T> CompletableFuture<T> local(Supplier<T> read) {
@@ -338,6 +341,9 @@ public final class RatisKeyValueStore implements KeyValueStore {
   private StoreException failure(Throwable error) {
     if (closed || peer.isClosed()) {
       return StoreErrors.unavailable("store peer " + peer.id() + " is closed", error);
+    }
+    if (peer.isRemoved()) {
+      return StoreErrors.memberRemoved();
     }
     return RatisFailures.toStoreException(error);
   }

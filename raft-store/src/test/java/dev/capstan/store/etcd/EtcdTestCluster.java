@@ -36,6 +36,24 @@ final class EtcdTestCluster implements AutoCloseable {
     raft.awaitLeader();
   }
 
+  /**
+   * Starts a new member {@code id} that waits to be added (empty group) and its etcd endpoint on
+   * a free port; returns its Raft address.
+   */
+  String startJoining(String id) {
+    String address = raft.reserve(id);
+    RaftStorePeer peer = raft.startJoining(id);
+    int port = TestCluster.freePort();
+    try {
+      endpoints.add(EtcdEndpoint.start(peer, raft.store(id), new InetSocketAddress("127.0.0.1", port),
+          Map.of(id, List.of("http://127.0.0.1:" + port))));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ports.put(id, port);
+    return address;
+  }
+
   TestCluster raft() {
     return raft;
   }

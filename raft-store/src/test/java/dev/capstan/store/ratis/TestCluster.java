@@ -83,6 +83,27 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Reserves a loopback port for a new member {@code id} that will join the running group (every
+   * member's configuration then lists it, as etcd's {@code --initial-cluster} would); returns its
+   * Raft address.
+   */
+  public String reserve(String id) {
+    addresses.put(id, "127.0.0.1:" + freePort());
+    return addresses.get(id);
+  }
+
+  /** Starts {@code id} (reserved first) with an empty group: it waits to be added. */
+  public RaftStorePeer startJoining(String id) {
+    try {
+      RaftStorePeer peer = new RaftStorePeer(config(id), clock).startJoining();
+      running.put(id, peer);
+      return peer;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   public void stop(String id) {
     RaftStorePeer peer = running.remove(id);
     if (peer != null) {
@@ -111,8 +132,18 @@ public final class TestCluster implements AutoCloseable {
     return await().atMost(Duration.ofSeconds(15)).until(this::agreedLeader, Optional::isPresent).orElseThrow();
   }
 
+  /** Waits until the running peers among {@code ids} agree on one leader among them. */
+  public String awaitLeaderAmong(List<String> ids) {
+    return await().atMost(Duration.ofSeconds(15))
+        .until(() -> agreedLeader(running.values().stream().filter(p -> ids.contains(p.id())).toList()),
+            Optional::isPresent).orElseThrow();
+  }
+
   private Optional<String> agreedLeader() {
-    List<RaftStorePeer> peers = List.copyOf(running.values());
+    return agreedLeader(List.copyOf(running.values()));
+  }
+
+  private static Optional<String> agreedLeader(List<RaftStorePeer> peers) {
     Optional<RaftStorePeer> leader = peers.stream().filter(RaftStorePeer::isLeader).findFirst();
     if (leader.isEmpty()) {
       return Optional.empty();
