@@ -43,17 +43,7 @@ public final class StoreMemberCommand {
 
     /** Runs {@code call} against the first endpoint that is reachable; its own errors are final. */
     <T> T call(java.util.function.Function<ClusterGrpc.ClusterBlockingStub, T> call) {
-      if (endpoints.isEmpty()) {
-        throw new CliException("--endpoints: at least one HOST:PORT is required");
-      }
-      List<EtcdEndpoint> members = new ArrayList<>();
-      for (String endpoint : endpoints) {
-        try {
-          members.add(EtcdEndpoint.parse(endpoint));
-        } catch (IllegalArgumentException e) {
-          throw new CliException("--endpoints: " + e.getMessage());
-        }
-      }
+      List<EtcdEndpoint> members = StoreEndpoints.parse(endpoints);
       List<String> failures = new ArrayList<>();
       for (EtcdEndpoint member : members) {
         ManagedChannel channel = Grpc.newChannelBuilderForAddress(member.host(), member.port(),

@@ -52,17 +52,7 @@ public final class StoreSnapshotCommand {
 
     @Override
     public Integer call() throws IOException {
-      if (endpoints.isEmpty()) {
-        throw new CliException("--endpoints: at least one HOST:PORT is required");
-      }
-      List<EtcdEndpoint> members = new ArrayList<>();
-      for (String endpoint : endpoints) {
-        try {
-          members.add(EtcdEndpoint.parse(endpoint));
-        } catch (IllegalArgumentException e) {
-          throw new CliException("--endpoints: " + e.getMessage());
-        }
-      }
+      List<EtcdEndpoint> members = StoreEndpoints.parse(endpoints);
       Path target = file.toAbsolutePath();
       Path part = target.resolveSibling(target.getFileName() + ".part");
       List<String> failures = new ArrayList<>();
