@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,6 +50,9 @@ public final class ServerCommand implements Callable<Integer> {
       + " every member; users the control plane needs are added when missing (default: <data-dir>/tokens.csv)")
   Path tokenAuthFile;
 
+  @Mixin
+  ApiServingFlags serving = new ApiServingFlags();
+
   @Override
   public Integer call() throws Exception {
     String member = name != null ? name : InetAddress.getLocalHost().getHostName().toLowerCase();
@@ -58,7 +62,7 @@ public final class ServerCommand implements Callable<Integer> {
     ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
         null, new SecureRandom());
     ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
-        apiPort, raftAddress, peers, etcdPort, tokens), Clock.systemUTC());
+        apiPort, raftAddress, peers, etcdPort, tokens, serving.options()), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("capstan server: stopping");
@@ -71,6 +75,10 @@ public final class ServerCommand implements Callable<Integer> {
     System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers));
     if (controlPlane.etcdPort() != 0) {
       System.out.println("  etcd v3 API:    " + ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.etcdPort());
+    }
+    if (controlPlane.metricsPort() > 0) {
+      System.out.println("  metrics:        http://" + ControlPlane.loopbackAddress(bindAddress) + ":"
+          + controlPlane.metricsPort() + "/metrics");
     }
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
     System.out.println("  token file:     " + tokens.file().toAbsolutePath());

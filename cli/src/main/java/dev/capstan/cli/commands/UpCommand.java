@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -66,6 +67,9 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--config", description = "where to write the client config (default: $CAPSTAN_CONFIG or ~/.capstan/config)")
   Path configPath;
 
+  @Mixin
+  ApiServingFlags serving = new ApiServingFlags();
+
   @Override
   public Integer call() throws Exception {
     Files.createDirectories(dataDir);
@@ -74,7 +78,7 @@ public final class UpCommand implements Callable<Integer> {
     ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
         node, new SecureRandom());
     ControlPlane controlPlane = ControlPlane.startSingleNode(
-        new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens), clock);
+        new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens, serving.options()), clock);
     String nodeAddress = ControlPlane.loopbackAddress(bindAddress);
     // No --runtime: containerd where it is usable (or --containerd-socket names one), else the
     // process runtime with a warning saying why (NodeRuntime.open).
@@ -116,6 +120,10 @@ public final class UpCommand implements Callable<Integer> {
       System.out.println("  etcd v3 API:    " + ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.etcdPort());
     }
     System.out.println("  agent:          " + ControlPlane.loopbackAddress(bindAddress) + ":" + agent.port());
+    if (controlPlane.metricsPort() > 0) {
+      System.out.println("  metrics:        http://" + ControlPlane.loopbackAddress(bindAddress) + ":"
+          + controlPlane.metricsPort() + "/metrics");
+    }
     System.out.println("  runtime:        " + runtime.description());
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
     System.out.println("  client config:  " + config.toAbsolutePath() + " (admin token)");

@@ -1,6 +1,7 @@
 package dev.capstan.cli.daemon;
 
 import dev.capstan.apiserver.ApiServer;
+import dev.capstan.apiserver.ServingOptions;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authz.BootstrapPolicy;
 import dev.capstan.client.CapstanClient;
@@ -31,7 +32,7 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Where a single-node control plane listens and keeps its data. */
   public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort, int etcdPort,
-      ClusterTokens tokens) {}
+      ClusterTokens tokens, ServingOptions serving) {}
 
   /**
    * One member of a multi-server control plane.
@@ -44,9 +45,10 @@ public final class ControlPlane implements AutoCloseable {
    * @param peers every member of the store group as {@code name=host:port}, this one included
    * @param etcdPort the port of this member's etcd v3 endpoint; 0 for none
    * @param tokens the cluster's static tokens, the same file on every member
+   * @param serving the apiserver's metrics port, audit log and rate limit
    */
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
-      List<String> peers, int etcdPort, ClusterTokens tokens) {}
+      List<String> peers, int etcdPort, ClusterTokens tokens, ServingOptions serving) {}
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private ApiServer apiServer;
@@ -94,7 +96,7 @@ public final class ControlPlane implements AutoCloseable {
     startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort());
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
         .withBindAddress(config.bindAddress())
-        .withAuthentication(new TokenAuthenticator(config.tokens().entries())));
+        .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     CapstanClient schedulerClient = connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER));
@@ -133,7 +135,7 @@ public final class ControlPlane implements AutoCloseable {
     startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort());
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
         .withBindAddress(config.bindAddress())
-        .withAuthentication(new TokenAuthenticator(config.tokens().entries())));
+        .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     Scheduler scheduler = new Scheduler(connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER)), clock);
@@ -178,6 +180,11 @@ public final class ControlPlane implements AutoCloseable {
 
   public int apiPort() {
     return apiServer.port();
+  }
+
+  /** The port of the apiserver's {@code /metrics}, or -1 when it is off. */
+  public int metricsPort() {
+    return apiServer.metricsPort();
   }
 
   /** The address local clients reach the apiserver at. */
