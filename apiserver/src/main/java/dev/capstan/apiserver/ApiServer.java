@@ -164,6 +164,10 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void doStart() {
+    if (config.serving().auditLogPath() != null) {  // first: a path that cannot be opened stops the start early
+      auditLog = AuditLog.open(config.serving().auditLogPath(), AuditLog.DEFAULT_QUEUE_CAPACITY,
+          metrics::auditEventDropped);
+    }
     if (config.authenticator() != null) {
       access = new AuthorizingAccessControl(new RbacAuthorizer(policy), new NodeRestriction());
     }
@@ -200,7 +204,13 @@ public final class ApiServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     if (config.serving().metricsPort() >= 0) {
-      metricsEndpoint = MetricsEndpoint.start(config.bindAddress(), config.serving().metricsPort(), metrics.registry());
+      try {
+        metricsEndpoint = MetricsEndpoint.start(config.bindAddress(), config.serving().metricsPort(),
+            metrics.registry());
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
       log.info("apiserver metrics on http://{}:{}/metrics", config.bindAddress(), metricsEndpoint.port());
     }
     long interval = config.bookmarkInterval().toMillis();
@@ -218,9 +228,7 @@ public final class ApiServer implements AutoCloseable {
     if (config.serving().rateLimit().enabled()) {
       chain.add(new RateLimitInterceptor(config.serving().rateLimit(), config.clock(), metrics::requestRateLimited));
     }
-    if (config.serving().auditLogPath() != null) {
-      auditLog = AuditLog.open(config.serving().auditLogPath(), AuditLog.DEFAULT_QUEUE_CAPACITY,
-          metrics::auditEventDropped);
+    if (auditLog != null) {
       chain.add(new AuditInterceptor(auditLog, config.clock()));
     }
     if (config.authenticator() != null) {

@@ -20,6 +20,10 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.StatusProto;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +51,7 @@ class RequestLimitsTest {
     store = new LocalKeyValueStore();
     server = ApiServer.start(store, ApiServer.Config.defaults().withPort(0).withBindAddress("127.0.0.1")
         .withClock(clock).withAuthentication(new TokenAuthenticator(TokenFile.parse(TOKENS)))
-        .withServing(ServingOptions.NONE.withRateLimit(new RateLimit(2, 3))));
+        .withServing(ServingOptions.NONE.withRateLimit(new RateLimit(2, 3)).withMetricsPort(0)));
     admin = CapstanClient.connect("127.0.0.1:" + server.port(), "admin-token");
     bob = CapstanClient.connect("127.0.0.1:" + server.port(), "bob-token");
   }
@@ -98,6 +102,11 @@ class RequestLimitsTest {
       }
       clock.advance(Duration.ofMillis(500));
       assertThat(admin.configMaps().get("default", "a").getMetadata().getName()).isEqualTo("a");
+
+      String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+          + server.metricsPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(metrics).contains("capstan_apiserver_rate_limited_requests_total 1.0")
+          .contains("capstan_apiserver_requests_total{code=\"RESOURCE_EXHAUSTED\",kind=\"configmaps\",verb=\"get\"} 1.0");
     }
   }
 
