@@ -86,7 +86,10 @@ public final class AuditInterceptor implements ServerInterceptor {
     @Override
     public void sendMessage(Resp message) {
       if (target.name().isEmpty() && message instanceof Message m) {
-        target = RequestTarget.of(m);  // the name the server generated
+        RequestTarget replied = RequestTarget.of(m);
+        if (!replied.name().isEmpty()) {
+          target = replied;  // the name the server generated; a list reply (deletecollection) names none
+        }
       }
       super.sendMessage(message);
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.capstan.api.core.v1.Secret;
+import dev.capstan.api.meta.v1.DeleteCollectionRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.api.meta.v1.WatchRequest;
 import dev.capstan.apiserver.ApiServer;
@@ -86,13 +87,14 @@ class AuditLogTest {
       }
       admin.secrets().delete("default", "db");
       assertThatThrownBy(() -> admin.secrets().delete("default", "db")).isInstanceOf(StatusRuntimeException.class);
+      admin.secrets().deleteCollection(DeleteCollectionRequest.newBuilder().setNamespace("default").build());
     } finally {
       server.close();  // writes out what is queued
       store.close();
     }
 
     List<String> lines = Files.readAllLines(file);
-    assertThat(lines).hasSize(5);
+    assertThat(lines).hasSize(6);
     assertThat(lines.get(0)).isEqualTo("{\"earlier\":true}");
     assertThat(String.join("\n", lines)).doesNotContain("hunter2").doesNotContain("stolen-secret")
         .doesNotContain("admin-token").doesNotContain("alice-token");
@@ -100,11 +102,12 @@ class AuditLogTest {
     for (String line : lines.subList(1, lines.size())) {
       events.add(JSON.readTree(line));
     }
-    assertThat(events).extracting(e -> e.get("verb").asText()).containsExactly("create", "update", "delete", "delete");
+    assertThat(events).extracting(e -> e.get("verb").asText()).containsExactly("create", "update", "delete", "delete",
+        "deletecollection");
     assertThat(events).extracting(e -> e.at("/responseStatus/code").asText())
-        .containsExactly("OK", "PERMISSION_DENIED", "OK", "NOT_FOUND");
+        .containsExactly("OK", "PERMISSION_DENIED", "OK", "NOT_FOUND", "OK");
     assertThat(events).extracting(e -> e.at("/user/username").asText()).containsExactly("admin", "alice", "admin",
-        "admin");
+        "admin", "admin");
 
     JsonNode create = events.get(0);
     assertThat(create.get("apiVersion").asText()).isEqualTo("audit.k8s.io/v1");
@@ -125,6 +128,9 @@ class AuditLogTest {
     JsonNode update = events.get(1);
     assertThat(update.at("/user/uid").asText()).isEqualTo("1001");
     assertThat(update.at("/objectRef/name").asText()).isEqualTo("db");
+    JsonNode collection = events.get(4);
+    assertThat(collection.at("/objectRef/namespace").asText()).isEqualTo("default");
+    assertThat(collection.at("/objectRef").has("name")).isFalse();
   }
 
   @Test
