@@ -35,6 +35,7 @@ servers=()
 for i in 1 2 3; do
   java ${CAPSTAN_JAVA_OPTS:-} -jar cli/target/capstan.jar server --name "s$i" --data-dir "$work/s$i" \
     --api-port "$((base + i))" --raft-port "$((base + 10 + i))" --etcd-port "$((base + 20 + i))" \
+    --metrics-port "$((base + 30 + i))" \
     --initial-cluster "$cluster" --token-auth-file "$work/tokens.csv" >"$work/s$i.log" 2>&1 &
   pids+=($!)
   servers+=(--server "127.0.0.1:$((base + i))@$!")

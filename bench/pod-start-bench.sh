@@ -26,7 +26,7 @@ trap cleanup EXIT
 # Through the launcher, so `up` runs with the JVM options users get; ports out of the defaults' way.
 CAPSTAN_NO_REBUILD=1 CAPSTAN_CONFIG="$work/config" "$root/capstan" up --runtime containerd \
   --data-dir "$work/data" --node-name bench-node --api-port 26443 --raft-port 26380 --etcd-port 0 \
-  --agent-port 26250 >"$work/up.log" 2>&1 &
+  --agent-port 26250 --metrics-port 26060 >"$work/up.log" 2>&1 &
 up_pid=$!
 for _ in $(seq 1 240); do
   grep -q "^Capstan is up" "$work/up.log" && break

@@ -5,6 +5,8 @@ import dev.capstan.api.core.v1.Namespace;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.api.rbac.v1.ClusterRole;
 import dev.capstan.api.rbac.v1.ClusterRoleBinding;
+import dev.capstan.apiserver.audit.AuditInterceptor;
+import dev.capstan.apiserver.audit.AuditLog;
 import dev.capstan.apiserver.authn.AuthenticationInterceptor;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authz.AccessControl;
@@ -15,6 +17,10 @@ import dev.capstan.apiserver.authz.BootstrapPolicy;
 import dev.capstan.apiserver.authz.NodeRestriction;
 import dev.capstan.apiserver.authz.PolicyIndex;
 import dev.capstan.apiserver.authz.RbacAuthorizer;
+import dev.capstan.apiserver.metrics.ApiMetrics;
+import dev.capstan.apiserver.metrics.MetricsEndpoint;
+import dev.capstan.apiserver.metrics.RequestMetricsInterceptor;
+import dev.capstan.apiserver.ratelimit.RateLimitInterceptor;
 import dev.capstan.apiserver.registry.DependentOrphaner;
 import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.apiserver.service.DeploymentScale;
@@ -26,6 +32,7 @@ import dev.capstan.client.Kinds;
 import dev.capstan.store.KeyValueStore;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -34,6 +41,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -57,7 +65,9 @@ import org.slf4j.LoggerFactory;
  * creates the namespaces Kubernetes always has (default, kube-system, kube-public,
  * kube-node-lease) and the default RBAC objects ({@link BootstrapPolicy}). With an authenticator
  * configured, every API call needs a bearer token, RBAC authorizes it and NodeRestriction limits
- * node agents; health and reflection stay open.
+ * node agents; health and reflection stay open. Every call is counted and timed in Prometheus
+ * metrics, served at {@code /metrics} when {@link ServingOptions} name a port; mutating calls go to
+ * the audit log and every call passes the per-user rate limit when those are configured.
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -70,37 +80,50 @@ public final class ApiServer implements AutoCloseable {
    * apiserver); with one, every call needs a bearer token and RBAC decides.
    */
   public record Config(String bindAddress, int port, Clock clock, RandomGenerator random, int watchWindow,
-      int watcherBuffer, Duration bookmarkInterval, Duration storeWaitTimeout, TokenAuthenticator authenticator) {
+      int watcherBuffer, Duration bookmarkInterval, Duration storeWaitTimeout, TokenAuthenticator authenticator,
+      ServingOptions serving) {
     public static Config defaults() {
       return new Config("0.0.0.0", 6443, Clock.systemUTC(), new SecureRandom(), 10_000, 10_000, Duration.ofSeconds(5),
-          Duration.ofSeconds(60), null);
+          Duration.ofSeconds(60), null, ServingOptions.NONE);
     }
 
     public Config withPort(int p) {
       return new Config(bindAddress, p, clock, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout,
-          authenticator);
+          authenticator, serving);
     }
 
     public Config withBindAddress(String a) {
       return new Config(a, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout,
-          authenticator);
+          authenticator, serving);
     }
 
     public Config withWatchWindow(int events) {
       return new Config(bindAddress, port, clock, random, events, watcherBuffer, bookmarkInterval, storeWaitTimeout,
-          authenticator);
+          authenticator, serving);
     }
 
     /** Turns on bearer-token authentication, RBAC and NodeRestriction. */
     public Config withAuthentication(TokenAuthenticator tokens) {
       return new Config(bindAddress, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval,
-          storeWaitTimeout, tokens);
+          storeWaitTimeout, tokens, serving);
+    }
+
+    /** The clock of timestamps and of the rate limit. */
+    public Config withClock(Clock c) {
+      return new Config(bindAddress, port, c, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout,
+          authenticator, serving);
+    }
+
+    /** Metrics endpoint, audit log and rate limit. */
+    public Config withServing(ServingOptions options) {
+      return new Config(bindAddress, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval,
+          storeWaitTimeout, authenticator, options);
     }
 
     /** How many events may wait for one slow watcher before it is cut off. */
     public Config withWatcherBuffer(int events) {
       return new Config(bindAddress, port, clock, random, watchWindow, events, bookmarkInterval, storeWaitTimeout,
-          authenticator);
+          authenticator, serving);
     }
   }
 
@@ -117,6 +140,10 @@ public final class ApiServer implements AutoCloseable {
   private final PolicyIndex policy = new PolicyIndex();
   private final DependentOrphaner orphaner = new DependentOrphaner(this::registry);
   private AccessControl access = AccessControl.ALLOW_ALL;
+  private final ApiMetrics metrics = new ApiMetrics();
+  private final RequestMetricsInterceptor metricsInterceptor = new RequestMetricsInterceptor(metrics);
+  private MetricsEndpoint metricsEndpoint;
+  private AuditLog auditLog;
   private PodSubresources podSubresources;
   private Server server;
 
@@ -137,6 +164,10 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void doStart() {
+    if (config.serving().auditLogPath() != null) {  // first: a path that cannot be opened stops the start early
+      auditLog = AuditLog.open(config.serving().auditLogPath(), AuditLog.DEFAULT_QUEUE_CAPACITY,
+          metrics::auditEventDropped);
+    }
     if (config.authenticator() != null) {
       access = new AuthorizingAccessControl(new RbacAuthorizer(policy), new NodeRestriction());
     }
@@ -151,24 +182,17 @@ public final class ApiServer implements AutoCloseable {
     }
     var builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()),
         InsecureServerCredentials.create());
+    ServerInterceptor[] api = apiInterceptors();
     for (ResourceService<?> s : services) {
-      if (config.authenticator() != null) {
-        builder.addService(ServerInterceptors.intercept(s.definition(),
-            new AuthenticationInterceptor(config.authenticator())));
-      } else {
-        builder.addService(s.definition());
-      }
+      builder.addService(ServerInterceptors.intercept(s.definition(), api));
     }
-    if (config.authenticator() != null) {
-      builder.addService(ServerInterceptors.intercept(new SelfAccessReviewService(access),
-          new AuthenticationInterceptor(config.authenticator())));
-    } else {
-      builder.addService(new SelfAccessReviewService(access));
-    }
+    builder.addService(ServerInterceptors.intercept(new SelfAccessReviewService(access), api));
     // Both reflection versions: current grpcurl and grpc tools ask v1 first, older ones v1alpha.
-    builder.addService(ProtoReflectionServiceV1.newInstance());
-    builder.addService(ProtoReflectionService.newInstance());
-    builder.addService(health.getHealthService());
+    builder.addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), metricsInterceptor));
+    builder.addService(ServerInterceptors.intercept(ProtoReflectionService.newInstance(), metricsInterceptor));
+    builder.addService(ServerInterceptors.intercept(health.getHealthService(), metricsInterceptor));
+    // Over this, gRPC refuses the request with RESOURCE_EXHAUSTED naming both sizes; objects are
+    // further bounded by the store's request limit.
     builder.maxInboundMessageSize(3 * 1024 * 1024);
     // Clients ping every 30 s to detect dead connections under long watches.
     builder.permitKeepAliveTime(20, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true);
@@ -179,15 +203,46 @@ public final class ApiServer implements AutoCloseable {
       throw new UncheckedIOException("cannot listen on " + config.bindAddress() + ":" + config.port(), e);
     }
     health.setStatus("", ServingStatus.SERVING);
+    if (config.serving().metricsPort() >= 0) {
+      try {
+        metricsEndpoint = MetricsEndpoint.start(config.bindAddress(), config.serving().metricsPort(),
+            metrics.registry());
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
+      log.info("apiserver metrics on http://{}:{}/metrics", config.bindAddress(), metricsEndpoint.port());
+    }
     long interval = config.bookmarkInterval().toMillis();
     timers.scheduleAtFixedRate(() -> caches.forEach(WatchCache::bookmark), interval, interval, TimeUnit.MILLISECONDS);
     log.info("apiserver listening on {}:{}", config.bindAddress(), port());
+  }
+
+  /**
+   * The interceptors of the API's services, innermost first (gRPC runs the last one first): the
+   * rate limit and the audit log need the user that authentication finds, and metrics, outermost,
+   * count every call, refused ones included.
+   */
+  private ServerInterceptor[] apiInterceptors() {
+    List<ServerInterceptor> chain = new ArrayList<>();
+    if (config.serving().rateLimit().enabled()) {
+      chain.add(new RateLimitInterceptor(config.serving().rateLimit(), config.clock(), metrics::requestRateLimited));
+    }
+    if (auditLog != null) {
+      chain.add(new AuditInterceptor(auditLog, config.clock()));
+    }
+    if (config.authenticator() != null) {
+      chain.add(new AuthenticationInterceptor(config.authenticator()));
+    }
+    chain.add(metricsInterceptor);
+    return chain.toArray(ServerInterceptor[]::new);
   }
 
   private <T extends Message> ResourceService<T> serviceFor(Kind<T> kind) {
     ResourceRegistry<T> registry = registry(kind);
     WatchCache<T> cache = new WatchCache<>(kind, store, registry, config.watchWindow(), config.watcherBuffer());
     caches.add(cache);
+    metrics.watch(cache);
     if (kind == Kinds.ROLE || kind == Kinds.CLUSTER_ROLE || kind == Kinds.ROLE_BINDING
         || kind == Kinds.CLUSTER_ROLE_BINDING) {
       cache.addListener(policy.feed(kind));  // RBAC decides from memory, not a store read per request
@@ -324,6 +379,16 @@ public final class ApiServer implements AutoCloseable {
     return caches.stream().filter(c -> c.kind().equals(kind)).mapToInt(WatchCache::watcherCount).sum();
   }
 
+  /** The registry of the apiserver's metrics, for a daemon that serves them with its own. */
+  public PrometheusRegistry metricsRegistry() {
+    return metrics.registry();
+  }
+
+  /** The port of the {@code /metrics} endpoint, or -1 when there is none. */
+  public int metricsPort() {
+    return metricsEndpoint == null ? -1 : metricsEndpoint.port();
+  }
+
   public void awaitTermination() throws InterruptedException {
     server.awaitTermination();
   }
@@ -346,6 +411,12 @@ public final class ApiServer implements AutoCloseable {
         server.shutdownNow();
         Thread.currentThread().interrupt();
       }
+    }
+    if (auditLog != null) {
+      auditLog.close();  // after the server: the calls it let finish are audited too
+    }
+    if (metricsEndpoint != null) {
+      metricsEndpoint.close();
     }
   }
 

@@ -63,7 +63,7 @@ class AgentCrashOnContainerdE2ETest {
     server = DaemonProcess.start(capstan, "server", tmp.resolve("server.log"), "capstan server",
         List.of("server", "--name", "s1", "--data-dir", tmp.resolve("server").toString(),
             "--api-port", Integer.toString(apiPort), "--raft-port", Integer.toString(CapstanBinary.freePort()),
-            "--etcd-port", "0", "--token-auth-file", tokens.toString()));
+            "--etcd-port", "0", "--metrics-port", "0", "--token-auth-file", tokens.toString()));
     server.awaitReady();
     ClientConfig.single("crash", List.of("127.0.0.1:" + apiPort), ADMIN_TOKEN).save(tmp.resolve("config"));
     client = CapstanClient.connect("127.0.0.1:" + apiPort, ADMIN_TOKEN);

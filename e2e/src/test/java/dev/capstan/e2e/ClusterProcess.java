@@ -20,6 +20,7 @@ final class ClusterProcess implements AutoCloseable {
   final int raftPort = CapstanBinary.freePort();
   final int agentPort = CapstanBinary.freePort();
   final int etcdPort = CapstanBinary.freePort();
+  final int metricsPort = CapstanBinary.freePort();
   private final CapstanBinary binary;
   private final Path dataDir;
   private final Path log;
@@ -37,7 +38,8 @@ final class ClusterProcess implements AutoCloseable {
   void start() throws IOException, InterruptedException {
     List<String> args = new java.util.ArrayList<>(List.of("up", "--data-dir", dataDir.toString(), "--node-name",
         "e2e-node", "--api-port", Integer.toString(apiPort), "--raft-port", Integer.toString(raftPort),
-        "--agent-port", Integer.toString(agentPort), "--etcd-port", Integer.toString(etcdPort)));
+        "--agent-port", Integer.toString(agentPort), "--etcd-port", Integer.toString(etcdPort),
+        "--metrics-port", Integer.toString(metricsPort)));
     args.addAll(extraArgs);
     process = binary.command(args).redirectErrorStream(true).start();
     CountDownLatch up = new CountDownLatch(1);

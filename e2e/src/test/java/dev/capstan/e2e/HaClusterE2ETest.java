@@ -72,7 +72,7 @@ class HaClusterE2ETest {
       servers.add(DaemonProcess.start(new CapstanBinary(tmp.resolve("config")), "s" + i, tmp.resolve("s" + i + ".log"),
           "capstan server", List.of("server", "--name", "s" + i, "--data-dir", tmp.resolve("s" + i).toString(),
               "--api-port", Integer.toString(apiPorts.get(i - 1)), "--raft-port", Integer.toString(raftPorts.get(i - 1)),
-              "--etcd-port", Integer.toString(etcdPorts.get(i - 1)),
+              "--etcd-port", Integer.toString(etcdPorts.get(i - 1)), "--metrics-port", "0",
               "--initial-cluster", String.join(",", peers), "--token-auth-file", tokens.toString())));
     }
     for (DaemonProcess s : servers) {

@@ -14,6 +14,10 @@ import dev.capstan.client.WatchHandler;
 import dev.capstan.client.config.ClientConfig;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,6 +88,23 @@ class SingleNodeClusterE2ETest {
       assertThat(r.exitCode()).as(r.toString()).isZero();
       assertThat(r.stdout()).containsPattern("NAME\\s+STATUS\\s+ROLES\\s+AGE\\s+VERSION");
       assertThat(r.stdout()).containsPattern("e2e-node\\s+Ready\\s");
+    });
+  }
+
+  @Test
+  @Order(13)
+  void upPrintsItsMetricsUrlAndServesPrometheusMetricsThere() throws Exception {
+    String url = "http://127.0.0.1:" + cluster.metricsPort + "/metrics";
+    await().atMost(Duration.ofSeconds(10)).until(cluster::output, out -> out.contains("  metrics:        " + url));
+    // the node agent registered its node and reports its status through the API
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).containsPattern("capstan_apiserver_requests_total\\{code=\"OK\",kind=\"nodes\","
+          + "verb=\"updatestatus\"} [1-9]")
+          .containsPattern("capstan_apiserver_watchers\\{kind=\"pods\"} [1-9]")
+          .contains("capstan_apiserver_request_duration_seconds_bucket{").contains("jvm_threads_current");
     });
   }
 

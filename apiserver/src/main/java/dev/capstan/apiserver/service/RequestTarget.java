@@ -7,10 +7,11 @@ import dev.capstan.api.meta.v1.ObjectMeta;
 /**
  * The namespace and name a request message targets, read generically: from its {@code metadata}
  * when it carries an object (Binding, Scale), else from its {@code namespace} and {@code name}
- * fields (GetRequest, PodLogRequest). Missing fields read as empty.
+ * fields (GetRequest, PodLogRequest). Missing fields read as empty. Authorization and the audit
+ * log both name the target this way.
  */
-record RequestTarget(String namespace, String name) {
-  static RequestTarget of(Message request) {
+public record RequestTarget(String namespace, String name) {
+  public static RequestTarget of(Message request) {
     var type = request.getDescriptorForType();
     FieldDescriptor metadata = type.findFieldByName("metadata");
     if (metadata != null && metadata.getJavaType() == FieldDescriptor.JavaType.MESSAGE

@@ -67,6 +67,9 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
   private long oldestResumable;
   private StoreWatch storeWatch;
   private boolean closed;
+  /** Copies of the sizes, written under the lock, read without it by the metrics scrape. */
+  private volatile int cachedObjects;
+  private volatile int windowEvents;
 
   public WatchCache(Kind<T> kind, KeyValueStore store, ResourceRegistry<T> registry, int windowSize,
       int watcherBufferSize) {
@@ -94,6 +97,8 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
       }
       revision = r.getHeader().getRevision();
       oldestResumable = revision;
+      cachedObjects = objects.size();
+      windowEvents = 0;
       started = true;
       listeners.forEach(l -> l.reset(objects.values()));
       storeWatch = store.watch(WatchCreateRequest.newBuilder().setKey(prefix)
@@ -127,6 +132,16 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
     synchronized (lock) {
       return objects.size();
     }
+  }
+
+  /** How many objects the cache holds, as of the last event applied; never waits for the lock. */
+  public int cachedObjects() {
+    return cachedObjects;
+  }
+
+  /** How many recent events the window keeps, as of the last event applied; never waits for the lock. */
+  public int windowEvents() {
+    return windowEvents;
   }
 
   public int watcherCount() {
@@ -221,6 +236,8 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
         oldestResumable = Math.max(oldestResumable, window.removeFirst().revision());
       }
       revision = rev;
+      cachedObjects = objects.size();
+      windowEvents = window.size();
       for (Watcher<T> w : watchers) {
         for (CachedEvent<T> ce : batch) {
           w.deliver(ce);

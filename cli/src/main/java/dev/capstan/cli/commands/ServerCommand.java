@@ -53,6 +53,9 @@ public final class ServerCommand implements Callable<Integer> {
   @Mixin
   AutoCompactionOptions compaction = new AutoCompactionOptions();
 
+  @Mixin
+  ApiServingFlags serving = new ApiServingFlags();
+
   @Override
   public Integer call() throws Exception {
     String member = name != null ? name : InetAddress.getLocalHost().getHostName().toLowerCase();
@@ -63,7 +66,7 @@ public final class ServerCommand implements Callable<Integer> {
     ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
         null, new SecureRandom());
     ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
-        apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction), Clock.systemUTC());
+        apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options()), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("capstan server: stopping");
@@ -76,6 +79,10 @@ public final class ServerCommand implements Callable<Integer> {
     System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers));
     if (controlPlane.etcdPort() != 0) {
       System.out.println("  etcd v3 API:    " + ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.etcdPort());
+    }
+    if (controlPlane.metricsPort() > 0) {
+      System.out.println("  metrics:        http://" + ControlPlane.loopbackAddress(bindAddress) + ":"
+          + controlPlane.metricsPort() + "/metrics");
     }
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
     System.out.println("  token file:     " + tokens.file().toAbsolutePath());

@@ -70,6 +70,9 @@ public final class UpCommand implements Callable<Integer> {
   @Mixin
   AutoCompactionOptions compaction = new AutoCompactionOptions();
 
+  @Mixin
+  ApiServingFlags serving = new ApiServingFlags();
+
   @Override
   public Integer call() throws Exception {
     var autoCompaction = compaction.policy(AutoCompactionOptions.CONTROL_PLANE_RETENTION);
@@ -79,7 +82,8 @@ public final class UpCommand implements Callable<Integer> {
     ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
         node, new SecureRandom());
     ControlPlane controlPlane = ControlPlane.startSingleNode(
-        new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens, autoCompaction), clock);
+        new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens, autoCompaction,
+            serving.options()), clock);
     String nodeAddress = ControlPlane.loopbackAddress(bindAddress);
     // No --runtime: containerd where it is usable (or --containerd-socket names one), else the
     // process runtime with a warning saying why (NodeRuntime.open).
@@ -121,6 +125,10 @@ public final class UpCommand implements Callable<Integer> {
       System.out.println("  etcd v3 API:    " + ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.etcdPort());
     }
     System.out.println("  agent:          " + ControlPlane.loopbackAddress(bindAddress) + ":" + agent.port());
+    if (controlPlane.metricsPort() > 0) {
+      System.out.println("  metrics:        http://" + ControlPlane.loopbackAddress(bindAddress) + ":"
+          + controlPlane.metricsPort() + "/metrics");
+    }
     System.out.println("  runtime:        " + runtime.description());
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
     System.out.println("  client config:  " + config.toAbsolutePath() + " (admin token)");

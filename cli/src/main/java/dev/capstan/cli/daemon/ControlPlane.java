@@ -1,6 +1,7 @@
 package dev.capstan.cli.daemon;
 
 import dev.capstan.apiserver.ApiServer;
+import dev.capstan.apiserver.ServingOptions;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authz.BootstrapPolicy;
 import dev.capstan.client.CapstanClient;
@@ -35,7 +36,7 @@ public final class ControlPlane implements AutoCloseable {
    * keeps ({@code autoCompaction}).
    */
   public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort, int etcdPort,
-      ClusterTokens tokens, AutoCompaction autoCompaction) {}
+      ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving) {}
 
   /**
    * One member of a multi-server control plane.
@@ -49,9 +50,11 @@ public final class ControlPlane implements AutoCloseable {
    * @param etcdPort the port of this member's etcd v3 endpoint; 0 for none
    * @param tokens the cluster's static tokens, the same file on every member
    * @param autoCompaction how much MVCC history the store keeps before its leader compacts it
+   * @param serving the apiserver's metrics port, audit log and rate limit
    */
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
-      List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction) {}
+      List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
+      ServingOptions serving) {}
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private ApiServer apiServer;
@@ -100,7 +103,7 @@ public final class ControlPlane implements AutoCloseable {
     startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort());
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
         .withBindAddress(config.bindAddress())
-        .withAuthentication(new TokenAuthenticator(config.tokens().entries())));
+        .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     CapstanClient schedulerClient = connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER));
@@ -140,7 +143,7 @@ public final class ControlPlane implements AutoCloseable {
     startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort());
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
         .withBindAddress(config.bindAddress())
-        .withAuthentication(new TokenAuthenticator(config.tokens().entries())));
+        .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     Scheduler scheduler = new Scheduler(connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER)), clock);
@@ -185,6 +188,11 @@ public final class ControlPlane implements AutoCloseable {
 
   public int apiPort() {
     return apiServer.port();
+  }
+
+  /** The port of the apiserver's {@code /metrics}, or -1 when it is off. */
+  public int metricsPort() {
+    return apiServer.metricsPort();
   }
 
   /** The address local clients reach the apiserver at. */

@@ -1,0 +1,50 @@
+package dev.capstan.cli.commands;
+
+import dev.capstan.apiserver.ServingOptions;
+import dev.capstan.apiserver.ratelimit.RateLimit;
+import picocli.CommandLine.Option;
+
+/**
+ * The apiserver's metrics, audit and rate-limit flags, shared by {@code capstan server} and
+ * {@code capstan up}.
+ */
+public final class ApiServingFlags {
+  /** Out of the way of the API (6443), etcd (2379), Raft (2380) and agent (10250) ports. */
+  static final int DEFAULT_METRICS_PORT = 6060;
+
+  @Option(names = "--metrics-port", description = "Prometheus /metrics over plain HTTP, on the API's bind address"
+      + " (default: " + DEFAULT_METRICS_PORT + "; 0 turns it off)")
+  int metricsPort = DEFAULT_METRICS_PORT;
+
+  @Option(names = "--audit-log-path", description = "append a JSON line per mutating API request to this file"
+      + " (\"-\" = stdout; default: no audit log)")
+  String auditLogPath;
+
+  @Option(names = "--max-requests-per-second", description = "per-user API request rate limit; over it a request"
+      + " gets RESOURCE_EXHAUSTED (default: 0 = no limit)")
+  double maxRequestsPerSecond;
+
+  @Option(names = "--max-requests-burst", description = "requests a user may make at once after a quiet spell"
+      + " (default: twice --max-requests-per-second, at least 1)")
+  Integer maxRequestsBurst;
+
+  /** The options these flags ask for; a bad value is reported naming its flag. */
+  ServingOptions options() {
+    if (metricsPort < 0 || metricsPort > 65535) {
+      throw new CliException("--metrics-port must be 1-65535, or 0 to turn metrics off; got " + metricsPort);
+    }
+    if (auditLogPath != null && auditLogPath.isBlank()) {
+      throw new CliException("--audit-log-path must be a file, or \"-\" for stdout");
+    }
+    if (!(maxRequestsPerSecond >= 0) || Double.isInfinite(maxRequestsPerSecond)) {
+      throw new CliException("--max-requests-per-second must be a number >= 0 (0 = no limit); got "
+          + maxRequestsPerSecond);
+    }
+    if (maxRequestsBurst != null && maxRequestsBurst < 1) {
+      throw new CliException("--max-requests-burst must be at least 1; got " + maxRequestsBurst);
+    }
+    int burst = maxRequestsBurst != null ? maxRequestsBurst : (int) Math.max(1, Math.ceil(2 * maxRequestsPerSecond));
+    RateLimit limit = maxRequestsPerSecond == 0 ? RateLimit.OFF : new RateLimit(maxRequestsPerSecond, burst);
+    return new ServingOptions(metricsPort == 0 ? -1 : metricsPort, auditLogPath, limit);
+  }
+}

@@ -1,0 +1,61 @@
+package dev.capstan.cli.commands;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.capstan.apiserver.ServingOptions;
+import dev.capstan.apiserver.ratelimit.RateLimit;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The metrics, audit and rate-limit flags of {@code capstan server} and {@code capstan up}. */
+class ApiServingFlagsTest {
+  private static ServingOptions parse(String... args) {
+    ServerCommand server = new ServerCommand();
+    new CommandLine(server).parseArgs(args);
+    return server.serving.options();
+  }
+
+  @Test
+  void byDefaultMetricsAreOnPort6060WithoutAuditLogOrRateLimit() {
+    ServingOptions defaults = parse();
+    assertThat(defaults.metricsPort()).isEqualTo(6060);
+    assertThat(defaults.auditLogPath()).isNull();
+    assertThat(defaults.rateLimit().enabled()).isFalse();
+  }
+
+  @Test
+  void metricsPortZeroTurnsTheEndpointOff() {
+    assertThat(parse("--metrics-port", "0").metricsPort()).isEqualTo(-1);
+    assertThat(parse("--metrics-port", "16060").metricsPort()).isEqualTo(16060);
+  }
+
+  @Test
+  void theBurstDefaultsToTwiceTheRate() {
+    assertThat(parse("--max-requests-per-second", "50").rateLimit()).isEqualTo(new RateLimit(50, 100));
+    assertThat(parse("--max-requests-per-second", "0.2").rateLimit()).isEqualTo(new RateLimit(0.2, 1));
+    assertThat(parse("--max-requests-per-second", "50", "--max-requests-burst", "7").rateLimit())
+        .isEqualTo(new RateLimit(50, 7));
+    assertThat(parse("--audit-log-path", "-").auditLogPath()).isEqualTo("-");
+  }
+
+  @Test
+  void badValuesAreReportedNamingTheirFlag() {
+    assertThatThrownBy(() -> parse("--metrics-port", "-1")).isInstanceOf(CliException.class)
+        .hasMessageStartingWith("--metrics-port");
+    assertThatThrownBy(() -> parse("--max-requests-per-second", "-3")).isInstanceOf(CliException.class)
+        .hasMessageStartingWith("--max-requests-per-second");
+    assertThatThrownBy(() -> parse("--max-requests-per-second", "5", "--max-requests-burst", "0"))
+        .isInstanceOf(CliException.class).hasMessageStartingWith("--max-requests-burst");
+    assertThatThrownBy(() -> parse("--audit-log-path", " ")).isInstanceOf(CliException.class)
+        .hasMessageStartingWith("--audit-log-path");
+  }
+
+  @Test
+  void upTakesTheSameFlags() {
+    UpCommand up = new UpCommand();
+    new CommandLine(up).parseArgs("--metrics-port", "0", "--max-requests-per-second", "10");
+    assertThat(up.serving.options().metricsPort()).isEqualTo(-1);
+    assertThat(up.serving.options().rateLimit()).isEqualTo(new RateLimit(10, 20));
+  }
+}
