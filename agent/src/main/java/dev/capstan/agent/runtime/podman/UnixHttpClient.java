@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A minimal HTTP/1.1 client over a Unix domain socket, with the JDK's own Unix socket channels
@@ -98,14 +99,16 @@ public final class UnixHttpClient implements AutoCloseable {
     private final InputStream body;
     private final SocketChannel channel;
     private final ScheduledFuture<?> timeout;
+    private final AtomicBoolean timedOut;
 
     StreamingResponse(int status, Map<String, String> headers, InputStream body, SocketChannel channel,
-        ScheduledFuture<?> timeout) {
+        ScheduledFuture<?> timeout, AtomicBoolean timedOut) {
       this.status = status;
       this.headers = headers;
       this.body = body;
       this.channel = channel;
       this.timeout = timeout;
+      this.timedOut = timedOut;
     }
 
     public int status() {
@@ -151,7 +154,7 @@ public final class UnixHttpClient implements AutoCloseable {
       try {
         bytes = r.body().readAllBytes();
       } catch (IOException e) {
-        throw timedOutOr(e, r.timeout, method, target, timeout);
+        throw timedOutOr(e, r.timedOut, method, target, timeout);
       }
       return new Response(r.status(), r.headers(), bytes);
     }
@@ -169,9 +172,14 @@ public final class UnixHttpClient implements AutoCloseable {
       throw new IOException("this JVM has no Unix domain sockets", e);
     }
     ScheduledFuture<?> timer = null;
+    // Set before the channel is closed, so that the failing read can tell a timeout from a failure.
+    AtomicBoolean timedOut = new AtomicBoolean();
     try {
       if (!timeout.isZero()) {
-        timer = timeouts.schedule(() -> closeQuietly(channel), timeout.toMillis(), TimeUnit.MILLISECONDS);
+        timer = timeouts.schedule(() -> {
+          timedOut.set(true);
+          closeQuietly(channel);
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
       }
       try {
         channel.connect(UnixDomainSocketAddress.of(socket));
@@ -202,9 +210,9 @@ public final class UnixHttpClient implements AutoCloseable {
         int status = parseStatus(statusLine);
         Map<String, String> headers = readHeaders(in);
         InputStream bodyStream = bodyOf(method, status, headers, in);
-        return new StreamingResponse(status, headers, bodyStream, channel, timer);
+        return new StreamingResponse(status, headers, bodyStream, channel, timer, timedOut);
       } catch (IOException e) {
-        throw timedOutOr(e, timer, method, target, timeout);
+        throw timedOutOr(e, timedOut, method, target, timeout);
       }
     } catch (IOException | RuntimeException e) {
       if (timer != null) {
@@ -215,9 +223,9 @@ public final class UnixHttpClient implements AutoCloseable {
     }
   }
 
-  private static IOException timedOutOr(IOException e, ScheduledFuture<?> timer, String method, String target,
+  private static IOException timedOutOr(IOException e, AtomicBoolean timedOut, String method, String target,
       Duration timeout) {
-    if (timer != null && timer.isDone() && !timer.isCancelled()) {
+    if (timedOut.get()) {
       return new IOException(method + " " + target + " did not finish within " + timeout.toMillis() + " ms", e);
     }
     return e;
