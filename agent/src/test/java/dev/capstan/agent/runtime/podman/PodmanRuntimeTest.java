@@ -234,6 +234,60 @@ class PodmanRuntimeTest {
   }
 
   @Test
+  void aHostNetworkPodSharesTheNodesNetworkAndReportsItsIp() throws Exception {
+    PodSandboxConfig base = sandboxConfig("hostnet");
+    PodSandbox sandbox = runtime.runPodSandbox(new PodSandboxConfig(base.name(), base.namespace(), base.uid(), 0,
+        base.hostname(), base.logDirectory(), true, base.labels(), base.annotations()));
+    assertThat(sandbox.ip()).isEqualTo("127.0.0.1");
+    assertThat(sandbox.config().hostNetwork()).isTrue();
+    String id = runtime.createContainer(sandbox.id(), container(sandbox, "main", List.of("sh", "-c",
+        "trap 'exit 0' TERM; while true; do sleep 0.2; done"), ContainerResources.NONE));
+    runtime.startContainer(id);
+    ExecResult links = runtime.execSync(id, List.of("ls", "/sys/class/net"), Duration.ofSeconds(10));
+    assertThat(new String(links.stdout(), StandardCharsets.UTF_8)).as("sees the host's interfaces")
+        .contains(java.net.NetworkInterface.getByInetAddress(java.net.InetAddress.getByName(nodeAddress())).getName());
+    runtime.removePodSandbox(sandbox.id());
+  }
+
+  @Test
+  void aPublishedPortReachesThePodThroughTheNodesAddress() throws Exception {
+    String nodeIp = nodeAddress();
+    int hostPort = 20000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(10000);
+    PodSandboxConfig base = sandboxConfig("published");
+    PodSandbox sandbox = runtime.runPodSandbox(new PodSandboxConfig(base.name(), base.namespace(), base.uid(), 0,
+        base.hostname(), base.logDirectory(), false, base.labels(), base.annotations(),
+        List.of(new dev.capstan.agent.runtime.PortMapping("TCP", 8080, hostPort, ""))));
+    assertThat(runtime.podSandboxStatus(sandbox.id()).config().portMappings()).singleElement()
+        .satisfies(p -> assertThat(p.hostPort()).isEqualTo(hostPort));
+    String id = runtime.createContainer(sandbox.id(), container(sandbox, "httpd", List.of("sh", "-c",
+        "echo published > /var/www/index.html && exec httpd -f -p 8080 -h /var/www"), ContainerResources.NONE));
+    runtime.startContainer(id);
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpRequest get = HttpRequest.newBuilder(URI.create("http://" + nodeIp + ":" + hostPort + "/index.html"))
+        .timeout(Duration.ofSeconds(2)).build();
+    HttpResponse<String> response = await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+        .until(() -> http.send(get, HttpResponse.BodyHandlers.ofString()), r -> r.statusCode() == 200);
+    assertThat(response.body()).isEqualTo("published\n");
+    runtime.stopContainer(id, Duration.ZERO);
+    runtime.removePodSandbox(sandbox.id());
+  }
+
+  /** A non-loopback IPv4 address of this machine: portmap's DNAT does not apply to 127.0.0.1. */
+  private static String nodeAddress() throws Exception {
+    for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      if (!nic.isUp() || nic.isLoopback() || nic.getName().startsWith("cap") || nic.getName().startsWith("veth")) {
+        continue;
+      }
+      for (java.net.InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+        if (a instanceof java.net.Inet4Address) {
+          return a.getHostAddress();
+        }
+      }
+    }
+    throw new AssertionError("no non-loopback IPv4 address on this machine");
+  }
+
+  @Test
   void pullPolicyNeverFailsForAMissingImageWithoutContactingARegistry() {
     PodSandbox sandbox = runtime.runPodSandbox(sandboxConfig("missing"));
     ContainerConfig config = new ContainerConfig("main", 0, "docker.io/library/not-here:1", List.of("true"), List.of(),
