@@ -38,6 +38,8 @@ public record PodmanServiceConfig(Path binary, Path dataDir, Path socket, Path c
   public static final String DEFAULT_BRIDGE = "cappod0";
   /** Beside containerd's 10.244.0.0/24 and outside Podman's own 10.88.0.0/16 and 10.89+ pools' start. */
   public static final String DEFAULT_POD_SUBNET = "10.243.0.0/24";
+  /** Seconds an exited API exec session is kept before conmon's cleanup removes it. */
+  static final int EXEC_CLEANUP_DELAY_SECONDS = 10;
   /** Podman cannot raise the default nofile limit on these hosts, so containers get explicit ones. */
   static final List<String> ULIMITS = List.of("nofile=20000:20000", "nproc=32768:32768");
   private static final Pattern BRIDGE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
@@ -160,6 +162,9 @@ public record PodmanServiceConfig(Path binary, Path dataDir, Path socket, Path c
         "conmon_path = [" + json(conmonWrapper().toString()) + "]",
         "cgroup_manager = \"cgroupfs\"",
         "events_logger = \"file\"",
+        // An API exec session and its conmon linger this long after it exits (default 300 s, as
+        // Docker); exec probes every second would pile up hundreds. The exit code is read at once.
+        "exit_command_delay = " + EXEC_CLEANUP_DELAY_SECONDS,
         "",
         "");
   }

@@ -131,7 +131,8 @@ class PodmanMappingTest {
         .contains("network_backend = \"cni\"")
         .contains("network_config_dir = \"/var/lib/capstan/podman/cni/net.d\"")
         .contains("default_network = \"capstan-cappod0\"")
-        .contains("conmon_path = [\"/var/lib/capstan/podman/conmon\"]");
+        .contains("conmon_path = [\"/var/lib/capstan/podman/conmon\"]")
+        .contains("exit_command_delay = 10");
     assertThat(c.cniConflist()).contains("\"name\": \"capstan-cappod0\"").contains("\"bridge\": \"cappod0\"")
         .contains("\"subnet\": \"10.243.0.0/24\"").contains("\"dataDir\": \"/var/lib/capstan/podman/cni/ipam\"");
     assertThat(c.conmonWrapperScript()).startsWith("#!/bin/sh\n").contains("cd \"$arg\"")

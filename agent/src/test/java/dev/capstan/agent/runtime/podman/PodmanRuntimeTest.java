@@ -173,6 +173,24 @@ class PodmanRuntimeTest {
   }
 
   @Test
+  void finishedExecSessionsAreCleanedUpSoonNotAfterFiveMinutes() {
+    PodSandbox sandbox = runtime.runPodSandbox(sandboxConfig("probed"));
+    String id = runtime.createContainer(sandbox.id(), container(sandbox, "main", List.of("sh", "-c",
+        "trap 'exit 0' TERM; while true; do sleep 0.2; done"), ContainerResources.NONE));
+    runtime.startContainer(id);
+    for (int i = 0; i < 3; i++) {
+      assertThat(runtime.execSync(id, List.of("true"), Duration.ofSeconds(10)).exitCode()).isZero();
+    }
+    try (PodmanClient client = new PodmanClient(fixture.service().socket())) {
+      assertThat(client.get("container", "/containers/" + id + "/json").path("ExecIDs")).hasSize(3);
+      await().atMost(Duration.ofSeconds(PodmanServiceConfig.EXEC_CLEANUP_DELAY_SECONDS + 20)).untilAsserted(() ->
+          assertThat(client.get("container", "/containers/" + id + "/json").path("ExecIDs")).isEmpty());
+    }
+    runtime.stopContainer(id, Duration.ofSeconds(5));
+    runtime.removePodSandbox(sandbox.id());
+  }
+
+  @Test
   void aContainerIgnoringSigtermIsKilledWhenItsGraceRunsOut() {
     PodSandbox sandbox = runtime.runPodSandbox(sandboxConfig("stubborn"));
     String id = runtime.createContainer(sandbox.id(), container(sandbox, "main", List.of("sh", "-c",
