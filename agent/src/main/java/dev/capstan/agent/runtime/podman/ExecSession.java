@@ -44,10 +44,10 @@ final class ExecSession {
     AtomicBoolean timedOut = new AtomicBoolean();
     try (UnixHttpClient.StreamingResponse r = client.stream(what + ": exec failed", "POST",
         "/exec/" + execId + "/start", startBody, Duration.ZERO)) {
-      CompletableFuture<Void> killer = new CompletableFuture<>();
+      CompletableFuture<Void> finished = new CompletableFuture<>();
       if (!timeout.isZero()) {
         CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
-          if (!killer.isDone()) {
+          if (!finished.isDone()) {
             timedOut.set(true);
             kill();
             r.close(); // descendants that escaped the kill may hold the output open
@@ -61,7 +61,7 @@ final class ExecSession {
           throw new ContainerRuntimeException(what + ": reading exec output failed: " + e.getMessage(), e);
         }
       } finally {
-        killer.complete(null);
+        finished.complete(null);
       }
     }
     if (timedOut.get()) {

@@ -11,7 +11,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 
 /**
  * Podman's libpod REST API ({@code /v4.3.1/libpod/...}, the API of Debian's Podman 4.3.1) over its
@@ -117,14 +116,6 @@ public final class PodmanClient implements AutoCloseable {
   /** A query parameter value, URL-encoded. */
   public static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
-  }
-
-  /** libpod's {@code filters} query value: a JSON object of string lists, URL-encoded. */
-  public static String labelFilter(Map<String, String> labels) {
-    var filter = JSON.createObjectNode();
-    var list = filter.putArray("label");
-    labels.forEach((k, v) -> list.add(k + "=" + v));
-    return encode(filter.toString());
   }
 
   static byte[] toJson(Object body) {
