@@ -185,6 +185,8 @@ public final class PodmanService implements AutoCloseable {
     // A socket file left by a killed service would make the new one fail to listen.
     Files.deleteIfExists(config.socket());
     ProcessBuilder b = new ProcessBuilder(config.command())
+        // Whatever podman or conmon write relative to their working directory stays in the instance's dir.
+        .directory(config.dataDir().toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(config.logFile().toFile()))
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
