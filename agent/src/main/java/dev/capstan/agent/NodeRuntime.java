@@ -6,6 +6,10 @@ import dev.capstan.agent.runtime.containerd.ContainerdConfig;
 import dev.capstan.agent.runtime.containerd.ContainerdSupervisor;
 import dev.capstan.agent.runtime.cri.CriClient;
 import dev.capstan.agent.runtime.cri.CriRuntime;
+import dev.capstan.agent.runtime.podman.PodmanClient;
+import dev.capstan.agent.runtime.podman.PodmanRuntime;
+import dev.capstan.agent.runtime.podman.PodmanService;
+import dev.capstan.agent.runtime.podman.PodmanServiceConfig;
 import dev.capstan.agent.runtime.process.ProcessRuntime;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,30 +27,30 @@ import java.util.function.Consumer;
 
 /**
  * The container runtime a node agent runs pods on, opened as the daemons' flags say
- * ({@code --runtime containerd|process}, {@code --containerd-socket PATH}), with whatever it
- * needs kept alive beside it: for containerd without a socket given, the agent's own containerd
- * under {@code <dataDir>/containerd} ({@link ContainerdSupervisor}).
+ * ({@code --runtime containerd|podman|process}, {@code --containerd-socket PATH},
+ * {@code --podman-socket PATH}), with whatever it needs kept alive beside it: for containerd
+ * without a socket given, the agent's own containerd under {@code <dataDir>/containerd}
+ * ({@link ContainerdSupervisor}); for Podman without a socket given, the agent's own Podman API
+ * service under {@code <dataDir>/podman} ({@link PodmanService}).
  *
- * <p>{@link #close()} closes the runtime and stops that containerd; running containers are the
- * agent's to stop before.
+ * <p>{@link #close()} closes the runtime and stops that containerd or Podman service; running
+ * containers are the agent's to stop before.
  */
 public final class NodeRuntime implements AutoCloseable {
   /** The runtimes a node can run pods on. */
   public enum Kind {
     CONTAINERD,
+    PODMAN,
     PROCESS;
 
-    /** "containerd" or "process", case-insensitive; "podman" is named as not supported yet. */
+    /** "containerd", "podman" or "process", case-insensitive. */
     public static Kind parse(String name) {
-      if ("podman".equalsIgnoreCase(name)) {
-        throw new IllegalArgumentException("--runtime: podman is not supported yet; use containerd or process");
-      }
       for (Kind k : values()) {
         if (k.name().equalsIgnoreCase(name)) {
           return k;
         }
       }
-      throw new IllegalArgumentException("--runtime: must be containerd or process, got \"" + name + "\"");
+      throw new IllegalArgumentException("--runtime: must be containerd, podman or process, got \"" + name + "\"");
     }
 
     @Override
@@ -56,6 +60,7 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   private static final Duration CONTAINERD_START_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration PODMAN_START_TIMEOUT = Duration.ofSeconds(60);
   /**
    * containerd also listens on the socket's path + ".ttrpc" and refuses any socket path longer
    * than 104 bytes (seen: "unix socket path too long (> 104)" under a deep checkout), so the
@@ -65,11 +70,18 @@ public final class NodeRuntime implements AutoCloseable {
 
   private final ContainerRuntime runtime;
   private final ContainerdSupervisor containerd;
+  private final PodmanService podman;
   private final String description;
 
   private NodeRuntime(ContainerRuntime runtime, ContainerdSupervisor containerd, String description) {
+    this(runtime, containerd, null, description);
+  }
+
+  private NodeRuntime(ContainerRuntime runtime, ContainerdSupervisor containerd, PodmanService podman,
+      String description) {
     this.runtime = runtime;
     this.containerd = containerd;
+    this.podman = podman;
     this.description = description;
   }
 
@@ -111,18 +123,76 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   /**
-   * Opens the runtime.
+   * Why the agent cannot start its own Podman service here, or empty when it can: podman, conmon,
+   * runc and the CNI bridge plugin must be installed (Debian: {@code scripts/install-runtime-deps})
+   * and the agent must run as root (Capstan runs rootful Podman).
+   */
+  public static Optional<String> podmanUnusableBecause() {
+    return podmanUnusableBecause(PodmanServiceConfig.DEFAULT_BINARY, "root".equals(System.getProperty("user.name")),
+        PodmanServiceConfig.DEFAULT_CONMON,
+        List.of(Path.of("/usr/sbin/runc"), Path.of("/usr/bin/runc"), Path.of("/usr/local/sbin/runc")),
+        PodmanServiceConfig.DEFAULT_CNI_BIN_DIR);
+  }
+
+  static Optional<String> podmanUnusableBecause(Path podman, boolean root, Path conmon, List<Path> runcCandidates,
+      Path cniBinDir) {
+    if (!Files.isExecutable(podman)) {
+      return Optional.of(podman + " is not installed");
+    }
+    if (!root) {
+      return Optional.of("not running as root, which the agent's rootful podman needs");
+    }
+    if (!Files.isExecutable(conmon)) {
+      return Optional.of("conmon is not installed (" + conmon + " missing)");
+    }
+    if (runcCandidates.stream().noneMatch(Files::isExecutable)) {
+      return Optional.of("runc is not installed");
+    }
+    Path bridge = cniBinDir.resolve("bridge");
+    if (!Files.isExecutable(bridge)) {
+      return Optional.of("the CNI plugins are not installed (" + bridge + " missing)");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Opens the runtime, without a Podman socket.
    *
-   * @param kind the runtime; empty means {@link #detect()}
-   * @param dataDir the agent's data dir; runtime state goes below it
-   * @param nodeAddress the node's IP: the pod IP of process-runtime and host-network pods
-   * @param containerdSocket an existing containerd to use instead of starting the agent's own
-   * @param notices receives one-line messages for the user (what was chosen, warnings)
-   * @throws IOException when the agent's containerd cannot be started
+   * @see #open(Optional, Path, String, Optional, Optional, Clock, Consumer)
    */
   public static NodeRuntime open(Optional<Kind> kind, Path dataDir, String nodeAddress, Optional<Path> containerdSocket,
       Clock clock, Consumer<String> notices) throws IOException {
-    Kind chosen = kind.orElseGet(() -> containerdSocket.isPresent() ? Kind.CONTAINERD : detect());
+    return open(kind, dataDir, nodeAddress, containerdSocket, Optional.empty(), clock, notices);
+  }
+
+  /**
+   * Opens the runtime.
+   *
+   * @param kind the runtime; empty means podman when {@code podmanSocket} is given, containerd
+   *     when {@code containerdSocket} is, else {@link #detect()}
+   * @param dataDir the agent's data dir; runtime state goes below it
+   * @param nodeAddress the node's IP: the pod IP of process-runtime and host-network pods
+   * @param containerdSocket an existing containerd to use instead of starting the agent's own
+   * @param podmanSocket an existing Podman API service to use instead of starting the agent's own
+   * @param notices receives one-line messages for the user (what was chosen, warnings)
+   * @throws IOException when the agent's containerd or Podman service cannot be started
+   */
+  public static NodeRuntime open(Optional<Kind> kind, Path dataDir, String nodeAddress, Optional<Path> containerdSocket,
+      Optional<Path> podmanSocket, Clock clock, Consumer<String> notices) throws IOException {
+    if (containerdSocket.isPresent() && podmanSocket.isPresent()) {
+      throw new IllegalArgumentException("--containerd-socket and --podman-socket: give at most one");
+    }
+    Kind chosen = kind.orElseGet(() -> podmanSocket.isPresent() ? Kind.PODMAN
+        : containerdSocket.isPresent() ? Kind.CONTAINERD : detect());
+    if (containerdSocket.isPresent() && chosen != Kind.CONTAINERD) {
+      throw new IllegalArgumentException("--containerd-socket: only with --runtime containerd, got --runtime " + chosen);
+    }
+    if (podmanSocket.isPresent() && chosen != Kind.PODMAN) {
+      throw new IllegalArgumentException("--podman-socket: only with --runtime podman, got --runtime " + chosen);
+    }
+    if (chosen == Kind.PODMAN) {
+      return openPodman(dataDir, nodeAddress, podmanSocket, clock, notices);
+    }
     if (kind.isEmpty() && chosen == Kind.PROCESS) {
       notices.accept("warning: containerd is not usable here (" + containerdUnusableBecause().orElse("?")
           + "; scripts/install-runtime-deps installs what is missing): using the process runtime, which runs"
@@ -161,8 +231,48 @@ public final class NodeRuntime implements AutoCloseable {
     return new NodeRuntime(cri, containerd, "containerd (own, " + config.socket() + ")");
   }
 
+  private static NodeRuntime openPodman(Path dataDir, String nodeAddress, Optional<Path> podmanSocket, Clock clock,
+      Consumer<String> notices) throws IOException {
+    Path dir = dataDir.resolve("podman");
+    if (podmanSocket.isPresent()) {
+      PodmanRuntime runtime = new PodmanRuntime(new PodmanClient(podmanSocket.get()), nodeAddress, clock);
+      try {
+        PodmanService.ensurePauseImage(runtime.images(), dir.resolve("images"));
+        importBusybox(runtime, dir.resolve("images"), notices);
+      } catch (IOException | RuntimeException e) {
+        runtime.close();
+        throw e;
+      }
+      notices.accept("using podman at " + podmanSocket.get());
+      return new NodeRuntime(runtime, null, null, "podman at " + podmanSocket.get());
+    }
+    Optional<String> unusable = podmanUnusableBecause();
+    if (unusable.isPresent()) {
+      throw new IOException("--runtime podman: " + unusable.get() + " (scripts/install-runtime-deps installs what is"
+          + " missing)");
+    }
+    PodmanServiceConfig config = PodmanServiceConfig.of(dir, socketFor(dir, "podman.sock"));
+    PodmanService service = PodmanService.start(config, clock, PODMAN_START_TIMEOUT);
+    PodmanRuntime runtime;
+    try {
+      runtime = new PodmanRuntime(new PodmanClient(config.socket()), nodeAddress, clock);
+      importBusybox(runtime, config.dataDir().resolve("images"), notices);
+    } catch (RuntimeException e) {
+      service.close();
+      throw e;
+    }
+    notices.accept("using the agent's own podman service (socket " + config.socket() + ", pods on " + config.bridge()
+        + " " + config.podSubnet() + ", log " + config.logFile() + ")");
+    return new NodeRuntime(runtime, null, service, "podman (own, " + config.socket() + ")");
+  }
+
   public ContainerRuntime runtime() {
     return runtime;
+  }
+
+  /** The agent's own Podman service, if it started one. */
+  public Optional<PodmanService> podman() {
+    return Optional.ofNullable(podman);
   }
 
   /** The agent's own containerd, if it started one. */
@@ -170,7 +280,7 @@ public final class NodeRuntime implements AutoCloseable {
     return Optional.ofNullable(containerd);
   }
 
-  /** "process", "containerd at /run/containerd/containerd.sock", ... */
+  /** "process", "containerd at /run/containerd/containerd.sock", "podman (own, ...)", ... */
   public String description() {
     return description;
   }
@@ -180,6 +290,24 @@ public final class NodeRuntime implements AutoCloseable {
     runtime.close();
     if (containerd != null) {
       containerd.close();
+    }
+    if (podman != null) {
+      podman.close();
+    }
+  }
+
+  /** As for containerd: the host's static busybox becomes {@code busybox:1.36} in Podman. */
+  private static void importBusybox(PodmanRuntime runtime, Path imagesDir, Consumer<String> notices) {
+    try {
+      if (!Files.isExecutable(BusyboxImage.HOST_BUSYBOX) || runtime.images().present(BusyboxImage.REFERENCE)) {
+        return;
+      }
+      Path archive = imagesDir.resolve("busybox.tar");
+      BusyboxImage.write(BusyboxImage.HOST_BUSYBOX, BusyboxImage.REFERENCE, archive);
+      runtime.images().load(archive);
+      notices.accept("imported " + BusyboxImage.HOST_BUSYBOX + " as the image " + BusyboxImage.REFERENCE);
+    } catch (IOException | RuntimeException e) {
+      notices.accept("warning: cannot import the offline busybox image: " + e.getMessage());
     }
   }
 
@@ -199,20 +327,28 @@ public final class NodeRuntime implements AutoCloseable {
     notices.accept("imported " + BusyboxImage.HOST_BUSYBOX + " as the image " + BusyboxImage.REFERENCE);
   }
 
-  /** The socket under the data dir, or under /run when that path would be too long for a Unix socket. */
   /** Where the agent with this data dir has its own containerd listen (the containerd it starts). */
   public static Path ownContainerdSocket(Path agentDataDir) {
     return socketFor(agentDataDir.resolve("containerd"));
   }
 
+  /** containerd's socket under its dir, or under /run when that path would be too long for a Unix socket. */
   static Path socketFor(Path containerdDir) {
-    Path socket = containerdDir.toAbsolutePath().resolve("containerd.sock");
+    return socketFor(containerdDir, "containerd.sock");
+  }
+
+  /**
+   * The socket {@code fileName} under {@code runtimeDir}, or one under /run/capstan named after a
+   * hash of the dir when that path would be too long for a Unix socket.
+   */
+  static Path socketFor(Path runtimeDir, String fileName) {
+    Path socket = runtimeDir.toAbsolutePath().resolve(fileName);
     if (socket.toString().getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH) {
       return socket;
     }
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(
-          containerdDir.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8));
+          runtimeDir.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8));
       return Path.of("/run/capstan", HexFormat.of().formatHex(digest, 0, 6) + ".sock");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every JVM", e);

@@ -19,8 +19,45 @@ class NodeRuntimeTest {
     assertThat(NodeRuntime.Kind.parse("containerd")).isEqualTo(NodeRuntime.Kind.CONTAINERD);
     assertThat(NodeRuntime.Kind.parse("Process")).isEqualTo(NodeRuntime.Kind.PROCESS);
     assertThat(NodeRuntime.Kind.CONTAINERD).hasToString("containerd");
-    assertThatThrownBy(() -> NodeRuntime.Kind.parse("docker")).hasMessageContaining("containerd or process");
-    assertThatThrownBy(() -> NodeRuntime.Kind.parse("podman")).hasMessageContaining("podman is not supported yet");
+    assertThat(NodeRuntime.Kind.parse("podman")).isEqualTo(NodeRuntime.Kind.PODMAN);
+    assertThat(NodeRuntime.Kind.PODMAN).hasToString("podman");
+    assertThatThrownBy(() -> NodeRuntime.Kind.parse("docker"))
+        .hasMessageContaining("--runtime: must be containerd, podman or process, got \"docker\"");
+  }
+
+  @Test
+  void podmanIsUsableOnlyWithItsBinaryRootConmonRuncAndTheCniPlugins() throws java.io.IOException {
+    Path bin = java.nio.file.Files.createDirectories(dir.resolve("bin"));
+    Path podman = executable(bin.resolve("podman"));
+    Path conmon = executable(bin.resolve("conmon"));
+    Path runc = executable(bin.resolve("runc"));
+    Path cni = java.nio.file.Files.createDirectories(dir.resolve("cni"));
+    executable(cni.resolve("bridge"));
+    assertThat(NodeRuntime.podmanUnusableBecause(podman, true, conmon, List.of(runc), cni)).isEmpty();
+    assertThat(NodeRuntime.podmanUnusableBecause(bin.resolve("nopodman"), true, conmon, List.of(runc), cni))
+        .hasValueSatisfying(why -> assertThat(why).contains("nopodman is not installed"));
+    assertThat(NodeRuntime.podmanUnusableBecause(podman, false, conmon, List.of(runc), cni))
+        .hasValueSatisfying(why -> assertThat(why).contains("not running as root"));
+    assertThat(NodeRuntime.podmanUnusableBecause(podman, true, bin.resolve("noconmon"), List.of(runc), cni))
+        .hasValueSatisfying(why -> assertThat(why).contains("conmon is not installed"));
+    assertThat(NodeRuntime.podmanUnusableBecause(podman, true, conmon, List.of(bin.resolve("none")), cni))
+        .hasValueSatisfying(why -> assertThat(why).contains("runc is not installed"));
+    assertThat(NodeRuntime.podmanUnusableBecause(podman, true, conmon, List.of(runc), bin))
+        .hasValueSatisfying(why -> assertThat(why).contains("CNI plugins"));
+  }
+
+  @Test
+  void aRuntimeSocketOnlyGoesWithItsOwnRuntime() {
+    Path socket = dir.resolve("some.sock");
+    assertThatThrownBy(() -> NodeRuntime.open(Optional.of(NodeRuntime.Kind.CONTAINERD), dir, "127.0.0.1",
+        Optional.empty(), Optional.of(socket), Clock.systemUTC(), n -> { }))
+        .hasMessageContaining("--podman-socket: only with --runtime podman, got --runtime containerd");
+    assertThatThrownBy(() -> NodeRuntime.open(Optional.of(NodeRuntime.Kind.PODMAN), dir, "127.0.0.1",
+        Optional.of(socket), Optional.empty(), Clock.systemUTC(), n -> { }))
+        .hasMessageContaining("--containerd-socket: only with --runtime containerd, got --runtime podman");
+    assertThatThrownBy(() -> NodeRuntime.open(Optional.empty(), dir, "127.0.0.1",
+        Optional.of(socket), Optional.of(socket), Clock.systemUTC(), n -> { }))
+        .hasMessageContaining("give at most one");
   }
 
   @Test
@@ -74,5 +111,7 @@ class NodeRuntimeTest {
     Path almost = Path.of("/w/" + "e".repeat(100 - "/w//containerd/containerd.sock".length()) + "/containerd");
     assertThat(almost.resolve("containerd.sock").toString()).hasSize(100);
     assertThat(NodeRuntime.socketFor(almost).getParent()).isEqualTo(Path.of("/run/capstan"));
+    assertThat(NodeRuntime.socketFor(Path.of("/var/lib/capstan/agent/podman"), "podman.sock"))
+        .isEqualTo(Path.of("/var/lib/capstan/agent/podman/podman.sock"));
   }
 }

@@ -45,12 +45,17 @@ public final class AgentCommand implements Callable<Integer> {
   int agentPort = 10250;
 
   @Option(names = "--runtime", description = "container runtime: containerd (the agent's own containerd, or the one"
-      + " at --containerd-socket) or process (plain host processes, no isolation). Default: containerd where"
+      + " at --containerd-socket), podman (the agent's own podman API service, or the one at --podman-socket) or"
+      + " process (plain host processes, no isolation). Default: podman with --podman-socket, containerd where"
       + " /usr/bin/containerd exists and the agent runs as root, else process")
   String runtimeName;
 
   @Option(names = "--containerd-socket", description = "use the containerd at this socket instead of starting one")
   Path containerdSocket;
+
+  @Option(names = "--podman-socket", description = "use the podman API service (podman system service) at this"
+      + " socket instead of starting one")
+  Path podmanSocket;
 
   private String token() throws java.io.IOException {
     if (token != null && tokenFile != null) {
@@ -73,7 +78,8 @@ public final class AgentCommand implements Callable<Integer> {
     NodeRuntime runtime;
     try {
       runtime = NodeRuntime.open(Optional.ofNullable(runtimeName).map(NodeRuntime.Kind::parse), dataDir,
-          advertiseAddress, Optional.ofNullable(containerdSocket), clock,
+          advertiseAddress, Optional.ofNullable(containerdSocket),
+          Optional.ofNullable(podmanSocket), clock,
           notice -> System.err.println("capstan agent: " + notice));
     } catch (IOException | RuntimeException e) {
       client.close();

@@ -57,12 +57,17 @@ public final class UpCommand implements Callable<Integer> {
   Path tokenAuthFile;
 
   @Option(names = "--runtime", description = "container runtime: containerd (the agent's own containerd, or the one"
-      + " at --containerd-socket) or process (plain host processes, no isolation). Default: containerd where"
+      + " at --containerd-socket), podman (the agent's own podman API service, or the one at --podman-socket) or"
+      + " process (plain host processes, no isolation). Default: podman with --podman-socket, containerd where"
       + " /usr/bin/containerd exists and up runs as root, else process (with a warning)")
   String runtimeName;
 
   @Option(names = "--containerd-socket", description = "use the containerd at this socket instead of starting one")
   Path containerdSocket;
+
+  @Option(names = "--podman-socket", description = "use the podman API service (podman system service) at this"
+      + " socket instead of starting one")
+  Path podmanSocket;
 
   @Option(names = "--config", description = "where to write the client config (default: $CAPSTAN_CONFIG or ~/.capstan/config)")
   Path configPath;
@@ -90,7 +95,8 @@ public final class UpCommand implements Callable<Integer> {
     NodeRuntime runtime;
     try {
       runtime = NodeRuntime.open(Optional.ofNullable(runtimeName).map(NodeRuntime.Kind::parse), dataDir.resolve("agent"), nodeAddress,
-          Optional.ofNullable(containerdSocket), clock, notice -> System.err.println("capstan up: " + notice));
+          Optional.ofNullable(containerdSocket),
+          Optional.ofNullable(podmanSocket), clock, notice -> System.err.println("capstan up: " + notice));
     } catch (IOException | RuntimeException e) {
       controlPlane.close();
       throw e;

@@ -26,12 +26,14 @@ import org.slf4j.LoggerFactory;
  * <p>It relists only while someone is subscribed; the first list after the first subscription is
  * the baseline and produces no events. A failed list (runtime restarting) is logged and skipped,
  * so events of that period arrive with the next successful list.
+ *
+ * <p>Public so that other runtimes without an event stream (Podman's) relist the same way.
  */
-final class CriEventRelister implements AutoCloseable {
+public final class CriEventRelister implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CriEventRelister.class);
 
   /** What one relist sees of a container. */
-  record Observed(String id, String sandboxId, ContainerState state, Map<String, String> labels) {}
+  public record Observed(String id, String sandboxId, ContainerState state, Map<String, String> labels) {}
 
   private final Supplier<List<Observed>> lister;
   private final Clock clock;
@@ -43,7 +45,7 @@ final class CriEventRelister implements AutoCloseable {
   private Map<String, Observed> previous;
   private boolean closed;
 
-  CriEventRelister(Supplier<List<Observed>> lister, Clock clock, Duration period) {
+  public CriEventRelister(Supplier<List<Observed>> lister, Clock clock, Duration period) {
     if (period.isNegative() || period.isZero()) {
       throw new IllegalArgumentException("relistPeriod: must be positive, got " + period);
     }
@@ -52,7 +54,7 @@ final class CriEventRelister implements AutoCloseable {
     this.period = period;
   }
 
-  synchronized AutoCloseable subscribe(Consumer<ContainerEvent> listener) {
+  public synchronized AutoCloseable subscribe(Consumer<ContainerEvent> listener) {
     if (closed) {
       throw new IllegalStateException("runtime is closed");
     }
