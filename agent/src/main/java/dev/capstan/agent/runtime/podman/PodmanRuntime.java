@@ -86,7 +86,12 @@ public final class PodmanRuntime implements ContainerRuntime {
   /** How long after an exec's output ended its exit code may take to be recorded. */
   private static final Duration EXEC_EXIT_WAIT = Duration.ofSeconds(10);
 
+  /** As containerd reports a container that could not start. */
+  private static final int START_ERROR_EXIT_CODE = 128;
+
   private final PodmanClient client;
+  /** Why starting a container failed, by id: Podman leaves such a container "created". */
+  private final Map<String, String> startFailures = new java.util.concurrent.ConcurrentHashMap<>();
   private final PodmanImages images;
   private final String hostIp;
   private final CriEventRelister relister;
@@ -335,8 +340,22 @@ public final class PodmanRuntime implements ContainerRuntime {
 
   @Override
   public void startContainer(String containerId) {
-    client.post("container " + containerId + ": start failed", "/containers/" + containerId + "/start", null,
-        PodmanClient.DEFAULT_TIMEOUT);
+    // Podman would restart an exited container and shrug at a running one: the contract starts
+    // only a created one.
+    RuntimeContainer c = containerStatus(containerId);
+    if (c.state() != ContainerState.CREATED) {
+      throw new ContainerRuntimeException("container " + containerId + " is " + c.state().name().toLowerCase(Locale.ROOT)
+          + ", not created: only a created container can be started");
+    }
+    try {
+      client.post("container " + containerId + ": start failed", "/containers/" + containerId + "/start", null,
+          PodmanClient.DEFAULT_TIMEOUT);
+    } catch (ContainerNotFoundException e) {
+      throw e;
+    } catch (ContainerRuntimeException e) {
+      startFailures.put(containerId, e.getMessage());
+      throw e;
+    }
   }
 
   @Override
@@ -353,6 +372,7 @@ public final class PodmanRuntime implements ContainerRuntime {
 
   @Override
   public void removeContainer(String containerId) {
+    startFailures.remove(containerId);
     try {
       JsonNode reports = client.delete("container " + containerId + ": cannot remove", "/containers/" + containerId
           + "?force=true", STOP_MARGIN.multipliedBy(2));
@@ -374,7 +394,18 @@ public final class PodmanRuntime implements ContainerRuntime {
     if (!c.path("Config").path("Labels").has(LABEL_CONTAINER)) {
       throw new ContainerNotFoundException(what + ": not a container of a Capstan pod");
     }
-    return fromInspect(c);
+    RuntimeContainer r = fromInspect(c);
+    String failure = startFailures.get(containerId);
+    return failure != null && r.state() == ContainerState.CREATED ? asStartError(r, failure) : r;
+  }
+
+  /**
+   * A container whose start failed, as CRI reports one: exited with 128 and StartError (Podman
+   * leaves it "created").
+   */
+  static RuntimeContainer asStartError(RuntimeContainer r, String message) {
+    return new RuntimeContainer(r.id(), r.sandboxId(), r.config(), ContainerState.EXITED, r.createdAt(), null,
+        r.createdAt(), START_ERROR_EXIT_CODE, RuntimeContainer.REASON_START_ERROR, message, r.logPath());
   }
 
   @Override
@@ -415,6 +446,10 @@ public final class PodmanRuntime implements ContainerRuntime {
       }
     }
     String logPath = c.path("HostConfig").path("LogConfig").path("Path").asText("");
+    if (s == ContainerState.CREATED && !error.isEmpty()) {
+      return asStartError(new RuntimeContainer(id, c.path("Pod").asText(""), config, s, instant(c.path("Created").asText()),
+          null, null, exitCode, "", error, Path.of(logPath.isEmpty() ? "/dev/null" : logPath)), error);
+    }
     return new RuntimeContainer(id, c.path("Pod").asText(""), config, s, instant(c.path("Created").asText()),
         startedAt, s == ContainerState.EXITED ? optionalInstant(state.path("FinishedAt").asText(NO_TIME)) : null,
         exitCode, reason, error, Path.of(logPath.isEmpty() ? "/dev/null" : logPath));

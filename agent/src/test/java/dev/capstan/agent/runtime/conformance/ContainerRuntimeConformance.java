@@ -35,7 +35,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -356,9 +355,9 @@ public abstract class ContainerRuntimeConformance {
       assertThat(r.partial()).isFalse();
       assertThat(r.timestamp()).isBetween(before.minus(SKEW), after.plus(SKEW));
     });
-    // The file is exactly the records, re-encoded: the format leaves no room for variants.
-    byte[] encoded = records.stream().map(CriLogLine::encode).reduce(new byte[0], ContainerRuntimeConformance::concat);
-    assertThat(Files.readAllBytes(exited.logPath())).isEqualTo(encoded);
+    // Every line of the file is one record: nothing else is in it. (Timestamps may end in "Z" or
+    // "+00:00", both RFC 3339: containerd writes the one, Podman's conmon the other.)
+    assertThat(Files.readAllLines(exited.logPath())).hasSize(records.size());
   }
 
   @Test
@@ -368,11 +367,21 @@ public abstract class ContainerRuntimeConformance {
     RuntimeContainer exited = awaitExit(id);
 
     List<CriLogLine> records = records(exited.logPath());
-    assertThat(records).extracting(CriLogLine::partial).containsExactly(true, false, true);
-    assertThat(records.get(0).message()).hasSize(CriLogLine.MAX_RECORD_BYTES);
-    assertThat(text(records.get(0)) + text(records.get(1))).isEqualTo("x".repeat(20000));
+    // The long line comes as partial records then a full one; where it is cut is the runtime's
+    // (containerd at 16 KiB, Podman's conmon at its 8 KiB buffer), never past 16 KiB.
+    int full = 0;
+    while (full < records.size() && records.get(full).partial()) {
+      full++;
+    }
+    assertThat(full).as("partial records before the full one").isBetween(1, records.size() - 2);
+    assertThat(records.subList(0, full + 1)).allSatisfy(r ->
+        assertThat(r.message().length).isLessThanOrEqualTo(CriLogLine.MAX_RECORD_BYTES));
+    assertThat(records.subList(0, full + 1).stream().map(ContainerRuntimeConformance::text).reduce("", String::concat))
+        .isEqualTo("x".repeat(20000));
     // An unterminated last line is still written, as a partial record: the line never ended.
-    assertThat(text(records.get(2))).isEqualTo("tail");
+    assertThat(records.subList(full + 1, records.size())).allSatisfy(r -> assertThat(r.partial()).isTrue());
+    assertThat(records.subList(full + 1, records.size()).stream().map(ContainerRuntimeConformance::text)
+        .reduce("", String::concat)).isEqualTo("tail");
   }
 
   // ---- stop
@@ -590,6 +599,9 @@ public abstract class ContainerRuntimeConformance {
       firstSubscription.close();
       String later = start(sandbox, "later", "exit 0");
       awaitExit(later);
+      // A relisting runtime (as kubelet's PLEG) never reports a container that came and went
+      // between two relists: let it see this one before it goes.
+      await().atMost(EXIT_TIMEOUT).until(() -> !typesOf(second, later).isEmpty());
       runtime.removeContainer(later);
       await().atMost(EXIT_TIMEOUT).until(() -> typesOf(second, later).contains(ContainerEvent.Type.DELETED));
       assertThat(typesOf(first, later)).isEmpty();
@@ -730,12 +742,6 @@ public abstract class ContainerRuntimeConformance {
 
   private static String text(CriLogLine line) {
     return new String(line.message(), StandardCharsets.UTF_8);
-  }
-
-  private static byte[] concat(byte[] a, byte[] b) {
-    byte[] out = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
   }
 
   private static byte[] randomBytes(int n) {
