@@ -327,6 +327,11 @@ public final class NodeRuntime implements AutoCloseable {
     notices.accept("imported " + BusyboxImage.HOST_BUSYBOX + " as the image " + BusyboxImage.REFERENCE);
   }
 
+  /** Where the agent with this data dir has its own Podman service listen (the one it starts). */
+  public static Path ownPodmanSocket(Path agentDataDir) {
+    return socketFor(agentDataDir.resolve("podman"), "podman.sock");
+  }
+
   /** Where the agent with this data dir has its own containerd listen (the containerd it starts). */
   public static Path ownContainerdSocket(Path agentDataDir) {
     return socketFor(agentDataDir.resolve("containerd"));

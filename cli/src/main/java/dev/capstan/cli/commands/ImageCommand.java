@@ -2,7 +2,10 @@ package dev.capstan.cli.commands;
 
 import dev.capstan.agent.NodeRuntime;
 import dev.capstan.agent.runtime.ImageArchiveIndex;
+import dev.capstan.agent.runtime.ContainerRuntimeException;
 import dev.capstan.agent.runtime.containerd.CtrImageImporter;
+import dev.capstan.agent.runtime.podman.PodmanClient;
+import dev.capstan.agent.runtime.podman.PodmanImages;
 import dev.capstan.client.config.UserHome;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,9 +23,10 @@ import picocli.CommandLine.Parameters;
 public final class ImageCommand {
 
   /**
-   * {@code capstan image import FILE...}: loads image archives into the containerd of the agent on
-   * this machine (its own, found through the agent's data dir, or the one at
-   * {@code --containerd-socket}), in the namespace the CRI serves pods from, so pods with
+   * {@code capstan image import FILE...}: loads image archives into the runtime of the agent on
+   * this machine (its own containerd or Podman, found through the agent's data dir, or the one at
+   * {@code --containerd-socket} or {@code --podman-socket}), where pods are served from (for
+   * containerd, the CRI's namespace), so pods with
    * {@code imagePullPolicy: IfNotPresent} or {@code Never} run them without a registry, as
    * {@code k3s ctr images import} does. Every archive is checked before any is imported.
    */
@@ -32,17 +36,23 @@ public final class ImageCommand {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "image archives (.tar)")
     List<Path> files;
 
-    @Option(names = "--data-dir", description = "data dir of the agent whose own containerd receives the images"
+    @Option(names = "--data-dir", description = "data dir of the agent whose own containerd or Podman receives the images"
         + " (default: whichever runs of capstan up's, ~/.capstan/data/agent, and capstan agent's, ~/.capstan/agent)")
     Path dataDir;
 
     @Option(names = "--containerd-socket", description = "import into the containerd at this socket instead")
     Path containerdSocket;
 
+    @Option(names = "--podman-socket", description = "import into the Podman API service at this socket instead")
+    Path podmanSocket;
+
+    /** Where the images go: a containerd socket or a Podman one. */
+    private record Target(Path socket, boolean podman) {}
+
     @Override
     public Integer call() throws IOException {
-      if (dataDir != null && containerdSocket != null) {
-        throw new CliException("--data-dir and --containerd-socket: give one of them, not both");
+      if ((dataDir != null ? 1 : 0) + (containerdSocket != null ? 1 : 0) + (podmanSocket != null ? 1 : 0) > 1) {
+        throw new CliException("--data-dir, --containerd-socket and --podman-socket: give at most one of them");
       }
       List<ImageArchiveIndex> indexes = new ArrayList<>();
       for (Path file : files) {
@@ -52,12 +62,18 @@ public final class ImageCommand {
           throw new CliException(e.getMessage());
         }
       }
-      Path socket = socket();
-      CtrImageImporter importer = new CtrImageImporter(socket);
+      Target target = target();
       for (int i = 0; i < files.size(); i++) {
+        Path archive = files.get(i).toAbsolutePath();
         try {
-          importer.importArchive(files.get(i).toAbsolutePath());
-        } catch (IOException e) {
+          if (target.podman()) {
+            try (PodmanClient podman = new PodmanClient(target.socket())) {
+              new PodmanImages(podman).load(archive);
+            }
+          } else {
+            new CtrImageImporter(target.socket()).importArchive(archive);
+          }
+        } catch (IOException | ContainerRuntimeException e) {
           throw new CliException(e.getMessage());
         }
         ImageArchiveIndex index = indexes.get(i);
@@ -67,32 +83,39 @@ public final class ImageCommand {
       return 0;
     }
 
-    private Path socket() {
-      if (containerdSocket != null) {
-        if (!Files.exists(containerdSocket)) {
-          throw new CliException("--containerd-socket: " + containerdSocket + " does not exist");
-        }
-        return containerdSocket;
-      }
-      if (dataDir != null) {
-        Path socket = NodeRuntime.ownContainerdSocket(dataDir);
+    private Target target() {
+      if (containerdSocket != null || podmanSocket != null) {
+        Path socket = containerdSocket != null ? containerdSocket : podmanSocket;
         if (!Files.exists(socket)) {
-          throw new CliException("--data-dir: no containerd of an agent runs for " + dataDir + " (no socket " + socket
-              + "); is the agent running with --runtime containerd?");
+          throw new CliException((containerdSocket != null ? "--containerd-socket: " : "--podman-socket: ") + socket
+              + " does not exist");
         }
-        return socket;
+        return new Target(socket, podmanSocket != null);
       }
-      List<Path> candidates = List.of(UserHome.capstan("data").resolve("agent"), UserHome.capstan("agent"));
-      List<Path> running = candidates.stream().filter(d -> Files.exists(NodeRuntime.ownContainerdSocket(d))).toList();
+      List<Path> dirs = dataDir != null ? List.of(dataDir)
+          : List.of(UserHome.capstan("data").resolve("agent"), UserHome.capstan("agent"));
+      List<Target> running = new ArrayList<>();
+      for (Path dir : dirs) {
+        if (Files.exists(NodeRuntime.ownContainerdSocket(dir))) {
+          running.add(new Target(NodeRuntime.ownContainerdSocket(dir), false));
+        }
+        if (Files.exists(NodeRuntime.ownPodmanSocket(dir))) {
+          running.add(new Target(NodeRuntime.ownPodmanSocket(dir), true));
+        }
+      }
       if (running.isEmpty()) {
-        throw new CliException("no agent's own containerd runs under " + candidates.get(0) + " or " + candidates.get(1)
-            + ": start capstan up or capstan agent with containerd, or give --data-dir or --containerd-socket");
+        throw new CliException(dataDir != null
+            ? "--data-dir: no containerd or Podman of an agent runs for " + dataDir + "; is the agent running with"
+                + " --runtime containerd or podman?"
+            : "no agent's own containerd or Podman runs under " + dirs.get(0) + " or " + dirs.get(1)
+                + ": start capstan up or capstan agent with a container runtime, or give --data-dir,"
+                + " --containerd-socket or --podman-socket");
       }
       if (running.size() > 1) {
-        throw new CliException("both " + running.get(0) + " and " + running.get(1)
-            + " have a running containerd: choose one with --data-dir");
+        throw new CliException("more than one runtime runs (" + running.stream().map(t -> t.socket().toString())
+            .reduce((a, b) -> a + ", " + b).orElse("") + "): choose one with --data-dir or a socket flag");
       }
-      return NodeRuntime.ownContainerdSocket(running.get(0));
+      return running.get(0);
     }
   }
 }
