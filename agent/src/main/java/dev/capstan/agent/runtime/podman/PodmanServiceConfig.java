@@ -2,6 +2,9 @@ package dev.capstan.agent.runtime.podman;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -64,6 +67,8 @@ public record PodmanServiceConfig(Path binary, Path dataDir, Path socket, Path c
   }
 
   /** The defaults for an agent with its data under {@code dataDir} and its socket at {@code socket}. */
+  private static final int MAX_RUN_ROOT = 50;
+
   public static PodmanServiceConfig of(Path dataDir, Path socket) {
     return new PodmanServiceConfig(DEFAULT_BINARY, dataDir, socket, DEFAULT_CNI_BIN_DIR, DEFAULT_BRIDGE,
         DEFAULT_POD_SUBNET);
@@ -77,8 +82,23 @@ public record PodmanServiceConfig(Path binary, Path dataDir, Path socket, Path c
     return dataDir.resolve("root");
   }
 
+  /**
+   * Podman's run state: under the data dir, or under /run/capstan (named after a hash of the data
+   * dir) when that path is longer than the 50 bytes Podman accepts for a runroot ("the specified
+   * runroot is longer than 50 characters").
+   */
   public Path runRoot() {
-    return dataDir.resolve("run");
+    Path inDataDir = dataDir.toAbsolutePath().resolve("run");
+    if (inDataDir.toString().getBytes(StandardCharsets.UTF_8).length <= MAX_RUN_ROOT) {
+      return inDataDir;
+    }
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(
+          dataDir.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8));
+      return Path.of("/run/capstan", "podman-" + HexFormat.of().formatHex(digest, 0, 6));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
   }
 
   public Path tmpDir() {
