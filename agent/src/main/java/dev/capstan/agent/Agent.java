@@ -2,6 +2,7 @@ package dev.capstan.agent;
 
 import dev.capstan.agent.node.HostInfo;
 import dev.capstan.agent.node.NodeLeaseRenewer;
+import dev.capstan.agent.node.NodePressure;
 import dev.capstan.agent.node.NodeRegistrar;
 import dev.capstan.agent.node.NodeStatusGenerator;
 import dev.capstan.agent.node.NodeStatusReporter;
@@ -38,6 +39,7 @@ import dev.capstan.client.informer.ResourceEventHandler;
 import dev.capstan.client.informer.SharedInformer;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -138,7 +140,8 @@ public final class Agent implements AutoCloseable {
         new PodExec(workers::pod, runtime, new ApiExecAuthorizer(client)), usage::stats);
 
     NodeStatusGenerator statusGenerator = new NodeStatusGenerator(config.nodeName(), HostInfo.detect(),
-        config.advertiseAddress(), server.port(), runtime.version());
+        config.advertiseAddress(), server.port(), runtime.version(),
+        new NodePressure(Path.of("/proc/meminfo"), config.podLogRoot()));
     node = new NodeRegistrar(client.nodes(), config.nodeName(), statusGenerator, clock).register();
     log.info("node {} registered; agent listening on {}:{}", config.nodeName(), config.advertiseAddress(), server.port());
     leaseRenewer = new NodeLeaseRenewer(client.leases(), config.nodeName(), clock, config.leaseRenewInterval());

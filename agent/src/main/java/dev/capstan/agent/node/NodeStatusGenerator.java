@@ -17,8 +17,8 @@ import java.util.Optional;
  * Computes this node's status: capacity and allocatable from the host (cpu, memory as
  * "&lt;n&gt;Ki", pods "110"), addresses (InternalIP = the advertised address, Hostname = the node
  * name), system info, the agent's port, and the conditions with a fresh heartbeat (Ready True
- * "KubeletReady"; no memory, disk or PID pressure). Transition times survive while a condition's
- * status stays.
+ * "KubeletReady"; MemoryPressure and DiskPressure as {@link NodePressure} measures them; no PID
+ * pressure). Transition times survive while a condition's status stays.
  */
 public final class NodeStatusGenerator {
   public static final String AGENT_VERSION = "capstan/0.1.0";
@@ -29,14 +29,23 @@ public final class NodeStatusGenerator {
   private final String advertiseAddress;
   private final int agentPort;
   private final RuntimeVersion runtime;
+  private final NodePressure pressure;
 
+  /** A generator that reports no memory or disk pressure (nothing measured). */
   public NodeStatusGenerator(String nodeName, HostInfo host, String advertiseAddress, int agentPort,
       RuntimeVersion runtime) {
+    this(nodeName, host, advertiseAddress, agentPort, runtime, null);
+  }
+
+  /** @param pressure measures memory and disk pressure at each status (null: never any) */
+  public NodeStatusGenerator(String nodeName, HostInfo host, String advertiseAddress, int agentPort,
+      RuntimeVersion runtime, NodePressure pressure) {
     this.nodeName = nodeName;
     this.host = host;
     this.advertiseAddress = advertiseAddress;
     this.agentPort = agentPort;
     this.runtime = runtime;
+    this.pressure = pressure;
   }
 
   /** The labels the agent sets on its Node. */
@@ -48,6 +57,7 @@ public final class NodeStatusGenerator {
   }
 
   public NodeStatus generate(NodeStatus old, Instant now) {
+    NodePressure.Reading reading = pressure == null ? null : pressure.read();
     Map<String, String> capacity = Map.of(
         "cpu", Integer.toString(host.cpus()),
         "memory", host.memoryKibibytes() + "Ki",
@@ -68,11 +78,27 @@ public final class NodeStatusGenerator {
         .setDaemonEndpoints(NodeDaemonEndpoints.newBuilder()
             .setKubeletEndpoint(DaemonEndpoint.newBuilder().setPort(agentPort)))
         .addAllConditions(List.of(
-            condition(old, "MemoryPressure", "False", "KubeletHasSufficientMemory", "agent has sufficient memory available", now),
-            condition(old, "DiskPressure", "False", "KubeletHasNoDiskPressure", "agent has no disk pressure", now),
+            memoryPressure(old, reading, now),
+            diskPressure(old, reading, now),
             condition(old, "PIDPressure", "False", "KubeletHasSufficientPID", "agent has sufficient PID available", now),
             condition(old, "Ready", "True", "KubeletReady", "capstan agent is posting ready status", now)))
         .build();
+  }
+
+  private static NodeCondition memoryPressure(NodeStatus old, NodePressure.Reading r, Instant now) {
+    if (r == null || !r.memoryPressure()) {
+      return condition(old, "MemoryPressure", "False", "KubeletHasSufficientMemory",
+          r == null ? "agent has sufficient memory available" : r.memoryMessage(), now);
+    }
+    return condition(old, "MemoryPressure", "True", "KubeletHasInsufficientMemory", r.memoryMessage(), now);
+  }
+
+  private static NodeCondition diskPressure(NodeStatus old, NodePressure.Reading r, Instant now) {
+    if (r == null || !r.diskPressure()) {
+      return condition(old, "DiskPressure", "False", "KubeletHasNoDiskPressure",
+          r == null ? "agent has no disk pressure" : r.diskMessage(), now);
+    }
+    return condition(old, "DiskPressure", "True", "KubeletHasDiskPressure", r.diskMessage(), now);
   }
 
   private static NodeCondition condition(NodeStatus old, String type, String status, String reason, String message,
