@@ -26,8 +26,7 @@ import org.junit.jupiter.api.Assumptions;
  * <p>{@link #start()} skips the calling test class (JUnit assumption) unless it runs as root,
  * which containerd and runc need; as root it always runs.
  */
-public final class ContainerdFixture implements AutoCloseable {
-  public static final String BUSYBOX = "busybox:1.36";
+public final class ContainerdFixture implements RuntimeFixture {
   /** The node IP the fixture's runtime reports for host-network pods. */
   public static final String NODE_IP = "127.0.0.1";
 
@@ -60,6 +59,7 @@ public final class ContainerdFixture implements AutoCloseable {
     return new ContainerdFixture(dir, bridge, containerd, runtime);
   }
 
+  @Override
   public Path dir() {
     return dir;
   }
@@ -68,8 +68,15 @@ public final class ContainerdFixture implements AutoCloseable {
     return containerd;
   }
 
+  @Override
   public CriRuntime runtime() {
     return runtime;
+  }
+
+  /** A second runtime instance on the same containerd, as a restarted agent would open. */
+  @Override
+  public CriRuntime newRuntime() {
+    return new CriRuntime(new CriClient(containerd.socket()), NODE_IP, Clock.systemUTC(), Duration.ofMillis(200));
   }
 
   @Override

@@ -29,8 +29,7 @@ import org.junit.jupiter.api.Assumptions;
  * <p>{@link #start()} skips the calling test class (JUnit assumption) unless it runs as root,
  * which rootful Podman and runc need; as root it always runs.
  */
-public final class PodmanFixture implements AutoCloseable {
-  public static final String BUSYBOX = "busybox:1.36";
+public final class PodmanFixture implements RuntimeFixture {
 
   private final Path dir;
   private final String bridge;
@@ -67,6 +66,7 @@ public final class PodmanFixture implements AutoCloseable {
     return new PodmanFixture(dir, bridge, service, runtime);
   }
 
+  @Override
   public Path dir() {
     return dir;
   }
@@ -75,11 +75,13 @@ public final class PodmanFixture implements AutoCloseable {
     return service;
   }
 
+  @Override
   public PodmanRuntime runtime() {
     return runtime;
   }
 
   /** A second runtime instance on the same service, as a restarted agent would open. */
+  @Override
   public PodmanRuntime newRuntime() {
     return new PodmanRuntime(new PodmanClient(service.socket()), "127.0.0.1", Clock.systemUTC(),
         Duration.ofMillis(200));
