@@ -1,24 +1,16 @@
 package dev.capstan.agent.runtime.containerd;
 
+import dev.capstan.agent.runtime.SupervisedDaemon;
 import dev.capstan.agent.runtime.cri.CriClient;
 import dev.capstan.cri.v1.Cri;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs the agent's own containerd, as k3s does: {@link #start} writes a generated
@@ -32,36 +24,17 @@ import org.slf4j.LoggerFactory;
  * SIGKILL after 10 s) but not the containers; the agent stops its pods before.
  *
  * <p>An instance left running by a previous agent that died (found through the pid file and its
- * command line) is stopped first, because two daemons cannot share one root.
+ * command line) is stopped first, because two daemons cannot share one root. The supervising
+ * itself is {@link SupervisedDaemon}'s.
  */
 public final class ContainerdSupervisor implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(ContainerdSupervisor.class);
-  private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration MIN_BACK_OFF = Duration.ofSeconds(1);
-  private static final Duration MAX_BACK_OFF = Duration.ofSeconds(30);
-  private static final Duration STABLE_RUN = Duration.ofMinutes(1);
-  private static final Duration POLL = Duration.ofMillis(50);
-
   private final ContainerdConfig config;
-  private final Clock clock;
   private final CriClient probe;
-  private final ScheduledExecutorService restarts;
-  private Process process;
-  private Instant startedAt;
-  private Duration backOff = MIN_BACK_OFF;
-  private int restartCount;
-  private boolean closed;
+  private SupervisedDaemon daemon;
 
-  private ContainerdSupervisor(ContainerdConfig config, Clock clock) {
+  private ContainerdSupervisor(ContainerdConfig config) {
     this.config = config;
-    this.clock = clock;
     this.probe = new CriClient(config.socket());
-    this.restarts = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "containerd-supervisor");
-      t.setDaemon(true);
-      return t;
-    });
   }
 
   /**
@@ -77,13 +50,13 @@ public final class ContainerdSupervisor implements AutoCloseable {
       throw new IOException(config.binary() + " not found: install containerd (scripts/install-runtime-deps)");
     }
     writeFiles(config);
-    ContainerdSupervisor s = new ContainerdSupervisor(config, clock);
+    ContainerdSupervisor s = new ContainerdSupervisor(config);
     try {
-      s.stopLeftover();
-      synchronized (s) {
-        s.launch();
-      }
-      s.awaitReady(startTimeout);
+      s.daemon = SupervisedDaemon.start(new SupervisedDaemon.Spec("containerd",
+          () -> new ProcessBuilder(config.binary().toString(), "--config", config.configFile().toString()),
+          config.dataDir().resolve("containerd.pid"), config.logFile(),
+          commandLine -> commandLine.contains(config.configFile().toString()), config.socket(), s::answers),
+          clock, startTimeout);
       new CtrImageImporter(config.socket()).importArchive(PauseImage.archive(config.dataDir().resolve("images")));
       return s;
     } catch (IOException | RuntimeException e) {
@@ -107,13 +80,13 @@ public final class ContainerdSupervisor implements AutoCloseable {
   }
 
   /** How often containerd was restarted after it exited. */
-  public synchronized int restarts() {
-    return restartCount;
+  public int restarts() {
+    return daemon.restarts();
   }
 
   /** The current containerd process, if one runs. */
-  public synchronized Optional<ProcessHandle> process() {
-    return process == null || !process.isAlive() ? Optional.empty() : Optional.of(process.toHandle());
+  public Optional<ProcessHandle> process() {
+    return daemon.process();
   }
 
   /** Whether containerd answers a CRI Version call now. */
@@ -129,32 +102,8 @@ public final class ContainerdSupervisor implements AutoCloseable {
   /** Stops supervising and stops containerd; containers keep running. Idempotent. */
   @Override
   public void close() {
-    Process p;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      p = process;
-    }
-    restarts.shutdownNow();
-    if (p != null && p.isAlive()) {
-      p.destroy();
-      try {
-        if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-          log.warn("containerd did not stop within {}s of SIGTERM; killing it", STOP_TIMEOUT.toSeconds());
-          p.destroyForcibly();
-          p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        }
-      } catch (InterruptedException e) {
-        p.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
-    }
-    try {
-      Files.deleteIfExists(pidFile());
-    } catch (IOException e) {
-      log.debug("cannot delete {}", pidFile(), e);
+    if (daemon != null) {
+      daemon.close();
     }
     probe.close();
   }
@@ -167,113 +116,5 @@ public final class ContainerdSupervisor implements AutoCloseable {
     Files.writeString(config.configFile(), config.configToml());
     // containerd loads the lexically first conflist; keep ours the only one.
     Files.writeString(config.cniConfDir().resolve("10-capstan.conflist"), config.cniConflist());
-  }
-
-  /** Must hold the monitor. */
-  private void launch() throws IOException {
-    ProcessBuilder b = new ProcessBuilder(config.binary().toString(), "--config", config.configFile().toString())
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(config.logFile().toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-    // containerd finds runc and containerd-shim-runc-v2 on PATH; a JVM started oddly may lack sbin.
-    String path = System.getenv("PATH");
-    b.environment().put("PATH", path == null || path.isEmpty() ? PATH : path + ":" + PATH);
-    Process p = b.start();
-    process = p;
-    startedAt = clock.instant();
-    Files.writeString(pidFile(), Long.toString(p.pid()));
-    log.info("containerd started (pid {}), socket {}", p.pid(), config.socket());
-    p.onExit().thenRun(() -> onExit(p));
-  }
-
-  private void onExit(Process p) {
-    synchronized (this) {
-      if (closed || p != process) {
-        return;
-      }
-      Duration ran = Duration.between(startedAt, clock.instant());
-      if (ran.compareTo(STABLE_RUN) >= 0) {
-        backOff = MIN_BACK_OFF;
-      }
-      log.warn("containerd (pid {}) exited with {} after {}s; restarting in {}s (log: {})", p.pid(), p.exitValue(),
-          ran.toSeconds(), backOff.toSeconds(), config.logFile());
-      Duration delay = backOff;
-      backOff = backOff.multipliedBy(2).compareTo(MAX_BACK_OFF) > 0 ? MAX_BACK_OFF : backOff.multipliedBy(2);
-      restarts.schedule(this::restart, delay.toMillis(), TimeUnit.MILLISECONDS);
-    }
-  }
-
-  private synchronized void restart() {
-    if (closed) {
-      return;
-    }
-    try {
-      launch();
-      restartCount++;
-    } catch (IOException e) {
-      log.error("cannot restart containerd: {}", e.toString());
-      // Try again later: the cause (say, a full disk) may go away.
-      restarts.schedule(this::restart, MAX_BACK_OFF.toMillis(), TimeUnit.MILLISECONDS);
-    }
-  }
-
-  private void awaitReady(Duration timeout) throws IOException {
-    Instant deadline = clock.instant().plus(timeout);
-    while (true) {
-      Process p;
-      synchronized (this) {
-        p = process;
-      }
-      if (!p.isAlive()) {
-        throw new IOException("containerd exited with " + p.exitValue() + " while starting: " + logTail());
-      }
-      if (Files.exists(config.socket()) && answers()) {
-        return;
-      }
-      if (clock.instant().isAfter(deadline)) {
-        throw new IOException("containerd did not answer on " + config.socket() + " within " + timeout.toSeconds()
-            + "s: " + logTail());
-      }
-      LockSupport.parkNanos(POLL.toNanos());
-    }
-  }
-
-  /** Stops a containerd a dead agent left running on this data dir. */
-  private void stopLeftover() throws IOException {
-    Path pidFile = pidFile();
-    if (!Files.exists(pidFile)) {
-      return;
-    }
-    long pid;
-    try {
-      pid = Long.parseLong(Files.readString(pidFile).strip());
-    } catch (NumberFormatException e) {
-      return;
-    }
-    Optional<ProcessHandle> old = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-        .filter(h -> h.info().commandLine().map(c -> c.contains(config.configFile().toString())).orElse(false));
-    if (old.isPresent()) {
-      log.warn("stopping containerd (pid {}) left running on {}", pid, config.dataDir());
-      old.get().destroy();
-      try {
-        old.get().onExit().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (Exception e) {
-        old.get().destroyForcibly();
-      }
-    }
-  }
-
-  private Path pidFile() {
-    return config.dataDir().resolve("containerd.pid");
-  }
-
-  private String logTail() {
-    try {
-      List<String> lines = Files.readAllLines(config.logFile(), StandardCharsets.UTF_8);
-      List<String> tail = new ArrayList<>(lines.subList(Math.max(0, lines.size() - 10), lines.size()));
-      return String.join("\n", tail);
-    } catch (IOException e) {
-      return "(no log: " + e + ")";
-    }
   }
 }
