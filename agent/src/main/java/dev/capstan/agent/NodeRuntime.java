@@ -248,8 +248,8 @@ public final class NodeRuntime implements AutoCloseable {
     }
     Optional<String> unusable = podmanUnusableBecause();
     if (unusable.isPresent()) {
-      throw new IOException("--runtime podman: " + unusable.get() + " (scripts/install-runtime-deps installs what is"
-          + " missing)");
+      throw new IOException("--runtime podman: " + unusable.get() + " (scripts/install-runtime-deps --with-podman"
+          + " installs what is missing)");
     }
     PodmanServiceConfig config = PodmanServiceConfig.of(dir, socketFor(dir, "podman.sock"));
     PodmanService service = PodmanService.start(config, clock, PODMAN_START_TIMEOUT);

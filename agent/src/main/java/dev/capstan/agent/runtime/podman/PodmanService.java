@@ -47,7 +47,7 @@ public final class PodmanService implements AutoCloseable {
    */
   public static PodmanService start(PodmanServiceConfig config, Clock clock, Duration startTimeout) throws IOException {
     if (!Files.isExecutable(config.binary())) {
-      throw new IOException(config.binary() + " not found: install podman (scripts/install-runtime-deps)");
+      throw new IOException(config.binary() + " not found: install podman (scripts/install-runtime-deps --with-podman)");
     }
     writeFiles(config);
     PodmanService s = new PodmanService(config);
