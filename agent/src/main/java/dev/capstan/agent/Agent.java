@@ -141,7 +141,7 @@ public final class Agent implements AutoCloseable {
 
     NodeStatusGenerator statusGenerator = new NodeStatusGenerator(config.nodeName(), HostInfo.detect(),
         config.advertiseAddress(), server.port(), runtime.version(),
-        new NodePressure(Path.of("/proc/meminfo"), config.podLogRoot()));
+        new NodePressure(Path.of("/proc/meminfo"), config.dataDir()));
     node = new NodeRegistrar(client.nodes(), config.nodeName(), statusGenerator, clock).register();
     log.info("node {} registered; agent listening on {}:{}", config.nodeName(), config.advertiseAddress(), server.port());
     leaseRenewer = new NodeLeaseRenewer(client.leases(), config.nodeName(), clock, config.leaseRenewInterval());

@@ -1,6 +1,7 @@
 package dev.capstan.agent;
 
 import dev.capstan.agent.runtime.ContainerRuntime;
+import dev.capstan.agent.runtime.RunPaths;
 import dev.capstan.agent.runtime.containerd.BusyboxImage;
 import dev.capstan.agent.runtime.containerd.ContainerdConfig;
 import dev.capstan.agent.runtime.containerd.ContainerdSupervisor;
@@ -12,14 +13,10 @@ import dev.capstan.agent.runtime.podman.PodmanService;
 import dev.capstan.agent.runtime.podman.PodmanServiceConfig;
 import dev.capstan.agent.runtime.process.ProcessRuntime;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -347,16 +344,6 @@ public final class NodeRuntime implements AutoCloseable {
    * hash of the dir when that path would be too long for a Unix socket.
    */
   static Path socketFor(Path runtimeDir, String fileName) {
-    Path socket = runtimeDir.toAbsolutePath().resolve(fileName);
-    if (socket.toString().getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH) {
-      return socket;
-    }
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(
-          runtimeDir.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8));
-      return Path.of("/run/capstan", HexFormat.of().formatHex(digest, 0, 6) + ".sock");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
-    }
+    return RunPaths.shortened(runtimeDir.resolve(fileName), MAX_SOCKET_PATH, runtimeDir, "", ".sock");
   }
 }

@@ -26,7 +26,12 @@ public final class NodePressure {
    */
   public NodePressure(Path meminfo, Path dataDir) {
     this.meminfo = meminfo;
-    this.dataDir = dataDir;
+    // The dir may not exist yet; its nearest existing ancestor is on the filesystem it will be on.
+    Path existing = dataDir.toAbsolutePath();
+    while (existing.getParent() != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    this.dataDir = existing;
   }
 
   /** What was measured, with a message for each condition. */
@@ -39,7 +44,6 @@ public final class NodePressure {
     long usable;
     long total;
     try {
-      Files.createDirectories(dataDir);
       store = Files.getFileStore(dataDir);
       usable = store.getUsableSpace();
       total = store.getTotalSpace();

@@ -63,22 +63,22 @@ public final class ImageCommand {
         }
       }
       Target target = target();
-      for (int i = 0; i < files.size(); i++) {
-        Path archive = files.get(i).toAbsolutePath();
-        try {
-          if (target.podman()) {
-            try (PodmanClient podman = new PodmanClient(target.socket())) {
+      try (PodmanClient podman = target.podman() ? new PodmanClient(target.socket()) : null) {
+        for (int i = 0; i < files.size(); i++) {
+          Path archive = files.get(i).toAbsolutePath();
+          try {
+            if (podman != null) {
               new PodmanImages(podman).load(archive);
+            } else {
+              new CtrImageImporter(target.socket()).importArchive(archive);
             }
-          } else {
-            new CtrImageImporter(target.socket()).importArchive(archive);
+          } catch (IOException | ContainerRuntimeException e) {
+            throw new CliException(e.getMessage());
           }
-        } catch (IOException | ContainerRuntimeException e) {
-          throw new CliException(e.getMessage());
+          ImageArchiveIndex index = indexes.get(i);
+          String names = index.references().isEmpty() ? "an untagged image" : String.join(", ", index.references());
+          System.out.println("imported " + names + " from " + files.get(i) + " (" + index.format() + ")");
         }
-        ImageArchiveIndex index = indexes.get(i);
-        String names = index.references().isEmpty() ? "an untagged image" : String.join(", ", index.references());
-        System.out.println("imported " + names + " from " + files.get(i) + " (" + index.format() + ")");
       }
       return 0;
     }

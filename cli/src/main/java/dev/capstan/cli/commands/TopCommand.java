@@ -8,6 +8,7 @@ import dev.capstan.api.core.v1.NodesGrpc;
 import dev.capstan.api.core.v1.PodUsage;
 import dev.capstan.api.core.v1.ResourceUsage;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.cli.output.Table;
 import dev.capstan.client.quantity.Quantity;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
@@ -40,22 +41,22 @@ public final class TopCommand {
     public Integer call() {
       try (CapstanClient c = client.connect()) {
         List<Node> nodes = name != null ? List.of(c.nodes().get("", name)) : c.nodes().list("").items();
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"NAME", "CPU(cores)", "CPU%", "MEMORY(bytes)", "MEMORY%"});
+        Table table = new Table(List.of("NAME", "CPU(cores)", "CPU%", "MEMORY(bytes)", "MEMORY%"));
         for (Node node : nodes.stream().sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList()) {
           String n = node.getMetadata().getName();
           try {
             ResourceUsage u = stats(c, n).getUsage();
             long cpuCapacityMillis = capacity(node, "cpu", true);
             long memoryCapacity = capacity(node, "memory", false);
-            rows.add(new String[] {n, cpu(u), u.getCpuKnown() ? percent(u.getCpuNanoCores() / 1_000_000, cpuCapacityMillis) : "<unknown>",
-                memory(u.getMemoryWorkingSetBytes()), percent(u.getMemoryWorkingSetBytes(), memoryCapacity)});
+            table.row(List.of(n, cpu(u),
+                u.getCpuKnown() ? percent(u.getCpuNanoCores() / 1_000_000, cpuCapacityMillis) : "<unknown>",
+                memory(u.getMemoryWorkingSetBytes()), percent(u.getMemoryWorkingSetBytes(), memoryCapacity)));
           } catch (StatusRuntimeException e) {
-            rows.add(new String[] {n, "<unknown>", "<unknown>", "<unknown>", "<unknown>"});
+            table.row(List.of(n, "<unknown>", "<unknown>", "<unknown>", "<unknown>"));
             System.err.println("warning: node " + n + ": " + ErrorReport.describe(e, client.serverAddress()));
           }
         }
-        print(rows);
+        table.print(System.out);
         return 0;
       }
     }
@@ -78,9 +79,16 @@ public final class TopCommand {
     public Integer call() {
       try (CapstanClient c = client.connect()) {
         boolean all = allNamespaces;
-        List<String[]> rows = new ArrayList<>();
-        rows.add(all ? new String[] {"NAMESPACE", "NAME", containers ? "CONTAINER" : null, "CPU(cores)", "MEMORY(bytes)"}
-            : new String[] {"NAME", containers ? "CONTAINER" : null, "CPU(cores)", "MEMORY(bytes)"});
+        List<String> headers = new ArrayList<>();
+        if (all) {
+          headers.add("NAMESPACE");
+        }
+        headers.add("NAME");
+        if (containers) {
+          headers.add("CONTAINER");
+        }
+        headers.addAll(List.of("CPU(cores)", "MEMORY(bytes)"));
+        Table table = new Table(headers);
         List<PodUsage> pods = new ArrayList<>();
         for (Node node : c.nodes().list("").items()) {
           try {
@@ -98,23 +106,33 @@ public final class TopCommand {
           found = true;
           if (containers) {
             for (ContainerUsage cu : p.getContainersList()) {
-              rows.add(row(all, p, cu.getName(), cu.getUsage()));
+              table.row(row(all, p, cu.getName(), cu.getUsage()));
             }
           } else {
-            rows.add(row(all, p, null, sum(p.getContainersList())));
+            table.row(row(all, p, null, sum(p.getContainersList())));
           }
         }
         if (name != null && !found) {
           throw new CliException("pod \"" + name + "\" has no usage measured: is it running?");
         }
-        print(rows);
+        table.print(System.out);
         return 0;
       }
     }
 
-    private static String[] row(boolean all, PodUsage p, String container, ResourceUsage u) {
-      return all ? new String[] {p.getNamespace(), p.getName(), container, cpu(u), memory(u.getMemoryWorkingSetBytes())}
-          : new String[] {p.getName(), container, cpu(u), memory(u.getMemoryWorkingSetBytes())};
+    /** A row: namespace (with -A), name, container (with --containers, else null), CPU, memory. */
+    private static List<String> row(boolean all, PodUsage p, String container, ResourceUsage u) {
+      List<String> cells = new ArrayList<>();
+      if (all) {
+        cells.add(p.getNamespace());
+      }
+      cells.add(p.getName());
+      if (container != null) {
+        cells.add(container);
+      }
+      cells.add(cpu(u));
+      cells.add(memory(u.getMemoryWorkingSetBytes()));
+      return cells;
     }
 
     private static ResourceUsage sum(List<ContainerUsage> containers) {
@@ -154,27 +172,5 @@ public final class TopCommand {
 
   private static String percent(long used, long capacity) {
     return capacity <= 0 ? "<unknown>" : String.format(Locale.ROOT, "%d%%", Math.round(100.0 * used / capacity));
-  }
-
-  private static void print(List<String[]> rows) {
-    int columns = rows.get(0).length;
-    int[] width = new int[columns];
-    for (String[] r : rows) {
-      for (int i = 0; i < columns; i++) {
-        if (r[i] != null) {
-          width[i] = Math.max(width[i], r[i].length());
-        }
-      }
-    }
-    for (String[] r : rows) {
-      StringBuilder line = new StringBuilder();
-      for (int i = 0; i < columns; i++) {
-        if (r[i] == null) {
-          continue;
-        }
-        line.append(i == columns - 1 ? r[i] : String.format(Locale.ROOT, "%-" + (width[i] + 3) + "s", r[i]));
-      }
-      System.out.println(line.toString().stripTrailing());
-    }
   }
 }

@@ -1,8 +1,9 @@
 package dev.capstan.agent.runtime.containerd;
 
+import dev.capstan.agent.runtime.CniBridgeNetwork;
+import dev.capstan.agent.runtime.ConfigQuoting;
 import java.nio.file.Path;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * What an agent-owned containerd instance is started with; {@link #configToml()} and
@@ -24,28 +25,17 @@ public record ContainerdConfig(
   public static final Path DEFAULT_CNI_BIN_DIR = Path.of("/usr/lib/cni");
   public static final String DEFAULT_BRIDGE = "capstan0";
   public static final String DEFAULT_POD_SUBNET = "10.244.0.0/24";
-  private static final Pattern BRIDGE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
-  private static final Pattern SUBNET = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}");
-  private static final int MAX_SOCKET_PATH = 107;
 
   public ContainerdConfig {
     Objects.requireNonNull(binary, "binary");
     dataDir = dataDir.toAbsolutePath();
     socket = socket.toAbsolutePath();
-    if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
-      throw new IllegalArgumentException("socket: Unix socket paths are limited to 108 bytes (" + MAX_SOCKET_PATH
-          + " and a NUL), got " + socket);
-    }
+    CniBridgeNetwork.checkSocketPath(socket);
     if (sandboxImage == null || sandboxImage.isEmpty()) {
       throw new IllegalArgumentException("sandboxImage: required");
     }
     Objects.requireNonNull(cniBinDir, "cniBinDir");
-    if (bridge == null || !BRIDGE.matcher(bridge).matches()) {
-      throw new IllegalArgumentException("bridge: 1 to 15 letters, digits, '_', '.', '-', got \"" + bridge + "\"");
-    }
-    if (podSubnet == null || !SUBNET.matcher(podSubnet).matches()) {
-      throw new IllegalArgumentException("podSubnet: an IPv4 CIDR like 10.244.0.0/24, got \"" + podSubnet + "\"");
-    }
+    CniBridgeNetwork.checkBridge(bridge, podSubnet);
   }
 
   /** The defaults for an agent with its data under {@code dataDir} and its socket at {@code socket}. */
@@ -137,47 +127,10 @@ public record ContainerdConfig(
 
   /** The pod network: bridge with host-local IPAM, portmap for hostPorts, loopback. */
   public String cniConflist() {
-    return String.join("\n",
-        "{",
-        "  \"cniVersion\": \"0.4.0\",",
-        "  \"name\": \"capstan-" + bridge + "\",",
-        "  \"plugins\": [",
-        "    {",
-        "      \"type\": \"bridge\",",
-        "      \"bridge\": " + json(bridge) + ",",
-        "      \"isGateway\": true,",
-        "      \"ipMasq\": true,",
-        "      \"hairpinMode\": true,",
-        "      \"ipam\": {",
-        "        \"type\": \"host-local\",",
-        "        \"ranges\": [[{\"subnet\": " + json(podSubnet) + "}]],",
-        "        \"routes\": [{\"dst\": \"0.0.0.0/0\"}],",
-        "        \"dataDir\": " + json(ipamDataDir().toString()),
-        "      }",
-        "    },",
-        "    {\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}},",
-        "    {\"type\": \"loopback\"}",
-        "  ]",
-        "}",
-        "");
+    return new CniBridgeNetwork("capstan-" + bridge, bridge, podSubnet, ipamDataDir(), true).conflist();
   }
 
   private static String quote(Object value) {
-    return json(value.toString());
-  }
-
-  /** A JSON string literal, which is also a valid TOML basic string. */
-  private static String json(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      if (c == '"' || c == '\\') {
-        b.append('\\').append(c);
-      } else if (c < 0x20) {
-        b.append(String.format("\\u%04x", (int) c));
-      } else {
-        b.append(c);
-      }
-    }
-    return b.append('"').toString();
+    return ConfigQuoting.json(value.toString());
   }
 }
