@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The container runtime a node agent runs pods on, opened as the daemons' flags say
@@ -56,6 +57,8 @@ public final class NodeRuntime implements AutoCloseable {
     }
   }
 
+  private static final List<Path> RUNC_CANDIDATES =
+      List.of(Path.of("/usr/sbin/runc"), Path.of("/usr/bin/runc"), Path.of("/usr/local/sbin/runc"));
   private static final Duration CONTAINERD_START_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration PODMAN_START_TIMEOUT = Duration.ofSeconds(60);
   /**
@@ -97,8 +100,7 @@ public final class NodeRuntime implements AutoCloseable {
    */
   public static Optional<String> containerdUnusableBecause() {
     return containerdUnusableBecause(ContainerdConfig.DEFAULT_BINARY, "root".equals(System.getProperty("user.name")),
-        List.of(Path.of("/usr/sbin/runc"), Path.of("/usr/bin/runc"), Path.of("/usr/local/sbin/runc")),
-        ContainerdConfig.DEFAULT_CNI_BIN_DIR);
+        RUNC_CANDIDATES, ContainerdConfig.DEFAULT_CNI_BIN_DIR);
   }
 
   static Optional<String> containerdUnusableBecause(Path containerd, boolean root, List<Path> runcCandidates,
@@ -109,6 +111,11 @@ public final class NodeRuntime implements AutoCloseable {
     if (!root) {
       return Optional.of("not running as root, which containerd and runc need");
     }
+    return runcOrCniMissing(runcCandidates, cniBinDir);
+  }
+
+  /** What both container runtimes need below them: runc and the CNI bridge plugin. */
+  private static Optional<String> runcOrCniMissing(List<Path> runcCandidates, Path cniBinDir) {
     if (runcCandidates.stream().noneMatch(Files::isExecutable)) {
       return Optional.of("runc is not installed");
     }
@@ -126,9 +133,7 @@ public final class NodeRuntime implements AutoCloseable {
    */
   public static Optional<String> podmanUnusableBecause() {
     return podmanUnusableBecause(PodmanServiceConfig.DEFAULT_BINARY, "root".equals(System.getProperty("user.name")),
-        PodmanServiceConfig.DEFAULT_CONMON,
-        List.of(Path.of("/usr/sbin/runc"), Path.of("/usr/bin/runc"), Path.of("/usr/local/sbin/runc")),
-        PodmanServiceConfig.DEFAULT_CNI_BIN_DIR);
+        PodmanServiceConfig.DEFAULT_CONMON, RUNC_CANDIDATES, PodmanServiceConfig.DEFAULT_CNI_BIN_DIR);
   }
 
   static Optional<String> podmanUnusableBecause(Path podman, boolean root, Path conmon, List<Path> runcCandidates,
@@ -142,14 +147,7 @@ public final class NodeRuntime implements AutoCloseable {
     if (!Files.isExecutable(conmon)) {
       return Optional.of("conmon is not installed (" + conmon + " missing)");
     }
-    if (runcCandidates.stream().noneMatch(Files::isExecutable)) {
-      return Optional.of("runc is not installed");
-    }
-    Path bridge = cniBinDir.resolve("bridge");
-    if (!Files.isExecutable(bridge)) {
-      return Optional.of("the CNI plugins are not installed (" + bridge + " missing)");
-    }
-    return Optional.empty();
+    return runcOrCniMissing(runcCandidates, cniBinDir);
   }
 
   /**
@@ -218,11 +216,8 @@ public final class NodeRuntime implements AutoCloseable {
       containerd.close();
       throw e;
     }
-    try {
-      importBusybox(containerd, cri, notices);
-    } catch (IOException | RuntimeException e) {
-      notices.accept("warning: cannot import the offline busybox image: " + e.getMessage());
-    }
+    importBusybox(config.dataDir().resolve("images"), ref -> cri.images().status(ref).isPresent(),
+        containerd.importer()::importArchive, notices);
     notices.accept("using the agent's own containerd (socket " + config.socket() + ", pods on " + config.bridge()
         + " " + config.podSubnet() + ", log " + config.logFile() + ")");
     return new NodeRuntime(cri, containerd, "containerd (own, " + config.socket() + ")");
@@ -235,7 +230,7 @@ public final class NodeRuntime implements AutoCloseable {
       PodmanRuntime runtime = new PodmanRuntime(new PodmanClient(podmanSocket.get()), nodeAddress, clock);
       try {
         PodmanService.ensurePauseImage(runtime.images(), dir.resolve("images"));
-        importBusybox(runtime, dir.resolve("images"), notices);
+        importBusybox(dir.resolve("images"), runtime.images()::present, runtime.images()::load, notices);
       } catch (IOException | RuntimeException e) {
         runtime.close();
         throw e;
@@ -253,7 +248,8 @@ public final class NodeRuntime implements AutoCloseable {
     PodmanRuntime runtime;
     try {
       runtime = new PodmanRuntime(new PodmanClient(config.socket()), nodeAddress, clock);
-      importBusybox(runtime, config.dataDir().resolve("images"), notices);
+      importBusybox(config.dataDir().resolve("images"), runtime.images()::present, runtime.images()::load,
+          notices);
     } catch (RuntimeException e) {
       service.close();
       throw e;
@@ -293,35 +289,30 @@ public final class NodeRuntime implements AutoCloseable {
     }
   }
 
-  /** As for containerd: the host's static busybox becomes {@code busybox:1.36} in Podman. */
-  private static void importBusybox(PodmanRuntime runtime, Path imagesDir, Consumer<String> notices) {
-    try {
-      if (!Files.isExecutable(BusyboxImage.HOST_BUSYBOX) || runtime.images().present(BusyboxImage.REFERENCE)) {
-        return;
-      }
-      Path archive = imagesDir.resolve("busybox.tar");
-      BusyboxImage.write(BusyboxImage.HOST_BUSYBOX, BusyboxImage.REFERENCE, archive);
-      runtime.images().load(archive);
-      notices.accept("imported " + BusyboxImage.HOST_BUSYBOX + " as the image " + BusyboxImage.REFERENCE);
-    } catch (IOException | RuntimeException e) {
-      notices.accept("warning: cannot import the offline busybox image: " + e.getMessage());
-    }
+  /** Loads an image archive into a runtime. */
+  @FunctionalInterface
+  private interface ArchiveLoader {
+    void load(Path archive) throws IOException;
   }
 
   /**
    * Offline development: where the host has a static busybox, it becomes the image
    * {@code busybox:1.36} unless the runtime already holds one, so manifests using it run without a
-   * registry.
+   * registry. A failure is a warning: the runtime works without it.
    */
-  private static void importBusybox(ContainerdSupervisor containerd, CriRuntime cri, Consumer<String> notices)
-      throws IOException {
-    if (!Files.isExecutable(BusyboxImage.HOST_BUSYBOX) || cri.images().status(BusyboxImage.REFERENCE).isPresent()) {
-      return;
+  private static void importBusybox(Path imagesDir, Predicate<String> present, ArchiveLoader loader,
+      Consumer<String> notices) {
+    try {
+      if (!Files.isExecutable(BusyboxImage.HOST_BUSYBOX) || present.test(BusyboxImage.REFERENCE)) {
+        return;
+      }
+      Path archive = imagesDir.resolve("busybox.tar");
+      BusyboxImage.write(BusyboxImage.HOST_BUSYBOX, BusyboxImage.REFERENCE, archive);
+      loader.load(archive);
+      notices.accept("imported " + BusyboxImage.HOST_BUSYBOX + " as the image " + BusyboxImage.REFERENCE);
+    } catch (IOException | RuntimeException e) {
+      notices.accept("warning: cannot import the offline busybox image: " + e.getMessage());
     }
-    Path archive = containerd.config().dataDir().resolve("images").resolve("busybox.tar");
-    BusyboxImage.write(BusyboxImage.HOST_BUSYBOX, BusyboxImage.REFERENCE, archive);
-    containerd.importer().importArchive(archive);
-    notices.accept("imported " + BusyboxImage.HOST_BUSYBOX + " as the image " + BusyboxImage.REFERENCE);
   }
 
   /** Where the agent with this data dir has its own Podman service listen (the one it starts). */

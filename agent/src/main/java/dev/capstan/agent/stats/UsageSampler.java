@@ -37,8 +37,7 @@ public final class UsageSampler {
   private Sample older;
   private Sample newer;
 
-  private record Sample(Instant time, HostUsage.Reading host, Map<String, ContainerUsage> containers,
-      List<RuntimeContainer> running) {}
+  private record Sample(Instant time, HostUsage.Reading host, Map<String, ContainerUsage> containers) {}
 
   public UsageSampler(ContainerRuntime runtime, HostUsage host, Clock clock, String nodeName) {
     this.runtime = runtime;
@@ -59,6 +58,9 @@ public final class UsageSampler {
   /** The node's and its pods' usage now. */
   public NodeStats stats() {
     Sample now = take();
+    // Which pod each container belongs to is needed only here, not for every background sample.
+    List<RuntimeContainer> running = runtime.listContainers(Map.of()).stream()
+        .filter(c -> c.state() == ContainerState.RUNNING).toList();
     Sample base;
     synchronized (this) {
       base = newer != null && !newer.time.plus(MIN_WINDOW).isAfter(now.time) ? newer
@@ -76,7 +78,7 @@ public final class UsageSampler {
     }
     out.setUsage(node);
     Map<String, PodUsage.Builder> pods = new LinkedHashMap<>();
-    for (RuntimeContainer c : now.running) {
+    for (RuntimeContainer c : running) {
       ContainerUsage u = now.containers.get(c.id());
       String uid = c.labels().get(RuntimeLabels.POD_UID);
       if (u == null || uid == null) {
@@ -106,9 +108,7 @@ public final class UsageSampler {
     for (ContainerUsage u : runtime.containerUsage()) {
       byId.put(u.containerId(), u);
     }
-    List<RuntimeContainer> running = runtime.listContainers(Map.of()).stream()
-        .filter(c -> c.state() == ContainerState.RUNNING).toList();
-    return new Sample(time, h, byId, running);
+    return new Sample(time, h, byId);
   }
 
   private static long rate(long fromNanos, long toNanos, Instant from, Instant to) {
