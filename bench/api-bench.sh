@@ -33,7 +33,9 @@ base=${CAPSTAN_BENCH_PORT_BASE:-24400}
 cluster="s1=127.0.0.1:$((base + 11)),s2=127.0.0.1:$((base + 12)),s3=127.0.0.1:$((base + 13))"
 servers=()
 for i in 1 2 3; do
-  java ${CAPSTAN_JAVA_OPTS:-} -jar cli/target/capstan.jar server --name "s$i" --data-dir "$work/s$i" \
+  # Through the launcher (which execs java, so $! is the server's pid), so the servers run with
+  # the JVM options users get; the runs before 2026-12 used plain `java -jar` (full tiered JIT).
+  CAPSTAN_NO_REBUILD=1 ./capstan server --name "s$i" --data-dir "$work/s$i" \
     --api-port "$((base + i))" --raft-port "$((base + 10 + i))" --etcd-port "$((base + 20 + i))" \
     --metrics-port "$((base + 30 + i))" \
     --initial-cluster "$cluster" --token-auth-file "$work/tokens.csv" >"$work/s$i.log" 2>&1 &

@@ -17,6 +17,13 @@ final class KeyHistory {
     versions.add(version);
   }
 
+  /** An independent copy: later appends and compactions of either do not show in the other. */
+  KeyHistory copy() {
+    KeyHistory copy = new KeyHistory();
+    copy.versions.addAll(versions);
+    return copy;
+  }
+
   boolean isEmpty() {
     return versions.isEmpty();
   }

@@ -560,11 +560,23 @@ public final class MvccStore implements AutoCloseable {
    * the revision written.
    */
   public long writeSnapshot(OutputStream out) throws IOException {
+    MvccSnapshotImage image = snapshotImage();
+    image.writeTo(out);
+    return image.revision();
+  }
+
+  /**
+   * A copy of the whole state at the current revision, to be written while the store goes on
+   * applying: the read lock is held only for the copy (the versions are immutable and shared, so
+   * the copy costs a list per key), not for serializing and syncing megabytes.
+   */
+  public MvccSnapshotImage snapshotImage() {
     lock.readLock().lock();
     try {
       checkOpen();
-      MvccSnapshotFormat.write(out, revision, compactRevision, keys, leaseTtls());
-      return revision;
+      TreeMap<ByteString, KeyHistory> copy = new TreeMap<>(keys);
+      copy.replaceAll((key, history) -> history.copy());
+      return new MvccSnapshotImage(revision, compactRevision, copy, leaseTtls());
     } finally {
       lock.readLock().unlock();
     }
