@@ -390,8 +390,9 @@ public final class ResourceRegistry<T extends Message> {
   public T delete(DeleteRequest request) {
     requireName(request.getName());
     String namespace = kind.namespaced() ? request.getNamespace() : "";
-    boolean orphan = checkDeleteOptions(request.getPropagationPolicy(), request.hasGracePeriodSeconds(),
+    Propagation propagation = checkDeleteOptions(request.getPropagationPolicy(), request.hasGracePeriodSeconds(),
         request.getGracePeriodSeconds());
+    boolean orphan = propagation == Propagation.ORPHAN;
     boolean orphaned = false;
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       StoredObject<T> current = read(namespace, request.getName())
@@ -403,14 +404,25 @@ public final class ResourceRegistry<T extends Message> {
         orphaned = true;
       }
       OptionalLong grace = strategy.gracePeriodSeconds(current.object(), request);
-      boolean finalizers = meta.getFinalizersCount() > 0;
+      // Foreground: the object stays, marked, until the garbage collector has deleted its
+      // dependents and removed this finalizer (then the last-finalizer rule below removes it).
+      boolean addForeground = propagation == Propagation.FOREGROUND
+          && !meta.getFinalizersList().contains(FOREGROUND_DELETION);
+      boolean finalizers = meta.getFinalizersCount() > 0 || addForeground;
       if (grace.isPresent() || finalizers) {
         ObjectMeta.Builder m = meta.toBuilder();
         long seconds = grace.orElse(0);
         Instant deadline = clock.instant().plusSeconds(seconds);
         boolean shorter = !meta.hasDeletionGracePeriodSeconds() || seconds < meta.getDeletionGracePeriodSeconds();
-        if (meta.hasDeletionTimestamp() && !shorter) {
+        if (meta.hasDeletionTimestamp() && !shorter && !addForeground) {
           return current.object();
+        }
+        if (addForeground) {
+          m.addFinalizers(FOREGROUND_DELETION);
+        }
+        if (meta.hasDeletionTimestamp() && !shorter) {
+          seconds = meta.getDeletionGracePeriodSeconds();
+          deadline = Instant.ofEpochSecond(meta.getDeletionTimestamp().getSeconds(), meta.getDeletionTimestamp().getNanos());
         }
         m.setDeletionTimestamp(timestamp(deadline)).setDeletionGracePeriodSeconds(seconds);
         Optional<T> stored = storeIfUnchanged(current, kind.withMetadata(current.object(), m.build()));
@@ -431,29 +443,30 @@ public final class ResourceRegistry<T extends Message> {
     throw ApiErrors.modified(kind, request.getName());
   }
 
+  /** The finalizer a Foreground delete adds; the garbage collector removes it (Kubernetes' name). */
+  public static final String FOREGROUND_DELETION = "foregroundDeletion";
+
+  private enum Propagation { BACKGROUND, ORPHAN, FOREGROUND }
+
   /**
-   * Checks a delete's options; true when dependents are to be orphaned. Background (the default)
-   * leaves dependents to the garbage collector; Orphan strips their owner references to the
-   * deleted object first; Foreground is not implemented.
+   * Checks a delete's options and says how dependents go. Background (the default) leaves them
+   * to the garbage collector after the owner is gone; Orphan strips their owner references to the
+   * deleted object first; Foreground keeps the owner (deletionTimestamp and the
+   * {@value #FOREGROUND_DELETION} finalizer) until the garbage collector has deleted the dependents
+   * that block it.
    */
-  private static boolean checkDeleteOptions(String policy, boolean hasGrace, long grace) {
+  private static Propagation checkDeleteOptions(String policy, boolean hasGrace, long grace) {
     if (hasGrace && grace < 0) {
       throw ApiErrors.badRequest("gracePeriodSeconds: Invalid value: " + grace
           + ": must be greater than or equal to 0");
     }
-    switch (policy) {
-      case "", "Background":
-        return false;
-      case "Orphan":
-        return true;
-      case "Foreground":
-        throw Status.UNIMPLEMENTED.withDescription("propagationPolicy: \"Foreground\" is not implemented;"
-            + " use \"Background\" (the default: the garbage collector deletes dependents after their owner)"
-            + " or \"Orphan\" (dependents are kept and lose their owner reference)").asRuntimeException();
-      default:
-        throw ApiErrors.badRequest("propagationPolicy: Unsupported value: \"" + policy
-            + "\": supported values: \"Background\", \"Orphan\", \"Foreground\"");
-    }
+    return switch (policy) {
+      case "", "Background" -> Propagation.BACKGROUND;
+      case "Orphan" -> Propagation.ORPHAN;
+      case "Foreground" -> Propagation.FOREGROUND;
+      default -> throw ApiErrors.badRequest("propagationPolicy: Unsupported value: \"" + policy
+          + "\": supported values: \"Background\", \"Orphan\", \"Foreground\"");
+    };
   }
 
   /**
@@ -527,8 +540,10 @@ public final class ResourceRegistry<T extends Message> {
   private Optional<T> storeIfUnchanged(StoredObject<T> current, T updated) {
     ObjectMeta meta = kind.metadata(updated);
     ByteString key = StoreKeys.objectKey(kind, kind.namespaced() ? meta.getNamespace() : "", meta.getName());
+    // A pod still in its grace period stays when its last finalizer goes: its agent deletes it
+    // (with grace 0) once the containers have stopped.
     boolean finished = meta.hasDeletionTimestamp() && meta.getFinalizersCount() == 0
-        && kind.metadata(current.object()).getFinalizersCount() > 0;
+        && kind.metadata(current.object()).getFinalizersCount() > 0 && meta.getDeletionGracePeriodSeconds() == 0;
     T toStore = kind.withMetadata(updated, meta.toBuilder().clearResourceVersion().build());
     if (!finished && toStore.equals(kind.withMetadata(current.object(),
         kind.metadata(current.object()).toBuilder().clearResourceVersion().build()))) {
