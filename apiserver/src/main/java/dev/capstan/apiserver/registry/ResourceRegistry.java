@@ -156,8 +156,8 @@ public final class ResourceRegistry<T extends Message> {
     // Read in batches until the page is full: selectors may drop items the store returned.
     while (true) {
       long batch = limit == 0 ? 0 : Math.max(limit - items.size(), 64);
-      RangeResponse r = await(store.range(RangeRequest.newBuilder().setKey(start).setRangeEnd(end)
-          .setRevision(readRevision).setLimit(batch).build()));
+      RangeResponse r = rangeAt(RangeRequest.newBuilder().setKey(start).setRangeEnd(end)
+          .setRevision(readRevision).setLimit(batch).build(), request);
       readRevision = readRevision == 0 ? r.getHeader().getRevision() : readRevision;
       ByteString lastKey = null;
       for (KeyValue kv : r.getKvsList()) {
@@ -176,6 +176,28 @@ public final class ResourceRegistry<T extends Message> {
         return new ListResult<>(items, Long.toString(readRevision), "");
       }
       start = next(lastKey);
+    }
+  }
+
+  /**
+   * A page's range read. A revision the store has compacted since is OUT_OF_RANGE, as in
+   * Kubernetes, with a message that says which parameter is stale and what to do instead of the
+   * store's own text.
+   */
+  private RangeResponse rangeAt(RangeRequest range, ListRequest request) {
+    try {
+      return await(store.range(range));
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.OUT_OF_RANGE || range.getRevision() == 0) {
+        throw e;
+      }
+      String message = !request.getContinue().isEmpty()
+          ? "continue: the token lists " + kind.resource() + " as of resourceVersion " + range.getRevision()
+              + ", which is no longer kept (the store compacts its history, every 5 minutes on a"
+              + " control plane): start the list again without continue"
+          : "resourceVersion: " + range.getRevision() + " is too old: it is no longer kept (the store compacts its"
+              + " history): list without resourceVersion, or with \"0\" for any recent state";
+      throw Status.OUT_OF_RANGE.withDescription(message).withCause(e).asRuntimeException();
     }
   }
 
