@@ -120,6 +120,12 @@ public final class ApiServer implements AutoCloseable {
           storeWaitTimeout, authenticator, options);
     }
 
+    /** How long start-up waits for the store to answer (a member joining a store waits to be added). */
+    public Config withStoreWaitTimeout(Duration timeout) {
+      return new Config(bindAddress, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval, timeout,
+          authenticator, serving);
+    }
+
     /** How many events may wait for one slow watcher before it is cut off. */
     public Config withWatcherBuffer(int events) {
       return new Config(bindAddress, port, clock, random, watchWindow, events, bookmarkInterval, storeWaitTimeout,
