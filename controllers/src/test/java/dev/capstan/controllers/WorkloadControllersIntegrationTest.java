@@ -38,6 +38,7 @@ import io.grpc.StatusRuntimeException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -97,7 +98,7 @@ class WorkloadControllersIntegrationTest {
   // ---------------------------------------------------------------- DaemonSet
 
   @Test
-  void aDaemonSetRunsOnePodOnEveryEligibleNodeAndRollsOutANewTemplate(TestInfo info) {
+  void aDaemonSetRunsOnePodOnEveryEligibleNodeAndRollsOutANewTemplate(TestInfo info) throws Exception {
     String ns = namespace(info);
     for (String n : List.of("n1", "n2", "n3")) {
       client.nodes().create(node(n));
@@ -138,20 +139,23 @@ class WorkloadControllersIntegrationTest {
     });
 
     String oldRevision = pods(ns).get(0).getMetadata().getLabelsOrThrow(DaemonPodFactory.REVISION_LABEL);
-    update(client.daemonSets(), ns, "agent", d -> {
-      DaemonSet.Builder b = d.toBuilder();
-      b.getSpecBuilder().getTemplateBuilder().getSpecBuilder().getContainersBuilder(0).setImage("busybox:2");
-      return b.build();
-    });
-    await().atMost(TIMEOUT).untilAsserted(() -> {
-      List<Pod> pods = pods(ns);
-      assertThat(pods).hasSize(4).allSatisfy(p -> {
-        assertThat(p.getSpec().getContainers(0).getImage()).isEqualTo("busybox:2");
-        assertThat(p.getMetadata().getLabelsOrThrow(DaemonPodFactory.REVISION_LABEL)).isNotEqualTo(oldRevision);
-        assertThat(PodState.isReady(p)).isTrue();
+    try (PodHistory history = new PodHistory(ns, "n1", "n3", "n4", "n6")) {
+      update(client.daemonSets(), ns, "agent", d -> {
+        DaemonSet.Builder b = d.toBuilder();
+        b.getSpecBuilder().getTemplateBuilder().getSpecBuilder().getContainersBuilder(0).setImage("busybox:2");
+        return b.build();
       });
-      assertThat(client.daemonSets().get(ns, "agent").getStatus().getUpdatedNumberScheduled()).isEqualTo(4);
-    });
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        List<Pod> pods = pods(ns);
+        assertThat(pods).hasSize(4).allSatisfy(p -> {
+          assertThat(p.getSpec().getContainers(0).getImage()).isEqualTo("busybox:2");
+          assertThat(p.getMetadata().getLabelsOrThrow(DaemonPodFactory.REVISION_LABEL)).isNotEqualTo(oldRevision);
+          assertThat(PodState.isReady(p)).isTrue();
+        });
+        assertThat(client.daemonSets().get(ns, "agent").getStatus().getUpdatedNumberScheduled()).isEqualTo(4);
+      });
+      assertThat(history.maxNodesWithoutReadyPod()).as("maxUnavailable 1: one node at a time").isEqualTo(1);
+    }
   }
 
   // ---------------------------------------------------------------- StatefulSet
@@ -224,32 +228,28 @@ class WorkloadControllersIntegrationTest {
 
   // ---------------------------------------------------------------- helpers
 
-  /** Every ADDED, first-ready and DELETED event of a namespace's pods, in watch order. */
+  /**
+   * Every ADDED, first-ready and DELETED event of a namespace's pods, in watch order, and the most
+   * nodes (of those given) that were at once without a ready pod that is not terminating.
+   */
   private final class PodHistory implements AutoCloseable {
     private final List<String> events = new ArrayList<>();
     private final Set<String> ready = new HashSet<>();
+    private final Map<String, Pod> current = new HashMap<>();
+    private final Set<String> nodes;
+    private int maxNodesWithoutReadyPod;
     private final AutoCloseable watch;
 
-    PodHistory(String namespace) {
+    PodHistory(String namespace, String... nodes) {
+      this.nodes = Set.of(nodes);
       ListResult<Pod> initial = client.pods().list(namespace);
-      assertThat(initial.items()).isEmpty();
+      initial.items().forEach(p -> current.put(p.getMetadata().getName(), p));
       watch = client.pods().watch(WatchRequest.newBuilder().setNamespace(namespace)
           .setResourceVersion(initial.resourceVersion()).build(), new WatchHandler<>() {
             @Override
             public void onEvent(WatchEvent<Pod> event) {
-              String name = event.object().getMetadata().getName();
               synchronized (events) {
-                switch (event.type()) {
-                  case WatchEvent.ADDED -> events.add("ADDED " + name);
-                  case WatchEvent.DELETED -> {
-                    events.add("DELETED " + name);
-                    ready.remove(name);
-                  }
-                  default -> { }
-                }
-                if (!event.type().equals(WatchEvent.DELETED) && PodState.isReady(event.object()) && ready.add(name)) {
-                  events.add("READY " + name);
-                }
+                record(event);
               }
             }
 
@@ -257,6 +257,36 @@ class WorkloadControllersIntegrationTest {
             public void onClose(Throwable error) {
             }
           });
+    }
+
+    private void record(WatchEvent<Pod> event) {
+      Pod pod = event.object();
+      String name = pod.getMetadata().getName();
+      switch (event.type()) {
+        case WatchEvent.ADDED -> events.add("ADDED " + name);
+        case WatchEvent.DELETED -> {
+          events.add("DELETED " + name);
+          ready.remove(name);
+          current.remove(name);
+        }
+        default -> { }
+      }
+      if (!event.type().equals(WatchEvent.DELETED)) {
+        current.put(name, pod);
+        if (PodState.isReady(pod) && ready.add(name)) {
+          events.add("READY " + name);
+        }
+      }
+      Set<String> served = current.values().stream().filter(p -> PodState.isActive(p) && PodState.isReady(p))
+          .map(p -> p.getSpec().getNodeName()).collect(Collectors.toSet());
+      int without = (int) nodes.stream().filter(n -> !served.contains(n)).count();
+      maxNodesWithoutReadyPod = Math.max(maxNodesWithoutReadyPod, without);
+    }
+
+    int maxNodesWithoutReadyPod() {
+      synchronized (events) {
+        return maxNodesWithoutReadyPod;
+      }
     }
 
     int size() {
