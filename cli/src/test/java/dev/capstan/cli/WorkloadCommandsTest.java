@@ -14,15 +14,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kubernetes manifests of a DaemonSet and a StatefulSet applied unchanged, listed with
- * {@code get ds|sts}, and a StatefulSet scaled, against an in-process apiserver.
+ * {@code get ds|sts}, and a StatefulSet scaled, against one in-process apiserver for the class.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WorkloadCommandsTest {
   private static final String MANIFEST = """
       apiVersion: apps/v1
@@ -80,14 +82,14 @@ class WorkloadCommandsTest {
 
   private record Result(int exitCode, String out, String err) {}
 
-  @BeforeEach
+  @BeforeAll
   void start() {
     store = new LocalKeyValueStore();
     server = ApiServer.start(store, 0);
     client = CapstanClient.connect("127.0.0.1:" + server.port());
   }
 
-  @AfterEach
+  @AfterAll
   void stop() {
     client.close();
     server.close();
