@@ -52,7 +52,8 @@ public class ResourceStrategy<T extends Message> {
           .setStatus(dev.capstan.api.core.v1.NamespaceStatus.newBuilder().setPhase("Active")).build();
       return t;
     }
-    if (kind == Kinds.REPLICA_SET || kind == Kinds.DEPLOYMENT) {
+    if (kind == Kinds.REPLICA_SET || kind == Kinds.DEPLOYMENT || kind == Kinds.DAEMON_SET
+        || kind == Kinds.STATEFUL_SET) {
       @SuppressWarnings("unchecked")
       T t = (T) object.toBuilder().clearField(statusField).build();
       return t;

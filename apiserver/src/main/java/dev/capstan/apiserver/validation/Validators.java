@@ -10,8 +10,9 @@ import dev.capstan.client.Kinds;
 
 /**
  * The validator of each kind. Kinds with rules of their own (Pod, ReplicaSet, Deployment,
- * ConfigMap, Secret, Lease, Node, the RBAC kinds) get them on top of the metadata checks; every other kind gets the
- * metadata checks only. Namespace names are DNS-1123 labels, all other names DNS-1123 subdomains.
+ * DaemonSet, StatefulSet, ConfigMap, Secret, Lease, Node, the RBAC kinds) get them on top of the
+ * metadata checks; every other kind gets the metadata checks only. Namespace and StatefulSet names
+ * are DNS-1123 labels, all other names DNS-1123 subdomains.
  */
 public final class Validators {
   private Validators() {}
@@ -25,6 +26,10 @@ public final class Validators {
       validator = new ReplicaSetValidator();
     } else if (kind == Kinds.DEPLOYMENT) {
       validator = new DeploymentValidator();
+    } else if (kind == Kinds.DAEMON_SET) {
+      validator = new DaemonSetValidator();
+    } else if (kind == Kinds.STATEFUL_SET) {
+      validator = new StatefulSetValidator();
     } else if (kind == Kinds.CONFIG_MAP) {
       validator = new ConfigMapValidator();
     } else if (kind == Kinds.SECRET) {

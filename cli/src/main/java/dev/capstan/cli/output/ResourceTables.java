@@ -1,8 +1,10 @@
 package dev.capstan.cli.output;
 
 import com.google.protobuf.Message;
+import dev.capstan.api.apps.v1.DaemonSet;
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.ReplicaSet;
+import dev.capstan.api.apps.v1.StatefulSet;
 import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.ContainerStatus;
@@ -66,6 +68,11 @@ public final class ResourceTables {
     } else if (kind == Kinds.REPLICA_SET) {
       return wide ? List.of("NAME", "DESIRED", "CURRENT", "READY", "AGE", "CONTAINERS", "IMAGES")
           : List.of("NAME", "DESIRED", "CURRENT", "READY", "AGE");
+    } else if (kind == Kinds.DAEMON_SET) {
+      List<String> h = List.of("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE");
+      return wide ? concat(h, List.of("CONTAINERS", "IMAGES", "SELECTOR")) : h;
+    } else if (kind == Kinds.STATEFUL_SET) {
+      return wide ? List.of("NAME", "READY", "AGE", "CONTAINERS", "IMAGES") : List.of("NAME", "READY", "AGE");
     } else if (kind == Kinds.NAMESPACE) {
       return List.of("NAME", "STATUS", "AGE");
     } else if (kind == Kinds.CONFIG_MAP) {
@@ -133,6 +140,30 @@ public final class ResourceTables {
         c.add(containers.stream().map(x -> x.getImage()).collect(Collectors.joining(",")));
       }
       return c;
+    } else if (m instanceof DaemonSet ds) {
+      var st = ds.getStatus();
+      String selector = ds.getSpec().getTemplate().getSpec().getNodeSelectorMap().entrySet().stream()
+          .map(e -> e.getKey() + "=" + e.getValue()).sorted().collect(Collectors.joining(","));
+      List<String> c = new ArrayList<>(List.of(meta.getName(), Integer.toString(st.getDesiredNumberScheduled()),
+          Integer.toString(st.getCurrentNumberScheduled()), Integer.toString(st.getNumberReady()),
+          Integer.toString(st.getUpdatedNumberScheduled()), Integer.toString(st.getNumberAvailable()),
+          orNone(selector), age));
+      if (wide) {
+        var containers = ds.getSpec().getTemplate().getSpec().getContainersList();
+        c.add(containers.stream().map(x -> x.getName()).collect(Collectors.joining(",")));
+        c.add(containers.stream().map(x -> x.getImage()).collect(Collectors.joining(",")));
+        c.add(dev.capstan.client.selector.LabelQuery.fromProto(ds.getSpec().getSelector()).toString());
+      }
+      return c;
+    } else if (m instanceof StatefulSet sts) {
+      List<String> c = new ArrayList<>(List.of(meta.getName(),
+          sts.getStatus().getReadyReplicas() + "/" + sts.getSpec().getReplicas(), age));
+      if (wide) {
+        var containers = sts.getSpec().getTemplate().getSpec().getContainersList();
+        c.add(containers.stream().map(x -> x.getName()).collect(Collectors.joining(",")));
+        c.add(containers.stream().map(x -> x.getImage()).collect(Collectors.joining(",")));
+      }
+      return c;
     } else if (m instanceof Namespace ns) {
       return List.of(meta.getName(), ns.getStatus().getPhase(), age);
     } else if (m instanceof ConfigMap cm) {
@@ -179,6 +210,12 @@ public final class ResourceTables {
       return "Pending";
     }
     return reason;
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   private static String orNone(String s) {
