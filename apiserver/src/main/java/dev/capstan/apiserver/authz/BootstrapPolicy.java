@@ -40,6 +40,8 @@ public final class BootstrapPolicy {
             rule(List.of("apps"), List.of("replicasets", "replicasets/status", "replicasets/scale", "deployments",
                 "deployments/status", "deployments/scale"), List.of("*")),
             rule(List.of(""), List.of("nodes", "namespaces", "configmaps"), READ),
+            rule(List.of(""), List.of("services"), READ),
+            rule(List.of(""), List.of("endpoints"), List.of("*")),
             rule(List.of(""), List.of("events"), WRITE_EVENTS),
             rule(List.of("coordination.k8s.io"), List.of("leases"), List.of("*"))),
         role(NODE,

@@ -5,7 +5,7 @@ import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
 
 /**
- * The defaulter of each kind: Pod, ReplicaSet, Deployment and Secret have Kubernetes' defaults; every
+ * The defaulter of each kind: Pod, ReplicaSet, Deployment, Secret and Service have Kubernetes' defaults; every
  * other kind is returned unchanged.
  */
 public final class Defaulters {
@@ -22,6 +22,8 @@ public final class Defaulters {
       defaulter = new DeploymentDefaulter();
     } else if (kind == Kinds.SECRET) {
       defaulter = new SecretDefaulter();
+    } else if (kind == Kinds.SERVICE) {
+      defaulter = new ServiceDefaulter();
     } else {
       defaulter = (Defaulter<T>) object -> object;
     }

@@ -31,6 +31,11 @@ public class ResourceStrategy<T extends Message> {
       ResourceStrategy<T> s = (ResourceStrategy<T>) new PodStrategy();
       return s;
     }
+    if (kind == Kinds.SERVICE) {
+      @SuppressWarnings("unchecked")
+      ResourceStrategy<T> s = (ResourceStrategy<T>) new ServiceStrategy();
+      return s;
+    }
     return new ResourceStrategy<>(kind);
   }
 
