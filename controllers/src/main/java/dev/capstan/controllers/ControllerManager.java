@@ -7,6 +7,7 @@ import dev.capstan.client.CapstanClient;
 import dev.capstan.client.Kinds;
 import dev.capstan.client.informer.SharedInformer;
 import dev.capstan.controllers.deployment.DeploymentController;
+import dev.capstan.controllers.endpoints.EndpointsController;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.SharedInformerFactory;
 import dev.capstan.controllers.gc.GarbageCollector;
@@ -20,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs Capstan's controllers in one process, as kube-controller-manager does: the Deployment and
- * ReplicaSet controllers and the garbage collector, fed by one shared informer per kind.
+ * Runs Capstan's controllers in one process, as kube-controller-manager does: the Deployment,
+ * ReplicaSet and Endpoints controllers and the garbage collector, fed by one shared informer per kind.
  *
  * <p>{@link #start} creates the informers and controllers (which register their handlers), starts
  * the informers, waits until every cache holds its first list, then starts each controller's
@@ -85,6 +86,8 @@ public final class ControllerManager implements AutoCloseable {
     controllers.add(new DeploymentController(client.deployments(), client.replicaSets(), deployments, replicaSets,
         pods, clock));
     controllers.add(new ReplicaSetController(client.replicaSets(), client.pods(), replicaSets, pods, clock));
+    controllers.add(new EndpointsController(client.endpoints(), informers.informerFor(Kinds.SERVICE), pods,
+        informers.informerFor(Kinds.ENDPOINTS), clock));
     controllers.add(new GarbageCollector(client, informers,
         List.of(Kinds.DEPLOYMENT, Kinds.REPLICA_SET, Kinds.POD), clock));
     informers.start();

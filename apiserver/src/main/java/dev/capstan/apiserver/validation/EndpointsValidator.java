@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Validates Endpoints: every subset has at least one address and one port; addresses are IPv4
+ * Validates Endpoints: every subset has at least one address (ports may be absent: a headless
+ * Service without ports); addresses are IPv4
  * addresses; ports are numbers in 1-65535 with a known protocol and, when a subset has several,
  * unique DNS-1123 label names.
  */
@@ -31,9 +32,6 @@ final class EndpointsValidator implements Validator<Endpoints> {
       }
       addresses(subset.getAddressesList(), at.child("addresses"), errors);
       addresses(subset.getNotReadyAddressesList(), at.child("notReadyAddresses"), errors);
-      if (subset.getPortsCount() == 0) {
-        errors.add(at.child("ports").required());
-      }
       Set<String> names = new HashSet<>();
       for (int j = 0; j < subset.getPortsCount(); j++) {
         EndpointPort port = subset.getPorts(j);
