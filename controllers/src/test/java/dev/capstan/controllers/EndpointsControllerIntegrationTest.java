@@ -26,35 +26,41 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * The endpoints controller, started by the controller manager, against a real apiserver: the test
  * plays the kubelet, giving pods IPs and turning them ready and not ready through UpdateStatus, and
- * watches the Service's Endpoints follow.
+ * watches the Service's Endpoints follow. Each test has a namespace of its own.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EndpointsControllerIntegrationTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
-  private static final String NS = "shop";
 
   private LocalKeyValueStore store;
   private ApiServer server;
   private CapstanClient client;
   private ControllerManager manager;
+  private String ns;
 
-  @BeforeEach
+  @BeforeAll
   void startCluster() {
     store = new LocalKeyValueStore();
     server = ApiServer.start(store, 0);
     client = CapstanClient.connect("127.0.0.1:" + server.port());
     manager = new ControllerManager(client, Clock.systemUTC());
     manager.start();
-    client.namespaces().create(Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(NS)).build());
   }
 
-  @AfterEach
+  private void namespace(String name) {
+    ns = name;
+    client.namespaces().create(Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(ns)).build());
+  }
+
+  @AfterAll
   void stopCluster() {
     manager.close();
     client.close();
@@ -64,9 +70,10 @@ class EndpointsControllerIntegrationTest {
 
   @Test
   void endpointsFollowPodsBecomingReadyNotReadyAndDeletedAndGoWithTheService() {
+    namespace("follow");
     assertThat(manager.controllerNames()).contains(EndpointsController.NAME);
     Service svc = client.services().create(Service.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace(NS).setName("web").putLabels("tier", "front"))
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(ns).setName("web").putLabels("tier", "front"))
         .setSpec(ServiceSpec.newBuilder().putSelector("app", "web")
             .addPorts(ServicePort.newBuilder().setName("http").setPort(80).setTargetPort("http")))
         .build());
@@ -95,29 +102,30 @@ class EndpointsControllerIntegrationTest {
     await().atMost(TIMEOUT).until(() -> readyIps("web").equals(List.of("10.244.0.11"))
         && notReadyIps("web").equals(List.of("10.244.0.12")));
 
-    client.pods().delete(DeleteRequest.newBuilder().setNamespace(NS).setName("web-1").setGracePeriodSeconds(0)
+    client.pods().delete(DeleteRequest.newBuilder().setNamespace(ns).setName("web-1").setGracePeriodSeconds(0)
         .build());
     await().atMost(TIMEOUT).until(() -> readyIps("web").isEmpty() && notReadyIps("web").equals(List.of("10.244.0.12")));
 
-    client.services().delete(NS, "web");
+    client.services().delete(ns, "web");
     await().atMost(TIMEOUT).until(() -> endpoints("web").isEmpty());
   }
 
   @Test
   void aServiceWithoutSelectorKeepsTheEndpointsItsUserWrites() {
+    namespace("no-selector");
     client.services().create(Service.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace(NS).setName("external"))
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(ns).setName("external"))
         .setSpec(ServiceSpec.newBuilder().addPorts(ServicePort.newBuilder().setPort(5432)))
         .build());
     Endpoints mine = client.endpoints().create(Endpoints.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace(NS).setName("external"))
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(ns).setName("external"))
         .addSubsets(EndpointSubset.newBuilder()
             .addAddresses(EndpointAddress.newBuilder().setIp("192.168.1.10"))
             .addPorts(dev.capstan.api.core.v1.EndpointPort.newBuilder().setPort(5432).setProtocol("TCP")))
         .build());
     // A Service with a selector in the same namespace is synced after it: then "external" was seen too.
     client.services().create(Service.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace(NS).setName("probe"))
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(ns).setName("probe"))
         .setSpec(ServiceSpec.newBuilder().putSelector("app", "probe").addPorts(ServicePort.newBuilder().setPort(1)))
         .build());
     await().atMost(TIMEOUT).until(() -> endpoints("probe").isPresent());
@@ -126,7 +134,7 @@ class EndpointsControllerIntegrationTest {
 
   private void createPod(String name, String app) {
     client.pods().create(Pod.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace(NS).setName(name).putLabels("app", app))
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(ns).setName(name).putLabels("app", app))
         .setSpec(PodSpec.newBuilder().setNodeName("node-1").addContainers(Container.newBuilder().setName("c")
             .setImage("busybox").addPorts(ContainerPort.newBuilder().setName("http").setContainerPort(8080))))
         .build());
@@ -134,7 +142,7 @@ class EndpointsControllerIntegrationTest {
 
   /** What the agent reports: Running with an IP, Ready or not. */
   private void setStatus(String name, String ip, boolean ready) {
-    Pod pod = client.pods().get(NS, name);
+    Pod pod = client.pods().get(ns, name);
     client.pods().updateStatus(pod.toBuilder().setStatus(pod.getStatus().toBuilder().setPhase("Running")
         .setPodIp(ip).clearConditions()
         .addConditions(PodCondition.newBuilder().setType("Ready").setStatus(ready ? "True" : "False")))
@@ -143,7 +151,7 @@ class EndpointsControllerIntegrationTest {
 
   private Optional<Endpoints> endpoints(String name) {
     try {
-      return Optional.of(client.endpoints().get(NS, name));
+      return Optional.of(client.endpoints().get(ns, name));
     } catch (RuntimeException e) {
       if (ApiErrors.isNotFound(e)) {
         return Optional.empty();

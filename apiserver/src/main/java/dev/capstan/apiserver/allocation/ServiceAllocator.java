@@ -75,12 +75,6 @@ public final class ServiceAllocator implements Allocator<Service> {
       if (spec.getClusterIpsCount() == 0) {
         spec.addClusterIps(ip);
       }
-      if (spec.getIpFamiliesCount() == 0) {
-        spec.addIpFamilies("IPv4");
-      }
-      if (spec.getIpFamilyPolicy().isEmpty()) {
-        spec.setIpFamilyPolicy("SingleStack");
-      }
     }
     if (!oldIp.isEmpty() && !oldIp.equals(ip)) {
       release.add(ipKey(oldIp));

@@ -6,7 +6,8 @@ import dev.capstan.api.core.v1.ServiceSpec;
 
 /**
  * Service defaults, as Kubernetes': type ClusterIP, sessionAffinity None, each port's protocol
- * TCP and targetPort its port; a headless Service's clusterIPs is ["None"]. The allocated
+ * TCP and targetPort its port; a headless Service's clusterIPs is ["None"]; ipFamilies [IPv4]
+ * and ipFamilyPolicy SingleStack but for ExternalName. The allocated
  * clusterIP and nodePorts are filled in later, by the registry's allocator.
  */
 final class ServiceDefaulter implements Defaulter<Service> {
@@ -21,6 +22,14 @@ final class ServiceDefaulter implements Defaulter<Service> {
     }
     if (spec.getClusterIp().equals("None") && spec.getClusterIpsCount() == 0) {
       spec.addClusterIps("None");
+    }
+    if (!spec.getType().equals("ExternalName")) {  // IPv4 only, for now
+      if (spec.getIpFamiliesCount() == 0) {
+        spec.addIpFamilies("IPv4");
+      }
+      if (spec.getIpFamilyPolicy().isEmpty()) {
+        spec.setIpFamilyPolicy("SingleStack");
+      }
     }
     for (int i = 0; i < spec.getPortsCount(); i++) {
       ServicePort.Builder port = spec.getPorts(i).toBuilder();

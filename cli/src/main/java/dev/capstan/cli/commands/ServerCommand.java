@@ -56,6 +56,9 @@ public final class ServerCommand implements Callable<Integer> {
   @Mixin
   ApiServingFlags serving = new ApiServingFlags();
 
+  @Mixin
+  ServiceRangeFlags serviceRanges = new ServiceRangeFlags();
+
   @Override
   public Integer call() throws Exception {
     String member = name != null ? name : InetAddress.getLocalHost().getHostName().toLowerCase();
@@ -66,7 +69,8 @@ public final class ServerCommand implements Callable<Integer> {
     ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
         null, new SecureRandom());
     ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
-        apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options()), Clock.systemUTC());
+        apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options(), serviceRanges.ranges()),
+        Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("capstan server: stopping");

@@ -1,6 +1,7 @@
 package dev.capstan.cli.daemon;
 
 import dev.capstan.apiserver.ApiServer;
+import dev.capstan.apiserver.allocation.ServiceRanges;
 import dev.capstan.apiserver.ServingOptions;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authz.BootstrapPolicy;
@@ -36,7 +37,7 @@ public final class ControlPlane implements AutoCloseable {
    * keeps ({@code autoCompaction}).
    */
   public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort, int etcdPort,
-      ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving) {}
+      ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving, ServiceRanges serviceRanges) {}
 
   /**
    * One member of a multi-server control plane.
@@ -51,10 +52,11 @@ public final class ControlPlane implements AutoCloseable {
    * @param tokens the cluster's static tokens, the same file on every member
    * @param autoCompaction how much MVCC history the store keeps before its leader compacts it
    * @param serving the apiserver's metrics port, audit log and rate limit
+   * @param serviceRanges Services' cluster IP and node port ranges, the same on every member
    */
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
       List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
-      ServingOptions serving) {}
+      ServingOptions serving, ServiceRanges serviceRanges) {}
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private ApiServer apiServer;
@@ -103,7 +105,8 @@ public final class ControlPlane implements AutoCloseable {
     startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort());
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
         .withBindAddress(config.bindAddress())
-        .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving()));
+        .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving())
+        .withServiceRanges(config.serviceRanges()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     CapstanClient schedulerClient = connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER));
@@ -143,7 +146,8 @@ public final class ControlPlane implements AutoCloseable {
     startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort());
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
         .withBindAddress(config.bindAddress())
-        .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving()));
+        .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving())
+        .withServiceRanges(config.serviceRanges()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     Scheduler scheduler = new Scheduler(connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER)), clock);
