@@ -40,8 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ServiceAllocationTest {
-  /** 10.0.0.1 - 10.0.0.30 and 30000 - 30029: 30 values each. */
-  private static final ServiceRanges RANGES = ServiceRanges.parse("10.0.0.0/27", "30000-30029");
+  /** 10.0.0.1 - 10.0.0.14 and 30000 - 30013: 14 values each. */
+  private static final ServiceRanges RANGES = ServiceRanges.parse("10.0.0.0/28", "30000-30013");
 
   @TempDir
   static Path dir;
@@ -82,7 +82,7 @@ class ServiceAllocationTest {
   void concurrentCreatesOnTwoServersGetDistinctValuesUntilTheRangesAreFull() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     List<Future<Service>> created = new ArrayList<>();
-    for (int i = 0; i < 30; i++) {
+    for (int i = 0; i < 14; i++) {
       CapstanClient client = i % 2 == 0 ? one : two;
       String name = "svc-" + i;
       created.add(pool.submit(() -> client.services().create(nodePortService(name, 0))));
@@ -96,13 +96,13 @@ class ServiceAllocationTest {
       assertThat(s.getSpec().getClusterIpsList()).containsExactly(s.getSpec().getClusterIp());
     }
     pool.shutdown();
-    assertThat(ips).hasSize(30).allSatisfy(ip -> assertThat(RANGES.clusterIpRange()
-        .contains(Ipv4Cidr.parseAddress(ip).orElseThrow())).isTrue()).doesNotContain("10.0.0.0", "10.0.0.31");
-    assertThat(nodePorts).hasSize(30).allSatisfy(p -> assertThat(p).isBetween(30000, 30029));
+    assertThat(ips).hasSize(14).allSatisfy(ip -> assertThat(RANGES.clusterIpRange()
+        .contains(Ipv4Cidr.parseAddress(ip).orElseThrow())).isTrue()).doesNotContain("10.0.0.0", "10.0.0.15");
+    assertThat(nodePorts).hasSize(14).allSatisfy(p -> assertThat(p).isBetween(30000, 30013));
 
     assertThatThrownBy(() -> two.services().create(nodePortService("one-too-many", 0)))
         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED))
-        .hasMessageContaining("spec.clusterIP: no free IP in the service range 10.0.0.0/27");
+        .hasMessageContaining("spec.clusterIP: no free IP in the service range 10.0.0.0/28");
 
     // A deleted Service's IP and node port are free again, for the other server too.
     Service gone = one.services().delete("default", "svc-7");
@@ -112,7 +112,7 @@ class ServiceAllocationTest {
     assertThat(again.getSpec().getClusterIp()).isEqualTo(gone.getSpec().getClusterIp());
     assertThat(again.getSpec().getPorts(0).getNodePort()).isEqualTo(gone.getSpec().getPorts(0).getNodePort());
 
-    for (int i = 0; i < 30; i++) {
+    for (int i = 0; i < 14; i++) {
       one.services().delete("default", i == 7 ? "svc-7-again" : "svc-" + i);
     }
   }
@@ -128,13 +128,13 @@ class ServiceAllocationTest {
     assertThatThrownBy(() -> two.services().create(service("b", "10.96.0.10")))
         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT))
         .hasMessageContaining("spec.clusterIP: invalid value \"10.96.0.10\": provided IP is not in the valid range."
-            + " The range of valid IPs is 10.0.0.0/27");
+            + " The range of valid IPs is 10.0.0.0/28");
     Service np = one.services().create(nodePortService("np", 30010));
     assertThatThrownBy(() -> two.services().create(nodePortService("np2", 30010)))
         .hasMessageContaining("spec.ports[0].nodePort: invalid value 30010: provided port is already allocated");
     assertThatThrownBy(() -> two.services().create(nodePortService("np2", 80)))
         .hasMessageContaining("spec.ports[0].nodePort: invalid value 80: provided port is not in the valid range."
-            + " The range of valid ports is 30000-30029");
+            + " The range of valid ports is 30000-30013");
     // A refused create holds nothing: the IP it picked is free for the next one.
     Service headless = two.services().create(service("headless", "None"));
     assertThat(headless.getSpec().getClusterIp()).isEqualTo("None");
@@ -171,7 +171,7 @@ class ServiceAllocationTest {
         .addPorts(ServicePort.newBuilder().setName("https").setPort(443));
     Service withTwo = one.services().update(twoPorts.build());
     int second = withTwo.getSpec().getPorts(1).getNodePort();
-    assertThat(second).isBetween(30000, 30029).isNotEqualTo(nodePort);
+    assertThat(second).isBetween(30000, 30013).isNotEqualTo(nodePort);
 
     Service.Builder clusterIp = withTwo.toBuilder();
     clusterIp.getSpecBuilder().setType("ClusterIP");
