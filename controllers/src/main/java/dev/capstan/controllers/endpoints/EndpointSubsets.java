@@ -25,7 +25,8 @@ import java.util.TreeMap;
  * publishes not-ready addresses) and under {@code notReadyAddresses} otherwise. Each Service port
  * maps to the pod's port its targetPort names: a number as it is, a name looked up among the
  * pod's container ports with the same protocol (a pod without that name does not serve that
- * port). Pods that serve the same ports share one subset. The result is sorted (subsets by their
+ * port). A pod whose {@code subdomain} is the Service's name is listed with its {@code hostname}.
+ * Pods that serve the same ports share one subset. The result is sorted (subsets by their
  * ports, addresses by IP) so that an unchanged set of pods gives an equal message and no write.
  */
 public final class EndpointSubsets {
@@ -56,7 +57,7 @@ public final class EndpointSubsets {
           .thenComparing(EndpointPort::getProtocol));
       Subset subset = subsets.computeIfAbsent(ports.toString(), k -> new Subset(ports));
       boolean ready = PodState.isReady(pod) || service.getSpec().getPublishNotReadyAddresses();
-      (ready ? subset.ready : subset.notReady).add(address(pod));
+      (ready ? subset.ready : subset.notReady).add(address(pod, service));
     }
     List<EndpointSubset> result = new ArrayList<>();
     Comparator<EndpointAddress> byIp = Comparator.comparing(EndpointAddress::getIp)
@@ -92,11 +93,16 @@ public final class EndpointSubsets {
     return OptionalInt.empty();
   }
 
-  private static EndpointAddress address(Pod pod) {
+  /** The pod's address; with its hostname when the pod names this Service as its subdomain (headless DNS). */
+  private static EndpointAddress address(Pod pod, Service service) {
     EndpointAddress.Builder a = EndpointAddress.newBuilder().setIp(pod.getStatus().getPodIp())
         .setTargetRef(ObjectReference.newBuilder().setKind("Pod").setNamespace(pod.getMetadata().getNamespace())
             .setName(pod.getMetadata().getName()).setUid(pod.getMetadata().getUid()));
     Optional.of(pod.getSpec().getNodeName()).filter(n -> !n.isEmpty()).ifPresent(a::setNodeName);
+    if (!pod.getSpec().getHostname().isEmpty()
+        && pod.getSpec().getSubdomain().equals(service.getMetadata().getName())) {
+      a.setHostname(pod.getSpec().getHostname());
+    }
     return a.build();
   }
 

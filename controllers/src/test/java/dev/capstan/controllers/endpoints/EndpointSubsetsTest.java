@@ -74,6 +74,19 @@ class EndpointSubsetsTest {
   }
 
   @Test
+  void aPodInTheServicesSubdomainIsListedWithItsHostname() {
+    Pod named = pod("db-0", "10.0.0.9", true, 8080);
+    named = named.toBuilder().setSpec(named.getSpec().toBuilder().setHostname("db-0").setSubdomain("web")).build();
+    Pod elsewhere = pod("db-1", "10.0.0.10", true, 8080);
+    elsewhere = elsewhere.toBuilder().setSpec(elsewhere.getSpec().toBuilder().setHostname("db-1").setSubdomain("other"))
+        .build();
+
+    List<EndpointAddress> addresses = EndpointSubsets.of(WEB, List.of(named, elsewhere)).get(0).getAddressesList();
+
+    assertThat(addresses).extracting(EndpointAddress::getHostname).containsExactly("", "db-0");
+  }
+
+  @Test
   void publishNotReadyAddressesListsEveryPodAsReady() {
     Service web = WEB.toBuilder().setSpec(WEB.getSpec().toBuilder().setPublishNotReadyAddresses(true)).build();
 
