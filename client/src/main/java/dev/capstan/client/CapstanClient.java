@@ -129,6 +129,10 @@ public final class CapstanClient implements AutoCloseable {
 
   public ResourceClient<StatefulSet> statefulSets() { return resource(Kinds.STATEFUL_SET); }
 
+  public ResourceClient<dev.capstan.api.core.v1.Service> services() { return resource(Kinds.SERVICE); }
+
+  public ResourceClient<dev.capstan.api.core.v1.Endpoints> endpoints() { return resource(Kinds.ENDPOINTS); }
+
   public ResourceClient<Role> roles() { return resource(Kinds.ROLE); }
 
   public ResourceClient<ClusterRole> clusterRoles() { return resource(Kinds.CLUSTER_ROLE); }

@@ -11,6 +11,7 @@ import dev.capstan.client.Kinds;
 import dev.capstan.client.informer.SharedInformer;
 import dev.capstan.controllers.daemonset.DaemonSetController;
 import dev.capstan.controllers.deployment.DeploymentController;
+import dev.capstan.controllers.endpoints.EndpointsController;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.SharedInformerFactory;
 import dev.capstan.controllers.gc.GarbageCollector;
@@ -26,8 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs Capstan's controllers in one process, as kube-controller-manager does: the Deployment,
- * ReplicaSet, DaemonSet and StatefulSet controllers and the garbage collector, fed by one shared
- * informer per kind.
+ * ReplicaSet, DaemonSet, StatefulSet and Endpoints controllers and the garbage collector, fed by
+ * one shared informer per kind.
  *
  * <p>{@link #start} creates the informers and controllers (which register their handlers), starts
  * the informers, waits until every cache holds its first list, then starts each controller's
@@ -96,6 +97,8 @@ public final class ControllerManager implements AutoCloseable {
     SharedInformer<StatefulSet> statefulSets = informers.informerFor(Kinds.STATEFUL_SET);
     controllers.add(new DaemonSetController(client.daemonSets(), client.pods(), daemonSets, nodes, pods, clock));
     controllers.add(new StatefulSetController(client.statefulSets(), client.pods(), statefulSets, pods, clock));
+    controllers.add(new EndpointsController(client.endpoints(), informers.informerFor(Kinds.SERVICE), pods,
+        informers.informerFor(Kinds.ENDPOINTS), clock));
     controllers.add(new GarbageCollector(client, informers,
         List.of(Kinds.DEPLOYMENT, Kinds.REPLICA_SET, Kinds.DAEMON_SET, Kinds.STATEFUL_SET, Kinds.POD), clock));
     informers.start();

@@ -41,6 +41,8 @@ public final class BootstrapPolicy {
                 "deployments/status", "deployments/scale", "daemonsets", "daemonsets/status", "statefulsets",
                 "statefulsets/status"), List.of("*")),
             rule(List.of(""), List.of("nodes", "namespaces", "configmaps"), READ),
+            rule(List.of(""), List.of("services"), READ),
+            rule(List.of(""), List.of("endpoints"), List.of("*")),
             rule(List.of(""), List.of("events"), WRITE_EVENTS),
             rule(List.of("coordination.k8s.io"), List.of("leases"), List.of("*"))),
         role(NODE,

@@ -10,9 +10,9 @@ import dev.capstan.client.Kinds;
 
 /**
  * The validator of each kind. Kinds with rules of their own (Pod, ReplicaSet, Deployment,
- * DaemonSet, StatefulSet, ConfigMap, Secret, Lease, Node, the RBAC kinds) get them on top of the
- * metadata checks; every other kind gets the metadata checks only. Namespace and StatefulSet names
- * are DNS-1123 labels, all other names DNS-1123 subdomains.
+ * DaemonSet, StatefulSet, ConfigMap, Secret, Lease, Node, Service, Endpoints, the RBAC kinds) get them
+ * on top of the metadata checks; every other kind gets the metadata checks only. Namespace and
+ * StatefulSet names are DNS-1123 labels, Service names DNS-1035 labels, all other names DNS-1123 subdomains.
  */
 public final class Validators {
   private Validators() {}
@@ -47,6 +47,10 @@ public final class Validators {
     } else if (kind == Kinds.CLUSTER_ROLE_BINDING) {
       validator = new RoleBindingValidator<>(Kinds.CLUSTER_ROLE_BINDING, ClusterRoleBinding::getRoleRef,
           ClusterRoleBinding::getSubjectsList);
+    } else if (kind == Kinds.SERVICE) {
+      validator = new ServiceValidator();
+    } else if (kind == Kinds.ENDPOINTS) {
+      validator = new EndpointsValidator();
     } else if (kind == Kinds.NAMESPACE) {
       validator = new MetadataValidator<>(kind, ObjectMetaValidator.labelNames(false));
     } else {

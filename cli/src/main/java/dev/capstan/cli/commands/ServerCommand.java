@@ -61,6 +61,9 @@ public final class ServerCommand implements Callable<Integer> {
   @Mixin
   ApiServingFlags serving = new ApiServingFlags();
 
+  @Mixin
+  ServiceRangeFlags serviceRanges = new ServiceRangeFlags();
+
   @Override
   public Integer call() throws Exception {
     boolean joining = switch (initialClusterState) {
@@ -85,7 +88,8 @@ public final class ServerCommand implements Callable<Integer> {
       System.out.flush();
     }
     ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
-        apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options(), joining), Clock.systemUTC());
+        apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options(), serviceRanges.ranges(),
+        joining), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("capstan server: stopping");

@@ -1,6 +1,7 @@
 package dev.capstan.cli.daemon;
 
 import dev.capstan.apiserver.ApiServer;
+import dev.capstan.apiserver.allocation.ServiceRanges;
 import dev.capstan.apiserver.ServingOptions;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authz.BootstrapPolicy;
@@ -36,7 +37,7 @@ public final class ControlPlane implements AutoCloseable {
    * keeps ({@code autoCompaction}).
    */
   public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort, int etcdPort,
-      ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving) {}
+      ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving, ServiceRanges serviceRanges) {}
 
   /**
    * One member of a multi-server control plane.
@@ -51,14 +52,13 @@ public final class ControlPlane implements AutoCloseable {
    * @param tokens the cluster's static tokens, the same file on every member
    * @param autoCompaction how much MVCC history the store keeps before its leader compacts it
    * @param serving the apiserver's metrics port, audit log and rate limit
-   */
-  /**
+   * @param serviceRanges Services' cluster IP and node port ranges, the same on every member
    * @param joinExisting start as a new member of a running store: with an empty data dir, waiting
    *     to be added ({@code capstan store member add}) instead of forming a group from {@code peers}
    */
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
       List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
-      ServingOptions serving, boolean joinExisting) {}
+      ServingOptions serving, ServiceRanges serviceRanges, boolean joinExisting) {}
 
   /** How long a member started to join a running store waits to be added before it gives up. */
   private static final java.time.Duration JOIN_WAIT = java.time.Duration.ofHours(24);
@@ -119,7 +119,8 @@ public final class ControlPlane implements AutoCloseable {
         .withBindAddress(config.bindAddress())
         .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving())
         // A joining member's apiserver can start only once an operator has added its peer.
-        .withStoreWaitTimeout(config.joinExisting() ? JOIN_WAIT : ApiServer.Config.defaults().storeWaitTimeout()));
+        .withStoreWaitTimeout(config.joinExisting() ? JOIN_WAIT : ApiServer.Config.defaults().storeWaitTimeout())
+        .withServiceRanges(config.serviceRanges()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     CapstanClient schedulerClient = connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER));
@@ -159,7 +160,8 @@ public final class ControlPlane implements AutoCloseable {
     startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort());
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
         .withBindAddress(config.bindAddress())
-        .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving()));
+        .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving())
+        .withServiceRanges(config.serviceRanges()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     Scheduler scheduler = new Scheduler(connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER)), clock);

@@ -15,6 +15,8 @@ import dev.capstan.api.core.v1.NodeAddress;
 import dev.capstan.api.core.v1.NodeCondition;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.Secret;
+import dev.capstan.api.core.v1.Endpoints;
+import dev.capstan.api.core.v1.Service;
 import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
 import java.time.Instant;
@@ -83,6 +85,11 @@ public final class ResourceTables {
       return List.of("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE");
     } else if (kind == Kinds.LEASE) {
       return List.of("NAME", "HOLDER", "AGE");
+    } else if (kind == Kinds.SERVICE) {
+      return wide ? List.of("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR")
+          : List.of("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE");
+    } else if (kind == Kinds.ENDPOINTS) {
+      return List.of("NAME", "ENDPOINTS", "AGE");
     }
     return List.of("NAME", "AGE");
   }
@@ -176,6 +183,10 @@ public final class ResourceTables {
           e.getType(), e.getReason(), io.getKind().toLowerCase() + "/" + io.getName(), e.getMessage());
     } else if (m instanceof Lease l) {
       return List.of(meta.getName(), orNone(l.getSpec().getHolderIdentity()), age);
+    } else if (m instanceof Service svc) {
+      return ServiceColumns.cells(svc, age, wide);
+    } else if (m instanceof Endpoints ep) {
+      return List.of(meta.getName(), ServiceColumns.endpoints(ep), age);
     }
     return List.of(meta.getName(), age);
   }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.apiserver.ServingOptions;
+import dev.capstan.apiserver.allocation.ServiceRanges;
 import dev.capstan.cli.Capstan;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.store.ratis.AutoCompaction;
@@ -53,14 +54,14 @@ class ServerJoinTest {
     int etcd2 = freePort();
     ControlPlane first = start(new ControlPlane.MemberConfig("s1", dir.resolve("s1"), "127.0.0.1", 0,
         "127.0.0.1:" + raft1, List.of("s1=127.0.0.1:" + raft1), etcd1, tokens, AutoCompaction.off(),
-        ServingOptions.NONE, false));
+        ServingOptions.NONE, ServiceRanges.defaults(), false));
     CapstanClient viaFirst = client(first, tokens);
     viaFirst.configMaps().create(configMap("before-join"));
 
     // Its start returns only once it is a member that has caught up, as an operator sees it.
     CompletableFuture<ControlPlane> joining = CompletableFuture.supplyAsync(() -> start(new ControlPlane.MemberConfig(
         "s2", dir.resolve("s2"), "127.0.0.1", 0, "127.0.0.1:" + raft2, List.of("s2=127.0.0.1:" + raft2), etcd2,
-        tokens, AutoCompaction.off(), ServingOptions.NONE, true)));
+        tokens, AutoCompaction.off(), ServingOptions.NONE, ServiceRanges.defaults(), true)));
 
     String[] add = {"store", "member", "add", "s2", "--peer-urls", "http://127.0.0.1:" + raft2,
         "--client-urls", "http://127.0.0.1:" + etcd2, "--endpoints", "127.0.0.1:" + etcd1};
