@@ -5,6 +5,8 @@ import dev.capstan.api.core.v1.Namespace;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.api.rbac.v1.ClusterRole;
 import dev.capstan.api.rbac.v1.ClusterRoleBinding;
+import dev.capstan.api.rbac.v1.PolicyRule;
+import dev.capstan.api.rbac.v1.Subject;
 import dev.capstan.apiserver.allocation.ServiceAllocator;
 import dev.capstan.apiserver.allocation.ServiceRanges;
 import dev.capstan.apiserver.audit.AuditInterceptor;
@@ -53,6 +55,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -369,25 +372,60 @@ public final class ApiServer implements AutoCloseable {
   }
 
   /** Creates the default RBAC objects that are missing; existing ones are left as they are. */
+  /**
+   * Creates the default roles and bindings, and brings existing ones up to this version's
+   * defaults, as Kubernetes reconciles its bootstrap policy: a role gains the rules it lacks and a
+   * binding the subjects it lacks (what an operator added stays), unless annotated
+   * {@value #AUTOUPDATE}{@code : "false"}. Without this, a cluster started by an older version
+   * would keep roles without the rules newer controllers need.
+   */
   private void bootstrapPolicy() {
+    ResourceRegistry<ClusterRole> roles = registry(Kinds.CLUSTER_ROLE);
     for (ClusterRole role : BootstrapPolicy.clusterRoles()) {
-      createIfMissing(registry(Kinds.CLUSTER_ROLE), role);
+      reconcile(roles, role, have -> {
+        List<PolicyRule> missing = role.getRulesList().stream().filter(r -> !have.getRulesList().contains(r)).toList();
+        return missing.isEmpty() ? null : have.toBuilder().addAllRules(missing).build();
+      });
     }
+    ResourceRegistry<ClusterRoleBinding> bindings = registry(Kinds.CLUSTER_ROLE_BINDING);
     for (ClusterRoleBinding binding : BootstrapPolicy.clusterRoleBindings()) {
-      createIfMissing(registry(Kinds.CLUSTER_ROLE_BINDING), binding);
+      reconcile(bindings, binding, have -> {
+        List<Subject> missing = binding.getSubjectsList().stream()
+            .filter(subject -> !have.getSubjectsList().contains(subject)).toList();
+        return missing.isEmpty() || !have.getRoleRef().equals(binding.getRoleRef()) ? null
+            : have.toBuilder().addAllSubjects(missing).build();
+      });
     }
   }
 
-  private static <T extends Message> void createIfMissing(ResourceRegistry<T> registry, T object) {
-    var meta = registry.kind().metadata(object);
-    if (registry.find(meta.getNamespace(), meta.getName()).isPresent()) {
-      return;
-    }
-    try {
-      registry.create(object);
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {  // another server made it first
-        throw e;
+  /** The annotation that, set to "false", keeps a default role or binding as its operator left it. */
+  static final String AUTOUPDATE = "rbac.authorization.kubernetes.io/autoupdate";
+
+  /** Creates {@code wanted}, or updates the stored one to what {@code merge} makes of it (null: leave it). */
+  private static <T extends Message> void reconcile(ResourceRegistry<T> registry, T wanted,
+      java.util.function.UnaryOperator<T> merge) {
+    var meta = registry.kind().metadata(wanted);
+    for (int attempt = 0; attempt < 5; attempt++) {
+      Optional<T> found = registry.find(meta.getNamespace(), meta.getName());
+      try {
+        if (found.isEmpty()) {
+          registry.create(wanted);
+          return;
+        }
+        if ("false".equals(registry.kind().metadata(found.get()).getAnnotationsMap().get(AUTOUPDATE))) {
+          return;
+        }
+        T merged = merge.apply(found.get());
+        if (merged != null) {
+          registry.update(merged);
+          log.info("brought default {} {} up to date", registry.kind().kind(), meta.getName());
+        }
+        return;
+      } catch (StatusRuntimeException e) {
+        // Another server created or updated it meanwhile: look again.
+        if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS && e.getStatus().getCode() != Status.Code.ABORTED) {
+          throw e;
+        }
       }
     }
   }

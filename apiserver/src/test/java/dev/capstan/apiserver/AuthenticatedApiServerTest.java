@@ -1,5 +1,7 @@
 package dev.capstan.apiserver;
 
+import dev.capstan.apiserver.authz.BootstrapPolicy;
+import dev.capstan.api.rbac.v1.ClusterRole;
 import dev.capstan.api.authorization.v1.ResourceAttributes;
 import dev.capstan.api.authorization.v1.SelfSubjectAccessReview;
 import dev.capstan.api.authorization.v1.SelfSubjectAccessReviewSpec;
@@ -84,6 +86,28 @@ class AuthenticatedApiServerTest {
     }
     server.close();
     store.close();
+  }
+
+  @Test
+  void aRestartedServerBringsDefaultRolesUpToDateUnlessTheyOptOut() {
+    ClusterRole full = admin.clusterRoles().get("", BootstrapPolicy.CONTROLLER_MANAGER);
+    // As an older version left it: without its last rule; and a scheduler role an operator froze.
+    admin.clusterRoles().update(full.toBuilder().removeRules(full.getRulesCount() - 1).build());
+    ClusterRole scheduler = admin.clusterRoles().get("", BootstrapPolicy.SCHEDULER);
+    ClusterRole frozen = admin.clusterRoles().update(scheduler.toBuilder().clearRules()
+        .setMetadata(scheduler.getMetadata().toBuilder().putAnnotations("rbac.authorization.kubernetes.io/autoupdate",
+            "false")).build());
+    server.close();
+
+    server = ApiServer.start(store, ApiServer.Config.defaults().withPort(0).withBindAddress("127.0.0.1")
+        .withAuthentication(new TokenAuthenticator(TokenFile.parse(TOKENS))));
+    try (CapstanClient restarted = CapstanClient.connect("127.0.0.1:" + server.port(), "admin-token")) {
+      assertThat(restarted.clusterRoles().get("", BootstrapPolicy.CONTROLLER_MANAGER).getRulesList())
+          .containsExactlyInAnyOrderElementsOf(full.getRulesList());
+      assertThat(restarted.clusterRoles().get("", BootstrapPolicy.SCHEDULER).getRulesList()).isEmpty();
+      assertThat(restarted.clusterRoles().get("", BootstrapPolicy.SCHEDULER).getMetadata().getResourceVersion())
+          .isEqualTo(frozen.getMetadata().getResourceVersion());
+    }
   }
 
   private static StatusRuntimeException failure(Runnable call) {
