@@ -1,6 +1,7 @@
 package dev.capstan.cli.commands;
 
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.ClientTls;
 import dev.capstan.client.config.ClientConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,10 @@ public final class ClientOptions {
 
   @Option(names = "--token", description = "bearer token to authenticate with (overrides the config's)")
   String token;
+
+  @Option(names = "--certificate-authority", description = "the cluster CA's certificate (PEM) to verify the server"
+      + " with (overrides the config's; a server keeps it in <data-dir>/pki/ca.crt)")
+  Path certificateAuthority;
 
   @Option(names = {"-n", "--namespace"}, description = "namespace (default: the context's, usually \"default\")")
   String namespace;
@@ -53,6 +58,18 @@ public final class ClientOptions {
   }
 
   public CapstanClient connect() {
-    return CapstanClient.connect(serverAddress(), token());
+    return CapstanClient.connect(serverAddress(), token(), tls());
+  }
+
+  /** TLS as the config says, or with the --certificate-authority flag's CA (then without the config's client certificate). */
+  ClientTls tls() {
+    if (certificateAuthority == null) {
+      return config().tls();
+    }
+    try {
+      return ClientTls.serverOnly(Files.readString(certificateAuthority));
+    } catch (java.io.IOException e) {
+      throw new CliException("--certificate-authority: cannot read " + certificateAuthority + ": " + e.getMessage());
+    }
   }
 }

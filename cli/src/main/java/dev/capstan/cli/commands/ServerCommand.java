@@ -50,6 +50,10 @@ public final class ServerCommand implements Callable<Integer> {
       + " every member; users the control plane needs are added when missing (default: <data-dir>/tokens.csv)")
   Path tokenAuthFile;
 
+  @Option(names = "--tls-san", split = ",", description = "more names or IP addresses for the API's serving"
+      + " certificate (it always holds localhost, 127.0.0.1, ::1, the host name and --bind-address)")
+  List<String> tlsSans = new ArrayList<>();
+
   @Mixin
   AutoCompactionOptions compaction = new AutoCompactionOptions();
 
@@ -66,7 +70,7 @@ public final class ServerCommand implements Callable<Integer> {
     ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
         null, new SecureRandom());
     ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
-        apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options()), Clock.systemUTC());
+        apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options(), tlsSans), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("capstan server: stopping");
@@ -75,7 +79,7 @@ public final class ServerCommand implements Callable<Integer> {
     }, "capstan-server-shutdown"));
     String api = ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.apiPort();
     System.out.println("capstan server \"" + member + "\" is up");
-    System.out.println("  API (gRPC):     " + api);
+    System.out.println("  API (gRPC+TLS): " + api);
     System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers));
     if (controlPlane.etcdPort() != 0) {
       System.out.println("  etcd v3 API:    " + ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.etcdPort());
@@ -86,6 +90,10 @@ public final class ServerCommand implements Callable<Integer> {
     }
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
     System.out.println("  token file:     " + tokens.file().toAbsolutePath());
+    System.out.println("  cluster CA:     " + ControlPlane.caCertificate(dataDir).toAbsolutePath());
+    System.out.println("Agents join with: capstan agent --server " + api + " --certificate-authority "
+        + ControlPlane.caCertificate(dataDir).toAbsolutePath() + " --token <the " + ClusterTokens.BOOTSTRAP
+        + " token in the token file>");
     System.out.flush();
     stopped.await();
     return 0;
