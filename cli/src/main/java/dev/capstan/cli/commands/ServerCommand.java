@@ -92,8 +92,8 @@ public final class ServerCommand implements Callable<Integer> {
     System.out.println("  token file:     " + tokens.file().toAbsolutePath());
     System.out.println("  cluster CA:     " + ControlPlane.caCertificate(dataDir).toAbsolutePath());
     System.out.println("Agents join with: capstan agent --server " + api + " --certificate-authority "
-        + ControlPlane.caCertificate(dataDir).toAbsolutePath() + " --token <the " + ClusterTokens.BOOTSTRAP
-        + " token in the token file>");
+        + ControlPlane.caCertificate(dataDir).toAbsolutePath() + " --token <a token of group system:bootstrappers"
+        + " in the token file>");
     System.out.flush();
     stopped.await();
     return 0;
