@@ -162,8 +162,8 @@ class TlsApiServerTest {
     CapstanClient bootstrap = connect("bootstrap-token", ClientTls.serverOnly(ca.certificatePem()));
     StatusRuntimeException admin = failure(() -> sign(bootstrap, new Subject("admin", List.of("system:masters")),
         CertificateAuthority.newKeyPair(random)));
-    assertThat(admin.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(admin.getStatus().getDescription()).contains("system:node:<node name>");
+    assertThat(admin.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(admin.getStatus().getDescription()).contains("system:node:<node name>", "approve on signers");
     StatusRuntimeException masters = failure(() -> sign(bootstrap,
         new Subject("system:node:x", List.of("system:nodes", "system:masters")), CertificateAuthority.newKeyPair(random)));
     assertThat(masters.getStatus().getDescription()).contains("subject O must be exactly system:nodes");
@@ -173,6 +173,17 @@ class TlsApiServerTest {
         CertificateAuthority.newKeyPair(random)));
     assertThat(denied.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(denied.getStatus().getDescription()).contains("certificatesigningrequests");
+  }
+
+  @Test
+  void aClusterAdminGetsAUserACertificate() {
+    CapstanClient admin = connect("admin-token", ClientTls.serverOnly(ca.certificatePem()));
+    KeyPair keys = CertificateAuthority.newKeyPair(random);
+    String cert = sign(admin, new Subject("dave", List.of("dev")), keys).getCertificate()
+        .toString(StandardCharsets.US_ASCII);
+    CapstanClient dave = connect(null, new ClientTls(ca.certificatePem(), cert, Pem.privateKey(keys.getPrivate())));
+    StatusRuntimeException denied = failure(() -> dave.secrets().list("default"));
+    assertThat(denied.getStatus().getDescription()).contains("User \"dave\"");
   }
 
   private static CertificateSigningResponse sign(CapstanClient client, Subject subject, KeyPair keys) {

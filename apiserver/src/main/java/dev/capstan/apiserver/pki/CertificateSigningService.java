@@ -20,17 +20,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * CertificateSigning.Sign: issues node client certificates (CN {@code system:node:<node>}, O
- * {@code system:nodes}) from the cluster CA, approving them at once as Kubernetes' CSR approver
- * does for node client certificates. RBAC must allow the caller {@code create} on
+ * CertificateSigning.Sign: issues client certificates from the cluster CA, approving them at
+ * once. RBAC must allow the caller {@code create} on
  * {@code certificatesigningrequests.certificates.k8s.io} (bootstrap tokens, group
- * system:bootstrappers, and nodes through the bootstrap policy); a caller that is not a
- * bootstrapper may only ask for its own name, so a node cannot get another node's identity.
+ * system:bootstrappers, and nodes through the bootstrap policy). Node certificates (CN
+ * {@code system:node:<node>}, O {@code system:nodes}) go to bootstrappers, and to a node for
+ * its own name only, so a node cannot get another node's identity. Any other subject (a user's
+ * certificate) needs {@code approve} on {@code signers} named
+ * {@code kubernetes.io/kube-apiserver-client}, as approving such a request does in Kubernetes:
+ * cluster admins have it.
  */
 public final class CertificateSigningService extends CertificateSigningGrpc.CertificateSigningImplBase {
   private static final Logger log = LoggerFactory.getLogger(CertificateSigningService.class);
   static final String GROUP = "certificates.k8s.io";
   static final String RESOURCE = "certificatesigningrequests";
+  /** Kubernetes' name of the signer of client certificates for the API; approving for it is an RBAC right. */
+  static final String CLIENT_SIGNER = "kubernetes.io/kube-apiserver-client";
   /** A DNS subdomain (RFC 1123), the form of node names. */
   private static final java.util.regex.Pattern NODE_NAME =
       java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -69,11 +74,16 @@ public final class CertificateSigningService extends CertificateSigningGrpc.Cert
       throw Status.INVALID_ARGUMENT.withDescription("request: " + e.getMessage()).asRuntimeException();
     }
     Subject subject = csr.subject();
-    Optional<String> bad = nodeSubjectProblem(subject);
-    if (bad.isPresent()) {
-      throw Status.INVALID_ARGUMENT.withDescription("request: " + bad.get()).asRuntimeException();
+    Optional<String> notNode = nodeSubjectProblem(subject);
+    boolean approver = authorizer.allows(new RequestAttributes(user, "approve", GROUP, "signers", "", "",
+        CLIENT_SIGNER));
+    if (notNode.isPresent() && !approver) {
+      throw Status.PERMISSION_DENIED.withDescription("User \"" + user.name() + "\" may only ask for node"
+          + " certificates (" + notNode.get() + "); any other subject needs approve on signers \"" + CLIENT_SIGNER
+          + "\" in API group \"" + GROUP + "\"").asRuntimeException();
     }
-    if (!user.inGroup(BootstrapPolicy.BOOTSTRAPPERS) && !user.name().equals(subject.commonName())) {
+    if (notNode.isEmpty() && !approver && !user.inGroup(BootstrapPolicy.BOOTSTRAPPERS)
+        && !user.name().equals(subject.commonName())) {
       throw Status.PERMISSION_DENIED.withDescription("User \"" + user.name() + "\" may only ask for a certificate"
           + " for itself, not for \"" + subject.commonName() + "\"").asRuntimeException();
     }
