@@ -14,6 +14,7 @@ import dev.capstan.apiserver.pki.Subject;
 import dev.capstan.apiserver.pki.TlsIdentity;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.ClientTls;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -87,6 +88,13 @@ public final class NodeCredentials {
         signed = CertificateSigningGrpc.newBlockingStub(client.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
             .sign(CertificateSigningRequest.newBuilder().setRequest(ByteString.copyFrom(
                 CertificateRequests.create(subject, keys), StandardCharsets.US_ASCII)).build());
+      } catch (StatusRuntimeException e) {
+        if (kept != null) {  // the old certificate is still good: start with it, renew next time
+          log.warn("node {} could not renew its certificate ({}); using the current one until it expires", node,
+              e.getStatus());
+          return kept;
+        }
+        throw e;
       }
       String certPem = signed.getCertificate().toString(StandardCharsets.US_ASCII);
       PrivateFile.write(keyFile, Pem.privateKey(keys.getPrivate()));
