@@ -61,13 +61,14 @@ public final class ClientOptions {
     return CapstanClient.connect(serverAddress(), token(), tls());
   }
 
-  /** TLS as the config says, or with the --certificate-authority flag's CA (then without the config's client certificate). */
+  /** TLS as the config says, with the --certificate-authority flag's CA in place of the config's. */
   ClientTls tls() {
     if (certificateAuthority == null) {
       return config().tls();
     }
     try {
-      return ClientTls.serverOnly(Files.readString(certificateAuthority));
+      var context = config().current();
+      return new ClientTls(Files.readString(certificateAuthority), context.clientCertificate(), context.clientKey());
     } catch (java.io.IOException e) {
       throw new CliException("--certificate-authority: cannot read " + certificateAuthority + ": " + e.getMessage());
     }
