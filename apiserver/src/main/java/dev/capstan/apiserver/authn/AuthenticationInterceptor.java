@@ -23,8 +23,10 @@ import javax.net.ssl.SSLSession;
  * {@link #currentUser()}: by the bearer token in its {@code authorization} metadata
  * ({@code Bearer <token>}) when it sends one, else by the TLS client certificate of its
  * connection ({@link CertificateAuthenticator}). A call with neither, with an unknown token or
- * with a certificate that names no user is closed with UNAUTHENTICATED before any handler runs. The standard health service and server reflection
- * stay open, so that any client can check the server and discover the API without credentials.
+ * with a certificate that names no user is closed with UNAUTHENTICATED before any handler runs.
+ * The token wins over the certificate: pods/exec forwards it to the agent. The standard health
+ * service and server reflection stay open, so that any client can check the server and discover
+ * the API without credentials.
  */
 public final class AuthenticationInterceptor implements ServerInterceptor {
   private static final Context.Key<UserInfo> USER = Context.key("capstan-user");

@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
  * {@code capstan up}: a whole single-node cluster in one process — store peer, apiserver,
  * scheduler, controllers and a node agent — with its data under {@code --data-dir}. The API
  * serves TLS from the cluster CA; every component authenticates with a client certificate of its
- * own; the admin's certificate and token go into the client config it writes. Runs until interrupted; stopping it stops every pod it ran.
+ * own; the admin's certificate and token go into the client config it writes. Runs until
+ * interrupted; stopping it stops every pod it ran.
  */
 @Command(name = "up", description = "Run a single-node cluster in this process (store, API, scheduler, controllers, agent).")
 public final class UpCommand implements Callable<Integer> {
@@ -122,8 +123,8 @@ public final class UpCommand implements Callable<Integer> {
     Path config = configPath != null ? configPath : ClientConfig.defaultPath();
     // The admin authenticates with both: the certificate (CN admin, O system:masters) and the
     // token, which pods/exec needs to forward to the agent that asks back who may exec.
-    ClientConfig.single("capstan", List.of(api), tokens.tokenOf(ClusterTokens.ADMIN),
-        controlPlane.clientCertificate(new Subject(ClusterTokens.ADMIN, List.of(UserInfo.SYSTEM_MASTERS)))).save(config);
+    ClientConfig.single("capstan", List.of(api), tokens.tokenOf(ClusterTokens.ADMIN), controlPlane.clientCertificate(
+        new Subject(ClusterTokens.ADMIN, List.of(UserInfo.SYSTEM_MASTERS)))).save(config);
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
