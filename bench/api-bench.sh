@@ -65,7 +65,7 @@ result="$root/bench/results/api-$(date -u +%Y%m%dT%H%M%SZ).md"
   echo
 } >"$result"
 java -cp "bench/target/capstan-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/cp.txt)" dev.capstan.bench.api.ApiBench \
-  "${servers[@]}" --token "$admin" "$@" >>"$result"
+  "${servers[@]}" --token "$admin" --certificate-authority "$work/s1/pki/ca.crt" "$@" >>"$result"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$result"
 {
   # which server had which role (from their logs), to read the per-server columns against

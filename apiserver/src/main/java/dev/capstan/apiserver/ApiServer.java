@@ -12,6 +12,7 @@ import dev.capstan.apiserver.allocation.ServiceRanges;
 import dev.capstan.apiserver.audit.AuditInterceptor;
 import dev.capstan.apiserver.audit.AuditLog;
 import dev.capstan.apiserver.authn.AuthenticationInterceptor;
+import dev.capstan.apiserver.authn.CertificateAuthenticator;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authz.AccessControl;
 import dev.capstan.apiserver.authz.AccessRequest;
@@ -25,6 +26,8 @@ import dev.capstan.apiserver.metrics.ApiMetrics;
 import dev.capstan.apiserver.metrics.MetricsEndpoint;
 import dev.capstan.apiserver.metrics.RequestMetricsInterceptor;
 import dev.capstan.apiserver.ratelimit.RateLimitInterceptor;
+import dev.capstan.apiserver.pki.CertificateSigningService;
+import dev.capstan.apiserver.pki.ServerTls;
 import dev.capstan.apiserver.registry.DependentOrphaner;
 import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.apiserver.service.DeploymentScale;
@@ -69,8 +72,9 @@ import org.slf4j.LoggerFactory;
  * a watch cache per kind, gRPC server reflection and the standard health service. On start it
  * creates the namespaces Kubernetes always has (default, kube-system, kube-public,
  * kube-node-lease) and the default RBAC objects ({@link BootstrapPolicy}). With an authenticator
- * configured, every API call needs a bearer token, RBAC authorizes it and NodeRestriction limits
- * node agents; health and reflection stay open. Every call is counted and timed in Prometheus
+ * configured, every API call needs a bearer token or (with {@link ServerTls}) a client
+ * certificate from the cluster CA, RBAC authorizes it and NodeRestriction limits node agents;
+ * health and reflection stay open. Every call is counted and timed in Prometheus
  * metrics, served at {@code /metrics} when {@link ServingOptions} name a port; mutating calls go to
  * the audit log and every call passes the per-user rate limit when those are configured.
  */
@@ -86,61 +90,70 @@ public final class ApiServer implements AutoCloseable {
    */
   public record Config(String bindAddress, int port, Clock clock, RandomGenerator random, int watchWindow,
       int watcherBuffer, Duration bookmarkInterval, Duration storeWaitTimeout, TokenAuthenticator authenticator,
-      ServingOptions serving, ServiceRanges serviceRanges) {
+      ServingOptions serving, ServiceRanges serviceRanges, ServerTls tls) {
     public static Config defaults() {
       return new Config("0.0.0.0", 6443, Clock.systemUTC(), new SecureRandom(), 10_000, 10_000, Duration.ofSeconds(5),
-          Duration.ofSeconds(60), null, ServingOptions.NONE, ServiceRanges.defaults());
+          Duration.ofSeconds(60), null, ServingOptions.NONE, ServiceRanges.defaults(), null);
     }
 
     public Config withPort(int p) {
       return new Config(bindAddress, p, clock, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout,
-          authenticator, serving, serviceRanges);
+          authenticator, serving, serviceRanges, tls);
     }
 
     public Config withBindAddress(String a) {
       return new Config(a, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout,
-          authenticator, serving, serviceRanges);
+          authenticator, serving, serviceRanges, tls);
     }
 
     public Config withWatchWindow(int events) {
       return new Config(bindAddress, port, clock, random, events, watcherBuffer, bookmarkInterval, storeWaitTimeout,
-          authenticator, serving, serviceRanges);
+          authenticator, serving, serviceRanges, tls);
     }
 
     /** Turns on bearer-token authentication, RBAC and NodeRestriction. */
     public Config withAuthentication(TokenAuthenticator tokens) {
       return new Config(bindAddress, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval,
-          storeWaitTimeout, tokens, serving, serviceRanges);
+          storeWaitTimeout, tokens, serving, serviceRanges, tls);
     }
 
     /** The clock of timestamps and of the rate limit. */
     public Config withClock(Clock c) {
       return new Config(bindAddress, port, c, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout,
-          authenticator, serving, serviceRanges);
+          authenticator, serving, serviceRanges, tls);
     }
 
     /** Metrics endpoint, audit log and rate limit. */
     public Config withServing(ServingOptions options) {
       return new Config(bindAddress, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval,
-          storeWaitTimeout, authenticator, options, serviceRanges);
+          storeWaitTimeout, authenticator, options, serviceRanges, tls);
     }
 
     /** Where Services' cluster IPs and node ports come from; every server on one store needs the same. */
     public Config withServiceRanges(ServiceRanges ranges) {
       return new Config(bindAddress, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval,
-          storeWaitTimeout, authenticator, serving, ranges);
+          storeWaitTimeout, authenticator, serving, ranges, tls);
     }
 
     /** How long start-up waits for the store to answer (a member joining a store waits to be added). */
     public Config withStoreWaitTimeout(Duration timeout) {
       return new Config(bindAddress, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval, timeout,
-          authenticator, serving, serviceRanges);
+          authenticator, serving, serviceRanges, tls);
+    }
+
+    /**
+     * Serves TLS with {@code t}'s certificate; with authentication on, client certificates the
+     * cluster CA issued authenticate too, and the CA signs node certificates (CertificateSigning).
+     */
+    public Config withTls(ServerTls t) {
+      return new Config(bindAddress, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval,
+          storeWaitTimeout, authenticator, serving, serviceRanges, t);
     }
 
     /** How many events may wait for one slow watcher before it is cut off. */
     public Config withWatcherBuffer(int events) {
       return new Config(bindAddress, port, clock, random, watchWindow, events, bookmarkInterval, storeWaitTimeout,
-          authenticator, serving, serviceRanges);
+          authenticator, serving, serviceRanges, tls);
     }
   }
 
@@ -198,12 +211,16 @@ public final class ApiServer implements AutoCloseable {
       whenStoreAnswers(c::start);
     }
     var builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()),
-        InsecureServerCredentials.create());
+        config.tls() != null ? config.tls().credentials() : InsecureServerCredentials.create());
     ServerInterceptor[] api = apiInterceptors();
     for (ResourceService<?> s : services) {
       builder.addService(ServerInterceptors.intercept(s.definition(), api));
     }
     builder.addService(ServerInterceptors.intercept(new SelfAccessReviewService(access), api));
+    if (config.tls() != null && config.authenticator() != null) {
+      builder.addService(ServerInterceptors.intercept(
+          new CertificateSigningService(config.tls().ca(), new RbacAuthorizer(policy)), api));
+    }
     // Both reflection versions: current grpcurl and grpc tools ask v1 first, older ones v1alpha.
     builder.addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), metricsInterceptor));
     builder.addService(ServerInterceptors.intercept(ProtoReflectionService.newInstance(), metricsInterceptor));
@@ -249,7 +266,8 @@ public final class ApiServer implements AutoCloseable {
       chain.add(new AuditInterceptor(auditLog, config.clock()));
     }
     if (config.authenticator() != null) {
-      chain.add(new AuthenticationInterceptor(config.authenticator()));
+      chain.add(new AuthenticationInterceptor(config.authenticator(),
+          config.tls() != null ? new CertificateAuthenticator(config.tls().ca()) : null));
     }
     chain.add(metricsInterceptor);
     return chain.toArray(ServerInterceptor[]::new);
@@ -314,45 +332,11 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  /**
-   * Runs a start-up step, retrying while the store has no leader yet (a peer that just started,
-   * or a cluster electing), for up to {@link Config#storeWaitTimeout}.
-   */
   private void whenStoreAnswers(Runnable step) {
-    long deadline = System.nanoTime() + config.storeWaitTimeout().toNanos();
-    long backoffMillis = 50;
-    while (true) {
-      try {
-        step.run();
-        return;
-      } catch (RuntimeException e) {
-        if (!storeUnavailable(e) || System.nanoTime() > deadline) {
-          throw e;
-        }
-        log.info("store not ready yet ({}); retrying in {} ms", e.getMessage(), backoffMillis);
-      }
-      try {
-        Thread.sleep(backoffMillis);
-      } catch (InterruptedException ie) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for the store", ie);
-      }
-      backoffMillis = Math.min(backoffMillis * 2, 1000);
-    }
-  }
-
-  private static boolean storeUnavailable(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAVAILABLE) {
-        return true;
-      }
-      if (t instanceof dev.capstan.store.StoreException se
-          && (se.code() == dev.capstan.store.StoreException.Code.NO_LEADER
-              || se.code() == dev.capstan.store.StoreException.Code.UNAVAILABLE)) {
-        return true;
-      }
-    }
-    return false;
+    StoreReadiness.await(() -> {
+      step.run();
+      return null;
+    }, config.storeWaitTimeout());
   }
 
   private void bootstrapNamespaces() {

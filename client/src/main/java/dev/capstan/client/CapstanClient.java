@@ -65,10 +65,21 @@ public final class CapstanClient implements AutoCloseable {
 
   /**
    * Connects to an apiserver at "host:port" without TLS, sending {@code token} (when not null)
-   * as a bearer token with every call. Without TLS the token is readable on the wire.
+   * as a bearer token with every call. Without TLS the token is readable on the wire: for
+   * apiservers embedded in tests.
    */
   public static CapstanClient connect(String target, String token) {
-    ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+    return connect(target, token, null);
+  }
+
+  /**
+   * Connects to an apiserver at "host:port", over TLS when {@code tls} is given (verifying the
+   * server with the cluster CA and presenting its client certificate, if it has one), sending
+   * {@code token} (when not null) as a bearer token with every call.
+   */
+  public static CapstanClient connect(String target, String token, ClientTls tls) {
+    ManagedChannel channel = Grpc.newChannelBuilder(target,
+            tls != null ? tls.credentials() : InsecureChannelCredentials.create())
         .maxInboundMessageSize(64 * 1024 * 1024)
         // A connection that dies silently must not leave a watch hanging forever.
         .keepAliveTime(30, TimeUnit.SECONDS)
@@ -76,6 +87,11 @@ public final class CapstanClient implements AutoCloseable {
         .keepAliveWithoutCalls(true)
         .build();
     return new CapstanClient(channel, token == null ? null : new BearerTokenCredentials(token), DEFAULT_DEADLINE_MILLIS);
+  }
+
+  /** Connects with the current context of a client config: its first server, its token and its TLS. */
+  public static CapstanClient connect(dev.capstan.client.config.ClientConfig config) {
+    return connect(config.servers().get(0), config.current().token(), config.tls());
   }
 
   /** The channel to build further stubs on; it carries the client's credentials. */

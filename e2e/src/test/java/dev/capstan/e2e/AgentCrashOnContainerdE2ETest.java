@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.capstan.api.core.v1.ContainerStatus;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.ClientTls;
 import dev.capstan.client.config.ClientConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,6 +51,10 @@ class AgentCrashOnContainerdE2ETest {
     return dev.capstan.agent.NodeRuntime.containerdUnusableBecause().isEmpty();
   }
 
+  private Path caFile() {
+    return tmp.resolve("server").resolve("pki").resolve("ca.crt");
+  }
+
   @BeforeAll
   void startServer() throws Exception {
     tmp = Files.createTempDirectory(Files.createDirectories(Path.of("target", "e2e-runs")).toAbsolutePath(), "crash-");
@@ -65,8 +70,9 @@ class AgentCrashOnContainerdE2ETest {
             "--api-port", Integer.toString(apiPort), "--raft-port", Integer.toString(CapstanBinary.freePort()),
             "--etcd-port", "0", "--metrics-port", "0", "--token-auth-file", tokens.toString()));
     server.awaitReady();
-    ClientConfig.single("crash", List.of("127.0.0.1:" + apiPort), ADMIN_TOKEN).save(tmp.resolve("config"));
-    client = CapstanClient.connect("127.0.0.1:" + apiPort, ADMIN_TOKEN);
+    ClientTls tls = ClientTls.serverOnly(Files.readString(caFile()));
+    ClientConfig.single("crash", List.of("127.0.0.1:" + apiPort), ADMIN_TOKEN, tls).save(tmp.resolve("config"));
+    client = CapstanClient.connect("127.0.0.1:" + apiPort, ADMIN_TOKEN, tls);
   }
 
   @AfterAll
@@ -162,7 +168,7 @@ class AgentCrashOnContainerdE2ETest {
     DaemonProcess a = DaemonProcess.start(capstan, "agent", tmp.resolve(logName), "capstan agent",
         List.of("agent", "--server", "127.0.0.1:" + apiPort, "--node-name", NODE,
             "--data-dir", tmp.resolve("agent").toString(), "--agent-port", Integer.toString(agentPort),
-            "--token", NODE_TOKEN, "--runtime", "containerd"));
+            "--certificate-authority", caFile().toString(), "--token", NODE_TOKEN, "--runtime", "containerd"));
     a.awaitReady();
     return a;
   }

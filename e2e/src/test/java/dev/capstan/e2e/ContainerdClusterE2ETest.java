@@ -67,7 +67,8 @@ class ContainerdClusterE2ETest {
     cluster = new ClusterProcess(capstan, tmp.resolve("data"));
     cluster.start();
     String token = ClientConfig.load(tmp.resolve("config")).current().token();
-    client = CapstanClient.connect("127.0.0.1:" + cluster.apiPort, token);
+    client = CapstanClient.connect("127.0.0.1:" + cluster.apiPort, token,
+        ClientConfig.load(tmp.resolve("config")).tls());
   }
 
   @AfterAll

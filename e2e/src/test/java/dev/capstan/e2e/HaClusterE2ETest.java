@@ -10,6 +10,7 @@ import dev.capstan.api.meta.v1.WatchRequest;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.WatchEvent;
 import dev.capstan.client.WatchHandler;
+import dev.capstan.client.ClientTls;
 import dev.capstan.client.config.ClientConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +47,8 @@ class HaClusterE2ETest {
   private final List<String> etcdEndpoints = new ArrayList<>();
   private final List<CapstanClient> clients = new ArrayList<>();
   private DaemonProcess agent;
+  private Path caFile;
+  private ClientTls tls;
 
   @BeforeAll
   void startServers() throws Exception {
@@ -78,13 +81,20 @@ class HaClusterE2ETest {
     for (DaemonProcess s : servers) {
       s.awaitReady();
     }
+    // One cluster CA for all: whichever server came first made it, the others loaded it.
+    caFile = tmp.resolve("s1").resolve("pki").resolve("ca.crt");
+    String ca = Files.readString(caFile);
+    for (int i = 2; i <= SERVERS; i++) {
+      assertThat(Files.readString(tmp.resolve("s" + i).resolve("pki").resolve("ca.crt"))).isEqualTo(ca);
+    }
+    tls = ClientTls.serverOnly(ca);
     List<String> addresses = new ArrayList<>();
     for (int port : apiPorts) {
       addresses.add("127.0.0.1:" + port);
-      clients.add(CapstanClient.connect("127.0.0.1:" + port, ADMIN_TOKEN));
+      clients.add(CapstanClient.connect("127.0.0.1:" + port, ADMIN_TOKEN, tls));
     }
     // The CLI talks to the third server.
-    ClientConfig.single("ha", List.of(addresses.get(2)), ADMIN_TOKEN).save(tmp.resolve("config"));
+    ClientConfig.single("ha", List.of(addresses.get(2)), ADMIN_TOKEN, tls).save(tmp.resolve("config"));
     capstan = new CapstanBinary(tmp.resolve("config"));
   }
 
@@ -146,7 +156,7 @@ class HaClusterE2ETest {
     agent = DaemonProcess.start(capstan, "agent", tmp.resolve("agent.log"), "capstan agent",
         List.of("agent", "--server", "127.0.0.1:" + apiPorts.get(agentServer), "--node-name", "ha-node",
             "--data-dir", tmp.resolve("agent").toString(), "--agent-port", Integer.toString(CapstanBinary.freePort()),
-            "--token", NODE_TOKEN, "--runtime", "process"));
+            "--certificate-authority", caFile.toString(), "--token", NODE_TOKEN, "--runtime", "process"));
     agent.awaitReady();
 
     String manifest = new String(getClass().getResourceAsStream("/web-deployment.yaml").readAllBytes(),
@@ -158,7 +168,8 @@ class HaClusterE2ETest {
 
     servers.get(victim).kill();
     // Two of three store peers remain: a quorum. Another server takes the controllers' lease.
-    ClientConfig.single("ha", List.of("127.0.0.1:" + apiPorts.get(cliServer)), ADMIN_TOKEN).save(tmp.resolve("config"));
+    ClientConfig.single("ha", List.of("127.0.0.1:" + apiPorts.get(cliServer)), ADMIN_TOKEN, tls)
+        .save(tmp.resolve("config"));
     CapstanBinary.Result scaled = capstan.run("scale", "deployment", "web", "--replicas", "3");
     assertThat(scaled.exitCode()).as(scaled.toString()).isZero();
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(runningPods(survivor)).hasSize(3));

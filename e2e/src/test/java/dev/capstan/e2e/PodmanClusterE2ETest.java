@@ -50,7 +50,8 @@ class PodmanClusterE2ETest {
     cluster = new ClusterProcess(capstan, tmp.resolve("data"), "--runtime", "podman");
     cluster.start();
     String token = ClientConfig.load(tmp.resolve("config")).current().token();
-    client = CapstanClient.connect("127.0.0.1:" + cluster.apiPort, token);
+    client = CapstanClient.connect("127.0.0.1:" + cluster.apiPort, token,
+        ClientConfig.load(tmp.resolve("config")).tls());
   }
 
   @AfterAll

@@ -11,6 +11,7 @@ import dev.capstan.api.meta.v1.WatchRequest;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.WatchEvent;
 import dev.capstan.client.WatchHandler;
+import dev.capstan.client.ClientTls;
 import dev.capstan.client.config.ClientConfig;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -119,7 +120,11 @@ class SingleNodeClusterE2ETest {
     assertThat(Files.readString(tokens)).contains(",admin,", "system:masters", ",system:kube-scheduler,",
         ",system:kube-controller-manager,", ",system:node:e2e-node,", "system:nodes");
 
-    try (CapstanClient anonymous = CapstanClient.connect("127.0.0.1:" + cluster.apiPort)) {
+    ClientTls tls = ClientConfig.load(tmp.resolve("config")).tls();
+    assertThat(tls).as("capstan up writes the cluster CA and an admin certificate").isNotNull();
+    assertThat(tls.hasClientCertificate()).isTrue();
+    try (CapstanClient anonymous = CapstanClient.connect("127.0.0.1:" + cluster.apiPort, null,
+        ClientTls.serverOnly(tls.certificateAuthorityPem()))) {
       assertThatThrownBy(() -> anonymous.pods().list("default")).isInstanceOf(StatusRuntimeException.class)
           .hasMessageContaining("UNAUTHENTICATED");
     }
@@ -369,7 +374,7 @@ class SingleNodeClusterE2ETest {
 
   @Test
   @Order(12)
-  void aSeparateAgentJoinsWithItsNodeTokenAndCannotTouchAnotherNode() throws Exception {
+  void aSeparateAgentJoinsWithTheBootstrapTokenAndCannotTouchAnotherNode() throws Exception {
     // The token file is read at start: add a second node's user, then restart the cluster.
     byte[] raw = new byte[24];
     new SecureRandom().nextBytes(raw);
@@ -380,10 +385,15 @@ class SingleNodeClusterE2ETest {
     cluster.stop();
     cluster.start();
     client = adminClient();
+    // The agent joins with the cluster's bootstrap token: it gets a certificate for its node and
+    // authenticates with that from then on.
+    String bootstrap = Files.readAllLines(tmp.resolve("data").resolve("tokens.csv")).stream()
+        .filter(l -> l.contains(",system:bootstrap:")).map(l -> l.substring(0, l.indexOf(','))).findFirst().orElseThrow();
     Path tokenFile = tmp.resolve("e2e-node-2.token");
-    Files.writeString(tokenFile, node2Token + "\n");
+    Files.writeString(tokenFile, bootstrap + "\n");
 
     Process agent = capstan.command(List.of("agent", "--server", "127.0.0.1:" + cluster.apiPort,
+            "--certificate-authority", tmp.resolve("data").resolve("pki").resolve("ca.crt").toString(),
             "--node-name", "e2e-node-2", "--token-file", tokenFile.toString(),
             "--data-dir", tmp.resolve("agent-2").toString(), "--agent-port", Integer.toString(CapstanBinary.freePort()),
             "--runtime", "process"))
@@ -395,6 +405,10 @@ class SingleNodeClusterE2ETest {
         assertThat(client.leases().get("kube-node-lease", "e2e-node-2").getSpec().getHolderIdentity())
             .isEqualTo("e2e-node-2");
       });
+      assertThat(Files.readString(tmp.resolve("agent-2").resolve("pki").resolve("node.crt")))
+          .contains("BEGIN CERTIFICATE");
+      assertThat(Files.getPosixFilePermissions(tmp.resolve("agent-2").resolve("pki").resolve("node.key")))
+          .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
       String node1 = """
           apiVersion: v1
@@ -435,9 +449,10 @@ class SingleNodeClusterE2ETest {
 
   /** A client with the admin token that capstan up wrote into the client config. */
   private CapstanClient adminClient() {
-    adminToken = ClientConfig.load(tmp.resolve("config")).current().token();
+    ClientConfig config = ClientConfig.load(tmp.resolve("config"));
+    adminToken = config.current().token();
     assertThat(adminToken).as("capstan up writes the admin token into the client config").isNotBlank();
-    return CapstanClient.connect("127.0.0.1:" + cluster.apiPort, adminToken);
+    return CapstanClient.connect("127.0.0.1:" + cluster.apiPort, adminToken, config.tls());
   }
 
   private List<Pod> runningPods() {

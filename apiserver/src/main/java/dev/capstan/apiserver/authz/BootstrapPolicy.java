@@ -20,6 +20,12 @@ public final class BootstrapPolicy {
   public static final String SCHEDULER = "system:kube-scheduler";
   public static final String CONTROLLER_MANAGER = "system:kube-controller-manager";
   public static final String NODE = "system:node";
+  /** May ask for a node client certificate: bound to group system:bootstrappers (bootstrap tokens). */
+  public static final String NODE_BOOTSTRAPPER = "system:node-bootstrapper";
+  /** May ask for a certificate for itself: bound to group system:nodes (a node renewing its own). */
+  public static final String NODE_SELF_CLIENT = "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient";
+  public static final String BOOTSTRAPPERS = "system:bootstrappers";
+  static final String CERTIFICATES_GROUP = "certificates.k8s.io";
   static final String RBAC_GROUP = "rbac.authorization.k8s.io";
   private static final List<String> READ = List.of("get", "list", "watch");
   private static final List<String> WRITE_EVENTS = List.of("create", "update", "patch");
@@ -53,7 +59,13 @@ public final class BootstrapPolicy {
             rule(List.of(""), List.of("configmaps", "secrets"), READ),
             rule(List.of(""), List.of("events"), WRITE_EVENTS),
             rule(List.of("coordination.k8s.io"), List.of("leases"),
-                List.of("get", "list", "watch", "create", "update", "patch", "delete"))));
+                List.of("get", "list", "watch", "create", "update", "patch", "delete"))),
+        // Node certificates (CertificateSigningService), in roles of their own so that clusters
+        // made before they existed get them on the next start.
+        role(NODE_BOOTSTRAPPER, rule(List.of(CERTIFICATES_GROUP), List.of("certificatesigningrequests"),
+            List.of("create"))),
+        role(NODE_SELF_CLIENT, rule(List.of(CERTIFICATES_GROUP), List.of("certificatesigningrequests"),
+            List.of("create"))));
   }
 
   public static List<ClusterRoleBinding> clusterRoleBindings() {
@@ -61,7 +73,9 @@ public final class BootstrapPolicy {
         binding(CLUSTER_ADMIN, CLUSTER_ADMIN, subject("Group", UserInfo.SYSTEM_MASTERS)),
         binding(SCHEDULER, SCHEDULER, subject("User", SCHEDULER)),
         binding(CONTROLLER_MANAGER, CONTROLLER_MANAGER, subject("User", CONTROLLER_MANAGER)),
-        binding(NODE, NODE, subject("Group", UserInfo.SYSTEM_NODES)));
+        binding(NODE, NODE, subject("Group", UserInfo.SYSTEM_NODES)),
+        binding(NODE_BOOTSTRAPPER, NODE_BOOTSTRAPPER, subject("Group", BOOTSTRAPPERS)),
+        binding(NODE_SELF_CLIENT, NODE_SELF_CLIENT, subject("Group", UserInfo.SYSTEM_NODES)));
   }
 
   private static ObjectMeta meta(String name) {

@@ -9,6 +9,7 @@ import dev.capstan.api.meta.v1.GetRequest;
 import dev.capstan.api.meta.v1.ListRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.ClientTls;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
@@ -23,7 +24,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * then open-loop latency ({@link OpenLoad}) of create, get, list and update of Pods at each target
  * rate, and prints Markdown tables.
  *
- * <p>Usage: {@code ApiBench --server 127.0.0.1:6443@pid --server ... --token TOKEN [--scale 1]
+ * <p>Usage: {@code ApiBench --server 127.0.0.1:6443@pid --server ... --token TOKEN
+ * [--certificate-authority CA.crt] [--scale 1]
  * [--rates 100,500] [--seconds 30] [--warmup-seconds 45] [--only warmup,memory,latency]}.
  * {@code --scale} multiplies the pod and watcher counts, the seconds per latency run and the
  * warm-up (0.1 for a quick check).
@@ -37,6 +39,7 @@ public final class ApiBench {
   public static void main(String[] args) throws Exception {
     List<Server> servers = new ArrayList<>();
     String token = null;
+    ClientTls tls = null;
     double scale = 1.0;
     double[] rates = {100, 500};
     Double seconds = null;
@@ -46,6 +49,8 @@ public final class ApiBench {
       switch (args[i]) {
         case "--server" -> servers.add(Server.parse(value(args, ++i, "--server")));
         case "--token" -> token = value(args, ++i, "--token");
+        case "--certificate-authority" -> tls = ClientTls.serverOnly(
+            java.nio.file.Files.readString(java.nio.file.Path.of(value(args, ++i, "--certificate-authority"))));
         case "--scale" -> scale = Double.parseDouble(value(args, ++i, "--scale"));
         case "--rates" -> rates = java.util.Arrays.stream(value(args, ++i, "--rates").split(","))
             .mapToDouble(Double::parseDouble).toArray();
@@ -62,7 +67,7 @@ public final class ApiBench {
     long warmup = warmupSeconds != null ? warmupSeconds : Math.max(5, Math.round(45 * scale));
     List<CapstanClient> clients = new ArrayList<>();
     for (Server s : servers) {
-      clients.add(CapstanClient.connect(s.address(), token));
+      clients.add(CapstanClient.connect(s.address(), token, tls));
     }
     for (String ns : List.of("bench-warmup", "bench-mem", "bench-list", "bench-create", "bench-update")) {
       createNamespace(clients.get(0), ns);
@@ -82,7 +87,7 @@ public final class ApiBench {
       int pods = Math.max(100, (int) Math.round(10_000 * scale));
       int watchers = Math.max(30, (int) Math.round(1_000 * scale));
       int updates = Math.max(20, (int) Math.round(200 * scale));
-      out.append(new WatchMemory(servers, clients, token, pods, watchers, updates).run());
+      out.append(new WatchMemory(servers, clients, token, tls, pods, watchers, updates).run());
     }
     if (only.contains("latency")) {
       out.append(latency(clients, rates, runSeconds));

@@ -5,6 +5,7 @@ import dev.capstan.api.meta.v1.ListRequest;
 import dev.capstan.api.meta.v1.WatchRequest;
 import dev.capstan.bench.store.LatencyRecorder;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.ClientTls;
 import dev.capstan.client.WatchEvent;
 import dev.capstan.client.WatchHandler;
 import java.util.ArrayList;
@@ -33,14 +34,16 @@ final class WatchMemory {
   private final List<Server> servers;
   private final List<CapstanClient> clients;
   private final String token;
+  private final ClientTls tls;
   private final int pods;
   private final int watchers;
   private final int updates;
 
-  WatchMemory(List<Server> servers, List<CapstanClient> clients, String token, int pods, int watchers, int updates) {
+  WatchMemory(List<Server> servers, List<CapstanClient> clients, String token, ClientTls tls, int pods, int watchers, int updates) {
     this.servers = servers;
     this.clients = clients;
     this.token = token;
+    this.tls = tls;
     this.pods = pods;
     this.watchers = watchers;
     this.updates = Math.min(updates, pods - 1);
@@ -115,7 +118,7 @@ final class WatchMemory {
       int server = w % n;
       if ((w / n) % 50 == 0) {
         // a new connection for every 50 watchers of a server
-        open[server] = CapstanClient.connect(servers.get(server).address(), token);
+        open[server] = CapstanClient.connect(servers.get(server).address(), token, tls);
         watchClients.add(open[server]);
       }
       CapstanClient c = open[server];

@@ -56,7 +56,8 @@ public final class PodStartBench {
     double[] loadBefore = loadAverage();
     List<Double> apply = new ArrayList<>();
     List<Double> cri = new ArrayList<>();
-    try (CapstanClient client = CapstanClient.connect(String.join(",", clientConfig.servers()), ctx.token());
+    try (CapstanClient client = CapstanClient.connect(clientConfig.servers().get(0), ctx.token(),
+        clientConfig.tls());
          CriClient criClient = new CriClient(socket)) {
       // Alternate the two kinds, so that both see the same load over the run.
       for (int i = 0; i <= runs; i++) {

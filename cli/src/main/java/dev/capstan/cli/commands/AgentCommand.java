@@ -4,7 +4,9 @@ import dev.capstan.agent.Agent;
 import dev.capstan.agent.AgentConfig;
 import dev.capstan.agent.NodeRuntime;
 import dev.capstan.agent.runtime.RuntimeFeature;
+import dev.capstan.cli.daemon.NodeCredentials;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.ClientTls;
 import dev.capstan.client.config.UserHome;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -18,16 +20,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code capstan agent --server HOST:PORT --token-file F}: a node agent joining a cluster,
- * authenticating as its node's user with a bearer token.
+ * {@code capstan agent --server HOST:PORT --certificate-authority CA --token T}: a node agent
+ * joining a cluster. With the bootstrap token it gets a client certificate of its own
+ * ({@link NodeCredentials}), kept in its data dir, and authenticates with that from then on.
  */
 @Command(name = "agent", description = "Run a node agent that joins a cluster.")
 public final class AgentCommand implements Callable<Integer> {
   @Option(names = {"-s", "--server"}, required = true, description = "API server address host:port")
   String server;
 
-  @Option(names = "--token", description = "bearer token of this node's user (system:node:<node-name>)")
+  @Option(names = "--token", description = "bootstrap token (a user in group system:bootstrappers, or this node's"
+      + " own) to ask the cluster for this node's certificate with; needed until the agent has one")
   String token;
+
+  @Option(names = "--certificate-authority", description = "the cluster CA's certificate (PEM; a server keeps it in"
+      + " <data-dir>/pki/ca.crt) to verify the API server with; needed on the first start")
+  Path certificateAuthority;
 
   @Option(names = "--token-file", description = "file holding the bearer token (its first line)")
   Path tokenFile;
@@ -73,7 +81,14 @@ public final class AgentCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Files.createDirectories(dataDir);
     String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName().toLowerCase();
-    CapstanClient client = CapstanClient.connect(server, token());
+    String caPem = certificateAuthority == null ? null : Files.readString(certificateAuthority);
+    ClientTls tls;
+    try {
+      tls = NodeCredentials.ensure(dataDir.resolve("pki"), node, server, caPem, token(), Clock.systemUTC());
+    } catch (IllegalArgumentException e) {
+      throw new CliException(e.getMessage());
+    }
+    CapstanClient client = CapstanClient.connect(server, null, tls);
     Clock clock = Clock.systemUTC();
     NodeRuntime runtime;
     try {

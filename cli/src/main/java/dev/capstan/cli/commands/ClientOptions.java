@@ -1,6 +1,7 @@
 package dev.capstan.cli.commands;
 
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.ClientTls;
 import dev.capstan.client.config.ClientConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,10 @@ public final class ClientOptions {
 
   @Option(names = "--token", description = "bearer token to authenticate with (overrides the config's)")
   String token;
+
+  @Option(names = "--certificate-authority", description = "the cluster CA's certificate (PEM) to verify the server"
+      + " with (overrides the config's; a server keeps it in <data-dir>/pki/ca.crt)")
+  Path certificateAuthority;
 
   @Option(names = {"-n", "--namespace"}, description = "namespace (default: the context's, usually \"default\")")
   String namespace;
@@ -53,6 +58,19 @@ public final class ClientOptions {
   }
 
   public CapstanClient connect() {
-    return CapstanClient.connect(serverAddress(), token());
+    return CapstanClient.connect(serverAddress(), token(), tls());
+  }
+
+  /** TLS as the config says, with the --certificate-authority flag's CA in place of the config's. */
+  ClientTls tls() {
+    if (certificateAuthority == null) {
+      return config().tls();
+    }
+    try {
+      var context = config().current();
+      return new ClientTls(Files.readString(certificateAuthority), context.clientCertificate(), context.clientKey());
+    } catch (java.io.IOException e) {
+      throw new CliException("--certificate-authority: cannot read " + certificateAuthority + ": " + e.getMessage());
+    }
   }
 }

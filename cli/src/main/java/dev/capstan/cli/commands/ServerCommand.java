@@ -55,6 +55,10 @@ public final class ServerCommand implements Callable<Integer> {
       + " 'capstan store member add' against a running member) (default: new)")
   String initialClusterState = "new";
 
+  @Option(names = "--tls-san", split = ",", description = "more names or IP addresses for the API's serving"
+      + " certificate (it always holds localhost, 127.0.0.1, ::1, the host name and --bind-address)")
+  List<String> tlsSans = new ArrayList<>();
+
   @Mixin
   AutoCompactionOptions compaction = new AutoCompactionOptions();
 
@@ -89,7 +93,7 @@ public final class ServerCommand implements Callable<Integer> {
     }
     ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
         apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options(), serviceRanges.ranges(),
-        joining), Clock.systemUTC());
+        tlsSans, joining), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("capstan server: stopping");
@@ -98,7 +102,7 @@ public final class ServerCommand implements Callable<Integer> {
     }, "capstan-server-shutdown"));
     String api = ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.apiPort();
     System.out.println("capstan server \"" + member + "\" is up");
-    System.out.println("  API (gRPC):     " + api);
+    System.out.println("  API (gRPC+TLS): " + api);
     System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers));
     if (controlPlane.etcdPort() != 0) {
       System.out.println("  etcd v3 API:    " + ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.etcdPort());
@@ -109,6 +113,10 @@ public final class ServerCommand implements Callable<Integer> {
     }
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
     System.out.println("  token file:     " + tokens.file().toAbsolutePath());
+    System.out.println("  cluster CA:     " + ControlPlane.caCertificate(dataDir).toAbsolutePath());
+    System.out.println("Agents join with: capstan agent --server " + api + " --certificate-authority "
+        + ControlPlane.caCertificate(dataDir).toAbsolutePath() + " --token <a token of group system:bootstrappers"
+        + " in the token file>");
     System.out.flush();
     stopped.await();
     return 0;

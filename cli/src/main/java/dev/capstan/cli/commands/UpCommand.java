@@ -3,6 +3,8 @@ package dev.capstan.cli.commands;
 import dev.capstan.agent.Agent;
 import dev.capstan.agent.AgentConfig;
 import dev.capstan.agent.NodeRuntime;
+import dev.capstan.apiserver.authn.UserInfo;
+import dev.capstan.apiserver.pki.Subject;
 import dev.capstan.cli.daemon.ClusterTokens;
 import dev.capstan.cli.daemon.ControlPlane;
 import dev.capstan.client.config.ClientConfig;
@@ -23,9 +25,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code capstan up}: a whole single-node cluster in one process — store peer, apiserver,
- * scheduler, controllers and a node agent — with its data under {@code --data-dir}. Every
- * component authenticates with its own token from the cluster's token file; the admin's token
- * goes into the client config it writes. Runs until interrupted; stopping it stops every pod it ran.
+ * scheduler, controllers and a node agent — with its data under {@code --data-dir}. The API
+ * serves TLS from the cluster CA; every component authenticates with a client certificate of its
+ * own; the admin's certificate and token go into the client config it writes. Runs until
+ * interrupted; stopping it stops every pod it ran.
  */
 @Command(name = "up", description = "Run a single-node cluster in this process (store, API, scheduler, controllers, agent).")
 public final class UpCommand implements Callable<Integer> {
@@ -33,7 +36,7 @@ public final class UpCommand implements Callable<Integer> {
   Path dataDir = UserHome.capstan("data");
 
   @Option(names = "--bind-address", description = "address the API and agent listen on (default: 127.0.0.1;"
-      + " the API has no TLS yet, so it stays on loopback unless you say otherwise)")
+      + " the agent port has no TLS yet, so it stays on loopback unless you say otherwise)")
   String bindAddress = "127.0.0.1";
 
   @Option(names = "--api-port", description = "API (gRPC) port (default: 6443)")
@@ -72,6 +75,10 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--config", description = "where to write the client config (default: $CAPSTAN_CONFIG or ~/.capstan/config)")
   Path configPath;
 
+  @Option(names = "--tls-san", split = ",", description = "more names or IP addresses for the API's serving"
+      + " certificate (it always holds localhost, 127.0.0.1, ::1, the host name and --bind-address)")
+  List<String> tlsSans = new java.util.ArrayList<>();
+
   @Mixin
   AutoCompactionOptions compaction = new AutoCompactionOptions();
 
@@ -91,7 +98,7 @@ public final class UpCommand implements Callable<Integer> {
         node, new SecureRandom());
     ControlPlane controlPlane = ControlPlane.startSingleNode(
         new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens, autoCompaction,
-            serving.options(), serviceRanges.ranges()), clock);
+            serving.options(), serviceRanges.ranges(), tlsSans), clock);
     String nodeAddress = ControlPlane.loopbackAddress(bindAddress);
     // No --runtime: containerd where it is usable (or --containerd-socket names one), else the
     // process runtime with a warning saying why (NodeRuntime.open).
@@ -107,7 +114,8 @@ public final class UpCommand implements Callable<Integer> {
     Agent agent;
     try {
       agent = new Agent(AgentConfig.of(node, dataDir.resolve("agent"), nodeAddress, agentPort, runtime.runtime()),
-          controlPlane.connect(tokens.nodeToken(node)), clock);
+          controlPlane.connectAs(new Subject(UserInfo.NODE_USER_PREFIX + node, List.of(UserInfo.SYSTEM_NODES))),
+          clock);
       agent.start();
     } catch (RuntimeException e) {
       runtime.close();
@@ -116,7 +124,10 @@ public final class UpCommand implements Callable<Integer> {
     }
     String api = controlPlane.apiAddress();
     Path config = configPath != null ? configPath : ClientConfig.defaultPath();
-    ClientConfig.single("capstan", List.of(api), tokens.tokenOf(ClusterTokens.ADMIN)).save(config);
+    // The admin authenticates with both: the certificate (CN admin, O system:masters) and the
+    // token, which pods/exec needs to forward to the agent that asks back who may exec.
+    ClientConfig.single("capstan", List.of(api), tokens.tokenOf(ClusterTokens.ADMIN), controlPlane.clientCertificate(
+        new Subject(ClusterTokens.ADMIN, List.of(UserInfo.SYSTEM_MASTERS)))).save(config);
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -128,7 +139,7 @@ public final class UpCommand implements Callable<Integer> {
     }, "capstan-shutdown"));
 
     System.out.println("Capstan is up: a single-node cluster, node \"" + node + "\"");
-    System.out.println("  API (gRPC):     " + api);
+    System.out.println("  API (gRPC+TLS): " + api);
     System.out.println("  Raft peer:      " + bindAddress + ":" + raftPort);
     if (controlPlane.etcdPort() != 0) {
       System.out.println("  etcd v3 API:    " + ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.etcdPort());
@@ -140,7 +151,8 @@ public final class UpCommand implements Callable<Integer> {
     }
     System.out.println("  runtime:        " + runtime.description());
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
-    System.out.println("  client config:  " + config.toAbsolutePath() + " (admin token)");
+    System.out.println("  client config:  " + config.toAbsolutePath() + " (admin certificate and token)");
+    System.out.println("  cluster CA:     " + ControlPlane.caCertificate(dataDir).toAbsolutePath());
     System.out.println("  token file:     " + tokens.file().toAbsolutePath());
     System.out.println("Try: capstan get nodes");
     System.out.flush();

@@ -19,12 +19,16 @@ import java.util.Optional;
 /**
  * The static token file of a single-node cluster: created on the first {@code capstan up} with a
  * random token (32 bytes from {@link SecureRandom}) for the admin (group system:masters), the
- * scheduler, the controller manager and the embedded agent's node user; kept across restarts,
+ * scheduler, the controller manager, the embedded agent's node user and (in a new file only)
+ * the bootstrap token agents join with (group system:bootstrappers, good for asking a node
+ * certificate only); kept across restarts,
  * readable by its owner only (0600). Users missing from an existing file (say, a new node name)
  * are added; existing tokens are never changed.
  */
 public final class ClusterTokens {
   public static final String ADMIN = "admin";
+  /** The user of the bootstrap token agents join with (group system:bootstrappers). */
+  public static final String BOOTSTRAP = "system:bootstrap:capstan";
 
   private final Path file;
   private final List<TokenFile.Entry> entries;
@@ -44,6 +48,10 @@ public final class ClusterTokens {
         new UserInfo(ADMIN, "admin", List.of(UserInfo.SYSTEM_MASTERS)),
         new UserInfo(BootstrapPolicy.SCHEDULER, "kube-scheduler", List.of()),
         new UserInfo(BootstrapPolicy.CONTROLLER_MANAGER, "kube-controller-manager", List.of())));
+    if (!Files.exists(file)) {
+      // Only in a new file: servers sharing an operator's file must not each add a different one.
+      needed.add(new UserInfo(BOOTSTRAP, "bootstrap-capstan", List.of(BootstrapPolicy.BOOTSTRAPPERS)));
+    }
     if (nodeName != null) {
       needed.add(new UserInfo(UserInfo.NODE_USER_PREFIX + nodeName, "node-" + nodeName, List.of(UserInfo.SYSTEM_NODES)));
     }

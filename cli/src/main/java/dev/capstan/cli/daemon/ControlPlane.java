@@ -4,8 +4,16 @@ import dev.capstan.apiserver.ApiServer;
 import dev.capstan.apiserver.allocation.ServiceRanges;
 import dev.capstan.apiserver.ServingOptions;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
+import dev.capstan.apiserver.StoreReadiness;
 import dev.capstan.apiserver.authz.BootstrapPolicy;
+import dev.capstan.apiserver.pki.CertificateAuthority;
+import dev.capstan.apiserver.pki.ClusterCa;
+import dev.capstan.apiserver.pki.ServerTls;
+import dev.capstan.apiserver.pki.ServingCertificate;
+import dev.capstan.apiserver.pki.Subject;
+import dev.capstan.apiserver.pki.TlsIdentity;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.ClientTls;
 import dev.capstan.controllers.ControllerManager;
 import dev.capstan.scheduler.Scheduler;
 import dev.capstan.store.KeyValueStore;
@@ -14,9 +22,14 @@ import dev.capstan.store.ratis.AutoCompaction;
 import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.ratis.RatisKeyValueStore;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -24,20 +37,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One control-plane member in one process: a Ratis store peer, the apiserver on it (bearer-token
- * authentication from the cluster's token file, RBAC, NodeRestriction), and the scheduler and
- * controller manager talking to that apiserver over gRPC with their own tokens (hub and spoke,
- * DESIGN §1). Closing stops them in reverse order.
+ * One control-plane member in one process: a Ratis store peer, the apiserver on it over TLS with
+ * the cluster CA (client-certificate and bearer-token authentication from the cluster's token
+ * file, RBAC, NodeRestriction), and the scheduler and controller manager talking to that
+ * apiserver over gRPC with client certificates of their own (hub and spoke, DESIGN §1). Closing
+ * stops them in reverse order.
  */
 public final class ControlPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+  private static final String CA_FILE = "ca.crt";
+  /** How long a starting server waits for the store to answer (a quorum of peers to be up). */
+  private static final Duration STORE_WAIT = Duration.ofSeconds(60);
 
   /**
    * Where a single-node control plane listens and keeps its data, and how much store history it
    * keeps ({@code autoCompaction}).
    */
   public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort, int etcdPort,
-      ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving, ServiceRanges serviceRanges) {}
+      ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving, ServiceRanges serviceRanges,
+      List<String> tlsSans) {}
 
   /**
    * One member of a multi-server control plane.
@@ -53,18 +71,21 @@ public final class ControlPlane implements AutoCloseable {
    * @param autoCompaction how much MVCC history the store keeps before its leader compacts it
    * @param serving the apiserver's metrics port, audit log and rate limit
    * @param serviceRanges Services' cluster IP and node port ranges, the same on every member
+   * @param tlsSans names and addresses the serving certificate holds besides the loopback ones,
+   *     the host name and the bind address
    * @param joinExisting start as a new member of a running store: with an empty data dir, waiting
    *     to be added ({@code capstan store member add}) instead of forming a group from {@code peers}
    */
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
       List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
-      ServingOptions serving, ServiceRanges serviceRanges, boolean joinExisting) {}
+      ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting) {}
 
   /** How long a member started to join a running store waits to be added before it gives up. */
-  private static final java.time.Duration JOIN_WAIT = java.time.Duration.ofHours(24);
+  private static final Duration JOIN_WAIT = Duration.ofHours(24);
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private ApiServer apiServer;
+  private ServerTls tls;
   private String apiAddress;
   private int etcdPort;
 
@@ -115,15 +136,18 @@ public final class ControlPlane implements AutoCloseable {
       log.info("store peer {} waits to be added to the running store (capstan store member add {} --peer-urls http://{})",
           config.name(), config.name(), config.raftAddress());
     }
+    // A joining member can make its certificates and start its apiserver only once an operator has
+    // added its peer and it has caught up.
+    Duration storeWait = config.joinExisting() ? JOIN_WAIT : STORE_WAIT;
+    tls = clusterTls(store, config.dataDir(), config.bindAddress(), config.tlsSans(), clock, storeWait);
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
-        .withBindAddress(config.bindAddress())
+        .withBindAddress(config.bindAddress()).withTls(tls)
         .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving())
-        // A joining member's apiserver can start only once an operator has added its peer.
-        .withStoreWaitTimeout(config.joinExisting() ? JOIN_WAIT : ApiServer.Config.defaults().storeWaitTimeout())
+        .withStoreWaitTimeout(storeWait)
         .withServiceRanges(config.serviceRanges()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
-    CapstanClient schedulerClient = connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER));
+    CapstanClient schedulerClient = connectAs(new Subject(BootstrapPolicy.SCHEDULER, List.of()));
     LeaderElectedWork scheduler = new LeaderElectedWork("capstan-scheduler", config.name(), schedulerClient, clock,
         () -> {
           Scheduler s = new Scheduler(schedulerClient, clock);
@@ -132,7 +156,7 @@ public final class ControlPlane implements AutoCloseable {
         });
     scheduler.start();
     started.push(scheduler);
-    CapstanClient controllerClient = connect(config.tokens().tokenOf(BootstrapPolicy.CONTROLLER_MANAGER));
+    CapstanClient controllerClient = connectAs(new Subject(BootstrapPolicy.CONTROLLER_MANAGER, List.of()));
     LeaderElectedWork controllers = new LeaderElectedWork("capstan-controller-manager", config.name(),
         controllerClient, clock, () -> {
           ControllerManager m = new ControllerManager(controllerClient, clock);
@@ -158,17 +182,18 @@ public final class ControlPlane implements AutoCloseable {
     KeyValueStore store = new RatisKeyValueStore(peer);
     started.push(store);
     startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort());
+    tls = clusterTls(store, config.dataDir(), config.bindAddress(), config.tlsSans(), clock, STORE_WAIT);
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
-        .withBindAddress(config.bindAddress())
+        .withBindAddress(config.bindAddress()).withTls(tls)
         .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving())
         .withServiceRanges(config.serviceRanges()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
-    Scheduler scheduler = new Scheduler(connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER)), clock);
+    Scheduler scheduler = new Scheduler(connectAs(new Subject(BootstrapPolicy.SCHEDULER, List.of())), clock);
     scheduler.start();
     started.push(scheduler);
     ControllerManager controllers = new ControllerManager(
-        connect(config.tokens().tokenOf(BootstrapPolicy.CONTROLLER_MANAGER)), clock);
+        connectAs(new Subject(BootstrapPolicy.CONTROLLER_MANAGER, List.of())), clock);
     controllers.start();
     started.push(controllers);
     log.info("control plane started: api {}:{}, raft {}", config.bindAddress(), apiServer.port(), config.raftPort());
@@ -218,9 +243,51 @@ public final class ControlPlane implements AutoCloseable {
     return apiAddress;
   }
 
-  /** A client of this control plane's apiserver authenticating with {@code token}, closed with it. */
-  public CapstanClient connect(String token) {
-    CapstanClient client = CapstanClient.connect(apiAddress, token);
+  /**
+   * The cluster CA (loaded from the store, or created there by the first server) and this
+   * server's serving certificate, kept in {@code <data-dir>/pki} with the CA's certificate
+   * ({@code ca.crt}, public: agents and users verify the API with it).
+   */
+  private static ServerTls clusterTls(KeyValueStore store, Path dataDir, String bindAddress, List<String> sans,
+      Clock clock, Duration storeWait) {
+    SecureRandom random = new SecureRandom();
+    CertificateAuthority ca = StoreReadiness.await(() -> ClusterCa.loadOrCreate(store, clock, random), storeWait);
+    Path pki = dataDir.resolve("pki");
+    List<String> names = new ArrayList<>(sans);
+    names.add(0, bindAddress);
+    TlsIdentity serving = ServingCertificate.ensure(pki, ca, ServingCertificate.names(names), clock, random);
+    try {
+      Files.createDirectories(pki);
+      Files.writeString(pki.resolve(CA_FILE), ca.certificatePem());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write " + pki.resolve(CA_FILE) + ": " + e.getMessage(), e);
+    }
+    return new ServerTls(ca, serving);
+  }
+
+  /** Where a server keeps the cluster CA's certificate, under its data dir. */
+  public static Path caCertificate(Path dataDir) {
+    return dataDir.resolve("pki").resolve(CA_FILE);
+  }
+
+  /** The cluster CA, for issuing certificates in this process. */
+  public CertificateAuthority certificateAuthority() {
+    return tls.ca();
+  }
+
+  /** A new client certificate for {@code subject} from the cluster CA, with its key. */
+  public ClientTls clientCertificate(Subject subject) {
+    KeyPair keys = CertificateAuthority.newKeyPair(new SecureRandom());
+    TlsIdentity id = TlsIdentity.of(tls.ca().issueClient(subject, keys.getPublic()), keys);
+    return new ClientTls(tls.ca().certificatePem(), id.certificatePem(), id.privateKeyPem());
+  }
+
+  /**
+   * A client of this control plane's apiserver over TLS, authenticating with a client
+   * certificate for {@code subject} that the cluster CA issues now; closed with the control plane.
+   */
+  public CapstanClient connectAs(Subject subject) {
+    CapstanClient client = CapstanClient.connect(apiAddress, null, clientCertificate(subject));
     started.push(client);
     return client;
   }

@@ -22,7 +22,7 @@ class ClusterTokensTest {
 
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
     assertThat(first.entries()).extracting(e -> e.user().name()).containsExactly("admin", "system:kube-scheduler",
-        "system:kube-controller-manager", "system:node:n1");
+        "system:kube-controller-manager", "system:bootstrap:capstan", "system:node:n1");
     assertThat(first.entries()).extracting(TokenFile.Entry::token).doesNotHaveDuplicates()
         .allSatisfy(t -> assertThat(t).hasSize(43));
     var admin = new TokenAuthenticator(TokenFile.read(file)).authenticate(first.tokenOf(ClusterTokens.ADMIN));
@@ -41,6 +41,17 @@ class ClusterTokensTest {
     assertThat(second.tokenOf(ClusterTokens.ADMIN)).isEqualTo(first.tokenOf(ClusterTokens.ADMIN));
     assertThat(second.nodeToken("n1")).isEqualTo(first.nodeToken("n1"));
     assertThat(second.nodeToken("n2")).isNotEqualTo(first.nodeToken("n1"));
-    assertThat(second.entries().get(4).user().groups()).containsExactly("system:nodes");
+    assertThat(second.entries().get(5).user().groups()).containsExactly("system:nodes");
+  }
+
+  @Test
+  void aBootstrapTokenGoesIntoANewFileOnly() throws Exception {
+    Path file = dir.resolve("tokens.csv");
+    Files.writeString(file, "a-token,admin,admin,\"system:masters\"\n");
+    ClusterTokens existing = ClusterTokens.ensure(file, null, new SecureRandom());
+    assertThat(existing.entries()).extracting(e -> e.user().name()).doesNotContain(ClusterTokens.BOOTSTRAP);
+    ClusterTokens fresh = ClusterTokens.ensure(dir.resolve("new.csv"), null, new SecureRandom());
+    assertThat(fresh.entries()).filteredOn(e -> e.user().name().equals(ClusterTokens.BOOTSTRAP))
+        .singleElement().satisfies(e -> assertThat(e.user().groups()).containsExactly("system:bootstrappers"));
   }
 }

@@ -9,6 +9,7 @@ import dev.capstan.apiserver.ServingOptions;
 import dev.capstan.apiserver.allocation.ServiceRanges;
 import dev.capstan.cli.Capstan;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.ClientTls;
 import dev.capstan.store.ratis.AutoCompaction;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -54,14 +55,14 @@ class ServerJoinTest {
     int etcd2 = freePort();
     ControlPlane first = start(new ControlPlane.MemberConfig("s1", dir.resolve("s1"), "127.0.0.1", 0,
         "127.0.0.1:" + raft1, List.of("s1=127.0.0.1:" + raft1), etcd1, tokens, AutoCompaction.off(),
-        ServingOptions.NONE, ServiceRanges.defaults(), false));
+        ServingOptions.NONE, ServiceRanges.defaults(), List.of(), false));
     CapstanClient viaFirst = client(first, tokens);
     viaFirst.configMaps().create(configMap("before-join"));
 
     // Its start returns only once it is a member that has caught up, as an operator sees it.
     CompletableFuture<ControlPlane> joining = CompletableFuture.supplyAsync(() -> start(new ControlPlane.MemberConfig(
         "s2", dir.resolve("s2"), "127.0.0.1", 0, "127.0.0.1:" + raft2, List.of("s2=127.0.0.1:" + raft2), etcd2,
-        tokens, AutoCompaction.off(), ServingOptions.NONE, ServiceRanges.defaults(), true)));
+        tokens, AutoCompaction.off(), ServingOptions.NONE, ServiceRanges.defaults(), List.of(), true)));
 
     String[] add = {"store", "member", "add", "s2", "--peer-urls", "http://127.0.0.1:" + raft2,
         "--client-urls", "http://127.0.0.1:" + etcd2, "--endpoints", "127.0.0.1:" + etcd1};
@@ -81,7 +82,9 @@ class ServerJoinTest {
   }
 
   private CapstanClient client(ControlPlane cp, ClusterTokens tokens) {
-    CapstanClient client = CapstanClient.connect("127.0.0.1:" + cp.apiPort(), tokens.tokenOf(ClusterTokens.ADMIN));
+    // The members serve TLS with the cluster's one CA, which both got from the store.
+    CapstanClient client = CapstanClient.connect("127.0.0.1:" + cp.apiPort(), tokens.tokenOf(ClusterTokens.ADMIN),
+        ClientTls.serverOnly(cp.certificateAuthority().certificatePem()));
     opened.add(client);
     return client;
   }

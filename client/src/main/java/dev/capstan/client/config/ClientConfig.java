@@ -8,18 +8,23 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The client configuration file ({@code ~/.capstan/config}, or {@code $CAPSTAN_CONFIG}): like a
- * kubeconfig, contexts that name a cluster (its server addresses, tried in order for failover),
- * a default namespace and the bearer token to authenticate with (optional; sent in plaintext
- * until the API has TLS). The file is written readable by its owner only.
+ * kubeconfig, contexts that name a cluster (its server addresses, tried in order for failover,
+ * and the CA certificate that verifies them), a default namespace and the credentials to
+ * authenticate with: a bearer token, a client certificate with its key, or both (the token is
+ * sent then, the certificate is presented too). Certificates and keys are PEM, base64-encoded
+ * as in a kubeconfig. Without {@code certificate-authority-data} the client speaks plaintext
+ * (apiservers embedded in tests). The file is written readable by its owner only.
  *
  * <pre>
  * apiVersion: v1
@@ -27,26 +32,39 @@ import java.util.Map;
  * current-context: capstan
  * contexts:
  * - name: capstan
- *   context: {cluster: capstan, namespace: default, token: 3q2-...}
+ *   context: {cluster: capstan, namespace: default, token: 3q2-..., client-certificate-data: LS0t...,
+ *             client-key-data: LS0t...}
  * clusters:
  * - name: capstan
- *   cluster: {servers: ["127.0.0.1:6443"]}
+ *   cluster: {servers: ["127.0.0.1:6443"], certificate-authority-data: LS0t...}
  * </pre>
  */
-public record ClientConfig(String currentContext, Map<String, Context> contexts, Map<String, List<String>> clusters) {
+public record ClientConfig(String currentContext, Map<String, Context> contexts, Map<String, Cluster> clusters) {
 
   /**
-   * A context: which cluster, the namespace commands use when none is given, and the bearer
-   * token to send (null for none).
+   * A context: which cluster, the namespace commands use when none is given, the bearer token to
+   * send (null for none) and the client certificate and key (PEM; null for none).
    */
-  public record Context(String cluster, String namespace, String token) {
+  public record Context(String cluster, String namespace, String token, String clientCertificate, String clientKey) {
     public Context(String cluster, String namespace) {
       this(cluster, namespace, null);
     }
 
+    public Context(String cluster, String namespace, String token) {
+      this(cluster, namespace, token, null, null);
+    }
+
     @Override
     public String toString() {
-      return "Context[cluster=" + cluster + ", namespace=" + namespace + ", token=" + (token == null ? "none" : "***") + "]";
+      return "Context[cluster=" + cluster + ", namespace=" + namespace + ", token=" + (token == null ? "none" : "***")
+          + ", clientCertificate=" + (clientCertificate != null) + "]";
+    }
+  }
+
+  /** A cluster: its server addresses and the CA certificate (PEM) that verifies them, null for plaintext. */
+  public record Cluster(List<String> servers, String certificateAuthority) {
+    public Cluster {
+      servers = List.copyOf(servers);
     }
   }
 
@@ -72,8 +90,18 @@ public record ClientConfig(String currentContext, Map<String, Context> contexts,
 
   /** A config with one context named {@code name} for a cluster at {@code servers}, authenticating with {@code token}. */
   public static ClientConfig single(String name, List<String> servers, String token) {
-    return new ClientConfig(name, Map.of(name, new Context(name, "default", token)),
-        Map.of(name, List.copyOf(servers)));
+    return single(name, servers, token, null);
+  }
+
+  /**
+   * A config with one context named {@code name} for a cluster at {@code servers}: over TLS when
+   * {@code tls} is given (with its client certificate, if any), and with {@code token} when not null.
+   */
+  public static ClientConfig single(String name, List<String> servers, String token, dev.capstan.client.ClientTls tls) {
+    Context context = new Context(name, "default", token, tls == null ? null : tls.clientCertificatePem(),
+        tls == null ? null : tls.clientKeyPem());
+    return new ClientConfig(name, Map.of(name, context),
+        Map.of(name, new Cluster(servers, tls == null ? null : tls.certificateAuthorityPem())));
   }
 
   public Context current() {
@@ -86,11 +114,26 @@ public record ClientConfig(String currentContext, Map<String, Context> contexts,
 
   /** The current context's server addresses. */
   public List<String> servers() {
-    List<String> s = clusters.get(current().cluster());
-    if (s == null || s.isEmpty()) {
+    Cluster c = clusters.get(current().cluster());
+    if (c == null || c.servers().isEmpty()) {
       throw new IllegalStateException("cluster \"" + current().cluster() + "\" has no servers in the config");
     }
-    return s;
+    return c.servers();
+  }
+
+  /** TLS for the current context: null when its cluster has no CA certificate (plaintext). */
+  public dev.capstan.client.ClientTls tls() {
+    Cluster c = clusters.get(current().cluster());
+    String ca = c == null ? null : c.certificateAuthority();
+    Context ctx = current();
+    if (ca == null) {
+      if (ctx.clientCertificate() != null) {
+        throw new IllegalArgumentException("context \"" + currentContext + "\" has client-certificate-data but cluster \""
+            + ctx.cluster() + "\" has no certificate-authority-data to verify the server with");
+      }
+      return null;
+    }
+    return new dev.capstan.client.ClientTls(ca, ctx.clientCertificate(), ctx.clientKey());
   }
 
   public static ClientConfig load(Path path) {
@@ -108,19 +151,45 @@ public record ClientConfig(String currentContext, Map<String, Context> contexts,
     for (JsonNode c : root.path("contexts")) {
       JsonNode ctx = c.path("context");
       String token = ctx.path("token").asText("");
-      contexts.put(c.path("name").asText(), new Context(ctx.path("cluster").asText(),
-          ctx.path("namespace").asText("default"), token.isEmpty() ? null : token));
+      String name = c.path("name").asText();
+      contexts.put(name, new Context(ctx.path("cluster").asText(),
+          ctx.path("namespace").asText("default"), token.isEmpty() ? null : token,
+          pemData(path, ctx, "contexts[" + name + "].context.", "client-certificate-data"),
+          pemData(path, ctx, "contexts[" + name + "].context.", "client-key-data")));
     }
-    Map<String, List<String>> clusters = new java.util.LinkedHashMap<>();
+    Map<String, Cluster> clusters = new java.util.LinkedHashMap<>();
     for (JsonNode c : root.path("clusters")) {
       List<String> servers = new ArrayList<>();
       c.path("cluster").path("servers").forEach(s -> servers.add(s.asText()));
-      clusters.put(c.path("name").asText(), servers);
+      String name = c.path("name").asText();
+      clusters.put(name, new Cluster(servers, pemData(path, c.path("cluster"), "clusters[" + name + "].cluster.",
+          "certificate-authority-data")));
     }
     if (current.isEmpty()) {
       throw new IllegalArgumentException(path + ": current-context: Required value");
     }
     return new ClientConfig(current, contexts, clusters);
+  }
+
+  /** A base64-encoded PEM field, decoded; null when absent. */
+  private static String pemData(Path path, JsonNode node, String where, String field) {
+    String value = node.path(field).asText("");
+    if (value.isEmpty()) {
+      return null;
+    }
+    try {
+      String pem = new String(Base64.getMimeDecoder().decode(value), StandardCharsets.US_ASCII);
+      if (!pem.contains("-----BEGIN ")) {
+        throw new IllegalArgumentException("not base64 of PEM text");
+      }
+      return pem;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(path + ": " + where + field + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String base64(String pem) {
+    return Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII));
   }
 
   /** Writes the config readable by its owner only (it will hold credentials). */
@@ -137,13 +206,21 @@ public record ClientConfig(String currentContext, Map<String, Context> contexts,
       if (c.token() != null) {
         ctx.put("token", c.token());
       }
+      if (c.clientCertificate() != null) {
+        ctx.put("client-certificate-data", base64(c.clientCertificate()));
+        ctx.put("client-key-data", base64(c.clientKey()));
+      }
     });
     ArrayNode cls = root.putArray("clusters");
-    clusters.forEach((name, servers) -> {
+    clusters.forEach((name, cluster) -> {
       ObjectNode n = cls.addObject();
       n.put("name", name);
-      ArrayNode s = n.putObject("cluster").putArray("servers");
-      servers.forEach(s::add);
+      ObjectNode body = n.putObject("cluster");
+      ArrayNode s = body.putArray("servers");
+      cluster.servers().forEach(s::add);
+      if (cluster.certificateAuthority() != null) {
+        body.put("certificate-authority-data", base64(cluster.certificateAuthority()));
+      }
     });
     try {
       Files.createDirectories(path.toAbsolutePath().getParent());

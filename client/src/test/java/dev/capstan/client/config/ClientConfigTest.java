@@ -46,4 +46,37 @@ class ClientConfigTest {
     loaded.save(file);
     assertThat(Files.readString(file)).doesNotContain("token");
   }
+
+  @Test
+  void theClusterCaAndTheClientCertificateAreKeptAsBase64PemAndReadBack() throws Exception {
+    Path file = dir.resolve("config");
+    String ca = "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n";
+    String cert = "-----BEGIN CERTIFICATE-----\nY2VydA==\n-----END CERTIFICATE-----\n";
+    String key = "-----BEGIN PRIVATE KEY-----\na2V5\n-----END PRIVATE KEY-----\n";
+    ClientConfig.single("capstan", List.of("127.0.0.1:6443"), "tok", new dev.capstan.client.ClientTls(ca, cert, key))
+        .save(file);
+    assertThat(Files.readString(file)).contains("certificate-authority-data: ", "client-certificate-data: ",
+        "client-key-data: ").doesNotContain("BEGIN");
+    ClientConfig loaded = ClientConfig.load(file);
+    assertThat(loaded.tls()).isEqualTo(new dev.capstan.client.ClientTls(ca, cert, key));
+    assertThat(loaded.current().token()).isEqualTo("tok");
+    assertThat(loaded.current().toString()).doesNotContain("a2V5");
+
+    ClientConfig.single("capstan", List.of("127.0.0.1:6443"), "tok").save(file);
+    assertThat(ClientConfig.load(file).tls()).as("no CA: plaintext").isNull();
+
+    Files.writeString(file, """
+        apiVersion: v1
+        kind: Config
+        current-context: c
+        contexts:
+        - name: c
+          context: {cluster: c}
+        clusters:
+        - name: c
+          cluster: {servers: ["127.0.0.1:1"], certificate-authority-data: "bm90IHBlbQ=="}
+        """);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ClientConfig.load(file))
+        .hasMessageContaining("clusters[c].cluster.certificate-authority-data");
+  }
 }

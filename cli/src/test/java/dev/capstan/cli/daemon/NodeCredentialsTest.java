@@ -1,0 +1,85 @@
+package dev.capstan.cli.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.capstan.apiserver.ApiServer;
+import dev.capstan.apiserver.authn.TokenAuthenticator;
+import dev.capstan.apiserver.authn.TokenFile;
+import dev.capstan.apiserver.pki.CertificateAuthority;
+import dev.capstan.apiserver.pki.ServerTls;
+import dev.capstan.apiserver.pki.ServingCertificate;
+import dev.capstan.client.CapstanClient;
+import dev.capstan.client.ClientTls;
+import dev.capstan.store.local.LocalKeyValueStore;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An agent's join against a real in-process apiserver over TLS: bootstrap token once, its certificate after. */
+class NodeCredentialsTest {
+  @TempDir
+  Path dir;
+  private LocalKeyValueStore store;
+  private ApiServer server;
+  private CertificateAuthority ca;
+  private String target;
+
+  @BeforeEach
+  void start() {
+    store = new LocalKeyValueStore();
+    SecureRandom random = new SecureRandom();
+    ca = CertificateAuthority.create("test-ca", Clock.systemUTC(), random);
+    server = ApiServer.start(store, ApiServer.Config.defaults().withPort(0).withBindAddress("127.0.0.1")
+        .withTls(new ServerTls(ca, ServingCertificate.ensure(dir.resolve("server"), ca,
+            ServingCertificate.names(List.of()), Clock.systemUTC(), random)))
+        .withAuthentication(new TokenAuthenticator(TokenFile.parse(
+            "boot,system:bootstrap:t,b,\"system:bootstrappers\"\n"))));
+    target = "127.0.0.1:" + server.port();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    store.close();
+  }
+
+  @Test
+  void theBootstrapTokenGetsTheNodeACertificateItKeepsAndUsesAlone() throws Exception {
+    Path pki = dir.resolve("agent/pki");
+    assertThatThrownBy(() -> NodeCredentials.ensure(pki, "n1", target, null, "boot", Clock.systemUTC()))
+        .hasMessageContaining("--certificate-authority");
+    ClientTls tls = NodeCredentials.ensure(pki, "n1", target, ca.certificatePem(), "boot", Clock.systemUTC());
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pki.resolve("node.key"))))
+        .isEqualTo("rw-------");
+    try (CapstanClient node = CapstanClient.connect(target, null, tls)) {
+      assertThat(node.nodes().list("").items()).isEmpty();  // the node role may list nodes
+      StatusRuntimeException denied = assertThatThrownByStatus(() -> node.clusterRoles().list(""));
+      assertThat(denied.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(denied.getStatus().getDescription()).contains("User \"system:node:n1\"");
+    }
+    // Later starts need neither the CA nor the token, and keep the same certificate.
+    assertThat(NodeCredentials.ensure(pki, "n1", target, null, null, Clock.systemUTC())).isEqualTo(tls);
+    // Another node name in the same dir needs a token again.
+    assertThatThrownBy(() -> NodeCredentials.ensure(pki, "n2", target, null, null, Clock.systemUTC()))
+        .hasMessageContaining("--token");
+  }
+
+  private static StatusRuntimeException assertThatThrownByStatus(Runnable call) {
+    try {
+      call.run();
+    } catch (StatusRuntimeException e) {
+      return e;
+    }
+    throw new AssertionError("the call succeeded");
+  }
+}
