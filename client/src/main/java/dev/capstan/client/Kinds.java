@@ -37,6 +37,14 @@ import dev.capstan.api.core.v1.Secret;
 import dev.capstan.api.core.v1.SecretList;
 import dev.capstan.api.core.v1.SecretWatchEvent;
 import dev.capstan.api.core.v1.SecretsGrpc;
+import dev.capstan.api.core.v1.ResourceQuota;
+import dev.capstan.api.core.v1.ResourceQuotaList;
+import dev.capstan.api.core.v1.ResourceQuotaWatchEvent;
+import dev.capstan.api.core.v1.ResourceQuotasGrpc;
+import dev.capstan.api.core.v1.ServiceAccount;
+import dev.capstan.api.core.v1.ServiceAccountList;
+import dev.capstan.api.core.v1.ServiceAccountWatchEvent;
+import dev.capstan.api.core.v1.ServiceAccountsGrpc;
 import dev.capstan.api.rbac.v1.ClusterRole;
 import dev.capstan.api.rbac.v1.ClusterRoleBinding;
 import dev.capstan.api.rbac.v1.ClusterRoleBindingList;
@@ -104,8 +112,17 @@ public final class Kinds {
       ClusterRoleBindingList.getDefaultInstance(), ClusterRoleBindingWatchEvent.getDefaultInstance(),
       ClusterRoleBindingsGrpc.getServiceDescriptor(), List.of());
 
+  // ServiceAccount and ResourceQuota (accounts.proto)
+  public static final Kind<ServiceAccount> SERVICE_ACCOUNT = new Kind<>("v1", "ServiceAccount", "serviceaccounts",
+      true, ServiceAccount.getDefaultInstance(), ServiceAccountList.getDefaultInstance(),
+      ServiceAccountWatchEvent.getDefaultInstance(), ServiceAccountsGrpc.getServiceDescriptor(), List.of("sa"));
+  public static final Kind<ResourceQuota> RESOURCE_QUOTA = new Kind<>("v1", "ResourceQuota", "resourcequotas",
+      true, ResourceQuota.getDefaultInstance(), ResourceQuotaList.getDefaultInstance(),
+      ResourceQuotaWatchEvent.getDefaultInstance(), ResourceQuotasGrpc.getServiceDescriptor(), List.of("quota"));
+
   private static final List<Kind<? extends Message>> ALL = List.of(NAMESPACE, NODE, POD, CONFIG_MAP, SECRET, EVENT, LEASE,
-      REPLICA_SET, DEPLOYMENT, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING);
+      REPLICA_SET, DEPLOYMENT, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING,
+      SERVICE_ACCOUNT, RESOURCE_QUOTA);
 
   public static List<Kind<? extends Message>> all() {
     return ALL;
