@@ -24,9 +24,9 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   private static final Set<String> OPEN_SERVICES = Set.of("grpc.health.v1.Health",
       "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection");
 
-  private final TokenAuthenticator tokens;
+  private final BearerAuthenticator tokens;
 
-  public AuthenticationInterceptor(TokenAuthenticator tokens) {
+  public AuthenticationInterceptor(BearerAuthenticator tokens) {
     this.tokens = tokens;
   }
 

@@ -73,6 +73,7 @@ public final class ResourceRegistry<T extends Message> {
   private final Validator<T> validator;
   private final NamespaceCheck namespaceCheck;
   private final Orphaner orphaner;
+  private final Admission admission;
 
   /** Tells whether a namespace accepts new objects (NamespaceLifecycle admission). */
   public interface NamespaceCheck {
@@ -100,6 +101,11 @@ public final class ResourceRegistry<T extends Message> {
 
   public ResourceRegistry(Kind<T> kind, KeyValueStore store, Clock clock, RandomGenerator random,
       NamespaceCheck namespaceCheck, Orphaner orphaner) {
+    this(kind, store, clock, random, namespaceCheck, orphaner, Admission.NONE);
+  }
+
+  public ResourceRegistry(Kind<T> kind, KeyValueStore store, Clock clock, RandomGenerator random,
+      NamespaceCheck namespaceCheck, Orphaner orphaner, Admission admission) {
     this.kind = kind;
     this.store = store;
     this.clock = clock;
@@ -109,6 +115,7 @@ public final class ResourceRegistry<T extends Message> {
     this.validator = Validators.forKind(kind);
     this.namespaceCheck = namespaceCheck;
     this.orphaner = orphaner;
+    this.admission = admission;
   }
 
   public Kind<T> kind() {
@@ -195,7 +202,7 @@ public final class ResourceRegistry<T extends Message> {
     if (kind.namespaced()) {
       namespaceCheck.checkCreate(meta.getNamespace());
     }
-    T base = strategy.prepareForCreate(defaulter.applyDefaults(kind.withTypeMeta(object)));
+    T base = admission.mutate(kind, strategy.prepareForCreate(defaulter.applyDefaults(kind.withTypeMeta(object))));
     boolean generated = meta.getName().isEmpty();
     for (int attempt = 0; ; attempt++) {
       String name = generated ? meta.getGenerateName() + randomSuffix() : meta.getName();
@@ -211,6 +218,9 @@ public final class ResourceRegistry<T extends Message> {
       List<FieldError> errors = validator.validate(obj, null);
       if (!errors.isEmpty()) {
         throw invalid(name, errors);
+      }
+      if (attempt == 0) {
+        admission.admit(kind, obj);  // once: a quota is charged once however often a generated name collides
       }
       ByteString key = StoreKeys.objectKey(kind, m.getNamespace(), name);
       TxnResponse r = await(store.txn(TxnRequest.newBuilder()

@@ -52,7 +52,7 @@ public class ResourceStrategy<T extends Message> {
           .setStatus(dev.capstan.api.core.v1.NamespaceStatus.newBuilder().setPhase("Active")).build();
       return t;
     }
-    if (kind == Kinds.REPLICA_SET || kind == Kinds.DEPLOYMENT) {
+    if (kind == Kinds.REPLICA_SET || kind == Kinds.DEPLOYMENT || kind == Kinds.RESOURCE_QUOTA) {
       @SuppressWarnings("unchecked")
       T t = (T) object.toBuilder().clearField(statusField).build();
       return t;
