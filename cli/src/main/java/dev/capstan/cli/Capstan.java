@@ -3,6 +3,7 @@ package dev.capstan.cli;
 import dev.capstan.cli.commands.AgentCommand;
 import dev.capstan.cli.commands.ApplyCommand;
 import dev.capstan.cli.commands.CliException;
+import dev.capstan.cli.commands.CreateCommand;
 import dev.capstan.cli.commands.DeleteCommand;
 import dev.capstan.cli.commands.GetCommand;
 import dev.capstan.cli.commands.ImageCommand;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Command;
 /** The one {@code capstan} binary: user commands and the daemons. */
 @Command(name = "capstan", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
     description = "Capstan: a Kubernetes-style container orchestrator.",
-    subcommands = {UpCommand.class, ServerCommand.class, StoreCommand.class, AgentCommand.class, ApplyCommand.class, GetCommand.class,
+    subcommands = {UpCommand.class, ServerCommand.class, StoreCommand.class, AgentCommand.class, ApplyCommand.class, GetCommand.class, CreateCommand.class,
         DeleteCommand.class, PatchCommand.class, LogsCommand.class, ExecCommand.class, ScaleCommand.class, TopCommand.class, ImageCommand.class, VersionCommand.class})
 public final class Capstan {
 

@@ -5,6 +5,8 @@ import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.ReplicaSet;
 import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.core.v1.ConfigMap;
+import dev.capstan.api.core.v1.ResourceQuota;
+import dev.capstan.api.core.v1.ServiceAccount;
 import dev.capstan.api.core.v1.ContainerStatus;
 import dev.capstan.api.core.v1.Event;
 import dev.capstan.api.core.v1.Namespace;
@@ -76,6 +78,10 @@ public final class ResourceTables {
       return List.of("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE");
     } else if (kind == Kinds.LEASE) {
       return List.of("NAME", "HOLDER", "AGE");
+    } else if (kind == Kinds.SERVICE_ACCOUNT) {
+      return List.of("NAME", "SECRETS", "AGE");
+    } else if (kind == Kinds.RESOURCE_QUOTA) {
+      return List.of("NAME", "AGE", "REQUEST", "LIMIT");
     }
     return List.of("NAME", "AGE");
   }
@@ -145,6 +151,10 @@ public final class ResourceTables {
           e.getType(), e.getReason(), io.getKind().toLowerCase() + "/" + io.getName(), e.getMessage());
     } else if (m instanceof Lease l) {
       return List.of(meta.getName(), orNone(l.getSpec().getHolderIdentity()), age);
+    } else if (m instanceof ServiceAccount sa) {
+      return List.of(meta.getName(), Integer.toString(sa.getSecretsCount()), age);
+    } else if (m instanceof ResourceQuota q) {
+      return List.of(meta.getName(), age, usedOfHard(q, false), usedOfHard(q, true));
     }
     return List.of(meta.getName(), age);
   }
@@ -179,6 +189,15 @@ public final class ResourceTables {
       return "Pending";
     }
     return reason;
+  }
+
+  /** kubectl's quota columns: {@code pods: 2/10, requests.cpu: 500m/1}, limits.* in the second. */
+  private static String usedOfHard(ResourceQuota q, boolean limits) {
+    return q.getSpec().getHardMap().entrySet().stream()
+        .filter(e -> e.getKey().startsWith("limits.") == limits)
+        .sorted(java.util.Map.Entry.comparingByKey())
+        .map(e -> e.getKey() + ": " + q.getStatus().getUsedMap().getOrDefault(e.getKey(), "0") + "/" + e.getValue())
+        .collect(Collectors.joining(", "));
   }
 
   private static String orNone(String s) {
