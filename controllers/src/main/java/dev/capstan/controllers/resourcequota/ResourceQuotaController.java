@@ -27,9 +27,13 @@ import java.util.Set;
  * scratch. The apiserver's quota admission charges creates ahead of time; this recount is what gives
  * back what deleted or finished objects used, and corrects charges of creates that then failed.
  *
- * <p>A quota is recounted when it changes, when a pod of its namespace is added, deleted or
- * finishes (pods come from the shared informer), and every {@link #DEFAULT_RECOUNT_PERIOD} for the
- * object counts of other kinds, which are listed from the API at each recount rather than cached.
+ * <p>A quota is recounted when its spec changes (or its status.hard does not match it), when a pod of
+ * its namespace is deleted or finishes (pods come from the shared informer), on the informers'
+ * resync, and every {@link #DEFAULT_RECOUNT_PERIOD} for the object counts of other kinds, which are
+ * listed from the API at each recount rather than cached. Not when objects are added, nor when
+ * admission raises status.used: admission has charged those already, and a recount from a cache
+ * that has not seen the newest objects yet would take their charges back, as in Kubernetes, whose
+ * quota controller has the same triggers.
  */
 public final class ResourceQuotaController implements Controller {
   public static final String NAME = "resourcequota-controller";
@@ -56,19 +60,19 @@ public final class ResourceQuotaController implements Controller {
 
       @Override
       public void onUpdate(ResourceQuota oldQ, ResourceQuota q) {
-        loop.enqueue(Kinds.RESOURCE_QUOTA.key(q));
+        // Not on every status change: admission's charges change status.used, and recounting then
+        // could drop the charge of a create the pod cache has not seen yet.
+        if (oldQ == q || !oldQ.getSpec().equals(q.getSpec())
+            || !q.getStatus().getHardMap().equals(ResourceList.parse(q.getSpec().getHardMap(), "spec.hard").toStrings())) {
+          loop.enqueue(Kinds.RESOURCE_QUOTA.key(q));
+        }
       }
     });
     pods.addEventHandler(new ResourceEventHandler<>() {
       @Override
-      public void onAdd(Pod pod) {
-        enqueueNamespace(pod.getMetadata().getNamespace());
-      }
-
-      @Override
       public void onUpdate(Pod oldPod, Pod pod) {
         if (!QuotaUsage.of(Kinds.POD, oldPod).equals(QuotaUsage.of(Kinds.POD, pod))) {
-          enqueueNamespace(pod.getMetadata().getNamespace());  // it finished
+          enqueueNamespace(pod.getMetadata().getNamespace());  // it finished: usage goes down
         }
       }
 
