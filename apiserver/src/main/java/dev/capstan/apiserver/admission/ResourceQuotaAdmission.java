@@ -8,11 +8,13 @@ import dev.capstan.apiserver.registry.ApiErrors;
 import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
+import dev.capstan.client.quantity.Quantity;
 import dev.capstan.client.quota.QuotaCheck;
 import dev.capstan.client.quota.QuotaUsage;
 import dev.capstan.client.quota.ResourceList;
 import io.grpc.Status;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -83,7 +85,7 @@ public final class ResourceQuotaAdmission implements Admission {
     ResourceList charged = QuotaCheck.charged(hard, requested);
     for (String name : charged.amounts().keySet()) {
       if (!used.has(name)) {
-        used = used.plus(new ResourceList(java.util.Map.of(name, counted(kind, quota, name).get(name))));
+        used = used.plus(new ResourceList(Map.of(name, counted(kind, quota, name).get(name))));
       }
     }
     var refusal = QuotaCheck.exceeded(quota.getMetadata().getName(), hard, used, requested);
@@ -98,7 +100,7 @@ public final class ResourceQuotaAdmission implements Admission {
   /** What the namespace's objects of {@code kind} use now, for a quota that has no figure yet. */
   private ResourceList counted(Kind<?> kind, ResourceQuota quota, String name) {
     ResourceRegistry<?> registry = registries.apply(kind);
-    ResourceList sum = new ResourceList(java.util.Map.of(name, dev.capstan.client.quantity.Quantity.ZERO));
+    ResourceList sum = new ResourceList(Map.of(name, Quantity.ZERO));
     for (Message m : registry.list(ListRequest.newBuilder().setNamespace(quota.getMetadata().getNamespace())
         .build()).items()) {
       sum = sum.plus(QuotaUsage.of(kind, m).only(Set.of(name)));
