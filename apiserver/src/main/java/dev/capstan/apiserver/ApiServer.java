@@ -7,12 +7,18 @@ import dev.capstan.api.rbac.v1.ClusterRole;
 import dev.capstan.api.rbac.v1.ClusterRoleBinding;
 import dev.capstan.api.rbac.v1.PolicyRule;
 import dev.capstan.api.rbac.v1.Subject;
+import dev.capstan.apiserver.admission.AdmissionChain;
+import dev.capstan.apiserver.admission.ResourceQuotaAdmission;
+import dev.capstan.apiserver.admission.ServiceAccountAdmission;
 import dev.capstan.apiserver.allocation.ServiceAllocator;
 import dev.capstan.apiserver.allocation.ServiceRanges;
 import dev.capstan.apiserver.audit.AuditInterceptor;
 import dev.capstan.apiserver.audit.AuditLog;
 import dev.capstan.apiserver.authn.AuthenticationInterceptor;
 import dev.capstan.apiserver.authn.CertificateAuthenticator;
+import dev.capstan.apiserver.authn.ServiceAccountAuthenticator;
+import dev.capstan.apiserver.authn.ServiceAccountKey;
+import dev.capstan.apiserver.authn.ServiceAccountTokens;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authz.AccessControl;
 import dev.capstan.apiserver.authz.AccessRequest;
@@ -33,6 +39,7 @@ import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.apiserver.service.DeploymentScale;
 import dev.capstan.apiserver.service.PodSubresources;
 import dev.capstan.apiserver.service.ResourceService;
+import dev.capstan.apiserver.service.ServiceAccountTokenRequests;
 import dev.capstan.apiserver.watch.WatchCache;
 import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
@@ -74,8 +81,10 @@ import org.slf4j.LoggerFactory;
  * kube-node-lease) and the default RBAC objects ({@link BootstrapPolicy}). With an authenticator
  * configured, every API call needs a bearer token or (with {@link ServerTls}) a client
  * certificate from the cluster CA, RBAC authorizes it and NodeRestriction limits node agents;
- * health and reflection stay open. Every call is counted and timed in Prometheus
- * metrics, served at {@code /metrics} when {@link ServingOptions} name a port; mutating calls go to
+ * health and reflection stay open. Bearer tokens are those of the static token file and
+ * ServiceAccount tokens the cluster's key signed ({@link ServiceAccountKey}, one per cluster, in the
+ * store); creates pass ServiceAccount and ResourceQuota admission. Every call is counted and timed in
+ * Prometheus metrics, served at {@code /metrics} when {@link ServingOptions} name a port; mutating calls go to
  * the audit log and every call passes the per-user rate limit when those are configured.
  */
 public final class ApiServer implements AutoCloseable {
@@ -169,6 +178,12 @@ public final class ApiServer implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private final PolicyIndex policy = new PolicyIndex();
   private final DependentOrphaner orphaner = new DependentOrphaner(this::registry);
+  /** ServiceAccount, then ResourceQuota admission, on every create. */
+  private final AdmissionChain admission = new AdmissionChain(List.of(
+      new ServiceAccountAdmission((ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name)),
+      new ResourceQuotaAdmission(this::registry)));
+  /** Signs and verifies ServiceAccount tokens with the cluster's key, loaded from the store at start. */
+  private volatile ServiceAccountTokens serviceAccountTokens;
   private AccessControl access = AccessControl.ALLOW_ALL;
   private final ApiMetrics metrics = new ApiMetrics();
   private final RequestMetricsInterceptor metricsInterceptor = new RequestMetricsInterceptor(metrics);
@@ -207,6 +222,8 @@ public final class ApiServer implements AutoCloseable {
     }
     whenStoreAnswers(this::bootstrapNamespaces);
     whenStoreAnswers(this::bootstrapPolicy);
+    whenStoreAnswers(() -> serviceAccountTokens = new ServiceAccountTokens(ServiceAccountKey.loadOrCreate(store),
+        config.clock()));
     for (WatchCache<?> c : caches) {
       whenStoreAnswers(c::start);
     }
@@ -266,7 +283,9 @@ public final class ApiServer implements AutoCloseable {
       chain.add(new AuditInterceptor(auditLog, config.clock()));
     }
     if (config.authenticator() != null) {
-      chain.add(new AuthenticationInterceptor(config.authenticator(),
+      // The static token file first (a plain lookup), then ServiceAccount tokens (a signature check).
+      chain.add(new AuthenticationInterceptor(config.authenticator().orElse(new ServiceAccountAuthenticator(
+          serviceAccountTokens, (ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name))),
           config.tls() != null ? new CertificateAuthenticator(config.tls().ca()) : null));
     }
     chain.add(metricsInterceptor);
@@ -298,6 +317,10 @@ public final class ApiServer implements AutoCloseable {
       DeploymentScale scale = new DeploymentScale(registry(Kinds.DEPLOYMENT));
       service.unary("GetScale", AccessRequest.GET, "scale", scale::get);
       service.unary("UpdateScale", AccessRequest.UPDATE, "scale", scale::update);
+    } else if (kind == Kinds.SERVICE_ACCOUNT) {
+      ServiceAccountTokenRequests tokens = new ServiceAccountTokenRequests(registry(Kinds.SERVICE_ACCOUNT),
+          () -> serviceAccountTokens, config.clock());
+      service.unary("CreateToken", AccessRequest.CREATE, "token", tokens::create);
     }
     return service;
   }
@@ -308,7 +331,7 @@ public final class ApiServer implements AutoCloseable {
     ResourceRegistry<T> r = (ResourceRegistry<T>) registries.get(kind);
     if (r == null) {
       r = new ResourceRegistry<>(kind, store, config.clock(), config.random(), this::checkNamespaceAcceptsObjects,
-          orphaner, allocatorFor(kind));
+          orphaner, allocatorFor(kind), admission);
       registries.put(kind, r);
     }
     return r;

@@ -4,6 +4,7 @@ import dev.capstan.cli.commands.AgentCommand;
 import dev.capstan.cli.commands.ApplyCommand;
 import dev.capstan.cli.commands.CertificateCommand;
 import dev.capstan.cli.commands.CliException;
+import dev.capstan.cli.commands.CreateCommand;
 import dev.capstan.cli.commands.DeleteCommand;
 import dev.capstan.cli.commands.GetCommand;
 import dev.capstan.cli.commands.ImageCommand;
@@ -25,8 +26,8 @@ import picocli.CommandLine.Command;
 @Command(name = "capstan", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
     description = "Capstan: a Kubernetes-style container orchestrator.",
     subcommands = {UpCommand.class, ServerCommand.class, StoreCommand.class, AgentCommand.class, ApplyCommand.class, GetCommand.class,
-        DeleteCommand.class, PatchCommand.class, LogsCommand.class, ExecCommand.class, ScaleCommand.class, TopCommand.class, ImageCommand.class, CertificateCommand.class,
-        VersionCommand.class})
+        CreateCommand.class, DeleteCommand.class, PatchCommand.class, LogsCommand.class, ExecCommand.class, ScaleCommand.class,
+        TopCommand.class, ImageCommand.class, CertificateCommand.class, VersionCommand.class})
 public final class Capstan {
 
   public static void main(String[] args) {

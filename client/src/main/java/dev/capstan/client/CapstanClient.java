@@ -157,6 +157,14 @@ public final class CapstanClient implements AutoCloseable {
 
   public ResourceClient<ClusterRoleBinding> clusterRoleBindings() { return resource(Kinds.CLUSTER_ROLE_BINDING); }
 
+  public ResourceClient<dev.capstan.api.core.v1.ServiceAccount> serviceAccounts() {
+    return resource(Kinds.SERVICE_ACCOUNT);
+  }
+
+  public ResourceClient<dev.capstan.api.core.v1.ResourceQuota> resourceQuotas() {
+    return resource(Kinds.RESOURCE_QUOTA);
+  }
+
   @Override
   public void close() {
     managed.shutdown();

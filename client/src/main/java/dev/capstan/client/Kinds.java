@@ -53,6 +53,14 @@ import dev.capstan.api.core.v1.Service;
 import dev.capstan.api.core.v1.ServiceList;
 import dev.capstan.api.core.v1.ServiceWatchEvent;
 import dev.capstan.api.core.v1.ServicesGrpc;
+import dev.capstan.api.core.v1.ResourceQuota;
+import dev.capstan.api.core.v1.ResourceQuotaList;
+import dev.capstan.api.core.v1.ResourceQuotaWatchEvent;
+import dev.capstan.api.core.v1.ResourceQuotasGrpc;
+import dev.capstan.api.core.v1.ServiceAccount;
+import dev.capstan.api.core.v1.ServiceAccountList;
+import dev.capstan.api.core.v1.ServiceAccountWatchEvent;
+import dev.capstan.api.core.v1.ServiceAccountsGrpc;
 import dev.capstan.api.rbac.v1.ClusterRole;
 import dev.capstan.api.rbac.v1.ClusterRoleBinding;
 import dev.capstan.api.rbac.v1.ClusterRoleBindingList;
@@ -134,9 +142,17 @@ public final class Kinds {
       ClusterRoleBindingList.getDefaultInstance(), ClusterRoleBindingWatchEvent.getDefaultInstance(),
       ClusterRoleBindingsGrpc.getServiceDescriptor(), List.of());
 
+  // ServiceAccount and ResourceQuota (accounts.proto)
+  public static final Kind<ServiceAccount> SERVICE_ACCOUNT = new Kind<>("v1", "ServiceAccount", "serviceaccounts",
+      true, ServiceAccount.getDefaultInstance(), ServiceAccountList.getDefaultInstance(),
+      ServiceAccountWatchEvent.getDefaultInstance(), ServiceAccountsGrpc.getServiceDescriptor(), List.of("sa"));
+  public static final Kind<ResourceQuota> RESOURCE_QUOTA = new Kind<>("v1", "ResourceQuota", "resourcequotas",
+      true, ResourceQuota.getDefaultInstance(), ResourceQuotaList.getDefaultInstance(),
+      ResourceQuotaWatchEvent.getDefaultInstance(), ResourceQuotasGrpc.getServiceDescriptor(), List.of("quota"));
+
   private static final List<Kind<? extends Message>> ALL = List.of(NAMESPACE, NODE, POD, CONFIG_MAP, SECRET, EVENT, LEASE,
       REPLICA_SET, DEPLOYMENT, DAEMON_SET, STATEFUL_SET, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING,
-      SERVICE, ENDPOINTS);
+      SERVICE, ENDPOINTS, SERVICE_ACCOUNT, RESOURCE_QUOTA);
 
   public static List<Kind<? extends Message>> all() {
     return ALL;

@@ -17,6 +17,8 @@ import dev.capstan.controllers.framework.SharedInformerFactory;
 import dev.capstan.controllers.gc.GarbageCollector;
 import dev.capstan.controllers.replicaset.ReplicaSetController;
 import dev.capstan.controllers.statefulset.StatefulSetController;
+import dev.capstan.controllers.resourcequota.ResourceQuotaController;
+import dev.capstan.controllers.serviceaccount.ServiceAccountController;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,8 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs Capstan's controllers in one process, as kube-controller-manager does: the Deployment,
- * ReplicaSet, DaemonSet, StatefulSet and Endpoints controllers and the garbage collector, fed by
- * one shared informer per kind.
+ * ReplicaSet, DaemonSet, StatefulSet and Endpoints controllers, the garbage collector, the
+ * ServiceAccount controller (a {@code default} ServiceAccount per namespace) and the ResourceQuota
+ * controller (quota usage), fed by one shared informer per kind.
  *
  * <p>{@link #start} creates the informers and controllers (which register their handlers), starts
  * the informers, waits until every cache holds its first list, then starts each controller's
@@ -101,6 +104,10 @@ public final class ControllerManager implements AutoCloseable {
         informers.informerFor(Kinds.ENDPOINTS), clock));
     controllers.add(new GarbageCollector(client, informers,
         List.of(Kinds.DEPLOYMENT, Kinds.REPLICA_SET, Kinds.DAEMON_SET, Kinds.STATEFUL_SET, Kinds.POD), clock));
+    controllers.add(new ServiceAccountController(client.serviceAccounts(), informers.informerFor(Kinds.NAMESPACE),
+        informers.informerFor(Kinds.SERVICE_ACCOUNT), clock));
+    controllers.add(new ResourceQuotaController(client, informers.informerFor(Kinds.RESOURCE_QUOTA), pods, clock,
+        ResourceQuotaController.DEFAULT_RECOUNT_PERIOD));
     informers.start();
     if (!informers.waitForCacheSync(cacheSyncTimeout)) {
       closeQuietly();

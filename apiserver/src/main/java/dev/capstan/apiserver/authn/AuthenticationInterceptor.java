@@ -34,15 +34,15 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   private static final Set<String> OPEN_SERVICES = Set.of("grpc.health.v1.Health",
       "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection");
 
-  private final TokenAuthenticator tokens;
+  private final BearerAuthenticator tokens;
   private final CertificateAuthenticator certificates;
 
-  public AuthenticationInterceptor(TokenAuthenticator tokens) {
+  public AuthenticationInterceptor(BearerAuthenticator tokens) {
     this(tokens, null);
   }
 
-  /** Tokens and, unless {@code certificates} is null, client certificates. */
-  public AuthenticationInterceptor(TokenAuthenticator tokens, CertificateAuthenticator certificates) {
+  /** Bearer tokens and, unless {@code certificates} is null, client certificates. */
+  public AuthenticationInterceptor(BearerAuthenticator tokens, CertificateAuthenticator certificates) {
     this.tokens = tokens;
     this.certificates = certificates;
   }

@@ -14,7 +14,7 @@ import java.util.Optional;
  * time, so neither the lookup nor the comparison leaks how much of a guess was right. Every
  * user gets the {@code system:authenticated} group added.
  */
-public final class TokenAuthenticator {
+public final class TokenAuthenticator implements BearerAuthenticator {
   private record Known(byte[] digest, UserInfo user) {}
 
   private final Map<String, Known> byDigest = new HashMap<>();
@@ -31,6 +31,7 @@ public final class TokenAuthenticator {
   }
 
   /** The user a token belongs to, or empty for an unknown token. */
+  @Override
   public Optional<UserInfo> authenticate(String token) {
     if (token == null || token.isEmpty()) {
       return Optional.empty();

@@ -50,6 +50,11 @@ public final class BootstrapPolicy {
             rule(List.of(""), List.of("services"), READ),
             rule(List.of(""), List.of("endpoints"), List.of("*")),
             rule(List.of(""), List.of("events"), WRITE_EVENTS),
+            // the ServiceAccount controller, and the quota controller, which counts objects of every kind
+            rule(List.of(""), List.of("serviceaccounts"), List.of("get", "list", "watch", "create")),
+            rule(List.of(""), List.of("resourcequotas", "resourcequotas/status"), List.of("get", "list", "watch",
+                "update")),
+            rule(List.of("*"), List.of("*"), List.of("list", "watch")),
             rule(List.of("coordination.k8s.io"), List.of("leases"), List.of("*"))),
         role(NODE,
             rule(List.of(""), List.of("nodes"), List.of("get", "list", "watch", "create", "update", "patch", "delete")),

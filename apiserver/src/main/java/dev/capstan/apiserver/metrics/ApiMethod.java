@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public record ApiMethod(String kind, String verb, boolean mutating, boolean unary) {
   private static final Set<String> MUTATING = Set.of("create", "update", "updatestatus", "patch", "delete",
-      "deletecollection", "bind", "exec", "updatescale");
+      "deletecollection", "bind", "exec", "updatescale", "createtoken");
   private static final Map<String, ApiMethod> CACHE = new ConcurrentHashMap<>();
 
   /** The method's labels; computed once per method, since every call asks. */

@@ -74,6 +74,7 @@ public final class ResourceRegistry<T extends Message> {
   private final NamespaceCheck namespaceCheck;
   private final Orphaner orphaner;
   private final Allocator<T> allocator;
+  private final Admission admission;
 
   /** Tells whether a namespace accepts new objects (NamespaceLifecycle admission). */
   public interface NamespaceCheck {
@@ -101,11 +102,11 @@ public final class ResourceRegistry<T extends Message> {
 
   public ResourceRegistry(Kind<T> kind, KeyValueStore store, Clock clock, RandomGenerator random,
       NamespaceCheck namespaceCheck, Orphaner orphaner) {
-    this(kind, store, clock, random, namespaceCheck, orphaner, Allocator.none());
+    this(kind, store, clock, random, namespaceCheck, orphaner, Allocator.none(), Admission.NONE);
   }
 
   public ResourceRegistry(Kind<T> kind, KeyValueStore store, Clock clock, RandomGenerator random,
-      NamespaceCheck namespaceCheck, Orphaner orphaner, Allocator<T> allocator) {
+      NamespaceCheck namespaceCheck, Orphaner orphaner, Allocator<T> allocator, Admission admission) {
     this.allocator = allocator;
     this.kind = kind;
     this.store = store;
@@ -116,6 +117,7 @@ public final class ResourceRegistry<T extends Message> {
     this.validator = Validators.forKind(kind);
     this.namespaceCheck = namespaceCheck;
     this.orphaner = orphaner;
+    this.admission = admission;
   }
 
   public Kind<T> kind() {
@@ -224,9 +226,10 @@ public final class ResourceRegistry<T extends Message> {
     if (kind.namespaced()) {
       namespaceCheck.checkCreate(meta.getNamespace());
     }
-    T base = strategy.prepareForCreate(defaulter.applyDefaults(kind.withTypeMeta(object)));
+    T base = admission.mutate(kind, strategy.prepareForCreate(defaulter.applyDefaults(kind.withTypeMeta(object))));
     boolean generated = meta.getName().isEmpty();
     int allocationAttempts = 0;
+    boolean admitted = false;
     for (int attempt = 0; ; attempt++) {
       String name = generated ? meta.getGenerateName() + randomSuffix() : meta.getName();
       ObjectMeta.Builder m = meta.toBuilder()
@@ -241,6 +244,11 @@ public final class ResourceRegistry<T extends Message> {
       List<FieldError> errors = validator.validate(obj, null);
       if (!errors.isEmpty()) {
         throw invalid(name, errors);
+      }
+      if (!admitted) {
+        // Once: a quota is charged once however often a generated name or an allocated value collides.
+        admission.admit(kind, obj);
+        admitted = true;
       }
       Allocator.Claim<T> claim = allocator.claim(obj, null);
       obj = claim.object();

@@ -58,7 +58,7 @@ public class ResourceStrategy<T extends Message> {
       return t;
     }
     if (kind == Kinds.REPLICA_SET || kind == Kinds.DEPLOYMENT || kind == Kinds.DAEMON_SET
-        || kind == Kinds.STATEFUL_SET) {
+        || kind == Kinds.STATEFUL_SET || kind == Kinds.RESOURCE_QUOTA) {
       @SuppressWarnings("unchecked")
       T t = (T) object.toBuilder().clearField(statusField).build();
       return t;

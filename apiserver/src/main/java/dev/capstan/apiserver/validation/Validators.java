@@ -10,9 +10,10 @@ import dev.capstan.client.Kinds;
 
 /**
  * The validator of each kind. Kinds with rules of their own (Pod, ReplicaSet, Deployment,
- * DaemonSet, StatefulSet, ConfigMap, Secret, Lease, Node, Service, Endpoints, the RBAC kinds) get them
- * on top of the metadata checks; every other kind gets the metadata checks only. Namespace and
- * StatefulSet names are DNS-1123 labels, Service names DNS-1035 labels, all other names DNS-1123 subdomains.
+ * DaemonSet, StatefulSet, ConfigMap, Secret, Lease, Node, Service, Endpoints, the RBAC kinds,
+ * ResourceQuota) get them on top of the metadata checks; every other kind gets the metadata checks
+ * only. Namespace and StatefulSet names are DNS-1123 labels, Service names DNS-1035 labels, all other
+ * names DNS-1123 subdomains.
  */
 public final class Validators {
   private Validators() {}
@@ -51,6 +52,8 @@ public final class Validators {
       validator = new ServiceValidator();
     } else if (kind == Kinds.ENDPOINTS) {
       validator = new EndpointsValidator();
+    } else if (kind == Kinds.RESOURCE_QUOTA) {
+      validator = new ResourceQuotaValidator();
     } else if (kind == Kinds.NAMESPACE) {
       validator = new MetadataValidator<>(kind, ObjectMetaValidator.labelNames(false));
     } else {

@@ -7,6 +7,8 @@ import dev.capstan.api.apps.v1.ReplicaSet;
 import dev.capstan.api.apps.v1.StatefulSet;
 import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.core.v1.ConfigMap;
+import dev.capstan.api.core.v1.ResourceQuota;
+import dev.capstan.api.core.v1.ServiceAccount;
 import dev.capstan.api.core.v1.ContainerStatus;
 import dev.capstan.api.core.v1.Event;
 import dev.capstan.api.core.v1.Namespace;
@@ -90,6 +92,10 @@ public final class ResourceTables {
           : List.of("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE");
     } else if (kind == Kinds.ENDPOINTS) {
       return List.of("NAME", "ENDPOINTS", "AGE");
+    } else if (kind == Kinds.SERVICE_ACCOUNT) {
+      return List.of("NAME", "SECRETS", "AGE");
+    } else if (kind == Kinds.RESOURCE_QUOTA) {
+      return List.of("NAME", "AGE", "REQUEST", "LIMIT");
     }
     return List.of("NAME", "AGE");
   }
@@ -187,6 +193,10 @@ public final class ResourceTables {
       return ServiceColumns.cells(svc, age, wide);
     } else if (m instanceof Endpoints ep) {
       return List.of(meta.getName(), ServiceColumns.endpoints(ep), age);
+    } else if (m instanceof ServiceAccount sa) {
+      return List.of(meta.getName(), Integer.toString(sa.getSecretsCount()), age);
+    } else if (m instanceof ResourceQuota q) {
+      return List.of(meta.getName(), age, usedOfHard(q, false), usedOfHard(q, true));
     }
     return List.of(meta.getName(), age);
   }
@@ -227,6 +237,15 @@ public final class ResourceTables {
     List<String> all = new ArrayList<>(a);
     all.addAll(b);
     return all;
+  }
+
+  /** kubectl's quota columns: {@code pods: 2/10, requests.cpu: 500m/1}, limits.* in the second. */
+  private static String usedOfHard(ResourceQuota q, boolean limits) {
+    return q.getSpec().getHardMap().entrySet().stream()
+        .filter(e -> e.getKey().startsWith("limits.") == limits)
+        .sorted(java.util.Map.Entry.comparingByKey())
+        .map(e -> e.getKey() + ": " + q.getStatus().getUsedMap().getOrDefault(e.getKey(), "0") + "/" + e.getValue())
+        .collect(Collectors.joining(", "));
   }
 
   private static String orNone(String s) {

@@ -1,0 +1,157 @@
+package dev.capstan.apiserver.authn;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.security.Signature;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Issues and verifies ServiceAccount tokens: JSON Web Tokens (RFC 7519) signed with ES256 by the
+ * cluster's {@link ServiceAccountKey}, with the claims Kubernetes' bound tokens carry: {@code iss}
+ * {@value #ISSUER}, {@code sub} {@code system:serviceaccount:<ns>:<name>}, {@code aud},
+ * {@code iat}, {@code nbf}, {@code exp}, {@code jti} and {@code kubernetes.io} with the
+ * ServiceAccount's namespace, name and uid.
+ *
+ * <p>{@link #verify} accepts a token only if its header names ES256 and the cluster key's id, the
+ * signature is the cluster key's, the issuer is ours, one audience is {@code audience}, and the
+ * clock (injected) is between {@code nbf} (with {@link #CLOCK_SKEW} of leeway, since another
+ * server of the cluster may have signed it) and {@code exp}. Whether the ServiceAccount still exists
+ * is {@link ServiceAccountAuthenticator}'s check.
+ */
+public final class ServiceAccountTokens {
+  public static final String ISSUER = "capstan";
+  /** The audience of the Capstan API, and the default audience of a token. */
+  public static final String API_AUDIENCE = "capstan";
+  public static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
+  private static final Logger log = LoggerFactory.getLogger(ServiceAccountTokens.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ALGORITHM = "SHA256withECDSAinP1363Format";  // JWS wants r||s, not DER
+  private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+  private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+
+  private final KeyPair keys;
+  private final String keyId;
+  private final Clock clock;
+
+  public ServiceAccountTokens(KeyPair keys, Clock clock) {
+    this.keys = keys;
+    this.clock = clock;
+    this.keyId = keyId(keys);
+  }
+
+  /** A token for the ServiceAccount, valid from now for {@code lifetime}. */
+  public String issue(String namespace, String name, String uid, List<String> audiences, Duration lifetime) {
+    Instant now = clock.instant();
+    ObjectNode header = JSON.createObjectNode().put("alg", "ES256").put("kid", keyId).put("typ", "JWT");
+    ObjectNode claims = JSON.createObjectNode();
+    claims.put("iss", ISSUER).put("sub", ServiceAccountClaims.USER_PREFIX + namespace + ":" + name);
+    audiences.forEach(claims.putArray("aud")::add);
+    claims.put("iat", now.getEpochSecond()).put("nbf", now.getEpochSecond())
+        .put("exp", now.plus(lifetime).getEpochSecond()).put("jti", UUID.randomUUID().toString());
+    ObjectNode k8s = claims.putObject("kubernetes.io").put("namespace", namespace);
+    k8s.putObject("serviceaccount").put("name", name).put("uid", uid);
+    String signingInput = part(header) + "." + part(claims);
+    try {
+      Signature s = Signature.getInstance(ALGORITHM);
+      s.initSign(keys.getPrivate());
+      s.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+      return signingInput + "." + B64.encodeToString(s.sign());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot sign a ServiceAccount token", e);
+    }
+  }
+
+  /** The claims of a valid token for {@code audience}; empty for anything else (and why, at debug level). */
+  public Optional<ServiceAccountClaims> verify(String token, String audience) {
+    try {
+      return Optional.of(check(token, audience));
+    } catch (IllegalArgumentException | GeneralSecurityException | java.io.IOException e) {
+      log.debug("ServiceAccount token refused: {}", e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /** Whether a bearer token has the shape of a JWT at all (three base64url parts), to skip others cheaply. */
+  public static boolean looksLikeJwt(String token) {
+    return token.chars().filter(c -> c == '.').count() == 2 && token.startsWith("eyJ");
+  }
+
+  private ServiceAccountClaims check(String token, String audience)
+      throws GeneralSecurityException, java.io.IOException {
+    String[] parts = token.split("\\.", -1);
+    if (parts.length != 3) {
+      throw new IllegalArgumentException("not a JWT");
+    }
+    JsonNode header = JSON.readTree(B64D.decode(parts[0]));
+    if (!"ES256".equals(header.path("alg").asText()) || !keyId.equals(header.path("kid").asText())) {
+      throw new IllegalArgumentException("not signed with ES256 by this cluster's key");
+    }
+    Signature s = Signature.getInstance(ALGORITHM);
+    s.initVerify(keys.getPublic());
+    s.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+    if (!s.verify(B64D.decode(parts[2]))) {
+      throw new IllegalArgumentException("bad signature");
+    }
+    JsonNode claims = JSON.readTree(B64D.decode(parts[1]));
+    if (!ISSUER.equals(claims.path("iss").asText())) {
+      throw new IllegalArgumentException("issuer is not " + ISSUER);
+    }
+    Instant now = clock.instant();
+    Instant expiry = Instant.ofEpochSecond(claims.path("exp").asLong(0));
+    if (!now.isBefore(expiry)) {
+      throw new IllegalArgumentException("expired at " + expiry);
+    }
+    if (now.plus(CLOCK_SKEW).isBefore(Instant.ofEpochSecond(claims.path("nbf").asLong(0)))) {
+      throw new IllegalArgumentException("not valid before " + claims.path("nbf").asLong());
+    }
+    List<String> audiences = new ArrayList<>();
+    claims.path("aud").forEach(a -> audiences.add(a.asText()));
+    if (claims.path("aud").isTextual()) {
+      audiences.add(claims.path("aud").asText());
+    }
+    if (!audiences.contains(audience)) {
+      throw new IllegalArgumentException("audiences " + audiences + " do not include " + audience);
+    }
+    JsonNode k8s = claims.path("kubernetes.io");
+    String namespace = k8s.path("namespace").asText();
+    String name = k8s.path("serviceaccount").path("name").asText();
+    String uid = k8s.path("serviceaccount").path("uid").asText();
+    if (namespace.isEmpty() || name.isEmpty() || uid.isEmpty()
+        || !claims.path("sub").asText().equals(ServiceAccountClaims.USER_PREFIX + namespace + ":" + name)) {
+      throw new IllegalArgumentException("subject and ServiceAccount claims do not agree");
+    }
+    return new ServiceAccountClaims(namespace, name, uid, audiences, expiry);
+  }
+
+  private static String part(JsonNode node) {
+    try {
+      return B64.encodeToString(JSON.writeValueAsBytes(node));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A short id of the public key, so a token signed by another cluster's key is told apart at once. */
+  private static String keyId(KeyPair keys) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(keys.getPublic().getEncoded());
+      return B64.encodeToString(java.util.Arrays.copyOf(d, 16));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

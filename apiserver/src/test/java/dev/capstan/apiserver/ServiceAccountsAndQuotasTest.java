@@ -1,0 +1,249 @@
+package dev.capstan.apiserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.capstan.api.core.v1.Namespace;
+import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.ResourceQuota;
+import dev.capstan.api.core.v1.ResourceQuotaSpec;
+import dev.capstan.api.core.v1.ServiceAccount;
+import dev.capstan.api.core.v1.TokenRequest;
+import dev.capstan.api.core.v1.TokenRequestSpec;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.api.rbac.v1.PolicyRule;
+import dev.capstan.api.rbac.v1.Role;
+import dev.capstan.api.rbac.v1.RoleBinding;
+import dev.capstan.api.rbac.v1.RoleRef;
+import dev.capstan.api.rbac.v1.Subject;
+import dev.capstan.apiserver.authn.ServiceAccountKey;
+import dev.capstan.apiserver.authn.ServiceAccountTokens;
+import dev.capstan.apiserver.authn.TokenAuthenticator;
+import dev.capstan.apiserver.authn.TokenFile;
+import dev.capstan.apiserver.ratelimit.ManualClock;
+import dev.capstan.client.CapstanClient;
+import dev.capstan.store.ratis.RaftStorePeer;
+import dev.capstan.store.ratis.RatisKeyValueStore;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ServiceAccounts, their tokens and ResourceQuotas through two apiservers sharing one real Ratis
+ * store, as two {@code capstan server}s of a cluster do: ServiceAccount admission, tokens signed by
+ * the one cluster key and accepted by both servers, RBAC bindings to ServiceAccounts, and quota
+ * charges that the two servers cannot both admit past a limit. Each test works in its own namespace.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ServiceAccountsAndQuotasTest {
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  @TempDir
+  static Path dir;
+
+  private final ManualClock clock = new ManualClock();
+  private RaftStorePeer peer;
+  private RatisKeyValueStore store;
+  private ApiServer one;
+  private ApiServer two;
+  private CapstanClient adminOne;
+  private CapstanClient adminTwo;
+
+  @BeforeAll
+  void start() throws IOException {
+    peer = RaftStorePeer.startSingle(dir.resolve("store"), freePort());
+    store = new RatisKeyValueStore(peer);
+    var config = ApiServer.Config.defaults().withPort(0).withBindAddress("127.0.0.1").withClock(clock)
+        .withAuthentication(new TokenAuthenticator(TokenFile.parse("admin-token,admin,0,\"system:masters\"\n")));
+    one = ApiServer.start(store, config);
+    two = ApiServer.start(store, config);
+    adminOne = CapstanClient.connect("127.0.0.1:" + one.port(), "admin-token");
+    adminTwo = CapstanClient.connect("127.0.0.1:" + two.port(), "admin-token");
+  }
+
+  @AfterAll
+  void stop() {
+    for (AutoCloseable c : new AutoCloseable[] {adminOne, adminTwo, one, two, store, peer}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        // keep closing the rest
+      }
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static StatusRuntimeException failure(Runnable call) {
+    try {
+      call.run();
+    } catch (StatusRuntimeException e) {
+      return e;
+    }
+    throw new AssertionError("the call succeeded");
+  }
+
+  private void namespace(String name) {
+    adminOne.namespaces().create(Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name)).build());
+  }
+
+  private static Pod pod(String namespace, String name) {
+    return ApiServerTest.pod(name, "busybox").toBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName(name)).build();
+  }
+
+  private static ServiceAccount serviceAccount(String namespace, String name) {
+    return ServiceAccount.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName(name))
+        .build();
+  }
+
+  private static String token(CapstanClient client, String namespace, String name, long seconds) {
+    return client.serviceAccounts().<TokenRequest, TokenRequest>call("CreateToken", TokenRequest.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName(name))
+        .setSpec(TokenRequestSpec.newBuilder().setExpirationSeconds(seconds)).build()).getStatus().getToken();
+  }
+
+  @Test
+  void podsRunAsDefaultUnlessTheyNameAServiceAccountThatExists() {
+    namespace("sa-admission");
+    Pod plain = adminOne.pods().create(pod("sa-admission", "plain"));
+    assertThat(plain.getSpec().getServiceAccountName()).isEqualTo("default");
+
+    Pod robotPod = pod("sa-admission", "robot-pod");
+    robotPod = robotPod.toBuilder().setSpec(robotPod.getSpec().toBuilder().setServiceAccountName("robot")).build();
+    Pod refused = robotPod;
+    StatusRuntimeException e = failure(() -> adminOne.pods().create(refused));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(e.getStatus().getDescription()).contains("spec.serviceAccountName").contains("\"robot\" not found");
+
+    adminTwo.serviceAccounts().create(serviceAccount("sa-admission", "robot"));
+    assertThat(adminOne.pods().create(robotPod).getSpec().getServiceAccountName()).isEqualTo("robot");
+  }
+
+  @Test
+  void aTokenFromCreateTokenIsTheServiceAccountOnEveryServerAndRbacBindsIt() {
+    namespace("sa-team");
+    adminOne.serviceAccounts().create(serviceAccount("sa-team", "robot"));
+    adminOne.roles().create(Role.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("sa-team")
+        .setName("pod-reader")).addRules(PolicyRule.newBuilder().addApiGroups("").addResources("pods")
+            .addVerbs("get").addVerbs("list")).build());
+    adminOne.roleBindings().create(RoleBinding.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("sa-team").setName("robot-reads-pods"))
+        .addSubjects(Subject.newBuilder().setKind("ServiceAccount").setName("robot").setNamespace("sa-team"))
+        .setRoleRef(RoleRef.newBuilder().setApiGroup("rbac.authorization.k8s.io").setKind("Role").setName("pod-reader"))
+        .build());
+
+    String token = token(adminOne, "sa-team", "robot", 3600);
+    try (CapstanClient robotOnOne = CapstanClient.connect("127.0.0.1:" + one.port(), token);
+        CapstanClient robotOnTwo = CapstanClient.connect("127.0.0.1:" + two.port(), token)) {
+      await().atMost(TIMEOUT).untilAsserted(() -> {  // the binding reaches each server's RBAC through its watch
+        assertThat(robotOnOne.pods().list("sa-team").items()).isEmpty();
+        assertThat(robotOnTwo.pods().list("sa-team").items()).isEmpty();
+      });
+      StatusRuntimeException elsewhere = failure(() -> robotOnTwo.pods().list("default"));
+      assertThat(elsewhere.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(elsewhere.getStatus().getDescription()).contains("system:serviceaccount:sa-team:robot");
+      StatusRuntimeException noCreate = failure(() -> robotOnOne.pods().create(pod("sa-team", "p")));
+      assertThat(noCreate.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+
+      // Deleting the ServiceAccount revokes its tokens, also when one of the same name comes back.
+      adminTwo.serviceAccounts().delete("sa-team", "robot");
+      adminTwo.serviceAccounts().create(serviceAccount("sa-team", "robot"));
+      assertThat(failure(() -> robotOnOne.pods().list("sa-team")).getStatus().getCode())
+          .isEqualTo(Status.Code.UNAUTHENTICATED);
+    }
+  }
+
+  @Test
+  void expiredAndForgedTokensAreUnauthenticated() {
+    namespace("sa-expiry");
+    ServiceAccount sa = adminOne.serviceAccounts().create(serviceAccount("sa-expiry", "robot"));
+    adminOne.roleBindings().create(RoleBinding.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("sa-expiry").setName("robot-admin"))
+        .addSubjects(Subject.newBuilder().setKind("ServiceAccount").setName("robot"))
+        .setRoleRef(RoleRef.newBuilder().setApiGroup("rbac.authorization.k8s.io").setKind("ClusterRole")
+            .setName("cluster-admin")).build());
+    String shortLived = token(adminTwo, "sa-expiry", "robot", 600);
+    String forged = new ServiceAccountTokens(ServiceAccountKey.generate(), clock).issue("sa-expiry", "robot",
+        sa.getMetadata().getUid(), List.of(ServiceAccountTokens.API_AUDIENCE), Duration.ofHours(1));
+    try (CapstanClient robot = CapstanClient.connect("127.0.0.1:" + one.port(), shortLived);
+        CapstanClient forger = CapstanClient.connect("127.0.0.1:" + one.port(), forged)) {
+      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(robot.pods().list("sa-expiry").items()).isEmpty());
+      StatusRuntimeException bad = failure(() -> forger.pods().list("sa-expiry"));
+      assertThat(bad.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+
+      clock.advance(Duration.ofSeconds(600));
+      StatusRuntimeException expired = failure(() -> robot.pods().list("sa-expiry"));
+      assertThat(expired.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+      assertThat(expired.getStatus().getDescription()).contains("invalid bearer token");
+    }
+    StatusRuntimeException tooShort = failure(() -> token(adminOne, "sa-expiry", "robot", 60));
+    assertThat(tooShort.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(tooShort.getStatus().getDescription()).contains("spec.expirationSeconds");
+    assertThat(failure(() -> token(adminOne, "sa-expiry", "nobody", 600)).getStatus().getCode())
+        .isEqualTo(Status.Code.NOT_FOUND);
+  }
+
+  @Test
+  void aQuotaRefusesTheCreateThatWouldExceedItEvenWhenTwoServersAdmitAtOnce() throws Exception {
+    namespace("quota");
+    adminOne.resourceQuotas().create(ResourceQuota.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("quota").setName("q1"))
+        .setSpec(ResourceQuotaSpec.newBuilder().putHard("pods", "2")).build());
+    adminOne.pods().create(pod("quota", "a"));
+    adminTwo.pods().create(pod("quota", "b"));
+    StatusRuntimeException e = failure(() -> adminOne.pods().create(pod("quota", "c")));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(e.getStatus().getDescription()).isEqualTo("pods \"c\" is forbidden: exceeded quota: q1,"
+        + " requested: pods=1, used: pods=2, limited: pods=2");
+    assertThat(adminTwo.resourceQuotas().get("quota", "q1").getStatus().getUsedMap()).containsEntry("pods", "2");
+
+    // Twenty creates at once, half through each server, against a limit of 10 (2 used): exactly 8 pass.
+    adminOne.resourceQuotas().patch("quota", "q1", "{\"spec\":{\"hard\":{\"pods\":\"10\"}}}");
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Boolean>> results = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        CapstanClient via = i % 2 == 0 ? adminOne : adminTwo;
+        String name = "p" + i;
+        results.add(pool.submit((Callable<Boolean>) () -> {
+          try {
+            via.pods().create(pod("quota", name));
+            return true;
+          } catch (StatusRuntimeException refused) {
+            assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            return false;
+          }
+        }));
+      }
+      int admitted = 0;
+      for (Future<Boolean> f : results) {
+        admitted += f.get() ? 1 : 0;
+      }
+      assertThat(admitted).isEqualTo(8);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(adminOne.pods().list("quota").items()).hasSize(10);
+  }
+}

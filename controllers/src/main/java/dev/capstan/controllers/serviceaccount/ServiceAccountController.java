@@ -1,0 +1,93 @@
+package dev.capstan.controllers.serviceaccount;
+
+import dev.capstan.api.core.v1.Namespace;
+import dev.capstan.api.core.v1.ServiceAccount;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.client.ResourceClient;
+import dev.capstan.client.informer.ResourceEventHandler;
+import dev.capstan.client.informer.SharedInformer;
+import dev.capstan.controllers.framework.ApiErrors;
+import dev.capstan.controllers.framework.Controller;
+import dev.capstan.controllers.framework.ControllerLoop;
+import java.time.Clock;
+
+/**
+ * Makes sure every active namespace has a ServiceAccount named {@code default}, as Kubernetes'
+ * serviceaccounts-controller does: when a namespace appears, and again when its {@code default}
+ * is deleted. A namespace being deleted gets none. The work-queue key is the namespace's name.
+ */
+public final class ServiceAccountController implements Controller {
+  public static final String NAME = "serviceaccount-controller";
+  public static final String DEFAULT = "default";
+
+  private final ResourceClient<ServiceAccount> serviceAccounts;
+  private final SharedInformer<Namespace> namespaces;
+  private final SharedInformer<ServiceAccount> accounts;
+  private final ControllerLoop loop;
+
+  public ServiceAccountController(ResourceClient<ServiceAccount> serviceAccounts, SharedInformer<Namespace> namespaces,
+      SharedInformer<ServiceAccount> accounts, Clock clock) {
+    this.serviceAccounts = serviceAccounts;
+    this.namespaces = namespaces;
+    this.accounts = accounts;
+    this.loop = new ControllerLoop(NAME, clock, this::sync);
+    namespaces.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Namespace ns) {
+        loop.enqueue(ns.getMetadata().getName());
+      }
+
+      @Override
+      public void onUpdate(Namespace oldNs, Namespace ns) {
+        loop.enqueue(ns.getMetadata().getName());
+      }
+    });
+    accounts.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onDelete(ServiceAccount sa) {
+        if (sa.getMetadata().getName().equals(DEFAULT)) {
+          loop.enqueue(sa.getMetadata().getNamespace());
+        }
+      }
+    });
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public void run(int workers) {
+    loop.start(workers);
+  }
+
+  @Override
+  public void close() {
+    loop.close();
+  }
+
+  void sync(String namespace) {
+    Namespace ns = namespaces.lister().get("", namespace).orElse(null);
+    if (ns == null || ns.getMetadata().hasDeletionTimestamp() || ns.getStatus().getPhase().equals("Terminating")) {
+      return;
+    }
+    if (accounts.lister().get(namespace, DEFAULT).isPresent()) {
+      return;
+    }
+    try {
+      serviceAccounts.create(ServiceAccount.newBuilder()
+          .setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName(DEFAULT)).build());
+    } catch (RuntimeException e) {
+      // Already made (by us before the cache saw it, or by a user), or the namespace went away meanwhile.
+      if (!ApiErrors.isAlreadyExists(e) && !ApiErrors.isNotFound(e) && !terminating(e)) {
+        throw e;
+      }
+    }
+  }
+
+  private static boolean terminating(Throwable e) {
+    return ApiErrors.code(e) == io.grpc.Status.Code.PERMISSION_DENIED
+        && String.valueOf(e.getMessage()).contains("being terminated");
+  }
+}
