@@ -3,6 +3,8 @@ package dev.capstan.client;
 import com.google.protobuf.Message;
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.ReplicaSet;
+import dev.capstan.api.batch.v1.CronJob;
+import dev.capstan.api.batch.v1.Job;
 import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.Event;
@@ -130,6 +132,10 @@ public final class CapstanClient implements AutoCloseable {
   public ResourceClient<RoleBinding> roleBindings() { return resource(Kinds.ROLE_BINDING); }
 
   public ResourceClient<ClusterRoleBinding> clusterRoleBindings() { return resource(Kinds.CLUSTER_ROLE_BINDING); }
+
+  public ResourceClient<Job> jobs() { return resource(Kinds.JOB); }
+
+  public ResourceClient<CronJob> cronJobs() { return resource(Kinds.CRON_JOB); }
 
   @Override
   public void close() {
