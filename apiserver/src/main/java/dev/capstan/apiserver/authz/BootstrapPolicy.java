@@ -39,6 +39,7 @@ public final class BootstrapPolicy {
             rule(List.of(""), List.of("pods", "pods/status"), List.of("*")),
             rule(List.of("apps"), List.of("replicasets", "replicasets/status", "replicasets/scale", "deployments",
                 "deployments/status", "deployments/scale"), List.of("*")),
+            rule(List.of("batch"), List.of("jobs", "jobs/status", "cronjobs", "cronjobs/status"), List.of("*")),
             rule(List.of(""), List.of("nodes", "namespaces", "configmaps"), READ),
             rule(List.of(""), List.of("events"), WRITE_EVENTS),
             rule(List.of("coordination.k8s.io"), List.of("leases"), List.of("*"))),

@@ -31,6 +31,11 @@ public class ResourceStrategy<T extends Message> {
       ResourceStrategy<T> s = (ResourceStrategy<T>) new PodStrategy();
       return s;
     }
+    if (kind == Kinds.JOB) {
+      @SuppressWarnings("unchecked")
+      ResourceStrategy<T> s = (ResourceStrategy<T>) new JobStrategy();
+      return s;
+    }
     return new ResourceStrategy<>(kind);
   }
 
@@ -52,11 +57,19 @@ public class ResourceStrategy<T extends Message> {
           .setStatus(dev.capstan.api.core.v1.NamespaceStatus.newBuilder().setPhase("Active")).build();
       return t;
     }
-    if (kind == Kinds.REPLICA_SET || kind == Kinds.DEPLOYMENT) {
+    if (kind == Kinds.REPLICA_SET || kind == Kinds.DEPLOYMENT || kind == Kinds.JOB || kind == Kinds.CRON_JOB) {
       @SuppressWarnings("unchecked")
       T t = (T) object.toBuilder().clearField(statusField).build();
       return t;
     }
+    return object;
+  }
+
+  /**
+   * Fills what derives from the identity Create has just assigned (uid, a generated name), before
+   * validation; the object as it is by default.
+   */
+  public T completeCreate(T object) {
     return object;
   }
 

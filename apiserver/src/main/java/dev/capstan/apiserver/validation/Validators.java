@@ -10,7 +10,7 @@ import dev.capstan.client.Kinds;
 
 /**
  * The validator of each kind. Kinds with rules of their own (Pod, ReplicaSet, Deployment,
- * ConfigMap, Secret, Lease, Node, the RBAC kinds) get them on top of the metadata checks; every other kind gets the
+ * ConfigMap, Secret, Lease, Node, the RBAC kinds, Job, CronJob) get them on top of the metadata checks; every other kind gets the
  * metadata checks only. Namespace names are DNS-1123 labels, all other names DNS-1123 subdomains.
  */
 public final class Validators {
@@ -42,6 +42,10 @@ public final class Validators {
     } else if (kind == Kinds.CLUSTER_ROLE_BINDING) {
       validator = new RoleBindingValidator<>(Kinds.CLUSTER_ROLE_BINDING, ClusterRoleBinding::getRoleRef,
           ClusterRoleBinding::getSubjectsList);
+    } else if (kind == Kinds.JOB) {
+      validator = new JobValidator();
+    } else if (kind == Kinds.CRON_JOB) {
+      validator = new CronJobValidator();
     } else if (kind == Kinds.NAMESPACE) {
       validator = new MetadataValidator<>(kind, ObjectMetaValidator.labelNames(false));
     } else {
