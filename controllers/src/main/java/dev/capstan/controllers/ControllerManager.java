@@ -2,14 +2,19 @@ package dev.capstan.controllers;
 
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.ReplicaSet;
+import dev.capstan.api.batch.v1.CronJob;
+import dev.capstan.api.batch.v1.Job;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.Kinds;
+import dev.capstan.client.events.EventRecorder;
 import dev.capstan.client.informer.SharedInformer;
+import dev.capstan.controllers.cronjob.CronJobController;
 import dev.capstan.controllers.deployment.DeploymentController;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.SharedInformerFactory;
 import dev.capstan.controllers.gc.GarbageCollector;
+import dev.capstan.controllers.job.JobController;
 import dev.capstan.controllers.replicaset.ReplicaSetController;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,8 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs Capstan's controllers in one process, as kube-controller-manager does: the Deployment and
- * ReplicaSet controllers and the garbage collector, fed by one shared informer per kind.
+ * Runs Capstan's controllers in one process, as kube-controller-manager does: the Deployment,
+ * ReplicaSet, Job and CronJob controllers and the garbage collector, fed by one shared informer per
+ * kind.
  *
  * <p>{@link #start} creates the informers and controllers (which register their handlers), starts
  * the informers, waits until every cache holds its first list, then starts each controller's
@@ -42,6 +48,7 @@ public final class ControllerManager implements AutoCloseable {
   private final Duration cacheSyncTimeout;
   private final Duration resyncPeriod;
   private final List<Controller> controllers = new ArrayList<>();
+  private final List<EventRecorder> recorders = new ArrayList<>();
   private SharedInformerFactory informers;
   private boolean started;
   private boolean closed;
@@ -85,8 +92,14 @@ public final class ControllerManager implements AutoCloseable {
     controllers.add(new DeploymentController(client.deployments(), client.replicaSets(), deployments, replicaSets,
         pods, clock));
     controllers.add(new ReplicaSetController(client.replicaSets(), client.pods(), replicaSets, pods, clock));
+    SharedInformer<Job> jobs = informers.informerFor(Kinds.JOB);
+    SharedInformer<CronJob> cronJobs = informers.informerFor(Kinds.CRON_JOB);
+    controllers.add(new JobController(client.jobs(), client.pods(), jobs, pods,
+        recorder(JobController.NAME), clock));
+    controllers.add(new CronJobController(client.cronJobs(), client.jobs(), cronJobs, jobs,
+        recorder(CronJobController.NAME), clock));
     controllers.add(new GarbageCollector(client, informers,
-        List.of(Kinds.DEPLOYMENT, Kinds.REPLICA_SET, Kinds.POD), clock));
+        List.of(Kinds.DEPLOYMENT, Kinds.REPLICA_SET, Kinds.POD, Kinds.CRON_JOB, Kinds.JOB), clock));
     informers.start();
     if (!informers.waitForCacheSync(cacheSyncTimeout)) {
       closeQuietly();
@@ -96,6 +109,13 @@ public final class ControllerManager implements AutoCloseable {
       c.run(workers);
       log.info("started {} with {} workers", c.name(), workers);
     }
+  }
+
+  /** An event recorder reporting as {@code component}, closed with the manager. */
+  private EventRecorder recorder(String component) {
+    EventRecorder recorder = new EventRecorder(client, component, "", clock);
+    recorders.add(recorder);
+    return recorder;
   }
 
   /** The names of the controllers this manager runs. */
@@ -121,6 +141,7 @@ public final class ControllerManager implements AutoCloseable {
         log.warn("closing {} failed", c.name(), e);
       }
     }
+    recorders.forEach(EventRecorder::close);
     if (informers != null) {
       informers.close();
     }
