@@ -170,7 +170,7 @@ public final class CronJobController implements Controller {
       run(current, status, due.get());
     }
     writeStatus(cronJob, status.build());
-    times.untilNext(now).ifPresent(d -> loop.enqueueAfter(key, d.plusMillis(1)));
+    times.untilNext(now).ifPresent(d -> loop.enqueueAfter(key, d));
   }
 
   /** Starts the Job for {@code scheduled} as the concurrency policy allows; records it in {@code status}. */

@@ -223,7 +223,7 @@ public final class JobController implements Controller {
     if (manageError != null) {
       throw manageError;
     }
-    plan.recheckAfter().ifPresent(after -> loop.enqueueAfter(key, after.plusMillis(1)));
+    plan.recheckAfter().ifPresent(after -> loop.enqueueAfter(key, after));
   }
 
   private void createPods(String key, Job job, int n) throws Exception {
