@@ -78,8 +78,16 @@ public class ResourceStrategy<T extends Message> {
     if (!hasStatus()) {
       return updated;
     }
+    // An absent status stays absent (setting the empty message would make it present), so that
+    // re-applying an unchanged object is a no-op.
+    Message.Builder b = updated.toBuilder();
+    if (old.hasField(statusField)) {
+      b.setField(statusField, old.getField(statusField));
+    } else {
+      b.clearField(statusField);
+    }
     @SuppressWarnings("unchecked")
-    T t = (T) updated.toBuilder().setField(statusField, old.getField(statusField)).build();
+    T t = (T) b.build();
     return t;
   }
 
