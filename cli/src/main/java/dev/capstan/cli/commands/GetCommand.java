@@ -24,7 +24,8 @@ public final class GetCommand implements Callable<Integer> {
   @Mixin ClientOptions client;
 
   @Parameters(index = "0", paramLabel = "KIND", description = "pods, deployments, replicasets, nodes, namespaces,"
-      + " configmaps, secrets, events, leases, roles, rolebindings, clusterroles, clusterrolebindings")
+      + " configmaps, secrets, events, leases, roles, rolebindings, clusterroles, clusterrolebindings, jobs,"
+      + " cronjobs")
   String kindName;
 
   @Parameters(index = "1..*", paramLabel = "NAME", description = "object names (default: all)")

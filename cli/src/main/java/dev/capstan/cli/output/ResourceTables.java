@@ -3,6 +3,8 @@ package dev.capstan.cli.output;
 import com.google.protobuf.Message;
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.ReplicaSet;
+import dev.capstan.api.batch.v1.CronJob;
+import dev.capstan.api.batch.v1.Job;
 import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.ContainerStatus;
@@ -76,6 +78,12 @@ public final class ResourceTables {
       return List.of("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE");
     } else if (kind == Kinds.LEASE) {
       return List.of("NAME", "HOLDER", "AGE");
+    } else if (kind == Kinds.JOB) {
+      return wide ? List.of("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE", "CONTAINERS", "IMAGES", "SELECTOR")
+          : List.of("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE");
+    } else if (kind == Kinds.CRON_JOB) {
+      return wide ? List.of("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE", "CONTAINERS",
+          "IMAGES") : List.of("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE");
     }
     return List.of("NAME", "AGE");
   }
@@ -145,6 +153,10 @@ public final class ResourceTables {
           e.getType(), e.getReason(), io.getKind().toLowerCase() + "/" + io.getName(), e.getMessage());
     } else if (m instanceof Lease l) {
       return List.of(meta.getName(), orNone(l.getSpec().getHolderIdentity()), age);
+    } else if (m instanceof Job j) {
+      return JobColumns.job(j, age, now, wide);
+    } else if (m instanceof CronJob cj) {
+      return JobColumns.cronJob(cj, age, now, wide);
     }
     return List.of(meta.getName(), age);
   }
