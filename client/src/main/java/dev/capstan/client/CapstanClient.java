@@ -5,6 +5,8 @@ import dev.capstan.api.apps.v1.DaemonSet;
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.ReplicaSet;
 import dev.capstan.api.apps.v1.StatefulSet;
+import dev.capstan.api.batch.v1.CronJob;
+import dev.capstan.api.batch.v1.Job;
 import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.Event;
@@ -164,6 +166,10 @@ public final class CapstanClient implements AutoCloseable {
   public ResourceClient<dev.capstan.api.core.v1.ResourceQuota> resourceQuotas() {
     return resource(Kinds.RESOURCE_QUOTA);
   }
+
+  public ResourceClient<Job> jobs() { return resource(Kinds.JOB); }
+
+  public ResourceClient<CronJob> cronJobs() { return resource(Kinds.CRON_JOB); }
 
   @Override
   public void close() {

@@ -17,6 +17,14 @@ import dev.capstan.api.apps.v1.StatefulSet;
 import dev.capstan.api.apps.v1.StatefulSetList;
 import dev.capstan.api.apps.v1.StatefulSetWatchEvent;
 import dev.capstan.api.apps.v1.StatefulSetsGrpc;
+import dev.capstan.api.batch.v1.CronJob;
+import dev.capstan.api.batch.v1.CronJobList;
+import dev.capstan.api.batch.v1.CronJobWatchEvent;
+import dev.capstan.api.batch.v1.CronJobsGrpc;
+import dev.capstan.api.batch.v1.Job;
+import dev.capstan.api.batch.v1.JobList;
+import dev.capstan.api.batch.v1.JobWatchEvent;
+import dev.capstan.api.batch.v1.JobsGrpc;
 import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.coordination.v1.LeaseList;
 import dev.capstan.api.coordination.v1.LeaseWatchEvent;
@@ -127,6 +135,14 @@ public final class Kinds {
       Endpoints.getDefaultInstance(), EndpointsList.getDefaultInstance(), EndpointsWatchEvent.getDefaultInstance(),
       EndpointsServiceGrpc.getServiceDescriptor(), List.of("ep"));
 
+  // batch/v1
+  public static final Kind<Job> JOB = new Kind<>("batch/v1", "Job", "jobs", true,
+      Job.getDefaultInstance(), JobList.getDefaultInstance(), JobWatchEvent.getDefaultInstance(),
+      JobsGrpc.getServiceDescriptor(), List.of());
+  public static final Kind<CronJob> CRON_JOB = new Kind<>("batch/v1", "CronJob", "cronjobs", true,
+      CronJob.getDefaultInstance(), CronJobList.getDefaultInstance(), CronJobWatchEvent.getDefaultInstance(),
+      CronJobsGrpc.getServiceDescriptor(), List.of("cj"));
+
   public static final String RBAC_V1 = "rbac.authorization.k8s.io/v1";
   public static final Kind<Role> ROLE = new Kind<>(RBAC_V1, "Role", "roles", true,
       Role.getDefaultInstance(), RoleList.getDefaultInstance(), RoleWatchEvent.getDefaultInstance(),
@@ -152,7 +168,7 @@ public final class Kinds {
 
   private static final List<Kind<? extends Message>> ALL = List.of(NAMESPACE, NODE, POD, CONFIG_MAP, SECRET, EVENT, LEASE,
       REPLICA_SET, DEPLOYMENT, DAEMON_SET, STATEFUL_SET, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING,
-      SERVICE, ENDPOINTS, SERVICE_ACCOUNT, RESOURCE_QUOTA);
+      SERVICE, ENDPOINTS, SERVICE_ACCOUNT, RESOURCE_QUOTA, JOB, CRON_JOB);
 
   public static List<Kind<? extends Message>> all() {
     return ALL;

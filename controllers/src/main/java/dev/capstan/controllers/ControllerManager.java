@@ -5,16 +5,21 @@ import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.ReplicaSet;
 import dev.capstan.api.apps.v1.StatefulSet;
 import dev.capstan.api.core.v1.Node;
+import dev.capstan.api.batch.v1.CronJob;
+import dev.capstan.api.batch.v1.Job;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.Kinds;
+import dev.capstan.client.events.EventRecorder;
 import dev.capstan.client.informer.SharedInformer;
 import dev.capstan.controllers.daemonset.DaemonSetController;
+import dev.capstan.controllers.cronjob.CronJobController;
 import dev.capstan.controllers.deployment.DeploymentController;
 import dev.capstan.controllers.endpoints.EndpointsController;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.SharedInformerFactory;
 import dev.capstan.controllers.gc.GarbageCollector;
+import dev.capstan.controllers.job.JobController;
 import dev.capstan.controllers.replicaset.ReplicaSetController;
 import dev.capstan.controllers.statefulset.StatefulSetController;
 import dev.capstan.controllers.resourcequota.ResourceQuotaController;
@@ -29,9 +34,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs Capstan's controllers in one process, as kube-controller-manager does: the Deployment,
- * ReplicaSet, DaemonSet, StatefulSet and Endpoints controllers, the garbage collector, the
- * ServiceAccount controller (a {@code default} ServiceAccount per namespace) and the ResourceQuota
- * controller (quota usage), fed by one shared informer per kind.
+ * ReplicaSet, DaemonSet, StatefulSet, Job, CronJob and Endpoints controllers, the garbage
+ * collector, the ServiceAccount controller (a {@code default} ServiceAccount per namespace) and the
+ * ResourceQuota controller (quota usage), fed by one shared informer per kind.
  *
  * <p>{@link #start} creates the informers and controllers (which register their handlers), starts
  * the informers, waits until every cache holds its first list, then starts each controller's
@@ -52,6 +57,7 @@ public final class ControllerManager implements AutoCloseable {
   private final Duration cacheSyncTimeout;
   private final Duration resyncPeriod;
   private final List<Controller> controllers = new ArrayList<>();
+  private final List<EventRecorder> recorders = new ArrayList<>();
   private SharedInformerFactory informers;
   private boolean started;
   private boolean closed;
@@ -95,6 +101,12 @@ public final class ControllerManager implements AutoCloseable {
     controllers.add(new DeploymentController(client.deployments(), client.replicaSets(), deployments, replicaSets,
         pods, clock));
     controllers.add(new ReplicaSetController(client.replicaSets(), client.pods(), replicaSets, pods, clock));
+    SharedInformer<Job> jobs = informers.informerFor(Kinds.JOB);
+    SharedInformer<CronJob> cronJobs = informers.informerFor(Kinds.CRON_JOB);
+    controllers.add(new JobController(client.jobs(), client.pods(), jobs, pods,
+        recorder(JobController.NAME), clock));
+    controllers.add(new CronJobController(client.cronJobs(), client.jobs(), cronJobs, jobs,
+        recorder(CronJobController.NAME), clock));
     SharedInformer<Node> nodes = informers.informerFor(Kinds.NODE);
     SharedInformer<DaemonSet> daemonSets = informers.informerFor(Kinds.DAEMON_SET);
     SharedInformer<StatefulSet> statefulSets = informers.informerFor(Kinds.STATEFUL_SET);
@@ -103,7 +115,8 @@ public final class ControllerManager implements AutoCloseable {
     controllers.add(new EndpointsController(client.endpoints(), informers.informerFor(Kinds.SERVICE), pods,
         informers.informerFor(Kinds.ENDPOINTS), clock));
     controllers.add(new GarbageCollector(client, informers,
-        List.of(Kinds.DEPLOYMENT, Kinds.REPLICA_SET, Kinds.DAEMON_SET, Kinds.STATEFUL_SET, Kinds.POD), clock));
+        List.of(Kinds.DEPLOYMENT, Kinds.REPLICA_SET, Kinds.DAEMON_SET, Kinds.STATEFUL_SET, Kinds.CRON_JOB,
+            Kinds.JOB, Kinds.POD), clock));
     controllers.add(new ServiceAccountController(client.serviceAccounts(), informers.informerFor(Kinds.NAMESPACE),
         informers.informerFor(Kinds.SERVICE_ACCOUNT), clock));
     controllers.add(new ResourceQuotaController(client, informers.informerFor(Kinds.RESOURCE_QUOTA), pods, clock,
@@ -117,6 +130,13 @@ public final class ControllerManager implements AutoCloseable {
       c.run(workers);
       log.info("started {} with {} workers", c.name(), workers);
     }
+  }
+
+  /** An event recorder reporting as {@code component}, closed with the manager. */
+  private EventRecorder recorder(String component) {
+    EventRecorder recorder = new EventRecorder(client, component, "", clock);
+    recorders.add(recorder);
+    return recorder;
   }
 
   /** The names of the controllers this manager runs. */
@@ -142,6 +162,7 @@ public final class ControllerManager implements AutoCloseable {
         log.warn("closing {} failed", c.name(), e);
       }
     }
+    recorders.forEach(EventRecorder::close);
     if (informers != null) {
       informers.close();
     }

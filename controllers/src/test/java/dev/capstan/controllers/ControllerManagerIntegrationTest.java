@@ -8,6 +8,8 @@ import dev.capstan.api.apps.v1.DeploymentSpec;
 import dev.capstan.api.apps.v1.DeploymentStrategy;
 import dev.capstan.api.apps.v1.ReplicaSet;
 import dev.capstan.api.apps.v1.RollingUpdateDeployment;
+import dev.capstan.api.batch.v1.Job;
+import dev.capstan.api.batch.v1.JobSpec;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.Container;
 import dev.capstan.api.core.v1.Namespace;
@@ -29,6 +31,8 @@ import dev.capstan.controllers.deployment.DeploymentConditions;
 import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.PodState;
+import dev.capstan.controllers.framework.ProtoTime;
+import dev.capstan.controllers.job.JobConditions;
 import dev.capstan.store.local.LocalKeyValueStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -339,6 +343,59 @@ class ControllerManagerIntegrationTest {
         client.pods().get(ns, "shared").getMetadata().getOwnerReferencesList().equals(List.of(live)));
   }
 
+  @Test
+  void aJobWithCompletions3AndParallelism2RunsToCompletionAndGoesWithItsPods(TestInfo info) throws Exception {
+    String ns = namespace(info);
+    Job created;
+    try (ActivePodCounter counter = new ActivePodCounter(ns)) {
+      created = client.jobs().create(job(ns, "batch", 3, 2, 6, "Succeeded"));
+      await().atMost(TIMEOUT).until(() -> JobConditions.isComplete(client.jobs().get(ns, "batch")));
+      assertThat(counter.maxActive()).as("pods running at once").isBetween(1, 2);
+    }
+
+    Job done = client.jobs().get(ns, "batch");
+    assertThat(done.getStatus().getSucceeded()).isEqualTo(3);
+    assertThat(done.getStatus().getActive()).isZero();
+    assertThat(done.getStatus().getFailed()).isZero();
+    assertThat(done.getStatus().hasStartTime()).isTrue();
+    assertThat(done.getStatus().hasCompletionTime()).isTrue();
+    assertThat(JobConditions.finished(done.getStatus()).orElseThrow().getReason()).isEqualTo("CompletionsReached");
+    // Expectations: exactly completions pods, none twice from a stale cache.
+    assertThat(pods(ns)).hasSize(3).allSatisfy(pod -> {
+      assertThat(pod.getMetadata().getName()).startsWith("batch-");
+      assertThat(pod.getStatus().getPhase()).isEqualTo("Succeeded");
+      assertThat(pod.getMetadata().getLabelsMap()).containsEntry("job-name", "batch")
+          .containsEntry("batch.kubernetes.io/controller-uid", created.getMetadata().getUid());
+      assertThat(OwnerReferences.isControlledBy(pod.getMetadata(), created.getMetadata())).isTrue();
+    });
+    await().atMost(TIMEOUT).until(() -> events(ns).contains("Completed"));
+
+    client.jobs().delete(ns, "batch");
+    await().atMost(TIMEOUT).until(() -> pods(ns).isEmpty());
+  }
+
+  @Test
+  void aFailingJobBacksOffAndFailsPastItsBackoffLimit(TestInfo info) {
+    String ns = namespace(info);
+    client.jobs().create(job(ns, "flaky", 1, 1, 1, "Failed"));
+
+    // backoffLimit 1: the second failure fails the Job; the second pod waits 10 s after the first failed.
+    await().atMost(TIMEOUT.plusSeconds(15)).until(() -> JobConditions.isFailed(client.jobs().get(ns, "flaky")));
+    Job failed = client.jobs().get(ns, "flaky");
+    assertThat(JobConditions.finished(failed.getStatus()).orElseThrow().getReason()).isEqualTo("BackoffLimitExceeded");
+    assertThat(failed.getStatus().getFailed()).isEqualTo(2);
+    assertThat(failed.getStatus().getActive()).isZero();
+    List<Pod> pods = pods(ns).stream()
+        .sorted(java.util.Comparator.comparing(p -> ProtoTime.toInstant(p.getMetadata().getCreationTimestamp())))
+        .toList();
+    assertThat(pods).hasSize(2).allMatch(p -> p.getStatus().getPhase().equals("Failed"));
+    var firstFailed = ProtoTime.toInstant(pods.get(0).getStatus().getContainerStatuses(0).getState().getTerminated()
+        .getFinishedAt());
+    assertThat(ProtoTime.toInstant(pods.get(1).getMetadata().getCreationTimestamp()))
+        .isAfterOrEqualTo(firstFailed.plusSeconds(10));
+    await().atMost(TIMEOUT).until(() -> events(ns).contains("BackoffLimitExceeded"));
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static Pod bareOwnedPod(String ns, String name, OwnerReference... owners) {
@@ -402,6 +459,73 @@ class ControllerManagerIntegrationTest {
 
     boolean failed() {
       return failed.get();
+    }
+
+    @Override
+    public void close() throws Exception {
+      watch.close();
+    }
+  }
+
+  private static Job job(String ns, String name, int completions, int parallelism, int backoffLimit, String outcome) {
+    PodTemplateSpec template = PodTemplateSpec.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().putAnnotations(FakeKubelet.OUTCOME, outcome))
+        .setSpec(PodSpec.newBuilder().setRestartPolicy("Never")
+            .addContainers(Container.newBuilder().setName("main").setImage("busybox")))
+        .build();
+    return Job.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName(name).setNamespace(ns))
+        .setSpec(JobSpec.newBuilder().setCompletions(completions).setParallelism(parallelism)
+            .setBackoffLimit(backoffLimit).setTemplate(template))
+        .build();
+  }
+
+  /** The reasons of the Events recorded in a namespace. */
+  private List<String> events(String ns) {
+    return client.events().list(ns).items().stream().map(e -> e.getReason()).toList();
+  }
+
+  /** Follows the pods of a namespace through a watch and records how many were active at once at most. */
+  private final class ActivePodCounter implements AutoCloseable {
+    private final java.util.Set<String> active = new java.util.HashSet<>();
+    private final AtomicInteger max = new AtomicInteger();
+    private final AutoCloseable watch;
+
+    ActivePodCounter(String namespace) {
+      ListResult<Pod> initial = client.pods().list(namespace);
+      initial.items().forEach(this::record);
+      watch = client.pods().watch(WatchRequest.newBuilder().setNamespace(namespace)
+          .setResourceVersion(initial.resourceVersion()).build(), new WatchHandler<>() {
+            @Override
+            public void onEvent(WatchEvent<Pod> event) {
+              switch (event.type()) {
+                case WatchEvent.ADDED, WatchEvent.MODIFIED -> record(event.object());
+                case WatchEvent.DELETED -> forget(event.object());
+                default -> { }
+              }
+            }
+
+            @Override
+            public void onClose(Throwable error) {
+            }
+          });
+    }
+
+    private synchronized void record(Pod pod) {
+      if (PodState.isActive(pod)) {
+        active.add(pod.getMetadata().getName());
+        max.accumulateAndGet(active.size(), Math::max);
+      } else {
+        active.remove(pod.getMetadata().getName());
+      }
+    }
+
+    private synchronized void forget(Pod pod) {
+      active.remove(pod.getMetadata().getName());
+    }
+
+    int maxActive() {
+      return max.get();
     }
 
     @Override

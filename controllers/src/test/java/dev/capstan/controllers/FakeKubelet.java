@@ -1,5 +1,8 @@
 package dev.capstan.controllers;
 
+import dev.capstan.api.core.v1.ContainerState;
+import dev.capstan.api.core.v1.ContainerStateTerminated;
+import dev.capstan.api.core.v1.ContainerStatus;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodCondition;
 import dev.capstan.api.meta.v1.DeleteRequest;
@@ -19,9 +22,13 @@ import java.util.concurrent.Executors;
  * Plays the node agent's part for integration tests: every active pod that appears is reported
  * Running with condition Ready=True, through UpdateStatus as an agent would; a pod bound to a node
  * that is deleted gracefully is then deleted for good (grace period 0), as an agent does once its
- * containers have stopped.
+ * containers have stopped. A pod annotated
+ * {@value #OUTCOME} = Succeeded or Failed is reported as having run to that phase instead, its
+ * container terminated (exit code 0 or 1) now; {@link #finish} does the same on demand.
  */
 final class FakeKubelet implements AutoCloseable {
+  static final String OUTCOME = "test.capstan.dev/outcome";
+
   private final CapstanClient client;
   private final Clock clock;
   private final SharedInformer<Pod> informer;
@@ -51,7 +58,10 @@ final class FakeKubelet implements AutoCloseable {
   }
 
   private void considerPod(Pod pod) {
-    if (PodState.isActive(pod) && !PodState.isReady(pod)) {
+    String outcome = pod.getMetadata().getAnnotationsOrDefault(OUTCOME, "");
+    if (PodState.isActive(pod) && !outcome.isEmpty()) {
+      writer.execute(() -> finish(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), outcome));
+    } else if (PodState.isActive(pod) && !PodState.isReady(pod)) {
       writer.execute(() -> markReady(pod.getMetadata().getNamespace(), pod.getMetadata().getName()));
     } else if (PodState.isTerminating(pod) && !pod.getSpec().getNodeName().isEmpty()) {
       writer.execute(() -> finishDeletion(pod));
@@ -82,6 +92,39 @@ final class FakeKubelet implements AutoCloseable {
             .clearConditions()
             .addConditions(PodCondition.newBuilder().setType("Ready").setStatus("True")
                 .setLastTransitionTime(ProtoTime.toTimestamp(clock.instant()))))
+            .build());
+        return;
+      } catch (RuntimeException e) {
+        if (ApiErrors.isNotFound(e)) {
+          return;
+        }
+        if (!ApiErrors.isConflict(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Reports the pod as finished in {@code phase} (Succeeded or Failed), as the agent does when its container exits. */
+  void finish(String namespace, String name, String phase) {
+    for (int attempt = 0; attempt < 10; attempt++) {
+      try {
+        Pod pod = client.pods().get(namespace, name);
+        if (!PodState.isActive(pod)) {
+          return;
+        }
+        var finishedAt = ProtoTime.toTimestamp(clock.instant());
+        client.pods().updateStatus(pod.toBuilder().setStatus(pod.getStatus().toBuilder()
+            .setPhase(phase)
+            .clearConditions()
+            .addConditions(PodCondition.newBuilder().setType("Ready").setStatus("False")
+                .setLastTransitionTime(finishedAt))
+            .clearContainerStatuses()
+            .addContainerStatuses(ContainerStatus.newBuilder().setName(pod.getSpec().getContainers(0).getName())
+                .setState(ContainerState.newBuilder().setTerminated(ContainerStateTerminated.newBuilder()
+                    .setExitCode(phase.equals(PodState.SUCCEEDED) ? 0 : 1)
+                    .setReason(phase.equals(PodState.SUCCEEDED) ? "Completed" : "Error")
+                    .setFinishedAt(finishedAt)))))
             .build());
         return;
       } catch (RuntimeException e) {

@@ -46,6 +46,7 @@ public final class BootstrapPolicy {
             rule(List.of("apps"), List.of("replicasets", "replicasets/status", "replicasets/scale", "deployments",
                 "deployments/status", "deployments/scale", "daemonsets", "daemonsets/status", "statefulsets",
                 "statefulsets/status"), List.of("*")),
+            rule(List.of("batch"), List.of("jobs", "jobs/status", "cronjobs", "cronjobs/status"), List.of("*")),
             rule(List.of(""), List.of("nodes", "namespaces", "configmaps"), READ),
             rule(List.of(""), List.of("services"), READ),
             rule(List.of(""), List.of("endpoints"), List.of("*")),

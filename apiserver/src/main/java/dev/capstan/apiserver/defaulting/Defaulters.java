@@ -5,8 +5,8 @@ import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
 
 /**
- * The defaulter of each kind: Pod, ReplicaSet, Deployment, DaemonSet, StatefulSet, Secret and Service
- * have Kubernetes' defaults; every other kind is returned unchanged.
+ * The defaulter of each kind: Pod, ReplicaSet, Deployment, DaemonSet, StatefulSet, Secret, Service,
+ * Job and CronJob have Kubernetes' defaults; every other kind is returned unchanged.
  */
 public final class Defaulters {
   private Defaulters() {}
@@ -28,6 +28,10 @@ public final class Defaulters {
       defaulter = new SecretDefaulter();
     } else if (kind == Kinds.SERVICE) {
       defaulter = new ServiceDefaulter();
+    } else if (kind == Kinds.JOB) {
+      defaulter = new JobDefaulter();
+    } else if (kind == Kinds.CRON_JOB) {
+      defaulter = new CronJobDefaulter();
     } else {
       defaulter = (Defaulter<T>) object -> object;
     }

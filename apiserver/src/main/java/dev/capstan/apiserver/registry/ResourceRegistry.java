@@ -240,7 +240,7 @@ public final class ResourceRegistry<T extends Message> {
           .clearDeletionTimestamp()
           .clearDeletionGracePeriodSeconds()
           .setGeneration(strategy.hasSpec() ? 1 : 0);
-      T obj = kind.withMetadata(base, m.build());
+      T obj = strategy.completeCreate(kind.withMetadata(base, m.build()));
       List<FieldError> errors = validator.validate(obj, null);
       if (!errors.isEmpty()) {
         throw invalid(name, errors);

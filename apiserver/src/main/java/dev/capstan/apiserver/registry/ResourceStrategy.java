@@ -36,6 +36,11 @@ public class ResourceStrategy<T extends Message> {
       ResourceStrategy<T> s = (ResourceStrategy<T>) new ServiceStrategy();
       return s;
     }
+    if (kind == Kinds.JOB) {
+      @SuppressWarnings("unchecked")
+      ResourceStrategy<T> s = (ResourceStrategy<T>) new JobStrategy();
+      return s;
+    }
     return new ResourceStrategy<>(kind);
   }
 
@@ -58,11 +63,19 @@ public class ResourceStrategy<T extends Message> {
       return t;
     }
     if (kind == Kinds.REPLICA_SET || kind == Kinds.DEPLOYMENT || kind == Kinds.DAEMON_SET
-        || kind == Kinds.STATEFUL_SET || kind == Kinds.RESOURCE_QUOTA) {
+        || kind == Kinds.STATEFUL_SET || kind == Kinds.RESOURCE_QUOTA || kind == Kinds.JOB || kind == Kinds.CRON_JOB) {
       @SuppressWarnings("unchecked")
       T t = (T) object.toBuilder().clearField(statusField).build();
       return t;
     }
+    return object;
+  }
+
+  /**
+   * Fills what derives from the identity Create has just assigned (uid, a generated name), before
+   * validation; the object as it is by default.
+   */
+  public T completeCreate(T object) {
     return object;
   }
 

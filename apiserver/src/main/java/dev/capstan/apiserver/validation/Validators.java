@@ -11,7 +11,7 @@ import dev.capstan.client.Kinds;
 /**
  * The validator of each kind. Kinds with rules of their own (Pod, ReplicaSet, Deployment,
  * DaemonSet, StatefulSet, ConfigMap, Secret, Lease, Node, Service, Endpoints, the RBAC kinds,
- * ResourceQuota) get them on top of the metadata checks; every other kind gets the metadata checks
+ * ResourceQuota, Job, CronJob) get them on top of the metadata checks; every other kind gets the metadata checks
  * only. Namespace and StatefulSet names are DNS-1123 labels, Service names DNS-1035 labels, all other
  * names DNS-1123 subdomains.
  */
@@ -54,6 +54,10 @@ public final class Validators {
       validator = new EndpointsValidator();
     } else if (kind == Kinds.RESOURCE_QUOTA) {
       validator = new ResourceQuotaValidator();
+    } else if (kind == Kinds.JOB) {
+      validator = new JobValidator();
+    } else if (kind == Kinds.CRON_JOB) {
+      validator = new CronJobValidator();
     } else if (kind == Kinds.NAMESPACE) {
       validator = new MetadataValidator<>(kind, ObjectMetaValidator.labelNames(false));
     } else {

@@ -197,4 +197,15 @@ class RbacAuthorizerTest {
     }
     assertThat(authz.allows(req(manager, "watch", "", "nodes", "", "", ""))).isTrue();
   }
+
+  @Test
+  void theControllerManagerRunsJobsAndCronJobs() {
+    BootstrapPolicy.clusterRoles().forEach(policy::put);
+    BootstrapPolicy.clusterRoleBindings().forEach(policy::put);
+    UserInfo controllers = new UserInfo(BootstrapPolicy.CONTROLLER_MANAGER, "c", List.of());
+    assertThat(authz.allows(req(controllers, "create", "batch", "jobs", "", "default", "j"))).isTrue();
+    assertThat(authz.allows(req(controllers, "update", "batch", "jobs", "status", "default", "j"))).isTrue();
+    assertThat(authz.allows(req(controllers, "update", "batch", "cronjobs", "status", "default", "c"))).isTrue();
+    assertThat(authz.allows(req(controllers, "delete", "batch", "jobs", "", "default", "j"))).isTrue();
+  }
 }

@@ -24,8 +24,9 @@ public final class GetCommand implements Callable<Integer> {
   @Mixin ClientOptions client;
 
   @Parameters(index = "0", paramLabel = "KIND", description = "pods, deployments, replicasets, daemonsets (ds),"
-      + " statefulsets (sts), nodes, namespaces, configmaps, secrets, events, leases, roles, rolebindings,"
-      + " clusterroles, clusterrolebindings")
+      + " statefulsets (sts), jobs, cronjobs (cj), services (svc), endpoints (ep), nodes, namespaces, configmaps,"
+      + " secrets, serviceaccounts (sa), resourcequotas (quota), events, leases, roles, rolebindings, clusterroles,"
+      + " clusterrolebindings")
   String kindName;
 
   @Parameters(index = "1..*", paramLabel = "NAME", description = "object names (default: all)")

@@ -5,6 +5,8 @@ import dev.capstan.api.apps.v1.DaemonSet;
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.ReplicaSet;
 import dev.capstan.api.apps.v1.StatefulSet;
+import dev.capstan.api.batch.v1.CronJob;
+import dev.capstan.api.batch.v1.Job;
 import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.ResourceQuota;
@@ -96,6 +98,12 @@ public final class ResourceTables {
       return List.of("NAME", "SECRETS", "AGE");
     } else if (kind == Kinds.RESOURCE_QUOTA) {
       return List.of("NAME", "AGE", "REQUEST", "LIMIT");
+    } else if (kind == Kinds.JOB) {
+      return wide ? List.of("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE", "CONTAINERS", "IMAGES", "SELECTOR")
+          : List.of("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE");
+    } else if (kind == Kinds.CRON_JOB) {
+      return wide ? List.of("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE", "CONTAINERS",
+          "IMAGES") : List.of("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE");
     }
     return List.of("NAME", "AGE");
   }
@@ -197,6 +205,10 @@ public final class ResourceTables {
       return List.of(meta.getName(), Integer.toString(sa.getSecretsCount()), age);
     } else if (m instanceof ResourceQuota q) {
       return List.of(meta.getName(), age, usedOfHard(q, false), usedOfHard(q, true));
+    } else if (m instanceof Job j) {
+      return JobColumns.job(j, age, now, wide);
+    } else if (m instanceof CronJob cj) {
+      return JobColumns.cronJob(cj, age, now, wide);
     }
     return List.of(meta.getName(), age);
   }
