@@ -233,6 +233,17 @@ public final class RateLimitingQueue<K> {
     }
   }
 
+  /** The number of keys waiting for a delay ({@link #addAfter}, {@link #addRateLimited}) to pass. */
+  public int delayedLength() {
+    lock.lock();
+    try {
+      promoteDue();
+      return delayed.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Stops accepting keys and drops delayed ones; blocked {@link #take} calls return null once drained. */
   public void shutDown() {
     lock.lock();
