@@ -162,7 +162,7 @@ class AgentCrashOnContainerdE2ETest {
     DaemonProcess a = DaemonProcess.start(capstan, "agent", tmp.resolve(logName), "capstan agent",
         List.of("agent", "--server", "127.0.0.1:" + apiPort, "--node-name", NODE,
             "--data-dir", tmp.resolve("agent").toString(), "--agent-port", Integer.toString(agentPort),
-            "--token", NODE_TOKEN, "--runtime", "containerd"));
+            "--metrics-port", "0", "--token", NODE_TOKEN, "--runtime", "containerd"));
     a.awaitReady();
     return a;
   }

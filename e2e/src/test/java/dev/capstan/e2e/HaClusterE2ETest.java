@@ -146,7 +146,7 @@ class HaClusterE2ETest {
     agent = DaemonProcess.start(capstan, "agent", tmp.resolve("agent.log"), "capstan agent",
         List.of("agent", "--server", "127.0.0.1:" + apiPorts.get(agentServer), "--node-name", "ha-node",
             "--data-dir", tmp.resolve("agent").toString(), "--agent-port", Integer.toString(CapstanBinary.freePort()),
-            "--token", NODE_TOKEN, "--runtime", "process"));
+            "--metrics-port", Integer.toString(CapstanBinary.freePort()), "--token", NODE_TOKEN, "--runtime", "process"));
     agent.awaitReady();
 
     String manifest = new String(getClass().getResourceAsStream("/web-deployment.yaml").readAllBytes(),

@@ -2,6 +2,7 @@ package dev.capstan.cli.commands;
 
 import dev.capstan.agent.Agent;
 import dev.capstan.agent.AgentConfig;
+import dev.capstan.agent.metrics.AgentMetrics;
 import dev.capstan.agent.NodeRuntime;
 import dev.capstan.cli.daemon.ClusterTokens;
 import dev.capstan.cli.daemon.ControlPlane;
@@ -103,8 +104,9 @@ public final class UpCommand implements Callable<Integer> {
     }
     Agent agent;
     try {
+      // The agent's metrics join the control plane's on its one /metrics port.
       agent = new Agent(AgentConfig.of(node, dataDir.resolve("agent"), nodeAddress, agentPort, runtime.runtime()),
-          controlPlane.connect(tokens.nodeToken(node)), clock);
+          controlPlane.connect(tokens.nodeToken(node)), clock, new AgentMetrics(controlPlane.metricsRegistry()));
       agent.start();
     } catch (RuntimeException e) {
       runtime.close();

@@ -4,14 +4,18 @@ import dev.capstan.apiserver.ApiServer;
 import dev.capstan.apiserver.ServingOptions;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authz.BootstrapPolicy;
+import dev.capstan.apiserver.metrics.StoreMetrics;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.controllers.ControllerManager;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.scheduler.Scheduler;
+import dev.capstan.scheduler.SchedulerMetrics;
 import dev.capstan.store.KeyValueStore;
 import dev.capstan.store.etcd.EtcdEndpoint;
 import dev.capstan.store.ratis.AutoCompaction;
 import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.ratis.RatisKeyValueStore;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * authentication from the cluster's token file, RBAC, NodeRestriction), and the scheduler and
  * controller manager talking to that apiserver over gRPC with their own tokens (hub and spoke,
  * DESIGN §1). Closing stops them in reverse order.
+ *
+ * <p>The store peer's, the scheduler's and the controllers' metrics go to the apiserver's registry,
+ * so its one {@code /metrics} port serves the whole member ({@link #metricsRegistry}, for an agent
+ * in the same process).
  */
 public final class ControlPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
@@ -106,10 +114,14 @@ public final class ControlPlane implements AutoCloseable {
         .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
+    StoreMetrics.register(metricsRegistry(), peer);
+    // Created once: the scheduler and controller manager are rebuilt at each leadership gain.
+    SchedulerMetrics schedulerMetrics = new SchedulerMetrics(metricsRegistry());
+    ControllerMetrics controllerMetrics = new ControllerMetrics(metricsRegistry());
     CapstanClient schedulerClient = connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER));
     LeaderElectedWork scheduler = new LeaderElectedWork("capstan-scheduler", config.name(), schedulerClient, clock,
         () -> {
-          Scheduler s = new Scheduler(schedulerClient, clock);
+          Scheduler s = new Scheduler(schedulerClient, clock, schedulerMetrics);
           s.start();
           return s;
         });
@@ -118,7 +130,7 @@ public final class ControlPlane implements AutoCloseable {
     CapstanClient controllerClient = connect(config.tokens().tokenOf(BootstrapPolicy.CONTROLLER_MANAGER));
     LeaderElectedWork controllers = new LeaderElectedWork("capstan-controller-manager", config.name(),
         controllerClient, clock, () -> {
-          ControllerManager m = new ControllerManager(controllerClient, clock);
+          ControllerManager m = new ControllerManager(controllerClient, clock, controllerMetrics);
           m.start();
           return m;
         });
@@ -146,11 +158,14 @@ public final class ControlPlane implements AutoCloseable {
         .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
-    Scheduler scheduler = new Scheduler(connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER)), clock);
+    StoreMetrics.register(metricsRegistry(), peer);
+    Scheduler scheduler = new Scheduler(connect(config.tokens().tokenOf(BootstrapPolicy.SCHEDULER)), clock,
+        new SchedulerMetrics(metricsRegistry()));
     scheduler.start();
     started.push(scheduler);
     ControllerManager controllers = new ControllerManager(
-        connect(config.tokens().tokenOf(BootstrapPolicy.CONTROLLER_MANAGER)), clock);
+        connect(config.tokens().tokenOf(BootstrapPolicy.CONTROLLER_MANAGER)), clock,
+        new ControllerMetrics(metricsRegistry()));
     controllers.start();
     started.push(controllers);
     log.info("control plane started: api {}:{}, raft {}", config.bindAddress(), apiServer.port(), config.raftPort());
@@ -193,6 +208,11 @@ public final class ControlPlane implements AutoCloseable {
   /** The port of the apiserver's {@code /metrics}, or -1 when it is off. */
   public int metricsPort() {
     return apiServer.metricsPort();
+  }
+
+  /** The registry the apiserver's {@code /metrics} serves, holding this member's other metrics too. */
+  public PrometheusRegistry metricsRegistry() {
+    return apiServer.metricsRegistry();
   }
 
   /** The address local clients reach the apiserver at. */
