@@ -38,7 +38,7 @@ public final class SchedulerMetrics {
     Objects.requireNonNull(registry, "registry");
     Counter attempts = Counter.builder().name("scheduler_schedule_attempts_total")
         .help("Number of attempts to schedule pods, by the result (scheduled, unschedulable, error)")
-        .labelNames("result").register(registry);
+        .labelNames("result").withoutExemplars().register(registry);
     Histogram duration = Histogram.builder().name("scheduler_scheduling_attempt_duration_seconds")
         .help("Scheduling attempt latency in seconds, from taking the pod off the queue to the end of its bind")
         .labelNames("result").classicOnly().classicUpperBounds(BUCKETS).withoutExemplars().register(registry);

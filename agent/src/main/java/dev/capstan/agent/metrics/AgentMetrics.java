@@ -69,10 +69,10 @@ public final class AgentMetrics implements PodSyncMetrics {
     Objects.requireNonNull(registry, "registry");
     operations = Counter.builder().name("kubelet_runtime_operations_total")
         .help("Cumulative number of runtime operations by operation type").labelNames("operation_type")
-        .register(registry);
+        .withoutExemplars().register(registry);
     operationErrors = Counter.builder().name("kubelet_runtime_operations_errors_total")
         .help("Cumulative number of runtime operation errors by operation type").labelNames("operation_type")
-        .register(registry);
+        .withoutExemplars().register(registry);
     operationDuration = Histogram.builder().name("kubelet_runtime_operations_duration_seconds")
         .help("Duration in seconds of runtime operations, by operation type").labelNames("operation_type")
         .classicOnly().classicUpperBounds(OPERATION_BUCKETS).withoutExemplars().register(registry);
@@ -84,7 +84,7 @@ public final class AgentMetrics implements PodSyncMetrics {
         .classicOnly().classicUpperBounds(RELIST_BUCKETS).withoutExemplars().register(registry).labelValues();
     restarts = Counter.builder().name("capstan_agent_container_restarts_total")
         .help("Containers the agent started again after they had exited (restart policy, failed probes)")
-        .register(registry).labelValues();
+        .withoutExemplars().register(registry).labelValues();
     GaugeWithCallback.builder().name("kubelet_running_pods")
         .help("Number of pods with a ready sandbox on this node").callback(cb -> {
           ContainerRuntime runtime = counted.get();

@@ -31,12 +31,12 @@ public final class WorkQueueMetrics {
   public WorkQueueMetrics(PrometheusRegistry registry) {
     Objects.requireNonNull(registry, "registry");
     depth = Gauge.builder().name("workqueue_depth").help("Current depth of the work queue (keys ready to be taken)")
-        .labelNames("name").register(registry);
+        .labelNames("name").withoutExemplars().register(registry);
     adds = Counter.builder().name("workqueue_adds_total").help("Total number of adds handled by the work queue")
-        .labelNames("name").register(registry);
+        .labelNames("name").withoutExemplars().register(registry);
     retries = Counter.builder().name("workqueue_retries_total")
         .help("Total number of retries (rate-limited re-adds) handled by the work queue")
-        .labelNames("name").register(registry);
+        .labelNames("name").withoutExemplars().register(registry);
     queueDuration = histogram("workqueue_queue_duration_seconds",
         "How long in seconds a key stays in the work queue before being taken", registry);
     workDuration = histogram("workqueue_work_duration_seconds",

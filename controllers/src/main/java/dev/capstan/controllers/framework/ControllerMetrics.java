@@ -30,7 +30,7 @@ public final class ControllerMetrics {
     this.queues = Objects.requireNonNull(queues, "queues");
     this.syncs = Counter.builder().name("capstan_controller_syncs_total")
         .help("Reconciliations finished, by controller and result (success, conflict, error)")
-        .labelNames("name", "result").register(registry);
+        .labelNames("name", "result").withoutExemplars().register(registry);
   }
 
   /** Metrics kept on a registry of their own that nothing serves; for tests and embedders without one. */
