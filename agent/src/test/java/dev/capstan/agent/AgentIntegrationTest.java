@@ -354,7 +354,8 @@ class AgentIntegrationTest {
     assertThat(cs.getLastState().getTerminated().getReason()).isEqualTo("Error");
     assertThat(get("crasher").getStatus().getPhase()).isEqualTo("Running");
     assertThat(logs(PodLogRequest.newBuilder().setName("crasher").setPrevious(true), false)).isEqualTo("started\n");
-    assertThat(metric("capstan_agent_container_restarts_total")).isEqualTo(restarts + 1);
+    // At least this one: pods of other tests may restart meanwhile.
+    assertThat(metric("capstan_agent_container_restarts_total")).isGreaterThanOrEqualTo(restarts + 1);
     assertThat(metric("kubelet_runtime_operations_total", "operation_type", "start_container"))
         .isGreaterThanOrEqualTo(starts + 2);
     assertThat(metric("kubelet_running_containers", "container_state", "running")).isPositive();
