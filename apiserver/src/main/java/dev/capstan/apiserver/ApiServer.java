@@ -5,6 +5,8 @@ import dev.capstan.api.core.v1.Namespace;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.api.rbac.v1.ClusterRole;
 import dev.capstan.api.rbac.v1.ClusterRoleBinding;
+import dev.capstan.apiserver.allocation.ServiceAllocator;
+import dev.capstan.apiserver.allocation.ServiceRanges;
 import dev.capstan.apiserver.audit.AuditInterceptor;
 import dev.capstan.apiserver.audit.AuditLog;
 import dev.capstan.apiserver.authn.AuthenticationInterceptor;
@@ -81,49 +83,61 @@ public final class ApiServer implements AutoCloseable {
    */
   public record Config(String bindAddress, int port, Clock clock, RandomGenerator random, int watchWindow,
       int watcherBuffer, Duration bookmarkInterval, Duration storeWaitTimeout, TokenAuthenticator authenticator,
-      ServingOptions serving) {
+      ServingOptions serving, ServiceRanges serviceRanges) {
     public static Config defaults() {
       return new Config("0.0.0.0", 6443, Clock.systemUTC(), new SecureRandom(), 10_000, 10_000, Duration.ofSeconds(5),
-          Duration.ofSeconds(60), null, ServingOptions.NONE);
+          Duration.ofSeconds(60), null, ServingOptions.NONE, ServiceRanges.defaults());
     }
 
     public Config withPort(int p) {
       return new Config(bindAddress, p, clock, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout,
-          authenticator, serving);
+          authenticator, serving, serviceRanges);
     }
 
     public Config withBindAddress(String a) {
       return new Config(a, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout,
-          authenticator, serving);
+          authenticator, serving, serviceRanges);
     }
 
     public Config withWatchWindow(int events) {
       return new Config(bindAddress, port, clock, random, events, watcherBuffer, bookmarkInterval, storeWaitTimeout,
-          authenticator, serving);
+          authenticator, serving, serviceRanges);
     }
 
     /** Turns on bearer-token authentication, RBAC and NodeRestriction. */
     public Config withAuthentication(TokenAuthenticator tokens) {
       return new Config(bindAddress, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval,
-          storeWaitTimeout, tokens, serving);
+          storeWaitTimeout, tokens, serving, serviceRanges);
     }
 
     /** The clock of timestamps and of the rate limit. */
     public Config withClock(Clock c) {
       return new Config(bindAddress, port, c, random, watchWindow, watcherBuffer, bookmarkInterval, storeWaitTimeout,
-          authenticator, serving);
+          authenticator, serving, serviceRanges);
     }
 
     /** Metrics endpoint, audit log and rate limit. */
     public Config withServing(ServingOptions options) {
       return new Config(bindAddress, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval,
-          storeWaitTimeout, authenticator, options);
+          storeWaitTimeout, authenticator, options, serviceRanges);
+    }
+
+    /** Where Services' cluster IPs and node ports come from; every server on one store needs the same. */
+    public Config withServiceRanges(ServiceRanges ranges) {
+      return new Config(bindAddress, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval,
+          storeWaitTimeout, authenticator, serving, ranges);
+    }
+
+    /** How long start-up waits for the store to answer (a member joining a store waits to be added). */
+    public Config withStoreWaitTimeout(Duration timeout) {
+      return new Config(bindAddress, port, clock, random, watchWindow, watcherBuffer, bookmarkInterval, timeout,
+          authenticator, serving, serviceRanges);
     }
 
     /** How many events may wait for one slow watcher before it is cut off. */
     public Config withWatcherBuffer(int events) {
       return new Config(bindAddress, port, clock, random, watchWindow, events, bookmarkInterval, storeWaitTimeout,
-          authenticator, serving);
+          authenticator, serving, serviceRanges);
     }
   }
 
@@ -273,10 +287,19 @@ public final class ApiServer implements AutoCloseable {
     ResourceRegistry<T> r = (ResourceRegistry<T>) registries.get(kind);
     if (r == null) {
       r = new ResourceRegistry<>(kind, store, config.clock(), config.random(), this::checkNamespaceAcceptsObjects,
-          orphaner);
+          orphaner, allocatorFor(kind));
       registries.put(kind, r);
     }
     return r;
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T extends Message> dev.capstan.apiserver.registry.Allocator<T> allocatorFor(Kind<T> kind) {
+    if (kind == Kinds.SERVICE) {
+      return (dev.capstan.apiserver.registry.Allocator<T>) new ServiceAllocator(config.serviceRanges(), store,
+          config.random());
+    }
+    return dev.capstan.apiserver.registry.Allocator.none();
   }
 
   private void checkNamespaceAcceptsObjects(String namespace) {

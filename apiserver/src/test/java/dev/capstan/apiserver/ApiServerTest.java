@@ -293,6 +293,32 @@ class ApiServerTest {
   }
 
   @Test
+  void aContinueTokenOrResourceVersionOlderThanTheKeptHistoryIsOutOfRangeNamingTheParameter() {
+    for (int i = 0; i < 3; i++) {
+      client.pods().create(pod("page" + i, "busybox"));
+    }
+    var first = client.pods().listPage(ListRequest.newBuilder().setNamespace("default").setLimit(1).build());
+    client.pods().create(pod("later", "busybox"));
+    long now = Long.parseLong(client.pods().list("default").resourceVersion());
+    store.compact(dev.capstan.etcd.etcdserverpb.CompactionRequest.newBuilder().setRevision(now).build()).join();
+
+    assertThatThrownBy(() -> client.pods().listPage(ListRequest.newBuilder().setNamespace("default").setLimit(1)
+        .setContinue(first.continueToken()).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.OUT_OF_RANGE);
+          assertThat(e.getStatus().getDescription()).startsWith("continue: the token lists pods as of resourceVersion "
+              + first.resourceVersion()).endsWith("start the list again without continue");
+        });
+    assertThatThrownBy(() -> client.pods().listPage(ListRequest.newBuilder().setNamespace("default")
+        .setResourceVersion(first.resourceVersion()).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.OUT_OF_RANGE);
+          assertThat(e.getStatus().getDescription()).startsWith("resourceVersion: " + first.resourceVersion()
+              + " is too old");
+        });
+  }
+
+  @Test
   void podsBoundToANodeAreDeletedGracefullyAndOthersAtOnce() {
     client.pods().create(pod("unbound", "busybox"));
     client.pods().delete("default", "unbound");

@@ -418,9 +418,6 @@ class PatchAndDeleteCollectionTest {
         .setNamespace("default").setName("unrelated").addOwnerReferences(toOther)).build());
 
     assertThat(failure(() -> client.replicaSets().delete(DeleteRequest.newBuilder().setNamespace("default")
-        .setName("web-rs").setPropagationPolicy("Foreground").build())).getStatus().getCode())
-        .isEqualTo(Status.Code.UNIMPLEMENTED);
-    assertThat(failure(() -> client.replicaSets().delete(DeleteRequest.newBuilder().setNamespace("default")
         .setName("web-rs").setPropagationPolicy("orphan").build())).getStatus().getDescription())
         .startsWith("propagationPolicy: Unsupported value: \"orphan\"");
 

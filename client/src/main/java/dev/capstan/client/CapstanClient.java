@@ -1,8 +1,10 @@
 package dev.capstan.client;
 
 import com.google.protobuf.Message;
+import dev.capstan.api.apps.v1.DaemonSet;
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.ReplicaSet;
+import dev.capstan.api.apps.v1.StatefulSet;
 import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.Event;
@@ -122,6 +124,14 @@ public final class CapstanClient implements AutoCloseable {
   public ResourceClient<ReplicaSet> replicaSets() { return resource(Kinds.REPLICA_SET); }
 
   public ResourceClient<Deployment> deployments() { return resource(Kinds.DEPLOYMENT); }
+
+  public ResourceClient<DaemonSet> daemonSets() { return resource(Kinds.DAEMON_SET); }
+
+  public ResourceClient<StatefulSet> statefulSets() { return resource(Kinds.STATEFUL_SET); }
+
+  public ResourceClient<dev.capstan.api.core.v1.Service> services() { return resource(Kinds.SERVICE); }
+
+  public ResourceClient<dev.capstan.api.core.v1.Endpoints> endpoints() { return resource(Kinds.ENDPOINTS); }
 
   public ResourceClient<Role> roles() { return resource(Kinds.ROLE); }
 

@@ -5,10 +5,18 @@ import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.DeploymentList;
 import dev.capstan.api.apps.v1.DeploymentWatchEvent;
 import dev.capstan.api.apps.v1.DeploymentsGrpc;
+import dev.capstan.api.apps.v1.DaemonSet;
+import dev.capstan.api.apps.v1.DaemonSetList;
+import dev.capstan.api.apps.v1.DaemonSetWatchEvent;
+import dev.capstan.api.apps.v1.DaemonSetsGrpc;
 import dev.capstan.api.apps.v1.ReplicaSet;
 import dev.capstan.api.apps.v1.ReplicaSetList;
 import dev.capstan.api.apps.v1.ReplicaSetWatchEvent;
 import dev.capstan.api.apps.v1.ReplicaSetsGrpc;
+import dev.capstan.api.apps.v1.StatefulSet;
+import dev.capstan.api.apps.v1.StatefulSetList;
+import dev.capstan.api.apps.v1.StatefulSetWatchEvent;
+import dev.capstan.api.apps.v1.StatefulSetsGrpc;
 import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.coordination.v1.LeaseList;
 import dev.capstan.api.coordination.v1.LeaseWatchEvent;
@@ -37,6 +45,14 @@ import dev.capstan.api.core.v1.Secret;
 import dev.capstan.api.core.v1.SecretList;
 import dev.capstan.api.core.v1.SecretWatchEvent;
 import dev.capstan.api.core.v1.SecretsGrpc;
+import dev.capstan.api.core.v1.Endpoints;
+import dev.capstan.api.core.v1.EndpointsList;
+import dev.capstan.api.core.v1.EndpointsServiceGrpc;
+import dev.capstan.api.core.v1.EndpointsWatchEvent;
+import dev.capstan.api.core.v1.Service;
+import dev.capstan.api.core.v1.ServiceList;
+import dev.capstan.api.core.v1.ServiceWatchEvent;
+import dev.capstan.api.core.v1.ServicesGrpc;
 import dev.capstan.api.rbac.v1.ClusterRole;
 import dev.capstan.api.rbac.v1.ClusterRoleBinding;
 import dev.capstan.api.rbac.v1.ClusterRoleBindingList;
@@ -88,6 +104,20 @@ public final class Kinds {
   public static final Kind<Deployment> DEPLOYMENT = new Kind<>("apps/v1", "Deployment", "deployments", true,
       Deployment.getDefaultInstance(), DeploymentList.getDefaultInstance(),
       DeploymentWatchEvent.getDefaultInstance(), DeploymentsGrpc.getServiceDescriptor(), List.of("deploy"));
+  public static final Kind<DaemonSet> DAEMON_SET = new Kind<>("apps/v1", "DaemonSet", "daemonsets", true,
+      DaemonSet.getDefaultInstance(), DaemonSetList.getDefaultInstance(),
+      DaemonSetWatchEvent.getDefaultInstance(), DaemonSetsGrpc.getServiceDescriptor(), List.of("ds"));
+  public static final Kind<StatefulSet> STATEFUL_SET = new Kind<>("apps/v1", "StatefulSet", "statefulsets", true,
+      StatefulSet.getDefaultInstance(), StatefulSetList.getDefaultInstance(),
+      StatefulSetWatchEvent.getDefaultInstance(), StatefulSetsGrpc.getServiceDescriptor(), List.of("sts"));
+
+  // Service and Endpoints: a virtual IP in front of the pods a selector picks, and those pods' addresses.
+  public static final Kind<Service> SERVICE = new Kind<>("v1", "Service", "services", true,
+      Service.getDefaultInstance(), ServiceList.getDefaultInstance(), ServiceWatchEvent.getDefaultInstance(),
+      ServicesGrpc.getServiceDescriptor(), List.of("svc"));
+  public static final Kind<Endpoints> ENDPOINTS = new Kind<>("v1", "Endpoints", "endpoints", true,
+      Endpoints.getDefaultInstance(), EndpointsList.getDefaultInstance(), EndpointsWatchEvent.getDefaultInstance(),
+      EndpointsServiceGrpc.getServiceDescriptor(), List.of("ep"));
 
   public static final String RBAC_V1 = "rbac.authorization.k8s.io/v1";
   public static final Kind<Role> ROLE = new Kind<>(RBAC_V1, "Role", "roles", true,
@@ -105,7 +135,8 @@ public final class Kinds {
       ClusterRoleBindingsGrpc.getServiceDescriptor(), List.of());
 
   private static final List<Kind<? extends Message>> ALL = List.of(NAMESPACE, NODE, POD, CONFIG_MAP, SECRET, EVENT, LEASE,
-      REPLICA_SET, DEPLOYMENT, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING);
+      REPLICA_SET, DEPLOYMENT, DAEMON_SET, STATEFUL_SET, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING,
+      SERVICE, ENDPOINTS);
 
   public static List<Kind<? extends Message>> all() {
     return ALL;

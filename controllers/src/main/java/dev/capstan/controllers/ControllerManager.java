@@ -1,17 +1,23 @@
 package dev.capstan.controllers;
 
+import dev.capstan.api.apps.v1.DaemonSet;
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.ReplicaSet;
+import dev.capstan.api.apps.v1.StatefulSet;
+import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.Kinds;
 import dev.capstan.client.informer.SharedInformer;
+import dev.capstan.controllers.daemonset.DaemonSetController;
 import dev.capstan.controllers.deployment.DeploymentController;
+import dev.capstan.controllers.endpoints.EndpointsController;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.SharedInformerFactory;
 import dev.capstan.controllers.gc.GarbageCollector;
 import dev.capstan.controllers.replicaset.ReplicaSetController;
+import dev.capstan.controllers.statefulset.StatefulSetController;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,8 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs Capstan's controllers in one process, as kube-controller-manager does: the Deployment and
- * ReplicaSet controllers and the garbage collector, fed by one shared informer per kind.
+ * Runs Capstan's controllers in one process, as kube-controller-manager does: the Deployment,
+ * ReplicaSet, DaemonSet, StatefulSet and Endpoints controllers and the garbage collector, fed by
+ * one shared informer per kind.
  *
  * <p>{@link #start} creates the informers and controllers (which register their handlers), starts
  * the informers, waits until every cache holds its first list, then starts each controller's
@@ -90,8 +97,15 @@ public final class ControllerManager implements AutoCloseable {
     controllers.add(new DeploymentController(client.deployments(), client.replicaSets(), deployments, replicaSets,
         pods, clock, metrics));
     controllers.add(new ReplicaSetController(client.replicaSets(), client.pods(), replicaSets, pods, clock, metrics));
+    SharedInformer<Node> nodes = informers.informerFor(Kinds.NODE);
+    SharedInformer<DaemonSet> daemonSets = informers.informerFor(Kinds.DAEMON_SET);
+    SharedInformer<StatefulSet> statefulSets = informers.informerFor(Kinds.STATEFUL_SET);
+    controllers.add(new DaemonSetController(client.daemonSets(), client.pods(), daemonSets, nodes, pods, clock, metrics));
+    controllers.add(new StatefulSetController(client.statefulSets(), client.pods(), statefulSets, pods, clock, metrics));
+    controllers.add(new EndpointsController(client.endpoints(), informers.informerFor(Kinds.SERVICE), pods,
+        informers.informerFor(Kinds.ENDPOINTS), clock, metrics));
     controllers.add(new GarbageCollector(client, informers,
-        List.of(Kinds.DEPLOYMENT, Kinds.REPLICA_SET, Kinds.POD), clock, metrics));
+        List.of(Kinds.DEPLOYMENT, Kinds.REPLICA_SET, Kinds.DAEMON_SET, Kinds.STATEFUL_SET, Kinds.POD), clock, metrics));
     informers.start();
     if (!informers.waitForCacheSync(cacheSyncTimeout)) {
       closeQuietly();

@@ -260,6 +260,23 @@ class ControllerManagerIntegrationTest {
   }
 
   @Test
+  void deletingTheDeploymentInForegroundRemovesItsReplicaSetsAndPodsBeforeIt(TestInfo info) {
+    String ns = namespace(info);
+    client.deployments().create(deployment(ns, "web", 2, "nginx:1", rolling("1", "0")));
+    awaitComplete(ns, "web", 2);
+
+    Deployment marked = client.deployments().delete(DeleteRequest.newBuilder().setNamespace(ns).setName("web")
+        .setPropagationPolicy("Foreground").build());
+
+    assertThat(marked.getMetadata().hasDeletionTimestamp()).isTrue();
+    assertThat(marked.getMetadata().getFinalizersList()).contains("foregroundDeletion");
+    await().atMost(TIMEOUT).until(() -> client.deployments().list(ns).items().isEmpty());
+    // The owner went last: nothing it owned (directly or through its ReplicaSet) outlived it.
+    assertThat(replicaSets(ns)).isEmpty();
+    assertThat(pods(ns)).isEmpty();
+  }
+
+  @Test
   void deletingTheDeploymentWithOrphanPropagationKeepsItsReplicaSetAndPods(TestInfo info) {
     String ns = namespace(info);
     client.deployments().create(deployment(ns, "web", 2, "nginx:1", rolling("1", "0")));

@@ -2,6 +2,8 @@ package dev.capstan.controllers;
 
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodCondition;
+import dev.capstan.api.meta.v1.DeleteRequest;
+import dev.capstan.api.meta.v1.Preconditions;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.informer.ResourceEventHandler;
 import dev.capstan.client.informer.SharedInformer;
@@ -15,7 +17,9 @@ import java.util.concurrent.Executors;
 
 /**
  * Plays the node agent's part for integration tests: every active pod that appears is reported
- * Running with condition Ready=True, through UpdateStatus as an agent would.
+ * Running with condition Ready=True, through UpdateStatus as an agent would; a pod bound to a node
+ * that is deleted gracefully is then deleted for good (grace period 0), as an agent does once its
+ * containers have stopped.
  */
 final class FakeKubelet implements AutoCloseable {
   private final CapstanClient client;
@@ -49,6 +53,20 @@ final class FakeKubelet implements AutoCloseable {
   private void considerPod(Pod pod) {
     if (PodState.isActive(pod) && !PodState.isReady(pod)) {
       writer.execute(() -> markReady(pod.getMetadata().getNamespace(), pod.getMetadata().getName()));
+    } else if (PodState.isTerminating(pod) && !pod.getSpec().getNodeName().isEmpty()) {
+      writer.execute(() -> finishDeletion(pod));
+    }
+  }
+
+  private void finishDeletion(Pod pod) {
+    try {
+      client.pods().delete(DeleteRequest.newBuilder().setNamespace(pod.getMetadata().getNamespace())
+          .setName(pod.getMetadata().getName()).setGracePeriodSeconds(0)
+          .setPreconditions(Preconditions.newBuilder().setUid(pod.getMetadata().getUid())).build());
+    } catch (RuntimeException e) {
+      if (!ApiErrors.isNotFound(e) && !ApiErrors.isConflict(e)) {
+        throw e;
+      }
     }
   }
 

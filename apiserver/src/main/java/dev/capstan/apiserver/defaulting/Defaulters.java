@@ -5,8 +5,8 @@ import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
 
 /**
- * The defaulter of each kind: Pod, ReplicaSet, Deployment and Secret have Kubernetes' defaults; every
- * other kind is returned unchanged.
+ * The defaulter of each kind: Pod, ReplicaSet, Deployment, DaemonSet, StatefulSet, Secret and Service
+ * have Kubernetes' defaults; every other kind is returned unchanged.
  */
 public final class Defaulters {
   private Defaulters() {}
@@ -20,8 +20,14 @@ public final class Defaulters {
       defaulter = new ReplicaSetDefaulter();
     } else if (kind == Kinds.DEPLOYMENT) {
       defaulter = new DeploymentDefaulter();
+    } else if (kind == Kinds.DAEMON_SET) {
+      defaulter = new DaemonSetDefaulter();
+    } else if (kind == Kinds.STATEFUL_SET) {
+      defaulter = new StatefulSetDefaulter();
     } else if (kind == Kinds.SECRET) {
       defaulter = new SecretDefaulter();
+    } else if (kind == Kinds.SERVICE) {
+      defaulter = new ServiceDefaulter();
     } else {
       defaulter = (Defaulter<T>) object -> object;
     }

@@ -73,6 +73,7 @@ public final class ResourceRegistry<T extends Message> {
   private final Validator<T> validator;
   private final NamespaceCheck namespaceCheck;
   private final Orphaner orphaner;
+  private final Allocator<T> allocator;
 
   /** Tells whether a namespace accepts new objects (NamespaceLifecycle admission). */
   public interface NamespaceCheck {
@@ -100,6 +101,12 @@ public final class ResourceRegistry<T extends Message> {
 
   public ResourceRegistry(Kind<T> kind, KeyValueStore store, Clock clock, RandomGenerator random,
       NamespaceCheck namespaceCheck, Orphaner orphaner) {
+    this(kind, store, clock, random, namespaceCheck, orphaner, Allocator.none());
+  }
+
+  public ResourceRegistry(Kind<T> kind, KeyValueStore store, Clock clock, RandomGenerator random,
+      NamespaceCheck namespaceCheck, Orphaner orphaner, Allocator<T> allocator) {
+    this.allocator = allocator;
     this.kind = kind;
     this.store = store;
     this.clock = clock;
@@ -156,8 +163,8 @@ public final class ResourceRegistry<T extends Message> {
     // Read in batches until the page is full: selectors may drop items the store returned.
     while (true) {
       long batch = limit == 0 ? 0 : Math.max(limit - items.size(), 64);
-      RangeResponse r = await(store.range(RangeRequest.newBuilder().setKey(start).setRangeEnd(end)
-          .setRevision(readRevision).setLimit(batch).build()));
+      RangeResponse r = rangeAt(RangeRequest.newBuilder().setKey(start).setRangeEnd(end)
+          .setRevision(readRevision).setLimit(batch).build(), request);
       readRevision = readRevision == 0 ? r.getHeader().getRevision() : readRevision;
       ByteString lastKey = null;
       for (KeyValue kv : r.getKvsList()) {
@@ -179,6 +186,28 @@ public final class ResourceRegistry<T extends Message> {
     }
   }
 
+  /**
+   * A page's range read. A revision the store has compacted since is OUT_OF_RANGE, as in
+   * Kubernetes, with a message that says which parameter is stale and what to do instead of the
+   * store's own text.
+   */
+  private RangeResponse rangeAt(RangeRequest range, ListRequest request) {
+    try {
+      return await(store.range(range));
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.OUT_OF_RANGE || range.getRevision() == 0) {
+        throw e;
+      }
+      String message = !request.getContinue().isEmpty()
+          ? "continue: the token lists " + kind.resource() + " as of resourceVersion " + range.getRevision()
+              + ", which is no longer kept (the store compacts its history, every 5 minutes on a"
+              + " control plane): start the list again without continue"
+          : "resourceVersion: " + range.getRevision() + " is too old: it is no longer kept (the store compacts its"
+              + " history): list without resourceVersion, or with \"0\" for any recent state";
+      throw Status.OUT_OF_RANGE.withDescription(message).withCause(e).asRuntimeException();
+    }
+  }
+
   // ------------------------------------------------------------------ create
 
   public T create(T object) {
@@ -197,6 +226,7 @@ public final class ResourceRegistry<T extends Message> {
     }
     T base = strategy.prepareForCreate(defaulter.applyDefaults(kind.withTypeMeta(object)));
     boolean generated = meta.getName().isEmpty();
+    int allocationAttempts = 0;
     for (int attempt = 0; ; attempt++) {
       String name = generated ? meta.getGenerateName() + randomSuffix() : meta.getName();
       ObjectMeta.Builder m = meta.toBuilder()
@@ -212,14 +242,22 @@ public final class ResourceRegistry<T extends Message> {
       if (!errors.isEmpty()) {
         throw invalid(name, errors);
       }
+      Allocator.Claim<T> claim = allocator.claim(obj, null);
+      obj = claim.object();
       ByteString key = StoreKeys.objectKey(kind, m.getNamespace(), name);
-      TxnResponse r = await(store.txn(TxnRequest.newBuilder()
+      TxnResponse r = await(store.txn(withClaim(TxnRequest.newBuilder()
           .addCompare(Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.CREATE)
               .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))
-          .addSuccess(put(key, obj))
-          .build()));
+          .addSuccess(put(key, obj)), key, name, claim)));
       if (r.getSucceeded()) {
         return withResourceVersion(obj, r.getHeader().getRevision());
+      }
+      if (claimLost(r, claim, name, 0)) {
+        if (++allocationAttempts >= MAX_ATTEMPTS) {
+          throw ApiErrors.modified(kind, name);
+        }
+        attempt--;  // another object took a value picked for this one: pick again, same name
+        continue;
       }
       if (!generated || attempt + 1 >= MAX_GENERATE_ATTEMPTS) {
         throw ApiErrors.alreadyExists(kind, name);
@@ -390,8 +428,9 @@ public final class ResourceRegistry<T extends Message> {
   public T delete(DeleteRequest request) {
     requireName(request.getName());
     String namespace = kind.namespaced() ? request.getNamespace() : "";
-    boolean orphan = checkDeleteOptions(request.getPropagationPolicy(), request.hasGracePeriodSeconds(),
+    Propagation propagation = checkDeleteOptions(request.getPropagationPolicy(), request.hasGracePeriodSeconds(),
         request.getGracePeriodSeconds());
+    boolean orphan = propagation == Propagation.ORPHAN;
     boolean orphaned = false;
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       StoredObject<T> current = read(namespace, request.getName())
@@ -403,14 +442,25 @@ public final class ResourceRegistry<T extends Message> {
         orphaned = true;
       }
       OptionalLong grace = strategy.gracePeriodSeconds(current.object(), request);
-      boolean finalizers = meta.getFinalizersCount() > 0;
+      // Foreground: the object stays, marked, until the garbage collector has deleted its
+      // dependents and removed this finalizer (then the last-finalizer rule below removes it).
+      boolean addForeground = propagation == Propagation.FOREGROUND
+          && !meta.getFinalizersList().contains(FOREGROUND_DELETION);
+      boolean finalizers = meta.getFinalizersCount() > 0 || addForeground;
       if (grace.isPresent() || finalizers) {
         ObjectMeta.Builder m = meta.toBuilder();
         long seconds = grace.orElse(0);
         Instant deadline = clock.instant().plusSeconds(seconds);
         boolean shorter = !meta.hasDeletionGracePeriodSeconds() || seconds < meta.getDeletionGracePeriodSeconds();
-        if (meta.hasDeletionTimestamp() && !shorter) {
+        if (meta.hasDeletionTimestamp() && !shorter && !addForeground) {
           return current.object();
+        }
+        if (addForeground) {
+          m.addFinalizers(FOREGROUND_DELETION);
+        }
+        if (meta.hasDeletionTimestamp() && !shorter) {
+          seconds = meta.getDeletionGracePeriodSeconds();
+          deadline = Instant.ofEpochSecond(meta.getDeletionTimestamp().getSeconds(), meta.getDeletionTimestamp().getNanos());
         }
         m.setDeletionTimestamp(timestamp(deadline)).setDeletionGracePeriodSeconds(seconds);
         Optional<T> stored = storeIfUnchanged(current, kind.withMetadata(current.object(), m.build()));
@@ -420,10 +470,13 @@ public final class ResourceRegistry<T extends Message> {
         continue;
       }
       ByteString key = StoreKeys.objectKey(kind, namespace, request.getName());
-      TxnResponse r = await(store.txn(TxnRequest.newBuilder()
+      TxnRequest.Builder txn = TxnRequest.newBuilder()
           .addCompare(modRevisionIs(key, current.modRevision()))
-          .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
-          .build()));
+          .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)));
+      for (ByteString held : allocator.held(current.object())) {  // freed with the object, never leaked
+        txn.addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(held)));
+      }
+      TxnResponse r = await(store.txn(txn.build()));
       if (r.getSucceeded()) {
         return current.object();
       }
@@ -431,29 +484,30 @@ public final class ResourceRegistry<T extends Message> {
     throw ApiErrors.modified(kind, request.getName());
   }
 
+  /** The finalizer a Foreground delete adds; the garbage collector removes it (Kubernetes' name). */
+  public static final String FOREGROUND_DELETION = "foregroundDeletion";
+
+  private enum Propagation { BACKGROUND, ORPHAN, FOREGROUND }
+
   /**
-   * Checks a delete's options; true when dependents are to be orphaned. Background (the default)
-   * leaves dependents to the garbage collector; Orphan strips their owner references to the
-   * deleted object first; Foreground is not implemented.
+   * Checks a delete's options and says how dependents go. Background (the default) leaves them
+   * to the garbage collector after the owner is gone; Orphan strips their owner references to the
+   * deleted object first; Foreground keeps the owner (deletionTimestamp and the
+   * {@value #FOREGROUND_DELETION} finalizer) until the garbage collector has deleted the dependents
+   * that block it.
    */
-  private static boolean checkDeleteOptions(String policy, boolean hasGrace, long grace) {
+  private static Propagation checkDeleteOptions(String policy, boolean hasGrace, long grace) {
     if (hasGrace && grace < 0) {
       throw ApiErrors.badRequest("gracePeriodSeconds: Invalid value: " + grace
           + ": must be greater than or equal to 0");
     }
-    switch (policy) {
-      case "", "Background":
-        return false;
-      case "Orphan":
-        return true;
-      case "Foreground":
-        throw Status.UNIMPLEMENTED.withDescription("propagationPolicy: \"Foreground\" is not implemented;"
-            + " use \"Background\" (the default: the garbage collector deletes dependents after their owner)"
-            + " or \"Orphan\" (dependents are kept and lose their owner reference)").asRuntimeException();
-      default:
-        throw ApiErrors.badRequest("propagationPolicy: Unsupported value: \"" + policy
-            + "\": supported values: \"Background\", \"Orphan\", \"Foreground\"");
-    }
+    return switch (policy) {
+      case "", "Background" -> Propagation.BACKGROUND;
+      case "Orphan" -> Propagation.ORPHAN;
+      case "Foreground" -> Propagation.FOREGROUND;
+      default -> throw ApiErrors.badRequest("propagationPolicy: Unsupported value: \"" + policy
+          + "\": supported values: \"Background\", \"Orphan\", \"Foreground\"");
+    };
   }
 
   /**
@@ -527,24 +581,89 @@ public final class ResourceRegistry<T extends Message> {
   private Optional<T> storeIfUnchanged(StoredObject<T> current, T updated) {
     ObjectMeta meta = kind.metadata(updated);
     ByteString key = StoreKeys.objectKey(kind, kind.namespaced() ? meta.getNamespace() : "", meta.getName());
+    // A pod still in its grace period stays when its last finalizer goes: its agent deletes it
+    // (with grace 0) once the containers have stopped.
     boolean finished = meta.hasDeletionTimestamp() && meta.getFinalizersCount() == 0
-        && kind.metadata(current.object()).getFinalizersCount() > 0;
-    T toStore = kind.withMetadata(updated, meta.toBuilder().clearResourceVersion().build());
-    if (!finished && toStore.equals(kind.withMetadata(current.object(),
-        kind.metadata(current.object()).toBuilder().clearResourceVersion().build()))) {
-      return Optional.of(current.object());  // no-op writes don't bump the revision, as in Kubernetes
+        && kind.metadata(current.object()).getFinalizersCount() > 0 && meta.getDeletionGracePeriodSeconds() == 0;
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      Allocator.Claim<T> claim = finished
+          ? new Allocator.Claim<>(updated, List.of(), allocator.held(current.object()))
+          : allocator.claim(updated, current.object());
+      T toStore = kind.withMetadata(claim.object(), meta.toBuilder().clearResourceVersion().build());
+      if (!finished && toStore.equals(kind.withMetadata(current.object(),
+          kind.metadata(current.object()).toBuilder().clearResourceVersion().build()))) {
+        return Optional.of(current.object());  // no-op writes don't bump the revision, as in Kubernetes
+      }
+      RequestOp op = finished
+          ? RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)).build()
+          : put(key, toStore);
+      TxnResponse r = await(store.txn(withClaim(TxnRequest.newBuilder()
+          .addCompare(modRevisionIs(key, current.modRevision()))
+          .addSuccess(op), key, meta.getName(), claim)));
+      if (r.getSucceeded()) {
+        return Optional.of(finished ? updated : withResourceVersion(toStore, r.getHeader().getRevision()));
+      }
+      if (!claimLost(r, claim, meta.getName(), current.modRevision())) {
+        return Optional.empty();
+      }
     }
-    RequestOp op = finished
-        ? RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)).build()
-        : put(key, toStore);
-    TxnResponse r = await(store.txn(TxnRequest.newBuilder()
-        .addCompare(modRevisionIs(key, current.modRevision()))
-        .addSuccess(op)
-        .build()));
-    if (!r.getSucceeded()) {
-      return Optional.empty();
+    throw ApiErrors.modified(kind, meta.getName());
+  }
+
+  /**
+   * Adds a claim to an object's write: each reserved record must be absent and is created with
+   * the object, each released one is deleted with it. On failure the transaction reads the object
+   * and the reserved records back, for {@link #claimLost} to tell which compare failed.
+   */
+  private TxnRequest withClaim(TxnRequest.Builder txn, ByteString objectKey, String name, Allocator.Claim<T> claim) {
+    if (claim.reserve().isEmpty() && claim.release().isEmpty()) {
+      return txn.build();
     }
-    return Optional.of(finished ? updated : withResourceVersion(toStore, r.getHeader().getRevision()));
+    ByteString owner = ByteString.copyFromUtf8(kind.namespaced()
+        ? kind.metadata(claim.object()).getNamespace() + "/" + name : name);
+    txn.addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(objectKey)
+        .setKeysOnly(true)));
+    for (Allocator.Reservation reservation : claim.reserve()) {
+      txn.addCompare(Compare.newBuilder().setKey(reservation.key()).setTarget(Compare.CompareTarget.CREATE)
+          .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0));
+      txn.addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(reservation.key())
+          .setValue(owner)));
+      txn.addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(reservation.key())
+          .setCountOnly(true)));
+    }
+    for (ByteString released : claim.release()) {
+      txn.addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(released)));
+    }
+    return txn.build();
+  }
+
+  /**
+   * After a failed write with a claim: false when the object's own compare failed (it exists
+   * on create, it changed on update: the caller's usual outcome); else true when a value picked
+   * for the object was taken meanwhile (pick again), and INVALID_ARGUMENT naming the field when a
+   * value the user requested is taken. {@code expectedModRevision} is 0 on create.
+   */
+  private boolean claimLost(TxnResponse r, Allocator.Claim<T> claim, String name, long expectedModRevision) {
+    if (r.getResponsesCount() == 0) {
+      return false;  // no claim was made: only the object's compare could fail
+    }
+    RangeResponse object = r.getResponses(0).getResponseRange();
+    long modRevision = object.getKvsCount() == 0 ? 0 : object.getKvs(0).getModRevision();
+    if (modRevision != expectedModRevision) {
+      return false;
+    }
+    boolean picked = false;
+    for (int i = 0; i < claim.reserve().size() && i + 1 < r.getResponsesCount(); i++) {
+      if (r.getResponses(i + 1).getResponseRange().getCount() == 0) {
+        continue;
+      }
+      Allocator.Reservation taken = claim.reserve().get(i);
+      if (taken.requested()) {
+        throw invalid(name, List.of(taken.field()));
+      }
+      picked = true;
+    }
+    return picked;
   }
 
   private static Compare modRevisionIs(ByteString key, long revision) {

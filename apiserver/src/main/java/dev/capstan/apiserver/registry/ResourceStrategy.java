@@ -31,6 +31,11 @@ public class ResourceStrategy<T extends Message> {
       ResourceStrategy<T> s = (ResourceStrategy<T>) new PodStrategy();
       return s;
     }
+    if (kind == Kinds.SERVICE) {
+      @SuppressWarnings("unchecked")
+      ResourceStrategy<T> s = (ResourceStrategy<T>) new ServiceStrategy();
+      return s;
+    }
     return new ResourceStrategy<>(kind);
   }
 
@@ -52,7 +57,8 @@ public class ResourceStrategy<T extends Message> {
           .setStatus(dev.capstan.api.core.v1.NamespaceStatus.newBuilder().setPhase("Active")).build();
       return t;
     }
-    if (kind == Kinds.REPLICA_SET || kind == Kinds.DEPLOYMENT) {
+    if (kind == Kinds.REPLICA_SET || kind == Kinds.DEPLOYMENT || kind == Kinds.DAEMON_SET
+        || kind == Kinds.STATEFUL_SET) {
       @SuppressWarnings("unchecked")
       T t = (T) object.toBuilder().clearField(statusField).build();
       return t;
@@ -65,8 +71,11 @@ public class ResourceStrategy<T extends Message> {
     if (!hasStatus()) {
       return updated;
     }
+    // An old object without status keeps none: setting the empty default would make an unchanged
+    // re-apply look like a change (status present vs absent).
     @SuppressWarnings("unchecked")
-    T t = (T) updated.toBuilder().setField(statusField, old.getField(statusField)).build();
+    T t = (T) (old.hasField(statusField) ? updated.toBuilder().setField(statusField, old.getField(statusField))
+        : updated.toBuilder().clearField(statusField)).build();
     return t;
   }
 

@@ -84,8 +84,11 @@ final class DeploymentValidator implements Validator<Deployment> {
     return errors;
   }
 
-  /** The parsed value, empty when unset (the default applies) or invalid (an error is added). */
-  private static Optional<IntOrPercent> intOrPercent(String text, FieldPath path, List<FieldError> errors) {
+  /**
+   * The parsed value, empty when unset (the default applies) or invalid (an error is added); the
+   * DaemonSet's rollingUpdate fields are checked the same way.
+   */
+  static Optional<IntOrPercent> intOrPercent(String text, FieldPath path, List<FieldError> errors) {
     if (text.isEmpty()) {
       return Optional.empty();
     }

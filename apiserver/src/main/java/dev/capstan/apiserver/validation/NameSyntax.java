@@ -11,6 +11,7 @@ final class NameSyntax {
   static final int DNS1123_LABEL_MAX = 63;
   static final int DNS1123_SUBDOMAIN_MAX = 253;
   private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  private static final Pattern DNS1035_LABEL = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
   private static final Pattern DNS1123_SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   private static final Pattern CONFIG_KEY = Pattern.compile("[-._a-zA-Z0-9]+");
@@ -27,6 +28,18 @@ final class NameSyntax {
     if (!DNS1123_LABEL.matcher(text).matches()) {
       return Optional.of("a lowercase RFC 1123 label must consist of lower case alphanumeric characters"
           + " or '-', and must start and end with an alphanumeric character");
+    }
+    return Optional.empty();
+  }
+
+  /** A lowercase RFC 1035 label (Service names): at most 63 of [a-z0-9-], starting with a letter. */
+  static Optional<String> dns1035Label(String text) {
+    if (text.length() > DNS1123_LABEL_MAX) {
+      return Optional.of("must be no more than " + DNS1123_LABEL_MAX + " characters");
+    }
+    if (!DNS1035_LABEL.matcher(text).matches()) {
+      return Optional.of("a DNS-1035 label must consist of lower case alphanumeric characters or '-',"
+          + " start with an alphabetic character, and end with an alphanumeric character");
     }
     return Optional.empty();
   }

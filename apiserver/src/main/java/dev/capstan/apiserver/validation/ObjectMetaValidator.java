@@ -39,6 +39,11 @@ final class ObjectMetaValidator {
     return new ObjectMetaValidator(namespaced, NameSyntax::pathSegment);
   }
 
+  /** Names must be DNS-1035 labels (Service: its name becomes a DNS name and an environment variable). */
+  static ObjectMetaValidator dns1035LabelNames(boolean namespaced) {
+    return new ObjectMetaValidator(namespaced, NameSyntax::dns1035Label);
+  }
+
   /** Names must be DNS-1123 labels (Namespace). */
   static ObjectMetaValidator labelNames(boolean namespaced) {
     return new ObjectMetaValidator(namespaced, NameSyntax::dns1123Label);

@@ -10,8 +10,9 @@ import dev.capstan.client.Kinds;
 
 /**
  * The validator of each kind. Kinds with rules of their own (Pod, ReplicaSet, Deployment,
- * ConfigMap, Secret, Lease, Node, the RBAC kinds) get them on top of the metadata checks; every other kind gets the
- * metadata checks only. Namespace names are DNS-1123 labels, all other names DNS-1123 subdomains.
+ * DaemonSet, StatefulSet, ConfigMap, Secret, Lease, Node, Service, Endpoints, the RBAC kinds) get them
+ * on top of the metadata checks; every other kind gets the metadata checks only. Namespace and
+ * StatefulSet names are DNS-1123 labels, Service names DNS-1035 labels, all other names DNS-1123 subdomains.
  */
 public final class Validators {
   private Validators() {}
@@ -25,6 +26,10 @@ public final class Validators {
       validator = new ReplicaSetValidator();
     } else if (kind == Kinds.DEPLOYMENT) {
       validator = new DeploymentValidator();
+    } else if (kind == Kinds.DAEMON_SET) {
+      validator = new DaemonSetValidator();
+    } else if (kind == Kinds.STATEFUL_SET) {
+      validator = new StatefulSetValidator();
     } else if (kind == Kinds.CONFIG_MAP) {
       validator = new ConfigMapValidator();
     } else if (kind == Kinds.SECRET) {
@@ -42,6 +47,10 @@ public final class Validators {
     } else if (kind == Kinds.CLUSTER_ROLE_BINDING) {
       validator = new RoleBindingValidator<>(Kinds.CLUSTER_ROLE_BINDING, ClusterRoleBinding::getRoleRef,
           ClusterRoleBinding::getSubjectsList);
+    } else if (kind == Kinds.SERVICE) {
+      validator = new ServiceValidator();
+    } else if (kind == Kinds.ENDPOINTS) {
+      validator = new EndpointsValidator();
     } else if (kind == Kinds.NAMESPACE) {
       validator = new MetadataValidator<>(kind, ObjectMetaValidator.labelNames(false));
     } else {

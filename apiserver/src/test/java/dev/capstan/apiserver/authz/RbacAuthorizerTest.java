@@ -185,4 +185,16 @@ class RbacAuthorizerTest {
     assertThat(authz.allows(req(node, "update", "", "secrets", "", "default", "s"))).isFalse();
     assertThat(authz.allows(req(admin, "create", "", "secrets", "", "default", "s"))).isTrue();
   }
+
+  @Test
+  void theControllerManagerRunsDaemonSetsAndStatefulSets() {
+    BootstrapPolicy.clusterRoles().forEach(policy::put);
+    BootstrapPolicy.clusterRoleBindings().forEach(policy::put);
+    UserInfo manager = new UserInfo(BootstrapPolicy.CONTROLLER_MANAGER, "c", List.of());
+    for (String resource : List.of("daemonsets", "statefulsets")) {
+      assertThat(authz.allows(req(manager, "watch", "apps", resource, "", "", ""))).as(resource).isTrue();
+      assertThat(authz.allows(req(manager, "update", "apps", resource, "status", "default", "x"))).as(resource).isTrue();
+    }
+    assertThat(authz.allows(req(manager, "watch", "", "nodes", "", "", ""))).isTrue();
+  }
 }

@@ -45,8 +45,8 @@ public final class DeleteCommand implements Callable<Integer> {
   @Option(names = "--all", description = "delete every object of KIND in the namespace")
   boolean all;
 
-  @Option(names = "--cascade", description = "background (default: the garbage collector deletes dependents) or"
-      + " orphan (dependents are kept)")
+  @Option(names = "--cascade", description = "background (default: the garbage collector deletes dependents),"
+      + " foreground (dependents are deleted first, the object waits for them) or orphan (dependents are kept)")
   String cascade = "background";
 
   @Option(names = "--grace-period", description = "seconds a pod gets to stop (default: the pod's own)")

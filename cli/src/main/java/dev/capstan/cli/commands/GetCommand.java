@@ -23,8 +23,9 @@ import picocli.CommandLine.Parameters;
 public final class GetCommand implements Callable<Integer> {
   @Mixin ClientOptions client;
 
-  @Parameters(index = "0", paramLabel = "KIND", description = "pods, deployments, replicasets, nodes, namespaces,"
-      + " configmaps, secrets, events, leases, roles, rolebindings, clusterroles, clusterrolebindings")
+  @Parameters(index = "0", paramLabel = "KIND", description = "pods, deployments, replicasets, daemonsets (ds),"
+      + " statefulsets (sts), nodes, namespaces, configmaps, secrets, events, leases, roles, rolebindings,"
+      + " clusterroles, clusterrolebindings")
   String kindName;
 
   @Parameters(index = "1..*", paramLabel = "NAME", description = "object names (default: all)")

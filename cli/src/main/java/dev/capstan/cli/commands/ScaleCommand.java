@@ -4,6 +4,7 @@ import com.google.protobuf.Message;
 import dev.capstan.api.apps.v1.ReplicaSet;
 import dev.capstan.api.apps.v1.Scale;
 import dev.capstan.api.apps.v1.ScaleSpec;
+import dev.capstan.api.apps.v1.StatefulSet;
 import dev.capstan.api.meta.v1.GetRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.client.CapstanClient;
@@ -17,8 +18,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code capstan scale deployment NAME --replicas N} (also {@code deployment/NAME}, and replicasets). */
-@Command(name = "scale", description = "Set the replica count of a deployment or replica set.")
+/**
+ * {@code capstan scale deployment NAME --replicas N} (also {@code deployment/NAME}, replicasets and
+ * statefulsets).
+ */
+@Command(name = "scale", description = "Set the replica count of a deployment, replica set or stateful set.")
 public final class ScaleCommand implements Callable<Integer> {
   @Mixin ClientOptions client;
 
@@ -48,8 +52,12 @@ public final class ScaleCommand implements Callable<Integer> {
       } else if (kind == Kinds.REPLICA_SET) {
         ReplicaSet rs = c.replicaSets().get(ns, name);
         c.replicaSets().update(rs.toBuilder().setSpec(rs.getSpec().toBuilder().setReplicas(replicas)).build());
+      } else if (kind == Kinds.STATEFUL_SET) {
+        StatefulSet sts = c.statefulSets().get(ns, name);
+        c.statefulSets().update(sts.toBuilder().setSpec(sts.getSpec().toBuilder().setReplicas(replicas)).build());
       } else {
-        throw new CliException("cannot scale " + kind.resource() + ": only deployments and replicasets scale");
+        throw new CliException("cannot scale " + kind.resource()
+            + ": only deployments, replicasets and statefulsets scale");
       }
     }
     System.out.println(ResourceNames.qualified(kind, name) + " scaled");

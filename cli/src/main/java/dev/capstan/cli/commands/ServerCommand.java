@@ -50,14 +50,28 @@ public final class ServerCommand implements Callable<Integer> {
       + " every member; users the control plane needs are added when missing (default: <data-dir>/tokens.csv)")
   Path tokenAuthFile;
 
+  @Option(names = "--initial-cluster-state", description = "new: form the store with --initial-cluster;"
+      + " existing: join a running cluster (start with an empty data dir and the cluster's token file, then run"
+      + " 'capstan store member add' against a running member) (default: new)")
+  String initialClusterState = "new";
+
   @Mixin
   AutoCompactionOptions compaction = new AutoCompactionOptions();
 
   @Mixin
   ApiServingFlags serving = new ApiServingFlags();
 
+  @Mixin
+  ServiceRangeFlags serviceRanges = new ServiceRangeFlags();
+
   @Override
   public Integer call() throws Exception {
+    boolean joining = switch (initialClusterState) {
+      case "new" -> false;
+      case "existing" -> true;
+      default -> throw new CliException("--initial-cluster-state: expected new or existing, got '"
+          + initialClusterState + "'");
+    };
     String member = name != null ? name : InetAddress.getLocalHost().getHostName().toLowerCase();
     String raftAddress = ControlPlane.loopbackAddress(bindAddress) + ":" + raftPort;
     List<String> peers = InitialCluster.storeConfig(member, dataDir.resolve("store"), raftAddress, initialCluster).peers();
@@ -65,8 +79,17 @@ public final class ServerCommand implements Callable<Integer> {
     Files.createDirectories(dataDir);
     ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
         null, new SecureRandom());
+    if (joining) {
+      // Before starting: the start returns only once the running store has added this member.
+      String etcd = etcdPort != 0 ? " --client-urls http://" + ControlPlane.loopbackAddress(bindAddress) + ":" + etcdPort : "";
+      System.out.println("capstan server \"" + member + "\" waits to be added to the running cluster; on a member run:");
+      System.out.println("  capstan store member add " + member + " --peer-urls http://" + raftAddress + etcd
+          + " --endpoints <a running member's etcd endpoint>");
+      System.out.flush();
+    }
     ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
-        apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options()), Clock.systemUTC());
+        apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options(), serviceRanges.ranges(),
+        joining), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("capstan server: stopping");

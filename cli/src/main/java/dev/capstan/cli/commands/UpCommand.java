@@ -79,6 +79,9 @@ public final class UpCommand implements Callable<Integer> {
   @Mixin
   ApiServingFlags serving = new ApiServingFlags();
 
+  @Mixin
+  ServiceRangeFlags serviceRanges = new ServiceRangeFlags();
+
   @Override
   public Integer call() throws Exception {
     var autoCompaction = compaction.policy(AutoCompactionOptions.CONTROL_PLANE_RETENTION);
@@ -89,7 +92,7 @@ public final class UpCommand implements Callable<Integer> {
         node, new SecureRandom());
     ControlPlane controlPlane = ControlPlane.startSingleNode(
         new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens, autoCompaction,
-            serving.options()), clock);
+            serving.options(), serviceRanges.ranges()), clock);
     String nodeAddress = ControlPlane.loopbackAddress(bindAddress);
     // No --runtime: containerd where it is usable (or --containerd-socket names one), else the
     // process runtime with a warning saying why (NodeRuntime.open).

@@ -1,6 +1,7 @@
 package dev.capstan.cli.daemon;
 
 import dev.capstan.apiserver.ApiServer;
+import dev.capstan.apiserver.allocation.ServiceRanges;
 import dev.capstan.apiserver.ServingOptions;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authz.BootstrapPolicy;
@@ -44,7 +45,7 @@ public final class ControlPlane implements AutoCloseable {
    * keeps ({@code autoCompaction}).
    */
   public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort, int etcdPort,
-      ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving) {}
+      ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving, ServiceRanges serviceRanges) {}
 
   /**
    * One member of a multi-server control plane.
@@ -59,10 +60,16 @@ public final class ControlPlane implements AutoCloseable {
    * @param tokens the cluster's static tokens, the same file on every member
    * @param autoCompaction how much MVCC history the store keeps before its leader compacts it
    * @param serving the apiserver's metrics port, audit log and rate limit
+   * @param serviceRanges Services' cluster IP and node port ranges, the same on every member
+   * @param joinExisting start as a new member of a running store: with an empty data dir, waiting
+   *     to be added ({@code capstan store member add}) instead of forming a group from {@code peers}
    */
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
       List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
-      ServingOptions serving) {}
+      ServingOptions serving, ServiceRanges serviceRanges, boolean joinExisting) {}
+
+  /** How long a member started to join a running store waits to be added before it gives up. */
+  private static final java.time.Duration JOIN_WAIT = java.time.Duration.ofHours(24);
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private ApiServer apiServer;
@@ -98,9 +105,12 @@ public final class ControlPlane implements AutoCloseable {
   private void startMemberParts(MemberConfig config, Clock clock) {
     RaftStorePeer peer;
     try {
-      peer = new RaftStorePeer(RaftStorePeer.Config.of(config.name(), config.dataDir().resolve("store"),
+      RaftStorePeer created = new RaftStorePeer(RaftStorePeer.Config.of(config.name(), config.dataDir().resolve("store"),
           config.raftAddress(), config.peers())
-          .withTuning(RaftStorePeer.Tuning.defaults().withAutoCompaction(config.autoCompaction()))).start();
+          .withTuning(RaftStorePeer.Tuning.defaults().withAutoCompaction(config.autoCompaction())));
+      // A joining member's apiserver starts at once and answers UNAVAILABLE until the store has
+      // added it and it has caught up (the apiserver's start-up work waits for the store).
+      peer = config.joinExisting() ? created.startJoining() : created.start();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot start the store peer " + config.name() + " on "
           + config.raftAddress() + " with data in " + config.dataDir().resolve("store") + ": " + e.getMessage(), e);
@@ -109,9 +119,16 @@ public final class ControlPlane implements AutoCloseable {
     KeyValueStore store = new RatisKeyValueStore(peer);
     started.push(store);
     startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort());
+    if (config.joinExisting()) {
+      log.info("store peer {} waits to be added to the running store (capstan store member add {} --peer-urls http://{})",
+          config.name(), config.name(), config.raftAddress());
+    }
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
         .withBindAddress(config.bindAddress())
-        .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving()));
+        .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving())
+        // A joining member's apiserver can start only once an operator has added its peer.
+        .withStoreWaitTimeout(config.joinExisting() ? JOIN_WAIT : ApiServer.Config.defaults().storeWaitTimeout())
+        .withServiceRanges(config.serviceRanges()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     StoreMetrics.register(metricsRegistry(), peer);
@@ -155,7 +172,8 @@ public final class ControlPlane implements AutoCloseable {
     startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort());
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
         .withBindAddress(config.bindAddress())
-        .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving()));
+        .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving())
+        .withServiceRanges(config.serviceRanges()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     StoreMetrics.register(metricsRegistry(), peer);

@@ -1,8 +1,10 @@
 package dev.capstan.cli.output;
 
 import com.google.protobuf.Message;
+import dev.capstan.api.apps.v1.DaemonSet;
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.ReplicaSet;
+import dev.capstan.api.apps.v1.StatefulSet;
 import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.ContainerStatus;
@@ -13,6 +15,8 @@ import dev.capstan.api.core.v1.NodeAddress;
 import dev.capstan.api.core.v1.NodeCondition;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.Secret;
+import dev.capstan.api.core.v1.Endpoints;
+import dev.capstan.api.core.v1.Service;
 import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
 import java.time.Instant;
@@ -66,6 +70,11 @@ public final class ResourceTables {
     } else if (kind == Kinds.REPLICA_SET) {
       return wide ? List.of("NAME", "DESIRED", "CURRENT", "READY", "AGE", "CONTAINERS", "IMAGES")
           : List.of("NAME", "DESIRED", "CURRENT", "READY", "AGE");
+    } else if (kind == Kinds.DAEMON_SET) {
+      List<String> h = List.of("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE");
+      return wide ? concat(h, List.of("CONTAINERS", "IMAGES", "SELECTOR")) : h;
+    } else if (kind == Kinds.STATEFUL_SET) {
+      return wide ? List.of("NAME", "READY", "AGE", "CONTAINERS", "IMAGES") : List.of("NAME", "READY", "AGE");
     } else if (kind == Kinds.NAMESPACE) {
       return List.of("NAME", "STATUS", "AGE");
     } else if (kind == Kinds.CONFIG_MAP) {
@@ -76,6 +85,11 @@ public final class ResourceTables {
       return List.of("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE");
     } else if (kind == Kinds.LEASE) {
       return List.of("NAME", "HOLDER", "AGE");
+    } else if (kind == Kinds.SERVICE) {
+      return wide ? List.of("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR")
+          : List.of("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE");
+    } else if (kind == Kinds.ENDPOINTS) {
+      return List.of("NAME", "ENDPOINTS", "AGE");
     }
     return List.of("NAME", "AGE");
   }
@@ -133,6 +147,30 @@ public final class ResourceTables {
         c.add(containers.stream().map(x -> x.getImage()).collect(Collectors.joining(",")));
       }
       return c;
+    } else if (m instanceof DaemonSet ds) {
+      var st = ds.getStatus();
+      String selector = ds.getSpec().getTemplate().getSpec().getNodeSelectorMap().entrySet().stream()
+          .map(e -> e.getKey() + "=" + e.getValue()).sorted().collect(Collectors.joining(","));
+      List<String> c = new ArrayList<>(List.of(meta.getName(), Integer.toString(st.getDesiredNumberScheduled()),
+          Integer.toString(st.getCurrentNumberScheduled()), Integer.toString(st.getNumberReady()),
+          Integer.toString(st.getUpdatedNumberScheduled()), Integer.toString(st.getNumberAvailable()),
+          orNone(selector), age));
+      if (wide) {
+        var containers = ds.getSpec().getTemplate().getSpec().getContainersList();
+        c.add(containers.stream().map(x -> x.getName()).collect(Collectors.joining(",")));
+        c.add(containers.stream().map(x -> x.getImage()).collect(Collectors.joining(",")));
+        c.add(dev.capstan.client.selector.LabelQuery.fromProto(ds.getSpec().getSelector()).toString());
+      }
+      return c;
+    } else if (m instanceof StatefulSet sts) {
+      List<String> c = new ArrayList<>(List.of(meta.getName(),
+          sts.getStatus().getReadyReplicas() + "/" + sts.getSpec().getReplicas(), age));
+      if (wide) {
+        var containers = sts.getSpec().getTemplate().getSpec().getContainersList();
+        c.add(containers.stream().map(x -> x.getName()).collect(Collectors.joining(",")));
+        c.add(containers.stream().map(x -> x.getImage()).collect(Collectors.joining(",")));
+      }
+      return c;
     } else if (m instanceof Namespace ns) {
       return List.of(meta.getName(), ns.getStatus().getPhase(), age);
     } else if (m instanceof ConfigMap cm) {
@@ -145,6 +183,10 @@ public final class ResourceTables {
           e.getType(), e.getReason(), io.getKind().toLowerCase() + "/" + io.getName(), e.getMessage());
     } else if (m instanceof Lease l) {
       return List.of(meta.getName(), orNone(l.getSpec().getHolderIdentity()), age);
+    } else if (m instanceof Service svc) {
+      return ServiceColumns.cells(svc, age, wide);
+    } else if (m instanceof Endpoints ep) {
+      return List.of(meta.getName(), ServiceColumns.endpoints(ep), age);
     }
     return List.of(meta.getName(), age);
   }
@@ -179,6 +221,12 @@ public final class ResourceTables {
       return "Pending";
     }
     return reason;
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   private static String orNone(String s) {

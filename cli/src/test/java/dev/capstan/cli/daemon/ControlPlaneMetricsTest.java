@@ -15,6 +15,7 @@ import dev.capstan.api.core.v1.PodTemplateSpec;
 import dev.capstan.api.meta.v1.LabelSelector;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.apiserver.ServingOptions;
+import dev.capstan.apiserver.allocation.ServiceRanges;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.store.ratis.AutoCompaction;
 import java.io.IOException;
@@ -49,7 +50,7 @@ class ControlPlaneMetricsTest {
     Clock clock = Clock.systemUTC();
     ClusterTokens tokens = ClusterTokens.ensure(dir.resolve("tokens.csv"), NODE, new SecureRandom());
     try (ControlPlane cp = ControlPlane.startSingleNode(new ControlPlane.Config(dir.resolve("cp"), "127.0.0.1", 0,
-        freePort(), 0, tokens, AutoCompaction.off(), ServingOptions.NONE.withMetricsPort(0)), clock);
+        freePort(), 0, tokens, AutoCompaction.off(), ServingOptions.NONE.withMetricsPort(0), ServiceRanges.defaults()), clock);
         ProcessRuntime runtime = new ProcessRuntime(dir.resolve("runtime"), "127.0.0.1", clock);
         Agent agent = new Agent(AgentConfig.of(NODE, dir.resolve("agent"), "127.0.0.1", 0, runtime),
             cp.connect(tokens.nodeToken(NODE)), clock, new AgentMetrics(cp.metricsRegistry()))) {

@@ -55,6 +55,14 @@ public final class ControllerExpectations {
     expectations.put(controllerKey, new Expectation(0, deletedKeys, clock.instant()));
   }
 
+  /** Replaces the expectations of {@code controllerKey} by creations and deletions made in one go. */
+  public synchronized void expect(String controllerKey, int creations, Collection<String> deletedKeys) {
+    if (creations < 0) {
+      throw new IllegalArgumentException("creations: must be non-negative, got " + creations);
+    }
+    expectations.put(controllerKey, new Expectation(creations, deletedKeys, clock.instant()));
+  }
+
   /** One expected creation was observed, or will never happen because the create failed or was skipped. */
   public synchronized void creationObserved(String controllerKey) {
     Expectation e = expectations.get(controllerKey);

@@ -38,11 +38,14 @@ import org.slf4j.LoggerFactory;
  * its uid and resourceVersion as preconditions) when no owner remains, stripped of dangling references when some do.
  * Owners of kinds it does not watch are looked up live, but their deletion is noticed only on the
  * dependent's next event or resync. Orphan propagation needs nothing here: the apiserver strips
- * the owner references before the owner goes (docs/api.md). Foreground propagation is not
- * implemented.
+ * the owner references before the owner goes (docs/api.md). Foreground propagation: an owner the
+ * apiserver marked with the {@value #FOREGROUND_DELETION} finalizer has its dependents deleted
+ * first, then loses the finalizer ({@link #deleteDependentsFirst}).
  */
 public final class GarbageCollector implements Controller {
   public static final String NAME = "garbage-collector";
+  /** The finalizer of an object deleted with propagationPolicy Foreground (the apiserver adds it). */
+  public static final String FOREGROUND_DELETION = "foregroundDeletion";
   private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
 
   private final CapstanClient client;
@@ -104,7 +107,7 @@ public final class GarbageCollector implements Controller {
     public void onAdd(T obj) {
       ObjectMeta meta = kind.metadata(obj);
       dependents.add(itemKey(meta), meta);
-      if (meta.getOwnerReferencesCount() > 0) {
+      if (meta.getOwnerReferencesCount() > 0 || deletingInForeground(meta)) {
         loop.enqueue(itemKey(meta));
       }
     }
@@ -115,10 +118,17 @@ public final class GarbageCollector implements Controller {
       ObjectMeta meta = kind.metadata(obj);
       if (oldMeta.getResourceVersion().equals(meta.getResourceVersion())) {
         // A resync: check owned objects now and then, in case an owner's deletion was missed.
-        if (meta.getOwnerReferencesCount() > 0) {
+        if (meta.getOwnerReferencesCount() > 0 || deletingInForeground(meta)) {
           loop.enqueue(itemKey(meta));
         }
         return;
+      }
+      if (deletingInForeground(meta)) {
+        loop.enqueue(itemKey(meta));
+      }
+      if (!oldMeta.hasDeletionTimestamp() && meta.hasDeletionTimestamp()) {
+        // A dependent going away may be what an owner deleted in foreground waits for.
+        enqueueOwners(meta);
       }
       if (!oldMeta.getOwnerReferencesList().equals(meta.getOwnerReferencesList())) {
         dependents.update(itemKey(meta), oldMeta.getOwnerReferencesList(), meta.getOwnerReferencesList());
@@ -135,6 +145,7 @@ public final class GarbageCollector implements Controller {
       for (String dependent : dependents.dependents(meta.getUid())) {
         loop.enqueue(dependent);
       }
+      enqueueOwners(meta);
     }
 
     /** Whether the cache shows an object with this name and uid. */
@@ -161,6 +172,10 @@ public final class GarbageCollector implements Controller {
     }
     T obj = cached.get();
     ObjectMeta meta = m.kind.metadata(obj);
+    if (deletingInForeground(meta)) {
+      deleteDependentsFirst(m, obj);
+      return;
+    }
     if (meta.hasDeletionTimestamp() || meta.getOwnerReferencesCount() == 0) {
       return;
     }
@@ -173,6 +188,92 @@ public final class GarbageCollector implements Controller {
       case KEEP -> { }
       case DELETE -> delete(m, meta);
       case REMOVE_DANGLING_REFERENCES -> removeDangling(m, obj, verdict.dangling());
+    }
+  }
+
+  private static boolean deletingInForeground(ObjectMeta meta) {
+    return meta.hasDeletionTimestamp() && meta.getFinalizersList().contains(FOREGROUND_DELETION);
+  }
+
+  /** Puts the watched owners of {@code meta} on the queue, for those deleted in foreground. */
+  private void enqueueOwners(ObjectMeta meta) {
+    for (OwnerReference ref : meta.getOwnerReferencesList()) {
+      Kinds.byTypeMeta(ref.getApiVersion(), ref.getKind()).map(monitors::get).ifPresent(owner ->
+          loop.enqueue(owner.kind.resource() + ":" + (owner.kind.namespaced() ? meta.getNamespace() + "/" : "")
+              + ref.getName()));
+    }
+  }
+
+  /**
+   * Foreground propagation, as Kubernetes does it: every dependent not yet being deleted is
+   * deleted (in foreground itself when it has dependents of its own, so a tree goes bottom-up);
+   * once no dependent that blocks its owner's deletion ({@code blockOwnerDeletion}) is left, the
+   * owner's {@value #FOREGROUND_DELETION} finalizer is removed and the apiserver deletes it.
+   * Dependents are found in the watched kinds' caches only.
+   */
+  private <T extends Message> void deleteDependentsFirst(Monitor<T> m, T owner) {
+    ObjectMeta meta = m.kind.metadata(owner);
+    boolean blocked = false;
+    for (String item : dependents.dependents(meta.getUid())) {
+      int colon = item.indexOf(':');
+      Monitor<?> dm = monitorsByResource.get(item.substring(0, colon));
+      ObjectKey key = ObjectKey.parse(item.substring(colon + 1));
+      Optional<ObjectMeta> dependent = dm.lister.get(key.namespace(), key.name()).map(o -> metadataOf(dm, o));
+      if (dependent.isEmpty()) {
+        continue;
+      }
+      ObjectMeta d = dependent.get();
+      Optional<OwnerReference> ref = d.getOwnerReferencesList().stream()
+          .filter(r -> r.getUid().equals(meta.getUid())).findFirst();
+      if (ref.isEmpty()) {
+        continue;
+      }
+      blocked |= ref.get().getBlockOwnerDeletion();
+      if (!d.hasDeletionTimestamp()) {
+        String policy = dependents.dependents(d.getUid()).isEmpty() ? "Background" : "Foreground";
+        deleteDependent(dm, d, policy, meta);
+      }
+    }
+    if (!blocked) {
+      removeForegroundFinalizer(m, owner);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <D extends Message> ObjectMeta metadataOf(Monitor<D> monitor, Object obj) {
+    return monitor.kind.metadata((D) obj);
+  }
+
+  private void deleteDependent(Monitor<?> m, ObjectMeta d, String policy, ObjectMeta owner) {
+    try {
+      m.resource.delete(DeleteRequest.newBuilder()
+          .setNamespace(d.getNamespace())
+          .setName(d.getName())
+          .setPreconditions(Preconditions.newBuilder().setUid(d.getUid()))
+          .setPropagationPolicy(policy)
+          .build());
+      log.info("{}: deleted {} {}/{} before its owner {} (foreground)", NAME, m.kind.kind(), d.getNamespace(),
+          d.getName(), owner.getName());
+    } catch (RuntimeException e) {
+      if (!ApiErrors.isNotFound(e)) {
+        throw e;
+      }
+    }
+  }
+
+  private <T extends Message> void removeForegroundFinalizer(Monitor<T> m, T owner) {
+    ObjectMeta meta = m.kind.metadata(owner);
+    ObjectMeta.Builder b = meta.toBuilder().clearFinalizers();
+    meta.getFinalizersList().stream().filter(f -> !f.equals(FOREGROUND_DELETION)).forEach(b::addFinalizers);
+    try {
+      // With its resourceVersion: a conflict (the owner changed) puts it back on the queue.
+      m.resource.update(m.kind.withMetadata(owner, b.build()));
+      log.info("{}: {} {}/{} has no blocking dependents left; finishing its foreground deletion", NAME,
+          m.kind.kind(), meta.getNamespace(), meta.getName());
+    } catch (RuntimeException e) {
+      if (!ApiErrors.isNotFound(e)) {
+        throw e;
+      }
     }
   }
 

@@ -2,6 +2,7 @@ package dev.capstan.scheduler.framework;
 
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.Taint;
+import dev.capstan.client.scheduling.Tolerations;
 import java.util.List;
 
 /**

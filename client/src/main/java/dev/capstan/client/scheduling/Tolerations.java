@@ -1,4 +1,4 @@
-package dev.capstan.scheduler.framework;
+package dev.capstan.client.scheduling;
 
 import dev.capstan.api.core.v1.Taint;
 import dev.capstan.api.core.v1.Toleration;

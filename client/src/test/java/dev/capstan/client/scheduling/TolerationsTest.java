@@ -1,4 +1,4 @@
-package dev.capstan.scheduler.framework;
+package dev.capstan.client.scheduling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,109 @@
+package dev.capstan.cli.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.capstan.api.core.v1.ConfigMap;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.apiserver.ServingOptions;
+import dev.capstan.apiserver.allocation.ServiceRanges;
+import dev.capstan.cli.Capstan;
+import dev.capstan.client.CapstanClient;
+import dev.capstan.store.ratis.AutoCompaction;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A control-plane member started with {@code --initial-cluster-state existing} (two real members in
+ * this JVM, each a Ratis peer, etcd endpoint and apiserver): it waits, unserved, until
+ * {@code capstan store member add} adds it, then serves the cluster's objects through its own API.
+ */
+class ServerJoinTest {
+  @TempDir
+  Path dir;
+
+  private final List<AutoCloseable> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    for (int i = opened.size() - 1; i >= 0; i--) {
+      opened.get(i).close();
+    }
+  }
+
+  @Test
+  void aServerJoiningARunningClusterServesItsObjectsOnceAdded() throws IOException {
+    ClusterTokens tokens = ClusterTokens.ensure(dir.resolve("tokens.csv"), null, new SecureRandom());
+    int raft1 = freePort();
+    int raft2 = freePort();
+    int etcd1 = freePort();
+    int etcd2 = freePort();
+    ControlPlane first = start(new ControlPlane.MemberConfig("s1", dir.resolve("s1"), "127.0.0.1", 0,
+        "127.0.0.1:" + raft1, List.of("s1=127.0.0.1:" + raft1), etcd1, tokens, AutoCompaction.off(),
+        ServingOptions.NONE, ServiceRanges.defaults(), false));
+    CapstanClient viaFirst = client(first, tokens);
+    viaFirst.configMaps().create(configMap("before-join"));
+
+    // Its start returns only once it is a member that has caught up, as an operator sees it.
+    CompletableFuture<ControlPlane> joining = CompletableFuture.supplyAsync(() -> start(new ControlPlane.MemberConfig(
+        "s2", dir.resolve("s2"), "127.0.0.1", 0, "127.0.0.1:" + raft2, List.of("s2=127.0.0.1:" + raft2), etcd2,
+        tokens, AutoCompaction.off(), ServingOptions.NONE, ServiceRanges.defaults(), true)));
+
+    String[] add = {"store", "member", "add", "s2", "--peer-urls", "http://127.0.0.1:" + raft2,
+        "--client-urls", "http://127.0.0.1:" + etcd2, "--endpoints", "127.0.0.1:" + etcd1};
+    assertThat(capstan(add)).isZero();
+    CapstanClient viaSecond = client(joining.orTimeout(60, TimeUnit.SECONDS).join(), tokens);
+
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        .until(() -> viaSecond.configMaps().get("default", "before-join") != null);
+    viaSecond.configMaps().create(configMap("after-join"));
+    assertThat(viaFirst.configMaps().get("default", "after-join").getMetadata().getName()).isEqualTo("after-join");
+  }
+
+  private ControlPlane start(ControlPlane.MemberConfig config) {
+    ControlPlane cp = ControlPlane.startMember(config, Clock.systemUTC());
+    opened.add(cp);
+    return cp;
+  }
+
+  private CapstanClient client(ControlPlane cp, ClusterTokens tokens) {
+    CapstanClient client = CapstanClient.connect("127.0.0.1:" + cp.apiPort(), tokens.tokenOf(ClusterTokens.ADMIN));
+    opened.add(client);
+    return client;
+  }
+
+  private static ConfigMap configMap(String name) {
+    return ConfigMap.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName(name))
+        .putData("k", "v").build();
+  }
+
+  private static int capstan(String... args) {
+    PrintStream out = System.out;
+    try {
+      System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      return Capstan.run(args);
+    } finally {
+      System.setOut(out);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+}
