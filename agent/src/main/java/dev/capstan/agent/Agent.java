@@ -1,5 +1,6 @@
 package dev.capstan.agent;
 
+import dev.capstan.agent.metrics.AgentMetrics;
 import dev.capstan.agent.node.HostInfo;
 import dev.capstan.agent.node.NodeLeaseRenewer;
 import dev.capstan.agent.node.NodePressure;
@@ -60,7 +61,8 @@ import org.slf4j.LoggerFactory;
  * with {@code spec.nodeName} = this node, runs one {@link PodWorkers} worker per pod, and syncs a
  * pod again whenever one of its containers exits. {@link #close()} stops all of that and stops
  * every container the agent's runtime holds (SIGTERM, SIGKILL after the shutdown grace period),
- * then removes their sandboxes, so that no process outlives the agent.
+ * then removes their sandboxes, so that no process outlives the agent. Runtime calls, pod starts,
+ * restarts and relists are reported to its {@link AgentMetrics}.
  */
 public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Agent.class);
@@ -68,7 +70,9 @@ public final class Agent implements AutoCloseable {
   private final AgentConfig config;
   private final CapstanClient client;
   private final Clock clock;
+  /** The config's runtime, every call counted in {@link #metrics}. */
   private final ContainerRuntime runtime;
+  private final AgentMetrics metrics;
   private final ExecutorService stopExecutor;
   private final ScheduledExecutorService nodeTasks;
   private static final int PROBE_THREADS = 4;
@@ -86,11 +90,17 @@ public final class Agent implements AutoCloseable {
   private boolean started;
   private boolean closed;
 
+  /** An agent whose metrics nothing serves. */
   public Agent(AgentConfig config, CapstanClient client, Clock clock) {
+    this(config, client, clock, AgentMetrics.unserved());
+  }
+
+  public Agent(AgentConfig config, CapstanClient client, Clock clock, AgentMetrics metrics) {
     this.config = config;
     this.client = client;
     this.clock = clock;
-    this.runtime = config.runtime();
+    this.metrics = metrics;
+    this.runtime = metrics.instrument(config.runtime());
     AtomicInteger n = new AtomicInteger();
     this.stopExecutor = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "agent-stop-" + n.incrementAndGet());
@@ -133,7 +143,8 @@ public final class Agent implements AutoCloseable {
         new PodVolumes(config.podVolumeRoot(), this::configMap, this::secret, PodVolumes.runningAsRoot()),
         backOff, clock, config.podLogRoot(), config.advertiseAddress(), stopExecutor,
         probes = new ContainerProbes(new Prober(runtime), ProbeScheduler.on(probeScheduler), this::resyncPod, podEvents),
-        podEvents);
+        podEvents, metrics);
+    metrics.countFrom(config.runtime());
     workers = new PodWorkers(syncer, clock, config.resyncInterval());
     UsageSampler usage = new UsageSampler(runtime, HostUsage.system(), clock, config.nodeName());
     server = AgentServer.start(config.advertiseAddress(), config.port(), new RuntimeContainerLogs(workers::pod, runtime),
@@ -221,6 +232,7 @@ public final class Agent implements AutoCloseable {
       return;
     }
     closed = true;
+    metrics.stopCounting(config.runtime());
     closeQuietly(informer);
     closeQuietly(runtimeEvents);
     closeQuietly(leaseRenewer);

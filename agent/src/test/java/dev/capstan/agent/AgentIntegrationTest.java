@@ -37,6 +37,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import dev.capstan.agent.metrics.AgentMetrics;
+import dev.capstan.client.metrics.MetricSamples;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -62,6 +65,7 @@ class AgentIntegrationTest {
   private ProcessRuntime runtime;
   private Agent agent;
   private ManagedChannel agentChannel;
+  private final PrometheusRegistry registry = new PrometheusRegistry();
 
   @BeforeAll
   void startCluster() {
@@ -73,7 +77,7 @@ class AgentIntegrationTest {
         .withResyncInterval(Duration.ofSeconds(1))
         .withNodeStatusInterval(Duration.ofMillis(300))
         .withLeaseRenewInterval(Duration.ofMillis(300));
-    agent = new Agent(config, client, Clock.systemUTC());
+    agent = new Agent(config, client, Clock.systemUTC(), new AgentMetrics(registry));
     agent.start();
     agentChannel = Grpc.newChannelBuilder("127.0.0.1:" + agent.port(), InsecureChannelCredentials.create()).build();
   }
@@ -327,8 +331,14 @@ class AgentIntegrationTest {
 
   @Test
   void aKilledContainerIsRestartedAndItsPreviousLogKept() {
+    // Other tests share the agent: its metrics are compared before and after.
+    double restarts = metric("capstan_agent_container_restarts_total");
+    long podStarts = MetricSamples.scrape(registry).count("kubelet_pod_start_duration_seconds");
+    double starts = metric("kubelet_runtime_operations_total", "operation_type", "start_container");
     createPod("crasher", "Always", "sh", "-c", "echo started; exec sleep 3600");
     Pod pod = awaitPhase("crasher", "Running");
+    await().atMost(Duration.ofSeconds(5)).until(() -> MetricSamples.scrape(registry)
+        .count("kubelet_pod_start_duration_seconds") > podStarts);
     assertThatThrownBy(() -> logs(PodLogRequest.newBuilder().setName("crasher").setPrevious(true), false))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
@@ -344,6 +354,16 @@ class AgentIntegrationTest {
     assertThat(cs.getLastState().getTerminated().getReason()).isEqualTo("Error");
     assertThat(get("crasher").getStatus().getPhase()).isEqualTo("Running");
     assertThat(logs(PodLogRequest.newBuilder().setName("crasher").setPrevious(true), false)).isEqualTo("started\n");
+    // At least this one: pods of other tests may restart meanwhile.
+    assertThat(metric("capstan_agent_container_restarts_total")).isGreaterThanOrEqualTo(restarts + 1);
+    assertThat(metric("kubelet_runtime_operations_total", "operation_type", "start_container"))
+        .isGreaterThanOrEqualTo(starts + 2);
+    assertThat(metric("kubelet_running_containers", "container_state", "running")).isPositive();
+    assertThat(metric("kubelet_running_pods")).isPositive();
+  }
+
+  private double metric(String name, String... labels) {
+    return MetricSamples.scrape(registry).value(name, labels).orElse(0);
   }
 
   @Test

@@ -29,7 +29,7 @@ import dev.capstan.apiserver.authz.NodeRestriction;
 import dev.capstan.apiserver.authz.PolicyIndex;
 import dev.capstan.apiserver.authz.RbacAuthorizer;
 import dev.capstan.apiserver.metrics.ApiMetrics;
-import dev.capstan.apiserver.metrics.MetricsEndpoint;
+import dev.capstan.client.metrics.MetricsEndpoint;
 import dev.capstan.apiserver.metrics.RequestMetricsInterceptor;
 import dev.capstan.apiserver.ratelimit.RateLimitInterceptor;
 import dev.capstan.apiserver.pki.CertificateSigningService;

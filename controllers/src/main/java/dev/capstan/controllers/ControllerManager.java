@@ -17,6 +17,7 @@ import dev.capstan.controllers.cronjob.CronJobController;
 import dev.capstan.controllers.deployment.DeploymentController;
 import dev.capstan.controllers.endpoints.EndpointsController;
 import dev.capstan.controllers.framework.Controller;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.SharedInformerFactory;
 import dev.capstan.controllers.gc.GarbageCollector;
 import dev.capstan.controllers.job.JobController;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #start} creates the informers and controllers (which register their handlers), starts
  * the informers, waits until every cache holds its first list, then starts each controller's
  * workers; {@link #close} stops workers, then informers. Leader election is the caller's: start the
- * manager when elected and close it when leadership is lost. One instance runs once.
+ * manager when elected and close it when leadership is lost. One instance runs once; the
+ * {@link ControllerMetrics} outlive it, so the next manager in the process reports into them.
  */
 public final class ControllerManager implements AutoCloseable {
   public static final int DEFAULT_WORKERS = 2;
@@ -56,23 +58,25 @@ public final class ControllerManager implements AutoCloseable {
   private final int workers;
   private final Duration cacheSyncTimeout;
   private final Duration resyncPeriod;
+  private final ControllerMetrics metrics;
   private final List<Controller> controllers = new ArrayList<>();
   private final List<EventRecorder> recorders = new ArrayList<>();
   private SharedInformerFactory informers;
   private boolean started;
   private boolean closed;
 
-  public ControllerManager(CapstanClient client, Clock clock) {
-    this(client, clock, DEFAULT_WORKERS, DEFAULT_CACHE_SYNC_TIMEOUT, DEFAULT_RESYNC_PERIOD);
+  public ControllerManager(CapstanClient client, Clock clock, ControllerMetrics metrics) {
+    this(client, clock, DEFAULT_WORKERS, DEFAULT_CACHE_SYNC_TIMEOUT, DEFAULT_RESYNC_PERIOD, metrics);
   }
 
   /**
    * @param workers worker threads per controller
    * @param cacheSyncTimeout how long {@link #start} waits for the informers' first lists
    * @param resyncPeriod how often informers re-deliver every object; ZERO = never
+   * @param metrics where the controllers' work queues and syncs are counted
    */
   public ControllerManager(CapstanClient client, Clock clock, int workers, Duration cacheSyncTimeout,
-      Duration resyncPeriod) {
+      Duration resyncPeriod, ControllerMetrics metrics) {
     this.client = Objects.requireNonNull(client, "client");
     this.clock = Objects.requireNonNull(clock, "clock");
     if (workers < 1) {
@@ -81,6 +85,7 @@ public final class ControllerManager implements AutoCloseable {
     this.workers = workers;
     this.cacheSyncTimeout = Objects.requireNonNull(cacheSyncTimeout, "cacheSyncTimeout");
     this.resyncPeriod = Objects.requireNonNull(resyncPeriod, "resyncPeriod");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
   }
 
   /**
@@ -99,28 +104,28 @@ public final class ControllerManager implements AutoCloseable {
     SharedInformer<ReplicaSet> replicaSets = informers.informerFor(Kinds.REPLICA_SET);
     SharedInformer<Deployment> deployments = informers.informerFor(Kinds.DEPLOYMENT);
     controllers.add(new DeploymentController(client.deployments(), client.replicaSets(), deployments, replicaSets,
-        pods, clock));
-    controllers.add(new ReplicaSetController(client.replicaSets(), client.pods(), replicaSets, pods, clock));
+        pods, clock, metrics));
+    controllers.add(new ReplicaSetController(client.replicaSets(), client.pods(), replicaSets, pods, clock, metrics));
     SharedInformer<Job> jobs = informers.informerFor(Kinds.JOB);
     SharedInformer<CronJob> cronJobs = informers.informerFor(Kinds.CRON_JOB);
     controllers.add(new JobController(client.jobs(), client.pods(), jobs, pods,
-        recorder(JobController.NAME), clock));
+        recorder(JobController.NAME), clock, metrics));
     controllers.add(new CronJobController(client.cronJobs(), client.jobs(), cronJobs, jobs,
-        recorder(CronJobController.NAME), clock));
+        recorder(CronJobController.NAME), clock, metrics));
     SharedInformer<Node> nodes = informers.informerFor(Kinds.NODE);
     SharedInformer<DaemonSet> daemonSets = informers.informerFor(Kinds.DAEMON_SET);
     SharedInformer<StatefulSet> statefulSets = informers.informerFor(Kinds.STATEFUL_SET);
-    controllers.add(new DaemonSetController(client.daemonSets(), client.pods(), daemonSets, nodes, pods, clock));
-    controllers.add(new StatefulSetController(client.statefulSets(), client.pods(), statefulSets, pods, clock));
+    controllers.add(new DaemonSetController(client.daemonSets(), client.pods(), daemonSets, nodes, pods, clock, metrics));
+    controllers.add(new StatefulSetController(client.statefulSets(), client.pods(), statefulSets, pods, clock, metrics));
     controllers.add(new EndpointsController(client.endpoints(), informers.informerFor(Kinds.SERVICE), pods,
-        informers.informerFor(Kinds.ENDPOINTS), clock));
+        informers.informerFor(Kinds.ENDPOINTS), clock, metrics));
     controllers.add(new GarbageCollector(client, informers,
         List.of(Kinds.DEPLOYMENT, Kinds.REPLICA_SET, Kinds.DAEMON_SET, Kinds.STATEFUL_SET, Kinds.CRON_JOB,
-            Kinds.JOB, Kinds.POD), clock));
+            Kinds.JOB, Kinds.POD), clock, metrics));
     controllers.add(new ServiceAccountController(client.serviceAccounts(), informers.informerFor(Kinds.NAMESPACE),
-        informers.informerFor(Kinds.SERVICE_ACCOUNT), clock));
+        informers.informerFor(Kinds.SERVICE_ACCOUNT), clock, metrics));
     controllers.add(new ResourceQuotaController(client, informers.informerFor(Kinds.RESOURCE_QUOTA), pods, clock,
-        ResourceQuotaController.DEFAULT_RECOUNT_PERIOD));
+        ResourceQuotaController.DEFAULT_RECOUNT_PERIOD, metrics));
     informers.start();
     if (!informers.waitForCacheSync(cacheSyncTimeout)) {
       closeQuietly();

@@ -24,16 +24,19 @@ import dev.capstan.api.meta.v1.OwnerReference;
 import dev.capstan.api.meta.v1.WatchRequest;
 import dev.capstan.apiserver.ApiServer;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.metrics.MetricSamples;
 import dev.capstan.client.ListResult;
 import dev.capstan.client.WatchEvent;
 import dev.capstan.client.WatchHandler;
 import dev.capstan.controllers.deployment.DeploymentConditions;
 import dev.capstan.controllers.framework.ApiErrors;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.PodState;
 import dev.capstan.controllers.framework.ProtoTime;
 import dev.capstan.controllers.job.JobConditions;
 import dev.capstan.store.local.LocalKeyValueStore;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -61,13 +64,14 @@ class ControllerManagerIntegrationTest {
   private CapstanClient client;
   private ControllerManager manager;
   private FakeKubelet kubelet;
+  private final PrometheusRegistry registry = new PrometheusRegistry();
 
   @BeforeAll
   void startCluster() {
     store = new LocalKeyValueStore();
     server = ApiServer.start(store, 0);
     client = CapstanClient.connect("127.0.0.1:" + server.port());
-    manager = new ControllerManager(client, Clock.systemUTC());
+    manager = new ControllerManager(client, Clock.systemUTC(), new ControllerMetrics(registry));
     manager.start();
     kubelet = new FakeKubelet(client, Clock.systemUTC());
   }
@@ -102,6 +106,12 @@ class ControllerManagerIntegrationTest {
       awaitComplete(ns, "web", 3);
       // Expectations keep the ReplicaSet controller from creating more while its cache catches up.
       assertThat(counter.max()).isEqualTo(3);
+    }
+    MetricSamples samples = MetricSamples.scrape(registry);
+    for (String controller : List.of("deployment-controller", "replicaset-controller")) {
+      assertThat(samples.value("workqueue_adds_total", "name", controller).orElse(0)).as(controller).isPositive();
+      assertThat(samples.value("capstan_controller_syncs_total", "name", controller, "result", "success")
+          .orElse(0)).as(controller).isPositive();
     }
 
     List<ReplicaSet> rss = replicaSets(ns);

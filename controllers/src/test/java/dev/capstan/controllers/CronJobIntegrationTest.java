@@ -1,5 +1,7 @@
 package dev.capstan.controllers;
 
+import dev.capstan.controllers.framework.ControllerMetrics;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -56,7 +58,7 @@ class CronJobIntegrationTest {
     server = ApiServer.start(store, 0);
     client = CapstanClient.connect("127.0.0.1:" + server.port());
     clock = new MutableClock(Instant.now());
-    manager = new ControllerManager(client, clock);
+    manager = new ControllerManager(client, clock, ControllerMetrics.unserved());
     manager.start();
     kubelet = new FakeKubelet(client, Clock.systemUTC());
     client.namespaces().create(Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(NS)).build());

@@ -21,6 +21,7 @@ import dev.capstan.apiserver.ApiServer;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.controllers.endpoints.EndpointsController;
 import dev.capstan.controllers.framework.ApiErrors;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.store.local.LocalKeyValueStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -51,7 +52,7 @@ class EndpointsControllerIntegrationTest {
     store = new LocalKeyValueStore();
     server = ApiServer.start(store, 0);
     client = CapstanClient.connect("127.0.0.1:" + server.port());
-    manager = new ControllerManager(client, Clock.systemUTC());
+    manager = new ControllerManager(client, Clock.systemUTC(), ControllerMetrics.unserved());
     manager.start();
   }
 

@@ -1,5 +1,7 @@
 package dev.capstan.controllers;
 
+import dev.capstan.controllers.framework.ControllerMetrics;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -56,7 +58,7 @@ class ServiceAccountAndQuotaControllersTest {
     store = new RatisKeyValueStore(peer);
     server = ApiServer.start(store, 0);
     client = CapstanClient.connect("127.0.0.1:" + server.port());
-    manager = new ControllerManager(client, Clock.systemUTC());
+    manager = new ControllerManager(client, Clock.systemUTC(), ControllerMetrics.unserved());
     manager.start();
   }
 

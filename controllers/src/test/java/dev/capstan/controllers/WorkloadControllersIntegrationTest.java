@@ -29,6 +29,7 @@ import dev.capstan.client.WatchEvent;
 import dev.capstan.client.WatchHandler;
 import dev.capstan.controllers.daemonset.DaemonPodFactory;
 import dev.capstan.controllers.framework.ApiErrors;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.PodState;
 import dev.capstan.controllers.statefulset.StatefulPodFactory;
@@ -71,7 +72,7 @@ class WorkloadControllersIntegrationTest {
     store = new LocalKeyValueStore();
     server = ApiServer.start(store, 0);
     client = CapstanClient.connect("127.0.0.1:" + server.port());
-    manager = new ControllerManager(client, Clock.systemUTC());
+    manager = new ControllerManager(client, Clock.systemUTC(), ControllerMetrics.unserved());
     manager.start();
     kubelet = new FakeKubelet(client, Clock.systemUTC());
   }

@@ -168,7 +168,8 @@ class AgentCrashOnContainerdE2ETest {
     DaemonProcess a = DaemonProcess.start(capstan, "agent", tmp.resolve(logName), "capstan agent",
         List.of("agent", "--server", "127.0.0.1:" + apiPort, "--node-name", NODE,
             "--data-dir", tmp.resolve("agent").toString(), "--agent-port", Integer.toString(agentPort),
-            "--certificate-authority", caFile().toString(), "--token", NODE_TOKEN, "--runtime", "containerd"));
+            "--certificate-authority", caFile().toString(), "--metrics-port", "0", "--token", NODE_TOKEN,
+            "--runtime", "containerd"));
     a.awaitReady();
     return a;
   }

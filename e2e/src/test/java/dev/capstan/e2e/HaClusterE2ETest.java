@@ -156,7 +156,8 @@ class HaClusterE2ETest {
     agent = DaemonProcess.start(capstan, "agent", tmp.resolve("agent.log"), "capstan agent",
         List.of("agent", "--server", "127.0.0.1:" + apiPorts.get(agentServer), "--node-name", "ha-node",
             "--data-dir", tmp.resolve("agent").toString(), "--agent-port", Integer.toString(CapstanBinary.freePort()),
-            "--certificate-authority", caFile.toString(), "--token", NODE_TOKEN, "--runtime", "process"));
+            "--certificate-authority", caFile.toString(), "--metrics-port", Integer.toString(CapstanBinary.freePort()),
+            "--token", NODE_TOKEN, "--runtime", "process"));
     agent.awaitReady();
 
     String manifest = new String(getClass().getResourceAsStream("/web-deployment.yaml").readAllBytes(),

@@ -396,7 +396,7 @@ class SingleNodeClusterE2ETest {
             "--certificate-authority", tmp.resolve("data").resolve("pki").resolve("ca.crt").toString(),
             "--node-name", "e2e-node-2", "--token-file", tokenFile.toString(),
             "--data-dir", tmp.resolve("agent-2").toString(), "--agent-port", Integer.toString(CapstanBinary.freePort()),
-            "--runtime", "process"))
+            "--metrics-port", Integer.toString(CapstanBinary.freePort()), "--runtime", "process"))
         .redirectErrorStream(true).redirectOutput(tmp.resolve("agent-2.log").toFile()).start();
     try {
       await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * a message such as "0/2 nodes are available: 2 Insufficient cpu.", a FailedScheduling event, and
  * is retried with per-pod exponential back-off (1 s doubling up to 10 s, Kubernetes' defaults) and
  * at once whenever a node is added or changes in a way that matters, or an assigned pod goes away.
- * A successful bind records a Scheduled event.
+ * A successful bind records a Scheduled event. Attempts, their latency and the pending pods are
+ * reported to {@link SchedulerMetrics}.
  */
 public final class Scheduler implements AutoCloseable {
   public static final String COMPONENT = PodLifecycle.DEFAULT_SCHEDULER_NAME;
@@ -62,6 +63,7 @@ public final class Scheduler implements AutoCloseable {
   private final Clock clock;
   private final EventRecorder recorder;
   private final boolean ownsRecorder;
+  private final SchedulerMetrics metrics;
   private final SchedulingAlgorithm algorithm = SchedulingAlgorithm.defaults();
   private final SchedulerCache cache = new SchedulerCache();
   private final SharedInformer<Pod> podInformer;
@@ -74,18 +76,25 @@ public final class Scheduler implements AutoCloseable {
   private Thread schedulingThread;
   private volatile boolean closed;
 
-  /** A scheduler with its own event recorder (component "default-scheduler"). */
+  /** A scheduler with its own event recorder (component "default-scheduler") and unserved metrics. */
   public Scheduler(CapstanClient client, Clock clock) {
-    this(client, clock, new EventRecorder(client, COMPONENT, "", clock), true);
+    this(client, clock, SchedulerMetrics.unserved());
+  }
+
+  /** A scheduler with its own event recorder (component "default-scheduler"). */
+  public Scheduler(CapstanClient client, Clock clock, SchedulerMetrics metrics) {
+    this(client, clock, new EventRecorder(client, COMPONENT, "", clock), true, metrics);
   }
 
   /** A scheduler that records events through {@code recorder}, which stays the caller's to close. */
   public Scheduler(CapstanClient client, Clock clock, EventRecorder recorder) {
-    this(client, clock, recorder, false);
+    this(client, clock, recorder, false, SchedulerMetrics.unserved());
   }
 
-  private Scheduler(CapstanClient client, Clock clock, EventRecorder recorder, boolean ownsRecorder) {
+  private Scheduler(CapstanClient client, Clock clock, EventRecorder recorder, boolean ownsRecorder,
+      SchedulerMetrics metrics) {
     this.client = Objects.requireNonNull(client, "client");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.recorder = Objects.requireNonNull(recorder, "recorder");
     this.ownsRecorder = ownsRecorder;
@@ -117,6 +126,7 @@ public final class Scheduler implements AutoCloseable {
       schedulingThread = new Thread(this::scheduleLoop, "scheduler");
       schedulingThread.setDaemon(true);
       schedulingThread.start();
+      metrics.running(this);
     }
   }
 
@@ -130,6 +140,7 @@ public final class Scheduler implements AutoCloseable {
       closed = true;
       t = schedulingThread;
     }
+    metrics.stopped(this);
     queue.shutDown();
     if (t != null) {
       t.interrupt();
@@ -167,9 +178,11 @@ public final class Scheduler implements AutoCloseable {
       if (key == null) {
         return;
       }
+      long start = System.nanoTime();
       try {
-        scheduleOne(key);
+        scheduleOne(key, start);
       } catch (RuntimeException e) {
+        metrics.error(start);
         log.error("scheduling {} failed unexpectedly; retrying with back-off", key, e);
         queue.addRateLimited(key);
         queue.done(key);
@@ -178,7 +191,7 @@ public final class Scheduler implements AutoCloseable {
   }
 
   /** One scheduling cycle for the pod with this key. Calls queue.done (here or after the bind). */
-  private void scheduleOne(String key) {
+  private void scheduleOne(String key, long start) {
     Optional<Pod> current = podFromCache(key);
     if (current.isEmpty() || !PodLifecycle.isPendingFor(current.get(), COMPONENT) || cache.contains(key)) {
       // Deleted, bound, or already assumed and being bound: nothing to do.
@@ -192,6 +205,7 @@ public final class Scheduler implements AutoCloseable {
     try {
       result = algorithm.schedule(pod, cache.snapshot());
     } catch (IllegalArgumentException badRequest) {
+      metrics.error(start);
       failed(pod, key, badRequest.getMessage());
       return;
     }
@@ -200,8 +214,9 @@ public final class Scheduler implements AutoCloseable {
       cache.assume(assumed);
       unschedulable.remove(key);
       log.debug("assumed {} on {} (score {}, {} feasible nodes)", key, s.nodeName(), s.score(), s.feasibleNodes());
-      binder.execute(() -> bind(assumed, key));
+      binder.execute(() -> bind(assumed, key, start));
     } else {
+      metrics.unschedulable(start);
       failed(pod, key, ((ScheduleResult.Unschedulable) result).message());
     }
   }
@@ -216,7 +231,7 @@ public final class Scheduler implements AutoCloseable {
         message));
   }
 
-  private void bind(Pod assumed, String key) {
+  private void bind(Pod assumed, String key, long start) {
     ObjectMeta meta = assumed.getMetadata();
     String nodeName = assumed.getSpec().getNodeName();
     Binding binding = Binding.newBuilder()
@@ -226,11 +241,13 @@ public final class Scheduler implements AutoCloseable {
         .build();
     try {
       client.pods().<Binding, Pod>call("Bind", binding);
+      metrics.scheduled(start);
       queue.forget(key);
       log.info("bound {} to {}", key, nodeName);
       recorder.event(assumed, EventRecorder.NORMAL, "Scheduled",
           "Successfully assigned " + key + " to " + nodeName);
     } catch (StatusRuntimeException e) {
+      metrics.error(start);
       cache.forget(assumed);
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
         queue.forget(key);
@@ -243,6 +260,7 @@ public final class Scheduler implements AutoCloseable {
         queue.addRateLimited(key);
       }
     } catch (RuntimeException e) {
+      metrics.error(start);
       cache.forget(assumed);
       log.error("binding {} to {} failed unexpectedly", key, nodeName, e);
       queue.addRateLimited(key);
@@ -273,6 +291,21 @@ public final class Scheduler implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** Pods ready for an attempt now (for metrics). */
+  int activePods() {
+    return queue.length();
+  }
+
+  /** Pods waiting for their retry back-off (for metrics). */
+  int backoffPods() {
+    return queue.delayedLength();
+  }
+
+  /** Pods whose last attempt found no node (for metrics). */
+  int unschedulablePods() {
+    return unschedulable.size();
   }
 
   private Optional<Pod> podFromCache(String key) {

@@ -12,6 +12,8 @@ import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.NodeCondition;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodCondition;
+import dev.capstan.client.metrics.MetricSamples;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -27,6 +29,7 @@ class SchedulerIntegrationTest {
 
   private ApiServerFixture api;
   private Scheduler scheduler;
+  private final PrometheusRegistry registry = new PrometheusRegistry();
 
   @BeforeEach
   void startApiServer() {
@@ -42,7 +45,7 @@ class SchedulerIntegrationTest {
   }
 
   private void startScheduler() {
-    scheduler = new Scheduler(api.client, Clock.systemUTC());
+    scheduler = new Scheduler(api.client, Clock.systemUTC(), new SchedulerMetrics(registry));
     scheduler.start();
   }
 
@@ -62,6 +65,14 @@ class SchedulerIntegrationTest {
 
   private static Optional<PodCondition> scheduledCondition(Pod pod) {
     return pod.getStatus().getConditionsList().stream().filter(c -> c.getType().equals("PodScheduled")).findFirst();
+  }
+
+  private double attempts(String result) {
+    return metric("scheduler_schedule_attempts_total", "result", result);
+  }
+
+  private double metric(String name, String... labels) {
+    return MetricSamples.scrape(registry).value(name, labels).orElse(0);
   }
 
   @Test
@@ -126,10 +137,20 @@ class SchedulerIntegrationTest {
             && e.getType().equals("Warning")
             && e.getMessage().equals("0/1 nodes are available: 1 Insufficient cpu.")));
 
+    assertThat(attempts("unschedulable")).isPositive();
+    assertThat(metric("capstan_scheduler_unschedulable_pods")).isEqualTo(1);
+    // Between its retries the pod waits in one of the queues (not while an attempt holds it).
+    await().atMost(WAIT).until(() -> metric("scheduler_pending_pods", "queue", "active")
+        + metric("scheduler_pending_pods", "queue", "backoff") == 1);
+
     createNode(readyNode("big", "16", "32Gi"));
 
     await().atMost(WAIT).until(() -> nodeOf("huge"), n -> n.equals("big"));
     assertThat(scheduledCondition(fetch("huge")).orElseThrow().getStatus()).isEqualTo("True");
+    assertThat(attempts("scheduled")).isEqualTo(1);
+    assertThat(MetricSamples.scrape(registry).count("scheduler_scheduling_attempt_duration_seconds", "result",
+        "scheduled")).isEqualTo(1);
+    assertThat(metric("capstan_scheduler_unschedulable_pods")).isZero();
   }
 
   @Test

@@ -71,6 +71,7 @@ public final class RuntimePodSyncer implements PodSyncer {
   private final Executor stopExecutor;
   private final ContainerProbes probes;
   private final PodEvents events;
+  private final PodSyncMetrics metrics;
   /** Why a container could not be created, per "uid/name", shown while it waits for the retry. */
   private final Map<String, Waiting> createFailures = new ConcurrentHashMap<>();
 
@@ -80,10 +81,11 @@ public final class RuntimePodSyncer implements PodSyncer {
    * @param stopExecutor runs the stops of a pod's containers in parallel
    * @param probes runs the containers' probes; told of each pod's containers after each sync
    * @param events receives the pod's Events (Created, Started, Failed, BackOff, Killing)
+   * @param metrics told of pods starting and containers restarting
    */
   public RuntimePodSyncer(ContainerRuntime runtime, PodStatusManager statusManager, ContainerEnvironment environment,
       PodVolumes volumes, RestartBackOff backOff, Clock clock, Path podLogRoot, String hostIp, Executor stopExecutor,
-      ContainerProbes probes, PodEvents events) {
+      ContainerProbes probes, PodEvents events, PodSyncMetrics metrics) {
     this.runtime = runtime;
     this.statusManager = statusManager;
     this.environment = environment;
@@ -95,6 +97,7 @@ public final class RuntimePodSyncer implements PodSyncer {
     this.stopExecutor = stopExecutor;
     this.probes = probes;
     this.events = events;
+    this.metrics = metrics;
   }
 
   /** A syncer that records no Events. */
@@ -102,7 +105,7 @@ public final class RuntimePodSyncer implements PodSyncer {
       PodVolumes volumes, RestartBackOff backOff, Clock clock, Path podLogRoot, String hostIp, Executor stopExecutor,
       ContainerProbes probes) {
     this(runtime, statusManager, environment, volumes, backOff, clock, podLogRoot, hostIp, stopExecutor, probes,
-        PodEvents.NONE);
+        PodEvents.NONE, PodSyncMetrics.NONE);
   }
 
   @Override
@@ -112,6 +115,9 @@ public final class RuntimePodSyncer implements PodSyncer {
     RestartPolicy policy = RestartPolicy.of(pod.getSpec().getRestartPolicy());
     Instant now = clock.instant();
     PodRuntimeState state = PodRuntimeState.read(runtime, uid);
+    if (state.sandboxes().isEmpty()) {
+      metrics.podSeen(uid); // a new pod; one adopted from a previous agent is not timed
+    }
     Map<String, Waiting> waiting = new HashMap<>();
     Instant wakeAt = null;
     if (PodStatusGenerator.isTerminal(pod.getStatus().getPhase())) {
@@ -140,7 +146,17 @@ public final class RuntimePodSyncer implements PodSyncer {
     probes.sync(pod, runningContainers(pod, state), podIp(pod, state));
     PodStatus status = PodStatusGenerator.generate(pod, state, waiting, runtime.version(), hostIp, now, false, probes);
     statusManager.setStatus(pod, status);
+    if (allContainersRun(pod, status)) {
+      metrics.podRunning(uid);
+    }
     return SyncResult.wakeAt(wakeAt);
+  }
+
+  /** Whether the status shows every one of the pod's (regular) containers running. */
+  private static boolean allContainersRun(Pod pod, PodStatus status) {
+    int containers = pod.getSpec().getContainersCount();
+    return status.getContainerStatusesCount() == containers && containers > 0
+        && status.getContainerStatusesList().stream().allMatch(c -> c.getState().hasRunning());
   }
 
   @Override
@@ -167,6 +183,7 @@ public final class RuntimePodSyncer implements PodSyncer {
     backOff.forget(uid);
     createFailures.keySet().removeIf(k -> k.startsWith(uid + "/"));
     statusManager.forget(uid);
+    metrics.podGone(uid);
     return SyncResult.FINISHED;
   }
 
@@ -360,6 +377,7 @@ public final class RuntimePodSyncer implements PodSyncer {
     events.normal(pod, "Created", "Created container " + spec.getName());
     if (restart) {
       backOff.restarted(uid, spec.getName());
+      metrics.containerRestarted();
     }
     try {
       runtime.startContainer(id);

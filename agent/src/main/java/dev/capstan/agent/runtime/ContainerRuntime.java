@@ -88,6 +88,14 @@ public interface ContainerRuntime extends AutoCloseable {
    */
   AutoCloseable subscribe(Consumer<ContainerEvent> listener);
 
+  /**
+   * Tells {@code durationNanos} how long each relist for lifecycle events takes, for a runtime
+   * that finds events by relisting (as kubelet's PLEG); the last observer set wins. A runtime with
+   * an event stream has nothing to report.
+   */
+  default void observeRelists(java.util.function.LongConsumer durationNanos) {
+  }
+
   /** Releases the runtime's own resources; see the implementation for what happens to containers. */
   @Override
   void close();

@@ -71,7 +71,7 @@ class RuntimePodSyncerTest {
           (ns, name) -> Optional.ofNullable(secrets.get(name)), false),
       new RestartBackOff(clock, Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMinutes(10)),
       clock, Path.of("/data/pods"), "192.168.0.1", Runnable::run, probes,
-      (pod, type, reason, message) -> events.add(type + " " + reason + ": " + message));
+      (pod, type, reason, message) -> events.add(type + " " + reason + ": " + message), PodSyncMetrics.NONE);
 
   /** The volume root is shared by the tests (the syncer is built before instance fields are injected). */
   @AfterEach

@@ -2,12 +2,16 @@ package dev.capstan.cli.commands;
 
 import dev.capstan.agent.Agent;
 import dev.capstan.agent.AgentConfig;
+import dev.capstan.agent.metrics.AgentMetrics;
 import dev.capstan.agent.NodeRuntime;
 import dev.capstan.agent.runtime.RuntimeFeature;
 import dev.capstan.cli.daemon.NodeCredentials;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.ClientTls;
 import dev.capstan.client.config.UserHome;
+import dev.capstan.client.metrics.MetricsEndpoint;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -23,6 +27,7 @@ import picocli.CommandLine.Option;
  * {@code capstan agent --server HOST:PORT --certificate-authority CA --token T}: a node agent
  * joining a cluster. With the bootstrap token it gets a client certificate of its own
  * ({@link NodeCredentials}), kept in its data dir, and authenticates with that from then on.
+ * Its Prometheus metrics (the agent's and the JVM's) are served on {@code --metrics-port}.
  */
 @Command(name = "agent", description = "Run a node agent that joins a cluster.")
 public final class AgentCommand implements Callable<Integer> {
@@ -52,6 +57,13 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--agent-port", description = "agent port for logs (default: 10250)")
   int agentPort = 10250;
 
+  /** The kubelet's read-only port, where its metrics used to be served without authentication. */
+  static final int DEFAULT_METRICS_PORT = 10255;
+
+  @Option(names = "--metrics-port", description = "Prometheus /metrics over plain HTTP, on the advertise address"
+      + " (default: " + DEFAULT_METRICS_PORT + "; 0 turns it off)")
+  int metricsPort = DEFAULT_METRICS_PORT;
+
   @Option(names = "--runtime", description = "container runtime: containerd (the agent's own containerd, or the one"
       + " at --containerd-socket), podman (the agent's own podman API service, or the one at --podman-socket) or"
       + " process (plain host processes, no isolation). Default: podman with --podman-socket, containerd where"
@@ -79,6 +91,9 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (metricsPort < 0 || metricsPort > 65535) {
+      throw new CliException("--metrics-port must be 1-65535, or 0 to turn metrics off; got " + metricsPort);
+    }
     Files.createDirectories(dataDir);
     String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName().toLowerCase();
     String caPem = certificateAuthority == null ? null : Files.readString(certificateAuthority);
@@ -102,23 +117,35 @@ public final class AgentCommand implements Callable<Integer> {
     }
     // Like a kubelet, a restarted agent adopts the pods still running, where the runtime keeps them.
     boolean adopt = runtime.runtime().features().contains(RuntimeFeature.SURVIVES_AGENT_RESTART);
+    PrometheusRegistry registry = new PrometheusRegistry();
+    JvmMetrics.builder().register(registry);
     Agent agent = new Agent(AgentConfig.of(node, dataDir, advertiseAddress, agentPort, runtime.runtime())
-        .withStopPodsOnClose(!adopt), client, clock);
+        .withStopPodsOnClose(!adopt), client, clock, new AgentMetrics(registry));
+    MetricsEndpoint metrics = null;
     try {
       agent.start();
+      if (metricsPort != 0) {
+        metrics = MetricsEndpoint.start(advertiseAddress, metricsPort, registry);
+      }
     } catch (RuntimeException e) {
+      agent.close();
       runtime.close();
       client.close();
       throw e;
     }
+    MetricsEndpoint endpoint = metrics;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (endpoint != null) {
+        endpoint.close();
+      }
       agent.close();
       runtime.close();
       client.close();
       stopped.countDown();
     }, "capstan-agent-shutdown"));
-    System.out.println("capstan agent: node \"" + node + "\" joined " + server + ", listening on port " + agent.port());
+    System.out.println("capstan agent: node \"" + node + "\" joined " + server + ", listening on port " + agent.port()
+        + (endpoint == null ? "" : ", metrics at http://" + advertiseAddress + ":" + endpoint.port() + "/metrics"));
     System.out.flush();
     stopped.await();
     return 0;

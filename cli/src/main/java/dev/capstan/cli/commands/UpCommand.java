@@ -2,6 +2,7 @@ package dev.capstan.cli.commands;
 
 import dev.capstan.agent.Agent;
 import dev.capstan.agent.AgentConfig;
+import dev.capstan.agent.metrics.AgentMetrics;
 import dev.capstan.agent.NodeRuntime;
 import dev.capstan.apiserver.authn.UserInfo;
 import dev.capstan.apiserver.pki.Subject;
@@ -113,9 +114,10 @@ public final class UpCommand implements Callable<Integer> {
     }
     Agent agent;
     try {
+      // The agent's metrics join the control plane's on its one /metrics port.
       agent = new Agent(AgentConfig.of(node, dataDir.resolve("agent"), nodeAddress, agentPort, runtime.runtime()),
           controlPlane.connectAs(new Subject(UserInfo.NODE_USER_PREFIX + node, List.of(UserInfo.SYSTEM_NODES))),
-          clock);
+          clock, new AgentMetrics(controlPlane.metricsRegistry()));
       agent.start();
     } catch (RuntimeException e) {
       runtime.close();

@@ -12,15 +12,19 @@ import dev.capstan.apiserver.pki.ServerTls;
 import dev.capstan.apiserver.pki.ServingCertificate;
 import dev.capstan.apiserver.pki.Subject;
 import dev.capstan.apiserver.pki.TlsIdentity;
+import dev.capstan.apiserver.metrics.StoreMetrics;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.ClientTls;
 import dev.capstan.controllers.ControllerManager;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.scheduler.Scheduler;
+import dev.capstan.scheduler.SchedulerMetrics;
 import dev.capstan.store.KeyValueStore;
 import dev.capstan.store.etcd.EtcdEndpoint;
 import dev.capstan.store.ratis.AutoCompaction;
 import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.ratis.RatisKeyValueStore;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * file, RBAC, NodeRestriction), and the scheduler and controller manager talking to that
  * apiserver over gRPC with client certificates of their own (hub and spoke, DESIGN §1). Closing
  * stops them in reverse order.
+ *
+ * <p>The store peer's, the scheduler's and the controllers' metrics go to the apiserver's registry,
+ * so its one {@code /metrics} port serves the whole member ({@link #metricsRegistry}, for an agent
+ * in the same process).
  */
 public final class ControlPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
@@ -147,10 +155,14 @@ public final class ControlPlane implements AutoCloseable {
         .withServiceRanges(config.serviceRanges()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
+    StoreMetrics.register(metricsRegistry(), peer);
+    // Created once: the scheduler and controller manager are rebuilt at each leadership gain.
+    SchedulerMetrics schedulerMetrics = new SchedulerMetrics(metricsRegistry());
+    ControllerMetrics controllerMetrics = new ControllerMetrics(metricsRegistry());
     CapstanClient schedulerClient = connectAs(new Subject(BootstrapPolicy.SCHEDULER, List.of()));
     LeaderElectedWork scheduler = new LeaderElectedWork("capstan-scheduler", config.name(), schedulerClient, clock,
         () -> {
-          Scheduler s = new Scheduler(schedulerClient, clock);
+          Scheduler s = new Scheduler(schedulerClient, clock, schedulerMetrics);
           s.start();
           return s;
         });
@@ -159,7 +171,7 @@ public final class ControlPlane implements AutoCloseable {
     CapstanClient controllerClient = connectAs(new Subject(BootstrapPolicy.CONTROLLER_MANAGER, List.of()));
     LeaderElectedWork controllers = new LeaderElectedWork("capstan-controller-manager", config.name(),
         controllerClient, clock, () -> {
-          ControllerManager m = new ControllerManager(controllerClient, clock);
+          ControllerManager m = new ControllerManager(controllerClient, clock, controllerMetrics);
           m.start();
           return m;
         });
@@ -189,11 +201,14 @@ public final class ControlPlane implements AutoCloseable {
         .withServiceRanges(config.serviceRanges()));
     started.push(apiServer);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
-    Scheduler scheduler = new Scheduler(connectAs(new Subject(BootstrapPolicy.SCHEDULER, List.of())), clock);
+    StoreMetrics.register(metricsRegistry(), peer);
+    Scheduler scheduler = new Scheduler(connectAs(new Subject(BootstrapPolicy.SCHEDULER, List.of())), clock,
+        new SchedulerMetrics(metricsRegistry()));
     scheduler.start();
     started.push(scheduler);
     ControllerManager controllers = new ControllerManager(
-        connectAs(new Subject(BootstrapPolicy.CONTROLLER_MANAGER, List.of())), clock);
+        connectAs(new Subject(BootstrapPolicy.CONTROLLER_MANAGER, List.of())), clock,
+        new ControllerMetrics(metricsRegistry()));
     controllers.start();
     started.push(controllers);
     log.info("control plane started: api {}:{}, raft {}", config.bindAddress(), apiServer.port(), config.raftPort());
@@ -236,6 +251,11 @@ public final class ControlPlane implements AutoCloseable {
   /** The port of the apiserver's {@code /metrics}, or -1 when it is off. */
   public int metricsPort() {
     return apiServer.metricsPort();
+  }
+
+  /** The registry the apiserver's {@code /metrics} serves, holding this member's other metrics too. */
+  public PrometheusRegistry metricsRegistry() {
+    return apiServer.metricsRegistry();
   }
 
   /** The address local clients reach the apiserver at. */

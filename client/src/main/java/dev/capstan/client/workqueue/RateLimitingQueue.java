@@ -35,6 +35,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * a non-system clock at least every {@value #CLOCK_POLL_MILLIS} ms, so a manually advanced test clock is
  * noticed promptly (a system clock is simply waited for). Thread-safe.
  *
+ * <p>A queue given {@link QueueMetrics} reports adds, depth, retries, and how long keys waited and
+ * were worked on, measured on {@link System#nanoTime} (real time, whatever the clock).
+ *
  * @param <K> the key type, usually "namespace/name" strings; must have value equality
  */
 public final class RateLimitingQueue<K> {
@@ -47,6 +50,9 @@ public final class RateLimitingQueue<K> {
   /** A system clock is followed by waiting exactly; any other clock is re-read while waiting. */
   private final boolean realTime;
   private final ItemExponentialBackoff<K> backoff;
+  private final QueueMetrics metrics;
+  /** Whether to time keys; false for {@link QueueMetrics#NONE}, which saves two map writes per key. */
+  private final boolean timed;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -60,6 +66,9 @@ public final class RateLimitingQueue<K> {
   private final PriorityQueue<Delayed<K>> delayed =
       new PriorityQueue<>(Comparator.comparing(Delayed<K>::readyAt).thenComparingLong(Delayed::sequence));
   private final Map<K, Delayed<K>> delayedByKey = new HashMap<>();
+  /** When each dirty key was first added, and when each processing key was taken (timed queues only). */
+  private final Map<K, Long> addedAt = new HashMap<>();
+  private final Map<K, Long> takenAt = new HashMap<>();
   private long sequence;
   private boolean shuttingDown;
 
@@ -71,7 +80,18 @@ public final class RateLimitingQueue<K> {
   }
 
   public RateLimitingQueue(String name, Clock clock, Duration baseDelay, Duration maxDelay) {
+    this(name, clock, baseDelay, maxDelay, QueueMetrics.NONE);
+  }
+
+  /** A queue whose rate limiter backs off per key from 5 ms up to 1000 s, reporting to {@code metrics}. */
+  public RateLimitingQueue(String name, Clock clock, QueueMetrics metrics) {
+    this(name, clock, DEFAULT_BASE_DELAY, DEFAULT_MAX_DELAY, metrics);
+  }
+
+  public RateLimitingQueue(String name, Clock clock, Duration baseDelay, Duration maxDelay, QueueMetrics metrics) {
     this.name = Objects.requireNonNull(name, "name");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.timed = metrics != QueueMetrics.NONE;
     this.clock = Objects.requireNonNull(clock, "clock");
     this.realTime = clock.getClass() == Clock.systemUTC().getClass();
     this.backoff = new ItemExponentialBackoff<>(baseDelay, maxDelay);
@@ -128,6 +148,7 @@ public final class RateLimitingQueue<K> {
   /** Queues the key after its backoff: {@code baseDelay * 2^numRequeues(key)}, capped. */
   public void addRateLimited(K key) {
     Objects.requireNonNull(key, "key");
+    metrics.retried();
     addAfter(key, backoff.when(key));
   }
 
@@ -168,6 +189,13 @@ public final class RateLimitingQueue<K> {
       K key = queue.poll();
       processing.add(key);
       dirty.remove(key);
+      if (timed) {
+        long now = System.nanoTime();
+        Long added = addedAt.remove(key);
+        takenAt.put(key, now);
+        metrics.taken(added == null ? 0 : now - added);
+        metrics.depth(queue.size());
+      }
       return key;
     } finally {
       lock.unlock();
@@ -179,8 +207,14 @@ public final class RateLimitingQueue<K> {
     Objects.requireNonNull(key, "key");
     lock.lock();
     try {
-      if (processing.remove(key) && dirty.contains(key)) {
+      boolean held = processing.remove(key);
+      if (held && timed) {
+        Long taken = takenAt.remove(key);
+        metrics.done(taken == null ? 0 : System.nanoTime() - taken);
+      }
+      if (held && dirty.contains(key)) {
         queue.add(key);
+        metrics.depth(queue.size());
         changed.signal();
       }
     } finally {
@@ -194,6 +228,17 @@ public final class RateLimitingQueue<K> {
     try {
       promoteDue();
       return queue.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The number of keys waiting for a delay ({@link #addAfter}, {@link #addRateLimited}) to pass. */
+  public int delayedLength() {
+    lock.lock();
+    try {
+      promoteDue();
+      return delayed.size();
     } finally {
       lock.unlock();
     }
@@ -230,9 +275,14 @@ public final class RateLimitingQueue<K> {
     if (shuttingDown || !dirty.add(key)) {
       return;
     }
+    metrics.added();
+    if (timed) {
+      addedAt.put(key, System.nanoTime());
+    }
     // A key being processed is queued again by done(), so that no two workers hold it.
     if (!processing.contains(key)) {
       queue.add(key);
+      metrics.depth(queue.size());
       changed.signal();
     }
   }

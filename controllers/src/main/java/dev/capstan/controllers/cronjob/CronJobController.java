@@ -18,6 +18,7 @@ import dev.capstan.client.informer.SharedInformer;
 import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerLoop;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.ProtoTime;
@@ -69,14 +70,15 @@ public final class CronJobController implements Controller {
   private final ControllerLoop loop;
 
   public CronJobController(ResourceClient<CronJob> cronJobs, ResourceClient<Job> jobs,
-      SharedInformer<CronJob> cronJobInformer, SharedInformer<Job> jobInformer, EventRecorder events, Clock clock) {
+      SharedInformer<CronJob> cronJobInformer, SharedInformer<Job> jobInformer, EventRecorder events, Clock clock,
+      ControllerMetrics metrics) {
     this.cronJobs = Objects.requireNonNull(cronJobs, "cronJobs");
     this.jobs = Objects.requireNonNull(jobs, "jobs");
     this.events = Objects.requireNonNull(events, "events");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.cronJobLister = cronJobInformer.lister();
     this.jobLister = jobInformer.lister();
-    this.loop = new ControllerLoop(NAME, clock, this::sync);
+    this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     cronJobInformer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(CronJob cronJob) {

@@ -17,6 +17,7 @@ import dev.capstan.controllers.framework.ApiWriterPool;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.PodState;
@@ -69,7 +70,7 @@ public final class DaemonSetController implements Controller {
 
   public DaemonSetController(ResourceClient<DaemonSet> daemonSets, ResourceClient<Pod> pods,
       SharedInformer<DaemonSet> dsInformer, SharedInformer<Node> nodeInformer, SharedInformer<Pod> podInformer,
-      Clock clock) {
+      Clock clock, ControllerMetrics metrics) {
     this.daemonSets = Objects.requireNonNull(daemonSets, "daemonSets");
     this.pods = Objects.requireNonNull(pods, "pods");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -77,7 +78,7 @@ public final class DaemonSetController implements Controller {
     this.nodeLister = nodeInformer.lister();
     this.podLister = podInformer.lister();
     this.expectations = new ControllerExpectations(clock);
-    this.loop = new ControllerLoop(NAME, clock, this::sync);
+    this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
     dsInformer.addEventHandler(new DaemonSetHandler());
     nodeInformer.addEventHandler(new NodeHandler());

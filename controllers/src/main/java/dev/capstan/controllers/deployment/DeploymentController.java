@@ -16,6 +16,7 @@ import dev.capstan.client.selector.LabelQuery;
 import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerLoop;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.PodState;
@@ -58,14 +59,14 @@ public final class DeploymentController implements Controller {
 
   public DeploymentController(ResourceClient<Deployment> deployments, ResourceClient<ReplicaSet> replicaSets,
       SharedInformer<Deployment> deploymentInformer, SharedInformer<ReplicaSet> rsInformer,
-      SharedInformer<Pod> podInformer, Clock clock) {
+      SharedInformer<Pod> podInformer, Clock clock, ControllerMetrics metrics) {
     this.deployments = Objects.requireNonNull(deployments, "deployments");
     this.replicaSets = Objects.requireNonNull(replicaSets, "replicaSets");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.deploymentLister = deploymentInformer.lister();
     this.rsLister = rsInformer.lister();
     this.podLister = podInformer.lister();
-    this.loop = new ControllerLoop(NAME, clock, this::sync);
+    this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     deploymentInformer.addEventHandler(new DeploymentHandler());
     rsInformer.addEventHandler(new ReplicaSetHandler());
     podInformer.addEventHandler(new PodHandler());

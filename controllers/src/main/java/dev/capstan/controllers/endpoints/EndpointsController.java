@@ -13,6 +13,7 @@ import dev.capstan.client.informer.SharedInformer;
 import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerLoop;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
 import java.time.Clock;
 import java.util.List;
@@ -40,12 +41,13 @@ public final class EndpointsController implements Controller {
   private final ControllerLoop loop;
 
   public EndpointsController(ResourceClient<Endpoints> endpoints, SharedInformer<Service> services,
-      SharedInformer<Pod> pods, SharedInformer<Endpoints> endpointsInformer, Clock clock) {
+      SharedInformer<Pod> pods, SharedInformer<Endpoints> endpointsInformer, Clock clock,
+      ControllerMetrics metrics) {
     this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
     this.serviceLister = services.lister();
     this.podLister = pods.lister();
     this.endpointsLister = endpointsInformer.lister();
-    this.loop = new ControllerLoop(NAME, clock, this::sync);
+    this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     services.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Service service) {

@@ -15,6 +15,9 @@ import org.slf4j.LoggerFactory;
  * on success forget its failures, on failure put it back rate limited (exponential backoff per key),
  * and finally mark it done. The queue guarantees that one key is never reconciled by two workers at
  * once and that a key added many times while waiting is reconciled once.
+ *
+ * <p>The loop reports its queue and the result of every reconciliation to its
+ * {@link ControllerMetrics}, under the loop's name.
  */
 public final class ControllerLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControllerLoop.class);
@@ -23,16 +26,19 @@ public final class ControllerLoop implements AutoCloseable {
   private final String name;
   private final Reconciler reconciler;
   private final RateLimitingQueue<String> queue;
+  private final ControllerMetrics.Loop metrics;
   private final List<Thread> workers = new ArrayList<>();
   private boolean started;
 
+  /** A loop whose metrics nothing serves (see {@link ControllerMetrics#unserved}). */
   public ControllerLoop(String name, Clock clock, Reconciler reconciler) {
-    this(name, new RateLimitingQueue<>(name, clock), reconciler);
+    this(name, clock, ControllerMetrics.unserved(), reconciler);
   }
 
-  public ControllerLoop(String name, RateLimitingQueue<String> queue, Reconciler reconciler) {
+  public ControllerLoop(String name, Clock clock, ControllerMetrics metrics, Reconciler reconciler) {
     this.name = Objects.requireNonNull(name, "name");
-    this.queue = Objects.requireNonNull(queue, "queue");
+    this.metrics = metrics.forController(name);
+    this.queue = new RateLimitingQueue<>(name, clock, this.metrics.queue());
     this.reconciler = Objects.requireNonNull(reconciler, "reconciler");
   }
 
@@ -83,10 +89,13 @@ public final class ControllerLoop implements AutoCloseable {
     try {
       reconciler.reconcile(key);
       queue.forget(key);
+      metrics.success().inc();
     } catch (Exception e) {
       if (ApiErrors.isConflict(e)) {
+        metrics.conflict().inc();
         log.debug("{}: conflict reconciling {}, retrying: {}", name, key, e.getMessage());
       } else {
+        metrics.error().inc();
         log.warn("{}: error reconciling {} (retry {}): {}", name, key, queue.numRequeues(key) + 1, e.toString());
         log.debug("{}: error reconciling {}", name, key, e);
       }

@@ -14,6 +14,7 @@ import dev.capstan.client.informer.ResourceEventHandler;
 import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerLoop;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
 import dev.capstan.controllers.framework.SharedInformerFactory;
 import java.time.Clock;
@@ -54,9 +55,10 @@ public final class GarbageCollector implements Controller {
   private final ControllerLoop loop;
 
   /** @param kinds the kinds to collect and to look owners up in, e.g. Deployment, ReplicaSet, Pod */
-  public GarbageCollector(CapstanClient client, SharedInformerFactory informers, List<Kind<?>> kinds, Clock clock) {
+  public GarbageCollector(CapstanClient client, SharedInformerFactory informers, List<Kind<?>> kinds, Clock clock,
+      ControllerMetrics metrics) {
     this.client = Objects.requireNonNull(client, "client");
-    this.loop = new ControllerLoop(NAME, clock, this::sync);
+    this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     for (Kind<?> kind : kinds) {
       addMonitor(kind, informers);
     }

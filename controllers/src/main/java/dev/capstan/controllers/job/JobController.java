@@ -19,6 +19,7 @@ import dev.capstan.controllers.framework.ApiWriterPool;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.PodState;
@@ -75,13 +76,15 @@ public final class JobController implements Controller {
   private final ExecutorService writers;
 
   public JobController(ResourceClient<Job> jobs, ResourceClient<Pod> pods, SharedInformer<Job> jobInformer,
-      SharedInformer<Pod> podInformer, EventRecorder events, Clock clock) {
-    this(jobs, pods, jobInformer, podInformer, events, clock, JobPlan.DEFAULT_BACKOFF_BASE, JobPlan.DEFAULT_BACKOFF_MAX);
+      SharedInformer<Pod> podInformer, EventRecorder events, Clock clock, ControllerMetrics metrics) {
+    this(jobs, pods, jobInformer, podInformer, events, clock, JobPlan.DEFAULT_BACKOFF_BASE, JobPlan.DEFAULT_BACKOFF_MAX,
+        metrics);
   }
 
   /** @param backoffBase the wait before re-creating after the first failed pod, doubling per failure */
   public JobController(ResourceClient<Job> jobs, ResourceClient<Pod> pods, SharedInformer<Job> jobInformer,
-      SharedInformer<Pod> podInformer, EventRecorder events, Clock clock, Duration backoffBase, Duration backoffMax) {
+      SharedInformer<Pod> podInformer, EventRecorder events, Clock clock, Duration backoffBase, Duration backoffMax,
+      ControllerMetrics metrics) {
     this.jobs = Objects.requireNonNull(jobs, "jobs");
     this.pods = Objects.requireNonNull(pods, "pods");
     this.events = Objects.requireNonNull(events, "events");
@@ -91,7 +94,7 @@ public final class JobController implements Controller {
     this.jobLister = jobInformer.lister();
     this.podLister = podInformer.lister();
     this.expectations = new ControllerExpectations(clock);
-    this.loop = new ControllerLoop(NAME, clock, this::sync);
+    this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
     jobInformer.addEventHandler(new JobHandler());
     podInformer.addEventHandler(new PodHandler());

@@ -16,6 +16,7 @@ import dev.capstan.controllers.framework.ApiWriterPool;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.PodState;
@@ -67,12 +68,13 @@ public final class ReplicaSetController implements Controller {
   private final int burstReplicas;
 
   public ReplicaSetController(ResourceClient<ReplicaSet> replicaSets, ResourceClient<Pod> pods,
-      SharedInformer<ReplicaSet> rsInformer, SharedInformer<Pod> podInformer, Clock clock) {
-    this(replicaSets, pods, rsInformer, podInformer, clock, ReplicaSetPlan.BURST_REPLICAS);
+      SharedInformer<ReplicaSet> rsInformer, SharedInformer<Pod> podInformer, Clock clock, ControllerMetrics metrics) {
+    this(replicaSets, pods, rsInformer, podInformer, clock, metrics, ReplicaSetPlan.BURST_REPLICAS);
   }
 
   public ReplicaSetController(ResourceClient<ReplicaSet> replicaSets, ResourceClient<Pod> pods,
-      SharedInformer<ReplicaSet> rsInformer, SharedInformer<Pod> podInformer, Clock clock, int burstReplicas) {
+      SharedInformer<ReplicaSet> rsInformer, SharedInformer<Pod> podInformer, Clock clock, ControllerMetrics metrics,
+      int burstReplicas) {
     this.replicaSets = Objects.requireNonNull(replicaSets, "replicaSets");
     this.pods = Objects.requireNonNull(pods, "pods");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -83,7 +85,7 @@ public final class ReplicaSetController implements Controller {
     this.rsLister = rsInformer.lister();
     this.podLister = podInformer.lister();
     this.expectations = new ControllerExpectations(clock);
-    this.loop = new ControllerLoop(NAME, clock, this::sync);
+    this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
     rsInformer.addEventHandler(new ReplicaSetHandler());
     podInformer.addEventHandler(new PodHandler());

@@ -13,6 +13,7 @@ import dev.capstan.client.quota.QuotaUsage;
 import dev.capstan.client.quota.ResourceList;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerLoop;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,12 +47,12 @@ public final class ResourceQuotaController implements Controller {
   private final ControllerLoop loop;
 
   public ResourceQuotaController(CapstanClient client, SharedInformer<ResourceQuota> quotas, SharedInformer<Pod> pods,
-      Clock clock, Duration recountPeriod) {
+      Clock clock, Duration recountPeriod, ControllerMetrics metrics) {
     this.client = client;
     this.quotas = quotas;
     this.pods = pods;
     this.recountPeriod = recountPeriod;
-    this.loop = new ControllerLoop(NAME, clock, this::sync);
+    this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     quotas.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(ResourceQuota q) {

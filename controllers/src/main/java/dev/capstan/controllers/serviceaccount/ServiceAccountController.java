@@ -9,6 +9,7 @@ import dev.capstan.client.informer.SharedInformer;
 import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerLoop;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import java.time.Clock;
 
 /**
@@ -26,11 +27,11 @@ public final class ServiceAccountController implements Controller {
   private final ControllerLoop loop;
 
   public ServiceAccountController(ResourceClient<ServiceAccount> serviceAccounts, SharedInformer<Namespace> namespaces,
-      SharedInformer<ServiceAccount> accounts, Clock clock) {
+      SharedInformer<ServiceAccount> accounts, Clock clock, ControllerMetrics metrics) {
     this.serviceAccounts = serviceAccounts;
     this.namespaces = namespaces;
     this.accounts = accounts;
-    this.loop = new ControllerLoop(NAME, clock, this::sync);
+    this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     namespaces.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Namespace ns) {

@@ -15,6 +15,7 @@ import dev.capstan.controllers.framework.ApiWriterPool;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
+import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.PodState;
@@ -63,14 +64,15 @@ public final class StatefulSetController implements Controller {
   private final ExecutorService writers;
 
   public StatefulSetController(ResourceClient<StatefulSet> statefulSets, ResourceClient<Pod> pods,
-      SharedInformer<StatefulSet> setInformer, SharedInformer<Pod> podInformer, Clock clock) {
+      SharedInformer<StatefulSet> setInformer, SharedInformer<Pod> podInformer, Clock clock,
+      ControllerMetrics metrics) {
     this.statefulSets = Objects.requireNonNull(statefulSets, "statefulSets");
     this.pods = Objects.requireNonNull(pods, "pods");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.setLister = setInformer.lister();
     this.podLister = podInformer.lister();
     this.expectations = new ControllerExpectations(clock);
-    this.loop = new ControllerLoop(NAME, clock, this::sync);
+    this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
     setInformer.addEventHandler(new StatefulSetHandler());
     podInformer.addEventHandler(new PodHandler());

@@ -3,7 +3,9 @@ package dev.capstan.controllers.framework;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.capstan.client.metrics.MetricSamples;
 import io.grpc.Status;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -58,6 +60,38 @@ class ControllerLoopTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> reconciled.get() == 2);
       assertThat(maxParallelSameKey).hasValue(1);
     }
+  }
+
+  @Test
+  void syncsAreCountedByResultAndTheQueueByControllerName() {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    AtomicInteger attempts = new AtomicInteger();
+    try (ControllerLoop loop = new ControllerLoop("web-controller", Clock.systemUTC(),
+        new ControllerMetrics(registry), key -> {
+          int n = attempts.incrementAndGet();
+          if (n == 1) {
+            throw Status.ABORTED.withDescription("conflict").asRuntimeException();
+          }
+          if (n == 2) {
+            throw new IllegalStateException("boom");
+          }
+        })) {
+      loop.start(1);
+      loop.enqueue("default/web");
+      await().atMost(Duration.ofSeconds(10)).until(() -> syncs(registry, "success") == 1);
+      assertThat(syncs(registry, "conflict")).isEqualTo(1);
+      assertThat(syncs(registry, "error")).isEqualTo(1);
+      MetricSamples samples = MetricSamples.scrape(registry);
+      assertThat(samples.value("workqueue_retries_total", "name", "web-controller")).hasValue(2);
+      assertThat(samples.value("workqueue_adds_total", "name", "web-controller")).hasValue(3);
+      assertThat(samples.count("workqueue_work_duration_seconds", "name", "web-controller")).isEqualTo(3);
+      assertThat(samples.value("workqueue_depth", "name", "web-controller")).hasValue(0);
+    }
+  }
+
+  private static double syncs(PrometheusRegistry registry, String result) {
+    return MetricSamples.scrape(registry).value("capstan_controller_syncs_total", "name", "web-controller",
+        "result", result).orElse(0);
   }
 
   @Test

@@ -81,6 +81,7 @@ final class MvccStateMachine extends BaseStateMachine {
   /** Pairs the store's state with the last applied index for snapshots. */
   private final Object applyLock = new Object();
   private final AppliedIndexWaiters appliedWaiters;
+  private final StoreStats stats;
   /** Writes snapshot images off the apply thread, one at a time. */
   private final ExecutorService snapshotWriter =
       Executors.newSingleThreadExecutor(new DaemonThreadFactory("store-snapshot-writer"));
@@ -93,8 +94,14 @@ final class MvccStateMachine extends BaseStateMachine {
 
   /** {@code waiterExecutor} completes {@link #awaitApplied} futures, off the apply thread. */
   MvccStateMachine(MvccStore store, Executor waiterExecutor) {
+    this(store, waiterExecutor, new StoreStats());
+  }
+
+  /** Counts leader changes and snapshots in {@code stats}. */
+  MvccStateMachine(MvccStore store, Executor waiterExecutor, StoreStats stats) {
     this.store = store;
     this.appliedWaiters = new AppliedIndexWaiters(waiterExecutor);
+    this.stats = stats;
   }
 
   MvccStore store() {
@@ -219,15 +226,16 @@ final class MvccStateMachine extends BaseStateMachine {
       if (writing || closed || last == null || last.getIndex() < 0 || System.nanoTime() < retryAfterNanos) {
         return RaftLog.INVALID_LOG_INDEX;
       }
+      long copyStarted = System.nanoTime();
       MvccSnapshotImage image = store.snapshotImage();
       writing = true;
-      snapshotWriter.execute(() -> writeSnapshot(image, last));
+      snapshotWriter.execute(() -> writeSnapshot(image, last, copyStarted));
       return RaftLog.INVALID_LOG_INDEX;
     }
   }
 
-  private void writeSnapshot(MvccSnapshotImage image, TermIndex last) {
-    long started = System.nanoTime();
+  /** {@code started}: when the state was copied, so the copy counts in the snapshot's time. */
+  private void writeSnapshot(MvccSnapshotImage image, TermIndex last, long started) {
     try {
       File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
       writeAtomically(file.toPath(), image);
@@ -235,6 +243,7 @@ final class MvccStateMachine extends BaseStateMachine {
       storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), digest), last));
       LOG.info("Took store snapshot at index {} (revision {}) in {} ms", last.getIndex(), image.revision(),
           (System.nanoTime() - started) / 1_000_000);
+      stats.snapshotWritten(System.nanoTime() - started);
       synchronized (applyLock) {
         finishedUnreported = last.getIndex();
         writing = false;
@@ -244,6 +253,7 @@ final class MvccStateMachine extends BaseStateMachine {
       // than after every apply, e.g. while the disk is full.
       LOG.error("Could not write the store snapshot at index {}; retrying in {} s", last.getIndex(),
           SNAPSHOT_RETRY_PAUSE.toSeconds(), e);
+      stats.snapshotFailed();
       synchronized (applyLock) {
         writing = false;
         retryAfterNanos = System.nanoTime() + SNAPSHOT_RETRY_PAUSE.toNanos();
@@ -374,6 +384,9 @@ final class MvccStateMachine extends BaseStateMachine {
 
   @Override
   public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeaderId) {
+    if (newLeaderId != null) {
+      stats.leaderChanged();
+    }
     if (!member.getPeerId().equals(newLeaderId)) {
       store.demoteLeases();
     }

@@ -225,6 +225,7 @@ public final class RaftStorePeer implements AutoCloseable {
   /** Completes writes' "applied here" futures; cached, as callers chain arbitrary work onto them. */
   private final ExecutorService appliedExecutor;
   private final MvccStateMachine stateMachine;
+  private final StoreStats stats = new StoreStats();
   private final ScheduledExecutorService progressTimer;
   private final AutoCompactor autoCompactor;
   private RaftServer server;
@@ -252,7 +253,7 @@ public final class RaftStorePeer implements AutoCloseable {
     this.peerId = RaftPeerId.valueOf(config.id());
     this.watchExecutor = Executors.newFixedThreadPool(2, new DaemonThreadFactory("capstan-store-watch-" + config.id()));
     this.appliedExecutor = Executors.newCachedThreadPool(new DaemonThreadFactory("capstan-store-applied-" + config.id()));
-    this.stateMachine = new MvccStateMachine(new MvccStore(watchExecutor, clock), appliedExecutor);
+    this.stateMachine = new MvccStateMachine(new MvccStore(watchExecutor, clock), appliedExecutor, stats);
     this.progressTimer = Executors.newSingleThreadScheduledExecutor(
         new DaemonThreadFactory("capstan-store-progress-" + config.id()));
     this.autoCompactor = new AutoCompactor(config.tuning().autoCompaction(), clock);
@@ -411,6 +412,11 @@ public final class RaftStorePeer implements AutoCloseable {
     } catch (IOException e) {
       return 0;
     }
+  }
+
+  /** This peer's counters: leader changes, snapshots, write batches (for metrics). */
+  public StoreStats stats() {
+    return stats;
   }
 
   /** Approximate bytes held by this peer's copy of the store (every kept version). */

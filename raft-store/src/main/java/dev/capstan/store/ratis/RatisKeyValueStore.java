@@ -103,7 +103,7 @@ public final class RatisKeyValueStore implements KeyValueStore {
     this.requestTimeout = peer.config().tuning().requestTimeout();
     this.client = peer.newClient();
     this.batcher = new WriteBatcher(this::commitAndApply, MAX_ENTRIES_IN_FLIGHT, MAX_WRITES_PER_ENTRY,
-        MAX_ENTRY_BYTES);
+        MAX_ENTRY_BYTES, peer.stats());
   }
 
   @Override

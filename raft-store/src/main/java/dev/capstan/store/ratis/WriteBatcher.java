@@ -34,6 +34,7 @@ final class WriteBatcher {
   private final int maxCommands;
   private final int maxBytes;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private final StoreStats stats;
   private int inFlight;
 
   /**
@@ -41,6 +42,12 @@ final class WriteBatcher {
    *     fails), once the entry is applied where the writer will read
    */
   WriteBatcher(Function<Message, CompletableFuture<Message>> commit, int maxInFlight, int maxCommands, int maxBytes) {
+    this(commit, maxInFlight, maxCommands, maxBytes, new StoreStats());
+  }
+
+  /** As above, counting each entry sent and the commands it carries in {@code stats}. */
+  WriteBatcher(Function<Message, CompletableFuture<Message>> commit, int maxInFlight, int maxCommands, int maxBytes,
+      StoreStats stats) {
     if (maxInFlight < 1 || maxCommands < 1 || maxBytes < 1) {
       throw new IllegalArgumentException("batch limits must be positive: maxInFlight=" + maxInFlight
           + ", maxCommands=" + maxCommands + ", maxBytes=" + maxBytes);
@@ -49,6 +56,7 @@ final class WriteBatcher {
     this.maxInFlight = maxInFlight;
     this.maxCommands = maxCommands;
     this.maxBytes = maxBytes;
+    this.stats = stats;
   }
 
   /** Completes with the reply to {@code command} once the entry that carries it is committed. */
@@ -70,6 +78,7 @@ final class WriteBatcher {
 
   private void send(List<Pending> batch) {
     CompletableFuture<Message> committed;
+    stats.entrySent(batch.size());
     try {
       committed = commit.apply(batch.size() == 1 ? batch.get(0).command()
           : StoreEnvelope.batch(batch.stream().map(Pending::command).toList()));

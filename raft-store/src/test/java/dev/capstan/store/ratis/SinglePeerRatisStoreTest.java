@@ -193,6 +193,12 @@ class SinglePeerRatisStoreTest {
     // The first log segment (from index 0) is purged once a snapshot covers it.
     await().atMost(Duration.ofSeconds(10)).until(() -> files(data, "log_0-\\d+").isEmpty());
     RangeResponse before = join(store.range(prefix("/s/")));
+    StoreStats stats = cluster.peer("s1").stats();
+    assertThat(stats.snapshots()).isPositive();
+    assertThat(stats.snapshotSeconds()).isPositive();
+    assertThat(stats.snapshotFailures()).isZero();
+    assertThat(stats.leaderChanges()).isEqualTo(1);
+    assertThat(stats.writeCommands()).isEqualTo(61);
 
     cluster.stop("s1");
     cluster.start("s1");

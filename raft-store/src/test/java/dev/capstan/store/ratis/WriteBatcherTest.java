@@ -60,7 +60,8 @@ class WriteBatcherTest {
   @Test
   void writesQueuedBehindFullPipelineLeaveTogetherAsOneBatchInOrder() {
     Entries entries = new Entries();
-    WriteBatcher batcher = new WriteBatcher(entries::commit, 1, 128, 1 << 20);
+    StoreStats stats = new StoreStats();
+    WriteBatcher batcher = new WriteBatcher(entries::commit, 1, 128, 1 << 20, stats);
     CompletableFuture<Message> first = batcher.submit(command("a"));
     CompletableFuture<Message> second = batcher.submit(command("b"));
     CompletableFuture<Message> third = batcher.submit(command("c"));
@@ -73,6 +74,8 @@ class WriteBatcherTest {
     assertThat(batch[0]).isEqualTo(StoreEnvelope.COMMAND_BATCH);
     List<byte[]> commands = StoreEnvelope.batchCommands(StoreEnvelope.decode(batch).body());
     assertThat(commands).extracting(b -> new String(b, StandardCharsets.UTF_8)).containsExactly("b", "c");
+    assertThat(stats.writeEntries()).isEqualTo(2);
+    assertThat(stats.writeCommands()).isEqualTo(3);
 
     entries.replies.get(1).complete(StoreEnvelope.batchReply(List.of(ok(3),
         StoreEnvelope.error(new StoreException(StoreException.Code.INVALID_ARGUMENT, "bad c")))));

@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,7 @@ public final class CriEventRelister implements AutoCloseable {
   private ScheduledFuture<?> task;
   private final Object relistLock = new Object();
   private Map<String, Observed> previous;
+  private volatile LongConsumer relistObserver = nanos -> { };
   private boolean closed;
 
   public CriEventRelister(Supplier<List<Observed>> lister, Clock clock, Duration period) {
@@ -76,8 +78,18 @@ public final class CriEventRelister implements AutoCloseable {
    */
   void relist() {
     synchronized (relistLock) {
-      relistOnce();
+      long start = System.nanoTime();
+      try {
+        relistOnce();
+      } finally {
+        relistObserver.accept(System.nanoTime() - start);
+      }
     }
+  }
+
+  /** Tells {@code observer} how long each relist took, listing and events included (kubelet's PLEG relist time). */
+  public void observeRelists(LongConsumer observer) {
+    relistObserver = java.util.Objects.requireNonNull(observer, "observer");
   }
 
   private void relistOnce() {

@@ -346,6 +346,11 @@ public final class CriRuntime implements ContainerRuntime {
     return relister.subscribe(listener);
   }
 
+  @Override
+  public void observeRelists(java.util.function.LongConsumer durationNanos) {
+    relister.observeRelists(durationNanos);
+  }
+
   /** Stops relisting and closes the connection; containers keep running in the runtime. */
   @Override
   public void close() {

@@ -498,6 +498,11 @@ public final class PodmanRuntime implements ContainerRuntime {
     return relister.subscribe(listener);
   }
 
+  @Override
+  public void observeRelists(java.util.function.LongConsumer durationNanos) {
+    relister.observeRelists(durationNanos);
+  }
+
   /** Stops relisting and closes the connection; pods keep running in Podman. */
   @Override
   public void close() {

@@ -1,4 +1,4 @@
-package dev.capstan.apiserver.metrics;
+package dev.capstan.client.metrics;
 
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
