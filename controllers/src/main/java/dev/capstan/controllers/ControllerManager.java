@@ -4,6 +4,7 @@ import dev.capstan.api.apps.v1.DaemonSet;
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.ReplicaSet;
 import dev.capstan.api.apps.v1.StatefulSet;
+import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.client.CapstanClient;
@@ -14,6 +15,7 @@ import dev.capstan.controllers.deployment.DeploymentController;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.SharedInformerFactory;
 import dev.capstan.controllers.gc.GarbageCollector;
+import dev.capstan.controllers.nodelifecycle.NodeLifecycleController;
 import dev.capstan.controllers.replicaset.ReplicaSetController;
 import dev.capstan.controllers.statefulset.StatefulSetController;
 import java.time.Clock;
@@ -26,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs Capstan's controllers in one process, as kube-controller-manager does: the Deployment,
- * ReplicaSet, DaemonSet and StatefulSet controllers and the garbage collector, fed by one shared
- * informer per kind.
+ * ReplicaSet, DaemonSet and StatefulSet controllers, the node lifecycle controller and the garbage
+ * collector, fed by one shared informer per kind.
  *
  * <p>{@link #start} creates the informers and controllers (which register their handlers), starts
  * the informers, waits until every cache holds its first list, then starts each controller's
@@ -47,6 +49,7 @@ public final class ControllerManager implements AutoCloseable {
   private final int workers;
   private final Duration cacheSyncTimeout;
   private final Duration resyncPeriod;
+  private final Duration nodeMonitorGracePeriod;
   private final List<Controller> controllers = new ArrayList<>();
   private SharedInformerFactory informers;
   private boolean started;
@@ -63,6 +66,15 @@ public final class ControllerManager implements AutoCloseable {
    */
   public ControllerManager(CapstanClient client, Clock clock, int workers, Duration cacheSyncTimeout,
       Duration resyncPeriod) {
+    this(client, clock, workers, cacheSyncTimeout, resyncPeriod, NodeLifecycleController.DEFAULT_GRACE_PERIOD);
+  }
+
+  /**
+   * @param nodeMonitorGracePeriod how long a node's agent may be silent (no Lease renewal, no
+   *     status) before the node lifecycle controller marks the node Unknown and taints it
+   */
+  public ControllerManager(CapstanClient client, Clock clock, int workers, Duration cacheSyncTimeout,
+      Duration resyncPeriod, Duration nodeMonitorGracePeriod) {
     this.client = Objects.requireNonNull(client, "client");
     this.clock = Objects.requireNonNull(clock, "clock");
     if (workers < 1) {
@@ -71,6 +83,10 @@ public final class ControllerManager implements AutoCloseable {
     this.workers = workers;
     this.cacheSyncTimeout = Objects.requireNonNull(cacheSyncTimeout, "cacheSyncTimeout");
     this.resyncPeriod = Objects.requireNonNull(resyncPeriod, "resyncPeriod");
+    if (nodeMonitorGracePeriod.isNegative() || nodeMonitorGracePeriod.isZero()) {
+      throw new IllegalArgumentException("nodeMonitorGracePeriod: must be positive, got " + nodeMonitorGracePeriod);
+    }
+    this.nodeMonitorGracePeriod = nodeMonitorGracePeriod;
   }
 
   /**
@@ -96,6 +112,9 @@ public final class ControllerManager implements AutoCloseable {
     SharedInformer<StatefulSet> statefulSets = informers.informerFor(Kinds.STATEFUL_SET);
     controllers.add(new DaemonSetController(client.daemonSets(), client.pods(), daemonSets, nodes, pods, clock));
     controllers.add(new StatefulSetController(client.statefulSets(), client.pods(), statefulSets, pods, clock));
+    SharedInformer<Lease> leases = informers.informerFor(Kinds.LEASE);
+    controllers.add(new NodeLifecycleController(client.nodes(), client.pods(), nodes, leases, pods, clock,
+        nodeMonitorGracePeriod));
     controllers.add(new GarbageCollector(client, informers,
         List.of(Kinds.DEPLOYMENT, Kinds.REPLICA_SET, Kinds.DAEMON_SET, Kinds.STATEFUL_SET, Kinds.POD), clock));
     informers.start();
