@@ -226,9 +226,10 @@ public final class NodeLifecycleController implements Controller {
     }
     List<Taint> taints = NodeTaints.desired(node.getSpec().getTaintsList(), ready, noExecute, now);
     if (!taints.equals(node.getSpec().getTaintsList())) {
-      log.info("{}: node {} is Ready={}; taints {}", NAME, name, ready,
-          taints.stream().map(t -> t.getKey() + ":" + t.getEffect()).toList());
+      // From a stale cache this is a conflict, and the key is retried against a fresher one.
       node = nodes.update(node.toBuilder().setSpec(node.getSpec().toBuilder().clearTaints().addAllTaints(taints)).build());
+      log.info("{}: node {} is Ready={}; taints now {}", NAME, name, ready,
+          taints.stream().map(t -> t.getKey() + ":" + t.getEffect()).toList());
     }
     if (taintWait != null && !taintWait.isZero()) {
       recheck = min(recheck, taintWait);
@@ -304,6 +305,7 @@ public final class NodeLifecycleController implements Controller {
       return null;
     }
     Duration next = null;
+    boolean confirmed = false;
     for (Pod pod : onNode) {
       Optional<Instant> at = TaintEviction.evictionTime(pod.getSpec().getTolerationsList(), noExecute, now);
       if (at.isEmpty()) {
@@ -312,6 +314,15 @@ public final class NodeLifecycleController implements Controller {
       if (at.get().isAfter(now)) {
         next = min(next, Duration.between(now, at.get()));
         continue;
+      }
+      if (!confirmed) {
+        // Deleting is not undone by a later sync: check the taints against the apiserver, not a cache
+        // that may still show taints a recovered node has lost.
+        Node live = nodes.get("", node.getMetadata().getName());
+        if (!live.getSpec().getTaintsList().equals(node.getSpec().getTaintsList())) {
+          return Duration.ofMillis(1);
+        }
+        confirmed = true;
       }
       log.info("{}: evicting pod {}/{} from node {} (NoExecute taints {})", NAME, pod.getMetadata().getNamespace(),
           pod.getMetadata().getName(), node.getMetadata().getName(), noExecute.stream().map(Taint::getKey).toList());
