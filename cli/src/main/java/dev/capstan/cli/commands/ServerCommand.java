@@ -61,6 +61,9 @@ public final class ServerCommand implements Callable<Integer> {
   @Mixin
   ApiServingFlags serving = new ApiServingFlags();
 
+  @Mixin
+  ControllerFlags controllerFlags = new ControllerFlags();
+
   @Override
   public Integer call() throws Exception {
     boolean joining = switch (initialClusterState) {
@@ -85,7 +88,7 @@ public final class ServerCommand implements Callable<Integer> {
       System.out.flush();
     }
     ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
-        apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options(), joining), Clock.systemUTC());
+        apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options(), joining, controllerFlags.nodeMonitorGracePeriod()), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("capstan server: stopping");

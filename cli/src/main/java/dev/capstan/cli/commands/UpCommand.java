@@ -78,6 +78,9 @@ public final class UpCommand implements Callable<Integer> {
   @Mixin
   ApiServingFlags serving = new ApiServingFlags();
 
+  @Mixin
+  ControllerFlags controllerFlags = new ControllerFlags();
+
   @Override
   public Integer call() throws Exception {
     var autoCompaction = compaction.policy(AutoCompactionOptions.CONTROL_PLANE_RETENTION);
@@ -88,7 +91,7 @@ public final class UpCommand implements Callable<Integer> {
         node, new SecureRandom());
     ControlPlane controlPlane = ControlPlane.startSingleNode(
         new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens, autoCompaction,
-            serving.options()), clock);
+            serving.options(), controllerFlags.nodeMonitorGracePeriod()), clock);
     String nodeAddress = ControlPlane.loopbackAddress(bindAddress);
     // No --runtime: containerd where it is usable (or --containerd-socket names one), else the
     // process runtime with a warning saying why (NodeRuntime.open).

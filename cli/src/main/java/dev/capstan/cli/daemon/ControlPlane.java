@@ -6,6 +6,7 @@ import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authz.BootstrapPolicy;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.controllers.ControllerManager;
+import dev.capstan.controllers.nodelifecycle.NodeLifecycleController;
 import dev.capstan.scheduler.Scheduler;
 import dev.capstan.store.KeyValueStore;
 import dev.capstan.store.etcd.EtcdEndpoint;
@@ -15,6 +16,7 @@ import dev.capstan.store.ratis.RatisKeyValueStore;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -36,7 +38,14 @@ public final class ControlPlane implements AutoCloseable {
    * keeps ({@code autoCompaction}).
    */
   public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort, int etcdPort,
-      ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving) {}
+      ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving, Duration nodeMonitorGracePeriod) {
+    /** With the node lifecycle controller's default grace period. */
+    public Config(Path dataDir, String bindAddress, int apiPort, int raftPort, int etcdPort,
+        ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving) {
+      this(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens, autoCompaction, serving,
+          NodeLifecycleController.DEFAULT_GRACE_PERIOD);
+    }
+  }
 
   /**
    * One member of a multi-server control plane.
@@ -58,7 +67,15 @@ public final class ControlPlane implements AutoCloseable {
    */
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
       List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
-      ServingOptions serving, boolean joinExisting) {}
+      ServingOptions serving, boolean joinExisting, Duration nodeMonitorGracePeriod) {
+    /** With the node lifecycle controller's default grace period. */
+    public MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
+        List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
+        ServingOptions serving, boolean joinExisting) {
+      this(name, dataDir, bindAddress, apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving,
+          joinExisting, NodeLifecycleController.DEFAULT_GRACE_PERIOD);
+    }
+  }
 
   /** How long a member started to join a running store waits to be added before it gives up. */
   private static final java.time.Duration JOIN_WAIT = java.time.Duration.ofHours(24);
@@ -134,7 +151,9 @@ public final class ControlPlane implements AutoCloseable {
     CapstanClient controllerClient = connect(config.tokens().tokenOf(BootstrapPolicy.CONTROLLER_MANAGER));
     LeaderElectedWork controllers = new LeaderElectedWork("capstan-controller-manager", config.name(),
         controllerClient, clock, () -> {
-          ControllerManager m = new ControllerManager(controllerClient, clock);
+          ControllerManager m = new ControllerManager(controllerClient, clock, ControllerManager.DEFAULT_WORKERS,
+              ControllerManager.DEFAULT_CACHE_SYNC_TIMEOUT, ControllerManager.DEFAULT_RESYNC_PERIOD,
+              config.nodeMonitorGracePeriod());
           m.start();
           return m;
         });
@@ -166,7 +185,9 @@ public final class ControlPlane implements AutoCloseable {
     scheduler.start();
     started.push(scheduler);
     ControllerManager controllers = new ControllerManager(
-        connect(config.tokens().tokenOf(BootstrapPolicy.CONTROLLER_MANAGER)), clock);
+        connect(config.tokens().tokenOf(BootstrapPolicy.CONTROLLER_MANAGER)), clock, ControllerManager.DEFAULT_WORKERS,
+        ControllerManager.DEFAULT_CACHE_SYNC_TIMEOUT, ControllerManager.DEFAULT_RESYNC_PERIOD,
+        config.nodeMonitorGracePeriod());
     controllers.start();
     started.push(controllers);
     log.info("control plane started: api {}:{}, raft {}", config.bindAddress(), apiServer.port(), config.raftPort());
