@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  *       ({@link NodeConditions#markUnknown}, UpdateStatus with the cached resourceVersion).</li>
  *   <li>The node's taints follow its Ready condition ({@link NodeTaints}): unreachable for Unknown,
  *       not-ready for False, none for True; new NoExecute taints are paced by the
- *       {@link EvictionPolicy}.</li>
+ *       {@link EvictionPolicy}. A node without a Ready condition is left alone until it is stale.</li>
  *   <li>On a node that is not Ready its pods get condition Ready=False (so Services and rollouts
  *       stop counting them).</li>
  *   <li>Pods that do not tolerate a NoExecute taint of the node are deleted, at once or
@@ -205,6 +205,11 @@ public final class NodeLifecycleController implements Controller {
       recheck = min(recheck, NodeHeartbeat.untilStale(lastHeard, gracePeriod, now).plusMillis(1));
     }
 
+    if (NodeConditions.ready(node.getStatus()).isEmpty()) {
+      // Not reported yet and not stale yet: no opinion about it, as Kubernetes has none.
+      loop.enqueueAfter(name, recheck);
+      return;
+    }
     String ready = NodeConditions.readyStatus(node.getStatus());
     Duration taintWait = null;
     boolean noExecute;
@@ -320,7 +325,7 @@ public final class NodeLifecycleController implements Controller {
         // that may still show taints a recovered node has lost.
         Node live = nodes.get("", node.getMetadata().getName());
         if (!live.getSpec().getTaintsList().equals(node.getSpec().getTaintsList())) {
-          return Duration.ofMillis(1);
+          return Duration.ofMillis(100);
         }
         confirmed = true;
       }
