@@ -4,6 +4,7 @@ import dev.capstan.api.apps.v1.DaemonSet;
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.ReplicaSet;
 import dev.capstan.api.apps.v1.StatefulSet;
+import dev.capstan.api.coordination.v1.Lease;
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.batch.v1.CronJob;
 import dev.capstan.api.batch.v1.Job;
@@ -21,6 +22,7 @@ import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.SharedInformerFactory;
 import dev.capstan.controllers.gc.GarbageCollector;
 import dev.capstan.controllers.job.JobController;
+import dev.capstan.controllers.nodelifecycle.NodeLifecycleController;
 import dev.capstan.controllers.replicaset.ReplicaSetController;
 import dev.capstan.controllers.statefulset.StatefulSetController;
 import dev.capstan.controllers.resourcequota.ResourceQuotaController;
@@ -35,9 +37,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs Capstan's controllers in one process, as kube-controller-manager does: the Deployment,
- * ReplicaSet, DaemonSet, StatefulSet, Job, CronJob and Endpoints controllers, the garbage
- * collector, the ServiceAccount controller (a {@code default} ServiceAccount per namespace) and the
- * ResourceQuota controller (quota usage), fed by one shared informer per kind.
+ * ReplicaSet, DaemonSet, StatefulSet, Job, CronJob and Endpoints controllers, the node lifecycle
+ * controller, the garbage collector, the ServiceAccount controller (a {@code default} ServiceAccount
+ * per namespace) and the ResourceQuota controller (quota usage), fed by one shared informer per kind.
  *
  * <p>{@link #start} creates the informers and controllers (which register their handlers), starts
  * the informers, waits until every cache holds its first list, then starts each controller's
@@ -59,6 +61,7 @@ public final class ControllerManager implements AutoCloseable {
   private final Duration cacheSyncTimeout;
   private final Duration resyncPeriod;
   private final ControllerMetrics metrics;
+  private final Duration nodeMonitorGracePeriod;
   private final List<Controller> controllers = new ArrayList<>();
   private final List<EventRecorder> recorders = new ArrayList<>();
   private SharedInformerFactory informers;
@@ -77,6 +80,15 @@ public final class ControllerManager implements AutoCloseable {
    */
   public ControllerManager(CapstanClient client, Clock clock, int workers, Duration cacheSyncTimeout,
       Duration resyncPeriod, ControllerMetrics metrics) {
+    this(client, clock, workers, cacheSyncTimeout, resyncPeriod, NodeLifecycleController.DEFAULT_GRACE_PERIOD, metrics);
+  }
+
+  /**
+   * @param nodeMonitorGracePeriod how long a node's agent may be silent (no Lease renewal, no
+   *     status) before the node lifecycle controller marks the node Unknown and taints it
+   */
+  public ControllerManager(CapstanClient client, Clock clock, int workers, Duration cacheSyncTimeout,
+      Duration resyncPeriod, Duration nodeMonitorGracePeriod, ControllerMetrics metrics) {
     this.client = Objects.requireNonNull(client, "client");
     this.clock = Objects.requireNonNull(clock, "clock");
     if (workers < 1) {
@@ -86,6 +98,10 @@ public final class ControllerManager implements AutoCloseable {
     this.cacheSyncTimeout = Objects.requireNonNull(cacheSyncTimeout, "cacheSyncTimeout");
     this.resyncPeriod = Objects.requireNonNull(resyncPeriod, "resyncPeriod");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
+    if (nodeMonitorGracePeriod.isNegative() || nodeMonitorGracePeriod.isZero()) {
+      throw new IllegalArgumentException("nodeMonitorGracePeriod: must be positive, got " + nodeMonitorGracePeriod);
+    }
+    this.nodeMonitorGracePeriod = nodeMonitorGracePeriod;
   }
 
   /**
@@ -119,6 +135,9 @@ public final class ControllerManager implements AutoCloseable {
     controllers.add(new StatefulSetController(client.statefulSets(), client.pods(), statefulSets, pods, clock, metrics));
     controllers.add(new EndpointsController(client.endpoints(), informers.informerFor(Kinds.SERVICE), pods,
         informers.informerFor(Kinds.ENDPOINTS), clock, metrics));
+    SharedInformer<Lease> leases = informers.informerFor(Kinds.LEASE);
+    controllers.add(new NodeLifecycleController(client.nodes(), client.pods(), nodes, leases, pods, clock,
+        nodeMonitorGracePeriod, metrics));
     controllers.add(new GarbageCollector(client, informers,
         List.of(Kinds.DEPLOYMENT, Kinds.REPLICA_SET, Kinds.DAEMON_SET, Kinds.STATEFUL_SET, Kinds.CRON_JOB,
             Kinds.JOB, Kinds.POD), clock, metrics));

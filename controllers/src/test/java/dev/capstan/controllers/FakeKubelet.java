@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Predicate;
 
 /**
  * Plays the node agent's part for integration tests: every active pod that appears is reported
@@ -32,6 +33,7 @@ final class FakeKubelet implements AutoCloseable {
   private final CapstanClient client;
   private final Clock clock;
   private final SharedInformer<Pod> informer;
+  private final Predicate<Pod> plays;
   private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "fake-kubelet");
     t.setDaemon(true);
@@ -39,8 +41,14 @@ final class FakeKubelet implements AutoCloseable {
   });
 
   FakeKubelet(CapstanClient client, Clock clock) {
+    this(client, clock, pod -> true);
+  }
+
+  /** Plays the agent only for the pods {@code plays} accepts (the others' agents are dead, say). */
+  FakeKubelet(CapstanClient client, Clock clock, Predicate<Pod> plays) {
     this.client = client;
     this.clock = clock;
+    this.plays = plays;
     this.informer = new SharedInformer<>(client.pods(), "");
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
@@ -58,6 +66,9 @@ final class FakeKubelet implements AutoCloseable {
   }
 
   private void considerPod(Pod pod) {
+    if (!plays.test(pod)) {
+      return;
+    }
     String outcome = pod.getMetadata().getAnnotationsOrDefault(OUTCOME, "");
     if (PodState.isActive(pod) && !outcome.isEmpty()) {
       writer.execute(() -> finish(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), outcome));

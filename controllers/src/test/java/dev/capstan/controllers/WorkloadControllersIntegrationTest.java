@@ -72,7 +72,11 @@ class WorkloadControllersIntegrationTest {
     store = new LocalKeyValueStore();
     server = ApiServer.start(store, 0);
     client = CapstanClient.connect("127.0.0.1:" + server.port());
-    manager = new ControllerManager(client, Clock.systemUTC(), ControllerMetrics.unserved());
+    // The nodes here are plain objects without agents: a long grace period keeps the node lifecycle
+    // controller from marking them Unknown and tainting them while the tests run.
+    manager = new ControllerManager(client, Clock.systemUTC(), ControllerManager.DEFAULT_WORKERS,
+        ControllerManager.DEFAULT_CACHE_SYNC_TIMEOUT, ControllerManager.DEFAULT_RESYNC_PERIOD, Duration.ofHours(1),
+        ControllerMetrics.unserved());
     manager.start();
     kubelet = new FakeKubelet(client, Clock.systemUTC());
   }

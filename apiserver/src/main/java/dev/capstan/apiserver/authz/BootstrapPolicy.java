@@ -56,7 +56,9 @@ public final class BootstrapPolicy {
             rule(List.of(""), List.of("resourcequotas", "resourcequotas/status"), List.of("get", "list", "watch",
                 "update")),
             rule(List.of("*"), List.of("*"), List.of("list", "watch")),
-            rule(List.of("coordination.k8s.io"), List.of("leases"), List.of("*"))),
+            rule(List.of("coordination.k8s.io"), List.of("leases"), List.of("*")),
+            // The node lifecycle controller: conditions Unknown (status), taints (spec).
+            rule(List.of(""), List.of("nodes", "nodes/status"), List.of("update", "patch"))),
         role(NODE,
             rule(List.of(""), List.of("nodes"), List.of("get", "list", "watch", "create", "update", "patch", "delete")),
             rule(List.of(""), List.of("nodes/status"), List.of("update", "patch")),

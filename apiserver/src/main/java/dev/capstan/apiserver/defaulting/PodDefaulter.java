@@ -6,16 +6,18 @@ import dev.capstan.api.core.v1.PodSpec;
 import dev.capstan.api.core.v1.ResourceRequirements;
 
 /**
- * Pod defaults: the pod spec defaults, and (for Pods only, not templates, as Kubernetes) each
- * container's requests default to its limits for every resource that has a limit and no request.
+ * Pod defaults: the pod spec defaults, and for Pods only, not templates, as Kubernetes: each
+ * container's requests default to its limits for every resource that has a limit and no request,
+ * and the not-ready/unreachable tolerations of {@link DefaultTolerationSeconds}.
  */
 final class PodDefaulter implements Defaulter<Pod> {
   @Override
   public Pod applyDefaults(Pod pod) {
     if (!pod.hasSpec()) {
-      return pod.toBuilder().setSpec(PodSpecDefaults.apply(PodSpec.getDefaultInstance())).build();
+      return pod.toBuilder()
+          .setSpec(DefaultTolerationSeconds.apply(PodSpecDefaults.apply(PodSpec.getDefaultInstance()))).build();
     }
-    PodSpec.Builder spec = PodSpecDefaults.apply(pod.getSpec()).toBuilder();
+    PodSpec.Builder spec = DefaultTolerationSeconds.apply(PodSpecDefaults.apply(pod.getSpec())).toBuilder();
     for (int i = 0; i < spec.getContainersCount(); i++) {
       spec.setContainers(i, requestsFromLimits(spec.getContainers(i)));
     }

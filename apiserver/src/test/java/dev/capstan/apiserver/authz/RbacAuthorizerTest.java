@@ -208,4 +208,17 @@ class RbacAuthorizerTest {
     assertThat(authz.allows(req(controllers, "update", "batch", "cronjobs", "status", "default", "c"))).isTrue();
     assertThat(authz.allows(req(controllers, "delete", "batch", "jobs", "", "default", "j"))).isTrue();
   }
+
+  @Test
+  void theControllerManagerRunsTheNodeLifecycle() {
+    BootstrapPolicy.clusterRoles().forEach(policy::put);
+    BootstrapPolicy.clusterRoleBindings().forEach(policy::put);
+    UserInfo manager = new UserInfo(BootstrapPolicy.CONTROLLER_MANAGER, "c", List.of());
+    assertThat(authz.allows(req(manager, "update", "", "nodes", "status", "", "n1"))).isTrue();
+    assertThat(authz.allows(req(manager, "update", "", "nodes", "", "", "n1"))).as("taints").isTrue();
+    assertThat(authz.allows(req(manager, "delete", "", "pods", "", "default", "p"))).isTrue();
+    assertThat(authz.allows(req(manager, "update", "", "pods", "status", "default", "p"))).isTrue();
+    assertThat(authz.allows(req(manager, "watch", "coordination.k8s.io", "leases", "", "", ""))).isTrue();
+    assertThat(authz.allows(req(manager, "delete", "", "nodes", "", "", "n1"))).isFalse();
+  }
 }

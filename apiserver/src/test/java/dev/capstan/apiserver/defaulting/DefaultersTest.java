@@ -151,7 +151,8 @@ class DefaultersTest {
     assertThat(spec.getStrategy().getRollingUpdate().getMaxUnavailable()).isEqualTo("25%");
     assertThat(spec.getRevisionHistoryLimit()).isEqualTo(10);
     assertThat(spec.getProgressDeadlineSeconds()).isEqualTo(600);
-    assertThat(spec.getTemplate().getSpec()).isEqualTo(defaulted(bareSpec()).getSpec().toBuilder().build());
+    // A Pod's defaults, except DefaultTolerationSeconds, which applies to Pods only.
+    assertThat(spec.getTemplate().getSpec()).isEqualTo(defaulted(bareSpec()).getSpec().toBuilder().clearTolerations().build());
   }
 
   @Test

@@ -192,19 +192,6 @@ public final class DeleteCommand implements Callable<Integer> {
   }
 
   static Duration parseDuration(String text) {
-    try {
-      if (text.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
-      }
-      if (text.endsWith("s")) {
-        return Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
-      }
-      if (text.endsWith("m")) {
-        return Duration.ofMinutes(Long.parseLong(text.substring(0, text.length() - 1)));
-      }
-      return Duration.ofSeconds(Long.parseLong(text));
-    } catch (NumberFormatException e) {
-      throw new CliException("--timeout: invalid duration \"" + text + "\" (e.g. 30s, 2m)");
-    }
+    return DurationFlag.parse("--timeout", text);
   }
 }

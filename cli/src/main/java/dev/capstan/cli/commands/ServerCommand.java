@@ -68,6 +68,9 @@ public final class ServerCommand implements Callable<Integer> {
   @Mixin
   ServiceRangeFlags serviceRanges = new ServiceRangeFlags();
 
+  @Mixin
+  ControllerFlags controllerFlags = new ControllerFlags();
+
   @Override
   public Integer call() throws Exception {
     boolean joining = switch (initialClusterState) {
@@ -93,7 +96,7 @@ public final class ServerCommand implements Callable<Integer> {
     }
     ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
         apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options(), serviceRanges.ranges(),
-        tlsSans, joining), Clock.systemUTC());
+        tlsSans, joining, controllerFlags.nodeMonitorGracePeriod()), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("capstan server: stopping");

@@ -17,6 +17,7 @@ import dev.capstan.client.CapstanClient;
 import dev.capstan.client.ClientTls;
 import dev.capstan.controllers.ControllerManager;
 import dev.capstan.controllers.framework.ControllerMetrics;
+import dev.capstan.controllers.nodelifecycle.NodeLifecycleController;
 import dev.capstan.scheduler.Scheduler;
 import dev.capstan.scheduler.SchedulerMetrics;
 import dev.capstan.store.KeyValueStore;
@@ -63,7 +64,15 @@ public final class ControlPlane implements AutoCloseable {
    */
   public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort, int etcdPort,
       ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving, ServiceRanges serviceRanges,
-      List<String> tlsSans) {}
+      List<String> tlsSans, Duration nodeMonitorGracePeriod) {
+    /** With the node lifecycle controller's default grace period. */
+    public Config(Path dataDir, String bindAddress, int apiPort, int raftPort, int etcdPort,
+        ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving, ServiceRanges serviceRanges,
+        List<String> tlsSans) {
+      this(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens, autoCompaction, serving, serviceRanges, tlsSans,
+          NodeLifecycleController.DEFAULT_GRACE_PERIOD);
+    }
+  }
 
   /**
    * One member of a multi-server control plane.
@@ -86,7 +95,16 @@ public final class ControlPlane implements AutoCloseable {
    */
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
       List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
-      ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting) {}
+      ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting,
+      Duration nodeMonitorGracePeriod) {
+    /** With the node lifecycle controller's default grace period. */
+    public MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
+        List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
+        ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting) {
+      this(name, dataDir, bindAddress, apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving,
+          serviceRanges, tlsSans, joinExisting, NodeLifecycleController.DEFAULT_GRACE_PERIOD);
+    }
+  }
 
   /** How long a member started to join a running store waits to be added before it gives up. */
   private static final Duration JOIN_WAIT = Duration.ofHours(24);
@@ -171,7 +189,9 @@ public final class ControlPlane implements AutoCloseable {
     CapstanClient controllerClient = connectAs(new Subject(BootstrapPolicy.CONTROLLER_MANAGER, List.of()));
     LeaderElectedWork controllers = new LeaderElectedWork("capstan-controller-manager", config.name(),
         controllerClient, clock, () -> {
-          ControllerManager m = new ControllerManager(controllerClient, clock, controllerMetrics);
+          ControllerManager m = new ControllerManager(controllerClient, clock, ControllerManager.DEFAULT_WORKERS,
+              ControllerManager.DEFAULT_CACHE_SYNC_TIMEOUT, ControllerManager.DEFAULT_RESYNC_PERIOD,
+              config.nodeMonitorGracePeriod(), controllerMetrics);
           m.start();
           return m;
         });
@@ -207,8 +227,9 @@ public final class ControlPlane implements AutoCloseable {
     scheduler.start();
     started.push(scheduler);
     ControllerManager controllers = new ControllerManager(
-        connectAs(new Subject(BootstrapPolicy.CONTROLLER_MANAGER, List.of())), clock,
-        new ControllerMetrics(metricsRegistry()));
+        connectAs(new Subject(BootstrapPolicy.CONTROLLER_MANAGER, List.of())), clock, ControllerManager.DEFAULT_WORKERS,
+        ControllerManager.DEFAULT_CACHE_SYNC_TIMEOUT, ControllerManager.DEFAULT_RESYNC_PERIOD,
+        config.nodeMonitorGracePeriod(), new ControllerMetrics(metricsRegistry()));
     controllers.start();
     started.push(controllers);
     log.info("control plane started: api {}:{}, raft {}", config.bindAddress(), apiServer.port(), config.raftPort());
