@@ -115,19 +115,27 @@ public final class RateLimitingQueue<K> {
 
   /** Queues the key once {@code delay} has passed on the clock; zero or negative means now. */
   public void addAfter(K key, Duration delay) {
-    Objects.requireNonNull(key, "key");
     Objects.requireNonNull(delay, "delay");
+    addAt(key, delay.isZero() || delay.isNegative() ? null : clock.instant().plus(delay));
+  }
+
+  /**
+   * Queues the key once the clock reaches {@code readyAt}; at once if it has. For work due at a
+   * point in time (a schedule): a delay computed from an earlier reading of the clock would come
+   * late by however long the caller took since.
+   */
+  public void addAt(K key, Instant readyAt) {
+    Objects.requireNonNull(key, "key");
     lock.lock();
     try {
       if (shuttingDown) {
         return;
       }
-      if (delay.isZero() || delay.isNegative()) {
+      if (readyAt == null || !readyAt.isAfter(clock.instant())) {
         promoteDue();
         addLocked(key);
         return;
       }
-      Instant readyAt = clock.instant().plus(delay);
       Delayed<K> existing = delayedByKey.get(key);
       if (existing != null) {
         if (!readyAt.isBefore(existing.readyAt())) {

@@ -36,6 +36,20 @@ class RateLimitingQueueTest {
   }
 
   @Test
+  void aKeyAddedAtAnInstantIsReadyWhenTheClockReachesItNotLater() {
+    java.time.Instant at = clock.instant().plusSeconds(30);
+    queue.addAt("due", at);
+    queue.addAt("past", clock.instant().minusSeconds(1));
+    assertThat(queue.length()).as("a time already reached is now").isEqualTo(1);
+
+    clock.advance(Duration.ofSeconds(29));
+    assertThat(queue.length()).isEqualTo(1);
+    // Exactly at the instant, however late the caller computed it.
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(queue.length()).isEqualTo(2);
+  }
+
+  @Test
   void keyAddedWhileBeingProcessedIsQueuedAgainOnlyAfterDone() throws Exception {
     queue.add("a");
     assertThat(queue.take()).isEqualTo("a");

@@ -172,7 +172,8 @@ public final class CronJobController implements Controller {
       run(current, status, due.get());
     }
     writeStatus(cronJob, status.build());
-    times.untilNext(now).ifPresent(d -> loop.enqueueAfter(key, d));
+    // At the scheduled instant itself: a delay from `now` would come late by the time this sync took.
+    times.next(now).ifPresent(t -> loop.enqueueAt(key, t));
   }
 
   /** Starts the Job for {@code scheduled} as the concurrency policy allows; records it in {@code status}. */

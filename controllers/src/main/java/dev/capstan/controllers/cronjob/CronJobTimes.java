@@ -44,6 +44,11 @@ public final class CronJobTimes {
     return schedule.previous(now, zone).filter(t -> t.isAfter(bound));
   }
 
+  /** The next scheduled time after {@code now}; empty if the schedule never fires again. */
+  public Optional<Instant> next(Instant now) {
+    return schedule.next(now, zone);
+  }
+
   /** How long until the next scheduled time after {@code now}; empty if the schedule never fires again. */
   public Optional<Duration> untilNext(Instant now) {
     return schedule.next(now, zone).map(t -> Duration.between(now, t));

@@ -56,6 +56,11 @@ public final class ControllerLoop implements AutoCloseable {
     queue.addAfter(key, delay);
   }
 
+  /** Queues the key for reconciliation once the clock reaches {@code when} (at once if it has). */
+  public void enqueueAt(String key, java.time.Instant when) {
+    queue.addAt(key, when);
+  }
+
   /** Keys waiting to be reconciled now, for tests and metrics. */
   public int queueLength() {
     return queue.length();
