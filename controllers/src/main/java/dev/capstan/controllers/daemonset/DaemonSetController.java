@@ -15,6 +15,7 @@ import dev.capstan.client.selector.LabelQuery;
 import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.ApiWriterPool;
 import dev.capstan.controllers.framework.Controller;
+import dev.capstan.controllers.framework.ControlledPodEvents;
 import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
@@ -82,7 +83,8 @@ public final class DaemonSetController implements Controller {
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
     dsInformer.addEventHandler(new DaemonSetHandler());
     nodeInformer.addEventHandler(new NodeHandler());
-    podInformer.addEventHandler(new PodHandler());
+    podInformer.addEventHandler(new ControlledPodEvents<>(Kinds.DAEMON_SET, dsLister, expectations, loop,
+        ds -> ds.getSpec().getSelector(), ds -> ds.getSpec().getMinReadySeconds()));
   }
 
   @Override
@@ -145,86 +147,6 @@ public final class DaemonSetController implements Controller {
     private void enqueueAll() {
       for (DaemonSet ds : dsLister.list("")) {
         loop.enqueue(Kinds.DAEMON_SET.key(ds));
-      }
-    }
-  }
-
-  private final class PodHandler implements ResourceEventHandler<Pod> {
-    @Override
-    public void onAdd(Pod pod) {
-      if (PodState.isTerminating(pod)) {
-        onDelete(pod);
-        return;
-      }
-      Optional<OwnerReference> ref = OwnerReferences.controllerOf(pod.getMetadata());
-      if (ref.isPresent()) {
-        resolve(pod.getMetadata().getNamespace(), ref.get()).ifPresent(ds -> {
-          String key = Kinds.DAEMON_SET.key(ds);
-          expectations.creationObserved(key);
-          loop.enqueue(key);
-        });
-        return;
-      }
-      enqueueMatching(pod);
-    }
-
-    @Override
-    public void onUpdate(Pod old, Pod pod) {
-      if (old.getMetadata().getResourceVersion().equals(pod.getMetadata().getResourceVersion())) {
-        return;
-      }
-      if (PodState.isTerminating(pod)) {
-        onDelete(pod);
-        return;
-      }
-      Optional<OwnerReference> ref = OwnerReferences.controllerOf(pod.getMetadata());
-      if (ref.isPresent()) {
-        resolve(pod.getMetadata().getNamespace(), ref.get()).ifPresent(ds -> {
-          String key = Kinds.DAEMON_SET.key(ds);
-          loop.enqueue(key);
-          int minReady = ds.getSpec().getMinReadySeconds();
-          if (minReady > 0 && !PodState.isReady(old) && PodState.isReady(pod)) {
-            loop.enqueueAfter(key, Duration.ofSeconds(minReady).plusSeconds(1));
-          }
-        });
-      } else {
-        enqueueMatching(pod);
-      }
-      OwnerReferences.controllerOf(old.getMetadata()).filter(r -> !ref.equals(Optional.of(r)))
-          .flatMap(r -> resolve(old.getMetadata().getNamespace(), r))
-          .ifPresent(ds -> loop.enqueue(Kinds.DAEMON_SET.key(ds)));
-    }
-
-    @Override
-    public void onDelete(Pod pod) {
-      OwnerReferences.controllerOf(pod.getMetadata())
-          .flatMap(ref -> resolve(pod.getMetadata().getNamespace(), ref))
-          .ifPresent(ds -> {
-            String key = Kinds.DAEMON_SET.key(ds);
-            expectations.deletionObserved(key, Kinds.POD.key(pod));
-            loop.enqueue(key);
-          });
-    }
-  }
-
-  private Optional<DaemonSet> resolve(String namespace, OwnerReference ref) {
-    if (!ref.getKind().equals(Kinds.DAEMON_SET.kind())) {
-      return Optional.empty();
-    }
-    return dsLister.get(namespace, ref.getName()).filter(ds -> ds.getMetadata().getUid().equals(ref.getUid()));
-  }
-
-  private void enqueueMatching(Pod pod) {
-    if (PodState.isTerminating(pod)) {
-      return;
-    }
-    for (DaemonSet ds : dsLister.list(pod.getMetadata().getNamespace())) {
-      try {
-        if (LabelQuery.fromProto(ds.getSpec().getSelector()).matches(pod.getMetadata().getLabelsMap())) {
-          loop.enqueue(Kinds.DAEMON_SET.key(ds));
-        }
-      } catch (IllegalArgumentException e) {
-        // An invalid selector selects nothing.
       }
     }
   }

@@ -14,6 +14,7 @@ import dev.capstan.client.selector.LabelQuery;
 import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.ApiWriterPool;
 import dev.capstan.controllers.framework.Controller;
+import dev.capstan.controllers.framework.ControlledPodEvents;
 import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
@@ -88,7 +89,8 @@ public final class ReplicaSetController implements Controller {
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
     rsInformer.addEventHandler(new ReplicaSetHandler());
-    podInformer.addEventHandler(new PodHandler());
+    podInformer.addEventHandler(new ControlledPodEvents<>(Kinds.REPLICA_SET, rsLister, expectations, loop,
+        rs -> rs.getSpec().getSelector(), rs -> rs.getSpec().getMinReadySeconds()));
   }
 
   @Override
@@ -125,102 +127,6 @@ public final class ReplicaSetController implements Controller {
       String key = Kinds.REPLICA_SET.key(rs);
       expectations.forget(key);
       loop.enqueue(key);
-    }
-  }
-
-  private final class PodHandler implements ResourceEventHandler<Pod> {
-    @Override
-    public void onAdd(Pod pod) {
-      if (PodState.isTerminating(pod)) {
-        // Seen for the first time already terminating (e.g. after a restart): a deletion as far
-        // as the ReplicaSet's count goes.
-        onDelete(pod);
-        return;
-      }
-      Optional<OwnerReference> ref = OwnerReferences.controllerOf(pod.getMetadata());
-      if (ref.isPresent()) {
-        resolve(pod.getMetadata().getNamespace(), ref.get()).ifPresent(rs -> {
-          String key = Kinds.REPLICA_SET.key(rs);
-          expectations.creationObserved(key);
-          loop.enqueue(key);
-        });
-        return;
-      }
-      enqueueMatching(pod);
-    }
-
-    @Override
-    public void onUpdate(Pod old, Pod pod) {
-      if (old.getMetadata().getResourceVersion().equals(pod.getMetadata().getResourceVersion())) {
-        return;
-      }
-      boolean labelsChanged = !old.getMetadata().getLabelsMap().equals(pod.getMetadata().getLabelsMap());
-      if (PodState.isTerminating(pod)) {
-        // Counted as deleted from now on: lower the expectation at once, not when it is finally gone.
-        onDelete(pod);
-        if (labelsChanged) {
-          onDelete(old);
-        }
-        return;
-      }
-      Optional<OwnerReference> oldRef = OwnerReferences.controllerOf(old.getMetadata());
-      Optional<OwnerReference> ref = OwnerReferences.controllerOf(pod.getMetadata());
-      boolean refChanged = !oldRef.equals(ref);
-      if (refChanged && oldRef.isPresent()) {
-        resolve(old.getMetadata().getNamespace(), oldRef.get())
-            .ifPresent(rs -> loop.enqueue(Kinds.REPLICA_SET.key(rs)));
-      }
-      if (ref.isPresent()) {
-        resolve(pod.getMetadata().getNamespace(), ref.get()).ifPresent(rs -> {
-          String key = Kinds.REPLICA_SET.key(rs);
-          loop.enqueue(key);
-          int minReady = rs.getSpec().getMinReadySeconds();
-          if (minReady > 0 && !PodState.isReady(old) && PodState.isReady(pod)) {
-            // Available only after minReadySeconds: look again then.
-            loop.enqueueAfter(key, Duration.ofSeconds(minReady).plusSeconds(1));
-          }
-        });
-        return;
-      }
-      if (labelsChanged || refChanged) {
-        enqueueMatching(pod);
-      }
-    }
-
-    @Override
-    public void onDelete(Pod pod) {
-      OwnerReferences.controllerOf(pod.getMetadata())
-          .flatMap(ref -> resolve(pod.getMetadata().getNamespace(), ref))
-          .ifPresent(rs -> {
-            String key = Kinds.REPLICA_SET.key(rs);
-            expectations.deletionObserved(key, Kinds.POD.key(pod));
-            loop.enqueue(key);
-          });
-    }
-  }
-
-  /** The cached ReplicaSet a controller reference names, if it is one and still the same object. */
-  private Optional<ReplicaSet> resolve(String namespace, OwnerReference ref) {
-    if (!ref.getKind().equals(Kinds.REPLICA_SET.kind())) {
-      return Optional.empty();
-    }
-    return rsLister.get(namespace, ref.getName())
-        .filter(rs -> rs.getMetadata().getUid().equals(ref.getUid()));
-  }
-
-  /** An orphan appeared or changed labels: every ReplicaSet that might adopt it takes a look. */
-  private void enqueueMatching(Pod pod) {
-    if (PodState.isTerminating(pod)) {
-      return;
-    }
-    for (ReplicaSet rs : rsLister.list(pod.getMetadata().getNamespace())) {
-      try {
-        if (LabelQuery.fromProto(rs.getSpec().getSelector()).matches(pod.getMetadata().getLabelsMap())) {
-          loop.enqueue(Kinds.REPLICA_SET.key(rs));
-        }
-      } catch (IllegalArgumentException e) {
-        // An invalid selector selects nothing; the ReplicaSet's own sync reports it.
-      }
     }
   }
 

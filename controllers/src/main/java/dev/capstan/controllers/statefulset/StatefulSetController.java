@@ -13,6 +13,7 @@ import dev.capstan.client.selector.LabelQuery;
 import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.ApiWriterPool;
 import dev.capstan.controllers.framework.Controller;
+import dev.capstan.controllers.framework.ControlledPodEvents;
 import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
@@ -75,7 +76,8 @@ public final class StatefulSetController implements Controller {
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
     setInformer.addEventHandler(new StatefulSetHandler());
-    podInformer.addEventHandler(new PodHandler());
+    podInformer.addEventHandler(new ControlledPodEvents<>(Kinds.STATEFUL_SET, setLister, expectations, loop,
+        set -> set.getSpec().getSelector(), set -> set.getSpec().getMinReadySeconds()));
   }
 
   @Override
@@ -112,86 +114,6 @@ public final class StatefulSetController implements Controller {
       String key = Kinds.STATEFUL_SET.key(set);
       expectations.forget(key);
       loop.enqueue(key);
-    }
-  }
-
-  private final class PodHandler implements ResourceEventHandler<Pod> {
-    @Override
-    public void onAdd(Pod pod) {
-      if (PodState.isTerminating(pod)) {
-        onDelete(pod);
-        return;
-      }
-      Optional<OwnerReference> ref = OwnerReferences.controllerOf(pod.getMetadata());
-      if (ref.isPresent()) {
-        resolve(pod.getMetadata().getNamespace(), ref.get()).ifPresent(set -> {
-          String key = Kinds.STATEFUL_SET.key(set);
-          expectations.creationObserved(key);
-          loop.enqueue(key);
-        });
-        return;
-      }
-      enqueueMatching(pod);
-    }
-
-    @Override
-    public void onUpdate(Pod old, Pod pod) {
-      if (old.getMetadata().getResourceVersion().equals(pod.getMetadata().getResourceVersion())) {
-        return;
-      }
-      if (PodState.isTerminating(pod)) {
-        onDelete(pod);
-        return;
-      }
-      Optional<OwnerReference> ref = OwnerReferences.controllerOf(pod.getMetadata());
-      if (ref.isPresent()) {
-        resolve(pod.getMetadata().getNamespace(), ref.get()).ifPresent(set -> {
-          String key = Kinds.STATEFUL_SET.key(set);
-          loop.enqueue(key);
-          int minReady = set.getSpec().getMinReadySeconds();
-          if (minReady > 0 && !PodState.isReady(old) && PodState.isReady(pod)) {
-            loop.enqueueAfter(key, Duration.ofSeconds(minReady).plusSeconds(1));
-          }
-        });
-      } else {
-        enqueueMatching(pod);
-      }
-      OwnerReferences.controllerOf(old.getMetadata()).filter(r -> !ref.equals(Optional.of(r)))
-          .flatMap(r -> resolve(old.getMetadata().getNamespace(), r))
-          .ifPresent(set -> loop.enqueue(Kinds.STATEFUL_SET.key(set)));
-    }
-
-    @Override
-    public void onDelete(Pod pod) {
-      OwnerReferences.controllerOf(pod.getMetadata())
-          .flatMap(ref -> resolve(pod.getMetadata().getNamespace(), ref))
-          .ifPresent(set -> {
-            String key = Kinds.STATEFUL_SET.key(set);
-            expectations.deletionObserved(key, Kinds.POD.key(pod));
-            loop.enqueue(key);
-          });
-    }
-  }
-
-  private Optional<StatefulSet> resolve(String namespace, OwnerReference ref) {
-    if (!ref.getKind().equals(Kinds.STATEFUL_SET.kind())) {
-      return Optional.empty();
-    }
-    return setLister.get(namespace, ref.getName()).filter(s -> s.getMetadata().getUid().equals(ref.getUid()));
-  }
-
-  private void enqueueMatching(Pod pod) {
-    if (PodState.isTerminating(pod)) {
-      return;
-    }
-    for (StatefulSet set : setLister.list(pod.getMetadata().getNamespace())) {
-      try {
-        if (LabelQuery.fromProto(set.getSpec().getSelector()).matches(pod.getMetadata().getLabelsMap())) {
-          loop.enqueue(Kinds.STATEFUL_SET.key(set));
-        }
-      } catch (IllegalArgumentException e) {
-        // An invalid selector selects nothing.
-      }
     }
   }
 
