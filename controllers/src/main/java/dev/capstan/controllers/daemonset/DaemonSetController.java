@@ -4,7 +4,6 @@ import dev.capstan.api.apps.v1.DaemonSet;
 import dev.capstan.api.apps.v1.DaemonSetStatus;
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.Pod;
-import dev.capstan.api.meta.v1.OwnerReference;
 import dev.capstan.client.Kinds;
 import dev.capstan.client.ResourceClient;
 import dev.capstan.client.informer.Lister;
@@ -21,9 +20,10 @@ import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
 import dev.capstan.controllers.framework.OwnerReferences;
+import dev.capstan.controllers.framework.PodAdoption;
 import dev.capstan.controllers.framework.PodState;
 import dev.capstan.controllers.framework.SlowStartBatch;
-import dev.capstan.controllers.replicaset.PodClaim;
+import dev.capstan.controllers.framework.PodClaim;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,6 +67,7 @@ public final class DaemonSetController implements Controller {
   private final Clock clock;
   private final ControllerExpectations expectations;
   private final ControllerLoop loop;
+  private final PodAdoption<DaemonSet> adoption;
   private final ExecutorService writers;
 
   public DaemonSetController(ResourceClient<DaemonSet> daemonSets, ResourceClient<Pod> pods,
@@ -78,6 +79,7 @@ public final class DaemonSetController implements Controller {
     this.dsLister = dsInformer.lister();
     this.nodeLister = nodeInformer.lister();
     this.podLister = podInformer.lister();
+    this.adoption = new PodAdoption<>(NAME, Kinds.DAEMON_SET, daemonSets, pods);
     this.expectations = new ControllerExpectations(clock);
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
@@ -174,7 +176,7 @@ public final class DaemonSetController implements Controller {
     PodClaim claim = PodClaim.of(ds.getMetadata(), selector::matches, candidates);
     List<Pod> owned = new ArrayList<>(claim.owned());
     if (!claim.toAdopt().isEmpty() || !claim.toRelease().isEmpty()) {
-      owned.addAll(adoptAndRelease(ds, claim));
+      owned.addAll(adoption.adoptAndRelease(ds, claim));
     }
     // Terminating pods hold their node until they are gone.
     owned.addAll(podLister.list(k.namespace(), p -> PodState.isTerminating(p)
@@ -199,42 +201,6 @@ public final class DaemonSetController implements Controller {
     int minReady = ds.getSpec().getMinReadySeconds();
     if (minReady > 0 && status.getNumberReady() != status.getNumberAvailable()) {
       loop.enqueueAfter(key, Duration.ofSeconds(minReady));
-    }
-  }
-
-  private List<Pod> adoptAndRelease(DaemonSet ds, PodClaim claim) {
-    DaemonSet live;
-    try {
-      live = daemonSets.get(ds.getMetadata().getNamespace(), ds.getMetadata().getName());
-    } catch (RuntimeException e) {
-      return List.of();
-    }
-    if (!live.getMetadata().getUid().equals(ds.getMetadata().getUid()) || live.getMetadata().hasDeletionTimestamp()) {
-      return List.of();
-    }
-    List<Pod> adopted = new ArrayList<>();
-    OwnerReference controllerRef = OwnerReferences.newControllerRef(ds.getMetadata(), Kinds.DAEMON_SET);
-    for (Pod pod : claim.toAdopt()) {
-      tryUpdatePod(pod.toBuilder().setMetadata(pod.getMetadata().toBuilder().addOwnerReferences(controllerRef)).build())
-          .ifPresent(adopted::add);
-    }
-    for (Pod pod : claim.toRelease()) {
-      var meta = pod.getMetadata().toBuilder().clearOwnerReferences();
-      pod.getMetadata().getOwnerReferencesList().stream()
-          .filter(r -> !r.getUid().equals(ds.getMetadata().getUid())).forEach(meta::addOwnerReferences);
-      tryUpdatePod(pod.toBuilder().setMetadata(meta).build());
-    }
-    return adopted;
-  }
-
-  private Optional<Pod> tryUpdatePod(Pod pod) {
-    try {
-      return Optional.of(pods.update(pod));
-    } catch (RuntimeException e) {
-      if (!ApiErrors.isConflict(e) && !ApiErrors.isNotFound(e)) {
-        log.warn("{}: failed to update pod {}: {}", NAME, Kinds.POD.key(pod), e.getMessage());
-      }
-      return Optional.empty();
     }
   }
 

@@ -3,8 +3,6 @@ package dev.capstan.controllers.replicaset;
 import dev.capstan.api.apps.v1.ReplicaSet;
 import dev.capstan.api.apps.v1.ReplicaSetStatus;
 import dev.capstan.api.core.v1.Pod;
-import dev.capstan.api.meta.v1.ObjectMeta;
-import dev.capstan.api.meta.v1.OwnerReference;
 import dev.capstan.client.Kinds;
 import dev.capstan.client.ResourceClient;
 import dev.capstan.client.informer.Lister;
@@ -19,7 +17,8 @@ import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
-import dev.capstan.controllers.framework.OwnerReferences;
+import dev.capstan.controllers.framework.PodClaim;
+import dev.capstan.controllers.framework.PodAdoption;
 import dev.capstan.controllers.framework.PodState;
 import dev.capstan.controllers.framework.SlowStartBatch;
 import java.time.Clock;
@@ -65,6 +64,7 @@ public final class ReplicaSetController implements Controller {
   private final Clock clock;
   private final ControllerExpectations expectations;
   private final ControllerLoop loop;
+  private final PodAdoption<ReplicaSet> adoption;
   private final ExecutorService writers;
   private final int burstReplicas;
 
@@ -85,6 +85,7 @@ public final class ReplicaSetController implements Controller {
     this.burstReplicas = burstReplicas;
     this.rsLister = rsInformer.lister();
     this.podLister = podInformer.lister();
+    this.adoption = new PodAdoption<>(NAME, Kinds.REPLICA_SET, replicaSets, pods);
     this.expectations = new ControllerExpectations(clock);
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
@@ -152,7 +153,7 @@ public final class ReplicaSetController implements Controller {
     PodClaim claim = PodClaim.of(rs.getMetadata(), selector::matches, active);
     List<Pod> owned = new ArrayList<>(claim.owned());
     if (!claim.toAdopt().isEmpty() || !claim.toRelease().isEmpty()) {
-      owned.addAll(adoptAndRelease(rs, claim));
+      owned.addAll(adoption.adoptAndRelease(rs, claim));
     }
 
     Exception manageError = null;
@@ -172,51 +173,6 @@ public final class ReplicaSetController implements Controller {
     int minReady = rs.getSpec().getMinReadySeconds();
     if (minReady > 0 && status.getReadyReplicas() != status.getAvailableReplicas()) {
       loop.enqueueAfter(key, Duration.ofSeconds(minReady));
-    }
-  }
-
-  /** Adopts and releases as {@link PodClaim} decided; returns the pods adopted. */
-  private List<Pod> adoptAndRelease(ReplicaSet rs, PodClaim claim) {
-    // A stale cache may still show a ReplicaSet that was deleted (or replaced under the same name):
-    // confirm with a live read before taking pods over, as Kubernetes does.
-    ReplicaSet live;
-    try {
-      live = replicaSets.get(rs.getMetadata().getNamespace(), rs.getMetadata().getName());
-    } catch (RuntimeException e) {
-      log.debug("{}: not adopting for {}: {}", NAME, rs.getMetadata().getName(), e.getMessage());
-      return List.of();
-    }
-    if (!live.getMetadata().getUid().equals(rs.getMetadata().getUid()) || live.getMetadata().hasDeletionTimestamp()) {
-      return List.of();
-    }
-    List<Pod> adopted = new ArrayList<>();
-    OwnerReference controllerRef = OwnerReferences.newControllerRef(rs.getMetadata(), Kinds.REPLICA_SET);
-    for (Pod pod : claim.toAdopt()) {
-      Pod updated = pod.toBuilder().setMetadata(pod.getMetadata().toBuilder().addOwnerReferences(controllerRef))
-          .build();
-      tryUpdatePod(updated, "adopt").ifPresent(adopted::add);
-    }
-    for (Pod pod : claim.toRelease()) {
-      ObjectMeta.Builder meta = pod.getMetadata().toBuilder().clearOwnerReferences();
-      for (OwnerReference ref : pod.getMetadata().getOwnerReferencesList()) {
-        if (!ref.getUid().equals(rs.getMetadata().getUid())) {
-          meta.addOwnerReferences(ref);
-        }
-      }
-      tryUpdatePod(pod.toBuilder().setMetadata(meta).build(), "release");
-    }
-    return adopted;
-  }
-
-  /** Conflicts and vanished pods are skipped: the pod's next event brings it back here. */
-  private Optional<Pod> tryUpdatePod(Pod pod, String what) {
-    try {
-      return Optional.of(pods.update(pod));
-    } catch (RuntimeException e) {
-      if (!ApiErrors.isConflict(e) && !ApiErrors.isNotFound(e)) {
-        log.warn("{}: failed to {} pod {}: {}", NAME, what, Kinds.POD.key(pod), e.getMessage());
-      }
-      return Optional.empty();
     }
   }
 

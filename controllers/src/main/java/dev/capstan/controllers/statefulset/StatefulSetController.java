@@ -3,7 +3,6 @@ package dev.capstan.controllers.statefulset;
 import dev.capstan.api.apps.v1.StatefulSet;
 import dev.capstan.api.apps.v1.StatefulSetStatus;
 import dev.capstan.api.core.v1.Pod;
-import dev.capstan.api.meta.v1.OwnerReference;
 import dev.capstan.client.Kinds;
 import dev.capstan.client.ResourceClient;
 import dev.capstan.client.informer.Lister;
@@ -19,8 +18,9 @@ import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
 import dev.capstan.controllers.framework.OwnerReferences;
+import dev.capstan.controllers.framework.PodAdoption;
 import dev.capstan.controllers.framework.PodState;
-import dev.capstan.controllers.replicaset.PodClaim;
+import dev.capstan.controllers.framework.PodClaim;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +62,7 @@ public final class StatefulSetController implements Controller {
   private final Clock clock;
   private final ControllerExpectations expectations;
   private final ControllerLoop loop;
+  private final PodAdoption<StatefulSet> adoption;
   private final ExecutorService writers;
 
   public StatefulSetController(ResourceClient<StatefulSet> statefulSets, ResourceClient<Pod> pods,
@@ -72,6 +73,7 @@ public final class StatefulSetController implements Controller {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.setLister = setInformer.lister();
     this.podLister = podInformer.lister();
+    this.adoption = new PodAdoption<>(NAME, Kinds.STATEFUL_SET, statefulSets, pods);
     this.expectations = new ControllerExpectations(clock);
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
@@ -142,7 +144,7 @@ public final class StatefulSetController implements Controller {
         members.stream().filter(p -> !PodState.isTerminating(p)).toList());
     List<Pod> owned = new ArrayList<>(claim.owned());
     if (!claim.toAdopt().isEmpty() || !claim.toRelease().isEmpty()) {
-      owned.addAll(adoptAndRelease(set, claim));
+      owned.addAll(adoption.adoptAndRelease(set, claim));
     }
     // Terminating pods still hold their names: their ordinals are not free yet.
     owned.addAll(members.stream().filter(p -> PodState.isTerminating(p)
@@ -169,42 +171,6 @@ public final class StatefulSetController implements Controller {
     int minReady = set.getSpec().getMinReadySeconds();
     if (minReady > 0 && status.getReadyReplicas() != status.getAvailableReplicas()) {
       loop.enqueueAfter(key, Duration.ofSeconds(minReady));
-    }
-  }
-
-  private List<Pod> adoptAndRelease(StatefulSet set, PodClaim claim) {
-    StatefulSet live;
-    try {
-      live = statefulSets.get(set.getMetadata().getNamespace(), set.getMetadata().getName());
-    } catch (RuntimeException e) {
-      return List.of();
-    }
-    if (!live.getMetadata().getUid().equals(set.getMetadata().getUid()) || live.getMetadata().hasDeletionTimestamp()) {
-      return List.of();
-    }
-    List<Pod> adopted = new ArrayList<>();
-    OwnerReference controllerRef = OwnerReferences.newControllerRef(set.getMetadata(), Kinds.STATEFUL_SET);
-    for (Pod pod : claim.toAdopt()) {
-      tryUpdatePod(pod.toBuilder().setMetadata(pod.getMetadata().toBuilder().addOwnerReferences(controllerRef)).build())
-          .ifPresent(adopted::add);
-    }
-    for (Pod pod : claim.toRelease()) {
-      var meta = pod.getMetadata().toBuilder().clearOwnerReferences();
-      pod.getMetadata().getOwnerReferencesList().stream()
-          .filter(r -> !r.getUid().equals(set.getMetadata().getUid())).forEach(meta::addOwnerReferences);
-      tryUpdatePod(pod.toBuilder().setMetadata(meta).build());
-    }
-    return adopted;
-  }
-
-  private Optional<Pod> tryUpdatePod(Pod pod) {
-    try {
-      return Optional.of(pods.update(pod));
-    } catch (RuntimeException e) {
-      if (!ApiErrors.isConflict(e) && !ApiErrors.isNotFound(e)) {
-        log.warn("{}: failed to update pod {}: {}", NAME, Kinds.POD.key(pod), e.getMessage());
-      }
-      return Optional.empty();
     }
   }
 
