@@ -26,6 +26,7 @@ import dev.capstan.api.meta.v1.ObjectReference;
 import dev.capstan.api.meta.v1.Preconditions;
 import dev.capstan.api.meta.v1.WatchRequest;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.Kinds;
 import dev.capstan.client.ListResult;
 import dev.capstan.client.WatchEvent;
 import dev.capstan.client.WatchHandler;
@@ -265,6 +266,9 @@ class ApiServerTest {
     List<WatchEvent<Pod>> events = new CopyOnWriteArrayList<>();
     AutoCloseable w = client.pods().watch(WatchRequest.newBuilder().setNamespace("default")
         .setLabelSelector("role=db").build(), collect(events, new AtomicReference<>()));
+    // The call returns before the server has the watch: changes made before that would show only
+    // as the state the watch starts from (or not at all), not as the events this test expects.
+    await().atMost(Duration.ofSeconds(5)).until(() -> server.watcherCount(Kinds.POD) >= 1);
     Pod other = client.pods().create(pod("s2", "busybox"));
     // s2 enters the selection by a label change, then leaves it.
     Pod db = client.pods().update(other.toBuilder().setMetadata(other.getMetadata().toBuilder().putLabels("role", "db")).build());

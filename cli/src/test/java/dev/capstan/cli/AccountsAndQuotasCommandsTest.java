@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.capstan.apiserver.ApiServer;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.store.local.LocalKeyValueStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,8 +44,6 @@ class AccountsAndQuotasCommandsTest {
   private ApiServer server;
   private CapstanClient client;
 
-  private record Result(int exitCode, String out, String err) {}
-
   @BeforeEach
   void start() {
     store = new LocalKeyValueStore();
@@ -62,53 +58,41 @@ class AccountsAndQuotasCommandsTest {
     store.close();
   }
 
-  private Result capstan(String... args) {
+  private CliRun capstan(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--config", dir.resolve("no-config").toString(), "-s", "127.0.0.1:" + server.port()));
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-      int code = Capstan.run(all.toArray(String[]::new));
-      return new Result(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    return CliRun.of(all.toArray(String[]::new));
   }
 
   @Test
   void manifestsApplyAndListAndATokenIsPrinted() throws Exception {
     Path file = dir.resolve("accounts.yaml");
     Files.writeString(file, MANIFEST);
-    Result applied = capstan("apply", "-f", file.toString());
+    CliRun applied = capstan("apply", "-f", file.toString());
     assertThat(applied.exitCode()).as(applied.err()).isZero();
     assertThat(applied.out()).contains("serviceaccount/robot").contains("resourcequota/compute");
     assertThat(client.serviceAccounts().get("default", "robot").getAutomountServiceAccountToken()).isFalse();
 
-    Result sa = capstan("get", "sa", "robot");
+    CliRun sa = capstan("get", "sa", "robot");
     assertThat(sa.out()).startsWith("NAME").contains("SECRETS").contains("robot");
-    Result quota = capstan("get", "quota");
+    CliRun quota = capstan("get", "quota");
     assertThat(quota.out()).contains("REQUEST").contains("LIMIT")
         .contains("pods: 0/10, requests.cpu: 0/1").contains("limits.memory: 0/1Gi");
 
-    Result token = capstan("create", "token", "robot", "--duration", "20m");
+    CliRun token = capstan("create", "token", "robot", "--duration", "20m");
     assertThat(token.exitCode()).as(token.err()).isZero();
     String[] parts = token.out().strip().split("\\.");
     assertThat(parts).hasSize(3);
     String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
     assertThat(claims).contains("\"sub\":\"system:serviceaccount:default:robot\"");
 
-    Result badDuration = capstan("create", "token", "robot", "--duration", "20 minutes");
+    CliRun badDuration = capstan("create", "token", "robot", "--duration", "20 minutes");
     assertThat(badDuration.exitCode()).isEqualTo(1);
     assertThat(badDuration.err()).contains("--duration: invalid duration \"20 minutes\"");
-    Result tooShort = capstan("create", "token", "robot", "--duration", "1m");
+    CliRun tooShort = capstan("create", "token", "robot", "--duration", "1m");
     assertThat(tooShort.exitCode()).isEqualTo(1);
     assertThat(tooShort.err()).contains("spec.expirationSeconds");
-    Result missing = capstan("create", "token", "nobody");
+    CliRun missing = capstan("create", "token", "nobody");
     assertThat(missing.exitCode()).isEqualTo(1);
     assertThat(missing.err()).contains("serviceaccounts \"nobody\" not found");
   }

@@ -8,10 +8,7 @@ import dev.capstan.api.batch.v1.JobStatus;
 import dev.capstan.apiserver.ApiServer;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.store.local.LocalKeyValueStore;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,8 +65,6 @@ class BatchCommandsTest {
   private ApiServer server;
   private CapstanClient client;
 
-  private record Result(int exitCode, String out, String err) {}
-
   @BeforeAll
   void start() {
     store = new LocalKeyValueStore();
@@ -84,22 +79,10 @@ class BatchCommandsTest {
     store.close();
   }
 
-  private Result capstan(String... args) {
+  private CliRun capstan(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--config", dir.resolve("no-config").toString(), "-s", "127.0.0.1:" + server.port()));
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-      int code = Capstan.run(all.toArray(String[]::new));
-      return new Result(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    return CliRun.of(all.toArray(String[]::new));
   }
 
   private Path write(String name, String text) throws IOException {
@@ -109,12 +92,12 @@ class BatchCommandsTest {
   @Test
   void kubernetesJobAndCronJobManifestsApplyAndAreListed() throws IOException {
     Path manifest = write("batch.yaml", MANIFEST);
-    Result applied = capstan("apply", "-f", manifest.toString());
+    CliRun applied = capstan("apply", "-f", manifest.toString());
     assertThat(applied.exitCode()).as(applied.err()).isZero();
     assertThat(applied.out()).contains("job.batch/pi created", "cronjob.batch/hello created");
 
     // Again: the generated selector is kept, nothing changes.
-    Result again = capstan("apply", "-f", manifest.toString());
+    CliRun again = capstan("apply", "-f", manifest.toString());
     assertThat(again.exitCode()).as(again.err()).isZero();
     assertThat(again.out()).contains("job.batch/pi unchanged", "cronjob.batch/hello unchanged");
 
@@ -123,7 +106,7 @@ class BatchCommandsTest {
         .setStartTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(1000))
         .setCompletionTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(1042))
         .addConditions(JobCondition.newBuilder().setType("Complete").setStatus("True"))).build());
-    Result jobs = capstan("get", "jobs");
+    CliRun jobs = capstan("get", "jobs");
     assertThat(jobs.exitCode()).as(jobs.err()).isZero();
     assertThat(jobs.out().lines().toList()).hasSize(2);
     assertThat(jobs.out().lines().findFirst().orElseThrow().split("\\s+"))
@@ -131,7 +114,7 @@ class BatchCommandsTest {
     assertThat(jobs.out().lines().skip(1).findFirst().orElseThrow().split("\\s+"))
         .startsWith("pi", "Complete", "3/3", "42s");
 
-    Result cronJobs = capstan("get", "cj", "-o", "wide");
+    CliRun cronJobs = capstan("get", "cj", "-o", "wide");
     assertThat(cronJobs.exitCode()).as(cronJobs.err()).isZero();
     assertThat(cronJobs.out()).contains("SCHEDULE", "TIMEZONE", "LAST SCHEDULE")
         .contains("*/5 9-17 * * MON-FRI", "Europe/Berlin", "busybox:1.28");
@@ -141,7 +124,7 @@ class BatchCommandsTest {
   void aBadScheduleIsRefusedNamingTheField() throws IOException {
     Path manifest = write("bad.yaml", MANIFEST.substring(MANIFEST.indexOf("---") + 4)
         .replace("*/5 9-17 * * MON-FRI", "*/5 9-17 * * MON-FUN"));
-    Result r = capstan("apply", "-f", manifest.toString());
+    CliRun r = capstan("apply", "-f", manifest.toString());
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).contains("spec.schedule", "day-of-week field \"MON-FUN\"");
   }

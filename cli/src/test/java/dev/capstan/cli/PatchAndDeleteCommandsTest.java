@@ -7,9 +7,6 @@ import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.apiserver.ApiServer;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.store.local.LocalKeyValueStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +25,6 @@ class PatchAndDeleteCommandsTest {
   private ApiServer server;
   private CapstanClient client;
 
-  private record Result(int exitCode, String out, String err) {}
-
   @BeforeEach
   void start() {
     store = new LocalKeyValueStore();
@@ -44,22 +39,10 @@ class PatchAndDeleteCommandsTest {
     store.close();
   }
 
-  private Result capstan(String... args) {
+  private CliRun capstan(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--config", dir.resolve("no-config").toString(), "-s", "127.0.0.1:" + server.port()));
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-      int code = Capstan.run(all.toArray(String[]::new));
-      return new Result(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    return CliRun.of(all.toArray(String[]::new));
   }
 
   private void configMap(String name, String app) {
@@ -76,20 +59,20 @@ class PatchAndDeleteCommandsTest {
   void patchAppliesAMergePatchAndReportsServerErrors() {
     configMap("settings", "web");
 
-    Result ok = capstan("patch", "configmap", "settings", "-p", "{\"data\":{\"k\":null,\"mode\":\"fast\"}}");
+    CliRun ok = capstan("patch", "configmap", "settings", "-p", "{\"data\":{\"k\":null,\"mode\":\"fast\"}}");
     assertThat(ok.exitCode()).as(ok.err()).isZero();
     assertThat(ok.out()).isEqualTo("configmap/settings patched\n");
     assertThat(client.configMaps().get("default", "settings").getDataMap()).isEqualTo(Map.of("mode", "fast"));
 
-    Result slash = capstan("patch", "configmap/settings", "-p", "{\"metadata\":{\"labels\":{\"app\":\"db\"}}}");
+    CliRun slash = capstan("patch", "configmap/settings", "-p", "{\"metadata\":{\"labels\":{\"app\":\"db\"}}}");
     assertThat(slash.exitCode()).as(slash.err()).isZero();
     assertThat(client.configMaps().get("default", "settings").getMetadata().getLabelsMap()).containsEntry("app", "db");
 
-    Result unknown = capstan("patch", "configmap", "settings", "-p", "{\"dataa\":{}}");
+    CliRun unknown = capstan("patch", "configmap", "settings", "-p", "{\"dataa\":{}}");
     assertThat(unknown.exitCode()).isEqualTo(1);
     assertThat(unknown.err()).contains("dataa: unknown field");
 
-    Result type = capstan("patch", "configmap", "settings", "--type", "json", "-p", "[]");
+    CliRun type = capstan("patch", "configmap", "settings", "--type", "json", "-p", "[]");
     assertThat(type.exitCode()).isEqualTo(1);
     assertThat(type.err()).contains("--type: unsupported patch type \"json\"");
   }
@@ -101,23 +84,23 @@ class PatchAndDeleteCommandsTest {
     configMap("db-1", "db");
     configMap("db-2", "db");
 
-    Result bySelector = capstan("delete", "configmaps", "-l", "app=web");
+    CliRun bySelector = capstan("delete", "configmaps", "-l", "app=web");
     assertThat(bySelector.exitCode()).as(bySelector.err()).isZero();
     assertThat(bySelector.out()).isEqualTo("configmap \"web-1\" deleted\nconfigmap \"web-2\" deleted\n");
     assertThat(configMapNames()).containsExactly("db-1", "db-2");
 
-    Result byField = capstan("delete", "configmaps", "--field-selector", "metadata.name=db-2");
+    CliRun byField = capstan("delete", "configmaps", "--field-selector", "metadata.name=db-2");
     assertThat(byField.out()).isEqualTo("configmap \"db-2\" deleted\n");
 
-    Result none = capstan("delete", "configmaps", "-l", "app=nothing");
+    CliRun none = capstan("delete", "configmaps", "-l", "app=nothing");
     assertThat(none.exitCode()).isZero();
     assertThat(none.out()).isEqualTo("No resources found\n");
 
-    Result both = capstan("delete", "configmaps", "db-1", "--all");
+    CliRun both = capstan("delete", "configmaps", "db-1", "--all");
     assertThat(both.exitCode()).isEqualTo(1);
     assertThat(both.err()).contains("not both");
 
-    Result all = capstan("delete", "configmaps", "--all");
+    CliRun all = capstan("delete", "configmaps", "--all");
     assertThat(all.exitCode()).as(all.err()).isZero();
     assertThat(all.out()).isEqualTo("configmap \"db-1\" deleted\n");
     assertThat(configMapNames()).isEmpty();

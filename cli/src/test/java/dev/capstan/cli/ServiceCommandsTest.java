@@ -11,9 +11,6 @@ import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.apiserver.ApiServer;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.store.local.LocalKeyValueStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,8 +52,6 @@ class ServiceCommandsTest {
   private ApiServer server;
   private CapstanClient client;
 
-  private record Result(int exitCode, String out, String err) {}
-
   @BeforeEach
   void start() {
     store = new LocalKeyValueStore();
@@ -76,7 +71,7 @@ class ServiceCommandsTest {
     Path file = dir.resolve("svc.yaml");
     Files.writeString(file, MANIFEST);
 
-    Result created = capstan("apply", "-f", file.toString());
+    CliRun created = capstan("apply", "-f", file.toString());
     assertThat(created.exitCode()).as(created.err()).isZero();
     assertThat(created.out()).contains("service/web created");
     Service svc = client.services().get("default", "web");
@@ -86,17 +81,17 @@ class ServiceCommandsTest {
     int metricsNodePort = svc.getSpec().getPorts(1).getNodePort();
     assertThat(metricsNodePort).isBetween(30000, 32767);
 
-    Result again = capstan("apply", "-f", file.toString());
+    CliRun again = capstan("apply", "-f", file.toString());
     assertThat(again.out()).as(again.err()).contains("service/web unchanged");
 
-    Result table = capstan("get", "svc");
+    CliRun table = capstan("get", "svc");
     assertThat(table.exitCode()).as(table.err()).isZero();
     assertThat(table.out()).containsPattern("NAME\\s+TYPE\\s+CLUSTER-IP\\s+EXTERNAL-IP\\s+PORT\\(S\\)\\s+AGE")
         .containsPattern("web\\s+NodePort\\s+" + svc.getSpec().getClusterIp().replace(".", "\\.")
             + "\\s+<none>\\s+80:30080/TCP,9090:" + metricsNodePort + "/TCP\\s+");
     assertThat(capstan("get", "services", "-o", "wide").out()).contains("app=web");
 
-    Result taken = capstan("apply", "-f", write("other.yaml", MANIFEST.replace("name: web\n", "name: other\n")));
+    CliRun taken = capstan("apply", "-f", write("other.yaml", MANIFEST.replace("name: web\n", "name: other\n")));
     assertThat(taken.exitCode()).isNotZero();
     assertThat(taken.err()).contains("spec.ports[0].nodePort: invalid value 30080: provided port is already allocated");
   }
@@ -114,7 +109,7 @@ class ServiceCommandsTest {
     client.endpoints().create(Endpoints.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("default")
         .setName("empty")).build());
 
-    Result table = capstan("get", "ep");
+    CliRun table = capstan("get", "ep");
     assertThat(table.exitCode()).as(table.err()).isZero();
     assertThat(table.out()).containsPattern("empty\\s+<none>\\s+")
         .containsPattern("web\\s+10\\.244\\.0\\.1:8080,10\\.244\\.0\\.2:8080,10\\.244\\.0\\.3:8080 \\+ 1 more\\.\\.\\.\\s+");
@@ -126,21 +121,9 @@ class ServiceCommandsTest {
     return p.toString();
   }
 
-  private Result capstan(String... args) {
+  private CliRun capstan(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--config", dir.resolve("no-config").toString(), "-s", "127.0.0.1:" + server.port()));
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-      int code = Capstan.run(all.toArray(String[]::new));
-      return new Result(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    return CliRun.of(all.toArray(String[]::new));
   }
 }

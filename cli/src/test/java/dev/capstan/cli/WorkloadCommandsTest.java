@@ -7,9 +7,6 @@ import dev.capstan.api.apps.v1.StatefulSet;
 import dev.capstan.apiserver.ApiServer;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.store.local.LocalKeyValueStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,8 +77,6 @@ class WorkloadCommandsTest {
   private ApiServer server;
   private CapstanClient client;
 
-  private record Result(int exitCode, String out, String err) {}
-
   @BeforeAll
   void start() {
     store = new LocalKeyValueStore();
@@ -96,42 +91,30 @@ class WorkloadCommandsTest {
     store.close();
   }
 
-  private Result capstan(String... args) {
+  private CliRun capstan(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--config", dir.resolve("no-config").toString(), "-s", "127.0.0.1:" + server.port()));
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-      int code = Capstan.run(all.toArray(String[]::new));
-      return new Result(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    return CliRun.of(all.toArray(String[]::new));
   }
 
   @Test
   void kubernetesManifestsApplyAndListAndAStatefulSetScales() throws Exception {
     Path manifest = Files.writeString(dir.resolve("workloads.yaml"), MANIFEST);
-    Result applied = capstan("apply", "-f", manifest.toString());
+    CliRun applied = capstan("apply", "-f", manifest.toString());
     assertThat(applied.exitCode()).as(applied.err()).isZero();
 
     DaemonSet ds = client.daemonSets().get("default", "node-exporter");
     assertThat(ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable()).isEqualTo("1");
-    Result daemonSets = capstan("get", "ds");
+    CliRun daemonSets = capstan("get", "ds");
     assertThat(daemonSets.exitCode()).as(daemonSets.err()).isZero();
     assertThat(daemonSets.out()).contains("NODE SELECTOR").contains("UP-TO-DATE")
         .containsPattern("node-exporter +0 +0 +0 +0 +0 +kubernetes.io/os=linux");
 
-    Result statefulSets = capstan("get", "statefulsets", "-o", "wide");
+    CliRun statefulSets = capstan("get", "statefulsets", "-o", "wide");
     assertThat(statefulSets.exitCode()).as(statefulSets.err()).isZero();
     assertThat(statefulSets.out()).containsPattern("web +0/2 +\\S+ +nginx +nginx:1.27");
 
-    Result scaled = capstan("scale", "sts", "web", "--replicas", "5");
+    CliRun scaled = capstan("scale", "sts", "web", "--replicas", "5");
     assertThat(scaled.exitCode()).as(scaled.err()).isZero();
     StatefulSet web = client.statefulSets().get("default", "web");
     assertThat(web.getSpec().getReplicas()).isEqualTo(5);
@@ -155,7 +138,7 @@ class WorkloadCommandsTest {
               accessModes: [ReadWriteOnce]
               resources: {requests: {storage: 1Gi}}
         """);
-    Result refused = capstan("apply", "-f", manifest.toString());
+    CliRun refused = capstan("apply", "-f", manifest.toString());
     assertThat(refused.exitCode()).isNotZero();
     assertThat(refused.err()).contains("spec.volumeClaimTemplates: not supported: Capstan has no persistent volumes");
   }

@@ -1,18 +1,16 @@
 package dev.capstan.cli.commands;
 
+import dev.capstan.cli.CliRun;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.capstan.cli.Capstan;
 import dev.capstan.store.etcd.EtcdEndpoint;
 import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.ratis.RatisKeyValueStore;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +31,6 @@ class StoreMemberCommandTest {
   private RaftStorePeer peer;
   private RatisKeyValueStore store;
   private EtcdEndpoint endpoint;
-
-  private record Result(int exitCode, String out, String err) {}
 
   @BeforeEach
   void start() throws IOException {
@@ -57,20 +53,8 @@ class StoreMemberCommandTest {
     }
   }
 
-  private Result capstan(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-      int code = Capstan.run(args);
-      return new Result(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+  private CliRun capstan(String... args) {
+    return CliRun.of(args);
   }
 
   private String endpoints() {
@@ -79,7 +63,7 @@ class StoreMemberCommandTest {
 
   @Test
   void listShowsTheMembersWithTheirUrls() {
-    Result list = capstan("store", "member", "list", "--endpoints", "127.0.0.1:1," + endpoints());
+    CliRun list = capstan("store", "member", "list", "--endpoints", "127.0.0.1:1," + endpoints());
     assertThat(list.exitCode()).as(list.err()).isZero();
     // The store's own log lines share this JVM's stdout.
     List<String> table = list.out().lines().filter(l -> !l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d+ .*")).toList();
@@ -91,30 +75,30 @@ class StoreMemberCommandTest {
 
   @Test
   void errorsNameTheFlagOrTheRefusedChange() throws IOException {
-    Result badPeerUrl = capstan("store", "member", "add", "c2", "--peer-urls", "127.0.0.1:2380", "--endpoints", endpoints());
+    CliRun badPeerUrl = capstan("store", "member", "add", "c2", "--peer-urls", "127.0.0.1:2380", "--endpoints", endpoints());
     assertThat(badPeerUrl.exitCode()).isNotZero();
     assertThat(badPeerUrl.err()).contains("--peer-urls: expected one http://HOST:PORT, got '127.0.0.1:2380'");
 
-    Result badClientUrl = capstan("store", "member", "add", "c2", "--peer-urls", "http://127.0.0.1:2380",
+    CliRun badClientUrl = capstan("store", "member", "add", "c2", "--peer-urls", "http://127.0.0.1:2380",
         "--client-urls", "2379", "--endpoints", endpoints());
     assertThat(badClientUrl.err()).contains("--client-urls: expected http://HOST:PORT, got '2379'");
 
-    Result notRunning = capstan("store", "member", "add", "c2", "--peer-urls", "http://127.0.0.1:" + freePort(),
+    CliRun notRunning = capstan("store", "member", "add", "c2", "--peer-urls", "http://127.0.0.1:" + freePort(),
         "--endpoints", endpoints());
     assertThat(notRunning.exitCode()).isNotZero();
     assertThat(notRunning.err()).contains("no store member answers at").contains("start it first");
 
-    Result unknown = capstan("store", "member", "remove", "c9", "--endpoints", endpoints());
+    CliRun unknown = capstan("store", "member", "remove", "c9", "--endpoints", endpoints());
     assertThat(unknown.err()).contains("no member is named or has the ID 'c9'; members: capstan");
 
-    Result last = capstan("store", "member", "remove", "capstan", "--endpoints", endpoints());
+    CliRun last = capstan("store", "member", "remove", "capstan", "--endpoints", endpoints());
     assertThat(last.exitCode()).isNotZero();
     assertThat(last.err()).contains("etcdserver: re-configuration failed due to not enough started members");
 
-    Result badEndpoint = capstan("store", "member", "list", "--endpoints", "nowhere");
+    CliRun badEndpoint = capstan("store", "member", "list", "--endpoints", "nowhere");
     assertThat(badEndpoint.err()).startsWith("error: --endpoints: ");
 
-    Result nobody = capstan("store", "member", "list", "--endpoints", "127.0.0.1:" + freePort());
+    CliRun nobody = capstan("store", "member", "list", "--endpoints", "127.0.0.1:" + freePort());
     assertThat(nobody.exitCode()).isNotZero();
     assertThat(nobody.err()).contains("no store member answered: 127.0.0.1:");
   }

@@ -4,7 +4,6 @@ import dev.capstan.api.apps.v1.DaemonSet;
 import dev.capstan.api.apps.v1.DaemonSetStatus;
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.Pod;
-import dev.capstan.api.meta.v1.OwnerReference;
 import dev.capstan.client.Kinds;
 import dev.capstan.client.ResourceClient;
 import dev.capstan.client.informer.Lister;
@@ -15,14 +14,16 @@ import dev.capstan.client.selector.LabelQuery;
 import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.ApiWriterPool;
 import dev.capstan.controllers.framework.Controller;
+import dev.capstan.controllers.framework.ControlledPodEvents;
 import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
 import dev.capstan.controllers.framework.OwnerReferences;
+import dev.capstan.controllers.framework.PodAdoption;
 import dev.capstan.controllers.framework.PodState;
 import dev.capstan.controllers.framework.SlowStartBatch;
-import dev.capstan.controllers.replicaset.PodClaim;
+import dev.capstan.controllers.framework.PodClaim;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,6 +67,7 @@ public final class DaemonSetController implements Controller {
   private final Clock clock;
   private final ControllerExpectations expectations;
   private final ControllerLoop loop;
+  private final PodAdoption<DaemonSet> adoption;
   private final ExecutorService writers;
 
   public DaemonSetController(ResourceClient<DaemonSet> daemonSets, ResourceClient<Pod> pods,
@@ -77,12 +79,14 @@ public final class DaemonSetController implements Controller {
     this.dsLister = dsInformer.lister();
     this.nodeLister = nodeInformer.lister();
     this.podLister = podInformer.lister();
+    this.adoption = new PodAdoption<>(NAME, Kinds.DAEMON_SET, daemonSets, pods);
     this.expectations = new ControllerExpectations(clock);
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
     dsInformer.addEventHandler(new DaemonSetHandler());
     nodeInformer.addEventHandler(new NodeHandler());
-    podInformer.addEventHandler(new PodHandler());
+    podInformer.addEventHandler(new ControlledPodEvents<>(Kinds.DAEMON_SET, dsLister, expectations, loop,
+        ds -> ds.getSpec().getSelector(), ds -> ds.getSpec().getMinReadySeconds()));
   }
 
   @Override
@@ -149,86 +153,6 @@ public final class DaemonSetController implements Controller {
     }
   }
 
-  private final class PodHandler implements ResourceEventHandler<Pod> {
-    @Override
-    public void onAdd(Pod pod) {
-      if (PodState.isTerminating(pod)) {
-        onDelete(pod);
-        return;
-      }
-      Optional<OwnerReference> ref = OwnerReferences.controllerOf(pod.getMetadata());
-      if (ref.isPresent()) {
-        resolve(pod.getMetadata().getNamespace(), ref.get()).ifPresent(ds -> {
-          String key = Kinds.DAEMON_SET.key(ds);
-          expectations.creationObserved(key);
-          loop.enqueue(key);
-        });
-        return;
-      }
-      enqueueMatching(pod);
-    }
-
-    @Override
-    public void onUpdate(Pod old, Pod pod) {
-      if (old.getMetadata().getResourceVersion().equals(pod.getMetadata().getResourceVersion())) {
-        return;
-      }
-      if (PodState.isTerminating(pod)) {
-        onDelete(pod);
-        return;
-      }
-      Optional<OwnerReference> ref = OwnerReferences.controllerOf(pod.getMetadata());
-      if (ref.isPresent()) {
-        resolve(pod.getMetadata().getNamespace(), ref.get()).ifPresent(ds -> {
-          String key = Kinds.DAEMON_SET.key(ds);
-          loop.enqueue(key);
-          int minReady = ds.getSpec().getMinReadySeconds();
-          if (minReady > 0 && !PodState.isReady(old) && PodState.isReady(pod)) {
-            loop.enqueueAfter(key, Duration.ofSeconds(minReady).plusSeconds(1));
-          }
-        });
-      } else {
-        enqueueMatching(pod);
-      }
-      OwnerReferences.controllerOf(old.getMetadata()).filter(r -> !ref.equals(Optional.of(r)))
-          .flatMap(r -> resolve(old.getMetadata().getNamespace(), r))
-          .ifPresent(ds -> loop.enqueue(Kinds.DAEMON_SET.key(ds)));
-    }
-
-    @Override
-    public void onDelete(Pod pod) {
-      OwnerReferences.controllerOf(pod.getMetadata())
-          .flatMap(ref -> resolve(pod.getMetadata().getNamespace(), ref))
-          .ifPresent(ds -> {
-            String key = Kinds.DAEMON_SET.key(ds);
-            expectations.deletionObserved(key, Kinds.POD.key(pod));
-            loop.enqueue(key);
-          });
-    }
-  }
-
-  private Optional<DaemonSet> resolve(String namespace, OwnerReference ref) {
-    if (!ref.getKind().equals(Kinds.DAEMON_SET.kind())) {
-      return Optional.empty();
-    }
-    return dsLister.get(namespace, ref.getName()).filter(ds -> ds.getMetadata().getUid().equals(ref.getUid()));
-  }
-
-  private void enqueueMatching(Pod pod) {
-    if (PodState.isTerminating(pod)) {
-      return;
-    }
-    for (DaemonSet ds : dsLister.list(pod.getMetadata().getNamespace())) {
-      try {
-        if (LabelQuery.fromProto(ds.getSpec().getSelector()).matches(pod.getMetadata().getLabelsMap())) {
-          loop.enqueue(Kinds.DAEMON_SET.key(ds));
-        }
-      } catch (IllegalArgumentException e) {
-        // An invalid selector selects nothing.
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- sync
 
   private void sync(String key) throws Exception {
@@ -252,7 +176,7 @@ public final class DaemonSetController implements Controller {
     PodClaim claim = PodClaim.of(ds.getMetadata(), selector::matches, candidates);
     List<Pod> owned = new ArrayList<>(claim.owned());
     if (!claim.toAdopt().isEmpty() || !claim.toRelease().isEmpty()) {
-      owned.addAll(adoptAndRelease(ds, claim));
+      owned.addAll(adoption.adoptAndRelease(ds, claim));
     }
     // Terminating pods hold their node until they are gone.
     owned.addAll(podLister.list(k.namespace(), p -> PodState.isTerminating(p)
@@ -277,42 +201,6 @@ public final class DaemonSetController implements Controller {
     int minReady = ds.getSpec().getMinReadySeconds();
     if (minReady > 0 && status.getNumberReady() != status.getNumberAvailable()) {
       loop.enqueueAfter(key, Duration.ofSeconds(minReady));
-    }
-  }
-
-  private List<Pod> adoptAndRelease(DaemonSet ds, PodClaim claim) {
-    DaemonSet live;
-    try {
-      live = daemonSets.get(ds.getMetadata().getNamespace(), ds.getMetadata().getName());
-    } catch (RuntimeException e) {
-      return List.of();
-    }
-    if (!live.getMetadata().getUid().equals(ds.getMetadata().getUid()) || live.getMetadata().hasDeletionTimestamp()) {
-      return List.of();
-    }
-    List<Pod> adopted = new ArrayList<>();
-    OwnerReference controllerRef = OwnerReferences.newControllerRef(ds.getMetadata(), Kinds.DAEMON_SET);
-    for (Pod pod : claim.toAdopt()) {
-      tryUpdatePod(pod.toBuilder().setMetadata(pod.getMetadata().toBuilder().addOwnerReferences(controllerRef)).build())
-          .ifPresent(adopted::add);
-    }
-    for (Pod pod : claim.toRelease()) {
-      var meta = pod.getMetadata().toBuilder().clearOwnerReferences();
-      pod.getMetadata().getOwnerReferencesList().stream()
-          .filter(r -> !r.getUid().equals(ds.getMetadata().getUid())).forEach(meta::addOwnerReferences);
-      tryUpdatePod(pod.toBuilder().setMetadata(meta).build());
-    }
-    return adopted;
-  }
-
-  private Optional<Pod> tryUpdatePod(Pod pod) {
-    try {
-      return Optional.of(pods.update(pod));
-    } catch (RuntimeException e) {
-      if (!ApiErrors.isConflict(e) && !ApiErrors.isNotFound(e)) {
-        log.warn("{}: failed to update pod {}: {}", NAME, Kinds.POD.key(pod), e.getMessage());
-      }
-      return Optional.empty();
     }
   }
 

@@ -17,6 +17,7 @@ import dev.capstan.client.selector.LabelQuery;
 import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.ApiWriterPool;
 import dev.capstan.controllers.framework.Controller;
+import dev.capstan.controllers.framework.ControlledPodEvents;
 import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
@@ -97,7 +98,9 @@ public final class JobController implements Controller {
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
     jobInformer.addEventHandler(new JobHandler());
-    podInformer.addEventHandler(new PodHandler());
+    podInformer.addEventHandler(new ControlledPodEvents<>(Kinds.JOB, jobLister, expectations, loop,
+        // A Job adopts no orphans and has no minReadySeconds.
+        null, null));
   }
 
   @Override
@@ -135,50 +138,6 @@ public final class JobController implements Controller {
       expectations.forget(key);
       loop.enqueue(key);
     }
-  }
-
-  private final class PodHandler implements ResourceEventHandler<Pod> {
-    @Override
-    public void onAdd(Pod pod) {
-      if (PodState.isTerminating(pod)) {
-        onDelete(pod);
-        return;
-      }
-      ownerKey(pod).ifPresent(key -> {
-        expectations.creationObserved(key);
-        loop.enqueue(key);
-      });
-    }
-
-    @Override
-    public void onUpdate(Pod old, Pod pod) {
-      if (old.getMetadata().getResourceVersion().equals(pod.getMetadata().getResourceVersion())) {
-        return;
-      }
-      if (PodState.isTerminating(pod)) {
-        // Counted as deleted from now on: lower the expectation at once, not when it is finally gone.
-        onDelete(pod);
-        return;
-      }
-      ownerKey(pod).ifPresent(loop::enqueue);
-    }
-
-    @Override
-    public void onDelete(Pod pod) {
-      ownerKey(pod).ifPresent(key -> {
-        expectations.deletionObserved(key, Kinds.POD.key(pod));
-        loop.enqueue(key);
-      });
-    }
-  }
-
-  /** The key of the cached Job that controls the pod, if it is one and still the same object. */
-  private Optional<String> ownerKey(Pod pod) {
-    return OwnerReferences.controllerOf(pod.getMetadata())
-        .filter(ref -> ref.getKind().equals(Kinds.JOB.kind()))
-        .flatMap(ref -> jobLister.get(pod.getMetadata().getNamespace(), ref.getName())
-            .filter(job -> job.getMetadata().getUid().equals(ref.getUid())))
-        .map(Kinds.JOB::key);
   }
 
   // ---------------------------------------------------------------- sync

@@ -3,8 +3,6 @@ package dev.capstan.controllers.replicaset;
 import dev.capstan.api.apps.v1.ReplicaSet;
 import dev.capstan.api.apps.v1.ReplicaSetStatus;
 import dev.capstan.api.core.v1.Pod;
-import dev.capstan.api.meta.v1.ObjectMeta;
-import dev.capstan.api.meta.v1.OwnerReference;
 import dev.capstan.client.Kinds;
 import dev.capstan.client.ResourceClient;
 import dev.capstan.client.informer.Lister;
@@ -14,11 +12,13 @@ import dev.capstan.client.selector.LabelQuery;
 import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.ApiWriterPool;
 import dev.capstan.controllers.framework.Controller;
+import dev.capstan.controllers.framework.ControlledPodEvents;
 import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
-import dev.capstan.controllers.framework.OwnerReferences;
+import dev.capstan.controllers.framework.PodClaim;
+import dev.capstan.controllers.framework.PodAdoption;
 import dev.capstan.controllers.framework.PodState;
 import dev.capstan.controllers.framework.SlowStartBatch;
 import java.time.Clock;
@@ -64,6 +64,7 @@ public final class ReplicaSetController implements Controller {
   private final Clock clock;
   private final ControllerExpectations expectations;
   private final ControllerLoop loop;
+  private final PodAdoption<ReplicaSet> adoption;
   private final ExecutorService writers;
   private final int burstReplicas;
 
@@ -84,11 +85,13 @@ public final class ReplicaSetController implements Controller {
     this.burstReplicas = burstReplicas;
     this.rsLister = rsInformer.lister();
     this.podLister = podInformer.lister();
+    this.adoption = new PodAdoption<>(NAME, Kinds.REPLICA_SET, replicaSets, pods);
     this.expectations = new ControllerExpectations(clock);
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
     rsInformer.addEventHandler(new ReplicaSetHandler());
-    podInformer.addEventHandler(new PodHandler());
+    podInformer.addEventHandler(new ControlledPodEvents<>(Kinds.REPLICA_SET, rsLister, expectations, loop,
+        rs -> rs.getSpec().getSelector(), rs -> rs.getSpec().getMinReadySeconds()));
   }
 
   @Override
@@ -128,102 +131,6 @@ public final class ReplicaSetController implements Controller {
     }
   }
 
-  private final class PodHandler implements ResourceEventHandler<Pod> {
-    @Override
-    public void onAdd(Pod pod) {
-      if (PodState.isTerminating(pod)) {
-        // Seen for the first time already terminating (e.g. after a restart): a deletion as far
-        // as the ReplicaSet's count goes.
-        onDelete(pod);
-        return;
-      }
-      Optional<OwnerReference> ref = OwnerReferences.controllerOf(pod.getMetadata());
-      if (ref.isPresent()) {
-        resolve(pod.getMetadata().getNamespace(), ref.get()).ifPresent(rs -> {
-          String key = Kinds.REPLICA_SET.key(rs);
-          expectations.creationObserved(key);
-          loop.enqueue(key);
-        });
-        return;
-      }
-      enqueueMatching(pod);
-    }
-
-    @Override
-    public void onUpdate(Pod old, Pod pod) {
-      if (old.getMetadata().getResourceVersion().equals(pod.getMetadata().getResourceVersion())) {
-        return;
-      }
-      boolean labelsChanged = !old.getMetadata().getLabelsMap().equals(pod.getMetadata().getLabelsMap());
-      if (PodState.isTerminating(pod)) {
-        // Counted as deleted from now on: lower the expectation at once, not when it is finally gone.
-        onDelete(pod);
-        if (labelsChanged) {
-          onDelete(old);
-        }
-        return;
-      }
-      Optional<OwnerReference> oldRef = OwnerReferences.controllerOf(old.getMetadata());
-      Optional<OwnerReference> ref = OwnerReferences.controllerOf(pod.getMetadata());
-      boolean refChanged = !oldRef.equals(ref);
-      if (refChanged && oldRef.isPresent()) {
-        resolve(old.getMetadata().getNamespace(), oldRef.get())
-            .ifPresent(rs -> loop.enqueue(Kinds.REPLICA_SET.key(rs)));
-      }
-      if (ref.isPresent()) {
-        resolve(pod.getMetadata().getNamespace(), ref.get()).ifPresent(rs -> {
-          String key = Kinds.REPLICA_SET.key(rs);
-          loop.enqueue(key);
-          int minReady = rs.getSpec().getMinReadySeconds();
-          if (minReady > 0 && !PodState.isReady(old) && PodState.isReady(pod)) {
-            // Available only after minReadySeconds: look again then.
-            loop.enqueueAfter(key, Duration.ofSeconds(minReady).plusSeconds(1));
-          }
-        });
-        return;
-      }
-      if (labelsChanged || refChanged) {
-        enqueueMatching(pod);
-      }
-    }
-
-    @Override
-    public void onDelete(Pod pod) {
-      OwnerReferences.controllerOf(pod.getMetadata())
-          .flatMap(ref -> resolve(pod.getMetadata().getNamespace(), ref))
-          .ifPresent(rs -> {
-            String key = Kinds.REPLICA_SET.key(rs);
-            expectations.deletionObserved(key, Kinds.POD.key(pod));
-            loop.enqueue(key);
-          });
-    }
-  }
-
-  /** The cached ReplicaSet a controller reference names, if it is one and still the same object. */
-  private Optional<ReplicaSet> resolve(String namespace, OwnerReference ref) {
-    if (!ref.getKind().equals(Kinds.REPLICA_SET.kind())) {
-      return Optional.empty();
-    }
-    return rsLister.get(namespace, ref.getName())
-        .filter(rs -> rs.getMetadata().getUid().equals(ref.getUid()));
-  }
-
-  /** An orphan appeared or changed labels: every ReplicaSet that might adopt it takes a look. */
-  private void enqueueMatching(Pod pod) {
-    if (PodState.isTerminating(pod)) {
-      return;
-    }
-    for (ReplicaSet rs : rsLister.list(pod.getMetadata().getNamespace())) {
-      try {
-        if (LabelQuery.fromProto(rs.getSpec().getSelector()).matches(pod.getMetadata().getLabelsMap())) {
-          loop.enqueue(Kinds.REPLICA_SET.key(rs));
-        }
-      } catch (IllegalArgumentException e) {
-        // An invalid selector selects nothing; the ReplicaSet's own sync reports it.
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- sync
 
   private void sync(String key) throws Exception {
@@ -246,7 +153,7 @@ public final class ReplicaSetController implements Controller {
     PodClaim claim = PodClaim.of(rs.getMetadata(), selector::matches, active);
     List<Pod> owned = new ArrayList<>(claim.owned());
     if (!claim.toAdopt().isEmpty() || !claim.toRelease().isEmpty()) {
-      owned.addAll(adoptAndRelease(rs, claim));
+      owned.addAll(adoption.adoptAndRelease(rs, claim));
     }
 
     Exception manageError = null;
@@ -266,51 +173,6 @@ public final class ReplicaSetController implements Controller {
     int minReady = rs.getSpec().getMinReadySeconds();
     if (minReady > 0 && status.getReadyReplicas() != status.getAvailableReplicas()) {
       loop.enqueueAfter(key, Duration.ofSeconds(minReady));
-    }
-  }
-
-  /** Adopts and releases as {@link PodClaim} decided; returns the pods adopted. */
-  private List<Pod> adoptAndRelease(ReplicaSet rs, PodClaim claim) {
-    // A stale cache may still show a ReplicaSet that was deleted (or replaced under the same name):
-    // confirm with a live read before taking pods over, as Kubernetes does.
-    ReplicaSet live;
-    try {
-      live = replicaSets.get(rs.getMetadata().getNamespace(), rs.getMetadata().getName());
-    } catch (RuntimeException e) {
-      log.debug("{}: not adopting for {}: {}", NAME, rs.getMetadata().getName(), e.getMessage());
-      return List.of();
-    }
-    if (!live.getMetadata().getUid().equals(rs.getMetadata().getUid()) || live.getMetadata().hasDeletionTimestamp()) {
-      return List.of();
-    }
-    List<Pod> adopted = new ArrayList<>();
-    OwnerReference controllerRef = OwnerReferences.newControllerRef(rs.getMetadata(), Kinds.REPLICA_SET);
-    for (Pod pod : claim.toAdopt()) {
-      Pod updated = pod.toBuilder().setMetadata(pod.getMetadata().toBuilder().addOwnerReferences(controllerRef))
-          .build();
-      tryUpdatePod(updated, "adopt").ifPresent(adopted::add);
-    }
-    for (Pod pod : claim.toRelease()) {
-      ObjectMeta.Builder meta = pod.getMetadata().toBuilder().clearOwnerReferences();
-      for (OwnerReference ref : pod.getMetadata().getOwnerReferencesList()) {
-        if (!ref.getUid().equals(rs.getMetadata().getUid())) {
-          meta.addOwnerReferences(ref);
-        }
-      }
-      tryUpdatePod(pod.toBuilder().setMetadata(meta).build(), "release");
-    }
-    return adopted;
-  }
-
-  /** Conflicts and vanished pods are skipped: the pod's next event brings it back here. */
-  private Optional<Pod> tryUpdatePod(Pod pod, String what) {
-    try {
-      return Optional.of(pods.update(pod));
-    } catch (RuntimeException e) {
-      if (!ApiErrors.isConflict(e) && !ApiErrors.isNotFound(e)) {
-        log.warn("{}: failed to {} pod {}: {}", NAME, what, Kinds.POD.key(pod), e.getMessage());
-      }
-      return Optional.empty();
     }
   }
 

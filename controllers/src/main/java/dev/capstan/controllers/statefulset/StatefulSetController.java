@@ -3,7 +3,6 @@ package dev.capstan.controllers.statefulset;
 import dev.capstan.api.apps.v1.StatefulSet;
 import dev.capstan.api.apps.v1.StatefulSetStatus;
 import dev.capstan.api.core.v1.Pod;
-import dev.capstan.api.meta.v1.OwnerReference;
 import dev.capstan.client.Kinds;
 import dev.capstan.client.ResourceClient;
 import dev.capstan.client.informer.Lister;
@@ -13,13 +12,15 @@ import dev.capstan.client.selector.LabelQuery;
 import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.ApiWriterPool;
 import dev.capstan.controllers.framework.Controller;
+import dev.capstan.controllers.framework.ControlledPodEvents;
 import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
 import dev.capstan.controllers.framework.OwnerReferences;
+import dev.capstan.controllers.framework.PodAdoption;
 import dev.capstan.controllers.framework.PodState;
-import dev.capstan.controllers.replicaset.PodClaim;
+import dev.capstan.controllers.framework.PodClaim;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,6 +62,7 @@ public final class StatefulSetController implements Controller {
   private final Clock clock;
   private final ControllerExpectations expectations;
   private final ControllerLoop loop;
+  private final PodAdoption<StatefulSet> adoption;
   private final ExecutorService writers;
 
   public StatefulSetController(ResourceClient<StatefulSet> statefulSets, ResourceClient<Pod> pods,
@@ -71,11 +73,13 @@ public final class StatefulSetController implements Controller {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.setLister = setInformer.lister();
     this.podLister = podInformer.lister();
+    this.adoption = new PodAdoption<>(NAME, Kinds.STATEFUL_SET, statefulSets, pods);
     this.expectations = new ControllerExpectations(clock);
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
     setInformer.addEventHandler(new StatefulSetHandler());
-    podInformer.addEventHandler(new PodHandler());
+    podInformer.addEventHandler(new ControlledPodEvents<>(Kinds.STATEFUL_SET, setLister, expectations, loop,
+        set -> set.getSpec().getSelector(), set -> set.getSpec().getMinReadySeconds()));
   }
 
   @Override
@@ -115,86 +119,6 @@ public final class StatefulSetController implements Controller {
     }
   }
 
-  private final class PodHandler implements ResourceEventHandler<Pod> {
-    @Override
-    public void onAdd(Pod pod) {
-      if (PodState.isTerminating(pod)) {
-        onDelete(pod);
-        return;
-      }
-      Optional<OwnerReference> ref = OwnerReferences.controllerOf(pod.getMetadata());
-      if (ref.isPresent()) {
-        resolve(pod.getMetadata().getNamespace(), ref.get()).ifPresent(set -> {
-          String key = Kinds.STATEFUL_SET.key(set);
-          expectations.creationObserved(key);
-          loop.enqueue(key);
-        });
-        return;
-      }
-      enqueueMatching(pod);
-    }
-
-    @Override
-    public void onUpdate(Pod old, Pod pod) {
-      if (old.getMetadata().getResourceVersion().equals(pod.getMetadata().getResourceVersion())) {
-        return;
-      }
-      if (PodState.isTerminating(pod)) {
-        onDelete(pod);
-        return;
-      }
-      Optional<OwnerReference> ref = OwnerReferences.controllerOf(pod.getMetadata());
-      if (ref.isPresent()) {
-        resolve(pod.getMetadata().getNamespace(), ref.get()).ifPresent(set -> {
-          String key = Kinds.STATEFUL_SET.key(set);
-          loop.enqueue(key);
-          int minReady = set.getSpec().getMinReadySeconds();
-          if (minReady > 0 && !PodState.isReady(old) && PodState.isReady(pod)) {
-            loop.enqueueAfter(key, Duration.ofSeconds(minReady).plusSeconds(1));
-          }
-        });
-      } else {
-        enqueueMatching(pod);
-      }
-      OwnerReferences.controllerOf(old.getMetadata()).filter(r -> !ref.equals(Optional.of(r)))
-          .flatMap(r -> resolve(old.getMetadata().getNamespace(), r))
-          .ifPresent(set -> loop.enqueue(Kinds.STATEFUL_SET.key(set)));
-    }
-
-    @Override
-    public void onDelete(Pod pod) {
-      OwnerReferences.controllerOf(pod.getMetadata())
-          .flatMap(ref -> resolve(pod.getMetadata().getNamespace(), ref))
-          .ifPresent(set -> {
-            String key = Kinds.STATEFUL_SET.key(set);
-            expectations.deletionObserved(key, Kinds.POD.key(pod));
-            loop.enqueue(key);
-          });
-    }
-  }
-
-  private Optional<StatefulSet> resolve(String namespace, OwnerReference ref) {
-    if (!ref.getKind().equals(Kinds.STATEFUL_SET.kind())) {
-      return Optional.empty();
-    }
-    return setLister.get(namespace, ref.getName()).filter(s -> s.getMetadata().getUid().equals(ref.getUid()));
-  }
-
-  private void enqueueMatching(Pod pod) {
-    if (PodState.isTerminating(pod)) {
-      return;
-    }
-    for (StatefulSet set : setLister.list(pod.getMetadata().getNamespace())) {
-      try {
-        if (LabelQuery.fromProto(set.getSpec().getSelector()).matches(pod.getMetadata().getLabelsMap())) {
-          loop.enqueue(Kinds.STATEFUL_SET.key(set));
-        }
-      } catch (IllegalArgumentException e) {
-        // An invalid selector selects nothing.
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- sync
 
   private void sync(String key) throws Exception {
@@ -220,7 +144,7 @@ public final class StatefulSetController implements Controller {
         members.stream().filter(p -> !PodState.isTerminating(p)).toList());
     List<Pod> owned = new ArrayList<>(claim.owned());
     if (!claim.toAdopt().isEmpty() || !claim.toRelease().isEmpty()) {
-      owned.addAll(adoptAndRelease(set, claim));
+      owned.addAll(adoption.adoptAndRelease(set, claim));
     }
     // Terminating pods still hold their names: their ordinals are not free yet.
     owned.addAll(members.stream().filter(p -> PodState.isTerminating(p)
@@ -247,42 +171,6 @@ public final class StatefulSetController implements Controller {
     int minReady = set.getSpec().getMinReadySeconds();
     if (minReady > 0 && status.getReadyReplicas() != status.getAvailableReplicas()) {
       loop.enqueueAfter(key, Duration.ofSeconds(minReady));
-    }
-  }
-
-  private List<Pod> adoptAndRelease(StatefulSet set, PodClaim claim) {
-    StatefulSet live;
-    try {
-      live = statefulSets.get(set.getMetadata().getNamespace(), set.getMetadata().getName());
-    } catch (RuntimeException e) {
-      return List.of();
-    }
-    if (!live.getMetadata().getUid().equals(set.getMetadata().getUid()) || live.getMetadata().hasDeletionTimestamp()) {
-      return List.of();
-    }
-    List<Pod> adopted = new ArrayList<>();
-    OwnerReference controllerRef = OwnerReferences.newControllerRef(set.getMetadata(), Kinds.STATEFUL_SET);
-    for (Pod pod : claim.toAdopt()) {
-      tryUpdatePod(pod.toBuilder().setMetadata(pod.getMetadata().toBuilder().addOwnerReferences(controllerRef)).build())
-          .ifPresent(adopted::add);
-    }
-    for (Pod pod : claim.toRelease()) {
-      var meta = pod.getMetadata().toBuilder().clearOwnerReferences();
-      pod.getMetadata().getOwnerReferencesList().stream()
-          .filter(r -> !r.getUid().equals(set.getMetadata().getUid())).forEach(meta::addOwnerReferences);
-      tryUpdatePod(pod.toBuilder().setMetadata(meta).build());
-    }
-    return adopted;
-  }
-
-  private Optional<Pod> tryUpdatePod(Pod pod) {
-    try {
-      return Optional.of(pods.update(pod));
-    } catch (RuntimeException e) {
-      if (!ApiErrors.isConflict(e) && !ApiErrors.isNotFound(e)) {
-        log.warn("{}: failed to update pod {}: {}", NAME, Kinds.POD.key(pod), e.getMessage());
-      }
-      return Optional.empty();
     }
   }
 

@@ -1,9 +1,8 @@
-package dev.capstan.controllers.replicaset;
+package dev.capstan.controllers.framework;
 
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.api.meta.v1.OwnerReference;
-import dev.capstan.controllers.framework.OwnerReferences;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

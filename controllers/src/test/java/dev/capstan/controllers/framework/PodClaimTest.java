@@ -1,4 +1,4 @@
-package dev.capstan.controllers.replicaset;
+package dev.capstan.controllers.framework;
 
 import static dev.capstan.controllers.TestObjects.T0;
 import static dev.capstan.controllers.TestObjects.pod;
@@ -8,8 +8,6 @@ import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.client.Kinds;
 import dev.capstan.client.selector.LabelQuery;
-import dev.capstan.controllers.framework.OwnerReferences;
-import dev.capstan.controllers.framework.ProtoTime;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
