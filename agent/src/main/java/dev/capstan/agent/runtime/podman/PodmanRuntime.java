@@ -450,9 +450,15 @@ public final class PodmanRuntime implements ContainerRuntime {
       return asStartError(new RuntimeContainer(id, c.path("Pod").asText(""), config, s, instant(c.path("Created").asText()),
           null, null, exitCode, "", error, Path.of(logPath.isEmpty() ? "/dev/null" : logPath)), error);
     }
+    Instant finishedAt = s == ContainerState.EXITED ? optionalInstant(state.path("FinishedAt").asText(NO_TIME)) : null;
+    // Podman takes the start time after the process started and the finish time from conmon's exit
+    // file, so a container that exits at once can report finishing a few milliseconds before it
+    // started (seen: 4 ms). It cannot have: report it as finishing when it started.
+    if (finishedAt != null && startedAt != null && finishedAt.isBefore(startedAt)) {
+      finishedAt = startedAt;
+    }
     return new RuntimeContainer(id, c.path("Pod").asText(""), config, s, instant(c.path("Created").asText()),
-        startedAt, s == ContainerState.EXITED ? optionalInstant(state.path("FinishedAt").asText(NO_TIME)) : null,
-        exitCode, reason, error, Path.of(logPath.isEmpty() ? "/dev/null" : logPath));
+        startedAt, finishedAt, exitCode, reason, error, Path.of(logPath.isEmpty() ? "/dev/null" : logPath));
   }
 
   static ContainerState state(String podmanStatus) {
