@@ -91,6 +91,13 @@ final class MvccStateMachine extends BaseStateMachine {
   private long finishedUnreported = RaftLog.INVALID_LOG_INDEX;
   private long retryAfterNanos = Long.MIN_VALUE;
   private boolean closed;
+  /**
+   * The log index of the last entry that changed the store (or of the snapshot it was loaded
+   * from). Unlike the applied index it skips Ratis' own entries -- above all the commit-metadata
+   * entry the leader appends after every commit, which followers learn is committed only at the
+   * next heartbeat -- so a follower waiting for it does not wait for a heartbeat.
+   */
+  private volatile long lastWriteIndex = RaftLog.INVALID_LOG_INDEX;
 
   /** {@code waiterExecutor} completes {@link #awaitApplied} futures, off the apply thread. */
   MvccStateMachine(MvccStore store, Executor waiterExecutor) {
@@ -198,6 +205,7 @@ final class MvccStateMachine extends BaseStateMachine {
       try (InputStream in = Files.newInputStream(file)) {
         store.restore(in);
       }
+      lastWriteIndex = snapshot.getTermIndex().getIndex();
       setLastAppliedTermIndex(snapshot.getTermIndex());
     }
     LOG.info("Loaded store snapshot {} at revision {}", file.getFileName(), store.revision());
@@ -286,6 +294,7 @@ final class MvccStateMachine extends BaseStateMachine {
     Message reply;
     synchronized (applyLock) {
       reply = apply(data, entry.getTerm());
+      lastWriteIndex = entry.getIndex();
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
     }
     return CompletableFuture.completedFuture(reply);
@@ -353,6 +362,7 @@ final class MvccStateMachine extends BaseStateMachine {
         case StoreEnvelope.QUERY_LEASE_TTL ->
             StoreEnvelope.ok(store.leaseTimeToLive(LeaseTimeToLiveRequest.parseFrom(frame.body())));
         case StoreEnvelope.QUERY_LEASE_LEASES -> StoreEnvelope.ok(store.leaseLeases());
+        case StoreEnvelope.QUERY_WRITE_INDEX -> StoreEnvelope.writeIndex(lastWriteIndex);
         default -> throw new StoreException(StoreException.Code.INTERNAL, "unknown store query " + frame.kind());
       });
     } catch (StoreException e) {

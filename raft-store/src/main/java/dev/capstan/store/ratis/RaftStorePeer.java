@@ -595,6 +595,11 @@ public final class RaftStorePeer implements AutoCloseable {
     return stateMachine.awaitApplied(index);
   }
 
+  /** A query answered by this peer's state machine as it stands, without asking the leader. */
+  CompletableFuture<Message> queryLocally(Message query) {
+    return stateMachine.query(query);
+  }
+
   /** Properties for a client of this group, consistent with the server's timeouts. */
   RaftProperties clientProperties() {
     RaftProperties properties = new RaftProperties();

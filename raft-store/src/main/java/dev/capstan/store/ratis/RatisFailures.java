@@ -25,6 +25,11 @@ final class RatisFailures {
     if (cause instanceof StoreException store) {
       return store;
     }
+    if (cause instanceof AlreadyClosedException && cause.getCause() != null) {
+      // A Raft client fails the writes queued behind one that failed for good as "closed": they
+      // failed for that one's reason (and may have been applied, as any write that times out).
+      return toStoreException(cause.getCause());
+    }
     if (cause instanceof AlreadyClosedException) {
       return StoreErrors.unavailable("store peer or client is closed", cause);
     }

@@ -56,9 +56,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Writes (put, delete, writing txns, compaction) go straight into the local server when it
  *       leads, else through a Raft client to the leader wherever it is, and complete once committed and applied there and on the local peer, so
  *       that what this store reads and watches afterwards includes them.</li>
- *   <li>Linearizable reads (the default, and txns that only read) are read-index queries handed
- *       straight to the local peer: it confirms with the leader that it has applied everything committed, then
- *       answers from its own copy. Serializable reads answer from the local copy at once.</li>
+ *   <li>Linearizable reads (the default, and txns that only read) are answered from this
+ *       process's copy: on the leader after a read-index check of the local server; on a follower
+ *       once it has applied the last write the leader (lease-checked) reports. Serializable reads
+ *       answer from the local copy at once.</li>
  *   <li>Watches are served from the local peer's applied changes, so they see every write made
  *       through any peer, in revision order.</li>
  * </ul>
@@ -88,7 +89,12 @@ public final class RatisKeyValueStore implements KeyValueStore {
 
   private final RaftStorePeer peer;
   private final WriteBatcher batcher;
-  private final RaftClient client;
+  /**
+   * Replaced after an ordered request (a write sent to the leader) fails for good: Ratis then
+   * fails every later ordered request of that client with "already closed", so a follower's store
+   * would never write again after an outage that outlasted the request timeout.
+   */
+  private volatile RaftClient client;
   /** Identifies the requests this store hands straight to its peer's server (retry cache). */
   private final ClientId localClientId = ClientId.randomId();
   private final AtomicLong localCallIds = new AtomicLong();
@@ -187,16 +193,12 @@ public final class RatisKeyValueStore implements KeyValueStore {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
-    try {
-      client.close();
-    } catch (IOException e) {
-      LOG.warn("Closing the Raft client of peer {} failed", peer.id(), e);
-    }
+    closeClient(client);
   }
 
   // ---- plumbing ----
@@ -244,24 +246,95 @@ public final class RatisKeyValueStore implements KeyValueStore {
    */
   private CompletableFuture<RaftClientReply> commit(Message message) {
     if (!peer.isLeader()) {
-      return client.async().send(message);
+      return sendToLeader(message);
     }
     return submitLocally(message, RaftClientRequest.writeRequestType()).handle((reply, error) ->
-        error == null && !notAppended(reply) ? CompletableFuture.completedFuture(reply) : client.async().send(message))
+        error == null && !notAppended(reply) ? CompletableFuture.completedFuture(reply) : sendToLeader(message))
         .thenCompose(reply -> reply);
   }
 
+  /** A write through the Raft client; if it fails for good, later ones use a fresh client. */
+  private CompletableFuture<RaftClientReply> sendToLeader(Message message) {
+    RaftClient sender = client;
+    return sender.async().send(message).whenComplete((reply, error) -> {
+      if (error != null) {
+        renewClient(sender);
+      }
+    });
+  }
+
+  private synchronized void renewClient(RaftClient failed) {
+    if (closed || client != failed) {
+      return;
+    }
+    client = peer.newClient();
+    // Reads may still be on their way through the old client; let them finish or time out.
+    CompletableFuture.delayedExecutor(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .execute(() -> closeClient(failed));
+  }
+
+  private void closeClient(RaftClient old) {
+    try {
+      old.close();
+    } catch (IOException e) {
+      LOG.warn("Closing a Raft client of peer {} failed", peer.id(), e);
+    }
+  }
+
   private <T> CompletableFuture<T> query(Supplier<Message> encode, StoreEnvelope.ResponseParser<T> parser) {
-    // Read-index on the local peer: linearizable, yet answered from this process's copy.
-    return send(encode, message -> replyOf(
-        readLocally(message, () -> client.async().sendReadOnlyUnordered(message, peer.peerId()))), parser);
+    return send(encode, message -> peer.isLeader() ? readIndexQuery(message) : afterLeadersWrites(message), parser);
+  }
+
+  /** Read-index on the local peer: linearizable, yet answered from this process's copy. */
+  private CompletableFuture<Message> readIndexQuery(Message message) {
+    return replyOf(readLocally(message, () -> client.async().sendReadOnlyUnordered(message, peer.peerId())));
+  }
+
+  /**
+   * A follower's linearizable read: the leader (lease-checked) names the last write it applied,
+   * which covers every acknowledged write; once this peer has applied it too, the local copy
+   * answers. Ratis' own read index is the leader's commit index, which after any write is the
+   * commit-metadata entry the leader appends, and followers learn that one is committed only at
+   * the next heartbeat: followers' reads waited up to 250 ms after every write.
+   */
+  private CompletableFuture<Message> afterLeadersWrites(Message message) {
+    CompletableFuture<Message> result = new CompletableFuture<>();
+    replyOf(client.async().sendReadOnlyUnordered(StoreEnvelope.writeIndexQuery())).whenComplete((reply, error) -> {
+      long index;
+      try {
+        if (error != null) {
+          throw error instanceof StoreException e ? e : failure(error);
+        }
+        index = StoreEnvelope.parseReply(reply, StoreEnvelope::parseWriteIndex);
+      } catch (StoreException e) {
+        if (e.code() == StoreException.Code.INTERNAL) {
+          // A leader of an older version does not know the query: fall back to Ratis' read index.
+          readIndexQuery(message).whenComplete((answer, failed) -> complete(result, answer, failed));
+        } else {
+          result.completeExceptionally(e);
+        }
+        return;
+      }
+      peer.awaitApplied(index).orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          .thenCompose(applied -> peer.queryLocally(message))
+          .whenComplete((answer, failed) -> complete(result, answer, failed == null ? null : failure(failed)));
+    });
+    return result;
+  }
+
+  private static <T> void complete(CompletableFuture<T> future, T value, Throwable error) {
+    if (error != null) {
+      future.completeExceptionally(error);
+    } else {
+      future.complete(value);
+    }
   }
 
   /** A read answered by the leader's own store: lease deadlines live only there. */
   private <T> CompletableFuture<T> onLeader(Supplier<Message> encode, StoreEnvelope.ResponseParser<T> parser) {
     return send(encode, message -> replyOf(peer.isLeader()
-        ? readLocally(message, () -> client.async().sendReadOnly(message))
-        : client.async().sendReadOnly(message)), parser);
+        ? readLocally(message, () -> client.async().sendReadOnlyUnordered(message))
+        : client.async().sendReadOnlyUnordered(message)), parser);
   }
 
   /**

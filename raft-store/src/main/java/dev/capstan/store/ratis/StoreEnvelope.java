@@ -37,6 +37,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  *          | 6 batch: int count, then per command int length and its frame (any kind but 6)
  * query:   1 RangeRequest | 2 TxnRequest (read-only) | 3 LeaseKeepAliveRequest (leader only)
  *          | 4 LeaseTimeToLiveRequest | 5 LeaseLeasesRequest
+ *          | 6 write index (empty body; answered with a long: see {@link #writeIndex})
  * reply:   0 response bytes | 1 UTF code name, UTF message
  *          (to a batch: 0, int count, then per command int length and its reply)
  * </pre>
@@ -55,6 +56,7 @@ final class StoreEnvelope {
   static final byte QUERY_LEASE_KEEPALIVE = 3;
   static final byte QUERY_LEASE_TTL = 4;
   static final byte QUERY_LEASE_LEASES = 5;
+  static final byte QUERY_WRITE_INDEX = 6;
   private static final byte REPLY_OK = 0;
   private static final byte REPLY_ERROR = 1;
 
@@ -189,6 +191,25 @@ final class StoreEnvelope {
 
   static Message query(TxnRequest readOnlyTxn) {
     return frame(QUERY_TXN, readOnlyTxn);
+  }
+
+  /** Asks the leader for the log index of the last write it applied. */
+  static Message writeIndexQuery() {
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(new byte[] {QUERY_WRITE_INDEX}));
+  }
+
+  /** The reply to {@link #writeIndexQuery}. */
+  static Message writeIndex(long index) {
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(
+        ByteBuffer.allocate(9).put(REPLY_OK).putLong(index).array()));
+  }
+
+  /** The index a {@link #writeIndex} reply's body (after {@link #parseReply}) carries. */
+  static long parseWriteIndex(byte[] body) throws InvalidProtocolBufferException {
+    if (body.length != Long.BYTES) {
+      throw new InvalidProtocolBufferException("a write index is 8 bytes, got " + body.length);
+    }
+    return ByteBuffer.wrap(body).getLong();
   }
 
   static Frame decode(byte[] bytes) {

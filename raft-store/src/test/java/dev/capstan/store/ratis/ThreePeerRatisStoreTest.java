@@ -174,6 +174,23 @@ class ThreePeerRatisStoreTest {
   }
 
   @Test
+  void aLinearizableReadOnAFollowerSeesEveryWriteAcknowledgedBeforeItThroughAnyOtherPeer() {
+    start(TestCluster.FAST);
+    String leader = cluster.awaitLeader();
+    List<String> followers = cluster.ids().stream().filter(id -> !id.equals(leader)).toList();
+    // Written through the leader and through the other follower; read right after the write's
+    // acknowledgement, before any heartbeat could have told the reader the write is committed.
+    List<RatisKeyValueStore> writers = List.of(cluster.store(leader), cluster.store(followers.get(1)));
+    RatisKeyValueStore reader = cluster.store(followers.get(0));
+    for (int i = 0; i < 100; i++) {
+      PutResponse written = join(writers.get(i % 2).put(put("/lin/k", "v" + i)));
+      RangeResponse read = join(reader.range(get("/lin/k")));
+      assertThat(read.getKvs(0).getValue().toStringUtf8()).isEqualTo("v" + i);
+      assertThat(read.getHeader().getRevision()).isGreaterThanOrEqualTo(written.getHeader().getRevision());
+    }
+  }
+
+  @Test
   void aMinorityCannotWriteOrReadLinearizably() {
     start(TestCluster.FAST.withRequestTimeout(Duration.ofSeconds(2)));
     String leader = cluster.awaitLeader();
@@ -190,6 +207,24 @@ class ThreePeerRatisStoreTest {
     // A serializable read answers from the local copy regardless.
     assertThat(join(lonely.range(get("k").toBuilder().setSerializable(true).build())).getKvs(0).getValue()
         .toStringUtf8()).isEqualTo("v");
+  }
+
+  @Test
+  void aFollowersStoreWritesAndReadsAgainOnceAMajorityIsBack() {
+    start(TestCluster.FAST.withRequestTimeout(Duration.ofSeconds(2)));
+    String follower = cluster.aFollower();
+    RatisKeyValueStore lonely = cluster.store(follower);
+    join(lonely.put(put("k", "v")));
+    List<String> others = cluster.ids().stream().filter(id -> !id.equals(follower)).toList();
+    others.forEach(cluster::stop);
+    assertThat(failure(lonely.put(put("k", "w"))).code()).isEqualTo(StoreException.Code.NO_LEADER);
+    assertThat(failure(lonely.range(get("k"))).code()).isEqualTo(StoreException.Code.NO_LEADER);
+
+    // The Raft client gave up on those; the store must not stay broken once the others are back.
+    others.forEach(cluster::start);
+    cluster.awaitLeader();
+    join(lonely.put(put("k", "x")));
+    assertThat(join(lonely.range(get("k"))).getKvs(0).getValue().toStringUtf8()).isEqualTo("x");
   }
 
   @Test
