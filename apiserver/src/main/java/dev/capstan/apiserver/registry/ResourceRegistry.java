@@ -139,6 +139,16 @@ public final class ResourceRegistry<T extends Message> {
   }
 
   /**
+   * The store's current revision, read linearizably (a one-key, keys-only range): every write
+   * acknowledged before this call is at or below it.
+   */
+  public long currentRevision() {
+    ByteString prefix = StoreKeys.prefix(kind, "");
+    return await(store.range(RangeRequest.newBuilder().setKey(prefix).setRangeEnd(StoreKeys.rangeEnd(prefix))
+        .setLimit(1).setKeysOnly(true).build())).getHeader().getRevision();
+  }
+
+  /**
    * One page of a List, read at one store revision: the current one for a first page, the
    * token's for the following pages.
    */

@@ -14,6 +14,7 @@ import dev.capstan.apiserver.authz.AccessControl;
 import dev.capstan.apiserver.authz.AccessRequest;
 import dev.capstan.apiserver.registry.ObjectFilter;
 import dev.capstan.apiserver.registry.ResourceRegistry;
+import dev.capstan.apiserver.watch.CachedLister;
 import dev.capstan.apiserver.watch.WatchCache;
 import dev.capstan.apiserver.watch.WatchSink;
 import dev.capstan.apiserver.watch.Watcher;
@@ -28,6 +29,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -45,9 +47,13 @@ import org.slf4j.LoggerFactory;
 public final class ResourceService<T extends Message> {
   private static final Logger log = LoggerFactory.getLogger(ResourceService.class);
 
+  /** How long a consistent List waits for the watch cache before reading the store (Kubernetes: 3 s). */
+  private static final Duration CONSISTENT_LIST_WAIT = Duration.ofSeconds(3);
+
   private final Kind<T> kind;
   private final ResourceRegistry<T> registry;
   private final WatchCache<T> cache;
+  private final CachedLister<T> lister;
   private final AccessControl access;
   private final Map<String, ServerCallHandler<?, ?>> extra = new HashMap<>();
 
@@ -55,6 +61,7 @@ public final class ResourceService<T extends Message> {
     this.kind = kind;
     this.registry = registry;
     this.cache = cache;
+    this.lister = new CachedLister<>(cache, registry, CONSISTENT_LIST_WAIT);
     this.access = access;
   }
 
@@ -117,7 +124,7 @@ public final class ResourceService<T extends Message> {
         }));
         case "List" -> ServerCalls.<ListRequest, Message>asyncUnaryCall((req, out) -> respond(out, () -> {
           check(AccessRequest.LIST, "", req.getNamespace(), "");
-          return toListMessage(registry.list(req));
+          return toListMessage(lister.list(req));
         }));
         case "Watch" -> ServerCalls.<WatchRequest, Message>asyncServerStreamingCall(this::watch);
         case "Update" -> ServerCalls.<T, T>asyncUnaryCall((req, out) -> respond(out, () -> {

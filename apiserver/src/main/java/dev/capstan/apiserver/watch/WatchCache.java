@@ -19,9 +19,10 @@ import io.grpc.Status;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * <p>A watch may resume from any resourceVersion inside the window; an older one is answered
  * with OUT_OF_RANGE so the client relists. A store watch failure ends every watcher (they
  * relist) and rebuilds the cache from a fresh list.
+ *
+ * <p>Lists can be served from the cache's objects in key order ({@link #page}); a consistent one
+ * first waits until the cache has caught up with a given store revision ({@link #awaitRevision}),
+ * asking the store watch for a progress notification when the kind itself saw no change.
  */
 public final class WatchCache<T extends Message> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WatchCache.class);
@@ -56,8 +61,11 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
   private final int windowSize;
   private final int watcherBufferSize;
 
+  private static final long PROGRESS_REQUEST_INTERVAL_NANOS = 50_000_000L;
+
   private final Object lock = new Object();
-  private final Map<ByteString, T> objects = new HashMap<>();
+  /** By store key, in the store's (unsigned byte) order, so pages come out as the store's would. */
+  private final NavigableMap<ByteString, T> objects = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
   private final ArrayDeque<CachedEvent<T>> window = new ArrayDeque<>();
   private final List<Watcher<T>> watchers = new CopyOnWriteArrayList<>();
   private final List<Listener<T>> listeners = new CopyOnWriteArrayList<>();
@@ -118,6 +126,13 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
       if (started) {
         listener.reset(objects.values());
       }
+    }
+  }
+
+  /** Whether the cache holds the kind's objects (it has listed them and is not closed). */
+  public boolean serving() {
+    synchronized (lock) {
+      return started && !closed;
     }
   }
 
@@ -183,6 +198,71 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
     }
   }
 
+  /** One page of cached objects: the items, the cache revision they are at, and where the next page starts. */
+  public record Page<T>(List<T> items, long revision, ByteString nextKey) {
+    /** Whether keys follow the page's last item (a continue token is due). */
+    public boolean more() {
+      return nextKey != null;
+    }
+  }
+
+  /**
+   * Waits until the cache reflects the store at {@code storeRevision} or later. A kind that saw no
+   * change since has nothing to deliver, so the store watch is asked for a progress notification;
+   * answers false when the cache did not catch up within {@code timeout} (or is not running), and
+   * the caller then reads the store instead.
+   */
+  public boolean awaitRevision(long storeRevision, java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long nextAsk = System.nanoTime();
+    while (true) {
+      StoreWatch ask = null;
+      synchronized (lock) {
+        if (revision >= storeRevision) {
+          return true;
+        }
+        if (closed || !started || storeWatch == null) {
+          return false;
+        }
+        long now = System.nanoTime();
+        if (now - deadline >= 0) {
+          return false;
+        }
+        if (now - nextAsk >= 0) {
+          // Asked again now and then: a watch still replaying history declines the request.
+          ask = storeWatch;
+          nextAsk = now + PROGRESS_REQUEST_INTERVAL_NANOS;
+        } else {
+          lock.wait(Math.max(1, Math.min(deadline - now, nextAsk - now) / 1_000_000));
+        }
+      }
+      if (ask != null) {
+        // Outside the lock: a store binding may deliver to the feed (which takes it) while asked.
+        ask.requestProgress();
+      }
+    }
+  }
+
+  /**
+   * Up to {@code limit} (0: all) cached objects under {@code prefix} that match {@code filter}, in
+   * key order, starting at key {@code from} (inclusive), at the cache's current revision.
+   */
+  public Page<T> page(ByteString prefix, ByteString from, ObjectFilter<T> filter, long limit) {
+    synchronized (lock) {
+      List<T> items = new ArrayList<>();
+      ByteString end = StoreKeys.rangeEnd(prefix);
+      for (Map.Entry<ByteString, T> e : objects.subMap(from, true, end, false).entrySet()) {
+        if (limit > 0 && items.size() == limit) {
+          return new Page<>(items, revision, e.getKey());
+        }
+        if (filter.matches(e.getValue())) {
+          items.add(e.getValue());
+        }
+      }
+      return new Page<>(items, revision, null);
+    }
+  }
+
   /** Sends a BOOKMARK with the current revision to watchers that asked for bookmarks. */
   public void bookmark() {
     long rev = revision();
@@ -238,6 +318,7 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
       revision = rev;
       cachedObjects = objects.size();
       windowEvents = window.size();
+      lock.notifyAll();
       for (Watcher<T> w : watchers) {
         for (CachedEvent<T> ce : batch) {
           w.deliver(ce);
@@ -273,6 +354,17 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
     @Override
     public void onEvents(long rev, List<Event> events) {
       apply(rev, events);
+    }
+
+    @Override
+    public void onProgress(long rev) {
+      synchronized (lock) {
+        // Nothing of this kind changed up to rev: the cache is as current as the store was then.
+        if (rev > revision) {
+          revision = rev;
+        }
+        lock.notifyAll();
+      }
     }
 
     @Override

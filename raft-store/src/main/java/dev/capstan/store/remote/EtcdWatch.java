@@ -2,6 +2,7 @@ package dev.capstan.store.remote;
 
 import dev.capstan.etcd.etcdserverpb.WatchCreateRequest;
 import dev.capstan.etcd.etcdserverpb.WatchGrpc;
+import dev.capstan.etcd.etcdserverpb.WatchProgressRequest;
 import dev.capstan.etcd.etcdserverpb.WatchRequest;
 import dev.capstan.etcd.etcdserverpb.WatchResponse;
 import dev.capstan.etcd.mvccpb.Event;
@@ -85,6 +86,19 @@ final class EtcdWatch implements StoreWatch {
     }
     created.completeExceptionally(StoreErrors.unavailable("watch closed"));
     onEnd.accept(this);
+  }
+
+  /**
+   * Sends etcd a progress request on this watch's stream (etcd 3.4 and later): etcd answers with a
+   * progress notification once it has sent the watch everything up to its current revision.
+   */
+  @Override
+  public synchronized boolean requestProgress() {
+    if (ended || stream == null || !created.isDone()) {
+      return false;
+    }
+    stream.onNext(WatchRequest.newBuilder().setProgressRequest(WatchProgressRequest.getDefaultInstance()).build());
+    return true;
   }
 
   // Guarded by this.

@@ -721,6 +721,22 @@ public abstract class KeyValueStoreConformance {
   }
 
   @Test
+  void aRequestedProgressNotificationReportsTheRevisionAfterEveryEventAlreadySent() {
+    Recorder recorder = watch(prefixWatch(prefix + "watched/", 0));
+    long watched = write("watched/a", "1").getHeader().getRevision();
+    recorder.awaitRevision(watched);
+    // Changes elsewhere move the store on without an event for this watch.
+    long elsewhere = write("other", "x").getHeader().getRevision();
+    // The watch may still be catching up with the write (it then declines): ask until it answers.
+    await().atMost(WAIT).until(() -> {
+      recorder.watch.requestProgress();
+      return recorder.progress.stream().anyMatch(r -> r >= elsewhere);
+    });
+    assertThat(recorder.progress).allSatisfy(r -> assertThat(r).isGreaterThanOrEqualTo(watched));
+    assertThat(recorder.revisions()).containsExactly(watched);
+  }
+
+  @Test
   void aWatchFromRevisionZeroSeesOnlyLaterChanges() {
     write("a", "before");
     Recorder recorder = watch(prefixWatch(prefix, 0));
@@ -1060,6 +1076,7 @@ public abstract class KeyValueStoreConformance {
   /** Records what one watch hears, from whatever thread the binding calls it on. */
   final class Recorder implements StoreWatchListener {
     final List<Batch> batches = new CopyOnWriteArrayList<>();
+    final List<Long> progress = new CopyOnWriteArrayList<>();
     volatile long compacted;
     private volatile Throwable failure;
     StoreWatch watch;
@@ -1067,6 +1084,11 @@ public abstract class KeyValueStoreConformance {
     @Override
     public void onEvents(long revision, List<Event> events) {
       batches.add(new Batch(revision, List.copyOf(events), prefix));
+    }
+
+    @Override
+    public void onProgress(long revision) {
+      progress.add(revision);
     }
 
     @Override

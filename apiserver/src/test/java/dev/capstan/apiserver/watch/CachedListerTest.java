@@ -1,0 +1,127 @@
+package dev.capstan.apiserver.watch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.capstan.api.core.v1.ConfigMap;
+import dev.capstan.api.core.v1.Secret;
+import dev.capstan.api.meta.v1.ListRequest;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.apiserver.registry.ResourceRegistry;
+import dev.capstan.client.Kinds;
+import dev.capstan.client.ListResult;
+import dev.capstan.store.local.LocalKeyValueStore;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Lists served from the watch cache: consistent, paged like the store's, refusing what the store refuses. */
+class CachedListerTest {
+  private LocalKeyValueStore store;
+  private ResourceRegistry<ConfigMap> configMaps;
+  private ResourceRegistry<Secret> secrets;
+  private WatchCache<ConfigMap> configMapCache;
+  private WatchCache<Secret> secretCache;
+  private CachedLister<ConfigMap> configMapLister;
+  private CachedLister<Secret> secretLister;
+
+  @BeforeEach
+  void start() {
+    store = new LocalKeyValueStore();
+    configMaps = new ResourceRegistry<>(Kinds.CONFIG_MAP, store, Clock.systemUTC(), new Random(7), ns -> {});
+    secrets = new ResourceRegistry<>(Kinds.SECRET, store, Clock.systemUTC(), new Random(7), ns -> {});
+    configMapCache = new WatchCache<>(Kinds.CONFIG_MAP, store, configMaps, 1000, 10);
+    secretCache = new WatchCache<>(Kinds.SECRET, store, secrets, 1000, 10);
+    configMapCache.start();
+    secretCache.start();
+    configMapLister = new CachedLister<>(configMapCache, configMaps, Duration.ofSeconds(30));
+    secretLister = new CachedLister<>(secretCache, secrets, Duration.ofSeconds(30));
+  }
+
+  @AfterEach
+  void stop() {
+    configMapCache.close();
+    secretCache.close();
+    store.close();
+  }
+
+  private ConfigMap create(String namespace, String name) {
+    return configMaps.create(ConfigMap.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName(name).setNamespace(namespace).putLabels("n", name)).build());
+  }
+
+  private static List<String> names(ListResult<ConfigMap> page) {
+    return page.items().stream().map(c -> c.getMetadata().getName()).toList();
+  }
+
+  @Test
+  void aListRightAfterAWriteIncludesIt() {
+    List<String> created = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      ConfigMap cm = create("default", String.format("cm-%02d", i));
+      created.add(cm.getMetadata().getName());
+      ListResult<ConfigMap> list = configMapLister.list(ListRequest.newBuilder().setNamespace("default").build());
+      assertThat(names(list)).isEqualTo(created);
+      assertThat(Long.parseLong(list.resourceVersion()))
+          .isGreaterThanOrEqualTo(Long.parseLong(cm.getMetadata().getResourceVersion()));
+    }
+  }
+
+  @Test
+  void aConsistentListOfAKindWithoutChangesCatchesUpThroughAProgressNotification() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      create("default", "cm-" + i);
+    }
+    long storeRevision = configMaps.currentRevision();
+    // The secrets cache saw no event since it started; only a progress notification moves it.
+    assertThat(secretCache.revision()).isLessThan(storeRevision);
+    assertThat(secretCache.awaitRevision(storeRevision, Duration.ofSeconds(30))).isTrue();
+    ListResult<Secret> list = secretLister.list(ListRequest.getDefaultInstance());
+    assertThat(list.items()).isEmpty();
+    assertThat(Long.parseLong(list.resourceVersion())).isGreaterThanOrEqualTo(storeRevision);
+  }
+
+  @Test
+  void pagesFromTheCacheContinueInTheStoreAtTheSameRevisionWithSelectorsAndNamespaces() {
+    for (int i = 0; i < 30; i++) {
+      create(i % 2 == 0 ? "a" : "b", String.format("cm-%02d", i));
+    }
+    ListRequest request = ListRequest.newBuilder().setNamespace("a").setLimit(4)
+        .setLabelSelector("n notin (cm-04,cm-06)").build();
+    ListResult<ConfigMap> first = configMapLister.list(request);
+    assertThat(names(first)).containsExactly("cm-00", "cm-02", "cm-08", "cm-10");
+    // Written after the first page: later pages must not show it (they read at the first's revision).
+    create("a", "cm-09");
+    List<String> all = new ArrayList<>(names(first));
+    String token = first.continueToken();
+    while (!token.isEmpty()) {
+      ListResult<ConfigMap> page = configMapLister.list(request.toBuilder().setContinue(token).build());
+      assertThat(page.resourceVersion()).isEqualTo(first.resourceVersion());
+      all.addAll(names(page));
+      token = page.continueToken();
+    }
+    assertThat(all).containsExactly("cm-00", "cm-02", "cm-08", "cm-10", "cm-12", "cm-14", "cm-16", "cm-18",
+        "cm-20", "cm-22", "cm-24", "cm-26", "cm-28");
+  }
+
+  @Test
+  void resourceVersionZeroIsServedFromTheCacheAndBadInputIsRefusedAsTheStoreRefusesIt() {
+    create("default", "x");
+    assertThat(names(configMapLister.list(ListRequest.newBuilder().setResourceVersion("0").build())))
+        .containsExactly("x");
+    assertThatThrownBy(() -> configMapLister.list(ListRequest.newBuilder().setLimit(-1).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).contains("limit");
+        });
+    assertThatThrownBy(() -> configMapLister.list(ListRequest.newBuilder().setLabelSelector("a in (").build()))
+        .isInstanceOf(StatusRuntimeException.class);
+  }
+}
