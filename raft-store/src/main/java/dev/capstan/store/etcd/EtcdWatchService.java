@@ -32,22 +32,40 @@ import java.util.function.LongSupplier;
  *       response with that watch's ID at the newest revision it has seen (after any event it
  *       still has on the way); on a stream without watches, by one with ID -1 at the store's
  *       current revision. Watches that asked for progress_notify get the store's periodic ones.</li>
+ *   <li>A client that reads slower than its watches produce is not buffered without bound: once
+ *       more than {@code maxUnreadBytes} of responses wait for it, the stream's store watches are
+ *       closed, and when the client has read what waits they are opened again from the revision
+ *       after the last one it was sent, replaying the rest from the store's history (etcd's
+ *       slow-watcher resync). If that history was compacted meanwhile, the watch is canceled
+ *       with {@code compact_revision}, as any watch from a compacted revision.</li>
  * </ul>
  * The store must run its watch listeners on a thread of its own (not inline on the writer).
  */
 public final class EtcdWatchService extends WatchGrpc.WatchImplBase {
 
   private static final String DUPLICATE_ID = "mvcc: duplicate watch ID provided on the WatchStream";
+  /** Responses one stream may have waiting for its client before its watches pause. */
+  public static final long DEFAULT_MAX_UNREAD_BYTES = 16L * 1024 * 1024;
 
   private final KeyValueStore store;
   private final EtcdClusterInfo cluster;
   private final LongSupplier revision;
+  private final long maxUnreadBytes;
 
   /** @param revision the current revision of the copy of the store that serves the watches */
   public EtcdWatchService(KeyValueStore store, EtcdClusterInfo cluster, LongSupplier revision) {
+    this(store, cluster, revision, DEFAULT_MAX_UNREAD_BYTES);
+  }
+
+  /** As above, pausing a stream's watches once more than {@code maxUnreadBytes} wait for its client. */
+  public EtcdWatchService(KeyValueStore store, EtcdClusterInfo cluster, LongSupplier revision, long maxUnreadBytes) {
     this.store = Objects.requireNonNull(store, "store");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.revision = Objects.requireNonNull(revision, "revision");
+    if (maxUnreadBytes <= 0) {
+      throw new IllegalArgumentException("maxUnreadBytes must be positive, got " + maxUnreadBytes);
+    }
+    this.maxUnreadBytes = maxUnreadBytes;
   }
 
   @Override
@@ -62,10 +80,15 @@ public final class EtcdWatchService extends WatchGrpc.WatchImplBase {
     private final Map<Long, Listener> watches = new HashMap<>();
     private long nextId;
     private boolean closed;
+    /** Bytes sent since gRPC last had room for more: an upper bound of what waits for the client. */
+    private long unreadBytes;
+    /** Whether the store watches are closed until the client has read what waits. */
+    private boolean paused;
 
     WatchStream(ServerCallStreamObserver<WatchResponse> out) {
       this.out = out;
       out.setOnCancelHandler(this::closeAll);
+      out.setOnReadyHandler(this::drained);
     }
 
     @Override
@@ -97,10 +120,11 @@ public final class EtcdWatchService extends WatchGrpc.WatchImplBase {
       }
       WatchCreateRequest pinned = request.getStartRevision() > 0 ? request
           : request.toBuilder().setStartRevision(current + 1).build();
-      Listener listener = new Listener(this, id);
+      Listener listener = new Listener(this, id, pinned);
       watches.put(id, listener);
       try {
-        listener.watch = store.watch(pinned, listener);
+        // A paused stream opens it with the others once the client has read what waits.
+        listener.watch = paused ? null : store.watch(pinned, listener);
       } catch (RuntimeException e) {
         watches.remove(id);
         send(WatchResponse.newBuilder().setHeader(cluster.header(current)).setWatchId(id).setCreated(true)
@@ -127,24 +151,68 @@ public final class EtcdWatchService extends WatchGrpc.WatchImplBase {
         return;
       }
       for (Listener listener : watches.values()) {
-        listener.watch.requestProgress();
+        if (listener.watch != null) {
+          listener.watch.requestProgress();
+        }
       }
     }
 
-    /** A delivery for {@code listener}, unless it was canceled meanwhile. */
-    synchronized void deliver(Listener listener, WatchResponse response, boolean last) {
-      if (closed || watches.get(listener.id) != listener) {
+    /**
+     * A delivery for {@code listener} of everything up to {@code upTo} (-1: a terminal answer),
+     * unless it was canceled or paused meanwhile.
+     */
+    synchronized void deliver(Listener listener, WatchResponse response, long upTo, boolean last) {
+      if (closed || paused || watches.get(listener.id) != listener) {
+        return;
+      }
+      if (!out.isReady() && unreadBytes + response.getSerializedSize() > maxUnreadBytes) {
+        pause();
         return;
       }
       if (last) {
         watches.remove(listener.id);
       }
+      if (upTo >= 0) {
+        listener.sentUpTo = upTo;
+      }
       send(response);
     }
 
     private void send(WatchResponse response) {
-      if (!closed && !out.isCancelled()) {
-        out.onNext(response);
+      if (closed || out.isCancelled()) {
+        return;
+      }
+      if (out.isReady()) {
+        unreadBytes = 0;
+      }
+      unreadBytes += response.getSerializedSize();
+      out.onNext(response);
+    }
+
+    /** Closes the store watches; what they would have sent is replayed from history later. */
+    private void pause() {
+      paused = true;
+      watches.values().forEach(Listener::close);
+    }
+
+    /** gRPC has room again (the client read what waited): reopen paused watches where they stopped. */
+    private synchronized void drained() {
+      unreadBytes = 0;
+      if (!paused || closed) {
+        return;
+      }
+      paused = false;
+      for (Listener old : List.copyOf(watches.values())) {
+        WatchCreateRequest resume = old.request.toBuilder().setStartRevision(old.sentUpTo + 1).build();
+        Listener listener = new Listener(this, old.id, resume);
+        watches.put(old.id, listener);
+        try {
+          listener.watch = store.watch(resume, listener);
+        } catch (RuntimeException e) {
+          watches.remove(old.id);
+          send(WatchResponse.newBuilder().setHeader(cluster.header(revision.getAsLong())).setWatchId(old.id)
+              .setCanceled(true).setCancelReason(String.valueOf(e.getMessage())).build());
+        }
       }
     }
 
@@ -173,12 +241,18 @@ public final class EtcdWatchService extends WatchGrpc.WatchImplBase {
 
     private final WatchStream stream;
     private final long id;
+    /** The store watch's request; its start revision is pinned (never 0). */
+    private final WatchCreateRequest request;
     /** Set right after registration, under the stream's monitor, before any delivery is sent. */
     private volatile StoreWatch watch;
+    /** Guarded by the stream's monitor: the client has been sent every change up to this revision. */
+    private long sentUpTo;
 
-    Listener(WatchStream stream, long id) {
+    Listener(WatchStream stream, long id, WatchCreateRequest request) {
       this.stream = stream;
       this.id = id;
+      this.request = request;
+      this.sentUpTo = request.getStartRevision() - 1;
     }
 
     void close() {
@@ -191,27 +265,27 @@ public final class EtcdWatchService extends WatchGrpc.WatchImplBase {
     @Override
     public void onEvents(long revision, List<Event> events) {
       stream.deliver(this, WatchResponse.newBuilder().setHeader(cluster.header(revision)).setWatchId(id)
-          .addAllEvents(events).build(), false);
+          .addAllEvents(events).build(), revision, false);
     }
 
     @Override
     public void onProgress(long revision) {
       stream.deliver(this, WatchResponse.newBuilder().setHeader(cluster.header(revision)).setWatchId(id).build(),
-          false);
+          revision, false);
     }
 
     @Override
     public void onCompacted(long compactRevision) {
       stream.deliver(this, WatchResponse.newBuilder().setHeader(cluster.header(EtcdWatchService.this.revision
               .getAsLong())).setWatchId(id).setCanceled(true).setCompactRevision(compactRevision)
-          .setCancelReason(StoreErrors.COMPACTED).build(), true);
+          .setCancelReason(StoreErrors.COMPACTED).build(), -1, true);
     }
 
     @Override
     public void onError(Throwable error) {
       stream.deliver(this, WatchResponse.newBuilder().setHeader(cluster.header(EtcdWatchService.this.revision
               .getAsLong())).setWatchId(id).setCanceled(true).setCancelReason(String.valueOf(error.getMessage()))
-          .build(), true);
+          .build(), -1, true);
     }
   }
 }
