@@ -75,12 +75,19 @@ public final class CapstanClient implements AutoCloseable {
   }
 
   /**
-   * Connects to an apiserver at "host:port", over TLS when {@code tls} is given (verifying the
-   * server with the cluster CA and presenting its client certificate, if it has one), sending
-   * {@code token} (when not null) as a bearer token with every call.
+   * Connects to an apiserver at "host:port" -- or to the first of several that answers,
+   * "host:port,host:port,...", failing over to the others in order when it goes away -- over TLS
+   * when {@code tls} is given (verifying the server with the cluster CA and presenting its client
+   * certificate, if it has one), sending {@code token} (when not null) as a bearer token with
+   * every call. A malformed address is an IllegalArgumentException naming it.
    */
   public static CapstanClient connect(String target, String token, ClientTls tls) {
-    ManagedChannel channel = Grpc.newChannelBuilder(target,
+    return connect(ServerList.split(target), token, tls);
+  }
+
+  /** As {@link #connect(String, String, ClientTls)}, with the servers as a list. */
+  public static CapstanClient connect(java.util.List<String> servers, String token, ClientTls tls) {
+    ManagedChannel channel = Grpc.newChannelBuilder(ServerList.target(servers),
             tls != null ? tls.credentials() : InsecureChannelCredentials.create())
         .maxInboundMessageSize(64 * 1024 * 1024)
         // A connection that dies silently must not leave a watch hanging forever.
@@ -91,9 +98,12 @@ public final class CapstanClient implements AutoCloseable {
     return new CapstanClient(channel, token == null ? null : new BearerTokenCredentials(token), DEFAULT_DEADLINE_MILLIS);
   }
 
-  /** Connects with the current context of a client config: its first server, its token and its TLS. */
+  /**
+   * Connects with the current context of a client config: its servers (the first that answers,
+   * then the others in order when it goes away), its token and its TLS.
+   */
   public static CapstanClient connect(dev.capstan.client.config.ClientConfig config) {
-    return connect(config.servers().get(0), config.current().token(), config.tls());
+    return connect(config.servers(), config.current().token(), config.tls());
   }
 
   /** The channel to build further stubs on; it carries the client's credentials. */

@@ -67,7 +67,7 @@ public final class CertificateCommand {
       }
       ClientTls issued = new ClientTls(signed.getCa().toString(StandardCharsets.US_ASCII),
           signed.getCertificate().toString(StandardCharsets.US_ASCII), Pem.privateKey(keys.getPrivate()));
-      ClientConfig.single(client.config().currentContext(), List.of(client.serverAddress()), null, issued).save(output);
+      ClientConfig.single(client.config().currentContext(), List.of(client.serverAddress().split(",")), null, issued).save(output);
       System.out.println("certificate for user \"" + user + "\"" + (groups.isEmpty() ? "" : " in " + groups)
           + " written with its key to " + output);
       return 0;

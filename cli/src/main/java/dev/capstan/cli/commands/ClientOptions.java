@@ -12,7 +12,8 @@ public final class ClientOptions {
   @Option(names = "--config", description = "client config file (default: $CAPSTAN_CONFIG or ~/.capstan/config)")
   Path config;
 
-  @Option(names = {"-s", "--server"}, description = "API server address host:port (overrides the config)")
+  @Option(names = {"-s", "--server"}, description = "API server address host:port, or several separated by commas"
+      + " (the first that answers is used; overrides the config)")
   String server;
 
   @Option(names = "--token", description = "bearer token to authenticate with (overrides the config's)")
@@ -48,8 +49,9 @@ public final class ClientOptions {
     return namespace != null ? namespace : config().current().namespace();
   }
 
+  /** The server addresses to try, comma-separated: the flag's, else the config's. */
   public String serverAddress() {
-    return server != null ? server : config().servers().get(0);
+    return server != null ? server : String.join(",", config().servers());
   }
 
   /** The token to send: the flag's, else the context's (none when neither has one). */
@@ -58,7 +60,11 @@ public final class ClientOptions {
   }
 
   public CapstanClient connect() {
-    return CapstanClient.connect(serverAddress(), token(), tls());
+    try {
+      return CapstanClient.connect(serverAddress(), token(), tls());
+    } catch (IllegalArgumentException e) {
+      throw new CliException((server != null ? "--server: " : "config: ") + e.getMessage());
+    }
   }
 
   /** TLS as the config says, with the --certificate-authority flag's CA in place of the config's. */
