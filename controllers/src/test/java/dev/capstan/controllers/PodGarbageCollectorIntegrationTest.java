@@ -13,18 +13,13 @@ import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.PodSpec;
 import dev.capstan.api.core.v1.Taint;
 import dev.capstan.api.meta.v1.ObjectMeta;
-import dev.capstan.apiserver.ApiServer;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.MutableClock;
 import dev.capstan.controllers.podgc.PodGarbageCollector;
 import dev.capstan.controllers.podgc.PodGcPlan;
-import dev.capstan.store.ratis.RaftStorePeer;
-import dev.capstan.store.ratis.RatisKeyValueStore;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,23 +41,15 @@ class PodGarbageCollectorIntegrationTest {
 
   @TempDir
   Path dir;
-  private RaftStorePeer peer;
-  private RatisKeyValueStore store;
-  private ApiServer server;
+  private RatisApiServer api;
   private CapstanClient client;
   private MutableClock clock;
   private ControllerManager manager;
 
   @BeforeEach
   void start() throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    peer = RaftStorePeer.startSingle(dir.resolve("store"), port);
-    store = new RatisKeyValueStore(peer);
-    server = ApiServer.start(store, 0);
-    client = CapstanClient.connect("127.0.0.1:" + server.port());
+    api = RatisApiServer.start(dir);
+    client = api.client();
     clock = new MutableClock(Instant.now());
     // Nodes without agents: a long grace period keeps the node lifecycle controller from evicting.
     manager = new ControllerManager(client, clock, ControllerManager.DEFAULT_WORKERS, Duration.ofSeconds(30),
@@ -74,14 +61,11 @@ class PodGarbageCollectorIntegrationTest {
 
   @AfterEach
   void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {manager, client, server, store, peer}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        // keep closing the rest
-      }
+    if (manager != null) {
+      manager.close();
+    }
+    if (api != null) {
+      api.close();
     }
   }
 

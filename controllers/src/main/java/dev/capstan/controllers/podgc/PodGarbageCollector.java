@@ -13,15 +13,13 @@ import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
+import dev.capstan.controllers.framework.Periodic;
 import dev.capstan.controllers.framework.PodState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +60,7 @@ public final class PodGarbageCollector implements Controller {
   private final Duration period;
   private final MissingNodes missingNodes;
   private final ControllerLoop loop;
-  private ScheduledExecutorService ticker;
+  private Periodic ticker;
 
   public PodGarbageCollector(ResourceClient<Pod> pods, ResourceClient<Node> nodes, SharedInformer<Pod> podInformer,
       SharedInformer<Node> nodeInformer, Clock clock, int terminatedPodThreshold, ControllerMetrics metrics) {
@@ -136,18 +134,13 @@ public final class PodGarbageCollector implements Controller {
   public synchronized void run(int workers) {
     // One key, so one pass at a time however many workers there are.
     loop.start(workers);
-    ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, NAME + "-ticker");
-      t.setDaemon(true);
-      return t;
-    });
-    ticker.scheduleWithFixedDelay(() -> loop.enqueue(KEY), 0, period.toMillis(), TimeUnit.MILLISECONDS);
+    ticker = Periodic.start(NAME + "-ticker", Duration.ZERO, period, () -> loop.enqueue(KEY));
   }
 
   @Override
   public synchronized void close() {
     if (ticker != null) {
-      ticker.shutdownNow();
+      ticker.close();
     }
     loop.close();
   }
