@@ -23,6 +23,7 @@ import dev.capstan.controllers.framework.SharedInformerFactory;
 import dev.capstan.controllers.gc.GarbageCollector;
 import dev.capstan.controllers.job.JobController;
 import dev.capstan.controllers.nodelifecycle.NodeLifecycleController;
+import dev.capstan.controllers.podgc.PodGarbageCollector;
 import dev.capstan.controllers.replicaset.ReplicaSetController;
 import dev.capstan.controllers.statefulset.StatefulSetController;
 import dev.capstan.controllers.resourcequota.ResourceQuotaController;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs Capstan's controllers in one process, as kube-controller-manager does: the Deployment,
  * ReplicaSet, DaemonSet, StatefulSet, Job, CronJob and Endpoints controllers, the node lifecycle
- * controller, the garbage collector, the ServiceAccount controller (a {@code default} ServiceAccount
+ * controller, the garbage collector, the pod garbage collector, the ServiceAccount controller (a {@code default} ServiceAccount
  * per namespace) and the ResourceQuota controller (quota usage), fed by one shared informer per kind.
  *
  * <p>{@link #start} creates the informers and controllers (which register their handlers), starts
@@ -61,7 +62,7 @@ public final class ControllerManager implements AutoCloseable {
   private final Duration cacheSyncTimeout;
   private final Duration resyncPeriod;
   private final ControllerMetrics metrics;
-  private final Duration nodeMonitorGracePeriod;
+  private final ControllerOptions options;
   private final List<Controller> controllers = new ArrayList<>();
   private final List<EventRecorder> recorders = new ArrayList<>();
   private SharedInformerFactory informers;
@@ -80,7 +81,7 @@ public final class ControllerManager implements AutoCloseable {
    */
   public ControllerManager(CapstanClient client, Clock clock, int workers, Duration cacheSyncTimeout,
       Duration resyncPeriod, ControllerMetrics metrics) {
-    this(client, clock, workers, cacheSyncTimeout, resyncPeriod, NodeLifecycleController.DEFAULT_GRACE_PERIOD, metrics);
+    this(client, clock, workers, cacheSyncTimeout, resyncPeriod, ControllerOptions.defaults(), metrics);
   }
 
   /**
@@ -89,6 +90,13 @@ public final class ControllerManager implements AutoCloseable {
    */
   public ControllerManager(CapstanClient client, Clock clock, int workers, Duration cacheSyncTimeout,
       Duration resyncPeriod, Duration nodeMonitorGracePeriod, ControllerMetrics metrics) {
+    this(client, clock, workers, cacheSyncTimeout, resyncPeriod,
+        ControllerOptions.defaults().withNodeMonitorGracePeriod(nodeMonitorGracePeriod), metrics);
+  }
+
+  /** @param options the settings an operator may change (the controller manager's flags) */
+  public ControllerManager(CapstanClient client, Clock clock, int workers, Duration cacheSyncTimeout,
+      Duration resyncPeriod, ControllerOptions options, ControllerMetrics metrics) {
     this.client = Objects.requireNonNull(client, "client");
     this.clock = Objects.requireNonNull(clock, "clock");
     if (workers < 1) {
@@ -98,10 +106,7 @@ public final class ControllerManager implements AutoCloseable {
     this.cacheSyncTimeout = Objects.requireNonNull(cacheSyncTimeout, "cacheSyncTimeout");
     this.resyncPeriod = Objects.requireNonNull(resyncPeriod, "resyncPeriod");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
-    if (nodeMonitorGracePeriod.isNegative() || nodeMonitorGracePeriod.isZero()) {
-      throw new IllegalArgumentException("nodeMonitorGracePeriod: must be positive, got " + nodeMonitorGracePeriod);
-    }
-    this.nodeMonitorGracePeriod = nodeMonitorGracePeriod;
+    this.options = Objects.requireNonNull(options, "options");
   }
 
   /**
@@ -137,7 +142,9 @@ public final class ControllerManager implements AutoCloseable {
         informers.informerFor(Kinds.ENDPOINTS), clock, metrics));
     SharedInformer<Lease> leases = informers.informerFor(Kinds.LEASE);
     controllers.add(new NodeLifecycleController(client.nodes(), client.pods(), nodes, leases, pods, clock,
-        nodeMonitorGracePeriod, metrics));
+        options.nodeMonitorGracePeriod(), metrics));
+    controllers.add(new PodGarbageCollector(client.pods(), client.nodes(), pods, nodes, clock,
+        options.terminatedPodGcThreshold(), metrics));
     controllers.add(new GarbageCollector(client, informers,
         List.of(Kinds.DEPLOYMENT, Kinds.REPLICA_SET, Kinds.DAEMON_SET, Kinds.STATEFUL_SET, Kinds.CRON_JOB,
             Kinds.JOB, Kinds.POD), clock, metrics));

@@ -21,6 +21,7 @@ import dev.capstan.api.meta.v1.ObjectReference;
 import dev.capstan.apiserver.ApiServer;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.controllers.cronjob.CronJobController;
+import dev.capstan.controllers.framework.MutableClock;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.PodState;
 import dev.capstan.controllers.framework.ProtoTime;
@@ -29,8 +30,6 @@ import dev.capstan.store.local.LocalKeyValueStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -39,8 +38,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CronJob controller against a real apiserver on an in-memory store, with the whole controller
- * manager on a clock the test moves: a scheduled minute is reached by advancing the clock, not by
- * waiting for it. The Job controller runs the created Jobs; a fake kubelet runs their pods.
+ * manager on a clock that stands still until the test moves it: a scheduled minute is reached by
+ * advancing the clock, not by waiting for it. The Job controller runs the created Jobs; a fake kubelet runs their pods.
  */
 class CronJobIntegrationTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
@@ -49,7 +48,7 @@ class CronJobIntegrationTest {
   private LocalKeyValueStore store;
   private ApiServer server;
   private CapstanClient client;
-  private ShiftedClock clock;
+  private MutableClock clock;
   private ControllerManager manager;
   private FakeKubelet kubelet;
 
@@ -58,7 +57,8 @@ class CronJobIntegrationTest {
     store = new LocalKeyValueStore();
     server = ApiServer.start(store, 0);
     client = CapstanClient.connect("127.0.0.1:" + server.port());
-    clock = new ShiftedClock();
+    // Frozen between the test's jumps: the controllers' retries run on real time regardless.
+    clock = new MutableClock(Instant.now());
     manager = new ControllerManager(client, clock, ControllerMetrics.unserved());
     manager.start();
     kubelet = new FakeKubelet(client, Clock.systemUTC());
@@ -133,33 +133,5 @@ class CronJobIntegrationTest {
 
   private List<Event> events() {
     return client.events().list(NS).items();
-  }
-
-  /**
-   * Real time moved forward by what the test advanced: the scheduled minutes come when the test
-   * says, while the controllers' retries and back-offs (measured on this clock too) keep running
-   * between the jumps: on a frozen clock a sync retried after a conflict would wait for ever.
-   */
-  private static final class ShiftedClock extends Clock {
-    private volatile Duration shift = Duration.ZERO;
-
-    void advance(Duration d) {
-      shift = shift.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.now().plus(shift);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 }

@@ -13,14 +13,9 @@ import dev.capstan.api.core.v1.PodSpec;
 import dev.capstan.api.core.v1.ResourceQuota;
 import dev.capstan.api.core.v1.ResourceQuotaSpec;
 import dev.capstan.api.meta.v1.ObjectMeta;
-import dev.capstan.apiserver.ApiServer;
 import dev.capstan.client.CapstanClient;
-import dev.capstan.store.ratis.RaftStorePeer;
-import dev.capstan.store.ratis.RatisKeyValueStore;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,36 +37,25 @@ class ServiceAccountAndQuotaControllersTest {
   @TempDir
   static Path dir;
 
-  private RaftStorePeer peer;
-  private RatisKeyValueStore store;
-  private ApiServer server;
+  private RatisApiServer api;
   private CapstanClient client;
   private ControllerManager manager;
 
   @BeforeAll
   void start() throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    peer = RaftStorePeer.startSingle(dir.resolve("store"), port);
-    store = new RatisKeyValueStore(peer);
-    server = ApiServer.start(store, 0);
-    client = CapstanClient.connect("127.0.0.1:" + server.port());
+    api = RatisApiServer.start(dir);
+    client = api.client();
     manager = new ControllerManager(client, Clock.systemUTC(), ControllerMetrics.unserved());
     manager.start();
   }
 
   @AfterAll
   void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {manager, client, server, store, peer}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        // keep closing the rest
-      }
+    if (manager != null) {
+      manager.close();
+    }
+    if (api != null) {
+      api.close();
     }
   }
 

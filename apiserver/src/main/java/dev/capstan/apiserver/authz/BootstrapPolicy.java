@@ -42,6 +42,7 @@ public final class BootstrapPolicy {
             rule(List.of(""), List.of("events"), WRITE_EVENTS),
             rule(List.of("coordination.k8s.io"), List.of("leases"), List.of("get", "list", "watch", "create", "update"))),
         role(CONTROLLER_MANAGER,
+            // The pod controllers; the pod garbage collector's force deletes too (it reads nodes, below).
             rule(List.of(""), List.of("pods", "pods/status"), List.of("*")),
             rule(List.of("apps"), List.of("replicasets", "replicasets/status", "replicasets/scale", "deployments",
                 "deployments/status", "deployments/scale", "daemonsets", "daemonsets/status", "statefulsets",

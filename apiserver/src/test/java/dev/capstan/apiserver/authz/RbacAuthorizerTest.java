@@ -221,4 +221,15 @@ class RbacAuthorizerTest {
     assertThat(authz.allows(req(manager, "watch", "coordination.k8s.io", "leases", "", "", ""))).isTrue();
     assertThat(authz.allows(req(manager, "delete", "", "nodes", "", "", "n1"))).isFalse();
   }
+
+  @Test
+  void theControllerManagerRunsThePodGarbageCollector() {
+    BootstrapPolicy.clusterRoles().forEach(policy::put);
+    BootstrapPolicy.clusterRoleBindings().forEach(policy::put);
+    UserInfo manager = new UserInfo(BootstrapPolicy.CONTROLLER_MANAGER, "c", List.of());
+    assertThat(authz.allows(req(manager, "list", "", "pods", "", "", ""))).isTrue();
+    assertThat(authz.allows(req(manager, "delete", "", "pods", "", "any-namespace", "p"))).isTrue();
+    assertThat(authz.allows(req(manager, "get", "", "nodes", "", "", "gone"))).as("confirms a node is gone").isTrue();
+    assertThat(authz.allows(req(manager, "watch", "", "nodes", "", "", ""))).isTrue();
+  }
 }

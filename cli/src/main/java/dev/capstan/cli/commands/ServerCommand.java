@@ -96,7 +96,7 @@ public final class ServerCommand implements Callable<Integer> {
     }
     ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
         apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options(), serviceRanges.ranges(),
-        tlsSans, joining, controllerFlags.nodeMonitorGracePeriod()), Clock.systemUTC());
+        tlsSans, joining, controllerFlags.options()), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("capstan server: stopping");

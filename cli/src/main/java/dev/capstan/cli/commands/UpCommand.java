@@ -102,7 +102,7 @@ public final class UpCommand implements Callable<Integer> {
         node, new SecureRandom());
     ControlPlane controlPlane = ControlPlane.startSingleNode(
         new ControlPlane.Config(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens, autoCompaction,
-            serving.options(), serviceRanges.ranges(), tlsSans, controllerFlags.nodeMonitorGracePeriod()), clock);
+            serving.options(), serviceRanges.ranges(), tlsSans, controllerFlags.options()), clock);
     String nodeAddress = ControlPlane.loopbackAddress(bindAddress);
     // No --runtime: containerd where it is usable (or --containerd-socket names one), else the
     // process runtime with a warning saying why (NodeRuntime.open).

@@ -16,8 +16,8 @@ import dev.capstan.apiserver.metrics.StoreMetrics;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.ClientTls;
 import dev.capstan.controllers.ControllerManager;
+import dev.capstan.controllers.ControllerOptions;
 import dev.capstan.controllers.framework.ControllerMetrics;
-import dev.capstan.controllers.nodelifecycle.NodeLifecycleController;
 import dev.capstan.scheduler.Scheduler;
 import dev.capstan.scheduler.SchedulerMetrics;
 import dev.capstan.store.KeyValueStore;
@@ -64,13 +64,13 @@ public final class ControlPlane implements AutoCloseable {
    */
   public record Config(Path dataDir, String bindAddress, int apiPort, int raftPort, int etcdPort,
       ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving, ServiceRanges serviceRanges,
-      List<String> tlsSans, Duration nodeMonitorGracePeriod) {
-    /** With the node lifecycle controller's default grace period. */
+      List<String> tlsSans, ControllerOptions controllerOptions) {
+    /** With the controller manager's default options. */
     public Config(Path dataDir, String bindAddress, int apiPort, int raftPort, int etcdPort,
         ClusterTokens tokens, AutoCompaction autoCompaction, ServingOptions serving, ServiceRanges serviceRanges,
         List<String> tlsSans) {
       this(dataDir, bindAddress, apiPort, raftPort, etcdPort, tokens, autoCompaction, serving, serviceRanges, tlsSans,
-          NodeLifecycleController.DEFAULT_GRACE_PERIOD);
+          ControllerOptions.defaults());
     }
   }
 
@@ -92,17 +92,18 @@ public final class ControlPlane implements AutoCloseable {
    *     the host name and the bind address
    * @param joinExisting start as a new member of a running store: with an empty data dir, waiting
    *     to be added ({@code capstan store member add}) instead of forming a group from {@code peers}
+   * @param controllerOptions the controller manager's flags ({@code --node-monitor-grace-period}, ...)
    */
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
       List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
       ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting,
-      Duration nodeMonitorGracePeriod) {
-    /** With the node lifecycle controller's default grace period. */
+      ControllerOptions controllerOptions) {
+    /** With the controller manager's default options. */
     public MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
         List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
         ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting) {
       this(name, dataDir, bindAddress, apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving,
-          serviceRanges, tlsSans, joinExisting, NodeLifecycleController.DEFAULT_GRACE_PERIOD);
+          serviceRanges, tlsSans, joinExisting, ControllerOptions.defaults());
     }
   }
 
@@ -191,7 +192,7 @@ public final class ControlPlane implements AutoCloseable {
         controllerClient, clock, () -> {
           ControllerManager m = new ControllerManager(controllerClient, clock, ControllerManager.DEFAULT_WORKERS,
               ControllerManager.DEFAULT_CACHE_SYNC_TIMEOUT, ControllerManager.DEFAULT_RESYNC_PERIOD,
-              config.nodeMonitorGracePeriod(), controllerMetrics);
+              config.controllerOptions(), controllerMetrics);
           m.start();
           return m;
         });
@@ -229,7 +230,7 @@ public final class ControlPlane implements AutoCloseable {
     ControllerManager controllers = new ControllerManager(
         connectAs(new Subject(BootstrapPolicy.CONTROLLER_MANAGER, List.of())), clock, ControllerManager.DEFAULT_WORKERS,
         ControllerManager.DEFAULT_CACHE_SYNC_TIMEOUT, ControllerManager.DEFAULT_RESYNC_PERIOD,
-        config.nodeMonitorGracePeriod(), new ControllerMetrics(metricsRegistry()));
+        config.controllerOptions(), new ControllerMetrics(metricsRegistry()));
     controllers.start();
     started.push(controllers);
     log.info("control plane started: api {}:{}, raft {}", config.bindAddress(), apiServer.port(), config.raftPort());

@@ -4,16 +4,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * A work queue of keys for controllers, with client-go's guarantees:
@@ -22,18 +21,28 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>A key is queued at most once: adding a key that is already waiting is a no-op.
  *   <li>A key is processed by one worker at a time: a key added while a worker holds it (between
  *       {@link #take} and {@link #done}) is queued again only when {@link #done} is called.
- *   <li>{@link #addAfter} delays a key on the injected {@link Clock}; a key added with several
- *       delays becomes ready at the earliest of them.
+ *   <li>{@link #addAfter} and {@link #addAt} delay a key on the injected {@link Clock}; a key
+ *       added with several delays becomes ready at the earliest of them.
  *   <li>{@link #addRateLimited} delays a key by {@code baseDelay * 2^failures} (capped at
- *       {@code maxDelay}); {@link #forget} resets the key's failure count after a success.
+ *       {@code maxDelay}) of real time; {@link #forget} resets the key's failure count after a
+ *       success.
  *   <li>After {@link #shutDown} adds are ignored, delayed keys are dropped, and {@link #take}
  *       hands out what is still queued, then returns {@code null}.
  * </ul>
  *
- * <p>Delays are measured on the injected clock. There is no timer thread: the queue moves keys
- * whose time has come into the ready queue whenever it is used, and a blocked {@link #take} re-reads
- * a non-system clock at least every {@value #CLOCK_POLL_MILLIS} ms, so a manually advanced test clock is
- * noticed promptly (a system clock is simply waited for). Thread-safe.
+ * <p>Two time lines. A delay the caller asks for ({@link #addAfter}, {@link #addAt}) is part of the
+ * controller's logic (a CronJob's next schedule, minReadySeconds, a node's grace period) and is
+ * measured on the injected clock, so a test that moves its clock moves these. A back-off after a
+ * failure ({@link #addRateLimited}) is about the failed call, not about that logic, and is measured
+ * on monotonic real time ({@link System#nanoTime}): on a frozen test clock a retry would otherwise
+ * wait for ever, and a wall-clock step cannot stretch or skip it. A key waiting on both time lines
+ * becomes ready at whichever comes first, and then waits on neither (the sync it gets asks again
+ * for what it still needs).
+ *
+ * <p>There is no timer thread: the queue moves keys whose time has come into the ready queue
+ * whenever it is used, and a blocked {@link #take} re-reads a non-system clock at least every
+ * {@value #CLOCK_POLL_MILLIS} ms, so a manually advanced test clock is noticed promptly (a system
+ * clock and back-offs are simply waited for). Thread-safe.
  *
  * <p>A queue given {@link QueueMetrics} reports adds, depth, retries, and how long keys waited and
  * were worked on, measured on {@link System#nanoTime} (real time, whatever the clock).
@@ -47,6 +56,10 @@ public final class RateLimitingQueue<K> {
 
   private final String name;
   private final Clock clock;
+  /** Monotonic nanoseconds, for back-offs; {@link System#nanoTime} but in tests. */
+  private final LongSupplier nanoTime;
+  /** The monotonic time line's origin: back-offs are kept as nanoseconds since, which never overflow. */
+  private final long startNanos;
   /** A system clock is followed by waiting exactly; any other clock is re-read while waiting. */
   private final boolean realTime;
   private final ItemExponentialBackoff<K> backoff;
@@ -62,17 +75,14 @@ public final class RateLimitingQueue<K> {
   private final Set<K> dirty = new HashSet<>();
   /** Keys a worker holds. */
   private final Set<K> processing = new HashSet<>();
-  /** Keys waiting for their delay, earliest first. */
-  private final PriorityQueue<Delayed<K>> delayed =
-      new PriorityQueue<>(Comparator.comparing(Delayed<K>::readyAt).thenComparingLong(Delayed::sequence));
-  private final Map<K, Delayed<K>> delayedByKey = new HashMap<>();
+  /** Keys waiting for a delay on the clock ({@link #addAfter}, {@link #addAt}). */
+  private final DelayedKeys<K, Instant> scheduled = new DelayedKeys<>();
+  /** Keys backing off after a failure ({@link #addRateLimited}), at nanoseconds since {@link #startNanos}. */
+  private final DelayedKeys<K, Long> backingOff = new DelayedKeys<>();
   /** When each dirty key was first added, and when each processing key was taken (timed queues only). */
   private final Map<K, Long> addedAt = new HashMap<>();
   private final Map<K, Long> takenAt = new HashMap<>();
-  private long sequence;
   private boolean shuttingDown;
-
-  private record Delayed<K>(K key, Instant readyAt, long sequence) {}
 
   /** A queue whose rate limiter backs off per key from 5 ms up to 1000 s. */
   public RateLimitingQueue(String name, Clock clock) {
@@ -89,6 +99,14 @@ public final class RateLimitingQueue<K> {
   }
 
   public RateLimitingQueue(String name, Clock clock, Duration baseDelay, Duration maxDelay, QueueMetrics metrics) {
+    this(name, clock, baseDelay, maxDelay, metrics, System::nanoTime);
+  }
+
+  /** With back-offs measured on {@code nanoTime} instead of {@link System#nanoTime}: for tests. */
+  RateLimitingQueue(String name, Clock clock, Duration baseDelay, Duration maxDelay, QueueMetrics metrics,
+      LongSupplier nanoTime) {
+    this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+    this.startNanos = nanoTime.getAsLong();
     this.name = Objects.requireNonNull(name, "name");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.timed = metrics != QueueMetrics.NONE;
@@ -136,28 +154,34 @@ public final class RateLimitingQueue<K> {
         addLocked(key);
         return;
       }
-      Delayed<K> existing = delayedByKey.get(key);
-      if (existing != null) {
-        if (!readyAt.isBefore(existing.readyAt())) {
-          return;
-        }
-        delayed.remove(existing);
+      if (scheduled.offer(key, readyAt)) {
+        // A taker waiting for a later key must recompute how long to wait.
+        changed.signalAll();
       }
-      Delayed<K> entry = new Delayed<>(key, readyAt, sequence++);
-      delayed.add(entry);
-      delayedByKey.put(key, entry);
-      // A taker waiting for a later key must recompute how long to wait.
-      changed.signalAll();
     } finally {
       lock.unlock();
     }
   }
 
-  /** Queues the key after its backoff: {@code baseDelay * 2^numRequeues(key)}, capped. */
+  /**
+   * Queues the key after its backoff, {@code baseDelay * 2^numRequeues(key)} (capped) of real
+   * time, whatever the injected clock does.
+   */
   public void addRateLimited(K key) {
     Objects.requireNonNull(key, "key");
-    metrics.retried();
-    addAfter(key, backoff.when(key));
+    Duration delay = backoff.when(key);
+    lock.lock();
+    try {
+      if (shuttingDown) {
+        return;
+      }
+      metrics.retried();
+      if (backingOff.offer(key, elapsedNanos() + delay.toNanos())) {
+        changed.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Resets the key's failure count; call it when the key was processed successfully. */
@@ -185,13 +209,20 @@ public final class RateLimitingQueue<K> {
         if (shuttingDown) {
           return null;
         }
-        Delayed<K> next = delayed.peek();
-        if (next == null) {
+        long wait = Long.MAX_VALUE;
+        Instant scheduledAt = scheduled.earliest();
+        if (scheduledAt != null) {
+          long untilReady = Duration.between(clock.instant(), scheduledAt).toNanos();
+          wait = realTime ? untilReady : Math.min(untilReady, TimeUnit.MILLISECONDS.toNanos(CLOCK_POLL_MILLIS));
+        }
+        Long backOffEnd = backingOff.earliest();
+        if (backOffEnd != null) {
+          wait = Math.min(wait, backOffEnd - elapsedNanos());
+        }
+        if (wait == Long.MAX_VALUE) {
           changed.await();
         } else {
-          long untilReady = Duration.between(clock.instant(), next.readyAt()).toNanos();
-          changed.awaitNanos(Math.max(1, realTime ? untilReady
-              : Math.min(untilReady, TimeUnit.MILLISECONDS.toNanos(CLOCK_POLL_MILLIS))));
+          changed.awaitNanos(Math.max(1, wait));
         }
       }
       K key = queue.poll();
@@ -241,12 +272,15 @@ public final class RateLimitingQueue<K> {
     }
   }
 
-  /** The number of keys waiting for a delay ({@link #addAfter}, {@link #addRateLimited}) to pass. */
+  /**
+   * The number of keys waiting for a delay ({@link #addAfter}, {@link #addRateLimited}) to pass; a
+   * key waiting on both time lines counts twice.
+   */
   public int delayedLength() {
     lock.lock();
     try {
       promoteDue();
-      return delayed.size();
+      return scheduled.size() + backingOff.size();
     } finally {
       lock.unlock();
     }
@@ -257,8 +291,8 @@ public final class RateLimitingQueue<K> {
     lock.lock();
     try {
       shuttingDown = true;
-      delayed.clear();
-      delayedByKey.clear();
+      scheduled.clear();
+      backingOff.clear();
       changed.signalAll();
     } finally {
       lock.unlock();
@@ -295,16 +329,23 @@ public final class RateLimitingQueue<K> {
     }
   }
 
-  /** Moves every delayed key whose time has come to the ready queue. */
+  /** Moves every delayed key whose time has come, on either time line, to the ready queue. */
   private void promoteDue() {
-    if (delayed.isEmpty()) {
-      return;
+    if (!scheduled.isEmpty()) {
+      for (K key : scheduled.pollDue(clock.instant())) {
+        backingOff.remove(key);
+        addLocked(key);
+      }
     }
-    Instant now = clock.instant();
-    while (!delayed.isEmpty() && !delayed.peek().readyAt().isAfter(now)) {
-      Delayed<K> due = delayed.poll();
-      delayedByKey.remove(due.key());
-      addLocked(due.key());
+    if (!backingOff.isEmpty()) {
+      for (K key : backingOff.pollDue(elapsedNanos())) {
+        scheduled.remove(key);
+        addLocked(key);
+      }
     }
+  }
+
+  private long elapsedNanos() {
+    return nanoTime.getAsLong() - startNanos;
   }
 }

@@ -14,7 +14,10 @@ import org.junit.jupiter.api.Test;
 
 class RateLimitingQueueTest {
   private final ManualClock clock = new ManualClock();
-  private final RateLimitingQueue<String> queue = new RateLimitingQueue<>("test", clock);
+  /** Back-offs are measured on real time; this stands in for it where the test must be exact. */
+  private final ManualTicker ticker = new ManualTicker();
+  private final RateLimitingQueue<String> queue = new RateLimitingQueue<>("test", clock,
+      RateLimitingQueue.DEFAULT_BASE_DELAY, RateLimitingQueue.DEFAULT_MAX_DELAY, QueueMetrics.NONE, ticker);
   private final ExecutorService workers = Executors.newCachedThreadPool();
 
   @AfterEach
@@ -88,6 +91,8 @@ class RateLimitingQueueTest {
   void addAfterWaitsForTheClock() {
     queue.addAfter("a", Duration.ofSeconds(10));
     assertThat(queue.length()).isZero();
+    ticker.advance(Duration.ofMinutes(1));
+    assertThat(queue.length()).as("real time passing does not end a delay asked for on the clock").isZero();
 
     clock.advance(Duration.ofSeconds(9));
     assertThat(queue.length()).isZero();
@@ -155,16 +160,16 @@ class RateLimitingQueueTest {
   void addRateLimitedBacksOffExponentiallyPerKeyUntilForgotten() throws Exception {
     queue.addRateLimited("a");
     assertThat(queue.numRequeues("a")).isEqualTo(1);
-    clock.advance(Duration.ofMillis(4));
+    ticker.advance(Duration.ofMillis(4));
     assertThat(queue.length()).isZero();
-    clock.advance(Duration.ofMillis(1));
+    ticker.advance(Duration.ofMillis(1));
     assertThat(queue.take()).isEqualTo("a");
     queue.done("a");
 
     queue.addRateLimited("a"); // second failure: 10 ms
-    clock.advance(Duration.ofMillis(9));
+    ticker.advance(Duration.ofMillis(9));
     assertThat(queue.length()).isZero();
-    clock.advance(Duration.ofMillis(1));
+    ticker.advance(Duration.ofMillis(1));
     assertThat(queue.take()).isEqualTo("a");
     queue.done("a");
     assertThat(queue.numRequeues("a")).isEqualTo(2);
@@ -173,26 +178,69 @@ class RateLimitingQueueTest {
     queue.forget("a");
     assertThat(queue.numRequeues("a")).isZero();
     queue.addRateLimited("a"); // back to 5 ms
-    clock.advance(Duration.ofMillis(5));
+    ticker.advance(Duration.ofMillis(5));
     assertThat(queue.length()).isEqualTo(1);
   }
 
   @Test
   void backoffIsCappedAtTheMaximumDelay() {
     RateLimitingQueue<String> fresh =
-        new RateLimitingQueue<>("capped", clock, Duration.ofSeconds(1), Duration.ofSeconds(4));
+        new RateLimitingQueue<>("capped", clock, Duration.ofSeconds(1), Duration.ofSeconds(4), QueueMetrics.NONE, ticker);
     for (int i = 0; i < 40; i++) {
       fresh.addRateLimited("b");
-      clock.advance(Duration.ofSeconds(4));
+      ticker.advance(Duration.ofSeconds(4));
       assertThat(fresh.length()).as("failure %d", i + 1).isEqualTo(1);
       String key = takeNow(fresh);
       fresh.done(key);
     }
     fresh.addRateLimited("b");
-    clock.advance(Duration.ofMillis(3999));
+    ticker.advance(Duration.ofMillis(3999));
     assertThat(fresh.length()).isZero();
-    clock.advance(Duration.ofMillis(1));
+    ticker.advance(Duration.ofMillis(1));
     assertThat(fresh.length()).isEqualTo(1);
+  }
+
+  @Test
+  void backOffsRunOnRealTimeWhileTheClockStandsStill() throws Exception {
+    // The public constructor: back-offs on System.nanoTime. The clock never moves in this test.
+    RateLimitingQueue<String> frozen = new RateLimitingQueue<>("frozen", clock);
+    try {
+      frozen.addRateLimited("a");
+      frozen.addRateLimited("a");
+      Future<String> taken = workers.submit(frozen::take);
+      assertThat(taken.get(10, TimeUnit.SECONDS)).as("a retry after 10 ms of real time").isEqualTo("a");
+    } finally {
+      frozen.shutDown();
+    }
+  }
+
+  @Test
+  void aBackOffIsNotEndedByTheClock() {
+    queue.addRateLimited("a");
+    clock.advance(Duration.ofDays(1));
+    assertThat(queue.length()).isZero();
+    ticker.advance(Duration.ofMillis(5));
+    assertThat(queue.length()).isEqualTo(1);
+  }
+
+  @Test
+  void aKeyWaitingOnBothTimeLinesIsReadyAtTheFirstAndThenWaitsOnNeither() throws Exception {
+    queue.addAfter("a", Duration.ofMinutes(1));
+    queue.addRateLimited("a");
+    assertThat(queue.delayedLength()).isEqualTo(2);
+
+    ticker.advance(Duration.ofMillis(5));
+    assertThat(queue.take()).isEqualTo("a");
+    queue.done("a");
+    assertThat(queue.delayedLength()).as("the sync asks again for what it still needs").isZero();
+
+    queue.addRateLimited("b");
+    queue.addAfter("b", Duration.ofSeconds(1));
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(queue.take()).isEqualTo("b");
+    queue.done("b");
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(queue.length()).isZero();
   }
 
   @Test

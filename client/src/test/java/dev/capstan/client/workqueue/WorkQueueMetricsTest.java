@@ -15,7 +15,9 @@ class WorkQueueMetricsTest {
 
   @Test
   void addsDepthRetriesAndDurationsArePerQueue() throws Exception {
-    RateLimitingQueue<String> queue = new RateLimitingQueue<>("pods", clock, metrics.forQueue("pods"));
+    ManualTicker ticker = new ManualTicker();
+    RateLimitingQueue<String> queue = new RateLimitingQueue<>("pods", clock, RateLimitingQueue.DEFAULT_BASE_DELAY,
+        RateLimitingQueue.DEFAULT_MAX_DELAY, metrics.forQueue("pods"), ticker);
     RateLimitingQueue<String> other = new RateLimitingQueue<>("nodes", clock, metrics.forQueue("nodes"));
     queue.add("a");
     queue.add("b");
@@ -34,7 +36,7 @@ class WorkQueueMetricsTest {
     assertThat(samples().count("workqueue_work_duration_seconds", "name", "pods")).isEqualTo(1);
 
     // The retry becomes an add once its back-off has passed.
-    clock.advance(Duration.ofSeconds(1));
+    ticker.advance(Duration.ofSeconds(1));
     assertThat(queue.length()).isEqualTo(2);
     assertThat(value("workqueue_adds_total", "pods")).isEqualTo(3);
     assertThat(value("workqueue_depth", "pods")).isEqualTo(2);

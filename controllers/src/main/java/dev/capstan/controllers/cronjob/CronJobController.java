@@ -20,6 +20,7 @@ import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
+import dev.capstan.controllers.framework.OwnerEvents;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.ProtoTime;
 import dev.capstan.controllers.job.JobConditions;
@@ -79,22 +80,7 @@ public final class CronJobController implements Controller {
     this.cronJobLister = cronJobInformer.lister();
     this.jobLister = jobInformer.lister();
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
-    cronJobInformer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(CronJob cronJob) {
-        loop.enqueue(Kinds.CRON_JOB.key(cronJob));
-      }
-
-      @Override
-      public void onUpdate(CronJob old, CronJob cronJob) {
-        loop.enqueue(Kinds.CRON_JOB.key(cronJob));
-      }
-
-      @Override
-      public void onDelete(CronJob cronJob) {
-        loop.enqueue(Kinds.CRON_JOB.key(cronJob));
-      }
-    });
+    cronJobInformer.addEventHandler(new OwnerEvents<>(Kinds.CRON_JOB, loop));
     jobInformer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Job job) {

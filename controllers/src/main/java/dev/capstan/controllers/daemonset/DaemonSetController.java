@@ -19,6 +19,7 @@ import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
+import dev.capstan.controllers.framework.OwnerEvents;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.PodAdoption;
 import dev.capstan.controllers.framework.PodState;
@@ -83,7 +84,7 @@ public final class DaemonSetController implements Controller {
     this.expectations = new ControllerExpectations(clock);
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
-    dsInformer.addEventHandler(new DaemonSetHandler());
+    dsInformer.addEventHandler(new OwnerEvents<>(Kinds.DAEMON_SET, loop, expectations));
     nodeInformer.addEventHandler(new NodeHandler());
     podInformer.addEventHandler(new ControlledPodEvents<>(Kinds.DAEMON_SET, dsLister, expectations, loop,
         ds -> ds.getSpec().getSelector(), ds -> ds.getSpec().getMinReadySeconds()));
@@ -106,25 +107,6 @@ public final class DaemonSetController implements Controller {
   }
 
   // ---------------------------------------------------------------- event handlers
-
-  private final class DaemonSetHandler implements ResourceEventHandler<DaemonSet> {
-    @Override
-    public void onAdd(DaemonSet ds) {
-      loop.enqueue(Kinds.DAEMON_SET.key(ds));
-    }
-
-    @Override
-    public void onUpdate(DaemonSet old, DaemonSet ds) {
-      loop.enqueue(Kinds.DAEMON_SET.key(ds));
-    }
-
-    @Override
-    public void onDelete(DaemonSet ds) {
-      String key = Kinds.DAEMON_SET.key(ds);
-      expectations.forget(key);
-      loop.enqueue(key);
-    }
-  }
 
   private final class NodeHandler implements ResourceEventHandler<Node> {
     @Override

@@ -18,6 +18,7 @@ import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
+import dev.capstan.controllers.framework.OwnerEvents;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.PodState;
 import java.time.Clock;
@@ -67,7 +68,7 @@ public final class DeploymentController implements Controller {
     this.rsLister = rsInformer.lister();
     this.podLister = podInformer.lister();
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
-    deploymentInformer.addEventHandler(new DeploymentHandler());
+    deploymentInformer.addEventHandler(new OwnerEvents<>(Kinds.DEPLOYMENT, loop));
     rsInformer.addEventHandler(new ReplicaSetHandler());
     podInformer.addEventHandler(new PodHandler());
   }
@@ -88,23 +89,6 @@ public final class DeploymentController implements Controller {
   }
 
   // ---------------------------------------------------------------- event handlers
-
-  private final class DeploymentHandler implements ResourceEventHandler<Deployment> {
-    @Override
-    public void onAdd(Deployment d) {
-      loop.enqueue(Kinds.DEPLOYMENT.key(d));
-    }
-
-    @Override
-    public void onUpdate(Deployment old, Deployment d) {
-      loop.enqueue(Kinds.DEPLOYMENT.key(d));
-    }
-
-    @Override
-    public void onDelete(Deployment d) {
-      loop.enqueue(Kinds.DEPLOYMENT.key(d));
-    }
-  }
 
   private final class ReplicaSetHandler implements ResourceEventHandler<ReplicaSet> {
     @Override

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The work loop every controller shares, Kubernetes' pattern: event handlers put object keys on a
  * {@link RateLimitingQueue}; N worker threads each take a key, {@link Reconciler#reconcile} it, and
- * on success forget its failures, on failure put it back rate limited (exponential backoff per key),
- * and finally mark it done. The queue guarantees that one key is never reconciled by two workers at
+ * on success forget its failures, on failure put it back rate limited (exponential backoff per key,
+ * on real time; see {@link RateLimitingQueue}), and finally mark it done. The queue guarantees that one key is never reconciled by two workers at
  * once and that a key added many times while waiting is reconciled once.
  *
  * <p>The loop reports its queue and the result of every reconciliation to its
@@ -51,7 +51,7 @@ public final class ControllerLoop implements AutoCloseable {
     queue.add(key);
   }
 
-  /** Queues the key for reconciliation once {@code delay} has passed. */
+  /** Queues the key for reconciliation once {@code delay} has passed on the loop's clock. */
   public void enqueueAfter(String key, Duration delay) {
     queue.addAfter(key, delay);
   }

@@ -11,7 +11,6 @@ import dev.capstan.client.Kinds;
 import dev.capstan.client.ResourceClient;
 import dev.capstan.client.events.EventRecorder;
 import dev.capstan.client.informer.Lister;
-import dev.capstan.client.informer.ResourceEventHandler;
 import dev.capstan.client.informer.SharedInformer;
 import dev.capstan.client.selector.LabelQuery;
 import dev.capstan.controllers.framework.ApiErrors;
@@ -22,6 +21,7 @@ import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
+import dev.capstan.controllers.framework.OwnerEvents;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.PodState;
 import dev.capstan.controllers.framework.SlowStartBatch;
@@ -97,7 +97,7 @@ public final class JobController implements Controller {
     this.expectations = new ControllerExpectations(clock);
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
-    jobInformer.addEventHandler(new JobHandler());
+    jobInformer.addEventHandler(new OwnerEvents<>(Kinds.JOB, loop, expectations));
     podInformer.addEventHandler(new ControlledPodEvents<>(Kinds.JOB, jobLister, expectations, loop,
         // A Job adopts no orphans and has no minReadySeconds.
         null, null));
@@ -117,27 +117,6 @@ public final class JobController implements Controller {
   public void close() {
     loop.close();
     writers.shutdownNow();
-  }
-
-  // ---------------------------------------------------------------- event handlers
-
-  private final class JobHandler implements ResourceEventHandler<Job> {
-    @Override
-    public void onAdd(Job job) {
-      loop.enqueue(Kinds.JOB.key(job));
-    }
-
-    @Override
-    public void onUpdate(Job old, Job job) {
-      loop.enqueue(Kinds.JOB.key(job));
-    }
-
-    @Override
-    public void onDelete(Job job) {
-      String key = Kinds.JOB.key(job);
-      expectations.forget(key);
-      loop.enqueue(key);
-    }
   }
 
   // ---------------------------------------------------------------- sync

@@ -16,6 +16,7 @@ import dev.capstan.controllers.framework.ApiErrors;
 import dev.capstan.controllers.framework.Controller;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
+import dev.capstan.controllers.framework.Periodic;
 import dev.capstan.controllers.framework.PodState;
 import dev.capstan.controllers.framework.ProtoTime;
 import java.time.Clock;
@@ -25,9 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +69,7 @@ public final class NodeLifecycleController implements Controller {
   private final Duration monitorPeriod;
   private final EvictionPolicy evictionPolicy;
   private final ControllerLoop loop;
-  private ScheduledExecutorService ticker;
+  private Periodic ticker;
 
   public NodeLifecycleController(ResourceClient<Node> nodes, ResourceClient<Pod> pods, SharedInformer<Node> nodeInformer,
       SharedInformer<Lease> leaseInformer, SharedInformer<Pod> podInformer, Clock clock, Duration gracePeriod,
@@ -164,13 +162,7 @@ public final class NodeLifecycleController implements Controller {
   @Override
   public synchronized void run(int workers) {
     loop.start(workers);
-    ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, NAME + "-monitor");
-      t.setDaemon(true);
-      return t;
-    });
-    ticker.scheduleWithFixedDelay(this::enqueueAll, monitorPeriod.toMillis(), monitorPeriod.toMillis(),
-        TimeUnit.MILLISECONDS);
+    ticker = Periodic.start(NAME + "-monitor", monitorPeriod, monitorPeriod, this::enqueueAll);
   }
 
   private void enqueueAll() {
@@ -182,7 +174,7 @@ public final class NodeLifecycleController implements Controller {
   @Override
   public synchronized void close() {
     if (ticker != null) {
-      ticker.shutdownNow();
+      ticker.close();
     }
     loop.close();
   }

@@ -6,7 +6,6 @@ import dev.capstan.api.core.v1.Pod;
 import dev.capstan.client.Kinds;
 import dev.capstan.client.ResourceClient;
 import dev.capstan.client.informer.Lister;
-import dev.capstan.client.informer.ResourceEventHandler;
 import dev.capstan.client.informer.SharedInformer;
 import dev.capstan.client.selector.LabelQuery;
 import dev.capstan.controllers.framework.ApiErrors;
@@ -17,6 +16,7 @@ import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
+import dev.capstan.controllers.framework.OwnerEvents;
 import dev.capstan.controllers.framework.PodClaim;
 import dev.capstan.controllers.framework.PodAdoption;
 import dev.capstan.controllers.framework.PodState;
@@ -89,7 +89,7 @@ public final class ReplicaSetController implements Controller {
     this.expectations = new ControllerExpectations(clock);
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
-    rsInformer.addEventHandler(new ReplicaSetHandler());
+    rsInformer.addEventHandler(new OwnerEvents<>(Kinds.REPLICA_SET, loop, expectations));
     podInformer.addEventHandler(new ControlledPodEvents<>(Kinds.REPLICA_SET, rsLister, expectations, loop,
         rs -> rs.getSpec().getSelector(), rs -> rs.getSpec().getMinReadySeconds()));
   }
@@ -108,27 +108,6 @@ public final class ReplicaSetController implements Controller {
   public void close() {
     loop.close();
     writers.shutdownNow();
-  }
-
-  // ---------------------------------------------------------------- event handlers
-
-  private final class ReplicaSetHandler implements ResourceEventHandler<ReplicaSet> {
-    @Override
-    public void onAdd(ReplicaSet rs) {
-      loop.enqueue(Kinds.REPLICA_SET.key(rs));
-    }
-
-    @Override
-    public void onUpdate(ReplicaSet old, ReplicaSet rs) {
-      loop.enqueue(Kinds.REPLICA_SET.key(rs));
-    }
-
-    @Override
-    public void onDelete(ReplicaSet rs) {
-      String key = Kinds.REPLICA_SET.key(rs);
-      expectations.forget(key);
-      loop.enqueue(key);
-    }
   }
 
   // ---------------------------------------------------------------- sync

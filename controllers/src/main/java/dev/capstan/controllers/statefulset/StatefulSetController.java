@@ -6,7 +6,6 @@ import dev.capstan.api.core.v1.Pod;
 import dev.capstan.client.Kinds;
 import dev.capstan.client.ResourceClient;
 import dev.capstan.client.informer.Lister;
-import dev.capstan.client.informer.ResourceEventHandler;
 import dev.capstan.client.informer.SharedInformer;
 import dev.capstan.client.selector.LabelQuery;
 import dev.capstan.controllers.framework.ApiErrors;
@@ -17,6 +16,7 @@ import dev.capstan.controllers.framework.ControllerExpectations;
 import dev.capstan.controllers.framework.ControllerLoop;
 import dev.capstan.controllers.framework.ControllerMetrics;
 import dev.capstan.controllers.framework.ObjectKey;
+import dev.capstan.controllers.framework.OwnerEvents;
 import dev.capstan.controllers.framework.OwnerReferences;
 import dev.capstan.controllers.framework.PodAdoption;
 import dev.capstan.controllers.framework.PodState;
@@ -77,7 +77,7 @@ public final class StatefulSetController implements Controller {
     this.expectations = new ControllerExpectations(clock);
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
     this.writers = ApiWriterPool.create(NAME, WRITER_THREADS);
-    setInformer.addEventHandler(new StatefulSetHandler());
+    setInformer.addEventHandler(new OwnerEvents<>(Kinds.STATEFUL_SET, loop, expectations));
     podInformer.addEventHandler(new ControlledPodEvents<>(Kinds.STATEFUL_SET, setLister, expectations, loop,
         set -> set.getSpec().getSelector(), set -> set.getSpec().getMinReadySeconds()));
   }
@@ -96,27 +96,6 @@ public final class StatefulSetController implements Controller {
   public void close() {
     loop.close();
     writers.shutdownNow();
-  }
-
-  // ---------------------------------------------------------------- event handlers
-
-  private final class StatefulSetHandler implements ResourceEventHandler<StatefulSet> {
-    @Override
-    public void onAdd(StatefulSet set) {
-      loop.enqueue(Kinds.STATEFUL_SET.key(set));
-    }
-
-    @Override
-    public void onUpdate(StatefulSet old, StatefulSet set) {
-      loop.enqueue(Kinds.STATEFUL_SET.key(set));
-    }
-
-    @Override
-    public void onDelete(StatefulSet set) {
-      String key = Kinds.STATEFUL_SET.key(set);
-      expectations.forget(key);
-      loop.enqueue(key);
-    }
   }
 
   // ---------------------------------------------------------------- sync

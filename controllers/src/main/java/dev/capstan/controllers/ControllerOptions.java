@@ -1,0 +1,40 @@
+package dev.capstan.controllers;
+
+import dev.capstan.controllers.nodelifecycle.NodeLifecycleController;
+import dev.capstan.controllers.podgc.PodGarbageCollector;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The controller manager's settings an operator may change, each a kube-controller-manager flag of
+ * the same name ({@code capstan server} and {@code capstan up} take them):
+ *
+ * @param nodeMonitorGracePeriod {@code --node-monitor-grace-period}: how long a node's agent may be
+ *     silent (no Lease renewal, no status) before the node lifecycle controller marks the node
+ *     Unknown and taints it; positive
+ * @param terminatedPodGcThreshold {@code --terminated-pod-gc-threshold}: how many finished
+ *     (Succeeded, Failed) pods the pod garbage collector keeps before it deletes the oldest; 0 or
+ *     less keeps them all
+ */
+public record ControllerOptions(Duration nodeMonitorGracePeriod, int terminatedPodGcThreshold) {
+  public ControllerOptions {
+    Objects.requireNonNull(nodeMonitorGracePeriod, "nodeMonitorGracePeriod");
+    if (nodeMonitorGracePeriod.isNegative() || nodeMonitorGracePeriod.isZero()) {
+      throw new IllegalArgumentException("nodeMonitorGracePeriod: must be positive, got " + nodeMonitorGracePeriod);
+    }
+  }
+
+  /** kube-controller-manager's defaults: 40 s and 12500. */
+  public static ControllerOptions defaults() {
+    return new ControllerOptions(NodeLifecycleController.DEFAULT_GRACE_PERIOD,
+        PodGarbageCollector.DEFAULT_TERMINATED_POD_THRESHOLD);
+  }
+
+  public ControllerOptions withNodeMonitorGracePeriod(Duration d) {
+    return new ControllerOptions(d, terminatedPodGcThreshold);
+  }
+
+  public ControllerOptions withTerminatedPodGcThreshold(int threshold) {
+    return new ControllerOptions(nodeMonitorGracePeriod, threshold);
+  }
+}
