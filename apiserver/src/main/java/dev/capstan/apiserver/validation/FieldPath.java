@@ -10,22 +10,44 @@ import java.util.stream.Collectors;
  * {@code duplicate value "x"}, {@code unsupported value "x": supported values: "A", "B"},
  * {@code invalid value "x": <why>}, {@code not found: "x"}, or a sentence saying what must hold.
  */
-record FieldPath(String path) {
+final class FieldPath {
+  // The text is built only when asked for (an error, toString): validating a valid object walks
+  // many paths and reports none, and concatenating each step showed up in the create path's CPU.
+  private final FieldPath parent;
+  private final String step;
+  private String path;
+
+  private FieldPath(FieldPath parent, String step) {
+    this.parent = parent;
+    this.step = step;
+  }
+
   /** A path from dotted text, e.g. {@code spec.template.spec}. */
   static FieldPath of(String dotted) {
-    return new FieldPath(dotted);
+    FieldPath root = new FieldPath(null, dotted);
+    root.path = dotted;
+    return root;
   }
 
   FieldPath child(String name) {
-    return new FieldPath(path.isEmpty() ? name : path + "." + name);
+    return new FieldPath(this, name);
   }
 
   FieldPath index(int i) {
-    return new FieldPath(path + "[" + i + "]");
+    return new FieldPath(this, "[" + i + "]");
   }
 
   FieldPath key(String key) {
-    return new FieldPath(path + "[" + key + "]");
+    return new FieldPath(this, "[" + key + "]");
+  }
+
+  /** The path's text, e.g. {@code spec.containers[0].image}. */
+  String path() {
+    if (path == null) {
+      String above = parent.path();
+      path = step.startsWith("[") || above.isEmpty() ? above + step : above + "." + step;
+    }
+    return path;
   }
 
   FieldError required() {
@@ -55,7 +77,7 @@ record FieldPath(String path) {
 
   /** An error with a message of its own, e.g. {@code must be greater than or equal to 0}. */
   FieldError error(String message) {
-    return new FieldError(path, message);
+    return new FieldError(path(), message);
   }
 
   private static String quote(Object value) {
@@ -64,6 +86,16 @@ record FieldPath(String path) {
 
   @Override
   public String toString() {
-    return path;
+    return path();
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof FieldPath p && p.path().equals(path());
+  }
+
+  @Override
+  public int hashCode() {
+    return path().hashCode();
   }
 }
