@@ -1,6 +1,7 @@
 package dev.capstan.apiserver.authn;
 
 import com.google.protobuf.ByteString;
+import dev.capstan.apiserver.pki.Pem;
 import dev.capstan.etcd.etcdserverpb.Compare;
 import dev.capstan.etcd.etcdserverpb.PutRequest;
 import dev.capstan.etcd.etcdserverpb.RangeRequest;
@@ -10,16 +11,10 @@ import dev.capstan.etcd.etcdserverpb.TxnResponse;
 import dev.capstan.store.KeyValueStore;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.security.spec.X509EncodedKeySpec;
-import java.util.Base64;
 import java.util.concurrent.ExecutionException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The cluster's one key pair for signing ServiceAccount tokens (EC P-256, ES256), kept in the
@@ -31,7 +26,6 @@ import java.util.regex.Pattern;
 public final class ServiceAccountKey {
   /** Outside {@code /registry/}: no API kind lists it, and no API call can read it. */
   public static final String STORE_KEY = "/capstan/pki/service-account-key";
-  private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z ]+)-----\\s*([A-Za-z0-9+/=\\s]+?)-----END \\1-----");
 
   private ServiceAccountKey() {}
 
@@ -63,37 +57,15 @@ public final class ServiceAccountKey {
   }
 
   static String toPem(KeyPair pair) {
-    return block("PRIVATE KEY", pair.getPrivate().getEncoded()) + block("PUBLIC KEY", pair.getPublic().getEncoded());
+    return Pem.privateKey(pair.getPrivate()) + Pem.publicKey(pair.getPublic());
   }
 
   static KeyPair fromPem(String pem) {
-    byte[] privateKey = null;
-    byte[] publicKey = null;
-    Matcher m = PEM.matcher(pem);
-    while (m.find()) {
-      byte[] der = Base64.getMimeDecoder().decode(m.group(2));
-      if (m.group(1).equals("PRIVATE KEY")) {
-        privateKey = der;
-      } else if (m.group(1).equals("PUBLIC KEY")) {
-        publicKey = der;
-      }
-    }
-    if (privateKey == null || publicKey == null) {
-      throw new IllegalStateException(STORE_KEY + " in the store does not hold a PRIVATE KEY and a PUBLIC KEY");
-    }
     try {
-      KeyFactory f = KeyFactory.getInstance("EC");
-      return new KeyPair(f.generatePublic(new X509EncodedKeySpec(publicKey)),
-          f.generatePrivate(new PKCS8EncodedKeySpec(privateKey)));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(STORE_KEY + " in the store is not an EC key pair: " + e.getMessage(), e);
+      return new KeyPair(Pem.publicKeyOf(pem), Pem.privateKeyOf(pem));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(STORE_KEY + " in the store is not an EC key pair in PEM: " + e.getMessage(), e);
     }
-  }
-
-  private static String block(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
   }
 
   private static <R> R await(java.util.concurrent.CompletableFuture<R> f) {
