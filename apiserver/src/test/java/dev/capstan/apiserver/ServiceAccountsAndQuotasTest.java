@@ -17,6 +17,10 @@ import dev.capstan.api.rbac.v1.RoleBinding;
 import dev.capstan.api.rbac.v1.RoleRef;
 import dev.capstan.api.rbac.v1.Subject;
 import dev.capstan.apiserver.authn.ServiceAccountKey;
+import dev.capstan.apiserver.pki.CertificateAuthority;
+import dev.capstan.apiserver.pki.ClusterCa;
+import dev.capstan.apiserver.pki.ClusterSecretTest;
+import dev.capstan.apiserver.pki.Pem;
 import dev.capstan.apiserver.authn.ServiceAccountTokens;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authn.TokenFile;
@@ -30,6 +34,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +42,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,6 +127,28 @@ class ServiceAccountsAndQuotasTest {
     return client.serviceAccounts().<TokenRequest, TokenRequest>call("CreateToken", TokenRequest.newBuilder()
         .setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName(name))
         .setSpec(TokenRequestSpec.newBuilder().setExpirationSeconds(seconds)).build()).getStatus().getToken();
+  }
+
+  @Test
+  void serversLoadingTheClusterSecretsAtOnceEndWithOneCaAndOneServiceAccountKey() throws Exception {
+    ExecutorService servers = Executors.newFixedThreadPool(2);
+    try {
+      ClusterSecretTest.race(store, servers, "/capstan/pki/raced");
+      SecureRandom random = new SecureRandom();
+      List<Future<CertificateAuthority>> cas = List.of(
+          servers.submit(() -> ClusterCa.loadOrCreate(store, clock, random)),
+          servers.submit(() -> ClusterCa.loadOrCreate(store, clock, random)));
+      String ca = cas.get(0).get(10, TimeUnit.SECONDS).toPem();
+      assertThat(cas.get(1).get(10, TimeUnit.SECONDS).toPem()).isEqualTo(ca);
+      assertThat(ClusterSecretTest.stored(store, ClusterCa.KEY)).isEqualTo(ca);
+      assertThat(ClusterCa.loadOrCreate(store, clock, random).toPem()).isEqualTo(ca);  // a restart loads it
+    } finally {
+      servers.shutdownNow();
+    }
+    // Both apiservers loaded the key at start; a restart loads the same one.
+    String key = ClusterSecretTest.stored(store, ServiceAccountKey.STORE_KEY);
+    assertThat(ServiceAccountKey.loadOrCreate(store).getPublic().getEncoded())
+        .isEqualTo(Pem.publicKeyOf(key).getEncoded());
   }
 
   @Test
