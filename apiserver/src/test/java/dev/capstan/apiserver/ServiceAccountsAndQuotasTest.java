@@ -3,6 +3,8 @@ package dev.capstan.apiserver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
 import dev.capstan.api.core.v1.Namespace;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.ResourceQuota;
@@ -11,6 +13,7 @@ import dev.capstan.api.core.v1.ServiceAccount;
 import dev.capstan.api.core.v1.TokenRequest;
 import dev.capstan.api.core.v1.TokenRequestSpec;
 import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.api.meta.v1.WatchRequest;
 import dev.capstan.api.rbac.v1.PolicyRule;
 import dev.capstan.api.rbac.v1.Role;
 import dev.capstan.api.rbac.v1.RoleBinding;
@@ -25,7 +28,12 @@ import dev.capstan.apiserver.authn.ServiceAccountTokens;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authn.TokenFile;
 import dev.capstan.apiserver.ratelimit.ManualClock;
+import dev.capstan.apiserver.registry.StoreKeys;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.Kinds;
+import dev.capstan.client.ResourceClient;
+import dev.capstan.client.WatchEvent;
+import dev.capstan.client.WatchHandler;
 import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.ratis.RatisKeyValueStore;
 import io.grpc.Status;
@@ -43,6 +51,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,6 +74,8 @@ class ServiceAccountsAndQuotasTest {
   private final ManualClock clock = new ManualClock();
   private RaftStorePeer peer;
   private RatisKeyValueStore store;
+  /** Server one's view of the store: which keys it read. */
+  private ReadRecordingStore readsOfOne;
   private ApiServer one;
   private ApiServer two;
   private CapstanClient adminOne;
@@ -75,7 +87,8 @@ class ServiceAccountsAndQuotasTest {
     store = new RatisKeyValueStore(peer);
     var config = ApiServer.Config.defaults().withPort(0).withBindAddress("127.0.0.1").withClock(clock)
         .withAuthentication(new TokenAuthenticator(TokenFile.parse("admin-token,admin,0,\"system:masters\"\n")));
-    one = ApiServer.start(store, config);
+    readsOfOne = new ReadRecordingStore(store);
+    one = ApiServer.start(readsOfOne, config);
     two = ApiServer.start(store, config);
     adminOne = CapstanClient.connect("127.0.0.1:" + one.port(), "admin-token");
     adminTwo = CapstanClient.connect("127.0.0.1:" + two.port(), "admin-token");
@@ -107,6 +120,28 @@ class ServiceAccountsAndQuotasTest {
       return e;
     }
     throw new AssertionError("the call succeeded");
+  }
+
+  /**
+   * Returns once {@code via}'s server holds an object that {@code matches} in its watch cache: a
+   * watch is served from that cache, first listing its objects, then sending its changes.
+   */
+  private static <T extends Message> void awaitCached(ResourceClient<T> via, String namespace, Predicate<T> matches)
+      throws Exception {
+    AtomicBoolean seen = new AtomicBoolean();
+    try (AutoCloseable w = via.watch(WatchRequest.newBuilder().setNamespace(namespace).build(), new WatchHandler<>() {
+      @Override
+      public void onEvent(WatchEvent<T> event) {
+        if (!event.type().equals(WatchEvent.DELETED) && matches.test(event.object())) {
+          seen.set(true);
+        }
+      }
+
+      @Override
+      public void onClose(Throwable error) {}
+    })) {
+      await().atMost(TIMEOUT).untilTrue(seen);
+    }
   }
 
   private void namespace(String name) {
@@ -169,7 +204,7 @@ class ServiceAccountsAndQuotasTest {
   }
 
   @Test
-  void aTokenFromCreateTokenIsTheServiceAccountOnEveryServerAndRbacBindsIt() {
+  void aTokenFromCreateTokenIsTheServiceAccountOnEveryServerAndRbacBindsIt() throws Exception {
     namespace("sa-team");
     adminOne.serviceAccounts().create(serviceAccount("sa-team", "robot"));
     adminOne.roles().create(Role.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("sa-team")
@@ -233,11 +268,37 @@ class ServiceAccountsAndQuotasTest {
   }
 
   @Test
+  void aNamespaceWithoutQuotasCostsNoStoreReadAndACachedQuotaIsChargedWithoutOne() throws Exception {
+    namespace("no-reads");
+    ByteString quotaKeys = StoreKeys.prefix(Kinds.RESOURCE_QUOTA, "");
+    readsOfOne.readsUnder(quotaKeys);  // forgets the watch cache's list at start
+    adminOne.pods().create(pod("no-reads", "a"));
+    adminOne.pods().create(pod("no-reads", "b"));
+    adminOne.pods().create(pod("no-reads", "c"));
+    assertThat(readsOfOne.readsUnder(quotaKeys)).isEmpty();
+
+    // With a quota its cached copy is charged: one conditional write, no read of the quota.
+    adminOne.resourceQuotas().create(ResourceQuota.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("no-reads").setName("pods"))
+        .setSpec(ResourceQuotaSpec.newBuilder().putHard("pods", "5")).build());
+    awaitCached(adminOne.resourceQuotas(), "no-reads", q -> q.getMetadata().getName().equals("pods"));
+    adminOne.pods().create(pod("no-reads", "d"));
+    awaitCached(adminOne.resourceQuotas(), "no-reads", q -> "4".equals(q.getStatus().getUsedMap().get("pods")));
+    readsOfOne.readsUnder(quotaKeys);
+    adminOne.pods().create(pod("no-reads", "e"));
+    assertThat(readsOfOne.readsUnder(quotaKeys)).isEmpty();
+    assertThat(adminTwo.resourceQuotas().get("no-reads", "pods").getStatus().getUsedMap()).containsEntry("pods", "5");
+  }
+
+  @Test
   void aQuotaRefusesTheCreateThatWouldExceedItEvenWhenTwoServersAdmitAtOnce() throws Exception {
     namespace("quota");
     adminOne.resourceQuotas().create(ResourceQuota.newBuilder()
         .setMetadata(ObjectMeta.newBuilder().setNamespace("quota").setName("q1"))
         .setSpec(ResourceQuotaSpec.newBuilder().putHard("pods", "2")).build());
+    // A quota applies on a server once its watch cache has it.
+    awaitCached(adminOne.resourceQuotas(), "quota", q -> q.getMetadata().getName().equals("q1"));
+    awaitCached(adminTwo.resourceQuotas(), "quota", q -> q.getMetadata().getName().equals("q1"));
     adminOne.pods().create(pod("quota", "a"));
     adminTwo.pods().create(pod("quota", "b"));
     StatusRuntimeException e = failure(() -> adminOne.pods().create(pod("quota", "c")));
