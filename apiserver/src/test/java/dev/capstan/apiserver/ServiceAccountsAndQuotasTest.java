@@ -229,9 +229,25 @@ class ServiceAccountsAndQuotasTest {
       StatusRuntimeException noCreate = failure(() -> robotOnOne.pods().create(pod("sa-team", "p")));
       assertThat(noCreate.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
 
-      // Deleting the ServiceAccount revokes its tokens, also when one of the same name comes back.
+      // Deleting the ServiceAccount through server two revokes its tokens on server one as soon as
+      // one's watch cache has the deletion (seen by a marker created after it), without a retry.
       adminTwo.serviceAccounts().delete("sa-team", "robot");
-      adminTwo.serviceAccounts().create(serviceAccount("sa-team", "robot"));
+      adminTwo.serviceAccounts().create(serviceAccount("sa-team", "after-delete"));
+      awaitCached(adminOne.serviceAccounts(), "sa-team", sa -> sa.getMetadata().getName().equals("after-delete"));
+      assertThat(failure(() -> robotOnOne.pods().list("sa-team")).getStatus().getCode())
+          .isEqualTo(Status.Code.UNAUTHENTICATED);
+
+      // One of the same name comes back: the old tokens stay revoked, and a token for the new one
+      // works on server one at once, even before one's cache has it (then the store is asked).
+      ServiceAccount again = adminTwo.serviceAccounts().create(serviceAccount("sa-team", "robot"));
+      try (CapstanClient newRobotOnOne = CapstanClient.connect("127.0.0.1:" + one.port(),
+          token(adminTwo, "sa-team", "robot", 3600))) {
+        assertThat(newRobotOnOne.pods().list("sa-team").items()).isEmpty();
+      }
+      assertThat(failure(() -> robotOnOne.pods().list("sa-team")).getStatus().getCode())
+          .isEqualTo(Status.Code.UNAUTHENTICATED);
+      awaitCached(adminOne.serviceAccounts(), "sa-team",
+          sa -> sa.getMetadata().getUid().equals(again.getMetadata().getUid()));
       assertThat(failure(() -> robotOnOne.pods().list("sa-team")).getStatus().getCode())
           .isEqualTo(Status.Code.UNAUTHENTICATED);
     }
@@ -265,6 +281,30 @@ class ServiceAccountsAndQuotasTest {
     assertThat(tooShort.getStatus().getDescription()).contains("spec.expirationSeconds");
     assertThat(failure(() -> token(adminOne, "sa-expiry", "nobody", 600)).getStatus().getCode())
         .isEqualTo(Status.Code.NOT_FOUND);
+  }
+
+  @Test
+  void aServiceAccountTokenIsAuthenticatedWithoutAStoreRead() throws Exception {
+    namespace("sa-no-reads");
+    adminOne.serviceAccounts().create(serviceAccount("sa-no-reads", "robot"));
+    adminOne.roleBindings().create(RoleBinding.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("sa-no-reads").setName("robot-admin"))
+        .addSubjects(Subject.newBuilder().setKind("ServiceAccount").setName("robot"))
+        .setRoleRef(RoleRef.newBuilder().setApiGroup("rbac.authorization.k8s.io").setKind("ClusterRole")
+            .setName("cluster-admin")).build());
+    awaitCached(adminOne.serviceAccounts(), "sa-no-reads", sa -> sa.getMetadata().getName().equals("robot"));
+    ByteString serviceAccountKeys = StoreKeys.prefix(Kinds.SERVICE_ACCOUNT, "");
+    try (CapstanClient robot = CapstanClient.connect("127.0.0.1:" + one.port(),
+        token(adminOne, "sa-no-reads", "robot", 3600))) {
+      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(robot.pods().list("sa-no-reads").items()).isEmpty());
+      readsOfOne.readsUnder(serviceAccountKeys);
+      robot.pods().create(pod("sa-no-reads", "a"));
+      assertThat(robot.pods().list("sa-no-reads").items()).hasSize(1);
+      assertThat(robot.configMaps().list("sa-no-reads").items()).isEmpty();
+      // (Admission may read the pod's ServiceAccount "default"; authentication never reads "robot".)
+      assertThat(readsOfOne.readsUnder(serviceAccountKeys))
+          .doesNotContain("/registry/serviceaccounts/sa-no-reads/robot");
+    }
   }
 
   @Test
