@@ -2,6 +2,8 @@ package dev.capstan.apiserver;
 
 import com.google.protobuf.Message;
 import dev.capstan.api.core.v1.Namespace;
+import dev.capstan.api.core.v1.ResourceQuota;
+import dev.capstan.api.core.v1.ServiceAccount;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.api.rbac.v1.ClusterRole;
 import dev.capstan.api.rbac.v1.ClusterRoleBinding;
@@ -40,6 +42,7 @@ import dev.capstan.apiserver.service.DeploymentScale;
 import dev.capstan.apiserver.service.PodSubresources;
 import dev.capstan.apiserver.service.ResourceService;
 import dev.capstan.apiserver.service.ServiceAccountTokenRequests;
+import dev.capstan.apiserver.watch.Lister;
 import dev.capstan.apiserver.watch.WatchCache;
 import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
@@ -178,10 +181,13 @@ public final class ApiServer implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private final PolicyIndex policy = new PolicyIndex();
   private final DependentOrphaner orphaner = new DependentOrphaner(this::registry);
+  /** In memory from their watch caches, for token authentication and quota admission on every call. */
+  private final Lister<ServiceAccount> serviceAccounts = new Lister<>(Kinds.SERVICE_ACCOUNT);
+  private final Lister<ResourceQuota> resourceQuotas = new Lister<>(Kinds.RESOURCE_QUOTA);
   /** ServiceAccount, then ResourceQuota admission, on every create. */
   private final AdmissionChain admission = new AdmissionChain(List.of(
       new ServiceAccountAdmission((ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name)),
-      new ResourceQuotaAdmission(this::registry)));
+      new ResourceQuotaAdmission(this::registry, resourceQuotas::list)));
   /** Signs and verifies ServiceAccount tokens with the cluster's key, loaded from the store at start. */
   private volatile ServiceAccountTokens serviceAccountTokens;
   private AccessControl access = AccessControl.ALLOW_ALL;
@@ -285,7 +291,7 @@ public final class ApiServer implements AutoCloseable {
     if (config.authenticator() != null) {
       // The static token file first (a plain lookup), then ServiceAccount tokens (a signature check).
       chain.add(new AuthenticationInterceptor(config.authenticator().orElse(new ServiceAccountAuthenticator(
-          serviceAccountTokens, (ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name))),
+          serviceAccountTokens, serviceAccounts::get, (ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name))),
           config.tls() != null ? new CertificateAuthenticator(config.tls().ca()) : null));
     }
     chain.add(metricsInterceptor);
@@ -297,6 +303,8 @@ public final class ApiServer implements AutoCloseable {
     WatchCache<T> cache = new WatchCache<>(kind, store, registry, config.watchWindow(), config.watcherBuffer());
     caches.add(cache);
     metrics.watch(cache);
+    serviceAccounts.feedFrom(cache);
+    resourceQuotas.feedFrom(cache);
     if (kind == Kinds.ROLE || kind == Kinds.CLUSTER_ROLE || kind == Kinds.ROLE_BINDING
         || kind == Kinds.CLUSTER_ROLE_BINDING) {
       cache.addListener(policy.feed(kind));  // RBAC decides from memory, not a store read per request

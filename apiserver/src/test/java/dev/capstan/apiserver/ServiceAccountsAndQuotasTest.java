@@ -3,6 +3,8 @@ package dev.capstan.apiserver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
 import dev.capstan.api.core.v1.Namespace;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.ResourceQuota;
@@ -11,17 +13,27 @@ import dev.capstan.api.core.v1.ServiceAccount;
 import dev.capstan.api.core.v1.TokenRequest;
 import dev.capstan.api.core.v1.TokenRequestSpec;
 import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.api.meta.v1.WatchRequest;
 import dev.capstan.api.rbac.v1.PolicyRule;
 import dev.capstan.api.rbac.v1.Role;
 import dev.capstan.api.rbac.v1.RoleBinding;
 import dev.capstan.api.rbac.v1.RoleRef;
 import dev.capstan.api.rbac.v1.Subject;
 import dev.capstan.apiserver.authn.ServiceAccountKey;
+import dev.capstan.apiserver.pki.CertificateAuthority;
+import dev.capstan.apiserver.pki.ClusterCa;
+import dev.capstan.apiserver.pki.ClusterSecretTest;
+import dev.capstan.apiserver.pki.Pem;
 import dev.capstan.apiserver.authn.ServiceAccountTokens;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authn.TokenFile;
 import dev.capstan.apiserver.ratelimit.ManualClock;
+import dev.capstan.apiserver.registry.StoreKeys;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.Kinds;
+import dev.capstan.client.ResourceClient;
+import dev.capstan.client.WatchEvent;
+import dev.capstan.client.WatchHandler;
 import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.ratis.RatisKeyValueStore;
 import io.grpc.Status;
@@ -30,6 +42,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +50,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,6 +74,8 @@ class ServiceAccountsAndQuotasTest {
   private final ManualClock clock = new ManualClock();
   private RaftStorePeer peer;
   private RatisKeyValueStore store;
+  /** Server one's view of the store: which keys it read. */
+  private ReadRecordingStore readsOfOne;
   private ApiServer one;
   private ApiServer two;
   private CapstanClient adminOne;
@@ -69,7 +87,8 @@ class ServiceAccountsAndQuotasTest {
     store = new RatisKeyValueStore(peer);
     var config = ApiServer.Config.defaults().withPort(0).withBindAddress("127.0.0.1").withClock(clock)
         .withAuthentication(new TokenAuthenticator(TokenFile.parse("admin-token,admin,0,\"system:masters\"\n")));
-    one = ApiServer.start(store, config);
+    readsOfOne = new ReadRecordingStore(store);
+    one = ApiServer.start(readsOfOne, config);
     two = ApiServer.start(store, config);
     adminOne = CapstanClient.connect("127.0.0.1:" + one.port(), "admin-token");
     adminTwo = CapstanClient.connect("127.0.0.1:" + two.port(), "admin-token");
@@ -103,6 +122,28 @@ class ServiceAccountsAndQuotasTest {
     throw new AssertionError("the call succeeded");
   }
 
+  /**
+   * Returns once {@code via}'s server holds an object that {@code matches} in its watch cache: a
+   * watch is served from that cache, first listing its objects, then sending its changes.
+   */
+  private static <T extends Message> void awaitCached(ResourceClient<T> via, String namespace, Predicate<T> matches)
+      throws Exception {
+    AtomicBoolean seen = new AtomicBoolean();
+    try (AutoCloseable w = via.watch(WatchRequest.newBuilder().setNamespace(namespace).build(), new WatchHandler<>() {
+      @Override
+      public void onEvent(WatchEvent<T> event) {
+        if (!event.type().equals(WatchEvent.DELETED) && matches.test(event.object())) {
+          seen.set(true);
+        }
+      }
+
+      @Override
+      public void onClose(Throwable error) {}
+    })) {
+      await().atMost(TIMEOUT).untilTrue(seen);
+    }
+  }
+
   private void namespace(String name) {
     adminOne.namespaces().create(Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name)).build());
   }
@@ -124,6 +165,28 @@ class ServiceAccountsAndQuotasTest {
   }
 
   @Test
+  void serversLoadingTheClusterSecretsAtOnceEndWithOneCaAndOneServiceAccountKey() throws Exception {
+    ExecutorService servers = Executors.newFixedThreadPool(2);
+    try {
+      ClusterSecretTest.race(store, servers, "/capstan/pki/raced");
+      SecureRandom random = new SecureRandom();
+      List<Future<CertificateAuthority>> cas = List.of(
+          servers.submit(() -> ClusterCa.loadOrCreate(store, clock, random)),
+          servers.submit(() -> ClusterCa.loadOrCreate(store, clock, random)));
+      String ca = cas.get(0).get(10, TimeUnit.SECONDS).toPem();
+      assertThat(cas.get(1).get(10, TimeUnit.SECONDS).toPem()).isEqualTo(ca);
+      assertThat(ClusterSecretTest.stored(store, ClusterCa.KEY)).isEqualTo(ca);
+      assertThat(ClusterCa.loadOrCreate(store, clock, random).toPem()).isEqualTo(ca);  // a restart loads it
+    } finally {
+      servers.shutdownNow();
+    }
+    // Both apiservers loaded the key at start; a restart loads the same one.
+    String key = ClusterSecretTest.stored(store, ServiceAccountKey.STORE_KEY);
+    assertThat(ServiceAccountKey.loadOrCreate(store).getPublic().getEncoded())
+        .isEqualTo(Pem.publicKeyOf(key).getEncoded());
+  }
+
+  @Test
   void podsRunAsDefaultUnlessTheyNameAServiceAccountThatExists() {
     namespace("sa-admission");
     Pod plain = adminOne.pods().create(pod("sa-admission", "plain"));
@@ -141,7 +204,7 @@ class ServiceAccountsAndQuotasTest {
   }
 
   @Test
-  void aTokenFromCreateTokenIsTheServiceAccountOnEveryServerAndRbacBindsIt() {
+  void aTokenFromCreateTokenIsTheServiceAccountOnEveryServerAndRbacBindsIt() throws Exception {
     namespace("sa-team");
     adminOne.serviceAccounts().create(serviceAccount("sa-team", "robot"));
     adminOne.roles().create(Role.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("sa-team")
@@ -166,9 +229,25 @@ class ServiceAccountsAndQuotasTest {
       StatusRuntimeException noCreate = failure(() -> robotOnOne.pods().create(pod("sa-team", "p")));
       assertThat(noCreate.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
 
-      // Deleting the ServiceAccount revokes its tokens, also when one of the same name comes back.
+      // Deleting the ServiceAccount through server two revokes its tokens on server one as soon as
+      // one's watch cache has the deletion (seen by a marker created after it), without a retry.
       adminTwo.serviceAccounts().delete("sa-team", "robot");
-      adminTwo.serviceAccounts().create(serviceAccount("sa-team", "robot"));
+      adminTwo.serviceAccounts().create(serviceAccount("sa-team", "after-delete"));
+      awaitCached(adminOne.serviceAccounts(), "sa-team", sa -> sa.getMetadata().getName().equals("after-delete"));
+      assertThat(failure(() -> robotOnOne.pods().list("sa-team")).getStatus().getCode())
+          .isEqualTo(Status.Code.UNAUTHENTICATED);
+
+      // One of the same name comes back: the old tokens stay revoked, and a token for the new one
+      // works on server one at once, even before one's cache has it (then the store is asked).
+      ServiceAccount again = adminTwo.serviceAccounts().create(serviceAccount("sa-team", "robot"));
+      try (CapstanClient newRobotOnOne = CapstanClient.connect("127.0.0.1:" + one.port(),
+          token(adminTwo, "sa-team", "robot", 3600))) {
+        assertThat(newRobotOnOne.pods().list("sa-team").items()).isEmpty();
+      }
+      assertThat(failure(() -> robotOnOne.pods().list("sa-team")).getStatus().getCode())
+          .isEqualTo(Status.Code.UNAUTHENTICATED);
+      awaitCached(adminOne.serviceAccounts(), "sa-team",
+          sa -> sa.getMetadata().getUid().equals(again.getMetadata().getUid()));
       assertThat(failure(() -> robotOnOne.pods().list("sa-team")).getStatus().getCode())
           .isEqualTo(Status.Code.UNAUTHENTICATED);
     }
@@ -205,11 +284,61 @@ class ServiceAccountsAndQuotasTest {
   }
 
   @Test
+  void aServiceAccountTokenIsAuthenticatedWithoutAStoreRead() throws Exception {
+    namespace("sa-no-reads");
+    adminOne.serviceAccounts().create(serviceAccount("sa-no-reads", "robot"));
+    adminOne.roleBindings().create(RoleBinding.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("sa-no-reads").setName("robot-admin"))
+        .addSubjects(Subject.newBuilder().setKind("ServiceAccount").setName("robot"))
+        .setRoleRef(RoleRef.newBuilder().setApiGroup("rbac.authorization.k8s.io").setKind("ClusterRole")
+            .setName("cluster-admin")).build());
+    awaitCached(adminOne.serviceAccounts(), "sa-no-reads", sa -> sa.getMetadata().getName().equals("robot"));
+    ByteString serviceAccountKeys = StoreKeys.prefix(Kinds.SERVICE_ACCOUNT, "");
+    try (CapstanClient robot = CapstanClient.connect("127.0.0.1:" + one.port(),
+        token(adminOne, "sa-no-reads", "robot", 3600))) {
+      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(robot.pods().list("sa-no-reads").items()).isEmpty());
+      readsOfOne.readsUnder(serviceAccountKeys);
+      robot.pods().create(pod("sa-no-reads", "a"));
+      assertThat(robot.pods().list("sa-no-reads").items()).hasSize(1);
+      assertThat(robot.configMaps().list("sa-no-reads").items()).isEmpty();
+      // (Admission may read the pod's ServiceAccount "default"; authentication never reads "robot".)
+      assertThat(readsOfOne.readsUnder(serviceAccountKeys))
+          .doesNotContain("/registry/serviceaccounts/sa-no-reads/robot");
+    }
+  }
+
+  @Test
+  void aNamespaceWithoutQuotasCostsNoStoreReadAndACachedQuotaIsChargedWithoutOne() throws Exception {
+    namespace("no-reads");
+    ByteString quotaKeys = StoreKeys.prefix(Kinds.RESOURCE_QUOTA, "");
+    readsOfOne.readsUnder(quotaKeys);  // forgets the watch cache's list at start
+    adminOne.pods().create(pod("no-reads", "a"));
+    adminOne.pods().create(pod("no-reads", "b"));
+    adminOne.pods().create(pod("no-reads", "c"));
+    assertThat(readsOfOne.readsUnder(quotaKeys)).isEmpty();
+
+    // With a quota its cached copy is charged: one conditional write, no read of the quota.
+    adminOne.resourceQuotas().create(ResourceQuota.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("no-reads").setName("pods"))
+        .setSpec(ResourceQuotaSpec.newBuilder().putHard("pods", "5")).build());
+    awaitCached(adminOne.resourceQuotas(), "no-reads", q -> q.getMetadata().getName().equals("pods"));
+    adminOne.pods().create(pod("no-reads", "d"));
+    awaitCached(adminOne.resourceQuotas(), "no-reads", q -> "4".equals(q.getStatus().getUsedMap().get("pods")));
+    readsOfOne.readsUnder(quotaKeys);
+    adminOne.pods().create(pod("no-reads", "e"));
+    assertThat(readsOfOne.readsUnder(quotaKeys)).isEmpty();
+    assertThat(adminTwo.resourceQuotas().get("no-reads", "pods").getStatus().getUsedMap()).containsEntry("pods", "5");
+  }
+
+  @Test
   void aQuotaRefusesTheCreateThatWouldExceedItEvenWhenTwoServersAdmitAtOnce() throws Exception {
     namespace("quota");
     adminOne.resourceQuotas().create(ResourceQuota.newBuilder()
         .setMetadata(ObjectMeta.newBuilder().setNamespace("quota").setName("q1"))
         .setSpec(ResourceQuotaSpec.newBuilder().putHard("pods", "2")).build());
+    // A quota applies on a server once its watch cache has it.
+    awaitCached(adminOne.resourceQuotas(), "quota", q -> q.getMetadata().getName().equals("q1"));
+    awaitCached(adminTwo.resourceQuotas(), "quota", q -> q.getMetadata().getName().equals("q1"));
     adminOne.pods().create(pod("quota", "a"));
     adminTwo.pods().create(pod("quota", "b"));
     StatusRuntimeException e = failure(() -> adminOne.pods().create(pod("quota", "c")));

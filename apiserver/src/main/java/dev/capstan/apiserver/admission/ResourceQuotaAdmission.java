@@ -13,8 +13,11 @@ import dev.capstan.client.quota.QuotaCheck;
 import dev.capstan.client.quota.QuotaUsage;
 import dev.capstan.client.quota.ResourceList;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -31,13 +34,26 @@ import java.util.function.Function;
  * {@code status.used} from the objects that exist, which returns what deleted objects, and creates
  * that failed after their charge, used. A quota that has no {@code used} figure for a resource yet
  * (the controller has not seen it) gets one counted from the namespace's objects here.
+ *
+ * <p>The namespace's quotas come from the apiserver's watch cache, not the store, so a namespace
+ * without quotas costs no store read, and a charge is one conditional write over the cached copy.
+ * A quota applies on a server once that server's cache has it (the store watch's delay, normally
+ * milliseconds after the quota is created). A cached copy that is behind the store never decides:
+ * its write fails the revision compare and the stored quota is read and charged instead, and a
+ * refusal is only made on the stored quota.
  */
 public final class ResourceQuotaAdmission implements Admission {
   private final Function<Kind<?>, ResourceRegistry<?>> registries;
+  private final Function<String, Collection<ResourceQuota>> cachedQuotas;
 
-  /** @param registries the registry of every kind, ResourceQuota's included */
-  public ResourceQuotaAdmission(Function<Kind<?>, ResourceRegistry<?>> registries) {
+  /**
+   * @param registries the registry of every kind, ResourceQuota's included
+   * @param cachedQuotas a namespace's ResourceQuotas as the apiserver's watch cache holds them
+   */
+  public ResourceQuotaAdmission(Function<Kind<?>, ResourceRegistry<?>> registries,
+      Function<String, Collection<ResourceQuota>> cachedQuotas) {
     this.registries = registries;
+    this.cachedQuotas = cachedQuotas;
   }
 
   @SuppressWarnings("unchecked")
@@ -55,14 +71,51 @@ public final class ResourceQuotaAdmission implements Admission {
     if (requested.amounts().isEmpty()) {
       return;  // a finished pod uses nothing
     }
-    List<ResourceQuota> affected = quotas().list(ListRequest.newBuilder().setNamespace(namespace).build()).items()
-        .stream().filter(q -> q.getSpec().getHardMap().keySet().stream().anyMatch(QuotaUsage.names(kind)::contains))
+    // From the watch cache: a namespace without quotas costs no store read. The cache may be
+    // behind the store; the charges below compare against the stored quota, so a stale copy is
+    // never written over, and a refusal is only made on the stored quota.
+    List<ResourceQuota> affected = List.copyOf(cachedQuotas.apply(namespace)).stream()
+        .filter(q -> q.getSpec().getHardMap().keySet().stream().anyMatch(QuotaUsage.names(kind)::contains))
         .toList();
     for (ResourceQuota quota : affected) {
-      checkRequirements(kind, object, quota);
+      try {
+        checkRequirements(kind, object, quota);
+      } catch (StatusRuntimeException refused) {
+        Optional<ResourceQuota> stored = quotas().find(namespace, quota.getMetadata().getName());
+        if (stored.isPresent()) {
+          checkRequirements(kind, object, stored.get());
+        }
+      }
     }
     for (ResourceQuota quota : affected) {
-      quotas().modify(namespace, quota.getMetadata().getName(), current -> charge(kind, object, current, requested));
+      if (!chargedAsCached(kind, object, quota, requested)) {
+        chargeStored(kind, object, quota.getMetadata().getName(), namespace, requested);
+      }
+    }
+  }
+
+  /** Charges the cached copy of a quota if it is still the stored one and admits the object; else false. */
+  private <T extends Message> boolean chargedAsCached(Kind<T> kind, T object, ResourceQuota cached,
+      ResourceList requested) {
+    ResourceQuota charged;
+    try {
+      charged = charge(kind, object, cached, requested);
+    } catch (StatusRuntimeException refused) {
+      return false;  // maybe only by a stale copy: decide on the stored quota
+    }
+    return quotas().replaceIfUnchanged(cached, charged).isPresent();
+  }
+
+  /** Charges the stored quota, read now, and again after a conflict (how every charge was made before the cache). */
+  private <T extends Message> void chargeStored(Kind<T> kind, T object, String name, String namespace,
+      ResourceList requested) {
+    try {
+      quotas().modify(namespace, name, current -> charge(kind, object, current, requested));
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+        throw e;
+      }
+      // The quota was deleted since the cache had it: nothing to charge.
     }
   }
 

@@ -5,10 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -17,12 +19,14 @@ import java.util.regex.Pattern;
 
 /**
  * PEM text of certificates, PKCS#8 private keys ({@code BEGIN PRIVATE KEY}, the form gRPC's
- * Netty TLS reads) and certificate requests, to and from JDK objects.
+ * Netty TLS reads), X.509 public keys ({@code BEGIN PUBLIC KEY}) and certificate requests, to and
+ * from JDK objects.
  */
 public final class Pem {
   public static final String CERTIFICATE = "CERTIFICATE";
   public static final String PRIVATE_KEY = "PRIVATE KEY";
   public static final String CERTIFICATE_REQUEST = "CERTIFICATE REQUEST";
+  public static final String PUBLIC_KEY = "PUBLIC KEY";
 
   private static final Pattern BLOCK = Pattern.compile(
       "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
@@ -45,6 +49,10 @@ public final class Pem {
 
   public static String privateKey(PrivateKey key) {
     return encode(PRIVATE_KEY, key.getEncoded());  // the JDK encodes private keys as PKCS#8
+  }
+
+  public static String publicKey(PublicKey key) {
+    return encode(PUBLIC_KEY, key.getEncoded());  // the JDK encodes public keys as X.509 SubjectPublicKeyInfo
   }
 
   /** The DER contents of every block of {@code type} in {@code pem}, in order. */
@@ -92,6 +100,19 @@ public final class Pem {
       return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(ders.get(0)));
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException("not a PKCS#8 EC private key: " + e.getMessage(), e);
+    }
+  }
+
+  /** The (only) X.509 SubjectPublicKeyInfo EC public key in {@code pem}. */
+  public static PublicKey publicKeyOf(String pem) {
+    List<byte[]> ders = blocks(pem, PUBLIC_KEY);
+    if (ders.size() != 1) {
+      throw new IllegalArgumentException("expected one \"BEGIN " + PUBLIC_KEY + "\" block, found " + ders.size());
+    }
+    try {
+      return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(ders.get(0)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("not an X.509 EC public key: " + e.getMessage(), e);
     }
   }
 

@@ -317,6 +317,17 @@ public final class ResourceRegistry<T extends Message> {
     throw ApiErrors.modified(kind, name);
   }
 
+  /**
+   * Stores {@code changed} in place of {@code current}, an object as a cache held it, without
+   * reading the store first: the write is conditional on {@code current}'s resourceVersion still
+   * being the stored one. Empty when it no longer is (the cache was behind, or another write came
+   * first); the caller then reads the stored object, with {@link #modify} say.
+   */
+  public Optional<T> replaceIfUnchanged(T current, T changed) {
+    long revision = parseResourceVersion(kind.metadata(current).getResourceVersion());
+    return storeIfUnchanged(new StoredObject<>(current, revision), changed);
+  }
+
   private T write(T object, boolean statusOnly) {
     ObjectMeta meta = kind.metadata(object);
     requireName(meta.getName());

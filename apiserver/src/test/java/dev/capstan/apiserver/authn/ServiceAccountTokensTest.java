@@ -1,6 +1,7 @@
 package dev.capstan.apiserver.authn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.capstan.apiserver.ratelimit.ManualClock;
 import java.nio.charset.StandardCharsets;
@@ -62,5 +63,34 @@ class ServiceAccountTokensTest {
     String token = new ServiceAccountTokens(back, clock).issue("team", "robot", "uid-1", List.of("capstan"),
         Duration.ofHours(1));
     assertThat(tokens.verify(token, "capstan")).isPresent();
+    assertThat(ServiceAccountKey.toPem(back)).isEqualTo(ServiceAccountKey.toPem(key));
+  }
+
+  /** The value a cluster made by the previous version keeps under the store key, byte for byte. */
+  private static final String STORED_BY_PREVIOUS_VERSION = """
+      -----BEGIN PRIVATE KEY-----
+      MEECAQAwEwYHKoZIzj0CAQYIKoZIzj0DAQcEJzAlAgEBBCAZSYJ81xa7+qJi1fip
+      8xqKXSJ8NBuF3oY7ZKxMtEy19g==
+      -----END PRIVATE KEY-----
+      -----BEGIN PUBLIC KEY-----
+      MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEuJeQ1oWK2K+ULV4wab6e2ET3gbxP
+      +/GBqvqqo7RgSMYEglwXSFHor2nApKHUdF1zuocrYCtXwVGb2l3Cxzoj+g==
+      -----END PUBLIC KEY-----
+      """;
+
+  @Test
+  void aKeyPairStoredByThePreviousVersionLoadsAndIsWrittenTheSameWay() {
+    KeyPair stored = ServiceAccountKey.fromPem(STORED_BY_PREVIOUS_VERSION);
+    ServiceAccountTokens old = new ServiceAccountTokens(stored, clock);
+    String token = old.issue("team", "robot", "uid-1", List.of("capstan"), Duration.ofHours(1));
+    assertThat(old.verify(token, "capstan")).isPresent();
+    assertThat(ServiceAccountKey.toPem(stored)).isEqualTo(STORED_BY_PREVIOUS_VERSION);
+  }
+
+  @Test
+  void aStoredValueWithoutBothKeysIsAnErrorNamingTheStoreKey() {
+    String privateOnly = STORED_BY_PREVIOUS_VERSION.substring(0, STORED_BY_PREVIOUS_VERSION.indexOf("-----BEGIN PUBLIC"));
+    assertThatThrownBy(() -> ServiceAccountKey.fromPem(privateOnly))
+        .hasMessageContaining(ServiceAccountKey.STORE_KEY).hasMessageContaining("PUBLIC KEY");
   }
 }

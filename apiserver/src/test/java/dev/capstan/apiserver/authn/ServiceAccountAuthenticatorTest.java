@@ -1,0 +1,72 @@
+package dev.capstan.apiserver.authn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.capstan.api.core.v1.ServiceAccount;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.apiserver.ratelimit.ManualClock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Where the authenticator looks a token's ServiceAccount up: the cache, and the store only when the
+ * cache has no ServiceAccount of that name and uid. (ServiceAccountsAndQuotasTest does the same
+ * through real apiservers on a real store.)
+ */
+class ServiceAccountAuthenticatorTest {
+  private final ManualClock clock = new ManualClock();
+  private final ServiceAccountTokens tokens = new ServiceAccountTokens(ServiceAccountKey.generate(), clock);
+  private final Map<String, ServiceAccount> cache = new HashMap<>();
+  private final Map<String, ServiceAccount> store = new HashMap<>();
+  private final AtomicInteger storeReads = new AtomicInteger();
+  private final ServiceAccountAuthenticator authenticator = new ServiceAccountAuthenticator(tokens,
+      (ns, name) -> Optional.ofNullable(cache.get(ns + "/" + name)),
+      (ns, name) -> {
+        storeReads.incrementAndGet();
+        return Optional.ofNullable(store.get(ns + "/" + name));
+      });
+
+  private static ServiceAccount robot(String uid) {
+    return ServiceAccount.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("team").setName("robot")
+        .setUid(uid)).build();
+  }
+
+  private String tokenFor(String uid) {
+    return tokens.issue("team", "robot", uid, List.of(ServiceAccountTokens.API_AUDIENCE), Duration.ofHours(1));
+  }
+
+  @Test
+  void aServiceAccountInTheCacheAuthenticatesWithoutAStoreRead() {
+    cache.put("team/robot", robot("uid-1"));
+    store.put("team/robot", robot("uid-1"));
+    for (int i = 0; i < 3; i++) {
+      assertThat(authenticator.authenticate(tokenFor("uid-1")).orElseThrow().name())
+          .isEqualTo("system:serviceaccount:team:robot");
+    }
+    assertThat(storeReads).hasValue(0);
+  }
+
+  @Test
+  void oneTheCacheHasNotSeenYetIsLookedUpInTheStore() {
+    store.put("team/robot", robot("uid-2"));
+    cache.put("team/robot", robot("uid-1"));  // the one deleted before uid-2 was made
+    assertThat(authenticator.authenticate(tokenFor("uid-2"))).isPresent();
+    cache.clear();
+    assertThat(authenticator.authenticate(tokenFor("uid-2"))).isPresent();
+    assertThat(storeReads).hasValue(2);
+  }
+
+  @Test
+  void aDeletedOrReplacedServiceAccountsTokensAreRefused() {
+    assertThat(authenticator.authenticate(tokenFor("uid-1"))).isEmpty();
+    cache.put("team/robot", robot("uid-2"));
+    store.put("team/robot", robot("uid-2"));
+    assertThat(authenticator.authenticate(tokenFor("uid-1"))).isEmpty();
+    assertThat(authenticator.authenticate("not-a-jwt")).isEmpty();
+  }
+}
