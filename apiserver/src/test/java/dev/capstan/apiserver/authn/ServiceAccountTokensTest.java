@@ -58,6 +58,17 @@ class ServiceAccountTokensTest {
   }
 
   @Test
+  void aTokenVerifiedBeforeIsStillCheckedForAudienceAndTimeOnEveryCall() {
+    String token = robotToken(Duration.ofMinutes(5));
+    assertThat(tokens.verify(token, "capstan")).isPresent();
+    // Its signature is remembered now; the rest is not.
+    assertThat(tokens.verify(token, "vault")).isEmpty();
+    assertThat(tokens.verify(token, "capstan")).isPresent();
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(tokens.verify(token, "capstan")).isEmpty();
+  }
+
+  @Test
   void theKeyPairSurvivesItsPemForm() {
     KeyPair back = ServiceAccountKey.fromPem(ServiceAccountKey.toPem(key));
     String token = new ServiceAccountTokens(back, clock).issue("team", "robot", "uid-1", List.of("capstan"),
