@@ -186,7 +186,9 @@ public final class ApiServer implements AutoCloseable {
   private final Lister<ResourceQuota> resourceQuotas = new Lister<>(Kinds.RESOURCE_QUOTA);
   /** ServiceAccount, then ResourceQuota admission, on every create. */
   private final AdmissionChain admission = new AdmissionChain(List.of(
-      new ServiceAccountAdmission((ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name)),
+      // The cache first; the store only for one it lacks (created a moment ago elsewhere).
+      new ServiceAccountAdmission((ns, name) -> serviceAccounts.get(ns, name)
+          .or(() -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name))),
       new ResourceQuotaAdmission(this::registry, resourceQuotas::list)));
   /** Signs and verifies ServiceAccount tokens with the cluster's key, loaded from the store at start. */
   private volatile ServiceAccountTokens serviceAccountTokens;

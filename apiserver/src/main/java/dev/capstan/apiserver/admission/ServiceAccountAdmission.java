@@ -26,7 +26,10 @@ public final class ServiceAccountAdmission implements Admission {
 
   private final BiFunction<String, String, Optional<ServiceAccount>> serviceAccounts;
 
-  /** @param serviceAccounts finds a ServiceAccount by namespace and name (in the store, not a cache) */
+  /**
+   * @param serviceAccounts finds a ServiceAccount by namespace and name; it may answer from a cache
+   *     as long as a miss is confirmed in the store (a pod may name one created a moment ago)
+   */
   public ServiceAccountAdmission(BiFunction<String, String, Optional<ServiceAccount>> serviceAccounts) {
     this.serviceAccounts = serviceAccounts;
   }
