@@ -139,13 +139,13 @@ public final class ResourceRegistry<T extends Message> {
   }
 
   /**
-   * The store's current revision, read linearizably (a one-key, keys-only range): every write
-   * acknowledged before this call is at or below it.
+   * The store's current revision, read linearizably: every write acknowledged before this call is
+   * at or below it. A get of the kind's prefix key itself, which no object has: a range over the
+   * prefix would count every object of the kind.
    */
   public long currentRevision() {
-    ByteString prefix = StoreKeys.prefix(kind, "");
-    return await(store.range(RangeRequest.newBuilder().setKey(prefix).setRangeEnd(StoreKeys.rangeEnd(prefix))
-        .setLimit(1).setKeysOnly(true).build())).getHeader().getRevision();
+    return await(store.range(RangeRequest.newBuilder().setKey(StoreKeys.prefix(kind, "")).setKeysOnly(true)
+        .build())).getHeader().getRevision();
   }
 
   /**
