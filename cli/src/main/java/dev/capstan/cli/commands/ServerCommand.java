@@ -39,7 +39,7 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(names = "--raft-port", description = "Ratis peer port (default: 2380)")
   int raftPort = 2380;
 
-  @Option(names = "--etcd-port", description = "the store's etcd v3 endpoint (default: 2379; 0 turns it off)")
+  @Option(names = "--etcd-port", description = "the store's etcd v3 endpoint, on loopback only (default: 2379; 0 turns it off)")
   int etcdPort = 2379;
 
   @Option(names = "--initial-cluster", split = ",", description = "every member as NAME=HOST:RAFT_PORT, this one"
@@ -88,7 +88,7 @@ public final class ServerCommand implements Callable<Integer> {
         null, new SecureRandom());
     if (joining) {
       // Before starting: the start returns only once the running store has added this member.
-      String etcd = etcdPort != 0 ? " --client-urls http://" + ControlPlane.loopbackAddress(bindAddress) + ":" + etcdPort : "";
+      String etcd = etcdPort != 0 ? " --client-urls http://" + ControlPlane.etcdHost(bindAddress) + ":" + etcdPort : "";
       System.out.println("capstan server \"" + member + "\" waits to be added to the running cluster; on a member run:");
       System.out.println("  capstan store member add " + member + " --peer-urls http://" + raftAddress + etcd
           + " --endpoints <a running member's etcd endpoint>");
@@ -108,7 +108,7 @@ public final class ServerCommand implements Callable<Integer> {
     System.out.println("  API (gRPC+TLS): " + api);
     System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers));
     if (controlPlane.etcdPort() != 0) {
-      System.out.println("  etcd v3 API:    " + ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.etcdPort());
+      System.out.println("  etcd v3 API:    " + ControlPlane.etcdHost(bindAddress) + ":" + controlPlane.etcdPort());
     }
     if (controlPlane.metricsPort() > 0) {
       System.out.println("  metrics:        http://" + ControlPlane.loopbackAddress(bindAddress) + ":"

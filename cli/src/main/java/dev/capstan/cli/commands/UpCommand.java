@@ -147,7 +147,7 @@ public final class UpCommand implements Callable<Integer> {
     System.out.println("  API (gRPC+TLS): " + api);
     System.out.println("  Raft peer:      " + bindAddress + ":" + raftPort);
     if (controlPlane.etcdPort() != 0) {
-      System.out.println("  etcd v3 API:    " + ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.etcdPort());
+      System.out.println("  etcd v3 API:    " + ControlPlane.etcdHost(bindAddress) + ":" + controlPlane.etcdPort());
     }
     System.out.println("  agent:          " + ControlPlane.loopbackAddress(bindAddress) + ":" + agent.port());
     if (controlPlane.metricsPort() > 0) {

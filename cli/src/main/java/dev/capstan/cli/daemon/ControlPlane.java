@@ -238,20 +238,22 @@ public final class ControlPlane implements AutoCloseable {
 
   /**
    * Serves the store's etcd v3 API beside the Capstan API, so etcd tools work against the
-   * cluster's own store (unauthenticated, like etcd without --client-cert-auth: keep it on
-   * loopback). Port 0 turns it off.
+   * cluster's own store. It is unauthenticated (like etcd without --client-cert-auth) and the
+   * store holds the cluster CA's key, so it listens on loopback whatever --bind-address says:
+   * only this machine's users reach it. Port 0 turns it off.
    */
   private void startEtcdEndpoint(RaftStorePeer peer, KeyValueStore store, String bindAddress, int port) {
     if (port == 0) {
       return;
     }
+    String loopback = bindAddress.contains(":") ? "::1" : "127.0.0.1";
     try {
-      EtcdEndpoint endpoint = EtcdEndpoint.start(peer, store, new InetSocketAddress(bindAddress, port),
-          Map.of(peer.id(), List.of("http://" + loopbackAddress(bindAddress) + ":" + port)));
+      EtcdEndpoint endpoint = EtcdEndpoint.start(peer, store, new InetSocketAddress(loopback, port),
+          Map.of(peer.id(), List.of("http://" + etcdHost(bindAddress) + ":" + port)));
       started.push(endpoint);
       etcdPort = endpoint.port();
     } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot serve the etcd endpoint on " + bindAddress + ":" + port
+      throw new java.io.UncheckedIOException("cannot serve the etcd endpoint on " + loopback + ":" + port
           + ": " + e.getMessage(), e);
     }
   }
@@ -262,6 +264,11 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /** The address a local client uses to reach a server bound to {@code bindAddress}. */
+  /** The host the etcd endpoint listens on, in URL form: loopback of --bind-address's family. */
+  public static String etcdHost(String bindAddress) {
+    return bindAddress.contains(":") ? "[::1]" : "127.0.0.1";
+  }
+
   public static String loopbackAddress(String bindAddress) {
     return bindAddress.equals("0.0.0.0") || bindAddress.equals("::") ? "127.0.0.1" : bindAddress;
   }
