@@ -37,9 +37,9 @@ public record AgentTls(String servingCertificatePem, String servingKeyPem, Strin
           .trustManager(stream(certificateAuthorityPem))
           .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
           .build();
-    } catch (IOException | IllegalArgumentException e) {
+    } catch (IOException e) {
       throw new UncheckedIOException("agent TLS: cannot read the serving certificate, its key or the CA: "
-          + e.getMessage(), e instanceof IOException io ? io : new IOException(e));
+          + e.getMessage(), e);
     }
   }
 
