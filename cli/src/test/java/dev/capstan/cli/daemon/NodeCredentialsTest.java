@@ -82,7 +82,7 @@ class NodeCredentialsTest {
   void theNodeGetsAServingCertificateForItsNamesKeepsItAndAsksAgainForANewName() throws Exception {
     Path pki = dir.resolve("agent/pki");
     ClientTls tls = NodeCredentials.ensure(pki, "n1", target, ca.certificatePem(), "boot", Clock.systemUTC());
-    List<String> names = ServingCertificate.names(List.of("10.0.0.9", "n1"));
+    List<String> names = List.of("localhost", "127.0.0.1", "10.0.0.9", "n1");
     AgentTls serving = NodeCredentials.serving(pki, "n1", names, target, tls, Clock.systemUTC());
     X509Certificate cert = Pem.certificateOf(serving.servingCertificatePem());
     assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=system:node:n1,O=system:nodes");
@@ -92,7 +92,7 @@ class NodeCredentialsTest {
         .isEqualTo("rw-------");
     // Kept while it names everything asked for; a new address gets a new certificate.
     assertThat(NodeCredentials.serving(pki, "n1", names, target, tls, Clock.systemUTC())).isEqualTo(serving);
-    AgentTls moved = NodeCredentials.serving(pki, "n1", ServingCertificate.names(List.of("10.0.0.10", "n1")), target,
+    AgentTls moved = NodeCredentials.serving(pki, "n1", List.of("localhost", "127.0.0.1", "10.0.0.10", "n1"), target,
         tls, Clock.systemUTC());
     assertThat(moved.servingCertificatePem()).isNotEqualTo(serving.servingCertificatePem());
     assertThat(Pem.certificateOf(moved.servingCertificatePem()).getSubjectAlternativeNames())
