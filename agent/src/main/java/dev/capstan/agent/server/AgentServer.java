@@ -66,6 +66,9 @@ public final class AgentServer implements AutoCloseable {
   /** As above, over mutual TLS for the apiserver alone ({@code tls}; null: plaintext for anyone). */
   public static AgentServer start(String bindAddress, int port, ContainerLogLocator logs, PodExec exec,
       Supplier<NodeStats> stats, AgentTls tls) {
+    InetSocketAddress address = new InetSocketAddress(bindAddress, port);
+    NettyServerBuilder builder = tls == null ? NettyServerBuilder.forAddress(address)
+        : NettyServerBuilder.forAddress(address, tls.credentials());  // unreadable certificates fail here, first
     AtomicInteger n = new AtomicInteger();
     ScheduledExecutorService poller = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "agent-log-" + n.incrementAndGet());
@@ -73,10 +76,8 @@ public final class AgentServer implements AutoCloseable {
       return t;
     });
     LogService service = new LogService(logs, poller, exec, stats);
-    Server server = tls == null
-        ? NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port)).addService(service).build()
-        : NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port), tls.credentials())
-            .addService(ServerInterceptors.intercept(service, new ApiServerOnly(tls.apiserverUser()))).build();
+    Server server = builder.addService(tls == null ? service.bindService()
+        : ServerInterceptors.intercept(service, new ApiServerOnly(tls.apiserverUser()))).build();
     try {
       server.start();
     } catch (IOException e) {
