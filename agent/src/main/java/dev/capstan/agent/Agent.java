@@ -23,7 +23,6 @@ import dev.capstan.agent.runtime.ContainerState;
 import dev.capstan.agent.runtime.PodSandbox;
 import dev.capstan.agent.runtime.RuntimeContainer;
 import dev.capstan.agent.server.AgentServer;
-import dev.capstan.agent.server.ApiExecAuthorizer;
 import dev.capstan.agent.server.PodExec;
 import dev.capstan.agent.server.RuntimeContainerLogs;
 import dev.capstan.agent.stats.HostUsage;
@@ -148,7 +147,7 @@ public final class Agent implements AutoCloseable {
     workers = new PodWorkers(syncer, clock, config.resyncInterval());
     UsageSampler usage = new UsageSampler(runtime, HostUsage.system(), clock, config.nodeName());
     server = AgentServer.start(config.advertiseAddress(), config.port(), new RuntimeContainerLogs(workers::pod, runtime),
-        new PodExec(workers::pod, runtime, new ApiExecAuthorizer(client)), usage::stats);
+        new PodExec(workers::pod, runtime), usage::stats, config.tls());
 
     NodeStatusGenerator statusGenerator = new NodeStatusGenerator(config.nodeName(), HostInfo.detect(),
         config.advertiseAddress(), server.port(), runtime.version(),

@@ -1,6 +1,7 @@
 package dev.capstan.agent;
 
 import dev.capstan.agent.runtime.ContainerRuntime;
+import dev.capstan.agent.server.AgentTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -25,6 +26,9 @@ import java.util.regex.Pattern;
  * @param stopPodsOnClose whether closing the agent stops its pods' containers (true: {@code capstan
  *     up}, whose pods live and die with it); false leaves them running for the next agent on this
  *     node to adopt, as a kubelet restart does
+ * @param tls the agent port's TLS: its serving certificate, the cluster CA and the apiserver's
+ *     name, so that only the apiserver is served; null serves plaintext to anyone (for tests that
+ *     embed an agent; every agent the {@code capstan} binary starts has it)
  */
 public record AgentConfig(
     String nodeName,
@@ -39,7 +43,8 @@ public record AgentConfig(
     Duration nodeStatusInterval,
     Duration leaseRenewInterval,
     Duration shutdownGracePeriod,
-    boolean stopPodsOnClose) {
+    boolean stopPodsOnClose,
+    AgentTls tls) {
 
   public static final int DEFAULT_PORT = 10250;
   private static final Pattern DNS_SUBDOMAIN =
@@ -78,37 +83,43 @@ public record AgentConfig(
   public static AgentConfig of(String nodeName, Path dataDir, String advertiseAddress, int port, ContainerRuntime runtime) {
     return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, Duration.ofSeconds(10),
         Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofSeconds(10), Duration.ofSeconds(10),
-        Duration.ofSeconds(10), Duration.ofSeconds(2), true);
+        Duration.ofSeconds(10), Duration.ofSeconds(2), true, null);
   }
 
   public AgentConfig withBackOff(Duration initial, Duration max) {
     return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, initial, max, backOffReset,
-        resyncInterval, nodeStatusInterval, leaseRenewInterval, shutdownGracePeriod, stopPodsOnClose);
+        resyncInterval, nodeStatusInterval, leaseRenewInterval, shutdownGracePeriod, stopPodsOnClose, tls);
   }
 
   public AgentConfig withResyncInterval(Duration d) {
     return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, initialBackOff, maxBackOff, backOffReset,
-        d, nodeStatusInterval, leaseRenewInterval, shutdownGracePeriod, stopPodsOnClose);
+        d, nodeStatusInterval, leaseRenewInterval, shutdownGracePeriod, stopPodsOnClose, tls);
   }
 
   public AgentConfig withNodeStatusInterval(Duration d) {
     return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, initialBackOff, maxBackOff, backOffReset,
-        resyncInterval, d, leaseRenewInterval, shutdownGracePeriod, stopPodsOnClose);
+        resyncInterval, d, leaseRenewInterval, shutdownGracePeriod, stopPodsOnClose, tls);
   }
 
   public AgentConfig withLeaseRenewInterval(Duration d) {
     return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, initialBackOff, maxBackOff, backOffReset,
-        resyncInterval, nodeStatusInterval, d, shutdownGracePeriod, stopPodsOnClose);
+        resyncInterval, nodeStatusInterval, d, shutdownGracePeriod, stopPodsOnClose, tls);
   }
 
   public AgentConfig withShutdownGracePeriod(Duration d) {
     return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, initialBackOff, maxBackOff, backOffReset,
-        resyncInterval, nodeStatusInterval, leaseRenewInterval, d, stopPodsOnClose);
+        resyncInterval, nodeStatusInterval, leaseRenewInterval, d, stopPodsOnClose, tls);
   }
 
   public AgentConfig withStopPodsOnClose(boolean stop) {
     return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, initialBackOff, maxBackOff, backOffReset,
-        resyncInterval, nodeStatusInterval, leaseRenewInterval, shutdownGracePeriod, stop);
+        resyncInterval, nodeStatusInterval, leaseRenewInterval, shutdownGracePeriod, stop, tls);
+  }
+
+  /** Serves the agent port with mutual TLS for the apiserver alone. */
+  public AgentConfig withTls(AgentTls t) {
+    return new AgentConfig(nodeName, dataDir, advertiseAddress, port, runtime, initialBackOff, maxBackOff, backOffReset,
+        resyncInterval, nodeStatusInterval, leaseRenewInterval, shutdownGracePeriod, stopPodsOnClose, t);
   }
 
   /** Where pods' log directories live. */

@@ -34,6 +34,7 @@ import dev.capstan.apiserver.metrics.ApiMetrics;
 import dev.capstan.client.metrics.MetricsEndpoint;
 import dev.capstan.apiserver.metrics.RequestMetricsInterceptor;
 import dev.capstan.apiserver.ratelimit.RateLimitInterceptor;
+import dev.capstan.apiserver.pki.AgentClientCertificate;
 import dev.capstan.apiserver.pki.CertificateSigningService;
 import dev.capstan.apiserver.pki.ServerTls;
 import dev.capstan.apiserver.registry.DependentOrphaner;
@@ -314,7 +315,11 @@ public final class ApiServer implements AutoCloseable {
     ResourceService<T> service = new ResourceService<>(kind, registry, cache, access);
     if (kind == Kinds.POD || kind == Kinds.NODE) {
       if (podSubresources == null) {
-        podSubresources = new PodSubresources(registry(Kinds.POD), registry(Kinds.NODE), config.clock());
+        // With TLS, agents are reached with mutual TLS under this server's own client certificate.
+        podSubresources = config.tls() == null
+            ? new PodSubresources(registry(Kinds.POD), registry(Kinds.NODE), config.clock())
+            : new PodSubresources(registry(Kinds.POD), registry(Kinds.NODE), config.clock(),
+                AgentClientCertificate.issue(config.tls().ca()), config.tls().ca().certificatePem());
       }
     }
     if (kind == Kinds.NODE) {

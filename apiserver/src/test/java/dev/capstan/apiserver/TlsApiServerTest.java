@@ -12,6 +12,7 @@ import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authn.TokenFile;
 import dev.capstan.apiserver.pki.CertificateAuthority;
 import dev.capstan.apiserver.pki.CertificateRequests;
+import dev.capstan.apiserver.pki.CertificateSigningService;
 import dev.capstan.apiserver.pki.Pem;
 import dev.capstan.apiserver.pki.ServerTls;
 import dev.capstan.apiserver.pki.ServingCertificate;
@@ -26,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -184,6 +186,45 @@ class TlsApiServerTest {
     CapstanClient dave = connect(null, new ClientTls(ca.certificatePem(), cert, Pem.privateKey(keys.getPrivate())));
     StatusRuntimeException denied = failure(() -> dave.secrets().list("default"));
     assertThat(denied.getStatus().getDescription()).contains("User \"dave\"");
+  }
+
+  @Test
+  void aNodeGetsAServingCertificateForItsOwnNameAndAddressesOnly() throws Exception {
+    CapstanClient nodeC = connect(null, certificateFrom(ca, "system:node:tls-c", List.of("system:nodes")));
+    Subject c = new Subject("system:node:tls-c", List.of("system:nodes"));
+    X509Certificate serving = Pem.certificateOf(serve(nodeC, c, List.of("10.1.2.3", "tls-c", "localhost"))
+        .getCertificate().toString(StandardCharsets.US_ASCII));
+    assertThat(serving.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.1");  // serverAuth only
+    assertThat(serving.getSubjectAlternativeNames()).extracting(san -> (Object) san.get(1))
+        .containsExactlyInAnyOrder((Object) "10.1.2.3", "tls-c", "localhost");
+    assertThat(Subject.of(serving.getSubjectX500Principal())).isEqualTo(c);
+
+    StatusRuntimeException other = failure(() -> serve(nodeC, new Subject("system:node:tls-d",
+        List.of("system:nodes")), List.of("10.1.2.4")));
+    assertThat(other.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(other.getStatus().getDescription()).contains("only that node itself");
+    CapstanClient bootstrap = connect("bootstrap-token", ClientTls.serverOnly(ca.certificatePem()));
+    assertThat(failure(() -> serve(bootstrap, c, List.of("10.1.2.3"))).getStatus().getCode())
+        .as("a bootstrap token gets no serving certificate").isEqualTo(Status.Code.PERMISSION_DENIED);
+    StatusRuntimeException noNames = failure(() -> serve(nodeC, c, List.of()));
+    assertThat(noNames.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(noNames.getStatus().getDescription()).contains("subjectAltName");
+    // Names in a client certificate request, or an unknown signer, are refused by name.
+    StatusRuntimeException namedClient = failure(() -> CertificateSigningGrpc.newBlockingStub(nodeC.channel())
+        .sign(CertificateSigningRequest.newBuilder().setRequest(ByteString.copyFrom(CertificateRequests.create(c,
+            CertificateAuthority.newKeyPair(random), List.of("10.1.2.3")), StandardCharsets.US_ASCII)).build()));
+    assertThat(namedClient.getStatus().getDescription()).contains("a client certificate names no hosts");
+    StatusRuntimeException signer = failure(() -> CertificateSigningGrpc.newBlockingStub(nodeC.channel())
+        .sign(CertificateSigningRequest.newBuilder().setSignerName("example.com/mine").setRequest(ByteString.copyFrom(
+            CertificateRequests.create(c, CertificateAuthority.newKeyPair(random)), StandardCharsets.US_ASCII)).build()));
+    assertThat(signer.getStatus().getDescription()).startsWith("signerName: Unsupported value: \"example.com/mine\"");
+  }
+
+  private static CertificateSigningResponse serve(CapstanClient client, Subject subject, List<String> names) {
+    return CertificateSigningGrpc.newBlockingStub(client.channel()).sign(CertificateSigningRequest.newBuilder()
+        .setSignerName(CertificateSigningService.NODE_SERVING_SIGNER).setRequest(ByteString.copyFrom(
+            CertificateRequests.create(subject, CertificateAuthority.newKeyPair(new SecureRandom()), names),
+            StandardCharsets.US_ASCII)).build());
   }
 
   private static CertificateSigningResponse sign(CapstanClient client, Subject subject, KeyPair keys) {

@@ -409,6 +409,15 @@ class SingleNodeClusterE2ETest {
           .contains("BEGIN CERTIFICATE");
       assertThat(Files.getPosixFilePermissions(tmp.resolve("agent-2").resolve("pki").resolve("node.key")))
           .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+      // Its port serves TLS under a serving certificate it asked for with its node certificate;
+      // the apiserver reaches it with mutual TLS for nodes/stats.
+      assertThat(Files.getPosixFilePermissions(tmp.resolve("agent-2").resolve("pki").resolve("serving.key")))
+          .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        CapstanBinary.Result top = capstan.run("top", "node", "e2e-node-2");
+        assertThat(top.stdout()).as(top.toString()).contains("e2e-node-2");
+        assertThat(top.stderr()).as(top.toString()).doesNotContain("warning");
+      });
 
       String node1 = """
           apiVersion: v1

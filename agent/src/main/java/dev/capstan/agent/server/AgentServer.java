@@ -27,8 +27,10 @@ import java.util.function.Supplier;
 /**
  * The agent's own gRPC endpoint (default port 10250): the {@code capstan.agent.v1.Agent} service,
  * whose Log streams a container's log the way {@code kubectl logs} shows it (the apiserver proxies
- * pods/log here; follow polls the file every 150 ms), and whose Exec runs a command in a
- * container for a caller whose forwarded bearer token the apiserver allows pods/exec.
+ * pods/log here; follow polls the file every 150 ms), whose Exec runs a command in a container
+ * and whose Stats reports usage. With {@link AgentTls} (every agent the {@code capstan} binary
+ * starts) it serves mutual TLS and answers the apiserver alone, which has authorized its caller;
+ * without, plaintext to anyone (agents embedded in tests).
  */
 public final class AgentServer implements AutoCloseable {
   static final Duration POLL_INTERVAL = Duration.ofMillis(150);
@@ -58,15 +60,24 @@ public final class AgentServer implements AutoCloseable {
   /** As above, also serving Stats from {@code stats} (null: Stats answers UNIMPLEMENTED). */
   public static AgentServer start(String bindAddress, int port, ContainerLogLocator logs, PodExec exec,
       Supplier<NodeStats> stats) {
+    return start(bindAddress, port, logs, exec, stats, null);
+  }
+
+  /** As above, over mutual TLS for the apiserver alone ({@code tls}; null: plaintext for anyone). */
+  public static AgentServer start(String bindAddress, int port, ContainerLogLocator logs, PodExec exec,
+      Supplier<NodeStats> stats, AgentTls tls) {
+    InetSocketAddress address = new InetSocketAddress(bindAddress, port);
+    NettyServerBuilder builder = tls == null ? NettyServerBuilder.forAddress(address)
+        : NettyServerBuilder.forAddress(address, tls.credentials());  // unreadable certificates fail here, first
     AtomicInteger n = new AtomicInteger();
     ScheduledExecutorService poller = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "agent-log-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port))
-        .addService(ServerInterceptors.intercept(new LogService(logs, poller, exec, stats), new BearerTokenCapture()))
-        .build();
+    LogService service = new LogService(logs, poller, exec, stats);
+    Server server = builder.addService(tls == null ? service.bindService()
+        : ServerInterceptors.intercept(service, new ApiServerOnly(tls.apiserverUser()))).build();
     try {
       server.start();
     } catch (IOException e) {
@@ -129,7 +140,7 @@ public final class AgentServer implements AutoCloseable {
         return;
       }
       try {
-        responseObserver.onNext(exec.exec(request, BearerTokenCapture.current()));
+        responseObserver.onNext(exec.exec(request));
         responseObserver.onCompleted();
       } catch (StatusRuntimeException e) {
         responseObserver.onError(e);

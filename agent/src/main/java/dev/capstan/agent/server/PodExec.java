@@ -12,38 +12,24 @@ import dev.capstan.api.core.v1.PodExecResponse;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import java.time.Duration;
-import java.util.Optional;
 
 /**
- * pods/exec on this node: runs a command in a running container of one of its pods, for a
- * caller the apiserver says may ({@link ExecAuthorizer}), and answers with its exit code and
- * output.
+ * pods/exec on this node: runs a command in a running container of one of its pods and answers
+ * with its exit code and output. Who may is decided before: the apiserver authorizes the caller
+ * (RBAC on pods/exec) and the agent's port serves only the apiserver ({@link AgentTls}).
  */
 public final class PodExec {
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
-  /** Asks the apiserver whether the holder of a bearer token may create pods/exec on a pod. */
-  @FunctionalInterface
-  public interface ExecAuthorizer {
-    /**
-     * @param token the caller's bearer token, or empty when it sent none
-     * @return empty when allowed, else why not
-     * @throws io.grpc.StatusRuntimeException UNAUTHENTICATED for an unknown token
-     */
-    Optional<String> denial(Optional<String> token, String namespace, String pod);
-  }
-
   private final RuntimeContainerLogs.PodLookup pods;
   private final ContainerRuntime runtime;
-  private final ExecAuthorizer authorizer;
 
-  public PodExec(RuntimeContainerLogs.PodLookup pods, ContainerRuntime runtime, ExecAuthorizer authorizer) {
+  public PodExec(RuntimeContainerLogs.PodLookup pods, ContainerRuntime runtime) {
     this.pods = pods;
     this.runtime = runtime;
-    this.authorizer = authorizer;
   }
 
-  PodExecResponse exec(PodExecRequest request, Optional<String> token) {
+  PodExecResponse exec(PodExecRequest request) {
     if (request.getName().isEmpty()) {
       throw Status.INVALID_ARGUMENT.withDescription("name: Required value").asRuntimeException();
     }
@@ -51,10 +37,6 @@ public final class PodExec {
       throw Status.INVALID_ARGUMENT.withDescription("command: Required value: the command to run").asRuntimeException();
     }
     String namespace = request.getNamespace().isEmpty() ? "default" : request.getNamespace();
-    Optional<String> denial = authorizer.denial(token, namespace, request.getName());
-    if (denial.isPresent()) {
-      throw Status.PERMISSION_DENIED.withDescription(denial.get()).asRuntimeException();
-    }
     Pod pod = pods.find(namespace, request.getName()).orElseThrow(() -> Status.NOT_FOUND.withDescription(
         "pod \"" + request.getName() + "\" not found in namespace \"" + namespace + "\" on this node").asRuntimeException());
     String container = RuntimeContainerLogs.containerName(pod, request.getContainer());

@@ -24,13 +24,12 @@ import javax.net.ssl.SSLSession;
  * ({@code Bearer <token>}) when it sends one, else by the TLS client certificate of its
  * connection ({@link CertificateAuthenticator}). A call with neither, with an unknown token or
  * with a certificate that names no user is closed with UNAUTHENTICATED before any handler runs.
- * The token wins over the certificate: pods/exec forwards it to the agent. The standard health
+ * The token wins over the certificate. The standard health
  * service and server reflection stay open, so that any client can check the server and discover
  * the API without credentials.
  */
 public final class AuthenticationInterceptor implements ServerInterceptor {
   private static final Context.Key<UserInfo> USER = Context.key("capstan-user");
-  private static final Context.Key<String> TOKEN = Context.key("capstan-bearer-token");
   private static final Set<String> OPEN_SERVICES = Set.of("grpc.health.v1.Health",
       "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection");
 
@@ -50,14 +49,6 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   /** The user of the call being handled, or empty when authentication is off. */
   public static Optional<UserInfo> currentUser() {
     return Optional.ofNullable(USER.get());
-  }
-
-  /**
-   * The bearer token the call being handled came with, or empty when authentication is off: the
-   * apiserver forwards it when it proxies a call to an agent, which asks back what it allows.
-   */
-  public static Optional<String> currentToken() {
-    return Optional.ofNullable(TOKEN.get());
   }
 
   @Override
@@ -86,12 +77,11 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
     if (bearer.isEmpty()) {
       return reject(call, "Unauthorized: the authorization header must be \"Bearer <token>\"");
     }
-    String token = bearer.get();
-    Optional<UserInfo> user = tokens.authenticate(token);
+    Optional<UserInfo> user = tokens.authenticate(bearer.get());
     if (user.isEmpty()) {
       return reject(call, "Unauthorized: invalid bearer token");
     }
-    return Contexts.interceptCall(Context.current().withValues(USER, user.get(), TOKEN, token), call, headers, next);
+    return Contexts.interceptCall(Context.current().withValue(USER, user.get()), call, headers, next);
   }
 
   /** The certificates the peer presented in the TLS handshake, leaf first; none without TLS. */

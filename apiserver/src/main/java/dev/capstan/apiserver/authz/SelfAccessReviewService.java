@@ -15,7 +15,7 @@ import java.util.Optional;
 /**
  * SelfSubjectAccessReviews.Create: tells the (authenticated) caller whether the apiserver would
  * allow it a request with the given attributes, by asking the same {@link AccessControl} that
- * guards real requests. Agents use it to check a forwarded caller before running pods/exec.
+ * guards real requests.
  */
 public final class SelfAccessReviewService extends SelfSubjectAccessReviewsGrpc.SelfSubjectAccessReviewsImplBase {
   private final AccessControl access;

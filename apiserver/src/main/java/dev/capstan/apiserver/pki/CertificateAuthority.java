@@ -120,7 +120,12 @@ public final class CertificateAuthority {
    * SANs, IP literals IP SANs.
    */
   public X509Certificate issueServer(String commonName, PublicKey publicKey, Collection<String> names) {
-    return issue(new Subject(commonName, List.of()), publicKey, Usage.SERVER, names);
+    return issueServer(new Subject(commonName, List.of()), publicKey, names);
+  }
+
+  /** As above, for a full subject (a node's agent: CN system:node:NAME, O system:nodes). */
+  public X509Certificate issueServer(Subject subject, PublicKey publicKey, Collection<String> names) {
+    return issue(subject, publicKey, Usage.SERVER, names);
   }
 
   private X509Certificate issue(Subject subject, PublicKey publicKey, Usage usage, Collection<String> names) {
@@ -139,11 +144,7 @@ public final class CertificateAuthority {
           usage == Usage.SERVER ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth));
       b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
       if (!names.isEmpty()) {
-        List<GeneralName> sans = new ArrayList<>();
-        for (String n : names) {
-          sans.add(isIpLiteral(n) ? new GeneralName(GeneralName.iPAddress, n) : new GeneralName(GeneralName.dNSName, n));
-        }
-        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
+        b.addExtension(Extension.subjectAlternativeName, false, generalNames(names));
       }
       return sign(b, key);
     } catch (GeneralSecurityException | CertIOException e) {
@@ -163,6 +164,15 @@ public final class CertificateAuthority {
     } catch (GeneralSecurityException e) {
       return false;
     }
+  }
+
+  /** {@code names} as subject alternative names: IP literals as IP addresses, the rest as DNS names. */
+  static GeneralNames generalNames(Collection<String> names) {
+    List<GeneralName> sans = new ArrayList<>();
+    for (String n : names) {
+      sans.add(isIpLiteral(n) ? new GeneralName(GeneralName.iPAddress, n) : new GeneralName(GeneralName.dNSName, n));
+    }
+    return new GeneralNames(sans.toArray(GeneralName[]::new));
   }
 
   static boolean isIpLiteral(String name) {

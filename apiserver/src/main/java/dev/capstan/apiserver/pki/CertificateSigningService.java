@@ -20,15 +20,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * CertificateSigning.Sign: issues client certificates from the cluster CA, approving them at
- * once. RBAC must allow the caller {@code create} on
+ * CertificateSigning.Sign: issues client certificates, and agents' serving certificates, from
+ * the cluster CA, approving them at once. RBAC must allow the caller {@code create} on
  * {@code certificatesigningrequests.certificates.k8s.io} (bootstrap tokens, group
  * system:bootstrappers, and nodes through the bootstrap policy). Node certificates (CN
  * {@code system:node:<node>}, O {@code system:nodes}) go to bootstrappers, and to a node for
  * its own name only, so a node cannot get another node's identity. Any other subject (a user's
  * certificate) needs {@code approve} on {@code signers} named
  * {@code kubernetes.io/kube-apiserver-client}, as approving such a request does in Kubernetes:
- * cluster admins have it.
+ * cluster admins have it. A serving certificate (signer {@code kubernetes.io/kubelet-serving})
+ * is for a node subject with the DNS names and IP addresses its request lists, and goes to that
+ * node itself only (or to whoever may approve for that signer), as Kubernetes' kubelet-serving
+ * signer: a bootstrap token cannot get one, and no node can serve under another node's name.
  */
 public final class CertificateSigningService extends CertificateSigningGrpc.CertificateSigningImplBase {
   private static final Logger log = LoggerFactory.getLogger(CertificateSigningService.class);
@@ -36,6 +39,12 @@ public final class CertificateSigningService extends CertificateSigningGrpc.Cert
   static final String RESOURCE = "certificatesigningrequests";
   /** Kubernetes' name of the signer of client certificates for the API; approving for it is an RBAC right. */
   static final String CLIENT_SIGNER = "kubernetes.io/kube-apiserver-client";
+  /** Kubernetes' signer of node client certificates; the same as the default (empty) here. */
+  static final String NODE_CLIENT_SIGNER = "kubernetes.io/kube-apiserver-client-kubelet";
+  /** Kubernetes' signer of the serving certificates of nodes' agent ports. */
+  public static final String NODE_SERVING_SIGNER = "kubernetes.io/kubelet-serving";
+  /** More names than any node serves under: a bound on what one request may ask for. */
+  private static final int MAX_SERVING_NAMES = 32;
   /** A DNS subdomain (RFC 1123), the form of node names. */
   private static final java.util.regex.Pattern NODE_NAME =
       java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -75,6 +84,20 @@ public final class CertificateSigningService extends CertificateSigningGrpc.Cert
     }
     Subject subject = csr.subject();
     Optional<String> notNode = nodeSubjectProblem(subject);
+    String signer = request.getSignerName();
+    if (signer.equals(NODE_SERVING_SIGNER)) {
+      return signServing(user, csr, notNode);
+    }
+    if (!signer.isEmpty() && !signer.equals(CLIENT_SIGNER) && !signer.equals(NODE_CLIENT_SIGNER)) {
+      throw Status.INVALID_ARGUMENT.withDescription("signerName: Unsupported value: \"" + signer
+          + "\": supported values: \"\", \"" + CLIENT_SIGNER + "\", \"" + NODE_CLIENT_SIGNER + "\", \""
+          + NODE_SERVING_SIGNER + "\"").asRuntimeException();
+    }
+    if (!csr.names().isEmpty()) {
+      throw Status.INVALID_ARGUMENT.withDescription("request: a client certificate names no hosts, but the request"
+          + " asks for subjectAltName " + csr.names() + " (a serving certificate is signerName \""
+          + NODE_SERVING_SIGNER + "\")").asRuntimeException();
+    }
     boolean approver = authorizer.allows(new RequestAttributes(user, "approve", GROUP, "signers", "", "",
         CLIENT_SIGNER));
     if (notNode.isPresent() && !approver) {
@@ -89,6 +112,32 @@ public final class CertificateSigningService extends CertificateSigningGrpc.Cert
     }
     X509Certificate cert = ca.issueClient(subject, csr.publicKey());
     log.info("issued a client certificate for {} to {}", subject.commonName(), user.name());
+    return CertificateSigningResponse.newBuilder()
+        .setCertificate(ByteString.copyFrom(Pem.certificate(cert), StandardCharsets.US_ASCII))
+        .setCa(ByteString.copyFrom(ca.certificatePem(), StandardCharsets.US_ASCII)).build();
+  }
+
+  /** The serving certificate of a node's agent, for that node itself (or an approver of the serving signer). */
+  private CertificateSigningResponse signServing(UserInfo user, CertificateRequests.Verified csr,
+      Optional<String> notNode) {
+    Subject subject = csr.subject();
+    if (notNode.isPresent()) {
+      throw Status.INVALID_ARGUMENT.withDescription("request: signer \"" + NODE_SERVING_SIGNER
+          + "\" signs node subjects only: " + notNode.get()).asRuntimeException();
+    }
+    if (csr.names().isEmpty() || csr.names().size() > MAX_SERVING_NAMES) {
+      throw Status.INVALID_ARGUMENT.withDescription("request: a serving certificate needs 1 to " + MAX_SERVING_NAMES
+          + " subjectAltName DNS names or IP addresses, got " + csr.names().size()).asRuntimeException();
+    }
+    boolean self = user.name().equals(subject.commonName()) && user.inGroup(UserInfo.SYSTEM_NODES);
+    if (!self && !authorizer.allows(new RequestAttributes(user, "approve", GROUP, "signers", "", "",
+        NODE_SERVING_SIGNER))) {
+      throw Status.PERMISSION_DENIED.withDescription("User \"" + user.name() + "\" may not get a serving certificate"
+          + " for \"" + subject.commonName() + "\": only that node itself may (or whoever may approve on signers \""
+          + NODE_SERVING_SIGNER + "\" in API group \"" + GROUP + "\")").asRuntimeException();
+    }
+    X509Certificate cert = ca.issueServer(subject, csr.publicKey(), csr.names());
+    log.info("issued a serving certificate for {} ({}) to {}", subject.commonName(), csr.names(), user.name());
     return CertificateSigningResponse.newBuilder()
         .setCertificate(ByteString.copyFrom(Pem.certificate(cert), StandardCharsets.US_ASCII))
         .setCa(ByteString.copyFrom(ca.certificatePem(), StandardCharsets.US_ASCII)).build();

@@ -57,7 +57,7 @@ public final class ServingCertificate {
     try {
       if (Files.exists(certFile) && Files.exists(keyFile)) {
         TlsIdentity cached = new TlsIdentity(Files.readString(certFile), Files.readString(keyFile));
-        if (fits(cached.certificate(), ca, names, clock)) {
+        if (fits(cached.certificate(), ca.certificate(), names, clock)) {
           return cached;
         }
       }
@@ -72,9 +72,18 @@ public final class ServingCertificate {
     }
   }
 
-  private static boolean fits(X509Certificate cert, CertificateAuthority ca, List<String> names, Clock clock) {
-    if (!ca.issuedAndValid(cert)
-        || cert.getNotAfter().toInstant().isBefore(clock.instant().plus(RENEW_BEFORE))) {
+  /**
+   * Whether a kept serving certificate can go on serving: {@code ca} issued it, it is valid now
+   * with more than {@link #RENEW_BEFORE} left, and its SANs hold every one of {@code names}.
+   */
+  public static boolean fits(X509Certificate cert, X509Certificate ca, List<String> names, Clock clock) {
+    try {
+      cert.verify(ca.getPublicKey());
+      cert.checkValidity(java.util.Date.from(clock.instant()));
+    } catch (java.security.GeneralSecurityException e) {
+      return false;
+    }
+    if (cert.getNotAfter().toInstant().isBefore(clock.instant().plus(RENEW_BEFORE))) {
       return false;
     }
     try {

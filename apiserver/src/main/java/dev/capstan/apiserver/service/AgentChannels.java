@@ -2,24 +2,49 @@ package dev.capstan.apiserver.service;
 
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.NodeAddress;
+import dev.capstan.apiserver.authn.UserInfo;
+import dev.capstan.apiserver.pki.Pem;
+import dev.capstan.apiserver.pki.TlsIdentity;
 import dev.capstan.apiserver.registry.ResourceRegistry;
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.TlsChannelCredentials;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Channels from the apiserver to node agents, found through each Node's status (its InternalIP
- * and the agent port in daemonEndpoints), one per agent address, shared by the subresources that
- * the agents answer (pods/log, pods/exec, nodes/stats).
+ * and the agent port in daemonEndpoints), one per node and agent address, shared by the
+ * subresources that the agents answer (pods/log, pods/exec, nodes/stats). With a client
+ * identity and the cluster CA they are mutual TLS: the apiserver presents its
+ * {@link dev.capstan.apiserver.pki.AgentClientCertificate} and accepts only an agent whose
+ * serving certificate the CA issued for the address dialed and for that node
+ * ({@link NodeServingTrust}). Without (an apiserver embedded in plaintext by tests) they are
+ * plaintext.
  */
 final class AgentChannels implements AutoCloseable {
   private final ResourceRegistry<Node> nodes;
+  private final TlsIdentity client;
+  private final X509Certificate ca;
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-  AgentChannels(ResourceRegistry<Node> nodes) {
+  /**
+   * @param client the apiserver's client certificate towards agents, or null for plaintext
+   * @param caPem the cluster CA's certificate (PEM), with {@code client}
+   */
+  AgentChannels(ResourceRegistry<Node> nodes, TlsIdentity client, String caPem) {
+    if ((client == null) != (caPem == null)) {
+      throw new IllegalArgumentException("agent TLS needs both the apiserver's client certificate and the CA");
+    }
     this.nodes = nodes;
+    this.client = client;
+    this.ca = caPem == null ? null : Pem.certificateOf(caPem);
   }
 
   /** The channel to the node's agent; UNAVAILABLE when the node reports no agent address. */
@@ -33,8 +58,25 @@ final class AgentChannels implements AutoCloseable {
     if (port == 0) {
       throw Status.UNAVAILABLE.withDescription("node \"" + nodeName + "\" reports no agent port").asRuntimeException();
     }
-    return channels.computeIfAbsent(address + ":" + port,
-        t -> Grpc.newChannelBuilder(t, InsecureChannelCredentials.create()).build());
+    String target = (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
+    // Keyed by node too: the trust check expects that node's name in the agent's certificate.
+    return channels.computeIfAbsent(nodeName + "@" + target,
+        k -> Grpc.newChannelBuilder(target, credentials(nodeName)).build());
+  }
+
+  private ChannelCredentials credentials(String nodeName) {
+    if (client == null) {
+      return InsecureChannelCredentials.create();
+    }
+    try {
+      return TlsChannelCredentials.newBuilder()
+          .keyManager(new ByteArrayInputStream(Pem.bytes(client.certificatePem())),
+              new ByteArrayInputStream(Pem.bytes(client.privateKeyPem())))
+          .trustManager(new NodeServingTrust(ca, UserInfo.NODE_USER_PREFIX + nodeName))
+          .build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the apiserver's agent client certificate: " + e.getMessage(), e);
+    }
   }
 
   @Override

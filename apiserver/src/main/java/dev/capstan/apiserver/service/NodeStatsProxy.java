@@ -4,7 +4,6 @@ import dev.capstan.api.agent.v1.AgentGrpc;
 import dev.capstan.api.core.v1.NodeStats;
 import dev.capstan.api.core.v1.NodeStatsRequest;
 import dev.capstan.apiserver.registry.ApiErrors;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.TimeUnit;
 
@@ -25,11 +24,7 @@ public final class NodeStatsProxy {
       return AgentGrpc.newBlockingStub(agents.forNode(request.getName()))
           .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).stats(request);
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.UNAVAILABLE || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
-        throw Status.UNAVAILABLE.withDescription("the agent of node \"" + request.getName() + "\" does not answer: "
-            + e.getStatus().getDescription()).asRuntimeException();
-      }
-      throw e;
+      throw AgentCallErrors.describe(request.getName(), e);
     }
   }
 }

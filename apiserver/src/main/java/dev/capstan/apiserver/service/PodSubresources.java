@@ -10,26 +10,25 @@ import dev.capstan.api.core.v1.PodExecRequest;
 import dev.capstan.api.core.v1.PodExecResponse;
 import dev.capstan.api.core.v1.PodLogChunk;
 import dev.capstan.api.core.v1.PodLogRequest;
-import dev.capstan.apiserver.authn.AuthenticationInterceptor;
+import dev.capstan.apiserver.pki.TlsIdentity;
 import dev.capstan.apiserver.registry.ApiErrors;
 import dev.capstan.apiserver.registry.ResourceRegistry;
-import dev.capstan.client.BearerToken;
 import dev.capstan.client.Kinds;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The pods/binding, pods/log and pods/exec subresources. Binding sets spec.nodeName once and
  * marks the pod PodScheduled; log is proxied as a stream, and exec as one call, to the agent of
- * the pod's node.
+ * the pod's node. The caller has been authorized by then (RBAC on pods/log, pods/exec); the
+ * agent trusts the apiserver's own client certificate, not the caller's credentials, so nothing
+ * of the caller's is forwarded.
  */
 public final class PodSubresources implements AutoCloseable {
   private final ResourceRegistry<Pod> pods;
@@ -39,9 +38,20 @@ public final class PodSubresources implements AutoCloseable {
   /** Time beyond the command's own timeout for the agent to kill it and answer. */
   private static final long EXEC_DEADLINE_MARGIN_SECONDS = 10;
 
+  /** Plaintext to the agents (an apiserver embedded without TLS). */
   public PodSubresources(ResourceRegistry<Pod> pods, ResourceRegistry<Node> nodes, Clock clock) {
+    this(pods, nodes, clock, null, null);
+  }
+
+  /**
+   * Mutual TLS to the agents: presenting {@code agentClient} (see
+   * {@link dev.capstan.apiserver.pki.AgentClientCertificate}), trusting agents the CA
+   * ({@code caPem}) issued serving certificates; both null: plaintext.
+   */
+  public PodSubresources(ResourceRegistry<Pod> pods, ResourceRegistry<Node> nodes, Clock clock,
+      TlsIdentity agentClient, String caPem) {
     this.pods = pods;
-    this.agents = new AgentChannels(nodes);
+    this.agents = new AgentChannels(nodes, agentClient, caPem);
     this.clock = clock;
   }
 
@@ -83,7 +93,8 @@ public final class PodSubresources implements AutoCloseable {
 
   public void log(PodLogRequest request, StreamObserver<PodLogChunk> out) {
     try {
-      ManagedChannel channel = agentOf(request.getNamespace(), request.getName(), "no logs");
+      String node = nodeOf(request.getNamespace(), request.getName(), "no logs");
+      ManagedChannel channel = agents.forNode(node);
       ServerCallStreamObserver<PodLogChunk> server = (ServerCallStreamObserver<PodLogChunk>) out;
       Context.CancellableContext ctx = Context.current().withCancellation();
       server.setOnCancelHandler(() -> ctx.cancel(null));
@@ -95,7 +106,7 @@ public final class PodSubresources implements AutoCloseable {
 
         @Override
         public void onError(Throwable t) {
-          out.onError(t);
+          out.onError(t instanceof StatusRuntimeException e ? unreachable(node, e) : t);
         }
 
         @Override
@@ -108,10 +119,7 @@ public final class PodSubresources implements AutoCloseable {
     }
   }
 
-  /**
-   * pods/exec: runs the command through the agent of the pod's node, forwarding the caller's
-   * bearer token, which the agent checks back with the apiserver before it runs anything.
-   */
+  /** pods/exec: runs the command through the agent of the pod's node. */
   public PodExecResponse exec(PodExecRequest request) {
     if (request.getCommandCount() == 0) {
       throw ApiErrors.badRequest("command: Required value: the command to run");
@@ -119,26 +127,31 @@ public final class PodSubresources implements AutoCloseable {
     if (request.getTimeoutSeconds() < 0) {
       throw ApiErrors.badRequest("timeoutSeconds: Invalid value: " + request.getTimeoutSeconds() + ": must be >= 0");
     }
-    ManagedChannel channel = agentOf(request.getNamespace(), request.getName(), "cannot exec");
+    String node = nodeOf(request.getNamespace(), request.getName(), "cannot exec");
+    ManagedChannel channel = agents.forNode(node);
     long timeout = request.getTimeoutSeconds() > 0 ? request.getTimeoutSeconds() : DEFAULT_EXEC_TIMEOUT_SECONDS;
-    AgentGrpc.AgentBlockingStub agent = AgentGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(timeout + EXEC_DEADLINE_MARGIN_SECONDS, TimeUnit.SECONDS);
-    Optional<String> token = AuthenticationInterceptor.currentToken();
-    if (token.isPresent()) {
-      agent = agent.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(BearerToken.headers(token.get())));
+    try {
+      return AgentGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(timeout + EXEC_DEADLINE_MARGIN_SECONDS, TimeUnit.SECONDS).exec(request);
+    } catch (StatusRuntimeException e) {
+      throw unreachable(node, e);
     }
-    return agent.exec(request);
   }
 
-  /** The channel to the agent running the pod; fails when the pod has no node or the node no agent address. */
-  private ManagedChannel agentOf(String namespace, String name, String what) {
+  /** An agent that cannot be reached names its node and why; a deadline or the agent's own answers pass as they are. */
+  private static StatusRuntimeException unreachable(String node, StatusRuntimeException e) {
+    return e.getStatus().getCode() == Status.Code.UNAVAILABLE ? AgentCallErrors.describe(node, e) : e;
+  }
+
+  /** The node running the pod; fails when the pod has no node yet. */
+  private String nodeOf(String namespace, String name, String what) {
     Pod pod = pods.get(namespace, name);
     String nodeName = pod.getSpec().getNodeName();
     if (nodeName.isEmpty()) {
       throw Status.FAILED_PRECONDITION.withDescription("pod \"" + name
           + "\" is not scheduled to a node yet: " + what).asRuntimeException();
     }
-    return agents.forNode(nodeName);
+    return nodeName;
   }
 
   /** nodes/stats, answered by the same agents. */

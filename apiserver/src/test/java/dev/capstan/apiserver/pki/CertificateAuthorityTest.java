@@ -67,6 +67,9 @@ class CertificateAuthorityTest {
     CertificateRequests.Verified v = CertificateRequests.verify(csr);
     assertThat(v.subject()).isEqualTo(node);
     assertThat(v.publicKey()).isEqualTo(keys.getPublic());
+    assertThat(v.names()).isEmpty();
+    assertThat(CertificateRequests.verify(CertificateRequests.create(node, keys, List.of("n1.example", "10.0.0.7", "::1")))
+        .names()).containsExactly("n1.example", "10.0.0.7", "0:0:0:0:0:0:0:1");
 
     byte[] der = Pem.blocks(csr, Pem.CERTIFICATE_REQUEST).get(0);
     der[der.length - 3] ^= 0x01;  // inside the signature

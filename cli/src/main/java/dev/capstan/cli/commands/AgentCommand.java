@@ -3,6 +3,8 @@ package dev.capstan.cli.commands;
 import dev.capstan.agent.Agent;
 import dev.capstan.agent.AgentConfig;
 import dev.capstan.agent.metrics.AgentMetrics;
+import dev.capstan.agent.server.AgentTls;
+import dev.capstan.apiserver.pki.ServingCertificate;
 import dev.capstan.agent.NodeRuntime;
 import dev.capstan.agent.runtime.RuntimeFeature;
 import dev.capstan.cli.daemon.NodeCredentials;
@@ -17,6 +19,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -98,8 +101,12 @@ public final class AgentCommand implements Callable<Integer> {
     String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName().toLowerCase();
     String caPem = certificateAuthority == null ? null : Files.readString(certificateAuthority);
     ClientTls tls;
+    AgentTls servingTls;
     try {
       tls = NodeCredentials.ensure(dataDir.resolve("pki"), node, server, caPem, token(), Clock.systemUTC());
+      // The agent's port serves TLS under a certificate for the node's names, from the same CA.
+      servingTls = NodeCredentials.serving(dataDir.resolve("pki"), node,
+          ServingCertificate.names(List.of(advertiseAddress, node)), server, tls, Clock.systemUTC());
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());
     }
@@ -120,7 +127,7 @@ public final class AgentCommand implements Callable<Integer> {
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
     Agent agent = new Agent(AgentConfig.of(node, dataDir, advertiseAddress, agentPort, runtime.runtime())
-        .withStopPodsOnClose(!adopt), client, clock, new AgentMetrics(registry));
+        .withStopPodsOnClose(!adopt).withTls(servingTls), client, clock, new AgentMetrics(registry));
     MetricsEndpoint metrics = null;
     try {
       agent.start();

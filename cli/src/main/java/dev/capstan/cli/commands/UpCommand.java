@@ -5,6 +5,7 @@ import dev.capstan.agent.AgentConfig;
 import dev.capstan.agent.metrics.AgentMetrics;
 import dev.capstan.agent.NodeRuntime;
 import dev.capstan.apiserver.authn.UserInfo;
+import dev.capstan.apiserver.pki.ServingCertificate;
 import dev.capstan.apiserver.pki.Subject;
 import dev.capstan.cli.daemon.ClusterTokens;
 import dev.capstan.cli.daemon.ControlPlane;
@@ -118,7 +119,9 @@ public final class UpCommand implements Callable<Integer> {
     Agent agent;
     try {
       // The agent's metrics join the control plane's on its one /metrics port.
-      agent = new Agent(AgentConfig.of(node, dataDir.resolve("agent"), nodeAddress, agentPort, runtime.runtime()),
+      // The agent's port serves mutual TLS with a certificate the CA in this process issues.
+      agent = new Agent(AgentConfig.of(node, dataDir.resolve("agent"), nodeAddress, agentPort, runtime.runtime())
+          .withTls(controlPlane.agentTls(node, ServingCertificate.names(List.of(nodeAddress, node)))),
           controlPlane.connectAs(new Subject(UserInfo.NODE_USER_PREFIX + node, List.of(UserInfo.SYSTEM_NODES))),
           clock, new AgentMetrics(controlPlane.metricsRegistry()));
       agent.start();
@@ -129,8 +132,7 @@ public final class UpCommand implements Callable<Integer> {
     }
     String api = controlPlane.apiAddress();
     Path config = configPath != null ? configPath : ClientConfig.defaultPath();
-    // The admin authenticates with both: the certificate (CN admin, O system:masters) and the
-    // token, which pods/exec needs to forward to the agent that asks back who may exec.
+    // The admin's config holds both its certificate (CN admin, O system:masters) and its token.
     ClientConfig.single("capstan", List.of(api), tokens.tokenOf(ClusterTokens.ADMIN), controlPlane.clientCertificate(
         new Subject(ClusterTokens.ADMIN, List.of(UserInfo.SYSTEM_MASTERS)))).save(config);
 

@@ -6,6 +6,9 @@ import dev.capstan.apiserver.ServingOptions;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.StoreReadiness;
 import dev.capstan.apiserver.authz.BootstrapPolicy;
+import dev.capstan.agent.server.AgentTls;
+import dev.capstan.apiserver.authn.UserInfo;
+import dev.capstan.apiserver.pki.AgentClientCertificate;
 import dev.capstan.apiserver.pki.CertificateAuthority;
 import dev.capstan.apiserver.pki.ClusterCa;
 import dev.capstan.apiserver.pki.ServerTls;
@@ -329,6 +332,19 @@ public final class ControlPlane implements AutoCloseable {
     KeyPair keys = CertificateAuthority.newKeyPair(new SecureRandom());
     TlsIdentity id = TlsIdentity.of(tls.ca().issueClient(subject, keys.getPublic()), keys);
     return new ClientTls(tls.ca().certificatePem(), id.certificatePem(), id.privateKeyPem());
+  }
+
+  /**
+   * TLS for an agent in this process (that of {@code capstan up}): a serving certificate for
+   * node {@code node} (CN system:node:NODE, O system:nodes) and {@code names}, which the cluster
+   * CA issues now, and the name of the apiserver's agent client certificate, the one caller the
+   * agent serves.
+   */
+  public AgentTls agentTls(String node, List<String> names) {
+    KeyPair keys = CertificateAuthority.newKeyPair(new SecureRandom());
+    TlsIdentity id = TlsIdentity.of(tls.ca().issueServer(new Subject(UserInfo.NODE_USER_PREFIX + node,
+        List.of(UserInfo.SYSTEM_NODES)), keys.getPublic(), names), keys);
+    return new AgentTls(id.certificatePem(), id.privateKeyPem(), tls.ca().certificatePem(), AgentClientCertificate.USER);
   }
 
   /**

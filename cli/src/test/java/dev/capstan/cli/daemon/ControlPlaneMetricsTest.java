@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.capstan.agent.Agent;
 import dev.capstan.agent.AgentConfig;
 import dev.capstan.agent.metrics.AgentMetrics;
+import dev.capstan.api.core.v1.NodeStatsRequest;
+import dev.capstan.api.core.v1.NodesGrpc;
 import dev.capstan.agent.runtime.process.ProcessRuntime;
 import dev.capstan.api.apps.v1.Deployment;
 import dev.capstan.api.apps.v1.DeploymentSpec;
@@ -54,7 +56,9 @@ class ControlPlaneMetricsTest {
     try (ControlPlane cp = ControlPlane.startSingleNode(new ControlPlane.Config(dir.resolve("cp"), "127.0.0.1", 0,
         freePort(), 0, tokens, AutoCompaction.off(), ServingOptions.NONE.withMetricsPort(0), ServiceRanges.defaults(), List.of()), clock);
         ProcessRuntime runtime = new ProcessRuntime(dir.resolve("runtime"), "127.0.0.1", clock);
-        Agent agent = new Agent(AgentConfig.of(NODE, dir.resolve("agent"), "127.0.0.1", 0, runtime),
+        // Wired as capstan up wires its agent: a serving certificate from the CA in this process.
+        Agent agent = new Agent(AgentConfig.of(NODE, dir.resolve("agent"), "127.0.0.1", 0, runtime)
+            .withTls(cp.agentTls(NODE, List.of("127.0.0.1", "localhost"))),
             cp.connectAs(new Subject(UserInfo.NODE_USER_PREFIX + NODE, List.of(UserInfo.SYSTEM_NODES))), clock,
             new AgentMetrics(cp.metricsRegistry()))) {
       agent.start();
@@ -92,6 +96,9 @@ class ControlPlaneMetricsTest {
       assertThat(value(text, "kubelet_running_pods")).isEqualTo(1);
       assertThat(value(text, "kubelet_running_containers{container_state=\"running\"}")).isEqualTo(1);
       assertThat(text).contains("jvm_memory_used_bytes");
+      // The apiserver reaches that agent over mutual TLS (nodes/stats) with its own client certificate.
+      assertThat(NodesGrpc.newBlockingStub(admin.channel()).stats(NodeStatsRequest.newBuilder().setName(NODE).build())
+          .getNodeName()).isEqualTo(NODE);
     }
   }
 

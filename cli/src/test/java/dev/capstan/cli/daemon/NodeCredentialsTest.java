@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.capstan.apiserver.ApiServer;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authn.TokenFile;
+import dev.capstan.agent.server.AgentTls;
+import dev.capstan.apiserver.pki.AgentClientCertificate;
 import dev.capstan.apiserver.pki.CertificateAuthority;
+import dev.capstan.apiserver.pki.Pem;
 import dev.capstan.apiserver.pki.ServerTls;
 import dev.capstan.apiserver.pki.ServingCertificate;
 import dev.capstan.client.CapstanClient;
@@ -18,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -72,6 +76,27 @@ class NodeCredentialsTest {
     // Another node name in the same dir needs a token again.
     assertThatThrownBy(() -> NodeCredentials.ensure(pki, "n2", target, null, null, Clock.systemUTC()))
         .hasMessageContaining("--token");
+  }
+
+  @Test
+  void theNodeGetsAServingCertificateForItsNamesKeepsItAndAsksAgainForANewName() throws Exception {
+    Path pki = dir.resolve("agent/pki");
+    ClientTls tls = NodeCredentials.ensure(pki, "n1", target, ca.certificatePem(), "boot", Clock.systemUTC());
+    List<String> names = List.of("localhost", "127.0.0.1", "10.0.0.9", "n1");
+    AgentTls serving = NodeCredentials.serving(pki, "n1", names, target, tls, Clock.systemUTC());
+    X509Certificate cert = Pem.certificateOf(serving.servingCertificatePem());
+    assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=system:node:n1,O=system:nodes");
+    assertThat(ServingCertificate.fits(cert, ca.certificate(), names, Clock.systemUTC())).isTrue();
+    assertThat(serving.apiserverUser()).isEqualTo(AgentClientCertificate.USER);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pki.resolve("serving.key"))))
+        .isEqualTo("rw-------");
+    // Kept while it names everything asked for; a new address gets a new certificate.
+    assertThat(NodeCredentials.serving(pki, "n1", names, target, tls, Clock.systemUTC())).isEqualTo(serving);
+    AgentTls moved = NodeCredentials.serving(pki, "n1", List.of("localhost", "127.0.0.1", "10.0.0.10", "n1"), target,
+        tls, Clock.systemUTC());
+    assertThat(moved.servingCertificatePem()).isNotEqualTo(serving.servingCertificatePem());
+    assertThat(Pem.certificateOf(moved.servingCertificatePem()).getSubjectAlternativeNames())
+        .extracting(san -> (Object) san.get(1)).contains("10.0.0.10").doesNotContain("10.0.0.9");
   }
 
   private static StatusRuntimeException assertThatThrownByStatus(Runnable call) {
