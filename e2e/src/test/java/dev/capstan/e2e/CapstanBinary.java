@@ -88,12 +88,24 @@ final class CapstanBinary {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
+  /** Every port {@link #freePort} has handed out in this JVM. */
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A port free now and not handed out before in this JVM: the kernel may give a just-closed
+   * ephemeral port out again at once, and two daemons of one test were once given the same one
+   * (HaClusterE2ETest: one server's API port was another's Raft port).
+   */
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    while (true) {
+      try (ServerSocket s = new ServerSocket(0)) {
+        s.setReuseAddress(true);
+        if (HANDED_OUT.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
     }
   }
 }
