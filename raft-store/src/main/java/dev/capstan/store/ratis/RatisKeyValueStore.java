@@ -193,12 +193,18 @@ public final class RatisKeyValueStore implements KeyValueStore {
   }
 
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+  public void close() {
+    RaftClient current;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      current = client;
     }
-    closed = true;
-    closeClient(client);
+    // Outside the monitor: closing fails the client's pending writes, whose callbacks take it
+    // (renewClient) on the closing thread's behalf; holding it here deadlocked.
+    closeClient(current);
   }
 
   // ---- plumbing ----
