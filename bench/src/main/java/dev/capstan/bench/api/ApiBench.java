@@ -90,13 +90,15 @@ public final class ApiBench {
       out.append(new WatchMemory(servers, clients, token, tls, pods, watchers, updates).run());
     }
     if (only.contains("latency")) {
-      out.append(latency(clients, rates, runSeconds));
+      List<Long> pids = servers.stream().map(Server::pid).filter(pid -> pid > 0).toList();
+      out.append(latency(clients, pids.size() == servers.size() ? pids : List.of(), rates, runSeconds));
     }
     clients.forEach(CapstanClient::close);
     System.out.print(out);
   }
 
-  private static String latency(List<CapstanClient> clients, double[] rates, double seconds) throws Exception {
+  private static String latency(List<CapstanClient> clients, List<Long> pids, double[] rates, double seconds)
+      throws Exception {
     System.err.println("latency: preparing " + LIST_PODS + " pods to get and list, " + UPDATE_PODS + " to update ...");
     List<Pod> listed = createPods(clients, "bench-list", "p-", LIST_PODS);
     List<Pod> updatable = createPods(clients, "bench-update", "u-", UPDATE_PODS);
@@ -126,24 +128,24 @@ public final class ApiBench {
           };
           default -> throw new IllegalStateException(verb);
         };
-        results.add(OpenLoad.run(verb, rate, seconds, clients, request));
+        results.add(OpenLoad.run(verb, rate, seconds, clients, pids, request));
         // let the servers settle (collect garbage, finish replication) before the next run
         Thread.sleep(3000);
       }
     }
     StringBuilder out = new StringBuilder("### Latency, open loop (from each request's intended send time)\n\n"
         + "| verb | target rate (req/s) | requests | achieved (req/s) | p50 (ms) | p99 (ms) | max (ms) | errors "
-        + "| p99 per server (ms) | driver's max send lag (ms) |\n"
-        + "|---|---|---|---|---|---|---|---|---|---|\n");
+        + "| p99 per server (ms) | driver's max send lag (ms) | server CPU per request, all (per server) (ms) |\n"
+        + "|---|---|---|---|---|---|---|---|---|---|---|\n");
     List<String> notes = new ArrayList<>();
     for (OpenLoad.Result x : results) {
       StringBuilder perServer = new StringBuilder();
       for (double p : x.p99PerServer()) {
         perServer.append(perServer.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.0f", p));
       }
-      out.append(String.format(Locale.ROOT, "| %s | %.0f | %d | %.1f | %.2f | %.2f | %.2f | %d | %s | %.1f |%n", x.verb(),
-          x.targetRate(), x.sent(), x.achievedRate(), x.p50(), x.p99(), x.max(), x.errors(), perServer,
-          x.maxSendLag()));
+      out.append(String.format(Locale.ROOT, "| %s | %.0f | %d | %.1f | %.2f | %.2f | %.2f | %d | %s | %.1f | %s |%n",
+          x.verb(), x.targetRate(), x.sent(), x.achievedRate(), x.p50(), x.p99(), x.max(), x.errors(), perServer,
+          x.maxSendLag(), cpuColumn(x.cpuMillisPerRequest())));
       if (x.errors() > 0) {
         notes.add(x.verb() + " at " + (long) x.targetRate() + "/s, first error: " + x.firstError());
       }
@@ -154,6 +156,18 @@ public final class ApiBench {
         + " pods, limit 500; update: a label change on one of " + UPDATE_PODS
         + " pods in turn, with its current resourceVersion; create: a new pod each.\n");
     return out.toString();
+  }
+
+  /** "4.10 (1.20 / 1.30 / 1.60)": all servers' CPU per request, then each server's; "-" when unknown. */
+  private static String cpuColumn(double[] millis) {
+    if (millis.length == 0) {
+      return "-";
+    }
+    StringBuilder each = new StringBuilder();
+    for (int s = 0; s < millis.length - 1; s++) {
+      each.append(s == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.2f", millis[s]));
+    }
+    return String.format(Locale.ROOT, "%.2f (%s)", millis[millis.length - 1], each);
   }
 
   /** Creates {@code count} pods, 32 in flight at a time, spread over the servers; returns them as stored. */

@@ -5,6 +5,7 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.capstan.bench.store.LatencyRecorder;
+import dev.capstan.bench.store.ProcessCpu;
 import dev.capstan.client.CapstanClient;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -29,12 +30,17 @@ final class OpenLoad {
 
   /** What one run measured; latencies in milliseconds. */
   record Result(String verb, double targetRate, double seconds, int sent, long ok, long errors, double achievedRate,
-      double p50, double p99, double max, String firstError, double[] p99PerServer, double maxSendLag) {}
+      double p50, double p99, double max, String firstError, double[] p99PerServer, double maxSendLag,
+      double[] cpuMillisPerRequest) {}
 
   private OpenLoad() {}
 
-  static Result run(String verb, double rate, double seconds, List<CapstanClient> clients, Request request)
-      throws InterruptedException {
+  /**
+   * @param pids the servers' processes, whose CPU time over the run (from the first send until the
+   *     last answer) is reported per request, each server's and all together; empty when unknown
+   */
+  static Result run(String verb, double rate, double seconds, List<CapstanClient> clients, List<Long> pids,
+      Request request) throws InterruptedException {
     int n = Math.max(1, (int) Math.round(rate * seconds));
     long period = Math.round(1e9 / rate);
     LatencyRecorder latencies = new LatencyRecorder();
@@ -47,6 +53,7 @@ final class OpenLoad {
     AtomicLong lastDone = new AtomicLong();
     CountDownLatch done = new CountDownLatch(n);
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
+    double[] cpuBefore = pids.stream().mapToDouble(pid -> ProcessCpu.seconds(List.of(pid))).toArray();
     for (int i = 0; i < n; i++) {
       long intended = start + i * period;
       for (long wait = intended - System.nanoTime(); wait > 0; wait = intended - System.nanoTime()) {
@@ -92,6 +99,11 @@ final class OpenLoad {
     if (!done.await(120, TimeUnit.SECONDS)) {
       throw new IllegalStateException(verb + " at " + rate + "/s: " + done.getCount() + " requests unanswered after 120 s");
     }
+    double[] cpuMillisPerRequest = new double[pids.size() + (pids.isEmpty() ? 0 : 1)];
+    for (int s = 0; s < pids.size(); s++) {
+      cpuMillisPerRequest[s] = (ProcessCpu.seconds(List.of(pids.get(s))) - cpuBefore[s]) * 1000 / n;
+      cpuMillisPerRequest[pids.size()] += cpuMillisPerRequest[s];
+    }
     LatencyRecorder sorted;
     double[] p99PerServer = new double[clients.size()];
     synchronized (latencies) {
@@ -103,6 +115,6 @@ final class OpenLoad {
     double elapsed = (lastDone.get() - start) / 1e9;
     return new Result(verb, rate, seconds, n, ok.get(), errors.get(), ok.get() / elapsed,
         sorted.millisAt(0.50), sorted.millisAt(0.99), sorted.millisAt(1.0), firstError.get(), p99PerServer,
-        maxSendLag / 1e6);
+        maxSendLag / 1e6, cpuMillisPerRequest);
   }
 }

@@ -10,7 +10,7 @@ import java.util.List;
  * scenario can report CPU per operation: unlike latency, that hardly moves when other work
  * shares the machine.
  */
-final class ProcessCpu {
+public final class ProcessCpu {
 
   /** Linux reports stat times in clock ticks; 100 per second on every platform we run on. */
   private static final double TICKS_PER_SECOND = 100.0;
@@ -18,7 +18,7 @@ final class ProcessCpu {
   private ProcessCpu() {}
 
   /** Total CPU seconds of {@code pids}, or NaN when there are none or one is gone. */
-  static double seconds(List<Long> pids) {
+  public static double seconds(List<Long> pids) {
     if (pids.isEmpty()) {
       return Double.NaN;
     }

@@ -78,10 +78,15 @@ public final class RatisKeyValueStore implements KeyValueStore {
   }
 
   /**
-   * Log entries of writes on their way at once before further writes queue to share one; more
-   * lets Raft pipeline, fewer makes bigger batches. A lone writer never waits.
+   * Log entries of writes on their way at once before further writes queue to share one. One: a
+   * write arriving while an entry is on its way leaves with everything else that arrived meanwhile
+   * as the next entry. Raft's cost per entry (client RPC, append, replication, commit-metadata
+   * entry, fsync on every peer) is mostly CPU, so fewer, larger entries beat pipelining on the
+   * machines we measured: 3 in-process peers on 2 cores, 16 writers through a follower, went from
+   * 1,323 puts/s at 1.02 ms CPU per put (4 in flight) to 2,305/s at 0.50 ms, with p50 and p99
+   * latency lower too; through the leader 2,169/s to 2,991/s. A lone writer never waits.
    */
-  private static final int MAX_ENTRIES_IN_FLIGHT = 4;
+  private static final int MAX_ENTRIES_IN_FLIGHT = 1;
   /** Writes sharing one log entry at most (etcd's txn op limit, so apply stays short). */
   private static final int MAX_WRITES_PER_ENTRY = 128;
   /** Bytes of writes sharing one log entry, beyond which the next write waits for another. */
