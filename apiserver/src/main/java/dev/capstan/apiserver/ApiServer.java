@@ -302,7 +302,8 @@ public final class ApiServer implements AutoCloseable {
     if (config.authenticator() != null) {
       // The static token file first (a plain lookup), then ServiceAccount tokens (a signature check).
       chain.add(new AuthenticationInterceptor(config.authenticator().orElse(new ServiceAccountAuthenticator(
-          serviceAccountTokens, serviceAccounts::get, (ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name))),
+          serviceAccountTokens, serviceAccounts::get, (ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name),
+          config.clock())),
           config.tls() != null ? new CertificateAuthenticator(config.tls().ca()) : null));
     }
     chain.add(metricsInterceptor);
