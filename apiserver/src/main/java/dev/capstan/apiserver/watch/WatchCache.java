@@ -73,6 +73,11 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
 
   /** How soon a progress request the store watch declined (it was still replaying) is asked again. */
   private static final Duration PROGRESS_RETRY = Duration.ofMillis(50);
+  /**
+   * After this long unanswered, a progress request is taken for lost (a binding may drop one when
+   * it reconnects its stream), and the next read that waits asks again rather than time out.
+   */
+  private static final Duration PROGRESS_ANSWER_LOST = Duration.ofSeconds(1);
   /** Retries declined progress requests of every cache; it only ever asks, so one thread serves all. */
   private static final ScheduledExecutorService PROGRESS_RETRIES = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "watch-cache-progress-retry");
@@ -96,6 +101,8 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
   private final NavigableMap<Long, List<CompletableFuture<Boolean>>> waiters = new TreeMap<>();
   /** Whether a progress request is out (asked and not yet answered) or a declined one awaits its retry. */
   private boolean progressPending;
+  /** System.nanoTime() when the pending progress request was made. */
+  private long progressRequestedNanos;
   /** Numbers the progress requests, so a late "declined" of an old one is not taken for the current one's. */
   private long progressRequests;
   /** Copies of the sizes, written under the lock, read without it by the metrics scrape. */
@@ -310,10 +317,13 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
    * lock: a store binding may deliver to the feed, which takes the lock, while being asked.
    */
   private long claimProgressRequest() {
-    if (progressPending || waiters.isEmpty() || closed || storeWatch == null) {
+    long now = System.nanoTime();
+    boolean lost = progressPending && now - progressRequestedNanos > PROGRESS_ANSWER_LOST.toNanos();
+    if ((progressPending && !lost) || waiters.isEmpty() || closed || storeWatch == null) {
       return 0;
     }
     progressPending = true;
+    progressRequestedNanos = now;
     return ++progressRequests;
   }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -143,6 +144,24 @@ class AwaitRevisionTest {
     assertThat(list.isDone()).isFalse();
     store.declineProgress(false);
     assertThat(list.get()).isTrue();
+  }
+
+  @Test
+  void aProgressRequestLeftUnansweredIsTakenForLostAndTheNextWaiterAsksAgain() throws Exception {
+    store.dropNextProgressRequest();
+    long storeRevision = createSecret("s-1");
+    // Added to by Awaitility's polling thread.
+    List<CompletableFuture<Boolean>> waiters = new CopyOnWriteArrayList<>();
+    waiters.add(cache.revisionReached(storeRevision));
+    assertThat(store.progressRequests()).isEqualTo(1);
+    // Reads keep coming to wait; once the request is overdue, one of them asks again.
+    await().atMost(LONG).pollInterval(Duration.ofMillis(100)).until(() -> {
+      waiters.add(cache.revisionReached(storeRevision));
+      return store.progressRequests() == 2;
+    });
+    assertThat(waiters.size()).as("reads that came while the lost request was still awaited").isGreaterThan(2);
+    await().atMost(LONG).until(() -> waiters.stream().allMatch(CompletableFuture::isDone));
+    assertThat(waiters).allMatch(CompletableFuture::join);
   }
 
   @Test

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real store whose watches deliver only while the test lets them: while {@link #hold held},
  * every callback (events, progress notifications) is kept back in order, and {@link #releaseOne}
  * or {@link #release} hands them on. It counts the progress requests made of its watches and can
- * decline them (as a watch still replaying history does). Reads and writes pass straight through.
+ * decline them (as a watch still replaying history does) or lose one. Reads and writes pass straight through.
  */
 final class GatedFeedStore extends ForwardingStore {
   private final Object gate = new Object();
@@ -23,6 +23,7 @@ final class GatedFeedStore extends ForwardingStore {
   private boolean held;
   private final AtomicInteger progressRequests = new AtomicInteger();
   private final AtomicBoolean declineProgress = new AtomicBoolean();
+  private final AtomicBoolean dropNextProgressRequest = new AtomicBoolean();
 
   GatedFeedStore(KeyValueStore store) {
     super(store);
@@ -72,6 +73,11 @@ final class GatedFeedStore extends ForwardingStore {
     declineProgress.set(decline);
   }
 
+  /** The next progress request is accepted (true) but never answered, as a stream that broke would lose it. */
+  void dropNextProgressRequest() {
+    dropNextProgressRequest.set(true);
+  }
+
   @Override
   public StoreWatch watch(WatchCreateRequest request, StoreWatchListener listener) {
     StoreWatch watch = super.watch(request, new GatedListener(listener));
@@ -79,6 +85,9 @@ final class GatedFeedStore extends ForwardingStore {
       @Override
       public boolean requestProgress() {
         progressRequests.incrementAndGet();
+        if (dropNextProgressRequest.getAndSet(false)) {
+          return true;
+        }
         return !declineProgress.get() && watch.requestProgress();
       }
 
