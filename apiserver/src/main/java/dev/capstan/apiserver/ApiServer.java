@@ -10,6 +10,7 @@ import dev.capstan.api.rbac.v1.ClusterRoleBinding;
 import dev.capstan.api.rbac.v1.PolicyRule;
 import dev.capstan.api.rbac.v1.Subject;
 import dev.capstan.apiserver.admission.AdmissionChain;
+import dev.capstan.apiserver.admission.NamespaceLifecycle;
 import dev.capstan.apiserver.admission.ResourceQuotaAdmission;
 import dev.capstan.apiserver.admission.ServiceAccountAdmission;
 import dev.capstan.apiserver.allocation.ServiceAllocator;
@@ -185,12 +186,11 @@ public final class ApiServer implements AutoCloseable {
   /** In memory from their watch caches, for token authentication and quota admission on every call. */
   private final Lister<ServiceAccount> serviceAccounts = new Lister<>(Kinds.SERVICE_ACCOUNT);
   private final Lister<ResourceQuota> resourceQuotas = new Lister<>(Kinds.RESOURCE_QUOTA);
-  /** ServiceAccount, then ResourceQuota admission, on every create. */
-  private final AdmissionChain admission = new AdmissionChain(List.of(
-      // The cache first; the store only for one it lacks (created a moment ago elsewhere).
-      new ServiceAccountAdmission((ns, name) -> serviceAccounts.get(ns, name)
-          .or(() -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name))),
-      new ResourceQuotaAdmission(this::registry, resourceQuotas::list)));
+  private final Lister<Namespace> namespaces = new Lister<>(Kinds.NAMESPACE);
+  /** Refuses creates in missing and terminating namespaces; told of namespace deletes by the chain below. */
+  private final NamespaceLifecycle namespaceLifecycle;
+  /** NamespaceLifecycle (told of namespace deletes), then ServiceAccount and ResourceQuota admission of creates. */
+  private final AdmissionChain admission;
   /** Signs and verifies ServiceAccount tokens with the cluster's key, loaded from the store at start. */
   private volatile ServiceAccountTokens serviceAccountTokens;
   private AccessControl access = AccessControl.ALLOW_ALL;
@@ -204,6 +204,14 @@ public final class ApiServer implements AutoCloseable {
   private ApiServer(Config config, KeyValueStore store) {
     this.config = config;
     this.store = store;
+    // The caches first; the store only where they cannot be trusted (see each plugin).
+    namespaceLifecycle = new NamespaceLifecycle(name -> namespaces.get("", name),
+        name -> registry(Kinds.NAMESPACE).find("", name), config.clock());
+    admission = new AdmissionChain(List.of(
+        namespaceLifecycle,
+        new ServiceAccountAdmission((ns, name) -> serviceAccounts.get(ns, name)
+            .or(() -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name))),
+        new ResourceQuotaAdmission(this::registry, resourceQuotas::list)));
   }
 
   /** Starts a server on {@code port} (0 = any free port) bound to loopback, with production settings otherwise. */
@@ -294,7 +302,8 @@ public final class ApiServer implements AutoCloseable {
     if (config.authenticator() != null) {
       // The static token file first (a plain lookup), then ServiceAccount tokens (a signature check).
       chain.add(new AuthenticationInterceptor(config.authenticator().orElse(new ServiceAccountAuthenticator(
-          serviceAccountTokens, serviceAccounts::get, (ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name))),
+          serviceAccountTokens, serviceAccounts::get, (ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name),
+          config.clock())),
           config.tls() != null ? new CertificateAuthenticator(config.tls().ca()) : null));
     }
     chain.add(metricsInterceptor);
@@ -308,6 +317,7 @@ public final class ApiServer implements AutoCloseable {
     metrics.watch(cache);
     serviceAccounts.feedFrom(cache);
     resourceQuotas.feedFrom(cache);
+    namespaces.feedFrom(cache);
     if (kind == Kinds.ROLE || kind == Kinds.CLUSTER_ROLE || kind == Kinds.ROLE_BINDING
         || kind == Kinds.CLUSTER_ROLE_BINDING) {
       cache.addListener(policy.feed(kind));  // RBAC decides from memory, not a store read per request
@@ -345,7 +355,7 @@ public final class ApiServer implements AutoCloseable {
     @SuppressWarnings("unchecked")
     ResourceRegistry<T> r = (ResourceRegistry<T>) registries.get(kind);
     if (r == null) {
-      r = new ResourceRegistry<>(kind, store, config.clock(), config.random(), this::checkNamespaceAcceptsObjects,
+      r = new ResourceRegistry<>(kind, store, config.clock(), config.random(), namespaceLifecycle,
           orphaner, allocatorFor(kind), admission);
       registries.put(kind, r);
     }
@@ -359,15 +369,6 @@ public final class ApiServer implements AutoCloseable {
           config.random());
     }
     return dev.capstan.apiserver.registry.Allocator.none();
-  }
-
-  private void checkNamespaceAcceptsObjects(String namespace) {
-    Namespace ns = registry(Kinds.NAMESPACE).find("", namespace).orElseThrow(() ->
-        Status.NOT_FOUND.withDescription("namespaces \"" + namespace + "\" not found").asRuntimeException());
-    if (ns.getMetadata().hasDeletionTimestamp() || ns.getStatus().getPhase().equals("Terminating")) {
-      throw Status.PERMISSION_DENIED.withDescription("unable to create new content in namespace " + namespace
-          + " because it is being terminated").asRuntimeException();
-    }
   }
 
   private void whenStoreAnswers(Runnable step) {

@@ -23,7 +23,9 @@ import java.util.concurrent.Executor;
  * so every server is verified against its own name.
  *
  * <p>A channel target for the list is {@code capstan-servers:///host:port,host:port}; {@link #target}
- * builds one, after checking each address.
+ * builds one, after checking each address. gRPC hands a resolver nothing but that text (a resolver
+ * factory per channel is deprecated), so the resolver reads the addresses from it once, and keeps
+ * them for every resolution after.
  */
 final class ServerList {
   static final String SCHEME = "capstan-servers";
@@ -34,6 +36,9 @@ final class ServerList {
 
   private ServerList() {}
 
+  /** One listed server: the text given (the TLS authority to verify) and its host and port. */
+  private record Server(String text, String host, int port) {}
+
   /**
    * The channel target for {@code servers}: a single address as it is, several as one
    * failover target. Throws IllegalArgumentException naming an address that is not host:port.
@@ -42,9 +47,7 @@ final class ServerList {
     if (servers.isEmpty()) {
       throw new IllegalArgumentException("no server address given");
     }
-    for (String server : servers) {
-      parse(server);
-    }
+    servers.forEach(ServerList::parse);
     return servers.size() == 1 ? servers.get(0) : SCHEME + ":///" + String.join(",", servers);
   }
 
@@ -57,7 +60,7 @@ final class ServerList {
     return servers;
   }
 
-  private static InetSocketAddress parse(String server) {
+  private static Server parse(String server) {
     int colon = server.lastIndexOf(':');
     if (colon <= 0 || colon == server.length() - 1) {
       throw new IllegalArgumentException("server address \"" + server + "\": expected host:port");
@@ -75,7 +78,7 @@ final class ServerList {
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("server address \"" + server + "\": port must be 1 to 65535");
     }
-    return InetSocketAddress.createUnresolved(host, port);
+    return new Server(server, host, port);
   }
 
   private static final class Provider extends NameResolverProvider {
@@ -105,26 +108,26 @@ final class ServerList {
         return null;
       }
       String path = targetUri.getPath() == null ? "" : targetUri.getPath();
-      List<String> servers = split(path.startsWith("/") ? path.substring(1) : path);
-      servers.forEach(ServerList::parse);
+      List<Server> servers = split(path.startsWith("/") ? path.substring(1) : path).stream()
+          .map(ServerList::parse).toList();
       return new Resolver(servers, args.getOffloadExecutor() != null ? args.getOffloadExecutor() : Runnable::run);
     }
   }
 
   /** Resolves every listed host (names through DNS, each time gRPC asks again). */
   private static final class Resolver extends NameResolver {
-    private final List<String> servers;
+    private final List<Server> servers;
     private final Executor executor;
     private Listener2 listener;
 
-    Resolver(List<String> servers, Executor executor) {
+    Resolver(List<Server> servers, Executor executor) {
       this.servers = servers;
       this.executor = executor;
     }
 
     @Override
     public String getServiceAuthority() {
-      return servers.get(0);
+      return servers.get(0).text();
     }
 
     @Override
@@ -142,17 +145,16 @@ final class ServerList {
       executor.execute(() -> {
         List<EquivalentAddressGroup> groups = new ArrayList<>();
         List<String> unresolved = new ArrayList<>();
-        for (String server : servers) {
-          InetSocketAddress address = parse(server);
+        for (Server server : servers) {
           try {
             List<SocketAddress> resolved = new ArrayList<>();
-            for (InetAddress ip : InetAddress.getAllByName(address.getHostString())) {
-              resolved.add(new InetSocketAddress(ip, address.getPort()));
+            for (InetAddress ip : InetAddress.getAllByName(server.host())) {
+              resolved.add(new InetSocketAddress(ip, server.port()));
             }
             groups.add(new EquivalentAddressGroup(resolved, Attributes.newBuilder()
-                .set(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE, server).build()));
+                .set(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE, server.text()).build()));
           } catch (UnknownHostException e) {
-            unresolved.add(server);
+            unresolved.add(server.text());
           }
         }
         if (groups.isEmpty()) {

@@ -31,4 +31,11 @@ public final class AdmissionChain implements Admission {
       a.admit(kind, object);
     }
   }
+
+  @Override
+  public void admitDelete(Kind<?> kind, String namespace, String name) {
+    for (Admission a : plugins) {
+      a.admitDelete(kind, namespace, name);
+    }
+  }
 }

@@ -1,6 +1,11 @@
 package dev.capstan.apiserver.authn;
 
 import dev.capstan.api.core.v1.ServiceAccount;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
 
@@ -16,11 +21,32 @@ import java.util.function.BiFunction;
  * (one created a moment ago through another server, whose event is still on its way; or a token
  * already revoked) is the store asked. A deletion revokes the tokens on a server as soon as its
  * cache has the deletion, which is the store watch's delay after the delete (milliseconds).
+ *
+ * <p>A refusal by the store is remembered for {@link #REFUSAL_TTL} (as Kubernetes' token cache
+ * remembers failures), so a client that keeps calling with the token of a deleted ServiceAccount
+ * costs one store read per that while, not one per call. It is remembered by ServiceAccount
+ * namespace, name and uid (every token of a deleted ServiceAccount is refused alike; a uid is never
+ * reused, so a ServiceAccount made again has another), for at most {@link #REFUSALS_REMEMBERED}
+ * ServiceAccounts, the oldest refusal forgotten first.
  */
 public final class ServiceAccountAuthenticator implements BearerAuthenticator {
+  public static final Duration REFUSAL_TTL = Duration.ofSeconds(5);
+  public static final int REFUSALS_REMEMBERED = 1000;
+
+  /** A ServiceAccount as a token names it. */
+  private record Identity(String namespace, String name, String uid) {}
+
   private final ServiceAccountTokens tokens;
   private final BiFunction<String, String, Optional<ServiceAccount>> cached;
   private final BiFunction<String, String, Optional<ServiceAccount>> stored;
+  private final Clock clock;
+  /** ServiceAccounts the store did not have, and until when that is believed; oldest refusal first. */
+  private final Map<Identity, Instant> refused = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Identity, Instant> eldest) {
+      return size() > REFUSALS_REMEMBERED;
+    }
+  };
 
   /**
    * @param cached finds a ServiceAccount by namespace and name in the watch cache
@@ -28,10 +54,11 @@ public final class ServiceAccountAuthenticator implements BearerAuthenticator {
    */
   public ServiceAccountAuthenticator(ServiceAccountTokens tokens,
       BiFunction<String, String, Optional<ServiceAccount>> cached,
-      BiFunction<String, String, Optional<ServiceAccount>> stored) {
+      BiFunction<String, String, Optional<ServiceAccount>> stored, Clock clock) {
     this.tokens = tokens;
     this.cached = cached;
     this.stored = stored;
+    this.clock = clock;
   }
 
   @Override
@@ -40,8 +67,27 @@ public final class ServiceAccountAuthenticator implements BearerAuthenticator {
       return Optional.empty();
     }
     return tokens.verify(token, ServiceAccountTokens.API_AUDIENCE)
-        .filter(c -> isTheOne(cached, c) || isTheOne(stored, c))
+        .filter(c -> isTheOne(cached, c) || isInTheStore(c))
         .map(ServiceAccountClaims::user);
+  }
+
+  private boolean isInTheStore(ServiceAccountClaims claims) {
+    Identity id = new Identity(claims.namespace(), claims.name(), claims.uid());
+    Instant now = clock.instant();
+    synchronized (refused) {
+      Instant until = refused.get(id);
+      if (until != null && now.isBefore(until)) {
+        return false;
+      }
+      refused.remove(id);
+    }
+    if (isTheOne(stored, claims)) {
+      return true;
+    }
+    synchronized (refused) {
+      refused.put(id, now.plus(REFUSAL_TTL));
+    }
+    return false;
   }
 
   private static boolean isTheOne(BiFunction<String, String, Optional<ServiceAccount>> lookup,

@@ -457,6 +457,7 @@ public final class ResourceRegistry<T extends Message> {
   public T delete(DeleteRequest request) {
     requireName(request.getName());
     String namespace = kind.namespaced() ? request.getNamespace() : "";
+    admission.admitDelete(kind, namespace, request.getName());
     Propagation propagation = checkDeleteOptions(request.getPropagationPolicy(), request.hasGracePeriodSeconds(),
         request.getGracePeriodSeconds());
     boolean orphan = propagation == Propagation.ORPHAN;

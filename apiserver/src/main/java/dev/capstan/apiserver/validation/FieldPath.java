@@ -88,14 +88,4 @@ final class FieldPath {
   public String toString() {
     return path();
   }
-
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof FieldPath p && p.path().equals(path());
-  }
-
-  @Override
-  public int hashCode() {
-    return path().hashCode();
-  }
 }

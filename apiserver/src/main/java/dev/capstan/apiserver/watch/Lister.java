@@ -45,6 +45,11 @@ public final class Lister<T extends Message> implements WatchCache.Listener<T> {
     return objects == null ? List.of() : objects.values();
   }
 
+  /** How many namespaces hold objects: one whose last object went is not kept. */
+  int namespaceCount() {
+    return byNamespace.size();
+  }
+
   @Override
   public void reset(Collection<T> objects) {
     Map<String, Map<String, T>> fresh = new ConcurrentHashMap<>();
@@ -63,6 +68,10 @@ public final class Lister<T extends Message> implements WatchCache.Listener<T> {
       Map<String, T> objects = byNamespace.get(meta.getNamespace());
       if (objects != null) {
         objects.remove(meta.getName());
+        if (objects.isEmpty()) {
+          // Only the cache writes (one change at a time), so nothing is put between these two.
+          byNamespace.remove(meta.getNamespace(), objects);
+        }
       }
     }
   }

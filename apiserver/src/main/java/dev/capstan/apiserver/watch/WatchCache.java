@@ -16,6 +16,7 @@ import dev.capstan.store.KeyValueStore;
 import dev.capstan.store.StoreWatch;
 import dev.capstan.store.StoreWatchListener;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,7 +24,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +43,11 @@ import org.slf4j.LoggerFactory;
  * relist) and rebuilds the cache from a fresh list.
  *
  * <p>Lists can be served from the cache's objects in key order ({@link #page}); a consistent one
- * first waits until the cache has caught up with a given store revision ({@link #awaitRevision}),
- * asking the store watch for a progress notification when the kind itself saw no change.
+ * first waits until the cache has caught up with a given store revision ({@link #awaitRevision}).
+ * Waiters are kept by revision and each is released exactly when the cache reaches its revision
+ * (by an event or a progress notification), so a write backlog wakes no one early; while any
+ * waits, the store watch is asked for a progress notification (a kind that saw no change has no
+ * event to deliver), at most one request at a time per cache, however many wait.
  */
 public final class WatchCache<T extends Message> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WatchCache.class);
@@ -61,7 +71,19 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
   private final int windowSize;
   private final int watcherBufferSize;
 
-  private static final long PROGRESS_REQUEST_INTERVAL_NANOS = 50_000_000L;
+  /** How soon a progress request the store watch declined (it was still replaying) is asked again. */
+  private static final Duration PROGRESS_RETRY = Duration.ofMillis(50);
+  /**
+   * After this long unanswered, a progress request is taken for lost (a binding may drop one when
+   * it reconnects its stream), and the next read that waits asks again rather than time out.
+   */
+  private static final Duration PROGRESS_ANSWER_LOST = Duration.ofSeconds(1);
+  /** Retries declined progress requests of every cache; it only ever asks, so one thread serves all. */
+  private static final ScheduledExecutorService PROGRESS_RETRIES = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "watch-cache-progress-retry");
+    t.setDaemon(true);
+    return t;
+  });
 
   private final Object lock = new Object();
   /** By store key, in the store's (unsigned byte) order, so pages come out as the store's would. */
@@ -75,6 +97,14 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
   private long oldestResumable;
   private StoreWatch storeWatch;
   private boolean closed;
+  /** Consistent reads waiting for the cache to reach a revision, by that revision. */
+  private final NavigableMap<Long, List<CompletableFuture<Boolean>>> waiters = new TreeMap<>();
+  /** Whether a progress request is out (asked and not yet answered) or a declined one awaits its retry. */
+  private boolean progressPending;
+  /** System.nanoTime() when the pending progress request was made. */
+  private long progressRequestedNanos;
+  /** Numbers the progress requests, so a late "declined" of an old one is not taken for the current one's. */
+  private long progressRequests;
   /** Copies of the sizes, written under the lock, read without it by the metrics scrape. */
   private volatile int cachedObjects;
   private volatile int windowEvents;
@@ -97,6 +127,7 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("cannot list " + kind.resource() + " for the watch cache", e);
     }
+    long ask;
     synchronized (lock) {
       objects.clear();
       window.clear();
@@ -112,7 +143,12 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
       storeWatch = store.watch(WatchCreateRequest.newBuilder().setKey(prefix)
           .setRangeEnd(StoreKeys.rangeEnd(prefix)).setStartRevision(revision + 1).setPrevKv(true).build(),
           new Feed());
+      // A request made of the previous store watch will never be answered.
+      progressPending = false;
+      releaseWaiters();
+      ask = claimProgressRequest();
     }
+    requestProgress(ask);
   }
 
   public Kind<T> kind() {
@@ -207,40 +243,118 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
   }
 
   /**
-   * Waits until the cache reflects the store at {@code storeRevision} or later. A kind that saw no
-   * change since has nothing to deliver, so the store watch is asked for a progress notification;
-   * answers false when the cache did not catch up within {@code timeout} (or is not running), and
-   * the caller then reads the store instead.
+   * Waits until the cache reflects the store at {@code storeRevision} or later. Answers false when
+   * the cache did not catch up within {@code timeout} (or is not running), and the caller then
+   * reads the store instead.
    */
-  public boolean awaitRevision(long storeRevision, java.time.Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    long nextAsk = System.nanoTime();
-    while (true) {
-      StoreWatch ask = null;
-      synchronized (lock) {
-        if (revision >= storeRevision) {
-          return true;
-        }
-        if (closed || !started || storeWatch == null) {
-          return false;
-        }
-        long now = System.nanoTime();
-        if (now - deadline >= 0) {
-          return false;
-        }
-        if (now - nextAsk >= 0) {
-          // Asked again now and then: a watch still replaying history declines the request.
-          ask = storeWatch;
-          nextAsk = now + PROGRESS_REQUEST_INTERVAL_NANOS;
-        } else {
-          lock.wait(Math.max(1, Math.min(deadline - now, nextAsk - now) / 1_000_000));
-        }
+  public boolean awaitRevision(long storeRevision, Duration timeout) throws InterruptedException {
+    CompletableFuture<Boolean> reached = revisionReached(storeRevision);
+    try {
+      return reached.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      forget(storeRevision, reached);
+      return false;
+    } catch (InterruptedException e) {
+      forget(storeRevision, reached);
+      throw e;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("waiting for the watch cache of " + kind.resource(), e.getCause());
+    }
+  }
+
+  /**
+   * Completes with true once the cache has reached {@code storeRevision} (at once if it has), with
+   * false if the cache closes first or is not running. A caller that stops waiting before then
+   * must {@link #forget} it.
+   */
+  CompletableFuture<Boolean> revisionReached(long storeRevision) {
+    CompletableFuture<Boolean> reached = new CompletableFuture<>();
+    long ask;
+    synchronized (lock) {
+      if (revision >= storeRevision) {
+        return CompletableFuture.completedFuture(true);
       }
-      if (ask != null) {
-        // Outside the lock: a store binding may deliver to the feed (which takes it) while asked.
-        ask.requestProgress();
+      if (closed || !started || storeWatch == null) {
+        return CompletableFuture.completedFuture(false);
+      }
+      waiters.computeIfAbsent(storeRevision, r -> new ArrayList<>()).add(reached);
+      // A kind that saw no change has no event to deliver: the store watch must say how far it is.
+      ask = claimProgressRequest();
+    }
+    requestProgress(ask);
+    return reached;
+  }
+
+  /** Drops a waiter that gave up. */
+  void forget(long storeRevision, CompletableFuture<Boolean> reached) {
+    synchronized (lock) {
+      List<CompletableFuture<Boolean>> atRevision = waiters.get(storeRevision);
+      if (atRevision != null && atRevision.remove(reached) && atRevision.isEmpty()) {
+        waiters.remove(storeRevision);
       }
     }
+  }
+
+  /** How many reads wait for the cache to catch up. */
+  int waiting() {
+    synchronized (lock) {
+      return waiters.values().stream().mapToInt(List::size).sum();
+    }
+  }
+
+  // Guarded by lock. Completes the waiters the cache's revision has reached, lowest first.
+  private void releaseWaiters() {
+    NavigableMap<Long, List<CompletableFuture<Boolean>>> reached = waiters.headMap(revision, true);
+    for (List<CompletableFuture<Boolean>> atRevision : reached.values()) {
+      atRevision.forEach(f -> f.complete(true));
+    }
+    reached.clear();
+  }
+
+  /**
+   * Guarded by lock. Whether a progress request is due (some wait, none is out): if so, marks one
+   * out and answers its number, else 0. The caller asks with {@link #requestProgress} outside the
+   * lock: a store binding may deliver to the feed, which takes the lock, while being asked.
+   */
+  private long claimProgressRequest() {
+    long now = System.nanoTime();
+    boolean lost = progressPending && now - progressRequestedNanos > PROGRESS_ANSWER_LOST.toNanos();
+    if ((progressPending && !lost) || waiters.isEmpty() || closed || storeWatch == null) {
+      return 0;
+    }
+    progressPending = true;
+    progressRequestedNanos = now;
+    return ++progressRequests;
+  }
+
+  private void requestProgress(long request) {
+    if (request == 0) {
+      return;
+    }
+    StoreWatch watch;
+    synchronized (lock) {
+      if (request != progressRequests || !progressPending) {
+        return;
+      }
+      watch = storeWatch;
+    }
+    if (watch.requestProgress()) {
+      return;
+    }
+    // Declined (the watch is still replaying history, say): ask again shortly, if still needed.
+    PROGRESS_RETRIES.schedule(() -> retryProgress(request), PROGRESS_RETRY.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private void retryProgress(long declined) {
+    long ask;
+    synchronized (lock) {
+      if (declined != progressRequests || !progressPending) {
+        return;
+      }
+      progressPending = false;
+      ask = claimProgressRequest();
+    }
+    requestProgress(ask);
   }
 
   /**
@@ -278,6 +392,8 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
       if (storeWatch != null) {
         storeWatch.close();
       }
+      waiters.values().forEach(atRevision -> atRevision.forEach(f -> f.complete(false)));
+      waiters.clear();
     }
     for (Watcher<T> w : watchers) {
       w.terminate(Status.UNAVAILABLE.withDescription("apiserver is shutting down"));
@@ -318,7 +434,7 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
       revision = rev;
       cachedObjects = objects.size();
       windowEvents = window.size();
-      lock.notifyAll();
+      releaseWaiters();
       for (Watcher<T> w : watchers) {
         for (CachedEvent<T> ce : batch) {
           w.deliver(ce);
@@ -358,13 +474,18 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
 
     @Override
     public void onProgress(long rev) {
+      long ask;
       synchronized (lock) {
         // Nothing of this kind changed up to rev: the cache is as current as the store was then.
         if (rev > revision) {
           revision = rev;
         }
-        lock.notifyAll();
+        releaseWaiters();
+        // The request is answered; those still waiting read the store after it was asked.
+        progressPending = false;
+        ask = claimProgressRequest();
       }
+      requestProgress(ask);
     }
 
     @Override

@@ -29,7 +29,7 @@ class ServiceAccountAuthenticatorTest {
       (ns, name) -> {
         storeReads.incrementAndGet();
         return Optional.ofNullable(store.get(ns + "/" + name));
-      });
+      }, clock);
 
   private static ServiceAccount robot(String uid) {
     return ServiceAccount.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("team").setName("robot")
@@ -68,5 +68,36 @@ class ServiceAccountAuthenticatorTest {
     store.put("team/robot", robot("uid-2"));
     assertThat(authenticator.authenticate(tokenFor("uid-1"))).isEmpty();
     assertThat(authenticator.authenticate("not-a-jwt")).isEmpty();
+  }
+
+  @Test
+  void aRefusalByTheStoreIsRememberedForAFewSecondsThenAskedAgain() {
+    String deleted = tokenFor("uid-1");
+    for (int i = 0; i < 5; i++) {
+      assertThat(authenticator.authenticate(deleted)).isEmpty();
+    }
+    assertThat(storeReads).hasValue(1);
+    // Another token of the same deleted ServiceAccount is refused from memory too.
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(authenticator.authenticate(tokenFor("uid-1"))).isEmpty();
+    assertThat(storeReads).hasValue(1);
+
+    clock.advance(ServiceAccountAuthenticator.REFUSAL_TTL);
+    store.put("team/robot", robot("uid-1"));  // not a real sequence (uids are not reused): proves the store is asked
+    assertThat(authenticator.authenticate(deleted)).isPresent();
+    assertThat(storeReads).hasValue(2);
+  }
+
+  @Test
+  void refusalsAreRememberedForABoundedNumberOfServiceAccounts() {
+    for (int i = 0; i <= ServiceAccountAuthenticator.REFUSALS_REMEMBERED; i++) {
+      assertThat(authenticator.authenticate(tokenFor("uid-" + i))).isEmpty();
+    }
+    int reads = storeReads.get();
+    // uid-0's refusal was the oldest and made room for the last one; the last is still remembered.
+    assertThat(authenticator.authenticate(tokenFor("uid-0"))).isEmpty();
+    assertThat(authenticator.authenticate(tokenFor("uid-" + ServiceAccountAuthenticator.REFUSALS_REMEMBERED)))
+        .isEmpty();
+    assertThat(storeReads).hasValue(reads + 1);
   }
 }

@@ -1,0 +1,37 @@
+package dev.capstan.apiserver.watch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.capstan.api.core.v1.ServiceAccount;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.client.Kinds;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The lister follows the cache's changes and keeps nothing for a namespace whose objects are all gone. */
+class ListerTest {
+  private final Lister<ServiceAccount> lister = new Lister<>(Kinds.SERVICE_ACCOUNT);
+
+  private static ServiceAccount sa(String namespace, String name) {
+    return ServiceAccount.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName(name))
+        .build();
+  }
+
+  @Test
+  void aNamespaceWhoseLastObjectIsDeletedIsDropped() {
+    lister.reset(List.of(sa("a", "one"), sa("a", "two")));
+    lister.changed(null, sa("b", "one"));
+    assertThat(lister.namespaceCount()).isEqualTo(2);
+
+    lister.changed(sa("a", "one"), null);
+    assertThat(lister.get("a", "one")).isEmpty();
+    assertThat(lister.list("a")).containsExactly(sa("a", "two"));
+    lister.changed(sa("a", "two"), null);
+    lister.changed(sa("b", "one"), null);
+    assertThat(lister.namespaceCount()).isZero();
+    assertThat(lister.list("a")).isEmpty();
+
+    lister.changed(null, sa("a", "three"));
+    assertThat(lister.get("a", "three")).contains(sa("a", "three"));
+  }
+}
