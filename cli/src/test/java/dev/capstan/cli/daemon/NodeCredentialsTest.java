@@ -9,7 +9,6 @@ import dev.capstan.apiserver.authn.TokenFile;
 import dev.capstan.agent.server.AgentTls;
 import dev.capstan.apiserver.pki.AgentClientCertificate;
 import dev.capstan.apiserver.pki.CertificateAuthority;
-import dev.capstan.apiserver.pki.Pem;
 import dev.capstan.apiserver.pki.ServerTls;
 import dev.capstan.apiserver.pki.ServingCertificate;
 import dev.capstan.client.CapstanClient;
@@ -84,18 +83,19 @@ class NodeCredentialsTest {
     ClientTls tls = NodeCredentials.ensure(pki, "n1", target, ca.certificatePem(), "boot", Clock.systemUTC());
     List<String> names = List.of("localhost", "127.0.0.1", "10.0.0.9", "n1");
     AgentTls serving = NodeCredentials.serving(pki, "n1", names, target, tls, Clock.systemUTC());
-    X509Certificate cert = Pem.certificateOf(serving.servingCertificatePem());
+    X509Certificate cert = serving.serving().current().certificate();
     assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=system:node:n1,O=system:nodes");
     assertThat(ServingCertificate.fits(cert, ca.certificate(), names, Clock.systemUTC())).isTrue();
     assertThat(serving.apiserverUser()).isEqualTo(AgentClientCertificate.USER);
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pki.resolve("serving.key"))))
         .isEqualTo("rw-------");
     // Kept while it names everything asked for; a new address gets a new certificate.
-    assertThat(NodeCredentials.serving(pki, "n1", names, target, tls, Clock.systemUTC())).isEqualTo(serving);
+    assertThat(NodeCredentials.serving(pki, "n1", names, target, tls, Clock.systemUTC()).serving().current()
+        .certificate()).isEqualTo(cert);
     AgentTls moved = NodeCredentials.serving(pki, "n1", List.of("localhost", "127.0.0.1", "10.0.0.10", "n1"), target,
         tls, Clock.systemUTC());
-    assertThat(moved.servingCertificatePem()).isNotEqualTo(serving.servingCertificatePem());
-    assertThat(Pem.certificateOf(moved.servingCertificatePem()).getSubjectAlternativeNames())
+    assertThat(moved.serving().current().certificate()).isNotEqualTo(cert);
+    assertThat(moved.serving().current().certificate().getSubjectAlternativeNames())
         .extracting(san -> (Object) san.get(1)).contains("10.0.0.10").doesNotContain("10.0.0.9");
   }
 
