@@ -147,7 +147,7 @@ public final class CertificateRotation implements AutoCloseable {
         Duration retry = nextRetry;
         nextRetry = nextRetry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : nextRetry.multipliedBy(2);
         log.warn("certificate {} (serial {}, valid until {}) could not be renewed, retrying in {}: {}", name,
-            current.serialHex(), current.notAfter(), retry, String.valueOf(e.getMessage()), e);
+            current.serialHex(), current.notAfter(), retry, String.valueOf(e));
         schedule(this::renew, retry);
       }
       return;
