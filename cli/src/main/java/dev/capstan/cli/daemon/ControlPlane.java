@@ -18,7 +18,6 @@ import dev.capstan.apiserver.pki.TlsIdentity;
 import dev.capstan.apiserver.metrics.StoreMetrics;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.ClientTls;
-import dev.capstan.client.tls.CertificateRotation;
 import dev.capstan.client.tls.CertificateRotations;
 import dev.capstan.client.tls.CertifiedKey;
 import dev.capstan.client.tls.SwappableKeyManager;
@@ -114,15 +113,16 @@ public final class ControlPlane implements AutoCloseable {
     }
   }
 
+  /** The API's serving certificate, in logs and capstan_certificate_expiration_seconds. */
+  static final String SERVING_ROTATION = "apiserver-serving";
   /** How long a member started to join a running store waits to be added before it gives up. */
   private static final Duration JOIN_WAIT = Duration.ofHours(24);
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private ApiServer apiServer;
   private ServerTls tls;
+  /** Renew this process's certificates while it runs; started with the apiserver. */
   private CertificateRotations rotations;
-  /** The API's serving certificate, in logs and capstan_certificate_expiration_seconds. */
-  static final String SERVING_ROTATION = "apiserver-serving";
   private String apiAddress;
   private int etcdPort;
 
@@ -183,7 +183,7 @@ public final class ControlPlane implements AutoCloseable {
         .withStoreWaitTimeout(storeWait)
         .withServiceRanges(config.serviceRanges()));
     started.push(apiServer);
-    rotateServingCertificate(config.dataDir(), config.bindAddress(), config.tlsSans(), clock);
+    startCertificateRotations(config.dataDir(), config.bindAddress(), config.tlsSans(), clock);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     StoreMetrics.register(metricsRegistry(), peer);
     // Created once: the scheduler and controller manager are rebuilt at each leadership gain.
@@ -232,7 +232,7 @@ public final class ControlPlane implements AutoCloseable {
         .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving())
         .withServiceRanges(config.serviceRanges()));
     started.push(apiServer);
-    rotateServingCertificate(config.dataDir(), config.bindAddress(), config.tlsSans(), clock);
+    startCertificateRotations(config.dataDir(), config.bindAddress(), config.tlsSans(), clock);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     StoreMetrics.register(metricsRegistry(), peer);
     Scheduler scheduler = new Scheduler(connectAs(new Subject(BootstrapPolicy.SCHEDULER, List.of())), clock,
@@ -332,11 +332,12 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /**
-   * Renews, while the server runs, the API's serving certificate (from the CA in this process,
-   * kept in {@code <data-dir>/pki} as at start) and, through {@link #rotations}, the in-process
-   * clients' certificates; the apiserver renews its agent client certificate itself.
+   * Starts {@link #rotations}, which renew the API's serving certificate from now on (from the CA
+   * in this process, kept in {@code <data-dir>/pki} as at start) and the certificates of the
+   * in-process clients and agent as they are made; the apiserver renews its agent client
+   * certificate itself.
    */
-  private void rotateServingCertificate(Path dataDir, String bindAddress, List<String> sans, Clock clock) {
+  private void startCertificateRotations(Path dataDir, String bindAddress, List<String> sans, Clock clock) {
     rotations = new CertificateRotations(clock, apiServer.certificateExpiry());
     started.push(rotations);
     List<String> names = servingNames(bindAddress, sans);
@@ -369,21 +370,19 @@ public final class ControlPlane implements AutoCloseable {
   /**
    * TLS for an agent in this process (that of {@code capstan up}): a serving certificate for
    * node {@code node} (CN system:node:NODE, O system:nodes) and {@code names}, which the cluster
-   * CA issues now, and the name of the apiserver's agent client certificate, the one caller the
+   * CA issues now and renews while the process runs, and the name of the apiserver's agent client certificate, the one caller the
    * agent serves.
    */
   public AgentTls agentTls(String node, List<String> names) {
     Subject subject = new Subject(UserInfo.NODE_USER_PREFIX + node, List.of(UserInfo.SYSTEM_NODES));
-    CertificateRotation.Renewer issue = current -> {
-      KeyPair keys = CertificateAuthority.newKeyPair(new SecureRandom());
-      return new CertifiedKey(tls.ca().issueServer(subject, keys.getPublic(), names), keys.getPrivate());
-    };
-    try {
-      return new AgentTls(rotations.rotating(NodeCredentials.SERVING_ROTATION, issue.renew(null), issue),
-          tls.ca().certificatePem(), AgentClientCertificate.USER);
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot issue the agent's serving certificate: " + e.getMessage(), e);
-    }
+    SwappableKeyManager serving = rotations.rotating(NodeCredentials.SERVING_ROTATION, issueServing(subject, names),
+        current -> issueServing(subject, names));
+    return new AgentTls(serving, tls.ca().certificatePem(), AgentClientCertificate.USER);
+  }
+
+  private CertifiedKey issueServing(Subject subject, List<String> names) {
+    KeyPair keys = CertificateAuthority.newKeyPair(new SecureRandom());
+    return new CertifiedKey(tls.ca().issueServer(subject, keys.getPublic(), names), keys.getPrivate());
   }
 
   /**
