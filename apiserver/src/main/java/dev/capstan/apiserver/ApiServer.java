@@ -37,7 +37,11 @@ import dev.capstan.apiserver.metrics.RequestMetricsInterceptor;
 import dev.capstan.apiserver.ratelimit.RateLimitInterceptor;
 import dev.capstan.apiserver.pki.AgentClientCertificate;
 import dev.capstan.apiserver.pki.CertificateSigningService;
+import dev.capstan.apiserver.pki.CertificateAuthority;
 import dev.capstan.apiserver.pki.ServerTls;
+import dev.capstan.client.tls.CertificateExpiryGauge;
+import dev.capstan.client.tls.CertificateRotation;
+import dev.capstan.client.tls.SwappableKeyManager;
 import dev.capstan.apiserver.registry.DependentOrphaner;
 import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.apiserver.service.DeploymentScale;
@@ -199,6 +203,10 @@ public final class ApiServer implements AutoCloseable {
   private MetricsEndpoint metricsEndpoint;
   private AuditLog auditLog;
   private PodSubresources podSubresources;
+  /** Renews the client certificate this server presents to agents, while it runs. */
+  private CertificateRotation agentClientRotation;
+  /** capstan_certificate_expiration_seconds, for this server's certificates (and its daemon's). */
+  private final CertificateExpiryGauge certificateExpiry = CertificateExpiryGauge.register(metrics.registry());
   private Server server;
 
   private ApiServer(Config config, KeyValueStore store) {
@@ -329,7 +337,7 @@ public final class ApiServer implements AutoCloseable {
         podSubresources = config.tls() == null
             ? new PodSubresources(registry(Kinds.POD), registry(Kinds.NODE), config.clock())
             : new PodSubresources(registry(Kinds.POD), registry(Kinds.NODE), config.clock(),
-                AgentClientCertificate.issue(config.tls().ca()), config.tls().ca().certificatePem());
+                agentClientCertificate(config.tls().ca()), config.tls().ca().certificatePem());
       }
     }
     if (kind == Kinds.NODE) {
@@ -463,6 +471,26 @@ public final class ApiServer implements AutoCloseable {
     return caches.stream().filter(c -> c.kind().equals(kind)).mapToInt(WatchCache::watcherCount).sum();
   }
 
+  /**
+   * The client certificate towards agents, issued now from the CA and renewed from it while the
+   * server runs (at 70-90 % of its life, like every certificate a daemon holds).
+   */
+  private SwappableKeyManager agentClientCertificate(CertificateAuthority ca) {
+    SwappableKeyManager live = new SwappableKeyManager(AgentClientCertificate.issue(ca).certifiedKey());
+    agentClientRotation = new CertificateRotation(AgentClientCertificate.ROTATION_NAME, live,
+        current -> AgentClientCertificate.issue(ca).certifiedKey(), config.clock(), config.random()::nextDouble,
+        CertificateRotation.Timer.of(timers), certificateExpiry).start();
+    return live;
+  }
+
+  /**
+   * The gauge {@value CertificateExpiryGauge#NAME} in {@link #metricsRegistry()}, for the other
+   * certificates of the daemon this server is part of.
+   */
+  public CertificateExpiryGauge certificateExpiry() {
+    return certificateExpiry;
+  }
+
   /** The registry of the apiserver's metrics, for a daemon that serves them with its own. */
   public PrometheusRegistry metricsRegistry() {
     return metrics.registry();
@@ -480,6 +508,9 @@ public final class ApiServer implements AutoCloseable {
   @Override
   public void close() {
     health.enterTerminalState();
+    if (agentClientRotation != null) {
+      agentClientRotation.close();
+    }
     timers.shutdownNow();
     caches.forEach(WatchCache::close);
     if (podSubresources != null) {

@@ -1,5 +1,6 @@
 package dev.capstan.client;
 
+import dev.capstan.client.tls.SwappableKeyManager;
 import io.grpc.ChannelCredentials;
 import io.grpc.TlsChannelCredentials;
 import java.io.ByteArrayInputStream;
@@ -13,7 +14,8 @@ import java.nio.charset.StandardCharsets;
  * The server's certificate must name the address dialed (its SANs hold localhost, 127.0.0.1,
  * ::1, the host name and any --tls-san).
  */
-public record ClientTls(String certificateAuthorityPem, String clientCertificatePem, String clientKeyPem) {
+public record ClientTls(String certificateAuthorityPem, String clientCertificatePem, String clientKeyPem,
+    SwappableKeyManager rotatingClientCertificate) {
   public ClientTls {
     if (certificateAuthorityPem == null || certificateAuthorityPem.isBlank()) {
       throw new IllegalArgumentException("TLS needs the cluster CA certificate (certificate-authority-data)");
@@ -22,6 +24,24 @@ public record ClientTls(String certificateAuthorityPem, String clientCertificate
       throw new IllegalArgumentException("client-certificate-data and client-key-data go together: give both or"
           + " neither");
     }
+    if (rotatingClientCertificate != null && clientCertificatePem != null) {
+      throw new IllegalArgumentException("a client certificate is given either as PEM or as a rotating key manager,"
+          + " not both");
+    }
+  }
+
+  /** A fixed client certificate and key (PEM), or none (both null). */
+  public ClientTls(String certificateAuthorityPem, String clientCertificatePem, String clientKeyPem) {
+    this(certificateAuthorityPem, clientCertificatePem, clientKeyPem, null);
+  }
+
+  /**
+   * A client certificate that {@link dev.capstan.client.tls.CertificateRotation} renews while the
+   * channel runs: each new connection presents the key manager's current certificate.
+   */
+  public static ClientTls rotating(String certificateAuthorityPem, SwappableKeyManager clientCertificate) {
+    return new ClientTls(certificateAuthorityPem, null, null,
+        java.util.Objects.requireNonNull(clientCertificate, "clientCertificate"));
   }
 
   /** Verifies the server only; the caller authenticates another way (a bearer token). */
@@ -30,7 +50,7 @@ public record ClientTls(String certificateAuthorityPem, String clientCertificate
   }
 
   public boolean hasClientCertificate() {
-    return clientCertificatePem != null;
+    return clientCertificatePem != null || rotatingClientCertificate != null;
   }
 
   public ChannelCredentials credentials() {
@@ -39,6 +59,8 @@ public record ClientTls(String certificateAuthorityPem, String clientCertificate
           .trustManager(stream(certificateAuthorityPem));
       if (clientCertificatePem != null) {
         b.keyManager(stream(clientCertificatePem), stream(clientKeyPem));
+      } else if (rotatingClientCertificate != null) {
+        b.keyManager(rotatingClientCertificate);
       }
       return b.build();
     } catch (IOException | IllegalArgumentException e) {

@@ -61,15 +61,27 @@ public final class ServingCertificate {
           return cached;
         }
       }
-      KeyPair keys = CertificateAuthority.newKeyPair(random);
-      TlsIdentity issued = TlsIdentity.of(ca.issueServer(names.get(0), keys.getPublic(), names), keys);
-      Files.createDirectories(dir);
-      PrivateFile.write(keyFile, issued.privateKeyPem());
-      PrivateFile.write(certFile, issued.certificatePem());
-      return issued;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the serving certificate in " + dir + ": " + e.getMessage(), e);
+    }
+    return issue(dir, ca, names, random);
+  }
+
+  /**
+   * A new key and serving certificate for {@code names} from {@code ca}, written to {@code dir}
+   * (each file replaced at once, 0600): at start when the kept one does not fit, and by the
+   * server's certificate rotation while it runs.
+   */
+  public static TlsIdentity issue(Path dir, CertificateAuthority ca, List<String> names, SecureRandom random) {
+    KeyPair keys = CertificateAuthority.newKeyPair(random);
+    TlsIdentity issued = TlsIdentity.of(ca.issueServer(names.get(0), keys.getPublic(), names), keys);
+    try {
+      PrivateFile.write(dir.resolve(KEY_FILE), issued.privateKeyPem());
+      PrivateFile.write(dir.resolve(CERT_FILE), issued.certificatePem());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot keep the serving certificate in " + dir + ": " + e.getMessage(), e);
     }
+    return issued;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.capstan.apiserver.pki;
 
+import dev.capstan.client.tls.CertifiedKey;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 
@@ -7,6 +8,15 @@ import java.security.cert.X509Certificate;
 public record TlsIdentity(String certificatePem, String privateKeyPem) {
   public static TlsIdentity of(X509Certificate certificate, KeyPair keys) {
     return new TlsIdentity(Pem.certificate(certificate), Pem.privateKey(keys.getPrivate()));
+  }
+
+  public static TlsIdentity of(CertifiedKey k) {
+    return new TlsIdentity(Pem.certificate(k.certificate()), Pem.privateKey(k.key()));
+  }
+
+  /** Parsed, for a {@link dev.capstan.client.tls.SwappableKeyManager}. */
+  public CertifiedKey certifiedKey() {
+    return new CertifiedKey(certificate(), Pem.privateKeyOf(privateKeyPem));
   }
 
   public X509Certificate certificate() {

@@ -4,17 +4,14 @@ import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.NodeAddress;
 import dev.capstan.apiserver.authn.UserInfo;
 import dev.capstan.apiserver.pki.Pem;
-import dev.capstan.apiserver.pki.TlsIdentity;
 import dev.capstan.apiserver.registry.ResourceRegistry;
+import dev.capstan.client.tls.SwappableKeyManager;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.TlsChannelCredentials;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,15 +27,16 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class AgentChannels implements AutoCloseable {
   private final ResourceRegistry<Node> nodes;
-  private final TlsIdentity client;
+  private final SwappableKeyManager client;
   private final X509Certificate ca;
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
   /**
-   * @param client the apiserver's client certificate towards agents, or null for plaintext
+   * @param client the apiserver's client certificate towards agents (each handshake presents its
+   *     current one, so channels already open to agents survive its renewal), or null for plaintext
    * @param caPem the cluster CA's certificate (PEM), with {@code client}
    */
-  AgentChannels(ResourceRegistry<Node> nodes, TlsIdentity client, String caPem) {
+  AgentChannels(ResourceRegistry<Node> nodes, SwappableKeyManager client, String caPem) {
     if ((client == null) != (caPem == null)) {
       throw new IllegalArgumentException("agent TLS needs both the apiserver's client certificate and the CA");
     }
@@ -68,15 +66,10 @@ final class AgentChannels implements AutoCloseable {
     if (client == null) {
       return InsecureChannelCredentials.create();
     }
-    try {
-      return TlsChannelCredentials.newBuilder()
-          .keyManager(new ByteArrayInputStream(Pem.bytes(client.certificatePem())),
-              new ByteArrayInputStream(Pem.bytes(client.privateKeyPem())))
-          .trustManager(new NodeServingTrust(ca, UserInfo.NODE_USER_PREFIX + nodeName))
-          .build();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the apiserver's agent client certificate: " + e.getMessage(), e);
-    }
+    return TlsChannelCredentials.newBuilder()
+        .keyManager(client)
+        .trustManager(new NodeServingTrust(ca, UserInfo.NODE_USER_PREFIX + nodeName))
+        .build();
   }
 
   @Override

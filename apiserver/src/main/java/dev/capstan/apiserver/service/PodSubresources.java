@@ -10,9 +10,9 @@ import dev.capstan.api.core.v1.PodExecRequest;
 import dev.capstan.api.core.v1.PodExecResponse;
 import dev.capstan.api.core.v1.PodLogChunk;
 import dev.capstan.api.core.v1.PodLogRequest;
-import dev.capstan.apiserver.pki.TlsIdentity;
 import dev.capstan.apiserver.registry.ApiErrors;
 import dev.capstan.apiserver.registry.ResourceRegistry;
+import dev.capstan.client.tls.SwappableKeyManager;
 import dev.capstan.client.Kinds;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
@@ -44,12 +44,12 @@ public final class PodSubresources implements AutoCloseable {
   }
 
   /**
-   * Mutual TLS to the agents: presenting {@code agentClient} (see
-   * {@link dev.capstan.apiserver.pki.AgentClientCertificate}), trusting agents the CA
+   * Mutual TLS to the agents: presenting the current certificate of {@code agentClient} (see
+   * {@link dev.capstan.apiserver.pki.AgentClientCertificate}; renewed while the server runs), trusting agents the CA
    * ({@code caPem}) issued serving certificates; both null: plaintext.
    */
   public PodSubresources(ResourceRegistry<Pod> pods, ResourceRegistry<Node> nodes, Clock clock,
-      TlsIdentity agentClient, String caPem) {
+      SwappableKeyManager agentClient, String caPem) {
     this.pods = pods;
     this.agents = new AgentChannels(nodes, agentClient, caPem);
     this.clock = clock;

@@ -12,6 +12,8 @@ import dev.capstan.client.CapstanClient;
 import dev.capstan.client.ClientTls;
 import dev.capstan.client.config.UserHome;
 import dev.capstan.client.metrics.MetricsEndpoint;
+import dev.capstan.client.tls.CertificateExpiryGauge;
+import dev.capstan.client.tls.CertificateRotations;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -102,16 +104,22 @@ public final class AgentCommand implements Callable<Integer> {
     String caPem = certificateAuthority == null ? null : Files.readString(certificateAuthority);
     ClientTls tls;
     AgentTls servingTls;
+    Clock clock = Clock.systemUTC();
+    Path pki = dataDir.resolve("pki");
+    List<String> servingNames = ServingCertificate.names(List.of(advertiseAddress, node));
     try {
-      tls = NodeCredentials.ensure(dataDir.resolve("pki"), node, server, caPem, token(), Clock.systemUTC());
+      tls = NodeCredentials.ensure(pki, node, server, caPem, token(), clock);
       // The agent's port serves TLS under a certificate for the node's names, from the same CA.
-      servingTls = NodeCredentials.serving(dataDir.resolve("pki"), node,
-          ServingCertificate.names(List.of(advertiseAddress, node)), server, tls, Clock.systemUTC());
+      servingTls = NodeCredentials.serving(pki, node, servingNames, server, tls, clock);
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());
     }
-    CapstanClient client = CapstanClient.connect(server, null, tls);
-    Clock clock = Clock.systemUTC();
+    PrometheusRegistry registry = new PrometheusRegistry();
+    JvmMetrics.builder().register(registry);
+    // Both certificates are renewed while the agent runs, at 70-90 % of their life.
+    CertificateRotations rotations = new CertificateRotations(clock, CertificateExpiryGauge.register(registry));
+    CapstanClient client = CapstanClient.connect(server, null,
+        NodeCredentials.rotate(rotations, pki, node, servingNames, server, tls, servingTls));
     NodeRuntime runtime;
     try {
       runtime = NodeRuntime.open(Optional.ofNullable(runtimeName).map(NodeRuntime.Kind::parse), dataDir,
@@ -120,12 +128,11 @@ public final class AgentCommand implements Callable<Integer> {
           notice -> System.err.println("capstan agent: " + notice));
     } catch (IOException | RuntimeException e) {
       client.close();
+      rotations.close();
       throw e;
     }
     // Like a kubelet, a restarted agent adopts the pods still running, where the runtime keeps them.
     boolean adopt = runtime.runtime().features().contains(RuntimeFeature.SURVIVES_AGENT_RESTART);
-    PrometheusRegistry registry = new PrometheusRegistry();
-    JvmMetrics.builder().register(registry);
     Agent agent = new Agent(AgentConfig.of(node, dataDir, advertiseAddress, agentPort, runtime.runtime())
         .withStopPodsOnClose(!adopt).withTls(servingTls), client, clock, new AgentMetrics(registry));
     MetricsEndpoint metrics = null;
@@ -138,6 +145,7 @@ public final class AgentCommand implements Callable<Integer> {
       agent.close();
       runtime.close();
       client.close();
+      rotations.close();
       throw e;
     }
     MetricsEndpoint endpoint = metrics;
@@ -149,6 +157,7 @@ public final class AgentCommand implements Callable<Integer> {
       agent.close();
       runtime.close();
       client.close();
+      rotations.close();
       stopped.countDown();
     }, "capstan-agent-shutdown"));
     System.out.println("capstan agent: node \"" + node + "\" joined " + server + ", listening on port " + agent.port()

@@ -18,6 +18,9 @@ import dev.capstan.apiserver.pki.TlsIdentity;
 import dev.capstan.apiserver.metrics.StoreMetrics;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.ClientTls;
+import dev.capstan.client.tls.CertificateRotations;
+import dev.capstan.client.tls.CertifiedKey;
+import dev.capstan.client.tls.SwappableKeyManager;
 import dev.capstan.controllers.ControllerManager;
 import dev.capstan.controllers.ControllerOptions;
 import dev.capstan.controllers.framework.ControllerMetrics;
@@ -110,12 +113,16 @@ public final class ControlPlane implements AutoCloseable {
     }
   }
 
+  /** The API's serving certificate, in logs and capstan_certificate_expiration_seconds. */
+  static final String SERVING_ROTATION = "apiserver-serving";
   /** How long a member started to join a running store waits to be added before it gives up. */
   private static final Duration JOIN_WAIT = Duration.ofHours(24);
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private ApiServer apiServer;
   private ServerTls tls;
+  /** Renew this process's certificates while it runs; started with the apiserver. */
+  private CertificateRotations rotations;
   private String apiAddress;
   private int etcdPort;
 
@@ -176,6 +183,7 @@ public final class ControlPlane implements AutoCloseable {
         .withStoreWaitTimeout(storeWait)
         .withServiceRanges(config.serviceRanges()));
     started.push(apiServer);
+    startCertificateRotations(config.dataDir(), config.bindAddress(), config.tlsSans(), clock);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     StoreMetrics.register(metricsRegistry(), peer);
     // Created once: the scheduler and controller manager are rebuilt at each leadership gain.
@@ -224,6 +232,7 @@ public final class ControlPlane implements AutoCloseable {
         .withAuthentication(new TokenAuthenticator(config.tokens().entries())).withServing(config.serving())
         .withServiceRanges(config.serviceRanges()));
     started.push(apiServer);
+    startCertificateRotations(config.dataDir(), config.bindAddress(), config.tlsSans(), clock);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     StoreMetrics.register(metricsRegistry(), peer);
     Scheduler scheduler = new Scheduler(connectAs(new Subject(BootstrapPolicy.SCHEDULER, List.of())), clock,
@@ -305,9 +314,7 @@ public final class ControlPlane implements AutoCloseable {
     SecureRandom random = new SecureRandom();
     CertificateAuthority ca = StoreReadiness.await(() -> ClusterCa.loadOrCreate(store, clock, random), storeWait);
     Path pki = dataDir.resolve("pki");
-    List<String> names = new ArrayList<>(sans);
-    names.add(0, bindAddress);
-    TlsIdentity serving = ServingCertificate.ensure(pki, ca, ServingCertificate.names(names), clock, random);
+    TlsIdentity serving = ServingCertificate.ensure(pki, ca, servingNames(bindAddress, sans), clock, random);
     try {
       Files.createDirectories(pki);
       Files.writeString(pki.resolve(CA_FILE), ca.certificatePem());
@@ -315,6 +322,28 @@ public final class ControlPlane implements AutoCloseable {
       throw new java.io.UncheckedIOException("cannot write " + pki.resolve(CA_FILE) + ": " + e.getMessage(), e);
     }
     return new ServerTls(ca, serving);
+  }
+
+  /** The names of the API's serving certificate: the bind address, the --tls-san values, the usual ones. */
+  private static List<String> servingNames(String bindAddress, List<String> sans) {
+    List<String> names = new ArrayList<>(sans);
+    names.add(0, bindAddress);
+    return ServingCertificate.names(names);
+  }
+
+  /**
+   * Starts {@link #rotations}, which renew the API's serving certificate from now on (from the CA
+   * in this process, kept in {@code <data-dir>/pki} as at start) and the certificates of the
+   * in-process clients and agent as they are made; the apiserver renews its agent client
+   * certificate itself.
+   */
+  private void startCertificateRotations(Path dataDir, String bindAddress, List<String> sans, Clock clock) {
+    rotations = new CertificateRotations(clock, apiServer.certificateExpiry());
+    started.push(rotations);
+    List<String> names = servingNames(bindAddress, sans);
+    SecureRandom random = new SecureRandom();
+    rotations.rotate(SERVING_ROTATION, tls.serving(),
+        current -> ServingCertificate.issue(dataDir.resolve("pki"), tls.ca(), names, random).certifiedKey());
   }
 
   /** Where a server keeps the cluster CA's certificate, under its data dir. */
@@ -329,30 +358,43 @@ public final class ControlPlane implements AutoCloseable {
 
   /** A new client certificate for {@code subject} from the cluster CA, with its key. */
   public ClientTls clientCertificate(Subject subject) {
-    KeyPair keys = CertificateAuthority.newKeyPair(new SecureRandom());
-    TlsIdentity id = TlsIdentity.of(tls.ca().issueClient(subject, keys.getPublic()), keys);
+    TlsIdentity id = TlsIdentity.of(issueClient(subject));
     return new ClientTls(tls.ca().certificatePem(), id.certificatePem(), id.privateKeyPem());
+  }
+
+  private CertifiedKey issueClient(Subject subject) {
+    KeyPair keys = CertificateAuthority.newKeyPair(new SecureRandom());
+    return new CertifiedKey(tls.ca().issueClient(subject, keys.getPublic()), keys.getPrivate());
   }
 
   /**
    * TLS for an agent in this process (that of {@code capstan up}): a serving certificate for
    * node {@code node} (CN system:node:NODE, O system:nodes) and {@code names}, which the cluster
-   * CA issues now, and the name of the apiserver's agent client certificate, the one caller the
+   * CA issues now and renews while the process runs, and the name of the apiserver's agent client certificate, the one caller the
    * agent serves.
    */
   public AgentTls agentTls(String node, List<String> names) {
+    Subject subject = new Subject(UserInfo.NODE_USER_PREFIX + node, List.of(UserInfo.SYSTEM_NODES));
+    SwappableKeyManager serving = rotations.rotating(NodeCredentials.SERVING_ROTATION, issueServing(subject, names),
+        current -> issueServing(subject, names));
+    return new AgentTls(serving, tls.ca().certificatePem(), AgentClientCertificate.USER);
+  }
+
+  private CertifiedKey issueServing(Subject subject, List<String> names) {
     KeyPair keys = CertificateAuthority.newKeyPair(new SecureRandom());
-    TlsIdentity id = TlsIdentity.of(tls.ca().issueServer(new Subject(UserInfo.NODE_USER_PREFIX + node,
-        List.of(UserInfo.SYSTEM_NODES)), keys.getPublic(), names), keys);
-    return new AgentTls(id.certificatePem(), id.privateKeyPem(), tls.ca().certificatePem(), AgentClientCertificate.USER);
+    return new CertifiedKey(tls.ca().issueServer(subject, keys.getPublic(), names), keys.getPrivate());
   }
 
   /**
    * A client of this control plane's apiserver over TLS, authenticating with a client
-   * certificate for {@code subject} that the cluster CA issues now; closed with the control plane.
+   * certificate for {@code subject} that the cluster CA issues now and renews at 70-90 % of its
+   * life; closed with the control plane.
    */
   public CapstanClient connectAs(Subject subject) {
-    CapstanClient client = CapstanClient.connect(apiAddress, null, clientCertificate(subject));
+    // Renewed from the CA while the server runs: each new connection presents the current one.
+    SwappableKeyManager live = rotations.rotating("client:" + subject.commonName(), issueClient(subject),
+        current -> issueClient(subject));
+    CapstanClient client = CapstanClient.connect(apiAddress, null, ClientTls.rotating(tls.ca().certificatePem(), live));
     started.push(client);
     return client;
   }

@@ -17,6 +17,9 @@ import dev.capstan.apiserver.pki.Subject;
 import dev.capstan.apiserver.pki.TlsIdentity;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.ClientTls;
+import dev.capstan.client.tls.CertificateRotations;
+import dev.capstan.client.tls.CertifiedKey;
+import dev.capstan.client.tls.SwappableKeyManager;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,10 +42,11 @@ import org.slf4j.LoggerFactory;
  * {@code system:nodes}) and its key, kept in {@code <agent data dir>/pki} with the cluster CA's
  * certificate. On the first start the agent makes a key, and asks the apiserver to sign a
  * request for it (CertificateSigning) with its bootstrap token; from then on it authenticates
- * with the certificate alone, and asks for a new one with it when less than
+ * with the certificate alone, and asks for a new one with it at start when less than
  * {@link ServingCertificate#RENEW_BEFORE} is left. The serving certificate of its own port
  * ({@code serving.crt}, {@code serving.key}; same subject, for the node's names and addresses)
  * it asks for with its client certificate, as a kubelet does from the kubelet-serving signer.
+ * While the agent runs, {@link #rotate} renews both at 70-90 % of their lifetime.
  */
 public final class NodeCredentials {
   private static final Logger log = LoggerFactory.getLogger(NodeCredentials.class);
@@ -70,7 +74,7 @@ public final class NodeCredentials {
             + " certificate, in a server's <data-dir>/pki/ca.crt), to verify the API server with");
       }
       X509Certificate caCert = Pem.certificateOf(ca);
-      Subject subject = new Subject(UserInfo.NODE_USER_PREFIX + node, List.of(UserInfo.SYSTEM_NODES));
+      Subject subject = nodeSubject(node);
       Path certFile = dir.resolve(CERT_FILE);
       Path keyFile = dir.resolve(KEY_FILE);
       ClientTls kept = null;
@@ -88,30 +92,101 @@ public final class NodeCredentials {
             + " yet, and the bootstrap token is what asks the cluster for one");
       }
       // Renewal asks with the certificate about to expire; a first join with the token.
-      ClientTls asking = kept != null ? kept : ClientTls.serverOnly(ca);
-      KeyPair keys = CertificateAuthority.newKeyPair(new SecureRandom());
-      CertificateSigningResponse signed;
-      try (CapstanClient client = CapstanClient.connect(server, kept != null ? null : token, asking)) {
-        signed = CertificateSigningGrpc.newBlockingStub(client.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
-            .sign(CertificateSigningRequest.newBuilder().setRequest(ByteString.copyFrom(
-                CertificateRequests.create(subject, keys), StandardCharsets.US_ASCII)).build());
+      try {
+        CertifiedKey issued = requestClient(dir, node, server, kept != null ? kept : ClientTls.serverOnly(ca),
+            kept != null ? null : token);
+        Files.writeString(caFile, ca);
+        return new ClientTls(ca, Pem.certificate(issued.certificate()), Pem.privateKey(issued.key()));
       } catch (StatusRuntimeException e) {
-        if (kept != null) {  // the old certificate is still good: start with it, renew next time
+        if (kept != null) {  // the old certificate is still good: start with it, renew while running
           log.warn("node {} could not renew its certificate ({}); using the current one until it expires", node,
               e.getStatus());
           return kept;
         }
         throw e;
       }
-      String certPem = signed.getCertificate().toString(StandardCharsets.US_ASCII);
-      PrivateFile.write(keyFile, Pem.privateKey(keys.getPrivate()));
-      PrivateFile.write(certFile, certPem);
-      Files.writeString(caFile, ca);
-      log.info("node {} got a client certificate from the cluster CA, kept in {}", node, certFile);
-      return new ClientTls(ca, certPem, Pem.privateKey(keys.getPrivate()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot keep the node's certificate in " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Asks the apiserver at {@code server} for a new client certificate of node {@code node} on a
+   * new key, authenticating with {@code asking} (the node's current certificate) or, on the
+   * first join, with {@code token}, and keeps it in {@code dir} ({@code node.crt}, {@code node.key},
+   * each replaced at once, 0600). The agent's rotation calls it while the agent runs.
+   */
+  public static CertifiedKey requestClient(Path dir, String node, String server, ClientTls asking, String token) {
+    KeyPair keys = CertificateAuthority.newKeyPair(new SecureRandom());
+    CertifiedKey issued = sign(server, token, asking, CertificateSigningRequest.newBuilder()
+        .setRequest(ByteString.copyFrom(CertificateRequests.create(nodeSubject(node), keys), StandardCharsets.US_ASCII))
+        .build(), keys);
+    keep(dir.resolve(KEY_FILE), dir.resolve(CERT_FILE), issued);
+    log.info("node {} got a client certificate (serial {}, valid until {}) from the cluster CA, kept in {}", node,
+        issued.serialHex(), issued.notAfter(), dir.resolve(CERT_FILE));
+    return issued;
+  }
+
+  /**
+   * Asks the apiserver at {@code server} for a new serving certificate of node {@code node} for
+   * {@code names} on a new key, with the node's client certificate {@code client}, and keeps it in
+   * {@code dir} ({@code serving.crt}, {@code serving.key}, each replaced at once, 0600).
+   */
+  public static CertifiedKey requestServing(Path dir, String node, List<String> names, String server,
+      ClientTls client) {
+    KeyPair keys = CertificateAuthority.newKeyPair(new SecureRandom());
+    CertifiedKey issued = sign(server, null, client, CertificateSigningRequest.newBuilder()
+        .setSignerName(CertificateSigningService.NODE_SERVING_SIGNER)
+        .setRequest(ByteString.copyFrom(CertificateRequests.create(nodeSubject(node), keys, names),
+            StandardCharsets.US_ASCII)).build(), keys);
+    keep(dir.resolve(SERVING_KEY_FILE), dir.resolve(SERVING_CERT_FILE), issued);
+    log.info("node {} got a serving certificate for {} (serial {}, valid until {}) from the cluster CA, kept in {}",
+        node, names, issued.serialHex(), issued.notAfter(), dir.resolve(SERVING_CERT_FILE));
+    return issued;
+  }
+
+  private static CertifiedKey sign(String server, String token, ClientTls tls, CertificateSigningRequest request,
+      KeyPair keys) {
+    try (CapstanClient client = CapstanClient.connect(server, token, tls)) {
+      CertificateSigningResponse signed = CertificateSigningGrpc.newBlockingStub(client.channel())
+          .withDeadlineAfter(30, TimeUnit.SECONDS).sign(request);
+      return new CertifiedKey(Pem.certificateOf(signed.getCertificate().toString(StandardCharsets.US_ASCII)),
+          keys.getPrivate());
+    }
+  }
+
+  private static void keep(Path keyFile, Path certFile, CertifiedKey issued) {
+    try {
+      PrivateFile.write(keyFile, Pem.privateKey(issued.key()));
+      PrivateFile.write(certFile, Pem.certificate(issued.certificate()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep the node's certificate in " + certFile.getParent() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** Its label in logs and in capstan_certificate_expiration_seconds. */
+  public static final String CLIENT_ROTATION = "node-client";
+  public static final String SERVING_ROTATION = "node-serving";
+
+  /**
+   * Renews the node's client certificate ({@code client}, as {@link #ensure} returned it) and the
+   * serving certificate of its port ({@code serving}) while the agent runs, each by asking the
+   * apiserver with the node's current client certificate and keeping the new one in {@code dir}.
+   * Returns the client TLS to connect with: it presents whichever client certificate is current.
+   */
+  public static ClientTls rotate(CertificateRotations rotations, Path dir, String node, List<String> names,
+      String server, ClientTls client, AgentTls serving) {
+    SwappableKeyManager clientKeys = new SwappableKeyManager(CertifiedKey.fromPem(client.clientCertificatePem(),
+        client.clientKeyPem()));
+    ClientTls live = ClientTls.rotating(client.certificateAuthorityPem(), clientKeys);
+    rotations.rotate(CLIENT_ROTATION, clientKeys, current -> requestClient(dir, node, server, live, null));
+    rotations.rotate(SERVING_ROTATION, serving.serving(), current -> requestServing(dir, node, names, server, live));
+    return live;
+  }
+
+  private static Subject nodeSubject(String node) {
+    return new Subject(UserInfo.NODE_USER_PREFIX + node, List.of(UserInfo.SYSTEM_NODES));
   }
 
   /**
@@ -127,7 +202,7 @@ public final class NodeCredentials {
     }
     String ca = client.certificateAuthorityPem();
     X509Certificate caCert = Pem.certificateOf(ca);
-    Subject subject = new Subject(UserInfo.NODE_USER_PREFIX + node, List.of(UserInfo.SYSTEM_NODES));
+    Subject subject = nodeSubject(node);
     Path certFile = dir.resolve(SERVING_CERT_FILE);
     Path keyFile = dir.resolve(SERVING_KEY_FILE);
     try {
@@ -141,29 +216,19 @@ public final class NodeCredentials {
           }
         }
       }
-      KeyPair keys = CertificateAuthority.newKeyPair(new SecureRandom());
-      CertificateSigningResponse signed;
-      try (CapstanClient api = CapstanClient.connect(server, null, client)) {
-        signed = CertificateSigningGrpc.newBlockingStub(api.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
-            .sign(CertificateSigningRequest.newBuilder().setSignerName(CertificateSigningService.NODE_SERVING_SIGNER)
-                .setRequest(ByteString.copyFrom(CertificateRequests.create(subject, keys, names),
-                    StandardCharsets.US_ASCII)).build());
+      try {
+        CertifiedKey issued = requestServing(dir, node, names, server, client);
+        return new AgentTls(new SwappableKeyManager(issued), ca, AgentClientCertificate.USER);
       } catch (StatusRuntimeException e) {
-        if (kept != null) {  // still valid: serve with it (perhaps missing a new name), try again next start
+        if (kept != null) {  // still valid: serve with it (perhaps missing a new name), renew while running
           log.warn("node {} could not get a new serving certificate for {} ({}); serving with the kept one", node,
               names, e.getStatus());
           return new AgentTls(kept.certificatePem(), kept.privateKeyPem(), ca, AgentClientCertificate.USER);
         }
         throw e;
       }
-      String certPem = signed.getCertificate().toString(StandardCharsets.US_ASCII);
-      Files.createDirectories(dir);
-      PrivateFile.write(keyFile, Pem.privateKey(keys.getPrivate()));
-      PrivateFile.write(certFile, certPem);
-      log.info("node {} got a serving certificate for {} from the cluster CA, kept in {}", node, names, certFile);
-      return new AgentTls(certPem, Pem.privateKey(keys.getPrivate()), ca, AgentClientCertificate.USER);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot keep the node's serving certificate in " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot read the node's serving certificate in " + dir + ": " + e.getMessage(), e);
     }
   }
 

@@ -96,6 +96,13 @@ class ControlPlaneMetricsTest {
       assertThat(value(text, "kubelet_running_pods")).isEqualTo(1);
       assertThat(value(text, "kubelet_running_containers{container_state=\"running\"}")).isEqualTo(1);
       assertThat(text).contains("jvm_memory_used_bytes");
+      // Every certificate the process presents is renewed while it runs; the gauge says until when each holds.
+      double now = clock.instant().getEpochSecond();
+      for (String certificate : List.of("apiserver-serving", "apiserver-kubelet-client", "node-serving",
+          "client:system:kube-scheduler", "client:system:kube-controller-manager", "client:system:node:" + NODE)) {
+        assertThat(value(text, "capstan_certificate_expiration_seconds{certificate=\"" + certificate + "\"}"))
+            .as(certificate).isBetween(now + 364 * 86400, now + 366 * 86400);
+      }
       // The apiserver reaches that agent over mutual TLS (nodes/stats) with its own client certificate.
       assertThat(NodesGrpc.newBlockingStub(admin.channel()).stats(NodeStatsRequest.newBuilder().setName(NODE).build())
           .getNodeName()).isEqualTo(NODE);

@@ -2,6 +2,7 @@ package dev.capstan.cli.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.capstan.apiserver.ApiServer;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
@@ -9,11 +10,19 @@ import dev.capstan.apiserver.authn.TokenFile;
 import dev.capstan.agent.server.AgentTls;
 import dev.capstan.apiserver.pki.AgentClientCertificate;
 import dev.capstan.apiserver.pki.CertificateAuthority;
-import dev.capstan.apiserver.pki.Pem;
 import dev.capstan.apiserver.pki.ServerTls;
 import dev.capstan.apiserver.pki.ServingCertificate;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.apiserver.pki.Pem;
+import dev.capstan.apiserver.pki.Subject;
+import dev.capstan.apiserver.pki.TlsIdentity;
 import dev.capstan.client.ClientTls;
+import dev.capstan.client.metrics.MetricSamples;
+import dev.capstan.client.tls.CertificateExpiryGauge;
+import dev.capstan.client.tls.CertificateRotations;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.security.KeyPair;
+import java.time.Duration;
 import dev.capstan.store.local.LocalKeyValueStore;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -84,18 +93,19 @@ class NodeCredentialsTest {
     ClientTls tls = NodeCredentials.ensure(pki, "n1", target, ca.certificatePem(), "boot", Clock.systemUTC());
     List<String> names = List.of("localhost", "127.0.0.1", "10.0.0.9", "n1");
     AgentTls serving = NodeCredentials.serving(pki, "n1", names, target, tls, Clock.systemUTC());
-    X509Certificate cert = Pem.certificateOf(serving.servingCertificatePem());
+    X509Certificate cert = serving.serving().current().certificate();
     assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=system:node:n1,O=system:nodes");
     assertThat(ServingCertificate.fits(cert, ca.certificate(), names, Clock.systemUTC())).isTrue();
     assertThat(serving.apiserverUser()).isEqualTo(AgentClientCertificate.USER);
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pki.resolve("serving.key"))))
         .isEqualTo("rw-------");
     // Kept while it names everything asked for; a new address gets a new certificate.
-    assertThat(NodeCredentials.serving(pki, "n1", names, target, tls, Clock.systemUTC())).isEqualTo(serving);
+    assertThat(NodeCredentials.serving(pki, "n1", names, target, tls, Clock.systemUTC()).serving().current()
+        .certificate()).isEqualTo(cert);
     AgentTls moved = NodeCredentials.serving(pki, "n1", List.of("localhost", "127.0.0.1", "10.0.0.10", "n1"), target,
         tls, Clock.systemUTC());
-    assertThat(moved.servingCertificatePem()).isNotEqualTo(serving.servingCertificatePem());
-    assertThat(Pem.certificateOf(moved.servingCertificatePem()).getSubjectAlternativeNames())
+    assertThat(moved.serving().current().certificate()).isNotEqualTo(cert);
+    assertThat(moved.serving().current().certificate().getSubjectAlternativeNames())
         .extracting(san -> (Object) san.get(1)).contains("10.0.0.10").doesNotContain("10.0.0.9");
   }
 
@@ -106,5 +116,50 @@ class NodeCredentialsTest {
       return e;
     }
     throw new AssertionError("the call succeeded");
+  }
+
+  @Test
+  void whileTheAgentRunsBothItsCertificatesAreRenewedWithItsCurrentOneAndKept() throws Exception {
+    // Certificates 340 of their 365 days old, past any rotation point: renewed at once.
+    CertificateAuthority backdated = CertificateAuthority.fromPem(ca.toPem(),
+        Clock.offset(Clock.systemUTC(), Duration.ofDays(-340)), new SecureRandom());
+    Subject node = new Subject("system:node:n1", List.of("system:nodes"));
+    List<String> names = List.of("localhost", "127.0.0.1", "n1");
+    KeyPair clientKeys = CertificateAuthority.newKeyPair(new SecureRandom());
+    TlsIdentity oldClient = TlsIdentity.of(backdated.issueClient(node, clientKeys.getPublic()), clientKeys);
+    KeyPair servingKeys = CertificateAuthority.newKeyPair(new SecureRandom());
+    TlsIdentity oldServing = TlsIdentity.of(backdated.issueServer(node, servingKeys.getPublic(), names), servingKeys);
+    AgentTls serving = new AgentTls(oldServing.certificatePem(), oldServing.privateKeyPem(), ca.certificatePem(),
+        AgentClientCertificate.USER);
+    Path pki = dir.resolve("agent/pki");
+    PrometheusRegistry registry = new PrometheusRegistry();
+
+    try (CertificateRotations rotations = new CertificateRotations(Clock.systemUTC(),
+        CertificateExpiryGauge.register(registry))) {
+      ClientTls live = NodeCredentials.rotate(rotations, pki, "n1", names, target,
+          new ClientTls(ca.certificatePem(), oldClient.certificatePem(), oldClient.privateKeyPem()), serving);
+      await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(pki.resolve("node.crt"))
+          && Files.exists(pki.resolve("serving.crt")));
+      await().atMost(Duration.ofSeconds(20)).until(() ->
+          !serving.serving().current().certificate().equals(oldServing.certificate()));
+
+      X509Certificate client = live.rotatingClientCertificate().current().certificate();
+      assertThat(client.getSerialNumber()).isNotEqualTo(oldClient.certificate().getSerialNumber());
+      assertThat(client.getNotAfter()).isAfter(oldClient.certificate().getNotAfter());
+      assertThat(Pem.certificateOf(Files.readString(pki.resolve("node.crt")))).isEqualTo(client);
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pki.resolve("node.key"))))
+          .isEqualTo("rw-------");
+      X509Certificate newServing = serving.serving().current().certificate();
+      assertThat(Pem.certificateOf(Files.readString(pki.resolve("serving.crt")))).isEqualTo(newServing);
+      assertThat(ServingCertificate.fits(newServing, ca.certificate(), names, Clock.systemUTC())).isTrue();
+      // The renewed client certificate is the node's identity on the API.
+      try (CapstanClient api = CapstanClient.connect(target, null, live)) {
+        assertThat(api.nodes().list("").items()).isEmpty();
+      }
+      assertThat(MetricSamples.scrape(registry).value(CertificateExpiryGauge.NAME, "certificate", "node-client"))
+          .hasValue(client.getNotAfter().toInstant().getEpochSecond());
+      assertThat(MetricSamples.scrape(registry).value(CertificateExpiryGauge.NAME, "certificate", "node-serving"))
+          .hasValue(newServing.getNotAfter().toInstant().getEpochSecond());
+    }
   }
 }
