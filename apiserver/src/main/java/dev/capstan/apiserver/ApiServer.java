@@ -10,6 +10,7 @@ import dev.capstan.api.rbac.v1.ClusterRoleBinding;
 import dev.capstan.api.rbac.v1.PolicyRule;
 import dev.capstan.api.rbac.v1.Subject;
 import dev.capstan.apiserver.admission.AdmissionChain;
+import dev.capstan.apiserver.admission.RbacEscalationAdmission;
 import dev.capstan.apiserver.admission.ResourceQuotaAdmission;
 import dev.capstan.apiserver.admission.ServiceAccountAdmission;
 import dev.capstan.apiserver.allocation.ServiceAllocator;
@@ -30,6 +31,7 @@ import dev.capstan.apiserver.authz.BootstrapPolicy;
 import dev.capstan.apiserver.authz.NodeRestriction;
 import dev.capstan.apiserver.authz.PolicyIndex;
 import dev.capstan.apiserver.authz.RbacAuthorizer;
+import dev.capstan.apiserver.authz.RuleResolver;
 import dev.capstan.apiserver.metrics.ApiMetrics;
 import dev.capstan.client.metrics.MetricsEndpoint;
 import dev.capstan.apiserver.metrics.RequestMetricsInterceptor;
@@ -185,11 +187,16 @@ public final class ApiServer implements AutoCloseable {
   /** In memory from their watch caches, for token authentication and quota admission on every call. */
   private final Lister<ServiceAccount> serviceAccounts = new Lister<>(Kinds.SERVICE_ACCOUNT);
   private final Lister<ResourceQuota> resourceQuotas = new Lister<>(Kinds.RESOURCE_QUOTA);
-  /** ServiceAccount, then ResourceQuota admission, on every create. */
+  /**
+   * ServiceAccount admission, RBAC escalation prevention (creates and updates of RBAC objects, by
+   * the caller's own rights), then ResourceQuota admission last, so that nothing refused is charged.
+   */
   private final AdmissionChain admission = new AdmissionChain(List.of(
       // The cache first; the store only for one it lacks (created a moment ago elsewhere).
       new ServiceAccountAdmission((ns, name) -> serviceAccounts.get(ns, name)
           .or(() -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name))),
+      new RbacEscalationAdmission(new RbacAuthorizer(policy), new RuleResolver(policy),
+          AuthenticationInterceptor::currentUser),
       new ResourceQuotaAdmission(this::registry, resourceQuotas::list)));
   /** Signs and verifies ServiceAccount tokens with the cluster's key, loaded from the store at start. */
   private volatile ServiceAccountTokens serviceAccountTokens;

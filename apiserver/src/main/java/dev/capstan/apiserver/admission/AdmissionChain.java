@@ -31,4 +31,11 @@ public final class AdmissionChain implements Admission {
       a.admit(kind, object);
     }
   }
+
+  @Override
+  public <T extends Message> void admitUpdate(Kind<T> kind, T updated, T old) {
+    for (Admission a : plugins) {
+      a.admitUpdate(kind, updated, old);
+    }
+  }
 }
