@@ -89,7 +89,8 @@ import org.slf4j.LoggerFactory;
  * certificate from the cluster CA, RBAC authorizes it and NodeRestriction limits node agents;
  * health and reflection stay open. Bearer tokens are those of the static token file and
  * ServiceAccount tokens the cluster's key signed ({@link ServiceAccountKey}, one per cluster, in the
- * store); creates pass ServiceAccount and ResourceQuota admission. Every call is counted and timed in
+ * store); creates pass ServiceAccount and ResourceQuota admission, and writes of RBAC objects
+ * escalation prevention. Every call is counted and timed in
  * Prometheus metrics, served at {@code /metrics} when {@link ServingOptions} name a port; mutating calls go to
  * the audit log and every call passes the per-user rate limit when those are configured.
  */
