@@ -1,6 +1,7 @@
 package dev.capstan.apiserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import dev.capstan.api.core.v1.Namespace;
@@ -21,6 +22,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.List;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,13 +100,10 @@ class RbacEscalationTest {
     return PolicyRule.newBuilder().addApiGroups(group).addResources(resource).addAllVerbs(List.of(verbs)).build();
   }
 
-  private static StatusRuntimeException failure(Runnable call) {
-    try {
-      call.run();
-    } catch (StatusRuntimeException e) {
-      return e;
-    }
-    throw new AssertionError("the call succeeded");
+  private static StatusRuntimeException failure(ThrowingCallable call) {
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call);
+    assertThat(e).as("the call fails").isNotNull();
+    return e;
   }
 
   /** Lets alice do more in "team", through admin, and waits until she may. */

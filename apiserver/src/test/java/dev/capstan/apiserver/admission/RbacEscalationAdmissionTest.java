@@ -3,6 +3,7 @@ package dev.capstan.apiserver.admission;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.api.meta.v1.OwnerReference;
@@ -74,21 +75,13 @@ class RbacEscalationAdmissionTest {
 
     assertThatCode(() -> admission.admit(Kinds.ROLE, role("team", "r", rule("", "pods", "get", "create"))))
         .doesNotThrowAnyException();
-    StatusRuntimeException elsewhere = (StatusRuntimeException) catchThrowable(() ->
+    StatusRuntimeException elsewhere = catchThrowableOfType(StatusRuntimeException.class, () ->
         admission.admit(Kinds.ROLE, role("other", "r", rule("", "pods", "get"))));
+    assertThat(elsewhere).isNotNull();
     assertThat(elsewhere.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(elsewhere.getStatus().getDescription()).isEqualTo("roles.rbac.authorization.k8s.io \"r\" is"
         + " forbidden: user \"carol\" (groups=[\"system:authenticated\"]) is attempting to grant RBAC permissions"
         + " not currently held: {APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"get\"]}");
-  }
-
-  private static Throwable catchThrowable(Runnable r) {
-    try {
-      r.run();
-    } catch (RuntimeException e) {
-      return e;
-    }
-    throw new AssertionError("no exception");
   }
 
   @Test
