@@ -11,6 +11,7 @@ import dev.capstan.api.rbac.v1.PolicyRule;
 import dev.capstan.api.rbac.v1.Subject;
 import dev.capstan.apiserver.admission.AdmissionChain;
 import dev.capstan.apiserver.admission.NamespaceLifecycle;
+import dev.capstan.apiserver.admission.RbacEscalationAdmission;
 import dev.capstan.apiserver.admission.ResourceQuotaAdmission;
 import dev.capstan.apiserver.admission.ServiceAccountAdmission;
 import dev.capstan.apiserver.allocation.ServiceAllocator;
@@ -31,6 +32,7 @@ import dev.capstan.apiserver.authz.BootstrapPolicy;
 import dev.capstan.apiserver.authz.NodeRestriction;
 import dev.capstan.apiserver.authz.PolicyIndex;
 import dev.capstan.apiserver.authz.RbacAuthorizer;
+import dev.capstan.apiserver.authz.RuleResolver;
 import dev.capstan.apiserver.metrics.ApiMetrics;
 import dev.capstan.client.metrics.MetricsEndpoint;
 import dev.capstan.apiserver.metrics.RequestMetricsInterceptor;
@@ -92,7 +94,8 @@ import org.slf4j.LoggerFactory;
  * certificate from the cluster CA, RBAC authorizes it and NodeRestriction limits node agents;
  * health and reflection stay open. Bearer tokens are those of the static token file and
  * ServiceAccount tokens the cluster's key signed ({@link ServiceAccountKey}, one per cluster, in the
- * store); creates pass ServiceAccount and ResourceQuota admission. Every call is counted and timed in
+ * store); creates pass ServiceAccount and ResourceQuota admission, and writes of RBAC objects
+ * escalation prevention. Every call is counted and timed in
  * Prometheus metrics, served at {@code /metrics} when {@link ServingOptions} name a port; mutating calls go to
  * the audit log and every call passes the per-user rate limit when those are configured.
  */
@@ -193,7 +196,11 @@ public final class ApiServer implements AutoCloseable {
   private final Lister<Namespace> namespaces = new Lister<>(Kinds.NAMESPACE);
   /** Refuses creates in missing and terminating namespaces; told of namespace deletes by the chain below. */
   private final NamespaceLifecycle namespaceLifecycle;
-  /** NamespaceLifecycle (told of namespace deletes), then ServiceAccount and ResourceQuota admission of creates. */
+  /**
+   * NamespaceLifecycle (told of namespace deletes), then ServiceAccount admission, RBAC escalation
+   * prevention (creates and updates of RBAC objects, by the caller's own rights), then ResourceQuota admission
+   * last, so that nothing refused is charged.
+   */
   private final AdmissionChain admission;
   /** Signs and verifies ServiceAccount tokens with the cluster's key, loaded from the store at start. */
   private volatile ServiceAccountTokens serviceAccountTokens;
@@ -219,6 +226,8 @@ public final class ApiServer implements AutoCloseable {
         namespaceLifecycle,
         new ServiceAccountAdmission((ns, name) -> serviceAccounts.get(ns, name)
             .or(() -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name))),
+        new RbacEscalationAdmission(new RbacAuthorizer(policy), new RuleResolver(policy),
+            AuthenticationInterceptor::currentUser),
         new ResourceQuotaAdmission(this::registry, resourceQuotas::list)));
   }
 

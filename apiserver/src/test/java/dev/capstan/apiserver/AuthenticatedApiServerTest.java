@@ -198,7 +198,12 @@ class AuthenticatedApiServerTest {
 
   @Test
   void theAdminMayDoAnythingThroughTheBootstrapPolicy() {
-    assertThat(admin.clusterRoles().get("", "cluster-admin").getRulesCount()).isEqualTo(1);
+    // As Kubernetes': every resource, and every non-resource URL.
+    assertThat(admin.clusterRoles().get("", "cluster-admin").getRulesList()).containsExactly(
+        PolicyRule.newBuilder().addApiGroups("*").addResources("*").addVerbs("*").build(),
+        PolicyRule.newBuilder().addNonResourceUrls("*").addVerbs("*").build());
+    assertThat(admin.clusterRoles().list("").items()).extracting(r -> r.getMetadata().getName())
+        .contains("admin", "edit", "view");
     admin.pods().create(pod("default", "p1"));
     assertThat(admin.pods().list("").items()).hasSize(1);
     assertThat(admin.clusterRoleBindings().list("").items()).extracting(b -> b.getMetadata().getName())

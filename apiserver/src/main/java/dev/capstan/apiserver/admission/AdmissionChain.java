@@ -38,4 +38,11 @@ public final class AdmissionChain implements Admission {
       a.admitDelete(kind, namespace, name);
     }
   }
+
+  @Override
+  public <T extends Message> void admitUpdate(Kind<T> kind, T updated, T old) {
+    for (Admission a : plugins) {
+      a.admitUpdate(kind, updated, old);
+    }
+  }
 }

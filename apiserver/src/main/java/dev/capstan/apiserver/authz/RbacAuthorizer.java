@@ -1,8 +1,7 @@
 package dev.capstan.apiserver.authz;
 
-import dev.capstan.api.rbac.v1.PolicyRule;
-import dev.capstan.api.rbac.v1.RoleRef;
-import dev.capstan.api.rbac.v1.Subject;
+import static dev.capstan.apiserver.authz.RuleResolver.bindsUser;
+
 import dev.capstan.apiserver.authn.UserInfo;
 import java.util.List;
 
@@ -14,17 +13,20 @@ import java.util.List;
  */
 public final class RbacAuthorizer implements Authorizer {
   private final PolicySource policy;
+  private final RuleResolver rules;
 
   public RbacAuthorizer(PolicySource policy) {
     this.policy = policy;
+    this.rules = new RuleResolver(policy);
   }
 
   @Override
   public boolean allows(RequestAttributes request) {
     UserInfo user = request.user();
+    // Binding by binding rather than rules.rulesFor(...): most requests stop at the first match.
     for (var binding : policy.clusterRoleBindings()) {
       if (bindsUser(binding.getSubjectsList(), "", user)
-          && RuleMatcher.coversAny(clusterRoleRules(binding.getRoleRef()), request)) {
+          && RuleMatcher.coversAny(rules.roleRules(binding.getRoleRef(), "").orElse(List.of()), request)) {
         return true;
       }
     }
@@ -32,39 +34,8 @@ public final class RbacAuthorizer implements Authorizer {
       return false;
     }
     for (var binding : policy.roleBindings(request.namespace())) {
-      if (bindsUser(binding.getSubjectsList(), request.namespace(), user)
-          && RuleMatcher.coversAny(roleRules(binding.getRoleRef(), request.namespace()), request)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private List<PolicyRule> clusterRoleRules(RoleRef ref) {
-    if (!ref.getKind().equals("ClusterRole")) {
-      return List.of();
-    }
-    return policy.clusterRole(ref.getName()).map(r -> r.getRulesList()).orElse(List.of());
-  }
-
-  private List<PolicyRule> roleRules(RoleRef ref, String namespace) {
-    if (ref.getKind().equals("Role")) {
-      return policy.role(namespace, ref.getName()).map(r -> r.getRulesList()).orElse(List.of());
-    }
-    return clusterRoleRules(ref);
-  }
-
-  /** Whether a binding's subjects include the user; {@code bindingNamespace} defaults a ServiceAccount's. */
-  static boolean bindsUser(List<Subject> subjects, String bindingNamespace, UserInfo user) {
-    for (Subject s : subjects) {
-      boolean match = switch (s.getKind()) {
-        case "User" -> s.getName().equals(user.name());
-        case "Group" -> user.inGroup(s.getName());
-        case "ServiceAccount" -> user.name().equals("system:serviceaccount:"
-            + (s.getNamespace().isEmpty() ? bindingNamespace : s.getNamespace()) + ":" + s.getName());
-        default -> false;
-      };
-      if (match) {
+      if (bindsUser(binding.getSubjectsList(), request.namespace(), user) && RuleMatcher.coversAny(
+          rules.roleRules(binding.getRoleRef(), request.namespace()).orElse(List.of()), request)) {
         return true;
       }
     }

@@ -4,9 +4,10 @@ import com.google.protobuf.Message;
 import dev.capstan.client.Kind;
 
 /**
- * Admission of new objects, run by {@link ResourceRegistry#create} in Kubernetes' order: defaulting,
- * then {@link #mutate} (may change the object), then validation, then {@link #admit} (may only
- * refuse, or charge something such as a quota, before the object is stored). Both refuse by
+ * Admission of writes. A create is admitted by {@link ResourceRegistry#create} in Kubernetes' order:
+ * defaulting, then {@link #mutate} (may change the object), then validation, then {@link #admit}
+ * (may only refuse, or charge something such as a quota, before the object is stored). An Update
+ * or Patch (not UpdateStatus) passes {@link #admitUpdate} after validation. Each refuses by
  * throwing a {@link io.grpc.StatusRuntimeException}. {@link ResourceRegistry#delete} tells
  * {@link #admitDelete} of each delete before it reads the object.
  */
@@ -20,6 +21,13 @@ public interface Admission {
 
   /** Validating admission of an object that passed validation; called once per create. */
   default <T extends Message> void admit(Kind<T> kind, T object) {}
+
+  /**
+   * Validating admission of an Update or Patch: {@code updated} as it is to be stored over
+   * {@code old}; called once per attempt to store it (again when a patch is re-applied after a
+   * conflict).
+   */
+  default <T extends Message> void admitUpdate(Kind<T> kind, T updated, T old) {}
 
   /** Admission of a delete of {@code namespace/name} ("" namespace for cluster-scoped kinds); may refuse. */
   default void admitDelete(Kind<?> kind, String namespace, String name) {}

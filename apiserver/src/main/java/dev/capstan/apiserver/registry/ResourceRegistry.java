@@ -385,6 +385,9 @@ public final class ResourceRegistry<T extends Message> {
     if (!errors.isEmpty()) {
       throw invalid(meta.getName(), errors);
     }
+    if (!statusOnly) {
+      admission.admitUpdate(kind, updated, old);
+    }
     return storeIfUnchanged(current, updated);
   }
 
