@@ -84,6 +84,67 @@ class AuditPolicyParserTest {
     assertThat(pods.writes(AuditStage.REQUEST_RECEIVED)).isFalse();  // the policy's omitStages apply to every rule
   }
 
+  /** The example of docs/operations.md: credentials stay at Metadata, heartbeats are left out. */
+  @Test
+  void readsTheOperationsGuideExample() {
+    AuditPolicy policy = AuditPolicyParser.parse("""
+        apiVersion: audit.k8s.io/v1
+        kind: Policy
+        omitStages: [RequestReceived]
+        rules:
+        # Node heartbeats and leader election: a line every few seconds per node and controller.
+        - level: None
+          userGroups: [system:nodes]
+          verbs: [update, patch]
+          resources:
+          - group: ""
+            resources: [nodes/status]
+          - group: coordination.k8s.io
+            resources: [leases]
+        - level: None
+          verbs: [update]
+          resources:
+          - group: coordination.k8s.io
+            resources: [leases]
+        # Bodies that hold credentials: who and what only.
+        - level: Metadata
+          resources:
+          - group: ""
+            resources: [secrets, configmaps, serviceaccounts/token]
+          - group: authentication.k8s.io
+            resources: [tokenreviews]
+        # Who read logs and ran commands, not the commands and their output.
+        - level: Metadata
+          resources:
+          - group: ""
+            resources: [pods/log, pods/exec]
+        - level: RequestResponse
+          namespaces: [prod]
+          verbs: [get, list]
+        - level: Request
+          verbs: [create, update, patch, delete, deletecollection]
+        """);
+    UserInfo node = new UserInfo("system:node:n1", "", List.of("system:nodes", "system:authenticated"));
+    assertThat(policy.decide(node, AuditedMethod.of("update", "", "nodes", "status"), "", "n1").level())
+        .isEqualTo(AuditLevel.NONE);
+    assertThat(policy.decide(ALICE, AuditedMethod.of("update", "coordination.k8s.io", "leases", ""), "kube-system",
+        "kube-scheduler").level()).isEqualTo(AuditLevel.NONE);
+    assertThat(policy.decide(ALICE, AuditedMethod.of("get", "", "secrets", ""), "prod", "db").level())
+        .isEqualTo(AuditLevel.METADATA);
+    assertThat(policy.decide(ALICE, AuditedMethod.of("create", "", "serviceaccounts", "token"), "prod", "sa").level())
+        .isEqualTo(AuditLevel.METADATA);
+    assertThat(policy.decide(ALICE, AuditedMethod.of("list", "", "pods", ""), "prod", "").level())
+        .isEqualTo(AuditLevel.REQUEST_RESPONSE);
+    assertThat(policy.decide(ALICE, AuditedMethod.of("create", "apps", "deployments", ""), "dev", "web").level())
+        .isEqualTo(AuditLevel.REQUEST);
+    assertThat(policy.decide(ALICE, AuditedMethod.of("get", "", "pods", "log"), "prod", "web").level())
+        .isEqualTo(AuditLevel.METADATA);
+    assertThat(policy.decide(ALICE, AuditedMethod.of("create", "", "pods", "exec"), "dev", "web").level())
+        .isEqualTo(AuditLevel.METADATA);
+    assertThat(policy.decide(ALICE, AuditedMethod.of("get", "", "pods", ""), "dev", "web").level())
+        .isEqualTo(AuditLevel.NONE);
+  }
+
   @Test
   void readsJson() {
     AuditPolicy policy = AuditPolicyParser.parse("""
