@@ -314,7 +314,7 @@ public final class ApiServer implements AutoCloseable {
       chain.add(new RateLimitInterceptor(config.serving().rateLimit(), config.clock(), metrics::requestRateLimited));
     }
     if (auditLog != null) {
-      chain.add(new AuditInterceptor(auditLog, config.clock()));
+      chain.add(new AuditInterceptor(auditLog, config.serving().auditPolicy(), config.clock()));
     }
     if (config.authenticator() != null) {
       // The static token file first (a plain lookup), then ServiceAccount tokens (a signature check).

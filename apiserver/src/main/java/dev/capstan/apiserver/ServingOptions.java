@@ -1,16 +1,18 @@
 package dev.capstan.apiserver;
 
+import dev.capstan.apiserver.audit.AuditPolicy;
 import dev.capstan.apiserver.ratelimit.RateLimit;
 
 /**
  * How the apiserver is watched and protected, beyond serving the API: the port of its plain-HTTP
- * Prometheus {@code /metrics} endpoint (-1 = none, 0 = any free port), where its audit log of
- * mutating requests goes (a file, {@code -} for stdout, null for none), and the per-user rate
- * limit.
+ * Prometheus {@code /metrics} endpoint (-1 = none, 0 = any free port), where its audit log goes
+ * (a file, {@code -} for stdout, null for none), which requests that log records (the audit
+ * policy; {@link AuditPolicy#DEFAULT}, mutating requests at Metadata, when none is given), and
+ * the per-user rate limit.
  */
-public record ServingOptions(int metricsPort, String auditLogPath, RateLimit rateLimit) {
+public record ServingOptions(int metricsPort, String auditLogPath, AuditPolicy auditPolicy, RateLimit rateLimit) {
   /** No metrics endpoint, no audit log, no rate limit (metrics are still recorded in memory). */
-  public static final ServingOptions NONE = new ServingOptions(-1, null, RateLimit.OFF);
+  public static final ServingOptions NONE = new ServingOptions(-1, null, null, RateLimit.OFF);
 
   public ServingOptions {
     if (metricsPort < -1 || metricsPort > 65535) {
@@ -19,20 +21,27 @@ public record ServingOptions(int metricsPort, String auditLogPath, RateLimit rat
     if (auditLogPath != null && auditLogPath.isBlank()) {
       throw new IllegalArgumentException("audit log path must be a file or \"-\" for stdout, got a blank one");
     }
+    if (auditPolicy == null) {
+      auditPolicy = AuditPolicy.DEFAULT;
+    }
     if (rateLimit == null) {
       rateLimit = RateLimit.OFF;
     }
   }
 
   public ServingOptions withMetricsPort(int port) {
-    return new ServingOptions(port, auditLogPath, rateLimit);
+    return new ServingOptions(port, auditLogPath, auditPolicy, rateLimit);
   }
 
   public ServingOptions withAuditLogPath(String path) {
-    return new ServingOptions(metricsPort, path, rateLimit);
+    return new ServingOptions(metricsPort, path, auditPolicy, rateLimit);
+  }
+
+  public ServingOptions withAuditPolicy(AuditPolicy policy) {
+    return new ServingOptions(metricsPort, auditLogPath, policy, rateLimit);
   }
 
   public ServingOptions withRateLimit(RateLimit limit) {
-    return new ServingOptions(metricsPort, auditLogPath, limit);
+    return new ServingOptions(metricsPort, auditLogPath, auditPolicy, limit);
   }
 }

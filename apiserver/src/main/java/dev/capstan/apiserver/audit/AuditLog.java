@@ -27,8 +27,8 @@ public final class AuditLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
   /** Enough for a burst of thousands of writes while the disk stalls, a few MB at most. */
   public static final int DEFAULT_QUEUE_CAPACITY = 10_000;
-  private static final AuditEvent END = AuditEvent.completed("", java.time.Instant.EPOCH, java.time.Instant.EPOCH,
-      "", null, List.of(), null, null, 0);
+  private static final AuditEvent END = AuditEvent.of(AuditLevel.NONE, AuditStage.RESPONSE_COMPLETE, "",
+      java.time.Instant.EPOCH, java.time.Instant.EPOCH, "", null, List.of(), null, null, null, null, 0);
 
   private final ObjectMapper json = new ObjectMapper();
   private final BlockingQueue<AuditEvent> queue;

@@ -3,17 +3,14 @@ package dev.capstan.apiserver.metrics;
 import io.grpc.MethodDescriptor;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What a gRPC method stands for in metrics and the audit log: the kind, from the service's simple
  * name ({@code capstan.core.v1.Pods} → {@code pods}), and the verb, from the method's name
- * ({@code UpdateStatus} → {@code updatestatus}). Mutating verbs are the ones the audit log records.
+ * ({@code UpdateStatus} → {@code updatestatus}).
  */
-public record ApiMethod(String kind, String verb, boolean mutating, boolean unary) {
-  private static final Set<String> MUTATING = Set.of("create", "update", "updatestatus", "patch", "delete",
-      "deletecollection", "bind", "exec", "updatescale", "createtoken");
+public record ApiMethod(String kind, String verb, boolean unary) {
   private static final Map<String, ApiMethod> CACHE = new ConcurrentHashMap<>();
 
   /** The method's labels; computed once per method, since every call asks. */
@@ -25,8 +22,6 @@ public record ApiMethod(String kind, String verb, boolean mutating, boolean unar
     String service = method.getServiceName() == null ? "" : method.getServiceName();
     String kind = service.substring(service.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
     String verb = String.valueOf(method.getBareMethodName()).toLowerCase(Locale.ROOT);
-    // Only the typed API's services mutate objects; grpc.health and reflection never do.
-    boolean api = service.startsWith("capstan.");
-    return new ApiMethod(kind, verb, api && MUTATING.contains(verb), method.getType() == MethodDescriptor.MethodType.UNARY);
+    return new ApiMethod(kind, verb, method.getType() == MethodDescriptor.MethodType.UNARY);
   }
 }

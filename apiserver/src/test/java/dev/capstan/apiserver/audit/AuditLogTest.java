@@ -151,9 +151,10 @@ class AuditLogTest {
       }
     };
     AtomicInteger dropped = new AtomicInteger();
-    AuditEvent event = AuditEvent.completed("id", Instant.EPOCH, Instant.EPOCH, "create",
-        new AuditEvent.User("u", "", List.of()), List.of(), new AuditEvent.ObjectRef("pods", "default", "p"),
-        new AuditEvent.ResponseStatus("OK"), 0.001);
+    AuditEvent event = AuditEvent.of(AuditLevel.METADATA, AuditStage.RESPONSE_COMPLETE, "id", Instant.EPOCH,
+        Instant.EPOCH, "create", new AuditEvent.User("u", "", List.of()), List.of(),
+        new AuditEvent.ObjectRef("pods", "default", "p", "", "v1", ""), new AuditEvent.ResponseStatus("OK", null), null,
+        null, 0.001);
     AuditLog log = AuditLog.to(stalledDisk, 2, dropped::incrementAndGet);
     log.record(event);
     assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();  // the writer holds the first, stuck on the disk

@@ -1,7 +1,11 @@
 package dev.capstan.cli.commands;
 
 import dev.capstan.apiserver.ServingOptions;
+import dev.capstan.apiserver.audit.AuditPolicy;
+import dev.capstan.apiserver.audit.AuditPolicyException;
 import dev.capstan.apiserver.ratelimit.RateLimit;
+import java.io.IOException;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
@@ -16,9 +20,13 @@ public final class ApiServingFlags {
       + " (default: " + DEFAULT_METRICS_PORT + "; 0 turns it off)")
   int metricsPort = DEFAULT_METRICS_PORT;
 
-  @Option(names = "--audit-log-path", description = "append a JSON line per mutating API request to this file"
+  @Option(names = "--audit-log-path", description = "append a JSON line per audited API request to this file"
       + " (\"-\" = stdout; default: no audit log)")
   String auditLogPath;
+
+  @Option(names = "--audit-policy-file", description = "an audit.k8s.io/v1 Policy (YAML or JSON) deciding which"
+      + " requests --audit-log-path records and at which level (default: mutating requests at Metadata)")
+  Path auditPolicyFile;
 
   @Option(names = "--max-requests-per-second", description = "per-user API request rate limit; over it a request"
       + " gets RESOURCE_EXHAUSTED (default: 0 = no limit)")
@@ -36,6 +44,7 @@ public final class ApiServingFlags {
     if (auditLogPath != null && auditLogPath.isBlank()) {
       throw new CliException("--audit-log-path must be a file, or \"-\" for stdout");
     }
+    AuditPolicy policy = auditPolicyFile == null ? null : auditPolicy();
     if (!(maxRequestsPerSecond >= 0) || Double.isInfinite(maxRequestsPerSecond)) {
       throw new CliException("--max-requests-per-second must be a number >= 0 (0 = no limit); got "
           + maxRequestsPerSecond);
@@ -45,6 +54,19 @@ public final class ApiServingFlags {
     }
     int burst = maxRequestsBurst != null ? maxRequestsBurst : (int) Math.max(1, Math.ceil(2 * maxRequestsPerSecond));
     RateLimit limit = maxRequestsPerSecond == 0 ? RateLimit.OFF : new RateLimit(maxRequestsPerSecond, burst);
-    return new ServingOptions(metricsPort == 0 ? -1 : metricsPort, auditLogPath, limit);
+    return new ServingOptions(metricsPort == 0 ? -1 : metricsPort, auditLogPath, policy, limit);
+  }
+
+  private AuditPolicy auditPolicy() {
+    if (auditLogPath == null) {
+      throw new CliException("--audit-policy-file needs --audit-log-path: the policy decides what that log records");
+    }
+    try {
+      return AuditPolicy.load(auditPolicyFile);
+    } catch (AuditPolicyException e) {
+      throw new CliException("--audit-policy-file " + auditPolicyFile + ": " + e.getMessage());
+    } catch (IOException e) {
+      throw new CliException("--audit-policy-file: cannot read " + auditPolicyFile + ": " + e.getMessage());
+    }
   }
 }

@@ -4,12 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.capstan.apiserver.ServingOptions;
+import dev.capstan.apiserver.audit.AuditLevel;
+import dev.capstan.apiserver.audit.AuditPolicy;
+import dev.capstan.apiserver.audit.AuditedMethod;
+import dev.capstan.apiserver.authn.UserInfo;
 import dev.capstan.apiserver.ratelimit.RateLimit;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The metrics, audit and rate-limit flags of {@code capstan server} and {@code capstan up}. */
 class ApiServingFlagsTest {
+  @TempDir
+  Path dir;
+
   private static ServingOptions parse(String... args) {
     ServerCommand server = new ServerCommand();
     new CommandLine(server).parseArgs(args);
@@ -21,6 +32,7 @@ class ApiServingFlagsTest {
     ServingOptions defaults = parse();
     assertThat(defaults.metricsPort()).isEqualTo(6060);
     assertThat(defaults.auditLogPath()).isNull();
+    assertThat(defaults.auditPolicy()).isSameAs(AuditPolicy.DEFAULT);
     assertThat(defaults.rateLimit().enabled()).isFalse();
   }
 
@@ -49,6 +61,44 @@ class ApiServingFlagsTest {
         .isInstanceOf(CliException.class).hasMessageStartingWith("--max-requests-burst");
     assertThatThrownBy(() -> parse("--audit-log-path", " ")).isInstanceOf(CliException.class)
         .hasMessageStartingWith("--audit-log-path");
+  }
+
+  @Test
+  void anAuditPolicyFileIsLoadedAtStart() throws Exception {
+    Path policy = dir.resolve("audit-policy.yaml");
+    Files.writeString(policy, """
+        apiVersion: audit.k8s.io/v1
+        kind: Policy
+        rules:
+        - level: RequestResponse
+          users: [alice]
+        """);
+    AuditPolicy loaded = parse("--audit-log-path", "-", "--audit-policy-file", policy.toString()).auditPolicy();
+    assertThat(loaded.decide(new UserInfo("alice", "", List.of()), AuditedMethod.of("get", "", "pods", ""), "ns", "p")
+        .level()).isEqualTo(AuditLevel.REQUEST_RESPONSE);
+    UpCommand up = new UpCommand();
+    new CommandLine(up).parseArgs("--audit-log-path", "-", "--audit-policy-file", policy.toString());
+    assertThat(up.serving.options().auditPolicy()).isNotSameAs(AuditPolicy.DEFAULT);
+  }
+
+  @Test
+  void aBadAuditPolicyStopsTheStartNamingTheFlagFileAndField() throws Exception {
+    Path policy = dir.resolve("bad.yaml");
+    Files.writeString(policy, """
+        apiVersion: audit.k8s.io/v1
+        kind: Policy
+        rules:
+        - level: Metadata
+        - level: None
+        - level: Full
+        """);
+    assertThatThrownBy(() -> parse("--audit-log-path", "-", "--audit-policy-file", policy.toString()))
+        .isInstanceOf(CliException.class).hasMessage("--audit-policy-file " + policy
+            + ": rules[2].level: \"Full\" is not one of None, Metadata, Request, RequestResponse");
+    assertThatThrownBy(() -> parse("--audit-log-path", "-", "--audit-policy-file", dir.resolve("none.yaml").toString()))
+        .isInstanceOf(CliException.class).hasMessageStartingWith("--audit-policy-file: cannot read");
+    assertThatThrownBy(() -> parse("--audit-policy-file", policy.toString())).isInstanceOf(CliException.class)
+        .hasMessageStartingWith("--audit-policy-file needs --audit-log-path");
   }
 
   @Test
