@@ -2,6 +2,7 @@ package dev.capstan.apiserver;
 
 import com.google.protobuf.Message;
 import dev.capstan.api.core.v1.Namespace;
+import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.ResourceQuota;
 import dev.capstan.api.core.v1.ServiceAccount;
 import dev.capstan.api.meta.v1.ObjectMeta;
@@ -185,12 +186,10 @@ public final class ApiServer implements AutoCloseable {
   /** In memory from their watch caches, for token authentication and quota admission on every call. */
   private final Lister<ServiceAccount> serviceAccounts = new Lister<>(Kinds.SERVICE_ACCOUNT);
   private final Lister<ResourceQuota> resourceQuotas = new Lister<>(Kinds.RESOURCE_QUOTA);
+  /** For the tokens bound to pods, checked on every call that carries one. */
+  private final Lister<Pod> pods = new Lister<>(Kinds.POD);
   /** ServiceAccount, then ResourceQuota admission, on every create. */
-  private final AdmissionChain admission = new AdmissionChain(List.of(
-      // The cache first; the store only for one it lacks (created a moment ago elsewhere).
-      new ServiceAccountAdmission((ns, name) -> serviceAccounts.get(ns, name)
-          .or(() -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name))),
-      new ResourceQuotaAdmission(this::registry, resourceQuotas::list)));
+  private final AdmissionChain admission;
   /** Signs and verifies ServiceAccount tokens with the cluster's key, loaded from the store at start. */
   private volatile ServiceAccountTokens serviceAccountTokens;
   private AccessControl access = AccessControl.ALLOW_ALL;
@@ -204,6 +203,11 @@ public final class ApiServer implements AutoCloseable {
   private ApiServer(Config config, KeyValueStore store) {
     this.config = config;
     this.store = store;
+    this.admission = new AdmissionChain(List.of(
+        // The cache first; the store only for one it lacks (created a moment ago elsewhere).
+        new ServiceAccountAdmission((ns, name) -> serviceAccounts.get(ns, name)
+            .or(() -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name)), config.random()),
+        new ResourceQuotaAdmission(this::registry, resourceQuotas::list)));
   }
 
   /** Starts a server on {@code port} (0 = any free port) bound to loopback, with production settings otherwise. */
@@ -294,7 +298,8 @@ public final class ApiServer implements AutoCloseable {
     if (config.authenticator() != null) {
       // The static token file first (a plain lookup), then ServiceAccount tokens (a signature check).
       chain.add(new AuthenticationInterceptor(config.authenticator().orElse(new ServiceAccountAuthenticator(
-          serviceAccountTokens, serviceAccounts::get, (ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name))),
+          serviceAccountTokens, serviceAccounts::get, (ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name),
+          pods::get, (ns, name) -> registry(Kinds.POD).find(ns, name))),
           config.tls() != null ? new CertificateAuthenticator(config.tls().ca()) : null));
     }
     chain.add(metricsInterceptor);
@@ -308,6 +313,7 @@ public final class ApiServer implements AutoCloseable {
     metrics.watch(cache);
     serviceAccounts.feedFrom(cache);
     resourceQuotas.feedFrom(cache);
+    pods.feedFrom(cache);
     if (kind == Kinds.ROLE || kind == Kinds.CLUSTER_ROLE || kind == Kinds.ROLE_BINDING
         || kind == Kinds.CLUSTER_ROLE_BINDING) {
       cache.addListener(policy.feed(kind));  // RBAC decides from memory, not a store read per request
@@ -334,7 +340,7 @@ public final class ApiServer implements AutoCloseable {
       service.unary("UpdateScale", AccessRequest.UPDATE, "scale", scale::update);
     } else if (kind == Kinds.SERVICE_ACCOUNT) {
       ServiceAccountTokenRequests tokens = new ServiceAccountTokenRequests(registry(Kinds.SERVICE_ACCOUNT),
-          () -> serviceAccountTokens, config.clock());
+          registry(Kinds.POD), () -> serviceAccountTokens, config.clock());
       service.unary("CreateToken", AccessRequest.CREATE, "token", tokens::create);
     }
     return service;
