@@ -81,14 +81,9 @@ public final class ServiceAccountController implements Controller {
           .setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName(DEFAULT)).build());
     } catch (RuntimeException e) {
       // Already made (by us before the cache saw it, or by a user), or the namespace went away meanwhile.
-      if (!ApiErrors.isAlreadyExists(e) && !ApiErrors.isNotFound(e) && !terminating(e)) {
+      if (!ApiErrors.isAlreadyExists(e) && !ApiErrors.isNotFound(e) && !ApiErrors.isNamespaceTerminating(e)) {
         throw e;
       }
     }
-  }
-
-  private static boolean terminating(Throwable e) {
-    return ApiErrors.code(e) == io.grpc.Status.Code.PERMISSION_DENIED
-        && String.valueOf(e.getMessage()).contains("being terminated");
   }
 }
