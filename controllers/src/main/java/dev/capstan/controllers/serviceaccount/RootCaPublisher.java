@@ -54,17 +54,7 @@ public final class RootCaPublisher implements Controller {
     this.configMapCache = configMapCache;
     this.caPem = caPem;
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
-    namespaces.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Namespace ns) {
-        loop.enqueue(ns.getMetadata().getName());
-      }
-
-      @Override
-      public void onUpdate(Namespace oldNs, Namespace ns) {
-        loop.enqueue(ns.getMetadata().getName());
-      }
-    });
+    ActiveNamespaces.enqueueOnChange(namespaces, loop);
     configMapCache.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onUpdate(ConfigMap old, ConfigMap cm) {
@@ -100,8 +90,7 @@ public final class RootCaPublisher implements Controller {
   }
 
   void sync(String namespace) {
-    Namespace ns = namespaces.lister().get("", namespace).orElse(null);
-    if (ns == null || ns.getMetadata().hasDeletionTimestamp() || ns.getStatus().getPhase().equals("Terminating")) {
+    if (!ActiveNamespaces.isActive(namespaces, namespace)) {
       return;
     }
     Map<String, String> wanted = Map.of(KEY, caPem);
