@@ -83,7 +83,7 @@ final class VolumeValidator {
       if (volume.getConfigMap().getName().isEmpty()) {
         errors.add(at.child("name").required());
       }
-      items(volume.getConfigMap().getItemsList(), at.child("items"), new HashSet<>(), errors);
+      items(volume.getConfigMap().getItemsList(), at.child("items"), null, errors);
       if (volume.getConfigMap().hasDefaultMode()) {
         mode(volume.getConfigMap().getDefaultMode(), at.child("defaultMode"), errors);
       }
@@ -93,7 +93,7 @@ final class VolumeValidator {
       if (volume.getSecret().getSecretName().isEmpty()) {
         errors.add(at.child("secretName").required());
       }
-      items(volume.getSecret().getItemsList(), at.child("items"), new HashSet<>(), errors);
+      items(volume.getSecret().getItemsList(), at.child("items"), null, errors);
       if (volume.getSecret().hasDefaultMode()) {
         mode(volume.getSecret().getDefaultMode(), at.child("defaultMode"), errors);
       }
@@ -110,7 +110,7 @@ final class VolumeValidator {
     }
     if (volume.hasDownwardApi()) {
       FieldPath at = path.child("downwardAPI");
-      downwardFiles(volume.getDownwardApi().getItemsList(), at.child("items"), new HashSet<>(), errors);
+      downwardFiles(volume.getDownwardApi().getItemsList(), at.child("items"), null, errors);
       if (volume.getDownwardApi().hasDefaultMode()) {
         mode(volume.getDownwardApi().getDefaultMode(), at.child("defaultMode"), errors);
       }
@@ -208,13 +208,16 @@ final class VolumeValidator {
     }
   }
 
-  /** A file's path in its volume: required, relative, without "..", and unique among the volume's files. */
+  /**
+   * A file's path in its volume: required, relative, without "..", and, for a projected volume
+   * ({@code paths} not null: the paths seen so far), unique among its files, as Kubernetes checks.
+   */
   private static void filePath(String file, FieldPath path, Set<String> paths, List<FieldError> errors) {
     if (file.isEmpty()) {
       errors.add(path.required());
     } else if (!isRelativeWithoutBacksteps(file) || file.startsWith("..")) {
       errors.add(path.invalid(file, "must be a relative path without '..'"));
-    } else if (!paths.add(file)) {
+    } else if (paths != null && !paths.add(file)) {
       errors.add(path.error("conflicting duplicate paths: " + file));
     }
   }
