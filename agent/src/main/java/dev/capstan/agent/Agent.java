@@ -28,11 +28,16 @@ import dev.capstan.agent.server.RuntimeContainerLogs;
 import dev.capstan.agent.stats.HostUsage;
 import dev.capstan.agent.stats.UsageSampler;
 import dev.capstan.agent.volume.PodVolumes;
+import dev.capstan.agent.volume.ServiceAccountTokenManager;
+import dev.capstan.api.core.v1.BoundObjectReference;
+import dev.capstan.api.core.v1.TokenRequest;
+import dev.capstan.api.core.v1.TokenRequestSpec;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.Secret;
 import dev.capstan.api.meta.v1.ListRequest;
+import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.events.EventRecorder;
 import dev.capstan.client.informer.ResourceEventHandler;
@@ -139,7 +144,8 @@ public final class Agent implements AutoCloseable {
     RestartBackOff backOff = new RestartBackOff(clock, config.initialBackOff(), config.maxBackOff(), config.backOffReset());
     RuntimePodSyncer syncer = new RuntimePodSyncer(runtime, new ApiPodStatusManager(client.pods()),
         new ContainerEnvironment(this::configMap, this::secret),
-        new PodVolumes(config.podVolumeRoot(), this::configMap, this::secret, PodVolumes.runningAsRoot()),
+        new PodVolumes(config.podVolumeRoot(), this::configMap, this::secret,
+            new ServiceAccountTokenManager(this::serviceAccountToken, clock), PodVolumes.runningAsRoot()),
         backOff, clock, config.podLogRoot(), config.advertiseAddress(), stopExecutor,
         probes = new ContainerProbes(new Prober(runtime), ProbeScheduler.on(probeScheduler), this::resyncPod, podEvents),
         podEvents, metrics);
@@ -271,6 +277,22 @@ public final class Agent implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** A token for the pod's ServiceAccount bound to the pod; NodeRestriction lets a node have only these. */
+  private ServiceAccountTokenManager.Token serviceAccountToken(Pod pod, String audience, long expirationSeconds) {
+    TokenRequestSpec.Builder spec = TokenRequestSpec.newBuilder().setExpirationSeconds(expirationSeconds)
+        .setBoundObjectRef(BoundObjectReference.newBuilder().setKind("Pod").setApiVersion("v1")
+            .setName(pod.getMetadata().getName()).setUid(pod.getMetadata().getUid()));
+    if (!audience.isEmpty()) {
+      spec.addAudiences(audience);
+    }
+    TokenRequest reply = client.serviceAccounts().call("CreateToken", TokenRequest.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(pod.getMetadata().getNamespace())
+            .setName(pod.getSpec().getServiceAccountName()))
+        .setSpec(spec).build());
+    return new ServiceAccountTokenManager.Token(reply.getStatus().getToken(),
+        ProtoTimestamps.toInstant(reply.getStatus().getExpirationTimestamp()));
   }
 
   private Optional<Secret> secret(String namespace, String name) {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.capstan.agent.pod.RuntimeLabels;
 import dev.capstan.agent.testing.RuntimeFixture;
+import dev.capstan.agent.testing.NoTokenVolumes;
 import dev.capstan.api.agent.v1.AgentGrpc;
 import dev.capstan.api.core.v1.Container;
 import dev.capstan.api.core.v1.ContainerPort;
@@ -69,6 +70,7 @@ abstract class AgentOnContainerRuntime {
     fixture = startFixture();
     apiServer = ApiServer.start(new LocalKeyValueStore(), 0);
     client = CapstanClient.connect("127.0.0.1:" + apiServer.port());
+    NoTokenVolumes.in(client, "default");
     AgentConfig config = AgentConfig.of(NODE, fixture.dir().resolve("agent"), "127.0.0.1", 0, fixture.runtime())
         .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2))
         .withResyncInterval(Duration.ofSeconds(1))

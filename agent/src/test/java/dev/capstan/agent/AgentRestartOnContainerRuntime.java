@@ -8,6 +8,7 @@ import dev.capstan.agent.runtime.RuntimeContainer;
 import dev.capstan.agent.runtime.RuntimeFeature;
 import dev.capstan.agent.runtime.ContainerRuntime;
 import dev.capstan.agent.testing.RuntimeFixture;
+import dev.capstan.agent.testing.NoTokenVolumes;
 import dev.capstan.api.agent.v1.AgentGrpc;
 import dev.capstan.api.core.v1.Container;
 import dev.capstan.api.core.v1.ContainerStatus;
@@ -54,6 +55,7 @@ abstract class AgentRestartOnContainerRuntime {
     backend = startFixture();
     apiServer = ApiServer.start(new LocalKeyValueStore(), 0);
     client = CapstanClient.connect("127.0.0.1:" + apiServer.port());
+    NoTokenVolumes.in(client, "default");
     agent = newAgent();
   }
 

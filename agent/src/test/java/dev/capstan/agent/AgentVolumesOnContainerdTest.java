@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import dev.capstan.agent.pod.RuntimeLabels;
 import dev.capstan.agent.testing.ContainerdFixture;
+import dev.capstan.agent.testing.NoTokenVolumes;
 import dev.capstan.api.agent.v1.AgentGrpc;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.ConfigMapVolumeSource;
@@ -70,6 +71,7 @@ class AgentVolumesOnContainerdTest {
     containerd = ContainerdFixture.start();
     apiServer = ApiServer.start(new LocalKeyValueStore(), 0);
     client = CapstanClient.connect("127.0.0.1:" + apiServer.port());
+    NoTokenVolumes.in(client, "default");
     config = AgentConfig.of(NODE, containerd.dir().resolve("agent"), "127.0.0.1", 0, containerd.runtime())
         .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2))
         .withResyncInterval(Duration.ofSeconds(1))

@@ -2,6 +2,7 @@ package dev.capstan.apiserver;
 
 import com.google.protobuf.Message;
 import dev.capstan.api.core.v1.Namespace;
+import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.ResourceQuota;
 import dev.capstan.api.core.v1.ServiceAccount;
 import dev.capstan.api.meta.v1.ObjectMeta;
@@ -193,6 +194,8 @@ public final class ApiServer implements AutoCloseable {
   /** In memory from their watch caches, for token authentication and quota admission on every call. */
   private final Lister<ServiceAccount> serviceAccounts = new Lister<>(Kinds.SERVICE_ACCOUNT);
   private final Lister<ResourceQuota> resourceQuotas = new Lister<>(Kinds.RESOURCE_QUOTA);
+  /** For the tokens bound to pods, checked on every call that carries one. */
+  private final Lister<Pod> pods = new Lister<>(Kinds.POD);
   private final Lister<Namespace> namespaces = new Lister<>(Kinds.NAMESPACE);
   /** Refuses creates in missing and terminating namespaces; told of namespace deletes by the chain below. */
   private final NamespaceLifecycle namespaceLifecycle;
@@ -225,7 +228,7 @@ public final class ApiServer implements AutoCloseable {
     admission = new AdmissionChain(List.of(
         namespaceLifecycle,
         new ServiceAccountAdmission((ns, name) -> serviceAccounts.get(ns, name)
-            .or(() -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name))),
+            .or(() -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name)), config.random()),
         new RbacEscalationAdmission(new RbacAuthorizer(policy), new RuleResolver(policy),
             AuthenticationInterceptor::currentUser),
         new ResourceQuotaAdmission(this::registry, resourceQuotas::list)));
@@ -320,7 +323,7 @@ public final class ApiServer implements AutoCloseable {
       // The static token file first (a plain lookup), then ServiceAccount tokens (a signature check).
       chain.add(new AuthenticationInterceptor(config.authenticator().orElse(new ServiceAccountAuthenticator(
           serviceAccountTokens, serviceAccounts::get, (ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name),
-          config.clock())),
+          pods::get, (ns, name) -> registry(Kinds.POD).find(ns, name), config.clock())),
           config.tls() != null ? new CertificateAuthenticator(config.tls().ca()) : null));
     }
     chain.add(metricsInterceptor);
@@ -335,6 +338,7 @@ public final class ApiServer implements AutoCloseable {
     serviceAccounts.feedFrom(cache);
     resourceQuotas.feedFrom(cache);
     namespaces.feedFrom(cache);
+    pods.feedFrom(cache);
     if (kind == Kinds.ROLE || kind == Kinds.CLUSTER_ROLE || kind == Kinds.ROLE_BINDING
         || kind == Kinds.CLUSTER_ROLE_BINDING) {
       cache.addListener(policy.feed(kind));  // RBAC decides from memory, not a store read per request
@@ -361,7 +365,7 @@ public final class ApiServer implements AutoCloseable {
       service.unary("UpdateScale", AccessRequest.UPDATE, "scale", scale::update);
     } else if (kind == Kinds.SERVICE_ACCOUNT) {
       ServiceAccountTokenRequests tokens = new ServiceAccountTokenRequests(registry(Kinds.SERVICE_ACCOUNT),
-          () -> serviceAccountTokens, config.clock());
+          registry(Kinds.POD), () -> serviceAccountTokens, config.clock());
       service.unary("CreateToken", AccessRequest.CREATE, "token", tokens::create);
     }
     return service;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import dev.capstan.api.core.v1.BoundObjectReference;
 import dev.capstan.api.core.v1.Namespace;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.ResourceQuota;
@@ -86,7 +87,8 @@ class ServiceAccountsAndQuotasTest {
     peer = RaftStorePeer.startSingle(dir.resolve("store"), freePort());
     store = new RatisKeyValueStore(peer);
     var config = ApiServer.Config.defaults().withPort(0).withBindAddress("127.0.0.1").withClock(clock)
-        .withAuthentication(new TokenAuthenticator(TokenFile.parse("admin-token,admin,0,\"system:masters\"\n")));
+        .withAuthentication(new TokenAuthenticator(TokenFile.parse("admin-token,admin,0,\"system:masters\"\n"
+            + "node-token,system:node:n1,1,\"system:nodes\"\n")));
     readsOfOne = new ReadRecordingStore(store);
     one = ApiServer.start(readsOfOne, config);
     two = ApiServer.start(store, config);
@@ -250,6 +252,72 @@ class ServiceAccountsAndQuotasTest {
           sa -> sa.getMetadata().getUid().equals(again.getMetadata().getUid()));
       assertThat(failure(() -> robotOnOne.pods().list("sa-team")).getStatus().getCode())
           .isEqualTo(Status.Code.UNAUTHENTICATED);
+    }
+  }
+
+  private static TokenRequest boundTokenRequest(String namespace, String serviceAccount, String pod) {
+    return TokenRequest.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName(serviceAccount))
+        .setSpec(TokenRequestSpec.newBuilder().setBoundObjectRef(BoundObjectReference.newBuilder().setKind("Pod")
+            .setName(pod))).build();
+  }
+
+  private static TokenRequest createToken(CapstanClient client, TokenRequest request) {
+    return client.serviceAccounts().call("CreateToken", request);
+  }
+
+  @Test
+  void aTokenBoundToAPodStopsAuthenticatingOnceThePodIsGone() throws Exception {
+    namespace("sa-bound");
+    adminOne.serviceAccounts().create(serviceAccount("sa-bound", "robot"));
+    adminOne.roleBindings().create(RoleBinding.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("sa-bound").setName("robot-admin"))
+        .addSubjects(Subject.newBuilder().setKind("ServiceAccount").setName("robot"))
+        .setRoleRef(RoleRef.newBuilder().setApiGroup("rbac.authorization.k8s.io").setKind("ClusterRole")
+            .setName("cluster-admin")).build());
+    Pod spec = pod("sa-bound", "worker");
+    spec = spec.toBuilder().setSpec(spec.getSpec().toBuilder().setServiceAccountName("robot")).build();
+    Pod worker = adminOne.pods().create(spec);
+    adminOne.pods().create(pod("sa-bound", "other"));  // runs as "default"
+
+    TokenRequest reply = createToken(adminOne, boundTokenRequest("sa-bound", "robot", "worker"));
+    assertThat(reply.getSpec().getBoundObjectRef().getUid()).isEqualTo(worker.getMetadata().getUid());
+    StatusRuntimeException otherAccount = failure(() -> createToken(adminOne,
+        boundTokenRequest("sa-bound", "robot", "other")));
+    assertThat(otherAccount.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(otherAccount.getStatus().getDescription()).contains("spec.boundObjectRef").contains("\"default\"");
+    assertThat(failure(() -> createToken(adminOne, boundTokenRequest("sa-bound", "robot", "missing")))
+        .getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+
+    try (CapstanClient robot = CapstanClient.connect("127.0.0.1:" + one.port(), reply.getStatus().getToken())) {
+      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(robot.pods().list("sa-bound").items()).hasSize(2));
+      adminTwo.pods().delete("sa-bound", "worker");
+      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(failure(() -> robot.pods().list("sa-bound"))
+          .getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+      // A new pod of the same name is another pod: the token stays refused.
+      adminTwo.pods().create(spec);
+      assertThat(failure(() -> robot.pods().list("sa-bound")).getStatus().getCode())
+          .isEqualTo(Status.Code.UNAUTHENTICATED);
+    }
+  }
+
+  @Test
+  void aNodeGetsTokensOnlyBoundToItsOwnPods() {
+    namespace("sa-node");
+    Pod mine = pod("sa-node", "mine");
+    adminOne.pods().create(mine.toBuilder().setSpec(mine.getSpec().toBuilder().setNodeName("n1")).build());
+    Pod theirs = pod("sa-node", "theirs");
+    adminOne.pods().create(theirs.toBuilder().setSpec(theirs.getSpec().toBuilder().setNodeName("n2")).build());
+    adminOne.serviceAccounts().create(serviceAccount("sa-node", "default"));
+    try (CapstanClient node = CapstanClient.connect("127.0.0.1:" + one.port(), "node-token")) {
+      assertThat(createToken(node, boundTokenRequest("sa-node", "default", "mine")).getStatus().getToken())
+          .isNotEmpty();
+      StatusRuntimeException other = failure(() -> createToken(node, boundTokenRequest("sa-node", "default",
+          "theirs")));
+      assertThat(other.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(other.getStatus().getDescription()).contains("bound to node \"n2\"");
+      StatusRuntimeException unbound = failure(() -> token(node, "sa-node", "default", 3600));
+      assertThat(unbound.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(unbound.getStatus().getDescription()).contains("spec.boundObjectRef");
     }
   }
 

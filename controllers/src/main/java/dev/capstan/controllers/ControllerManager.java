@@ -27,6 +27,7 @@ import dev.capstan.controllers.podgc.PodGarbageCollector;
 import dev.capstan.controllers.replicaset.ReplicaSetController;
 import dev.capstan.controllers.statefulset.StatefulSetController;
 import dev.capstan.controllers.resourcequota.ResourceQuotaController;
+import dev.capstan.controllers.serviceaccount.RootCaPublisher;
 import dev.capstan.controllers.serviceaccount.ServiceAccountController;
 import java.time.Clock;
 import java.time.Duration;
@@ -150,6 +151,10 @@ public final class ControllerManager implements AutoCloseable {
             Kinds.JOB, Kinds.POD), clock, metrics));
     controllers.add(new ServiceAccountController(client.serviceAccounts(), informers.informerFor(Kinds.NAMESPACE),
         informers.informerFor(Kinds.SERVICE_ACCOUNT), clock, metrics));
+    if (!options.rootCaPem().isEmpty()) {
+      controllers.add(new RootCaPublisher(client.configMaps(), informers.informerFor(Kinds.NAMESPACE),
+          informers.informerFor(Kinds.CONFIG_MAP), options.rootCaPem(), clock, metrics));
+    }
     controllers.add(new ResourceQuotaController(client, informers.informerFor(Kinds.RESOURCE_QUOTA), pods, clock,
         ResourceQuotaController.DEFAULT_RECOUNT_PERIOD, metrics));
     informers.start();

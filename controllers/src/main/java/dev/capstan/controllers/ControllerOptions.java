@@ -15,13 +15,22 @@ import java.util.Objects;
  * @param terminatedPodGcThreshold {@code --terminated-pod-gc-threshold}: how many finished
  *     (Succeeded, Failed) pods the pod garbage collector keeps before it deletes the oldest; 0 or
  *     less keeps them all
+ * @param rootCaPem {@code --root-ca-file}'s content: the cluster CA's certificate (PEM) that the
+ *     root CA publisher puts in every namespace's {@code kube-root-ca.crt}; empty runs no publisher
+ *     (a cluster without TLS has no CA to publish)
  */
-public record ControllerOptions(Duration nodeMonitorGracePeriod, int terminatedPodGcThreshold) {
+public record ControllerOptions(Duration nodeMonitorGracePeriod, int terminatedPodGcThreshold, String rootCaPem) {
   public ControllerOptions {
     Objects.requireNonNull(nodeMonitorGracePeriod, "nodeMonitorGracePeriod");
+    Objects.requireNonNull(rootCaPem, "rootCaPem");
     if (nodeMonitorGracePeriod.isNegative() || nodeMonitorGracePeriod.isZero()) {
       throw new IllegalArgumentException("nodeMonitorGracePeriod: must be positive, got " + nodeMonitorGracePeriod);
     }
+  }
+
+  /** Options without a root CA: no publisher. */
+  public ControllerOptions(Duration nodeMonitorGracePeriod, int terminatedPodGcThreshold) {
+    this(nodeMonitorGracePeriod, terminatedPodGcThreshold, "");
   }
 
   /** kube-controller-manager's defaults: 40 s and 12500. */
@@ -31,10 +40,15 @@ public record ControllerOptions(Duration nodeMonitorGracePeriod, int terminatedP
   }
 
   public ControllerOptions withNodeMonitorGracePeriod(Duration d) {
-    return new ControllerOptions(d, terminatedPodGcThreshold);
+    return new ControllerOptions(d, terminatedPodGcThreshold, rootCaPem);
   }
 
   public ControllerOptions withTerminatedPodGcThreshold(int threshold) {
-    return new ControllerOptions(nodeMonitorGracePeriod, threshold);
+    return new ControllerOptions(nodeMonitorGracePeriod, threshold, rootCaPem);
+  }
+
+  /** With the cluster CA's certificate to publish (PEM). */
+  public ControllerOptions withRootCa(String pem) {
+    return new ControllerOptions(nodeMonitorGracePeriod, terminatedPodGcThreshold, pem);
   }
 }

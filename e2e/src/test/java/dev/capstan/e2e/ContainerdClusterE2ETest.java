@@ -343,6 +343,37 @@ class ContainerdClusterE2ETest {
   }
 
   @Test
+  @Order(8)
+  void aPodReadsItsServiceAccountTokenAndTheClusterCaAndTheTokenIsItsServiceAccount() throws Exception {
+    String pod = """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: whoami
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: main
+            image: busybox:1.36
+            command: ["sh", "-c", "d=/var/run/secrets/kubernetes.io/serviceaccount; cat $d/token; echo; cat $d/ca.crt"]
+        """;
+    CapstanBinary.Result applied = capstan.runWithInput(pod, "apply", "-f", "-");
+    assertThat(applied.exitCode()).as(applied.toString()).isZero();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .until(() -> client.pods().get("default", "whoami").getStatus().getPhase(), "Succeeded"::equals);
+    String out = capstan.run("logs", "whoami").stdout();
+    String token = out.lines().findFirst().orElseThrow();
+    // The root CA publisher's copy of the CA the server wrote at start.
+    assertThat(out.substring(token.length() + 1)).isEqualTo(Files.readString(tmp.resolve("data/pki/ca.crt")));
+
+    // The default ServiceAccount is bound to nothing: RBAC refuses it by its name.
+    CapstanBinary.Result asPod = capstan.run("get", "pods", "--token", token);
+    assertThat(asPod.exitCode()).as(asPod.toString()).isNotZero();
+    assertThat(asPod.stderr()).contains("system:serviceaccount:default:default");
+    client.pods().delete("default", "whoami");
+  }
+
+  @Test
   @Order(9)
   void stoppingUpStopsEveryContainerItRan() throws Exception {
     Matcher socket = Pattern.compile("runtime: +containerd \\(own, (\\S+)\\)").matcher(cluster.output());

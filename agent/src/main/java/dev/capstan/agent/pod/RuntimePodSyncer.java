@@ -16,6 +16,7 @@ import dev.capstan.agent.runtime.PortMapping;
 import dev.capstan.agent.runtime.RuntimeContainer;
 import dev.capstan.agent.runtime.RuntimeFeature;
 import dev.capstan.agent.volume.PodVolumes;
+import dev.capstan.agent.volume.TokenVolumeWithoutMounts;
 import dev.capstan.api.core.v1.Container;
 import dev.capstan.api.core.v1.ContainerPort;
 import dev.capstan.api.core.v1.Pod;
@@ -53,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * attempts of each container, and writes the resulting status through {@link PodStatusManager}.
  * Before containers start, the pod's volumes are set up ({@link PodVolumes}); a volume that cannot
  * be (a missing ConfigMap or Secret) keeps every container from starting, reported as
- * CreateContainerConfigError naming the volume and the object.
+ * CreateContainerConfigError naming the volume and the object. On a runtime that cannot mount
+ * volumes the ServiceAccount token volume admission adds is left out ({@link TokenVolumeWithoutMounts}).
  * A terminal pod (Succeeded or Failed) never gets containers started again.
  */
 public final class RuntimePodSyncer implements PodSyncer {
@@ -111,6 +113,9 @@ public final class RuntimePodSyncer implements PodSyncer {
   @Override
   public SyncResult syncPod(Pod apiPod) {
     Pod pod = statusManager.withLatestStatus(apiPod);
+    if (!runtime.features().contains(RuntimeFeature.MOUNTS)) {
+      pod = TokenVolumeWithoutMounts.strip(pod);
+    }
     String uid = pod.getMetadata().getUid();
     RestartPolicy policy = RestartPolicy.of(pod.getSpec().getRestartPolicy());
     Instant now = clock.instant();

@@ -4,13 +4,16 @@ import dev.capstan.agent.pod.ContainerConfigException;
 import dev.capstan.agent.runtime.Mount;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.Container;
+import dev.capstan.api.core.v1.DownwardAPIVolumeFile;
 import dev.capstan.api.core.v1.EmptyDirVolumeSource;
 import dev.capstan.api.core.v1.HostPathVolumeSource;
 import dev.capstan.api.core.v1.KeyToPath;
 import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.ProjectedVolumeSource;
 import dev.capstan.api.core.v1.Secret;
 import dev.capstan.api.core.v1.Volume;
 import dev.capstan.api.core.v1.VolumeMount;
+import dev.capstan.api.core.v1.VolumeProjection;
 import dev.capstan.client.quantity.Quantity;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -46,6 +49,11 @@ import org.slf4j.LoggerFactory;
  *       bind mount holds one version's file, which a new version would delete from under it, so
  *       such a volume keeps its first projection (Kubernetes' subPath mounts get no updates
  *       either). Always mounted read-only.
+ *   <li>downwardAPI: files holding the pod's own fields ({@link DownwardApiFields}).
+ *   <li>projected: several sources in one directory: secret and configMap keys as above,
+ *       downwardAPI files, and a serviceAccountToken: a token for the pod's ServiceAccount bound to
+ *       the pod, kept and refreshed by the {@link ServiceAccountTokenManager} (the file is
+ *       rewritten when a new token comes, at a sync). All written atomically, read-only.
  *   <li>hostPath: the node's path itself, checked against {@code type} (Directory, File, Socket,
  *       CharDevice, BlockDevice must exist as that; DirectoryOrCreate and FileOrCreate create it).
  * </ul>
@@ -57,6 +65,8 @@ import org.slf4j.LoggerFactory;
 public final class PodVolumes {
   private static final Logger log = LoggerFactory.getLogger(PodVolumes.class);
   static final int DEFAULT_MODE = 0644;
+  /** A projected token's lifetime when the volume names none (Kubernetes' default). */
+  static final long DEFAULT_TOKEN_SECONDS = 3607;
 
   /** Reads an object of the pod's namespace; empty when it does not exist. */
   @FunctionalInterface
@@ -74,16 +84,27 @@ public final class PodVolumes {
   private final Path root;
   private final Source<ConfigMap> configMaps;
   private final Source<Secret> secrets;
+  private final ServiceAccountTokenManager tokens;
   private final boolean canMount;
+
+  /** Volumes without ServiceAccount tokens: a serviceAccountToken source is an error. */
+  public PodVolumes(Path root, Source<ConfigMap> configMaps, Source<Secret> secrets, boolean canMount) {
+    this(root, configMaps, secrets, new ServiceAccountTokenManager((pod, audience, seconds) -> {
+      throw new ContainerConfigException("this agent has no API credentials to ask for ServiceAccount tokens with");
+    }, java.time.Clock.systemUTC()), canMount);
+  }
 
   /**
    * @param root where pods' volume directories live
+   * @param tokens the tokens of projected serviceAccountToken sources
    * @param canMount whether tmpfs may be mounted (the agent runs as root)
    */
-  public PodVolumes(Path root, Source<ConfigMap> configMaps, Source<Secret> secrets, boolean canMount) {
+  public PodVolumes(Path root, Source<ConfigMap> configMaps, Source<Secret> secrets, ServiceAccountTokenManager tokens,
+      boolean canMount) {
     this.root = root.toAbsolutePath();
     this.configMaps = configMaps;
     this.secrets = secrets;
+    this.tokens = tokens;
     this.canMount = canMount;
   }
 
@@ -139,42 +160,142 @@ public final class PodVolumes {
       }
       return dir;
     }
-    if ((v.hasConfigMap() || v.hasSecret()) && Files.isSymbolicLink(dir.resolve(ProjectedFiles.DATA_LINK))
+    if (projectsFiles(v) && Files.isSymbolicLink(dir.resolve(ProjectedFiles.DATA_LINK))
         && mountedWithSubPath(pod, v.getName())) {
       return dir;
     }
     if (v.hasConfigMap()) {
       var src = v.getConfigMap();
       String at = field + ".configMap";
-      Optional<ConfigMap> cm = configMaps.get(namespace, src.getName());
       boolean optional = src.hasOptional() && src.getOptional();
-      if (cm.isEmpty() && !optional) {
-        throw new ContainerConfigException(at + ": configmap \"" + src.getName() + "\" not found");
-      }
-      Map<String, byte[]> data = new LinkedHashMap<>();
-      cm.ifPresent(c -> {
-        c.getDataMap().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
-        c.getBinaryDataMap().forEach((k, val) -> data.put(k, val.toByteArray()));
-      });
-      ProjectedFiles.write(dir, project(data, src.getItemsList(), src.hasDefaultMode() ? src.getDefaultMode()
-          : DEFAULT_MODE, optional || cm.isEmpty(), at, "configmap \"" + src.getName() + "\""));
+      Optional<Map<String, byte[]>> data = configMapData(namespace, src.getName(), optional, at);
+      ProjectedFiles.write(dir, project(data.orElse(Map.of()), src.getItemsList(), src.hasDefaultMode()
+          ? src.getDefaultMode() : DEFAULT_MODE, optional || data.isEmpty(), at, "configmap \"" + src.getName() + "\""));
       return dir;
     }
     if (v.hasSecret()) {
       var src = v.getSecret();
       String at = field + ".secret";
-      Optional<Secret> secret = secrets.get(namespace, src.getSecretName());
       boolean optional = src.hasOptional() && src.getOptional();
-      if (secret.isEmpty() && !optional) {
-        throw new ContainerConfigException(at + ": secret \"" + src.getSecretName() + "\" not found");
-      }
-      Map<String, byte[]> data = new LinkedHashMap<>();
-      secret.ifPresent(s -> s.getDataMap().forEach((k, val) -> data.put(k, val.toByteArray())));
-      ProjectedFiles.write(dir, project(data, src.getItemsList(), src.hasDefaultMode() ? src.getDefaultMode()
-          : DEFAULT_MODE, optional || secret.isEmpty(), at, "secret \"" + src.getSecretName() + "\""));
+      Optional<Map<String, byte[]>> data = secretData(namespace, src.getSecretName(), optional, at);
+      ProjectedFiles.write(dir, project(data.orElse(Map.of()), src.getItemsList(), src.hasDefaultMode()
+          ? src.getDefaultMode() : DEFAULT_MODE, optional || data.isEmpty(), at, "secret \"" + src.getSecretName() + "\""));
       return dir;
     }
-    throw new ContainerConfigException(field + ": must specify a volume type (emptyDir, configMap, secret, hostPath)");
+    if (v.hasDownwardApi()) {
+      var src = v.getDownwardApi();
+      Map<String, ProjectedFiles.File> files = new LinkedHashMap<>();
+      downwardFiles(pod, src.getItemsList(), src.hasDefaultMode() ? src.getDefaultMode() : DEFAULT_MODE,
+          field + ".downwardAPI.items", files);
+      ProjectedFiles.write(dir, files);
+      return dir;
+    }
+    if (v.hasProjected()) {
+      ProjectedFiles.write(dir, projected(pod, v.getProjected(), field + ".projected"));
+      return dir;
+    }
+    throw new ContainerConfigException(field + ": must specify a volume type (emptyDir, configMap, secret, hostPath,"
+        + " downwardAPI, projected)");
+  }
+
+  /** A configMap's keys as bytes; empty when it does not exist and may not. */
+  private Optional<Map<String, byte[]>> configMapData(String namespace, String name, boolean optional, String field) {
+    Optional<ConfigMap> cm = configMaps.get(namespace, name);
+    if (cm.isEmpty() && !optional) {
+      throw new ContainerConfigException(field + ": configmap \"" + name + "\" not found");
+    }
+    return cm.map(c -> {
+      Map<String, byte[]> data = new LinkedHashMap<>();
+      c.getDataMap().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
+      c.getBinaryDataMap().forEach((k, val) -> data.put(k, val.toByteArray()));
+      return data;
+    });
+  }
+
+  /** A secret's keys; empty when it does not exist and may not. */
+  private Optional<Map<String, byte[]>> secretData(String namespace, String name, boolean optional, String field) {
+    Optional<Secret> secret = secrets.get(namespace, name);
+    if (secret.isEmpty() && !optional) {
+      throw new ContainerConfigException(field + ": secret \"" + name + "\" not found");
+    }
+    return secret.map(s -> {
+      Map<String, byte[]> data = new LinkedHashMap<>();
+      s.getDataMap().forEach((k, val) -> data.put(k, val.toByteArray()));
+      return data;
+    });
+  }
+
+  /** The files of a projected volume: every source's, in one directory. */
+  private Map<String, ProjectedFiles.File> projected(Pod pod, ProjectedVolumeSource src, String field) {
+    int defaultMode = src.hasDefaultMode() ? src.getDefaultMode() : DEFAULT_MODE;
+    String namespace = pod.getMetadata().getNamespace();
+    Map<String, ProjectedFiles.File> files = new LinkedHashMap<>();
+    for (int i = 0; i < src.getSourcesCount(); i++) {
+      VolumeProjection source = src.getSources(i);
+      String at = field + ".sources[" + i + "]";
+      if (source.hasSecret()) {
+        var secret = source.getSecret();
+        boolean optional = secret.hasOptional() && secret.getOptional();
+        Optional<Map<String, byte[]>> data = secretData(namespace, secret.getName(), optional, at + ".secret");
+        files.putAll(project(data.orElse(Map.of()), secret.getItemsList(), defaultMode, optional || data.isEmpty(),
+            at + ".secret", "secret \"" + secret.getName() + "\""));
+      } else if (source.hasConfigMap()) {
+        var cm = source.getConfigMap();
+        boolean optional = cm.hasOptional() && cm.getOptional();
+        Optional<Map<String, byte[]>> data = configMapData(namespace, cm.getName(), optional, at + ".configMap");
+        files.putAll(project(data.orElse(Map.of()), cm.getItemsList(), defaultMode, optional || data.isEmpty(),
+            at + ".configMap", "configmap \"" + cm.getName() + "\""));
+      } else if (source.hasDownwardApi()) {
+        downwardFiles(pod, source.getDownwardApi().getItemsList(), defaultMode, at + ".downwardAPI.items", files);
+      } else if (source.hasServiceAccountToken()) {
+        var token = source.getServiceAccountToken();
+        String path = checkedPath(token.getPath(), at + ".serviceAccountToken.path");
+        long seconds = token.hasExpirationSeconds() ? token.getExpirationSeconds() : DEFAULT_TOKEN_SECONDS;
+        try {
+          String value = tokens.token(pod, token.getAudience(), seconds).value();
+          files.put(path, new ProjectedFiles.File(value.getBytes(StandardCharsets.US_ASCII), defaultMode));
+        } catch (StatusRuntimeException e) {
+          throw new ContainerConfigException(at + ".serviceAccountToken: cannot get a token for serviceaccount \""
+              + pod.getSpec().getServiceAccountName() + "\": " + e.getStatus().getCode() + ": "
+              + e.getStatus().getDescription());
+        }
+      } else {
+        throw new ContainerConfigException(at + ": must specify exactly 1 of secret, configMap, downwardAPI,"
+            + " serviceAccountToken");
+      }
+    }
+    return files;
+  }
+
+  private static void downwardFiles(Pod pod, List<DownwardAPIVolumeFile> items, int defaultMode, String field,
+      Map<String, ProjectedFiles.File> into) {
+    for (int i = 0; i < items.size(); i++) {
+      DownwardAPIVolumeFile item = items.get(i);
+      String at = field + "[" + i + "]";
+      String path = checkedPath(item.getPath(), at + ".path");
+      String value;
+      try {
+        value = DownwardApiFields.value(pod, item.getFieldRef().getFieldPath());
+      } catch (IllegalArgumentException e) {
+        throw new ContainerConfigException(at + ".fieldRef.fieldPath: " + e.getMessage());
+      }
+      into.put(path, new ProjectedFiles.File(value.getBytes(StandardCharsets.UTF_8),
+          item.hasMode() ? item.getMode() : defaultMode));
+    }
+  }
+
+  /** A file's path in a volume: relative, without '..' (the API validates it; an old object may predate that). */
+  private static String checkedPath(String path, String field) {
+    if (path.isEmpty() || path.startsWith("/") || path.startsWith("..") || List.of(path.split("/")).contains("..")) {
+      throw new ContainerConfigException(field + ": invalid value \"" + path
+          + "\": must be a relative path without '..' that does not start with '..'");
+    }
+    return path;
+  }
+
+  /** Volumes whose files the agent writes ({@link ProjectedFiles}): always read-only in containers. */
+  private static boolean projectsFiles(Volume v) {
+    return v.hasConfigMap() || v.hasSecret() || v.hasDownwardApi() || v.hasProjected();
   }
 
   private static boolean mountedWithSubPath(Pod pod, String volume) {
@@ -205,12 +326,7 @@ public final class PodVolumes {
         }
         throw new ContainerConfigException(at + ".key: " + object + " has no key \"" + item.getKey() + "\"");
       }
-      String path = item.getPath();
-      if (path.isEmpty() || path.startsWith("/") || path.startsWith("..")
-          || List.of(path.split("/")).contains("..")) {
-        throw new ContainerConfigException(at + ".path: invalid value \"" + path
-            + "\": must be a relative path without '..' that does not start with '..'");
-      }
+      String path = checkedPath(item.getPath(), at + ".path");
       files.put(path, new ProjectedFiles.File(content, item.hasMode() ? item.getMode() : defaultMode));
     }
     return files;
@@ -303,6 +419,7 @@ public final class PodVolumes {
 
   /** Unmounts and removes every volume directory of the pod. Host paths are left alone. */
   public void tearDown(String podUid) {
+    tokens.forget(podUid);
     Path podDir = root.resolve(podUid);
     try {
       List<Path> mounted = mountPoints().stream().filter(p -> p.startsWith(podDir))
@@ -352,7 +469,7 @@ public final class PodVolumes {
         throw new ContainerConfigException(at + ".mountPath: must be an absolute path, got \"" + vm.getMountPath()
             + "\"");
       }
-      boolean projected = volume.hasConfigMap() || volume.hasSecret();
+      boolean projected = projectsFiles(volume);
       if (!vm.getSubPath().isEmpty()) {
         String sub = vm.getSubPath();
         if (sub.startsWith("/") || List.of(sub.split("/")).contains("..")) {

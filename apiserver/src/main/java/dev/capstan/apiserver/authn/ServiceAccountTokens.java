@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * cluster's {@link ServiceAccountKey}, with the claims Kubernetes' bound tokens carry: {@code iss}
  * {@value #ISSUER}, {@code sub} {@code system:serviceaccount:<ns>:<name>}, {@code aud},
  * {@code iat}, {@code nbf}, {@code exp}, {@code jti} and {@code kubernetes.io} with the
- * ServiceAccount's namespace, name and uid.
+ * ServiceAccount's namespace, name and uid, and for a token bound to a pod, the pod's name and uid.
  *
  * <p>{@link #verify} accepts a token only if its header names ES256 and the cluster key's id, the
  * signature is the cluster key's, the issuer is ours, one audience is {@code audience}, and the
@@ -70,8 +70,14 @@ public final class ServiceAccountTokens {
     this.keyId = keyId(keys);
   }
 
-  /** A token for the ServiceAccount, valid from now for {@code lifetime}. */
+  /** A token for the ServiceAccount, valid from now for {@code lifetime}, bound to nothing. */
   public String issue(String namespace, String name, String uid, List<String> audiences, Duration lifetime) {
+    return issue(namespace, name, uid, audiences, lifetime, Optional.empty());
+  }
+
+  /** A token for the ServiceAccount, valid from now for {@code lifetime}, bound to {@code pod} if present. */
+  public String issue(String namespace, String name, String uid, List<String> audiences, Duration lifetime,
+      Optional<ServiceAccountClaims.BoundPod> pod) {
     Instant now = clock.instant();
     ObjectNode header = JSON.createObjectNode().put("alg", "ES256").put("kid", keyId).put("typ", "JWT");
     ObjectNode claims = JSON.createObjectNode();
@@ -81,6 +87,7 @@ public final class ServiceAccountTokens {
         .put("exp", now.plus(lifetime).getEpochSecond()).put("jti", UUID.randomUUID().toString());
     ObjectNode k8s = claims.putObject("kubernetes.io").put("namespace", namespace);
     k8s.putObject("serviceaccount").put("name", name).put("uid", uid);
+    pod.ifPresent(p -> k8s.putObject("pod").put("name", p.name()).put("uid", p.uid()));
     String signingInput = part(header) + "." + part(claims);
     try {
       Signature s = Signature.getInstance(ALGORITHM);
@@ -167,7 +174,14 @@ public final class ServiceAccountTokens {
         || !claims.path("sub").asText().equals(ServiceAccountClaims.USER_PREFIX + namespace + ":" + name)) {
       throw new IllegalArgumentException("subject and ServiceAccount claims do not agree");
     }
-    return new Signed(new ServiceAccountClaims(namespace, name, uid, audiences, expiry), notBefore);
+    JsonNode pod = k8s.path("pod");
+    Optional<ServiceAccountClaims.BoundPod> boundPod = pod.isObject()
+        ? Optional.of(new ServiceAccountClaims.BoundPod(pod.path("name").asText(), pod.path("uid").asText()))
+        : Optional.empty();
+    if (boundPod.isPresent() && (boundPod.get().name().isEmpty() || boundPod.get().uid().isEmpty())) {
+      throw new IllegalArgumentException("a bound pod needs a name and a uid");
+    }
+    return new Signed(new ServiceAccountClaims(namespace, name, uid, audiences, expiry, boundPod), notBefore);
   }
 
   /** The token's SHA-256, so the cache of verified tokens holds no usable credential. */

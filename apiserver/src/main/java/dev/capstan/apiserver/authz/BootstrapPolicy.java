@@ -62,6 +62,8 @@ public final class BootstrapPolicy {
                 "statefulsets/status"), List.of("*")),
             rule(List.of("batch"), List.of("jobs", "jobs/status", "cronjobs", "cronjobs/status"), List.of("*")),
             rule(List.of(""), List.of("nodes", "namespaces", "configmaps"), READ),
+            // the root CA publisher's kube-root-ca.crt in every namespace
+            rule(List.of(""), List.of("configmaps"), List.of("create", "update")),
             rule(List.of(""), List.of("services"), READ),
             rule(List.of(""), List.of("endpoints"), List.of("*")),
             rule(List.of(""), List.of("events"), WRITE_EVENTS),
@@ -79,6 +81,8 @@ public final class BootstrapPolicy {
             rule(List.of(""), List.of("pods"), List.of("get", "list", "watch", "delete")),
             rule(List.of(""), List.of("pods/status"), List.of("update", "patch")),
             rule(List.of(""), List.of("configmaps", "secrets"), READ),
+            // Tokens for pods' projected volumes; NodeRestriction allows only those of its own pods.
+            rule(List.of(""), List.of("serviceaccounts/token"), List.of("create")),
             rule(List.of(""), List.of("events"), WRITE_EVENTS),
             rule(List.of("coordination.k8s.io"), List.of("leases"),
                 List.of("get", "list", "watch", "create", "update", "patch", "delete"))),

@@ -13,6 +13,8 @@ import java.util.Optional;
  * {@code system:nodes}; it may change only its own Node, its own Lease in kube-node-lease, and of
  * pods only the status of those bound to it ({@code spec.nodeName} is its node) and their
  * deletion once it has stopped them. It may not create pods, change their spec or bind them.
+ * It may ask for ServiceAccount tokens only bound to a pod on its node that runs as that
+ * ServiceAccount ({@link #tokenRequestDenial}), the tokens of the pods' projected volumes.
  * Reads and writes of other kinds are left to RBAC.
  */
 public final class NodeRestriction {
@@ -64,6 +66,34 @@ public final class NodeRestriction {
       return Optional.of("node \"" + nodeName + "\" can only " + (delete ? "delete" : "update the status of")
           + " pods with spec.nodeName set to itself; pod " + request.namespace() + "/" + request.name()
           + " is " + (boundTo.isEmpty() ? "not bound to a node" : "bound to node \"" + boundTo + "\""));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Empty when {@code user} may have a token for ServiceAccount {@code namespace/serviceAccount}
+   * bound to {@code boundPod}; otherwise why not. Only node users are restricted.
+   */
+  public Optional<String> tokenRequestDenial(UserInfo user, String namespace, String serviceAccount,
+      Optional<Pod> boundPod) {
+    boolean node = user.inGroup(UserInfo.SYSTEM_NODES) || user.name().startsWith(UserInfo.NODE_USER_PREFIX);
+    if (!node) {
+      return Optional.empty();
+    }
+    String nodeName = user.name().startsWith(UserInfo.NODE_USER_PREFIX)
+        ? user.name().substring(UserInfo.NODE_USER_PREFIX.length()) : "";
+    if (nodeName.isEmpty()) {
+      return Optional.of("could not determine the node of user \"" + user.name() + "\" (expected "
+          + UserInfo.NODE_USER_PREFIX + "<nodeName>)");
+    }
+    if (boundPod.isEmpty()) {
+      return Optional.of("node \"" + nodeName + "\" may only ask for tokens bound to a pod (spec.boundObjectRef)");
+    }
+    Pod pod = boundPod.get();
+    if (!pod.getSpec().getNodeName().equals(nodeName)) {
+      return Optional.of("node \"" + nodeName + "\" may only ask for tokens of pods bound to it; pod " + namespace
+          + "/" + pod.getMetadata().getName() + " is " + (pod.getSpec().getNodeName().isEmpty()
+          ? "not bound to a node" : "bound to node \"" + pod.getSpec().getNodeName() + "\""));
     }
     return Optional.empty();
   }

@@ -190,7 +190,7 @@ final class ContainerValidator {
       } else if (!mountPaths.add(mount.getMountPath())) {
         errors.add(at.child("mountPath").invalid(mount.getMountPath(), "must be unique"));
       }
-      if (!mount.getSubPath().isEmpty() && !PodSpecValidator.isRelativeWithoutBacksteps(mount.getSubPath())) {
+      if (!mount.getSubPath().isEmpty() && !VolumeValidator.isRelativeWithoutBacksteps(mount.getSubPath())) {
         errors.add(at.child("subPath").invalid(mount.getSubPath(), "must be a relative path without '..'"));
       }
     }

@@ -2,11 +2,8 @@ package dev.capstan.apiserver.validation;
 
 import dev.capstan.api.core.v1.Container;
 import dev.capstan.api.core.v1.ContainerPort;
-import dev.capstan.api.core.v1.KeyToPath;
 import dev.capstan.api.core.v1.PodSpec;
 import dev.capstan.api.core.v1.Toleration;
-import dev.capstan.api.core.v1.Volume;
-import dev.capstan.client.quantity.Quantity;
 import dev.capstan.client.selector.LabelSyntax;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,8 +21,6 @@ final class PodSpecValidator {
   private static final String[] RESTART_POLICIES = {"Always", "OnFailure", "Never"};
   private static final String[] DNS_POLICIES = {"ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"};
   private static final String[] TAINT_EFFECTS = {"NoSchedule", "PreferNoSchedule", "NoExecute"};
-  private static final String[] HOST_PATH_TYPES =
-      {"", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice", "BlockDevice"};
   private static final String IMMUTABLE_POD_SPEC = "pod updates may not change fields other than"
       + " `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`,"
       + " `spec.tolerations` (only additions to existing tolerations) or an unset `spec.nodeName`";
@@ -34,7 +29,7 @@ final class PodSpecValidator {
 
   static List<FieldError> validate(PodSpec spec, FieldPath path) {
     List<FieldError> errors = new ArrayList<>();
-    Set<String> volumeNames = volumes(spec.getVolumesList(), path.child("volumes"), errors);
+    Set<String> volumeNames = VolumeValidator.volumes(spec.getVolumesList(), path.child("volumes"), errors);
     if (spec.getContainersCount() == 0) {
       errors.add(path.child("containers").required());
     }
@@ -147,118 +142,6 @@ final class PodSpecValidator {
         }
       }
     }
-  }
-
-  private static Set<String> volumes(List<Volume> volumes, FieldPath path, List<FieldError> errors) {
-    Set<String> names = new HashSet<>();
-    for (int i = 0; i < volumes.size(); i++) {
-      Volume volume = volumes.get(i);
-      FieldPath at = path.index(i);
-      if (volume.getName().isEmpty()) {
-        errors.add(at.child("name").required());
-      } else {
-        Optional<String> why = NameSyntax.dns1123Label(volume.getName());
-        if (why.isPresent()) {
-          errors.add(at.child("name").invalid(volume.getName(), why.get()));
-        } else if (!names.add(volume.getName())) {
-          errors.add(at.child("name").duplicate(volume.getName()));
-        }
-      }
-      volumeSource(volume, at, errors);
-    }
-    return names;
-  }
-
-  private static void volumeSource(Volume volume, FieldPath path, List<FieldError> errors) {
-    int sources = (volume.hasEmptyDir() ? 1 : 0) + (volume.hasConfigMap() ? 1 : 0)
-        + (volume.hasSecret() ? 1 : 0) + (volume.hasHostPath() ? 1 : 0);
-    if (sources == 0) {
-      errors.add(path.error("must specify a volume type"));
-    } else if (sources > 1) {
-      errors.add(path.error("may not specify more than 1 volume type"));
-    }
-    if (volume.hasEmptyDir()) {
-      FieldPath at = path.child("emptyDir");
-      String medium = volume.getEmptyDir().getMedium();
-      if (!medium.isEmpty() && !medium.equals("Memory")) {
-        errors.add(at.child("medium").unsupported(medium, "", "Memory"));
-      }
-      String sizeLimit = volume.getEmptyDir().getSizeLimit();
-      if (!sizeLimit.isEmpty()) {
-        try {
-          Quantity.parse(sizeLimit);
-        } catch (IllegalArgumentException e) {
-          errors.add(at.child("sizeLimit").error(e.getMessage()));
-        }
-      }
-    }
-    if (volume.hasConfigMap()) {
-      FieldPath at = path.child("configMap");
-      if (volume.getConfigMap().getName().isEmpty()) {
-        errors.add(at.child("name").required());
-      }
-      items(volume.getConfigMap().getItemsList(), at.child("items"), errors);
-      if (volume.getConfigMap().hasDefaultMode()) {
-        mode(volume.getConfigMap().getDefaultMode(), at.child("defaultMode"), errors);
-      }
-    }
-    if (volume.hasSecret()) {
-      FieldPath at = path.child("secret");
-      if (volume.getSecret().getSecretName().isEmpty()) {
-        errors.add(at.child("secretName").required());
-      }
-      items(volume.getSecret().getItemsList(), at.child("items"), errors);
-      if (volume.getSecret().hasDefaultMode()) {
-        mode(volume.getSecret().getDefaultMode(), at.child("defaultMode"), errors);
-      }
-    }
-    if (volume.hasHostPath()) {
-      FieldPath at = path.child("hostPath");
-      if (volume.getHostPath().getPath().isEmpty()) {
-        errors.add(at.child("path").required());
-      }
-      String type = volume.getHostPath().getType();
-      if (!List.of(HOST_PATH_TYPES).contains(type)) {
-        errors.add(at.child("type").unsupported(type, HOST_PATH_TYPES));
-      }
-    }
-  }
-
-  private static void items(List<KeyToPath> items, FieldPath path, List<FieldError> errors) {
-    for (int i = 0; i < items.size(); i++) {
-      KeyToPath item = items.get(i);
-      FieldPath at = path.index(i);
-      if (item.getKey().isEmpty()) {
-        errors.add(at.child("key").required());
-      }
-      if (item.getPath().isEmpty()) {
-        errors.add(at.child("path").required());
-      } else if (!isRelativeWithoutBacksteps(item.getPath())) {
-        errors.add(at.child("path").invalid(item.getPath(), "must be a relative path without '..'"));
-      }
-      if (item.hasMode()) {
-        mode(item.getMode(), at.child("mode"), errors);
-      }
-    }
-  }
-
-  private static void mode(int mode, FieldPath path, List<FieldError> errors) {
-    if (mode < 0 || mode > 0777) {
-      errors.add(path.error("must be a number between 0 and 0777 (octal), both inclusive"));
-    }
-  }
-
-  /** True for a relative path none of whose segments is "..". */
-  static boolean isRelativeWithoutBacksteps(String path) {
-    if (path.startsWith("/")) {
-      return false;
-    }
-    for (String segment : path.split("/")) {
-      if (segment.equals("..")) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static void toleration(Toleration toleration, FieldPath path, List<FieldError> errors) {

@@ -2,6 +2,7 @@ package dev.capstan.apiserver.authn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.ServiceAccount;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.apiserver.ratelimit.ManualClock;
@@ -24,12 +25,16 @@ class ServiceAccountAuthenticatorTest {
   private final Map<String, ServiceAccount> cache = new HashMap<>();
   private final Map<String, ServiceAccount> store = new HashMap<>();
   private final AtomicInteger storeReads = new AtomicInteger();
+  private final Map<String, Pod> cachedPods = new HashMap<>();
+  private final Map<String, Pod> storedPods = new HashMap<>();
   private final ServiceAccountAuthenticator authenticator = new ServiceAccountAuthenticator(tokens,
       (ns, name) -> Optional.ofNullable(cache.get(ns + "/" + name)),
       (ns, name) -> {
         storeReads.incrementAndGet();
         return Optional.ofNullable(store.get(ns + "/" + name));
-      }, clock);
+      },
+      (ns, name) -> Optional.ofNullable(cachedPods.get(ns + "/" + name)),
+      (ns, name) -> Optional.ofNullable(storedPods.get(ns + "/" + name)), clock);
 
   private static ServiceAccount robot(String uid) {
     return ServiceAccount.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("team").setName("robot")
@@ -99,5 +104,34 @@ class ServiceAccountAuthenticatorTest {
     assertThat(authenticator.authenticate(tokenFor("uid-" + ServiceAccountAuthenticator.REFUSALS_REMEMBERED)))
         .isEmpty();
     assertThat(storeReads).hasValue(reads + 1);
+  }
+
+  private static Pod worker(String uid) {
+    return Pod.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("team").setName("worker").setUid(uid))
+        .build();
+  }
+
+  private String boundTokenFor(String podUid) {
+    return tokens.issue("team", "robot", "uid-1", List.of(ServiceAccountTokens.API_AUDIENCE), Duration.ofHours(1),
+        Optional.of(new ServiceAccountClaims.BoundPod("worker", podUid)));
+  }
+
+  @Test
+  void aTokenBoundToAPodAuthenticatesWhileThatPodExistsInTheCacheOrTheStore() {
+    cache.put("team/robot", robot("uid-1"));
+    assertThat(authenticator.authenticate(boundTokenFor("pod-1"))).isEmpty();  // no such pod anywhere
+
+    storedPods.put("team/worker", worker("pod-1"));  // created a moment ago: not cached yet
+    assertThat(authenticator.authenticate(boundTokenFor("pod-1")).orElseThrow().name())
+        .isEqualTo("system:serviceaccount:team:robot");
+    cachedPods.put("team/worker", worker("pod-1"));
+    storedPods.clear();
+    assertThat(authenticator.authenticate(boundTokenFor("pod-1"))).isPresent();
+
+    // Deleted and made again under the same name: another uid, another pod.
+    cachedPods.put("team/worker", worker("pod-2"));
+    storedPods.put("team/worker", worker("pod-2"));
+    assertThat(authenticator.authenticate(boundTokenFor("pod-1"))).isEmpty();
+    assertThat(authenticator.authenticate(boundTokenFor("pod-2"))).isPresent();
   }
 }

@@ -203,7 +203,7 @@ public final class ControlPlane implements AutoCloseable {
         controllerClient, clock, () -> {
           ControllerManager m = new ControllerManager(controllerClient, clock, ControllerManager.DEFAULT_WORKERS,
               ControllerManager.DEFAULT_CACHE_SYNC_TIMEOUT, ControllerManager.DEFAULT_RESYNC_PERIOD,
-              config.controllerOptions(), controllerMetrics);
+              config.controllerOptions().withRootCa(tls.ca().certificatePem()), controllerMetrics);
           m.start();
           return m;
         });
@@ -242,7 +242,7 @@ public final class ControlPlane implements AutoCloseable {
     ControllerManager controllers = new ControllerManager(
         connectAs(new Subject(BootstrapPolicy.CONTROLLER_MANAGER, List.of())), clock, ControllerManager.DEFAULT_WORKERS,
         ControllerManager.DEFAULT_CACHE_SYNC_TIMEOUT, ControllerManager.DEFAULT_RESYNC_PERIOD,
-        config.controllerOptions(), new ControllerMetrics(metricsRegistry()));
+        config.controllerOptions().withRootCa(tls.ca().certificatePem()), new ControllerMetrics(metricsRegistry()));
     controllers.start();
     started.push(controllers);
     log.info("control plane started: api {}:{}, raft {}", config.bindAddress(), apiServer.port(), config.raftPort());

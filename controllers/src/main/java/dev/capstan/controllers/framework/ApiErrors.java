@@ -24,6 +24,11 @@ public final class ApiErrors {
   }
 
   /** The gRPC status code of {@code t} or of its first cause that carries one; null if none does. */
+  /** A create refused because its namespace is being deleted (the apiserver's PERMISSION_DENIED). */
+  public static boolean isNamespaceTerminating(Throwable t) {
+    return code(t) == Status.Code.PERMISSION_DENIED && String.valueOf(t.getMessage()).contains("being terminated");
+  }
+
   public static Status.Code code(Throwable t) {
     for (Throwable e = t; e != null; e = e.getCause()) {
       if (e instanceof StatusRuntimeException s) {

@@ -32,17 +32,7 @@ public final class ServiceAccountController implements Controller {
     this.namespaces = namespaces;
     this.accounts = accounts;
     this.loop = new ControllerLoop(NAME, clock, metrics, this::sync);
-    namespaces.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Namespace ns) {
-        loop.enqueue(ns.getMetadata().getName());
-      }
-
-      @Override
-      public void onUpdate(Namespace oldNs, Namespace ns) {
-        loop.enqueue(ns.getMetadata().getName());
-      }
-    });
+    ActiveNamespaces.enqueueOnChange(namespaces, loop);
     accounts.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onDelete(ServiceAccount sa) {
@@ -69,8 +59,7 @@ public final class ServiceAccountController implements Controller {
   }
 
   void sync(String namespace) {
-    Namespace ns = namespaces.lister().get("", namespace).orElse(null);
-    if (ns == null || ns.getMetadata().hasDeletionTimestamp() || ns.getStatus().getPhase().equals("Terminating")) {
+    if (!ActiveNamespaces.isActive(namespaces, namespace)) {
       return;
     }
     if (accounts.lister().get(namespace, DEFAULT).isPresent()) {
@@ -81,14 +70,9 @@ public final class ServiceAccountController implements Controller {
           .setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName(DEFAULT)).build());
     } catch (RuntimeException e) {
       // Already made (by us before the cache saw it, or by a user), or the namespace went away meanwhile.
-      if (!ApiErrors.isAlreadyExists(e) && !ApiErrors.isNotFound(e) && !terminating(e)) {
+      if (!ApiErrors.isAlreadyExists(e) && !ApiErrors.isNotFound(e) && !ApiErrors.isNamespaceTerminating(e)) {
         throw e;
       }
     }
-  }
-
-  private static boolean terminating(Throwable e) {
-    return ApiErrors.code(e) == io.grpc.Status.Code.PERMISSION_DENIED
-        && String.valueOf(e.getMessage()).contains("being terminated");
   }
 }
