@@ -24,9 +24,7 @@ public final class AuthorizingAccessControl implements AccessControl {
     UserInfo user = AuthenticationInterceptor.currentUser().orElseThrow(() ->
         Status.UNAUTHENTICATED.withDescription("Unauthorized: the request carries no authenticated user")
             .asRuntimeException());
-    RequestAttributes attributes = new RequestAttributes(user, request.verb(), request.kind().group(),
-        request.kind().resource(), request.subresource(), request.kind().namespaced() ? request.namespace() : "",
-        request.name());
+    RequestAttributes attributes = RequestAttributes.of(user, request);
     if (!authorizer.allows(attributes)) {
       throw Status.PERMISSION_DENIED.withDescription(ForbiddenMessage.rbac(request, attributes)).asRuntimeException();
     }

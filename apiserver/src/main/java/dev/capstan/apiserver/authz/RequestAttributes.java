@@ -11,6 +11,19 @@ import dev.capstan.apiserver.authn.UserInfo;
 public record RequestAttributes(UserInfo user, String verb, String apiGroup, String resource, String subresource,
     String namespace, String name) {
 
+  /**
+   * The attributes of {@code request} made by {@code user}. A create of an object carries no name,
+   * as in Kubernetes, which authorizes a create before the object has one (it may be generated):
+   * so {@code resourceNames} never allow a create. A create of a subresource (pods/binding,
+   * serviceaccounts/token) keeps the name of the object it belongs to.
+   */
+  public static RequestAttributes of(UserInfo user, AccessRequest request) {
+    boolean namelessCreate = request.verb().equals(AccessRequest.CREATE) && request.subresource().isEmpty();
+    return new RequestAttributes(user, request.verb(), request.kind().group(), request.kind().resource(),
+        request.subresource(), request.kind().namespaced() ? request.namespace() : "",
+        namelessCreate ? "" : request.name());
+  }
+
   /** "pods", or "pods/status" for a subresource: the form RBAC rules name resources in. */
   public String resourcePath() {
     return subresource.isEmpty() ? resource : resource + "/" + subresource;

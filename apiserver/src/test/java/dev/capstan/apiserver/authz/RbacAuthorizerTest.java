@@ -11,7 +11,9 @@ import dev.capstan.api.rbac.v1.RoleBinding;
 import dev.capstan.api.rbac.v1.RoleRef;
 import dev.capstan.api.rbac.v1.Subject;
 import dev.capstan.apiserver.authn.UserInfo;
+import dev.capstan.client.Kinds;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class RbacAuthorizerTest {
@@ -131,6 +133,25 @@ class RbacAuthorizerTest {
     assertThat(authz.allows(req(ALICE, "update", "", "configmaps", "", "team", "settings"))).isTrue();
     assertThat(authz.allows(req(ALICE, "get", "", "configmaps", "", "team", "secrets"))).isFalse();
     assertThat(authz.allows(req(ALICE, "list", "", "configmaps", "", "team", ""))).as("no name: a list").isFalse();
+  }
+
+  @Test
+  void resourceNamesNeverAllowACreateButDoAllowASubresourceCreateOfTheNamedObject() {
+    role("team", "one-config", rule(List.of("create"), List.of(""), List.of("configmaps", "pods/binding"),
+        List.of("settings")));
+    roleBinding("team", "alice-one", ref("Role", "one-config"), user("alice"));
+
+    AccessRequest create = new AccessRequest(Kinds.CONFIG_MAP, AccessRequest.CREATE, "", "team", "settings",
+        Optional::empty);
+    assertThat(RequestAttributes.of(ALICE, create).name()).isEmpty();
+    assertThat(authz.allows(RequestAttributes.of(ALICE, create))).as("a create has no name yet").isFalse();
+    AccessRequest bind = new AccessRequest(Kinds.POD, AccessRequest.CREATE, "binding", "team", "settings",
+        Optional::empty);
+    assertThat(authz.allows(RequestAttributes.of(ALICE, bind))).as("pods/binding of the named pod").isTrue();
+
+    clusterRole("creator", rule(List.of("create"), List.of(""), List.of("configmaps"), List.of()));
+    roleBinding("team", "alice-creates", ref("ClusterRole", "creator"), user("alice"));
+    assertThat(authz.allows(RequestAttributes.of(ALICE, create))).isTrue();
   }
 
   @Test

@@ -82,9 +82,9 @@ public final class RatisKeyValueStore implements KeyValueStore {
    * write arriving while an entry is on its way leaves with everything else that arrived meanwhile
    * as the next entry. Raft's cost per entry (client RPC, append, replication, commit-metadata
    * entry, fsync on every peer) is mostly CPU, so fewer, larger entries beat pipelining on the
-   * machines we measured: 3 in-process peers on 2 cores, 16 writers through a follower, went from
-   * 1,323 puts/s at 1.02 ms CPU per put (4 in flight) to 2,305/s at 0.50 ms, with p50 and p99
-   * latency lower too; through the leader 2,169/s to 2,991/s. A lone writer never waits.
+   * machines we measured (bench/inprocess-writes.sh, 3 peers on 2 cores, 16 writers through a
+   * follower: 1,899 puts/s at 0.82 ms CPU per put with 4 in flight, 3,018/s at 0.49 ms with one,
+   * p50 and p99 lower too; through the leader 3,037/s to 3,662/s). A lone writer never waits.
    */
   private static final int MAX_ENTRIES_IN_FLIGHT = 1;
   /** Writes sharing one log entry at most (etcd's txn op limit, so apply stays short). */

@@ -1,0 +1,192 @@
+package dev.capstan.bench.store;
+
+import com.google.protobuf.ByteString;
+import dev.capstan.etcd.etcdserverpb.PutRequest;
+import dev.capstan.store.ratis.RaftStorePeer;
+import dev.capstan.store.ratis.RatisKeyValueStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The store's write path without any RPC in front of it: three Raft store peers in this JVM on
+ * loopback ports (default tuning, so fsync on every peer), closed-loop writers putting 1 KiB
+ * values through the {@link RatisKeyValueStore} of a follower or of the leader. Prints, per round,
+ * puts/s, this process's CPU per put (user and system, from /proc/self/stat), p50/p99 latency, how
+ * many log entries carried the writes, and where the CPU went by thread (names with their numbers
+ * and group ids folded). All three peers share the process, so CPU per put is the cluster's.
+ * Compare commits by running this at each: it isolates Raft and the state machine from gRPC
+ * serving, TLS and the apiserver.
+ *
+ * <p>Usage: {@code InProcessWrites [--writers 16] [--seconds 10] [--rounds 2] [--via follower|leader]
+ * [--threads 12]}; the first round warms the JIT up.
+ */
+public final class InProcessWrites {
+  private static final double TICKS_PER_SECOND = 100.0;
+
+  private InProcessWrites() {}
+
+  public static void main(String[] args) throws Exception {
+    int writers = 16;
+    int seconds = 10;
+    int rounds = 2;
+    int threadsShown = 12;
+    String via = "follower";
+    for (int i = 0; i < args.length; i++) {
+      String v = i + 1 < args.length ? args[i + 1] : null;
+      switch (args[i]) {
+        case "--writers" -> writers = Integer.parseInt(required(v, "--writers"));
+        case "--seconds" -> seconds = Integer.parseInt(required(v, "--seconds"));
+        case "--rounds" -> rounds = Integer.parseInt(required(v, "--rounds"));
+        case "--threads" -> threadsShown = Integer.parseInt(required(v, "--threads"));
+        case "--via" -> via = required(v, "--via");
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+      i++;
+    }
+    if (!via.equals("follower") && !via.equals("leader")) {
+      throw new IllegalArgumentException("--via: \"" + via + "\" is not one of follower, leader");
+    }
+    Path root = Files.createTempDirectory("capstan-inprocess-writes");
+    List<String> ids = List.of("s1", "s2", "s3");
+    List<String> members = new ArrayList<>();
+    for (String id : ids) {
+      members.add(id + "=127.0.0.1:" + freePort());
+    }
+    List<RaftStorePeer> peers = new ArrayList<>();
+    try {
+      for (int i = 0; i < ids.size(); i++) {
+        String address = members.get(i).substring(members.get(i).indexOf('=') + 1);
+        peers.add(new RaftStorePeer(new RaftStorePeer.Config(ids.get(i), root.resolve(ids.get(i)), address, members,
+            RaftStorePeer.Tuning.defaults())).start());
+      }
+      RaftStorePeer target = pick(peers, via);
+      try (RatisKeyValueStore store = new RatisKeyValueStore(target)) {
+        for (int round = 0; round < rounds; round++) {
+          System.out.println(round(store, target, writers, seconds, via, round, threadsShown));
+        }
+      }
+    } finally {
+      peers.forEach(RaftStorePeer::close);
+    }
+  }
+
+  private static RaftStorePeer pick(List<RaftStorePeer> peers, String via) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      for (RaftStorePeer p : peers) {
+        if (p.isLeader() && peers.stream().allMatch(q -> q.leaderId().filter(p.id()::equals).isPresent())) {
+          return via.equals("leader") ? p : peers.stream().filter(q -> q != p).findFirst().orElseThrow();
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new IllegalStateException("no leader agreed on in 30 s");
+  }
+
+  private static String round(RatisKeyValueStore store, RaftStorePeer target, int writers, int seconds, String via,
+      int round, int threadsShown) throws Exception {
+    ByteString value = ByteString.copyFrom(new byte[1024]);
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong puts = new AtomicLong();
+    List<LatencyRecorder> latencies = new ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      String prefix = "/bench/" + w + "/";
+      LatencyRecorder mine = new LatencyRecorder();
+      latencies.add(mine);
+      threads.add(new Thread(() -> {
+        for (int i = 0; !stop.get(); i++) {
+          long start = System.nanoTime();
+          store.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(prefix + (i % 1000))).setValue(value)
+              .build()).join();
+          mine.record(System.nanoTime() - start);
+          puts.incrementAndGet();
+        }
+      }, "bench-writer-" + w));
+    }
+    long entries0 = target.stats().writeEntries();
+    long commands0 = target.stats().writeCommands();
+    Map<String, Long> byThread0 = cpuByThread();
+    long[] ticks0 = userSystemTicks();
+    long start = System.nanoTime();
+    threads.forEach(Thread::start);
+    Thread.sleep(Duration.ofSeconds(seconds).toMillis());
+    stop.set(true);
+    for (Thread t : threads) {
+      t.join();
+    }
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    long[] ticks1 = userSystemTicks();
+    Map<String, Long> byThread1 = cpuByThread();
+    long n = puts.get();
+    LatencyRecorder all = LatencyRecorder.merge(latencies);
+    double user = (ticks1[0] - ticks0[0]) / TICKS_PER_SECOND * 1000 / n;
+    double system = (ticks1[1] - ticks0[1]) / TICKS_PER_SECOND * 1000 / n;
+    StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
+        "round %d, via %s, %d writers: %d puts, %.0f puts/s, CPU per put %.3f ms (user %.3f, system %.3f), "
+            + "p50 %.2f ms, p99 %.2f ms, %d commands in %d log entries%n",
+        round, via, writers, n, n / elapsed, user + system, user, system, all.millisAt(0.50), all.millisAt(0.99),
+        target.stats().writeCommands() - commands0, target.stats().writeEntries() - entries0));
+    Map<String, Long> delta = new HashMap<>();
+    byThread1.forEach((name, nanos) -> delta.put(name, nanos - byThread0.getOrDefault(name, 0L)));
+    delta.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(threadsShown)
+        .forEach(e -> out.append(String.format(Locale.ROOT, "    %-55s %.3f ms per put%n", e.getKey(),
+            e.getValue() / 1e6 / n)));
+    return out.toString();
+  }
+
+  /** CPU time of the live threads, summed by name with trailing numbers and Ratis group ids folded. */
+  private static Map<String, Long> cpuByThread() {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    Map<String, Long> byName = new HashMap<>();
+    for (long id : mx.getAllThreadIds()) {
+      ThreadInfo info = mx.getThreadInfo(id);
+      long nanos = mx.getThreadCpuTime(id);
+      if (info != null && nanos >= 0) {
+        String name = info.getThreadName().replaceAll("group-[0-9A-F]+", "group").replaceAll("[0-9]+$", "");
+        byName.merge(name, nanos, Long::sum);
+      }
+    }
+    return byName;
+  }
+
+  /** This process's user and system CPU in clock ticks (fields 14 and 15 of /proc/self/stat). */
+  private static long[] userSystemTicks() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return new long[] {Long.parseLong(fields[11]), Long.parseLong(fields[12])};
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static String required(String value, String flag) {
+    if (value == null) {
+      throw new IllegalArgumentException(flag + " needs a value");
+    }
+    return value;
+  }
+}
