@@ -1,6 +1,7 @@
 package dev.capstan.cli.commands;
 
 import com.google.protobuf.Message;
+import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.Kind;
@@ -114,7 +115,8 @@ public final class ApplyCommand implements Callable<Integer> {
   /**
    * The manifest's object carrying what the server and controllers own: identity, the
    * resourceVersion it was read at, owner references, finalizers, annotations the manifest does
-   * not set, and the replica count when the manifest leaves it out (so `scale` survives re-apply).
+   * not set, and the replica count when the manifest leaves it out (so `scale` survives re-apply);
+   * for a Pod, what the cluster filled into its spec ({@link PodSpecApply}).
    */
   static <T extends Message> T mergeForApply(Kind<T> kind, T manifest, T existing) {
     ObjectMeta live = kind.metadata(existing);
@@ -132,6 +134,11 @@ public final class ApplyCommand implements Callable<Integer> {
       m.addAllFinalizers(live.getFinalizersList());
     }
     T merged = kind.withMetadata(manifest, m.build());
+    if (manifest instanceof Pod pod && existing instanceof Pod livePod) {
+      @SuppressWarnings("unchecked")
+      T withSpec = (T) ((Pod) merged).toBuilder().setSpec(PodSpecApply.merge(pod.getSpec(), livePod.getSpec())).build();
+      return withSpec;
+    }
     return keepReplicasIfUnset(merged, existing);
   }
 
