@@ -5,7 +5,6 @@ import dev.capstan.etcd.etcdserverpb.PutRequest;
 import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.ratis.RatisKeyValueStore;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -27,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The store's write path without any RPC in front of it: three Raft store peers in this JVM on
  * loopback ports (default tuning, so fsync on every peer), closed-loop writers putting 1 KiB
  * values through the {@link RatisKeyValueStore} of a follower or of the leader. Prints, per round,
- * puts/s, this process's CPU per put (user and system, from /proc/self/stat), p50/p99 latency, how
+ * puts/s, this process's CPU per put (user and system, {@link ProcessCpu}), p50/p99 latency, how
  * many log entries carried the writes, and where the CPU went by thread (names with their numbers
  * and group ids folded). All three peers share the process, so CPU per put is the cluster's.
  * Compare commits by running this at each: it isolates Raft and the state machine from gRPC
@@ -37,8 +36,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * [--threads 12]}; the first round warms the JIT up.
  */
 public final class InProcessWrites {
-  private static final double TICKS_PER_SECOND = 100.0;
-
   private InProcessWrites() {}
 
   public static void main(String[] args) throws Exception {
@@ -123,7 +120,7 @@ public final class InProcessWrites {
     long entries0 = target.stats().writeEntries();
     long commands0 = target.stats().writeCommands();
     Map<String, Long> byThread0 = cpuByThread();
-    long[] ticks0 = userSystemTicks();
+    ProcessCpu.Usage cpu0 = ProcessCpu.usage(ProcessHandle.current().pid());
     long start = System.nanoTime();
     threads.forEach(Thread::start);
     Thread.sleep(Duration.ofSeconds(seconds).toMillis());
@@ -132,12 +129,12 @@ public final class InProcessWrites {
       t.join();
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
-    long[] ticks1 = userSystemTicks();
+    ProcessCpu.Usage cpu1 = ProcessCpu.usage(ProcessHandle.current().pid());
     Map<String, Long> byThread1 = cpuByThread();
     long n = puts.get();
     LatencyRecorder all = LatencyRecorder.merge(latencies);
-    double user = (ticks1[0] - ticks0[0]) / TICKS_PER_SECOND * 1000 / n;
-    double system = (ticks1[1] - ticks0[1]) / TICKS_PER_SECOND * 1000 / n;
+    double user = (cpu1.user() - cpu0.user()) * 1000 / n;
+    double system = (cpu1.system() - cpu0.system()) * 1000 / n;
     StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
         "round %d, via %s, %d writers: %d puts, %.0f puts/s, CPU per put %.3f ms (user %.3f, system %.3f), "
             + "p50 %.2f ms, p99 %.2f ms, %d commands in %d log entries%n",
@@ -164,17 +161,6 @@ public final class InProcessWrites {
       }
     }
     return byName;
-  }
-
-  /** This process's user and system CPU in clock ticks (fields 14 and 15 of /proc/self/stat). */
-  private static long[] userSystemTicks() {
-    try {
-      String stat = Files.readString(Path.of("/proc/self/stat"));
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return new long[] {Long.parseLong(fields[11]), Long.parseLong(fields[12])};
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static int freePort() throws IOException {

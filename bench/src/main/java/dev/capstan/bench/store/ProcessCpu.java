@@ -17,23 +17,34 @@ public final class ProcessCpu {
 
   private ProcessCpu() {}
 
+  /** A process's CPU time so far, user and system, in seconds. */
+  public record Usage(double user, double system) {
+    public double total() {
+      return user + system;
+    }
+  }
+
   /** Total CPU seconds of {@code pids}, or NaN when there are none or one is gone. */
   public static double seconds(List<Long> pids) {
     if (pids.isEmpty()) {
       return Double.NaN;
     }
-    long ticks = 0;
+    double seconds = 0;
     for (long pid : pids) {
-      String stat;
       try {
-        stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        seconds += usage(pid).total();
       } catch (IOException e) {
         return Double.NaN;
       }
-      // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
-    return ticks / TICKS_PER_SECOND;
+    return seconds;
+  }
+
+  /** The CPU time of process {@code pid} (from /proc/PID/stat). */
+  public static Usage usage(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return new Usage(Long.parseLong(fields[11]) / TICKS_PER_SECOND, Long.parseLong(fields[12]) / TICKS_PER_SECOND);
   }
 }

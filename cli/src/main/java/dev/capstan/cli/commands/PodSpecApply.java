@@ -24,12 +24,14 @@ import java.util.function.Function;
  * does not name.
  */
 final class PodSpecApply {
-  private static final Set<String> MERGED_LISTS = Set.of("volumes", "containers", "init_containers");
+  /** Lists of a pod spec merged entry by entry (below) rather than taken whole. */
+  private static final Set<String> SPEC_LISTS_BY_KEY = Set.of("volumes", "containers", "init_containers");
+  private static final Set<String> CONTAINER_LISTS_BY_KEY = Set.of("volume_mounts");
 
   private PodSpecApply() {}
 
   static PodSpec merge(PodSpec manifest, PodSpec live) {
-    PodSpec.Builder merged = keepUnset(manifest, live).toBuilder();
+    PodSpec.Builder merged = keepUnset(manifest, live, SPEC_LISTS_BY_KEY).toBuilder();
     merged.clearVolumes().addAllVolumes(byKey(manifest.getVolumesList(), live.getVolumesList(), Volume::getName));
     merged.clearContainers().addAllContainers(containers(manifest.getContainersList(), live.getContainersList()));
     merged.clearInitContainers()
@@ -45,7 +47,7 @@ final class PodSpecApply {
       if (was == null) {
         return c;
       }
-      Container kept = keepUnset(c, was);
+      Container kept = keepUnset(c, was, CONTAINER_LISTS_BY_KEY);
       return kept.toBuilder().clearVolumeMounts()
           .addAllVolumeMounts(byKey(c.getVolumeMountsList(), was.getVolumeMountsList(), VolumeMount::getMountPath))
           .build();
@@ -61,12 +63,12 @@ final class PodSpecApply {
     return all;
   }
 
-  /** {@code manifest} with every field it leaves unset (or empty) taken from {@code live}. */
+  /** {@code manifest} with every field it leaves unset (or empty) taken from {@code live}, but {@code byKey}. */
   @SuppressWarnings("unchecked")
-  private static <T extends Message> T keepUnset(T manifest, T live) {
+  private static <T extends Message> T keepUnset(T manifest, T live, Set<String> byKey) {
     Message.Builder b = manifest.toBuilder();
     for (FieldDescriptor f : manifest.getDescriptorForType().getFields()) {
-      if (MERGED_LISTS.contains(f.getName()) || f.getName().equals("volume_mounts")) {
+      if (byKey.contains(f.getName())) {
         continue;
       }
       boolean unset = f.isRepeated() ? manifest.getRepeatedFieldCount(f) == 0 : !manifest.hasField(f);
