@@ -4,7 +4,7 @@
 # (dev.capstan.bench.store.InProcessWrites). Prints puts/s, CPU per put and where it went, by
 # thread. The JVM runs C1 only, as the launcher runs the daemons. Compare commits by running this
 # at each; it measures no RPC in front of the store.
-# Usage: bench/inprocess-writes.sh [--writers 16] [--seconds 10] [--rounds 2] [--via follower|leader]
+# Usage: bench/inprocess-writes.sh [--writers 16] [--seconds 10] [--rounds 2] [--via follower|leader|all]
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 "$root/scripts/install-build-deps"

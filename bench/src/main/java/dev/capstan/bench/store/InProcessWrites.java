@@ -32,8 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Compare commits by running this at each: it isolates Raft and the state machine from gRPC
  * serving, TLS and the apiserver.
  *
- * <p>Usage: {@code InProcessWrites [--writers 16] [--seconds 10] [--rounds 2] [--via follower|leader]
- * [--threads 12]}; the first round warms the JIT up.
+ * <p>Usage: {@code InProcessWrites [--writers 16] [--seconds 10] [--rounds 2] [--via follower|leader|all]
+ * [--threads 12]} ({@code all}: the writers round-robin over the three peers' stores); the first round warms the JIT up.
  */
 public final class InProcessWrites {
   private InProcessWrites() {}
@@ -56,8 +56,8 @@ public final class InProcessWrites {
       }
       i++;
     }
-    if (!via.equals("follower") && !via.equals("leader")) {
-      throw new IllegalArgumentException("--via: \"" + via + "\" is not one of follower, leader");
+    if (!List.of("follower", "leader", "all").contains(via)) {
+      throw new IllegalArgumentException("--via: \"" + via + "\" is not one of follower, leader, all");
     }
     Path root = Files.createTempDirectory("capstan-inprocess-writes");
     List<String> ids = List.of("s1", "s2", "s3");
@@ -72,15 +72,24 @@ public final class InProcessWrites {
         peers.add(new RaftStorePeer(new RaftStorePeer.Config(ids.get(i), root.resolve(ids.get(i)), address, members,
             RaftStorePeer.Tuning.defaults())).start());
       }
-      RaftStorePeer target = pick(peers, via);
-      try (RatisKeyValueStore store = new RatisKeyValueStore(target)) {
+      // "all" spreads the writers over every peer's store, as clients spread over endpoints.
+      List<RaftStorePeer> targets = via.equals("all") ? awaitLeader(peers) : List.of(pick(peers, via));
+      List<RatisKeyValueStore> stores = targets.stream().map(RatisKeyValueStore::new).toList();
+      try {
         for (int round = 0; round < rounds; round++) {
-          System.out.println(round(store, target, writers, seconds, via, round, threadsShown));
+          System.out.println(round(stores, targets, writers, seconds, via, round, threadsShown));
         }
+      } finally {
+        stores.forEach(RatisKeyValueStore::close);
       }
     } finally {
       peers.forEach(RaftStorePeer::close);
     }
+  }
+
+  private static List<RaftStorePeer> awaitLeader(List<RaftStorePeer> peers) throws InterruptedException {
+    pick(peers, "leader");
+    return peers;
   }
 
   private static RaftStorePeer pick(List<RaftStorePeer> peers, String via) throws InterruptedException {
@@ -96,7 +105,7 @@ public final class InProcessWrites {
     throw new IllegalStateException("no leader agreed on in 30 s");
   }
 
-  private static String round(RatisKeyValueStore store, RaftStorePeer target, int writers, int seconds, String via,
+  private static String round(List<RatisKeyValueStore> stores, List<RaftStorePeer> targets, int writers, int seconds, String via,
       int round, int threadsShown) throws Exception {
     ByteString value = ByteString.copyFrom(new byte[1024]);
     AtomicBoolean stop = new AtomicBoolean();
@@ -106,6 +115,7 @@ public final class InProcessWrites {
     for (int w = 0; w < writers; w++) {
       String prefix = "/bench/" + w + "/";
       LatencyRecorder mine = new LatencyRecorder();
+      RatisKeyValueStore store = stores.get(w % stores.size());
       latencies.add(mine);
       threads.add(new Thread(() -> {
         for (int i = 0; !stop.get(); i++) {
@@ -117,8 +127,8 @@ public final class InProcessWrites {
         }
       }, "bench-writer-" + w));
     }
-    long entries0 = target.stats().writeEntries();
-    long commands0 = target.stats().writeCommands();
+    long entries0 = targets.stream().mapToLong(t -> t.stats().writeEntries()).sum();
+    long commands0 = targets.stream().mapToLong(t -> t.stats().writeCommands()).sum();
     Map<String, Long> byThread0 = cpuByThread();
     ProcessCpu.Usage cpu0 = ProcessCpu.usage(ProcessHandle.current().pid());
     long start = System.nanoTime();
@@ -139,7 +149,8 @@ public final class InProcessWrites {
         "round %d, via %s, %d writers: %d puts, %.0f puts/s, CPU per put %.3f ms (user %.3f, system %.3f), "
             + "p50 %.2f ms, p99 %.2f ms, %d commands in %d log entries%n",
         round, via, writers, n, n / elapsed, user + system, user, system, all.millisAt(0.50), all.millisAt(0.99),
-        target.stats().writeCommands() - commands0, target.stats().writeEntries() - entries0));
+        targets.stream().mapToLong(t -> t.stats().writeCommands()).sum() - commands0,
+        targets.stream().mapToLong(t -> t.stats().writeEntries()).sum() - entries0));
     Map<String, Long> delta = new HashMap<>();
     byThread1.forEach((name, nanos) -> delta.put(name, nanos - byThread0.getOrDefault(name, 0L)));
     delta.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(threadsShown)

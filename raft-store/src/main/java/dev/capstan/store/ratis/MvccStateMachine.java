@@ -93,11 +93,13 @@ final class MvccStateMachine extends BaseStateMachine {
   private boolean closed;
   /**
    * The log index of the last entry that changed the store (or of the snapshot it was loaded
-   * from). Unlike the applied index it skips Ratis' own entries -- above all the commit-metadata
-   * entry the leader appends after every commit, which followers learn is committed only at the
-   * next heartbeat -- so a follower waiting for it does not wait for a heartbeat.
+   * from). Unlike the applied index it skips Ratis' own entries (a new leader's first entry,
+   * configuration changes, and the commit-metadata entries older logs hold after every commit),
+   * which followers may learn are committed only at the next heartbeat; so a follower waiting for
+   * it does not wait for one.
    */
   private volatile long lastWriteIndex = RaftLog.INVALID_LOG_INDEX;
+  private final Runnable applied;
 
   /** {@code waiterExecutor} completes {@link #awaitApplied} futures, off the apply thread. */
   MvccStateMachine(MvccStore store, Executor waiterExecutor) {
@@ -106,9 +108,18 @@ final class MvccStateMachine extends BaseStateMachine {
 
   /** Counts leader changes and snapshots in {@code stats}. */
   MvccStateMachine(MvccStore store, Executor waiterExecutor, StoreStats stats) {
+    this(store, waiterExecutor, stats, () -> { });
+  }
+
+  /**
+   * As above; {@code applied} runs after every entry this peer applies (on the apply thread), so
+   * that a leader can tell its followers at once that the entry was committed ({@link CommitSignal}).
+   */
+  MvccStateMachine(MvccStore store, Executor waiterExecutor, StoreStats stats, Runnable applied) {
     this.store = store;
     this.appliedWaiters = new AppliedIndexWaiters(waiterExecutor);
     this.stats = stats;
+    this.applied = applied;
   }
 
   MvccStore store() {
@@ -126,6 +137,7 @@ final class MvccStateMachine extends BaseStateMachine {
     boolean updated = super.updateLastAppliedTermIndex(termIndex);
     if (appliedWaiters != null) {
       appliedWaiters.applied(getLastAppliedTermIndex().getIndex());
+      applied.run();
     }
     return updated;
   }

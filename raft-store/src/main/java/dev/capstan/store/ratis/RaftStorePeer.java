@@ -25,6 +25,7 @@ import dev.capstan.etcd.etcdserverpb.CompactionResponse;
 import dev.capstan.etcd.etcdserverpb.LeaseRevokeRequest;
 import dev.capstan.store.StoreException;
 import java.util.OptionalLong;
+import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.Parameters;
@@ -226,6 +227,7 @@ public final class RaftStorePeer implements AutoCloseable {
   private final ExecutorService appliedExecutor;
   private final MvccStateMachine stateMachine;
   private final StoreStats stats = new StoreStats();
+  private final CommitSignal commitSignal = new CommitSignal();
   private final ScheduledExecutorService progressTimer;
   private final AutoCompactor autoCompactor;
   private RaftServer server;
@@ -253,7 +255,8 @@ public final class RaftStorePeer implements AutoCloseable {
     this.peerId = RaftPeerId.valueOf(config.id());
     this.watchExecutor = Executors.newFixedThreadPool(2, new DaemonThreadFactory("capstan-store-watch-" + config.id()));
     this.appliedExecutor = Executors.newCachedThreadPool(new DaemonThreadFactory("capstan-store-applied-" + config.id()));
-    this.stateMachine = new MvccStateMachine(new MvccStore(watchExecutor, clock), appliedExecutor, stats);
+    this.stateMachine = new MvccStateMachine(new MvccStore(watchExecutor, clock), appliedExecutor, stats,
+        commitSignal::commitAdvanced);
     this.progressTimer = Executors.newSingleThreadScheduledExecutor(
         new DaemonThreadFactory("capstan-store-progress-" + config.id()));
     this.autoCompactor = new AutoCompactor(config.tuning().autoCompaction(), clock);
@@ -349,6 +352,7 @@ public final class RaftStorePeer implements AutoCloseable {
         .setGroup(initialGroup)
         .setStateMachine(stateMachine)
         .setProperties(serverProperties())
+        .setParameters(commitSignal.parameters())
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
     try {
@@ -629,6 +633,10 @@ public final class RaftStorePeer implements AutoCloseable {
     PeerAddress.HostPort listen = PeerAddress.HostPort.parse(config.address(), "address");
     RaftProperties properties = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(properties, List.of(config.dataDir().toFile()));
+    // Followers learn commits from the commit signal instead of a commit-metadata log entry per
+    // commit (a whole extra Raft round: an fsync on every peer); see CommitSignal.
+    RaftConfigKeys.Rpc.setType(properties, new CommitSignal.RpcTypeWithCommitSignal());
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(properties, false);
     GrpcConfigKeys.Server.setHost(properties, listen.host());
     GrpcConfigKeys.Server.setPort(properties, listen.port());
     RaftServerConfigKeys.Rpc.setTimeoutMin(properties, millis(tuning.electionTimeoutMin()));

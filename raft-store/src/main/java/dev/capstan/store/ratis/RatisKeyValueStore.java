@@ -80,8 +80,8 @@ public final class RatisKeyValueStore implements KeyValueStore {
   /**
    * Log entries of writes on their way at once before further writes queue to share one. One: a
    * write arriving while an entry is on its way leaves with everything else that arrived meanwhile
-   * as the next entry. Raft's cost per entry (client RPC, append, replication, commit-metadata
-   * entry, fsync on every peer) is mostly CPU, so fewer, larger entries beat pipelining on the
+   * as the next entry. Raft's cost per entry (client RPC, append, replication, the commit signal
+   * to followers, fsync on every peer) is mostly CPU, so fewer, larger entries beat pipelining on the
    * machines we measured (bench/inprocess-writes.sh, 3 peers on 2 cores, 16 writers through a
    * follower: 1,899 puts/s at 0.82 ms CPU per put with 4 in flight, 3,018/s at 0.49 ms with one,
    * p50 and p99 lower too; through the leader 3,037/s to 3,662/s). A lone writer never waits.
@@ -304,9 +304,10 @@ public final class RatisKeyValueStore implements KeyValueStore {
   /**
    * A follower's linearizable read: the leader (lease-checked) names the last write it applied,
    * which covers every acknowledged write; once this peer has applied it too, the local copy
-   * answers. Ratis' own read index is the leader's commit index, which after any write is the
-   * commit-metadata entry the leader appends, and followers learn that one is committed only at
-   * the next heartbeat: followers' reads waited up to 250 ms after every write.
+   * answers. Ratis' own read index is the leader's commit index, which may be an entry of Ratis'
+   * own that followers learn is committed only at the next heartbeat (with Ratis' commit-metadata
+   * entries, which the store no longer writes (CommitSignal), that was after every write:
+   * followers' reads waited up to 250 ms).
    */
   private CompletableFuture<Message> afterLeadersWrites(Message message) {
     CompletableFuture<Message> result = new CompletableFuture<>();
