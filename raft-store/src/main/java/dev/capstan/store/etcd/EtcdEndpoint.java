@@ -4,12 +4,16 @@ import dev.capstan.store.KeyValueStore;
 import dev.capstan.store.mvcc.RequestValidator;
 import dev.capstan.store.ratis.RaftStorePeer;
 import io.grpc.Server;
+import dev.capstan.etcd.etcdserverpb.KVGrpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -88,6 +92,7 @@ public final class EtcdEndpoint implements AutoCloseable {
         // would answer that with GOAWAY "too_many_pings".
         .permitKeepAliveTime(1, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
+        .callExecutor(EtcdEndpoint::callExecutor)
         .addService(new EtcdKvService(store, cluster))
         .addService(new EtcdWatchService(store, cluster, localRevision))
         .addService(new EtcdLeaseService(store, cluster))
@@ -97,6 +102,16 @@ public final class EtcdEndpoint implements AutoCloseable {
         .start();
     LOG.info("etcd endpoint listening on {}", server.getListenSockets());
     return new EtcdEndpoint(server);
+  }
+
+  /**
+   * KV calls run on the transport thread that read them: their handlers only validate, hand the
+   * request to the store and return (the store answers later, from its own threads), so a hop to
+   * gRPC's executor would cost two thread wake-ups per call for nothing. Other services (watch
+   * registration may replay history, member changes wait for Raft) keep gRPC's executor.
+   */
+  private static Executor callExecutor(ServerCall<?, ?> call, Metadata headers) {
+    return KVGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName()) ? Runnable::run : null;
   }
 
   /** The port this endpoint listens on. */
