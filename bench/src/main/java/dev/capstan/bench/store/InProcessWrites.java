@@ -77,7 +77,7 @@ public final class InProcessWrites {
       List<RatisKeyValueStore> stores = targets.stream().map(RatisKeyValueStore::new).toList();
       try {
         for (int round = 0; round < rounds; round++) {
-          System.out.println(round(stores, targets, writers, seconds, via, round, threadsShown));
+          System.out.println(round(stores, peers, writers, seconds, via, round, threadsShown));
         }
       } finally {
         stores.forEach(RatisKeyValueStore::close);
@@ -105,7 +105,7 @@ public final class InProcessWrites {
     throw new IllegalStateException("no leader agreed on in 30 s");
   }
 
-  private static String round(List<RatisKeyValueStore> stores, List<RaftStorePeer> targets, int writers, int seconds, String via,
+  private static String round(List<RatisKeyValueStore> stores, List<RaftStorePeer> peers, int writers, int seconds, String via,
       int round, int threadsShown) throws Exception {
     ByteString value = ByteString.copyFrom(new byte[1024]);
     AtomicBoolean stop = new AtomicBoolean();
@@ -127,8 +127,9 @@ public final class InProcessWrites {
         }
       }, "bench-writer-" + w));
     }
-    long entries0 = targets.stream().mapToLong(t -> t.stats().writeEntries()).sum();
-    long commands0 = targets.stream().mapToLong(t -> t.stats().writeCommands()).sum();
+    // Log entries committed meanwhile (every write's, nothing else writes): the leader's commit index.
+    RaftStorePeer leader = peers.stream().filter(RaftStorePeer::isLeader).findFirst().orElseThrow();
+    long entries0 = leader.commitIndex();
     Map<String, Long> byThread0 = cpuByThread();
     ProcessCpu.Usage cpu0 = ProcessCpu.usage(ProcessHandle.current().pid());
     long start = System.nanoTime();
@@ -147,10 +148,9 @@ public final class InProcessWrites {
     double system = (cpu1.system() - cpu0.system()) * 1000 / n;
     StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
         "round %d, via %s, %d writers: %d puts, %.0f puts/s, CPU per put %.3f ms (user %.3f, system %.3f), "
-            + "p50 %.2f ms, p99 %.2f ms, %d commands in %d log entries%n",
+            + "p50 %.2f ms, p99 %.2f ms, %d log entries (%.1f writes each)%n",
         round, via, writers, n, n / elapsed, user + system, user, system, all.millisAt(0.50), all.millisAt(0.99),
-        targets.stream().mapToLong(t -> t.stats().writeCommands()).sum() - commands0,
-        targets.stream().mapToLong(t -> t.stats().writeEntries()).sum() - entries0));
+        leader.commitIndex() - entries0, (double) n / Math.max(1, leader.commitIndex() - entries0)));
     Map<String, Long> delta = new HashMap<>();
     byThread1.forEach((name, nanos) -> delta.put(name, nanos - byThread0.getOrDefault(name, 0L)));
     delta.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(threadsShown)
