@@ -106,11 +106,11 @@ final class CommitSignal {
   }
 
   /**
-   * Ratis' gRPC log appender that, woken with nothing new to send while its follower's commit
-   * index is behind the leader's, sends an empty append (a heartbeat, which carries the leader's
-   * commit index) once per commit index; and that leaves the signal when it stops (step-down,
-   * removed follower). Ratis' own appender sends nothing then: it would wait for the next
-   * heartbeat.
+   * Ratis' gRPC log appender that, woken with nothing new to send and no append on its way while
+   * its follower's commit index is behind the leader's, sends an empty append (a heartbeat, which
+   * carries the leader's commit index and the follower's last entry) once per commit index; and
+   * that leaves the signal when it stops (step-down, removed follower). Ratis' own appender sends
+   * nothing then: the follower would learn the commit at the next heartbeat.
    */
   private static final class SignalledLogAppender extends GrpcLogAppender {
     private final CommitSignal signal;
@@ -127,10 +127,14 @@ final class CommitSignal {
         throws RaftLogIOException {
       AppendEntriesRequestProto request = super.newAppendEntriesRequest(callId, heartbeat);
       long commit = getRaftLog().getLastCommittedIndex();
-      if (request == null && commit > getFollower().getCommitIndex() && commit > announcedCommit) {
+      // Only with no append on its way: an empty append sent meanwhile would carry no previous
+      // entry, and a follower takes a commit index only up to the previous entry it was sent.
+      // The reply to the append on its way wakes this appender again.
+      if (request == null && !hasPendingDataRequests() && commit > getFollower().getCommitIndex()
+          && commit > announcedCommit) {
         request = super.newAppendEntriesRequest(callId, true);
       }
-      if (request != null) {
+      if (request != null && request.hasPreviousLog()) {
         announcedCommit = Math.max(announcedCommit, request.getLeaderCommit());
       }
       return request;
