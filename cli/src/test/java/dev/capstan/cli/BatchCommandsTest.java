@@ -5,14 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.capstan.api.batch.v1.Job;
 import dev.capstan.api.batch.v1.JobCondition;
 import dev.capstan.api.batch.v1.JobStatus;
-import dev.capstan.apiserver.ApiServer;
 import dev.capstan.client.CapstanClient;
-import dev.capstan.store.local.LocalKeyValueStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,28 +57,22 @@ class BatchCommandsTest {
   @TempDir
   Path dir;
 
-  private LocalKeyValueStore store;
-  private ApiServer server;
+  private InProcessApiServer cluster;
   private CapstanClient client;
 
   @BeforeAll
   void start() {
-    store = new LocalKeyValueStore();
-    server = ApiServer.start(store, 0);
-    client = CapstanClient.connect("127.0.0.1:" + server.port());
+    cluster = new InProcessApiServer();
+    client = cluster.client();
   }
 
   @AfterAll
   void stop() {
-    client.close();
-    server.close();
-    store.close();
+    cluster.close();
   }
 
   private CliRun capstan(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--config", dir.resolve("no-config").toString(), "-s", "127.0.0.1:" + server.port()));
-    return CliRun.of(all.toArray(String[]::new));
+    return cluster.capstan(args);
   }
 
   private Path write(String name, String text) throws IOException {

@@ -4,45 +4,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.meta.v1.ObjectMeta;
-import dev.capstan.apiserver.ApiServer;
 import dev.capstan.client.CapstanClient;
-import dev.capstan.store.local.LocalKeyValueStore;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code capstan patch} and {@code capstan delete -l / --all} against an in-process apiserver. */
 class PatchAndDeleteCommandsTest {
-  @TempDir
-  Path dir;
-
-  private LocalKeyValueStore store;
-  private ApiServer server;
+  private InProcessApiServer cluster;
   private CapstanClient client;
 
   @BeforeEach
   void start() {
-    store = new LocalKeyValueStore();
-    server = ApiServer.start(store, 0);
-    client = CapstanClient.connect("127.0.0.1:" + server.port());
+    cluster = new InProcessApiServer();
+    client = cluster.client();
   }
 
   @AfterEach
   void stop() {
-    client.close();
-    server.close();
-    store.close();
+    cluster.close();
   }
 
   private CliRun capstan(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--config", dir.resolve("no-config").toString(), "-s", "127.0.0.1:" + server.port()));
-    return CliRun.of(all.toArray(String[]::new));
+    return cluster.capstan(args);
   }
 
   private void configMap(String name, String app) {

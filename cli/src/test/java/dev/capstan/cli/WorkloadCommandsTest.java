@@ -4,13 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.capstan.api.apps.v1.DaemonSet;
 import dev.capstan.api.apps.v1.StatefulSet;
-import dev.capstan.apiserver.ApiServer;
 import dev.capstan.client.CapstanClient;
-import dev.capstan.store.local.LocalKeyValueStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,28 +69,22 @@ class WorkloadCommandsTest {
   @TempDir
   Path dir;
 
-  private LocalKeyValueStore store;
-  private ApiServer server;
+  private InProcessApiServer cluster;
   private CapstanClient client;
 
   @BeforeAll
   void start() {
-    store = new LocalKeyValueStore();
-    server = ApiServer.start(store, 0);
-    client = CapstanClient.connect("127.0.0.1:" + server.port());
+    cluster = new InProcessApiServer();
+    client = cluster.client();
   }
 
   @AfterAll
   void stop() {
-    client.close();
-    server.close();
-    store.close();
+    cluster.close();
   }
 
   private CliRun capstan(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--config", dir.resolve("no-config").toString(), "-s", "127.0.0.1:" + server.port()));
-    return CliRun.of(all.toArray(String[]::new));
+    return cluster.capstan(args);
   }
 
   @Test
