@@ -73,7 +73,8 @@ public final class InProcessWrites {
             RaftStorePeer.Tuning.defaults())).start());
       }
       // "all" spreads the writers over every peer's store, as clients spread over endpoints.
-      List<RaftStorePeer> targets = via.equals("all") ? awaitLeader(peers) : List.of(pick(peers, via));
+      RaftStorePeer picked = pick(peers, via.equals("all") ? "leader" : via);
+      List<RaftStorePeer> targets = via.equals("all") ? peers : List.of(picked);
       List<RatisKeyValueStore> stores = targets.stream().map(RatisKeyValueStore::new).toList();
       try {
         for (int round = 0; round < rounds; round++) {
@@ -85,11 +86,6 @@ public final class InProcessWrites {
     } finally {
       peers.forEach(RaftStorePeer::close);
     }
-  }
-
-  private static List<RaftStorePeer> awaitLeader(List<RaftStorePeer> peers) throws InterruptedException {
-    pick(peers, "leader");
-    return peers;
   }
 
   private static RaftStorePeer pick(List<RaftStorePeer> peers, String via) throws InterruptedException {

@@ -47,9 +47,6 @@ final class CommitSignal {
 
   /** Wakes every running log appender of this server (there are some only while it leads). */
   void commitAdvanced() {
-    if (appenders.isEmpty()) {
-      return;
-    }
     for (LogAppender appender : appenders) {
       if (appender.isRunning()) {
         appender.notifyLogAppender();
@@ -115,7 +112,10 @@ final class CommitSignal {
    */
   private static final class SignalledLogAppender extends GrpcLogAppender {
     private final CommitSignal signal;
-    /** The highest commit index an empty append of this appender announced; under its write lock. */
+    /**
+     * The highest commit index an append of this appender carried with a previous entry (so the
+     * follower could take it); touched only under the appender's write lock, in appendLog.
+     */
     private long announcedCommit = RaftLog.INVALID_LOG_INDEX;
 
     SignalledLogAppender(RaftServer.Division server, LeaderState state, FollowerInfo follower, CommitSignal signal) {
