@@ -438,10 +438,18 @@ public final class RaftStorePeer implements AutoCloseable {
     return info != null && info.isLeader();
   }
 
-  /** The current leader's id as this peer knows it, if any. */
+  /** The current leader's id as this peer knows it, if any; this peer's own id when it leads. */
   public Optional<String> leaderId() {
     DivisionInfo info = divisionInfo();
-    return info == null ? Optional.empty() : Optional.ofNullable(info.getLeaderId()).map(RaftPeerId::toString);
+    if (info == null) {
+      return Optional.empty();
+    }
+    // Ratis turns the role to leader a moment before it records itself as leader: answer
+    // consistently with isLeader() in that window.
+    if (info.isLeader()) {
+      return Optional.of(config.id());
+    }
+    return Optional.ofNullable(info.getLeaderId()).map(RaftPeerId::toString);
   }
 
   /**
