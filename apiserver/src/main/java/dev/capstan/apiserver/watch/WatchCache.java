@@ -15,6 +15,7 @@ import dev.capstan.etcd.mvccpb.KeyValue;
 import dev.capstan.store.KeyValueStore;
 import dev.capstan.store.StoreWatch;
 import dev.capstan.store.StoreWatchListener;
+import dev.capstan.store.mvcc.StoreKey;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -87,7 +88,8 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
 
   private final Object lock = new Object();
   /** By store key, in the store's (unsigned byte) order, so pages come out as the store's would. */
-  private final NavigableMap<ByteString, T> objects = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
+  // StoreKey, not ByteString: its comparison is many times cheaper (see StoreKey)
+  private final NavigableMap<StoreKey, T> objects = new TreeMap<>();
   private final ArrayDeque<CachedEvent<T>> window = new ArrayDeque<>();
   private final List<Watcher<T>> watchers = new CopyOnWriteArrayList<>();
   private final List<Listener<T>> listeners = new CopyOnWriteArrayList<>();
@@ -132,7 +134,7 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
       objects.clear();
       window.clear();
       for (KeyValue kv : r.getKvsList()) {
-        objects.put(kv.getKey(), registry.decode(kv));
+        objects.put(StoreKey.of(kv.getKey()), registry.decode(kv));
       }
       revision = r.getHeader().getRevision();
       oldestResumable = revision;
@@ -365,9 +367,9 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
     synchronized (lock) {
       List<T> items = new ArrayList<>();
       ByteString end = StoreKeys.rangeEnd(prefix);
-      for (Map.Entry<ByteString, T> e : objects.subMap(from, true, end, false).entrySet()) {
+      for (Map.Entry<StoreKey, T> e : objects.subMap(StoreKey.of(from), true, StoreKey.of(end), false).entrySet()) {
         if (limit > 0 && items.size() == limit) {
-          return new Page<>(items, revision, e.getKey());
+          return new Page<>(items, revision, e.getKey().toByteString());
         }
         if (filter.matches(e.getValue())) {
           items.add(e.getValue());
@@ -404,7 +406,7 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
     synchronized (lock) {
       List<CachedEvent<T>> batch = new ArrayList<>(events.size());
       for (Event e : events) {
-        ByteString key = e.getKv().getKey();
+        StoreKey key = StoreKey.of(e.getKv().getKey());
         T previous = objects.get(key);
         T current = null;
         if (e.getType() == Event.EventType.PUT) {

@@ -41,13 +41,13 @@ final class MvccSnapshotFormat {
   private static final int MAX_FIELD_BYTES = 4 * RequestValidator.MAX_REQUEST_BYTES;
 
   /** A snapshot read back. */
-  record Contents(long revision, long compactRevision, NavigableMap<ByteString, KeyHistory> keys,
+  record Contents(long revision, long compactRevision, NavigableMap<StoreKey, KeyHistory> keys,
       Map<Long, Long> leaseTtls) {}
 
   private MvccSnapshotFormat() {}
 
   static void write(OutputStream target, long revision, long compactRevision,
-      NavigableMap<ByteString, KeyHistory> keys, Map<Long, Long> leaseTtls) throws IOException {
+      NavigableMap<StoreKey, KeyHistory> keys, Map<Long, Long> leaseTtls) throws IOException {
     CRC32 crc = new CRC32();
     BufferedOutputStream buffered = new BufferedOutputStream(target, 1 << 16);
     DataOutputStream out = new DataOutputStream(new CheckedOutputStream(buffered, crc));
@@ -56,8 +56,8 @@ final class MvccSnapshotFormat {
     out.writeLong(revision);
     out.writeLong(compactRevision);
     out.writeInt(keys.size());
-    for (Map.Entry<ByteString, KeyHistory> entry : keys.entrySet()) {
-      writeBytes(out, entry.getKey());
+    for (Map.Entry<StoreKey, KeyHistory> entry : keys.entrySet()) {
+      writeBytes(out, entry.getKey().toByteString());
       var versions = entry.getValue().versions();
       out.writeInt(versions.size());
       for (KeyRevision version : versions) {
@@ -110,7 +110,7 @@ final class MvccSnapshotFormat {
     long revision = in.readLong();
     long compactRevision = in.readLong();
     int keyCount = in.readInt();
-    NavigableMap<ByteString, KeyHistory> keys = new TreeMap<>(KeyRange.KEY_ORDER);
+    NavigableMap<StoreKey, KeyHistory> keys = new TreeMap<>();
     for (int k = 0; k < keyCount; k++) {
       ByteString key = readBytes(in);
       int versionCount = in.readInt();
@@ -127,7 +127,7 @@ final class MvccSnapshotFormat {
           history.append(KeyRevision.put(versionRevision, sub, kv));
         }
       }
-      keys.put(key, history);
+      keys.put(StoreKey.of(key), history);
     }
     int leaseCount = in.readInt();
     if (leaseCount < 0 || (format == FORMAT_WITHOUT_LEASES && leaseCount != 0)) {

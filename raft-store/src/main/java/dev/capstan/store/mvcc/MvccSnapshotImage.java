@@ -1,6 +1,5 @@
 package dev.capstan.store.mvcc;
 
-import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Map;
@@ -15,10 +14,10 @@ public final class MvccSnapshotImage {
 
   private final long revision;
   private final long compactRevision;
-  private final NavigableMap<ByteString, KeyHistory> keys;
+  private final NavigableMap<StoreKey, KeyHistory> keys;
   private final Map<Long, Long> leaseTtls;
 
-  MvccSnapshotImage(long revision, long compactRevision, NavigableMap<ByteString, KeyHistory> keys,
+  MvccSnapshotImage(long revision, long compactRevision, NavigableMap<StoreKey, KeyHistory> keys,
       Map<Long, Long> leaseTtls) {
     this.revision = revision;
     this.compactRevision = compactRevision;

@@ -99,7 +99,7 @@ public final class MvccStore implements AutoCloseable {
   private final WatchHub watchHub;
 
   // Guarded by lock.
-  private NavigableMap<ByteString, KeyHistory> keys = new TreeMap<>(KeyRange.KEY_ORDER);
+  private NavigableMap<StoreKey, KeyHistory> keys = new TreeMap<>();
   /** The changes of each revision at or after the compacted one, in the order they were made. */
   private NavigableMap<Long, List<KeyRevision>> changesByRevision = new TreeMap<>();
   private long revision = 1;
@@ -284,13 +284,13 @@ public final class MvccStore implements AutoCloseable {
         throw StoreErrors.futureRevision();
       }
       // Only keys changed since the last compaction can hold versions that are now unneeded.
-      Set<ByteString> touched = new HashSet<>();
+      Set<StoreKey> touched = new HashSet<>();
       for (List<KeyRevision> changes : changesByRevision.subMap(compactRevision, true, target, true).values()) {
         for (KeyRevision change : changes) {
-          touched.add(change.kv().getKey());
+          touched.add(StoreKey.of(change.kv().getKey()));
         }
       }
-      for (ByteString key : touched) {
+      for (StoreKey key : touched) {
         KeyHistory history = keys.get(key);
         if (history != null) {
           history.compact(target);
@@ -544,7 +544,7 @@ public final class MvccStore implements AutoCloseable {
         .setKv(change.kv());
     boolean creation = !change.tombstone() && change.kv().getVersion() == 1;
     if (withPrevKv && !creation && change.revision() > compactRevision) {
-      KeyHistory history = keys.get(change.kv().getKey());
+      KeyHistory history = keys.get(StoreKey.of(change.kv().getKey()));
       KeyValue previous = history == null ? null : history.valueAt(change.revision() - 1);
       if (previous != null) {
         event.setPrevKv(previous);
@@ -574,7 +574,7 @@ public final class MvccStore implements AutoCloseable {
     lock.readLock().lock();
     try {
       checkOpen();
-      TreeMap<ByteString, KeyHistory> copy = new TreeMap<>(keys);
+      TreeMap<StoreKey, KeyHistory> copy = new TreeMap<>(keys);
       copy.replaceAll((key, history) -> history.copy());
       return new MvccSnapshotImage(revision, compactRevision, copy, leaseTtls());
     } finally {
@@ -719,7 +719,7 @@ public final class MvccStore implements AutoCloseable {
   }
 
   private KeyValue currentValue(ByteString key) {
-    KeyHistory history = keys.get(key);
+    KeyHistory history = keys.get(StoreKey.of(key));
     return history == null ? null : history.current();
   }
 
@@ -900,7 +900,8 @@ public final class MvccStore implements AutoCloseable {
 
     PutResponse put(PutRequest request) {
       ByteString key = request.getKey();
-      KeyHistory history = keys.get(key);
+      StoreKey storeKey = StoreKey.of(key);
+      KeyHistory history = keys.get(storeKey);
       KeyValue previous = history == null ? null : history.current();
       KeyValue kv = KeyValue.newBuilder()
           .setKey(key)
@@ -912,7 +913,7 @@ public final class MvccStore implements AutoCloseable {
           .build();
       if (history == null) {
         history = new KeyHistory();
-        keys.put(key, history);
+        keys.put(storeKey, history);
       }
       if (previous != null && previous.getLease() != kv.getLease()) {
         detach(previous);

@@ -135,6 +135,12 @@ class MvccStoreTest {
     RangeResponse all = store.range(RangeRequest.newBuilder().setKey(ALL).setRangeEnd(ALL).build());
     assertThat(all.getKvs(0).getKey()).isEqualTo(bytes("a"));
     assertThat(all.getKvs(1).getKey().byteAt(0)).isEqualTo((byte) 0xff);
+
+    store.put(PutRequest.newBuilder().setKey(ByteString.copyFrom(new byte[] {(byte) 0x80, 1})).build());
+    RangeResponse high = store.range(RangeRequest.newBuilder()
+        .setKey(ByteString.copyFrom(new byte[] {(byte) 0x80})).setRangeEnd(ByteString.copyFrom(new byte[] {(byte) 0xff}))
+        .build());
+    assertThat(high.getKvsList()).extracting(kv -> kv.getKey().byteAt(0)).containsExactly((byte) 0x80);
   }
 
   @Test

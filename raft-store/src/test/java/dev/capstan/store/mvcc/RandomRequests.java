@@ -14,7 +14,8 @@ import java.util.Random;
 final class RandomRequests {
 
   private static final List<String> KEYS =
-      List.of("a", "b", "c", "d", "e", "p/1", "p/2", "p/3", "p0", "q");
+      // two with bytes >= 0x80 (UTF-8 of é), which must order after every ASCII byte
+      List.of("a", "b", "c", "d", "e", "p/1", "p/2", "p/3", "p/\u00e9", "p0", "q", "\u00e9");
   private static final ByteString ALL = ByteString.copyFrom(new byte[] {0});
 
   private final Random random;
