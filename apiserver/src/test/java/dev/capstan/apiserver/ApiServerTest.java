@@ -96,7 +96,10 @@ class ApiServerTest {
   @Test
   void createFillsServerFieldsAndDefaultsAndGetReturnsIt() {
     Pod created = client.pods().create(pod("a", "busybox:1.36"));
-    assertThat(created.getMetadata().getUid()).isNotEmpty();
+    // a random (version 4, IETF variant) UUID, as Kubernetes gives
+    assertThat(created.getMetadata().getUid()).matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    assertThat(client.pods().create(pod("b", "busybox:1.36")).getMetadata().getUid())
+        .isNotEqualTo(created.getMetadata().getUid());
     assertThat(created.getMetadata().getResourceVersion()).isNotEmpty();
     assertThat(created.getMetadata().hasCreationTimestamp()).isTrue();
     assertThat(created.getMetadata().getGeneration()).isEqualTo(1);

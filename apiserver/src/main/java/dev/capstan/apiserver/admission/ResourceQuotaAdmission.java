@@ -67,16 +67,20 @@ public final class ResourceQuotaAdmission implements Admission {
       return;
     }
     String namespace = kind.metadata(object).getNamespace();
+    // From the watch cache: a namespace without quotas costs no store read, and no usage is
+    // computed for it. The cache may be behind the store; the charges below compare against the
+    // stored quota, so a stale copy is never written over, and a refusal is only made on the
+    // stored quota.
+    List<ResourceQuota> affected = List.copyOf(cachedQuotas.apply(namespace)).stream()
+        .filter(q -> q.getSpec().getHardMap().keySet().stream().anyMatch(QuotaUsage.names(kind)::contains))
+        .toList();
+    if (affected.isEmpty()) {
+      return;
+    }
     ResourceList requested = QuotaUsage.of(kind, object);
     if (requested.amounts().isEmpty()) {
       return;  // a finished pod uses nothing
     }
-    // From the watch cache: a namespace without quotas costs no store read. The cache may be
-    // behind the store; the charges below compare against the stored quota, so a stale copy is
-    // never written over, and a refusal is only made on the stored quota.
-    List<ResourceQuota> affected = List.copyOf(cachedQuotas.apply(namespace)).stream()
-        .filter(q -> q.getSpec().getHardMap().keySet().stream().anyMatch(QuotaUsage.names(kind)::contains))
-        .toList();
     for (ResourceQuota quota : affected) {
       try {
         checkRequirements(kind, object, quota);

@@ -244,7 +244,7 @@ public final class ResourceRegistry<T extends Message> {
       String name = generated ? meta.getGenerateName() + randomSuffix() : meta.getName();
       ObjectMeta.Builder m = meta.toBuilder()
           .setName(name)
-          .setUid(UUID.nameUUIDFromBytes(randomBytes()).toString())
+          .setUid(newUid())
           .setCreationTimestamp(now())
           .clearResourceVersion()
           .clearDeletionTimestamp()
@@ -773,10 +773,11 @@ public final class ResourceRegistry<T extends Message> {
     return sb.toString();
   }
 
-  private byte[] randomBytes() {
-    byte[] b = new byte[16];
-    random.nextBytes(b);
-    return b;
+  /** A random (version 4) UUID, as Kubernetes gives objects; without hashing, unlike a name-based one. */
+  private String newUid() {
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
+    return new UUID(high, low).toString();
   }
 
   private Timestamp now() {
