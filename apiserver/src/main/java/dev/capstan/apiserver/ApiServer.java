@@ -37,6 +37,7 @@ import dev.capstan.apiserver.authz.RuleResolver;
 import dev.capstan.apiserver.metrics.ApiMetrics;
 import dev.capstan.client.metrics.MetricsEndpoint;
 import dev.capstan.apiserver.metrics.RequestMetricsInterceptor;
+import dev.capstan.apiserver.ratelimit.InFlightLimitInterceptor;
 import dev.capstan.apiserver.ratelimit.RateLimitInterceptor;
 import dev.capstan.apiserver.pki.AgentClientCertificate;
 import dev.capstan.apiserver.pki.CertificateSigningService;
@@ -308,11 +309,18 @@ public final class ApiServer implements AutoCloseable {
 
   /**
    * The interceptors of the API's services, innermost first (gRPC runs the last one first): the
-   * rate limit and the audit log need the user that authentication finds, and metrics, outermost,
-   * count every call, refused ones included.
+   * in-flight ceilings, the rate limit and the audit log need the user that authentication finds,
+   * and metrics, outermost, count every call, refused ones included. As in Kubernetes, a call the
+   * in-flight ceilings refuse is audited.
    */
   private ServerInterceptor[] apiInterceptors() {
     List<ServerInterceptor> chain = new ArrayList<>();
+    if (config.serving().inFlightLimit().enabled()) {
+      InFlightLimitInterceptor inFlight = new InFlightLimitInterceptor(config.serving().inFlightLimit(),
+          metrics::requestInFlightRefused);
+      metrics.watch(inFlight);
+      chain.add(inFlight);
+    }
     if (config.serving().rateLimit().enabled()) {
       chain.add(new RateLimitInterceptor(config.serving().rateLimit(), config.clock(), metrics::requestRateLimited));
     }

@@ -3,6 +3,7 @@ package dev.capstan.apiserver.metrics;
 import dev.capstan.apiserver.watch.WatchCache;
 import io.grpc.Status;
 import io.prometheus.metrics.core.metrics.Counter;
+import dev.capstan.apiserver.ratelimit.InFlightLimitInterceptor;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -28,6 +29,7 @@ public final class ApiMetrics {
   private final Histogram latency;
   private final Counter auditDropped;
   private final Counter rateLimited;
+  private final Counter inFlightRefused;
 
   public ApiMetrics() {
     requests = Counter.builder().name("capstan_apiserver_requests_total")
@@ -51,6 +53,9 @@ public final class ApiMetrics {
         .help("Audit log lines dropped because the writer fell behind (its queue was full)").register(registry);
     rateLimited = Counter.builder().name("capstan_apiserver_rate_limited_requests_total")
         .help("API requests refused with RESOURCE_EXHAUSTED by the per-user rate limit").register(registry);
+    inFlightRefused = Counter.builder().name("capstan_apiserver_inflight_refused_requests_total")
+        .help("API requests refused with RESOURCE_EXHAUSTED because the apiserver was serving its limit of requests"
+            + " at once (--max-requests-inflight, --max-mutating-requests-inflight)").register(registry);
     JvmMetrics.builder().register(registry);
   }
 
@@ -77,5 +82,20 @@ public final class ApiMetrics {
 
   public void requestRateLimited() {
     rateLimited.inc();
+  }
+
+  public void requestInFlightRefused() {
+    inFlightRefused.inc();
+  }
+
+  /** Reports the requests the interceptor is serving now, by ceiling, from now on. */
+  public void watch(InFlightLimitInterceptor inFlight) {
+    GaugeWithCallback.builder().name("capstan_apiserver_current_inflight_requests")
+        .help("API requests being served now that count against an in-flight ceiling, by request kind"
+            + " (readOnly, mutating)").labelNames("request_kind")
+        .callback(cb -> {
+          cb.call(inFlight.readOnlyInFlight(), "readOnly");
+          cb.call(inFlight.mutatingInFlight(), "mutating");
+        }).register(registry);
   }
 }

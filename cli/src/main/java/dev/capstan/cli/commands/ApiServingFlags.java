@@ -3,13 +3,14 @@ package dev.capstan.cli.commands;
 import dev.capstan.apiserver.ServingOptions;
 import dev.capstan.apiserver.audit.AuditPolicy;
 import dev.capstan.apiserver.audit.AuditPolicyException;
+import dev.capstan.apiserver.ratelimit.InFlightLimit;
 import dev.capstan.apiserver.ratelimit.RateLimit;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
- * The apiserver's metrics, audit and rate-limit flags, shared by {@code capstan server} and
+ * The apiserver's metrics, audit, rate-limit and in-flight flags, shared by {@code capstan server} and
  * {@code capstan up}.
  */
 public final class ApiServingFlags {
@@ -36,6 +37,16 @@ public final class ApiServingFlags {
       + " (default: twice --max-requests-per-second, at least 1)")
   Integer maxRequestsBurst;
 
+  @Option(names = "--max-requests-inflight", description = "read-only API requests (get, list) this server serves"
+      + " at once; over it a request gets RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}; 0 = no limit; watches and"
+      + " log streams do not count)")
+  int maxRequestsInflight = InFlightLimit.DEFAULT.readOnly();
+
+  @Option(names = "--max-mutating-requests-inflight", description = "mutating API requests (create, update, patch,"
+      + " delete, ...) this server serves at once; over it a request gets RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE};"
+      + " 0 = no limit)")
+  int maxMutatingRequestsInflight = InFlightLimit.DEFAULT.mutating();
+
   /** The options these flags ask for; a bad value is reported naming its flag. */
   ServingOptions options() {
     if (metricsPort < 0 || metricsPort > 65535) {
@@ -54,7 +65,15 @@ public final class ApiServingFlags {
     }
     int burst = maxRequestsBurst != null ? maxRequestsBurst : (int) Math.max(1, Math.ceil(2 * maxRequestsPerSecond));
     RateLimit limit = maxRequestsPerSecond == 0 ? RateLimit.OFF : new RateLimit(maxRequestsPerSecond, burst);
-    return new ServingOptions(metricsPort == 0 ? -1 : metricsPort, auditLogPath, policy, limit);
+    if (maxRequestsInflight < 0) {
+      throw new CliException("--max-requests-inflight must be >= 0 (0 = no limit); got " + maxRequestsInflight);
+    }
+    if (maxMutatingRequestsInflight < 0) {
+      throw new CliException("--max-mutating-requests-inflight must be >= 0 (0 = no limit); got "
+          + maxMutatingRequestsInflight);
+    }
+    return new ServingOptions(metricsPort == 0 ? -1 : metricsPort, auditLogPath, policy, limit,
+        new InFlightLimit(maxRequestsInflight, maxMutatingRequestsInflight));
   }
 
   private AuditPolicy auditPolicy() {

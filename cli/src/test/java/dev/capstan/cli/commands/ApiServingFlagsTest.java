@@ -8,6 +8,7 @@ import dev.capstan.apiserver.audit.AuditLevel;
 import dev.capstan.apiserver.audit.AuditPolicy;
 import dev.capstan.apiserver.audit.AuditedMethod;
 import dev.capstan.apiserver.authn.UserInfo;
+import dev.capstan.apiserver.ratelimit.InFlightLimit;
 import dev.capstan.apiserver.ratelimit.RateLimit;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The metrics, audit and rate-limit flags of {@code capstan server} and {@code capstan up}. */
+/** The metrics, audit, rate-limit and in-flight flags of {@code capstan server} and {@code capstan up}. */
 class ApiServingFlagsTest {
   @TempDir
   Path dir;
@@ -28,12 +29,21 @@ class ApiServingFlagsTest {
   }
 
   @Test
-  void byDefaultMetricsAreOnPort6060WithoutAuditLogOrRateLimit() {
+  void byDefaultMetricsAreOnPort6060WithoutAuditLogOrRateLimitAndWithKubernetesInFlightCeilings() {
     ServingOptions defaults = parse();
     assertThat(defaults.metricsPort()).isEqualTo(6060);
     assertThat(defaults.auditLogPath()).isNull();
     assertThat(defaults.auditPolicy()).isSameAs(AuditPolicy.DEFAULT);
     assertThat(defaults.rateLimit().enabled()).isFalse();
+    assertThat(defaults.inFlightLimit()).isEqualTo(new InFlightLimit(400, 200));
+  }
+
+  @Test
+  void inFlightCeilingsAreSetOrLiftedOneByOne() {
+    assertThat(parse("--max-requests-inflight", "0").inFlightLimit()).isEqualTo(new InFlightLimit(0, 200));
+    assertThat(parse("--max-requests-inflight", "0", "--max-mutating-requests-inflight", "0").inFlightLimit()
+        .enabled()).isFalse();
+    assertThat(parse("--max-mutating-requests-inflight", "50").inFlightLimit()).isEqualTo(new InFlightLimit(400, 50));
   }
 
   @Test
@@ -61,6 +71,10 @@ class ApiServingFlagsTest {
         .isInstanceOf(CliException.class).hasMessageStartingWith("--max-requests-burst");
     assertThatThrownBy(() -> parse("--audit-log-path", " ")).isInstanceOf(CliException.class)
         .hasMessageStartingWith("--audit-log-path");
+    assertThatThrownBy(() -> parse("--max-requests-inflight", "-1")).isInstanceOf(CliException.class)
+        .hasMessageStartingWith("--max-requests-inflight");
+    assertThatThrownBy(() -> parse("--max-mutating-requests-inflight", "-1")).isInstanceOf(CliException.class)
+        .hasMessageStartingWith("--max-mutating-requests-inflight");
   }
 
   @Test
