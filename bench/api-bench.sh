@@ -4,7 +4,7 @@
 # default durability), a static token file with an admin token, and one ApiBench load driver with
 # clients spread over the three. Prints Markdown tables and keeps them in bench/results/.
 # Usage: bench/api-bench.sh [--scale 0.1] [--rates 100,500] [--seconds 30] [--warmup-seconds 45]
-#                           [--only warmup,memory,latency]
+#                           [--only warmup,memory,latency] [--verbs create,get,list,update]
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 "$root/scripts/install-build-deps"

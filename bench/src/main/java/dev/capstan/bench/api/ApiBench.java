@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>Usage: {@code ApiBench --server 127.0.0.1:6443@pid --server ... --token TOKEN
  * [--certificate-authority CA.crt] [--scale 1]
- * [--rates 100,500] [--seconds 30] [--warmup-seconds 45] [--only warmup,memory,latency]}.
+ * [--rates 100,500] [--seconds 30] [--warmup-seconds 45] [--only warmup,memory,latency]
+ * [--verbs create,get,list,update]}.
  * {@code --scale} multiplies the pod and watcher counts, the seconds per latency run and the
  * warm-up (0.1 for a quick check).
  */
@@ -45,6 +46,7 @@ public final class ApiBench {
     Double seconds = null;
     Long warmupSeconds = null;
     List<String> only = List.of("warmup", "memory", "latency");
+    List<String> verbs = List.of("create", "get", "list", "update");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--server" -> servers.add(Server.parse(value(args, ++i, "--server")));
@@ -57,6 +59,7 @@ public final class ApiBench {
         case "--seconds" -> seconds = Double.parseDouble(value(args, ++i, "--seconds"));
         case "--warmup-seconds" -> warmupSeconds = Long.parseLong(value(args, ++i, "--warmup-seconds"));
         case "--only" -> only = List.of(value(args, ++i, "--only").split(","));
+        case "--verbs" -> verbs = verbs(value(args, ++i, "--verbs"));
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -91,14 +94,24 @@ public final class ApiBench {
     }
     if (only.contains("latency")) {
       List<Long> pids = servers.stream().map(Server::pid).filter(pid -> pid > 0).toList();
-      out.append(latency(clients, pids.size() == servers.size() ? pids : List.of(), rates, runSeconds));
+      out.append(latency(clients, pids.size() == servers.size() ? pids : List.of(), rates, verbs, runSeconds));
     }
     clients.forEach(CapstanClient::close);
     System.out.print(out);
   }
 
-  private static String latency(List<CapstanClient> clients, List<Long> pids, double[] rates, double seconds)
-      throws Exception {
+  private static List<String> verbs(String value) {
+    List<String> verbs = List.of(value.split(","));
+    for (String verb : verbs) {
+      if (!List.of("create", "get", "list", "update").contains(verb)) {
+        throw new IllegalArgumentException("--verbs: unknown verb " + verb + " (known: create, get, list, update)");
+      }
+    }
+    return verbs;
+  }
+
+  private static String latency(List<CapstanClient> clients, List<Long> pids, double[] rates, List<String> verbs,
+      double seconds) throws Exception {
     System.err.println("latency: preparing " + LIST_PODS + " pods to get and list, " + UPDATE_PODS + " to update ...");
     List<Pod> listed = createPods(clients, "bench-list", "p-", LIST_PODS);
     List<Pod> updatable = createPods(clients, "bench-update", "u-", UPDATE_PODS);
@@ -107,7 +120,7 @@ public final class ApiBench {
     int run = 0;
     for (double rate : rates) {
       int r = run++;
-      for (String verb : List.of("create", "get", "list", "update")) {
+      for (String verb : verbs) {
         System.err.printf(Locale.ROOT, "latency: %s at %.0f/s for %.0f s ...%n", verb, rate, seconds);
         OpenLoad.Request request = switch (verb) {
           case "create" -> (i, c) -> Async.pods(c, "Create", BenchPods.pod("bench-create", "c" + r + "-" + i));
