@@ -33,6 +33,7 @@ import dev.capstan.store.mvcc.RequestValidator;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -100,6 +101,10 @@ public final class RatisKeyValueStore implements KeyValueStore {
    * would never write again after an outage that outlasted the request timeout.
    */
   private volatile RaftClient client;
+  /** A follower's reads share their questions to the leader (see {@link #afterLeadersWrites}). */
+  private final SharedLeaderQuery<Long> leaderWriteIndex = new SharedLeaderQuery<>(() ->
+      replyOf(client.async().sendReadOnlyUnordered(StoreEnvelope.writeIndexQuery()))
+          .thenApply(reply -> StoreEnvelope.parseReply(reply, StoreEnvelope::parseWriteIndex)));
   /** Identifies the requests this store hands straight to its peer's server (retry cache). */
   private final ClientId localClientId = ClientId.randomId();
   private final AtomicLong localCallIds = new AtomicLong();
@@ -307,18 +312,15 @@ public final class RatisKeyValueStore implements KeyValueStore {
    * answers. Ratis' own read index is the leader's commit index, which may be an entry of Ratis'
    * own that followers learn is committed only at the next heartbeat (with Ratis' commit-metadata
    * entries, which the store no longer writes (CommitSignal), that was after every write:
-   * followers' reads waited up to 250 ms).
+   * followers' reads waited up to 250 ms). Reads that arrive together share one question to the
+   * leader ({@link SharedLeaderQuery}).
    */
   private CompletableFuture<Message> afterLeadersWrites(Message message) {
     CompletableFuture<Message> result = new CompletableFuture<>();
-    replyOf(client.async().sendReadOnlyUnordered(StoreEnvelope.writeIndexQuery())).whenComplete((reply, error) -> {
-      long index;
-      try {
-        if (error != null) {
-          throw error instanceof StoreException e ? e : failure(error);
-        }
-        index = StoreEnvelope.parseReply(reply, StoreEnvelope::parseWriteIndex);
-      } catch (StoreException e) {
+    leaderWriteIndex.ask().whenComplete((index, error) -> {
+      if (error != null) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        StoreException e = cause instanceof StoreException se ? se : failure(cause);
         if (e.code() == StoreException.Code.INTERNAL) {
           // A leader of an older version does not know the query: fall back to Ratis' read index.
           readIndexQuery(message).whenComplete((answer, failed) -> complete(result, answer, failed));
