@@ -19,8 +19,6 @@ import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authn.TokenFile;
 import dev.capstan.apiserver.authz.BootstrapPolicy;
 import dev.capstan.client.CapstanClient;
-import dev.capstan.client.WatchEvent;
-import dev.capstan.client.WatchHandler;
 import dev.capstan.etcd.etcdserverpb.RangeRequest;
 import dev.capstan.etcd.etcdserverpb.RangeResponse;
 import dev.capstan.store.KeyValueStore;
@@ -107,18 +105,10 @@ class InFlightLimitTest {
 
     // mutating requests have their own ceiling; watches do not count; system:masters is never refused
     assertThat(alice.configMaps().create(configMap("c")).getMetadata().getName()).isEqualTo("c");
-    CompletableFuture<Void> watching = new CompletableFuture<>();
+    FirstEvent<ConfigMap> watching = new FirstEvent<>();
     try (AutoCloseable watch = alice.configMaps().watch(WatchRequest.newBuilder().setNamespace("default").build(),
-        new WatchHandler<>() {
-          @Override
-          public void onEvent(WatchEvent<ConfigMap> event) {
-            watching.complete(null);
-          }
-
-          @Override
-          public void onClose(Throwable error) {}
-        })) {
-      watching.get(10, TimeUnit.SECONDS);
+        watching)) {
+      watching.await();
     }
     assertThat(admin.configMaps().get("default", "free").getMetadata().getName()).isEqualTo("free");
 

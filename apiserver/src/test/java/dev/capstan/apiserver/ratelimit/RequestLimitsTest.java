@@ -12,8 +12,6 @@ import dev.capstan.apiserver.ServingOptions;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authn.TokenFile;
 import dev.capstan.client.CapstanClient;
-import dev.capstan.client.WatchEvent;
-import dev.capstan.client.WatchHandler;
 import dev.capstan.store.local.LocalKeyValueStore;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -25,8 +23,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,19 +68,11 @@ class RequestLimitsTest {
   @Test
   void eachUserGetsTheirOwnBucketAndTheRefusalSaysWhichLimitAndWhenToRetry() throws Exception {
     // a watch counts once, when it starts, however long it runs
-    CompletableFuture<Void> watching = new CompletableFuture<>();
+    FirstEvent<ConfigMap> watching = new FirstEvent<>();
     try (AutoCloseable watch = admin.configMaps().watch(WatchRequest.newBuilder().setNamespace("default").build(),
-        new WatchHandler<>() {
-          @Override
-          public void onEvent(WatchEvent<ConfigMap> event) {
-            watching.complete(null);
-          }
-
-          @Override
-          public void onClose(Throwable error) {}
-        })) {
+        watching)) {
       admin.configMaps().create(configMap("a", 1));
-      watching.get(10, TimeUnit.SECONDS);
+      watching.await();
       admin.configMaps().get("default", "a");
 
       StatusRuntimeException refused = catchThrowableOfType(() -> admin.configMaps().get("default", "a"),
