@@ -25,6 +25,7 @@ import dev.capstan.apiserver.authn.ServiceAccountAuthenticator;
 import dev.capstan.apiserver.authn.ServiceAccountKey;
 import dev.capstan.apiserver.authn.ServiceAccountTokens;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
+import dev.capstan.apiserver.authn.UserInfo;
 import dev.capstan.apiserver.authz.AccessControl;
 import dev.capstan.apiserver.authz.AccessRequest;
 import dev.capstan.apiserver.authz.AuthorizingAccessControl;
@@ -54,15 +55,20 @@ import dev.capstan.apiserver.service.ResourceService;
 import dev.capstan.apiserver.service.ServiceAccountTokenRequests;
 import dev.capstan.apiserver.watch.Lister;
 import dev.capstan.apiserver.watch.WatchCache;
+import dev.capstan.client.BearerTokenCredentials;
+import dev.capstan.client.CapstanClient;
 import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
 import dev.capstan.store.KeyValueStore;
 import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -76,10 +82,13 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -219,6 +228,10 @@ public final class ApiServer implements AutoCloseable {
   /** capstan_certificate_expiration_seconds, for this server's certificates (and its daemon's). */
   private final CertificateExpiryGauge certificateExpiry = CertificateExpiryGauge.register(metrics.registry());
   private Server server;
+  private Server inProcessServer;
+  private final String inProcessName = "capstan-apiserver-" + UUID.randomUUID();
+  /** The users of inProcessClient's tokens (one per client made: a handful per process). */
+  private final Map<String, UserInfo> inProcessUsers = new ConcurrentHashMap<>();
 
   private ApiServer(Config config, KeyValueStore store) {
     this.config = config;
@@ -267,11 +280,17 @@ public final class ApiServer implements AutoCloseable {
     }
     var builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()),
         config.tls() != null ? config.tls().credentials() : InsecureServerCredentials.create());
-    ServerInterceptor[] api = apiInterceptors();
+    ApiInterceptors interceptors = apiInterceptors();
+    ServerInterceptor[] api = interceptors.network();
+    // The same services for clients in this process (the scheduler and controllers): no TLS, no
+    // serialization (see inProcessClient).
+    var local = InProcessServerBuilder.forName(inProcessName);
     for (ResourceService<?> s : services) {
       builder.addService(ServerInterceptors.intercept(s.definition(), api));
+      local.addService(ServerInterceptors.intercept(s.definition(), interceptors.local()));
     }
     builder.addService(ServerInterceptors.intercept(new SelfAccessReviewService(access), api));
+    local.addService(ServerInterceptors.intercept(new SelfAccessReviewService(access), interceptors.local()));
     if (config.tls() != null && config.authenticator() != null) {
       builder.addService(ServerInterceptors.intercept(
           new CertificateSigningService(config.tls().ca(), new RbacAuthorizer(policy)), api));
@@ -286,6 +305,7 @@ public final class ApiServer implements AutoCloseable {
     // Clients ping every 30 s to detect dead connections under long watches.
     builder.permitKeepAliveTime(20, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true);
     try {
+      inProcessServer = local.build().start();
       server = builder.build().start();
     } catch (IOException e) {
       close();
@@ -313,29 +333,77 @@ public final class ApiServer implements AutoCloseable {
    * and metrics, outermost, count every call, refused ones included. As in Kubernetes, a call the
    * in-flight ceilings refuse is audited.
    */
-  private ServerInterceptor[] apiInterceptors() {
-    List<ServerInterceptor> chain = new ArrayList<>();
+  private ApiInterceptors apiInterceptors() {
+    List<ServerInterceptor> inner = new ArrayList<>();
     if (config.serving().inFlightLimit().enabled()) {
       InFlightLimitInterceptor inFlight = new InFlightLimitInterceptor(config.serving().inFlightLimit(),
           metrics::requestInFlightRefused);
       metrics.watch(inFlight);
-      chain.add(inFlight);
+      inner.add(inFlight);
     }
     if (config.serving().rateLimit().enabled()) {
-      chain.add(new RateLimitInterceptor(config.serving().rateLimit(), config.clock(), metrics::requestRateLimited));
+      inner.add(new RateLimitInterceptor(config.serving().rateLimit(), config.clock(), metrics::requestRateLimited));
     }
     if (auditLog != null) {
-      chain.add(new AuditInterceptor(auditLog, config.serving().auditPolicy(), config.clock()));
+      inner.add(new AuditInterceptor(auditLog, config.serving().auditPolicy(), config.clock()));
     }
-    if (config.authenticator() != null) {
-      // The static token file first (a plain lookup), then ServiceAccount tokens (a signature check).
-      chain.add(new AuthenticationInterceptor(config.authenticator().orElse(new ServiceAccountAuthenticator(
-          serviceAccountTokens, serviceAccounts::get, (ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name),
-          pods::get, (ns, name) -> registry(Kinds.POD).find(ns, name), config.clock())),
-          config.tls() != null ? new CertificateAuthenticator(config.tls().ca()) : null));
+    if (config.authenticator() == null) {
+      return new ApiInterceptors(List.copyOf(inner), null, null, metricsInterceptor);
     }
-    chain.add(metricsInterceptor);
-    return chain.toArray(ServerInterceptor[]::new);
+    // The static token file first (a plain lookup), then ServiceAccount tokens (a signature check).
+    AuthenticationInterceptor network = new AuthenticationInterceptor(config.authenticator().orElse(
+        new ServiceAccountAuthenticator(serviceAccountTokens, serviceAccounts::get,
+            (ns, name) -> registry(Kinds.SERVICE_ACCOUNT).find(ns, name),
+            pods::get, (ns, name) -> registry(Kinds.POD).find(ns, name), config.clock())),
+        config.tls() != null ? new CertificateAuthenticator(config.tls().ca()) : null);
+    // In this process only the tokens handed out by inProcessClient.
+    AuthenticationInterceptor local = new AuthenticationInterceptor(token -> Optional.ofNullable(
+        inProcessUsers.get(token)));
+    return new ApiInterceptors(List.copyOf(inner), network, local, metricsInterceptor);
+  }
+
+  /** The same interceptors for both servers, but for who authenticates the caller. */
+  private record ApiInterceptors(List<ServerInterceptor> inner, ServerInterceptor networkAuthentication,
+      ServerInterceptor localAuthentication, ServerInterceptor outer) {
+    ServerInterceptor[] network() {
+      return chain(networkAuthentication);
+    }
+
+    ServerInterceptor[] local() {
+      return chain(localAuthentication);
+    }
+
+    private ServerInterceptor[] chain(ServerInterceptor authentication) {
+      List<ServerInterceptor> chain = new ArrayList<>(inner);
+      if (authentication != null) {
+        chain.add(authentication);
+      }
+      chain.add(outer);
+      return chain.toArray(ServerInterceptor[]::new);
+    }
+  }
+
+  /**
+   * A client of this apiserver from inside its own process, acting as {@code user}: its calls
+   * go through the same authorization, admission, limits and audit as any, but skip the network,
+   * TLS and serialization -- messages are handed over as objects, so an informer's cache shares
+   * the watch cache's objects instead of holding copies. Its token (random, known only to this
+   * process) is accepted by the in-process server only. The caller closes the client.
+   */
+  public CapstanClient inProcessClient(UserInfo user) {
+    String token = config.authenticator() != null ? inProcessToken(user) : null;
+    ManagedChannel channel = InProcessChannelBuilder.forName(inProcessName).build();
+    return new CapstanClient(channel, token == null ? null : new BearerTokenCredentials(token),
+        CapstanClient.DEFAULT_DEADLINE_MILLIS);
+  }
+
+  /** A new token the in-process server takes for {@code user}. */
+  String inProcessToken(UserInfo user) {
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    inProcessUsers.put(token, user);
+    return token;
   }
 
   private <T extends Message> ResourceService<T> serviceFor(Kind<T> kind) {
@@ -537,14 +605,17 @@ public final class ApiServer implements AutoCloseable {
     if (podSubresources != null) {
       podSubresources.close();
     }
-    if (server != null) {
-      server.shutdown();
+    for (Server s : new Server[] {server, inProcessServer}) {
+      if (s == null) {
+        continue;
+      }
+      s.shutdown();
       try {
-        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-          server.shutdownNow();
+        if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
+          s.shutdownNow();
         }
       } catch (InterruptedException e) {
-        server.shutdownNow();
+        s.shutdownNow();
         Thread.currentThread().interrupt();
       }
     }

@@ -189,7 +189,7 @@ public final class ControlPlane implements AutoCloseable {
     // Created once: the scheduler and controller manager are rebuilt at each leadership gain.
     SchedulerMetrics schedulerMetrics = new SchedulerMetrics(metricsRegistry());
     ControllerMetrics controllerMetrics = new ControllerMetrics(metricsRegistry());
-    CapstanClient schedulerClient = connectAs(new Subject(BootstrapPolicy.SCHEDULER, List.of()));
+    CapstanClient schedulerClient = inProcessAs(BootstrapPolicy.SCHEDULER);
     LeaderElectedWork scheduler = new LeaderElectedWork("capstan-scheduler", config.name(), schedulerClient, clock,
         () -> {
           Scheduler s = new Scheduler(schedulerClient, clock, schedulerMetrics);
@@ -198,7 +198,7 @@ public final class ControlPlane implements AutoCloseable {
         });
     scheduler.start();
     started.push(scheduler);
-    CapstanClient controllerClient = connectAs(new Subject(BootstrapPolicy.CONTROLLER_MANAGER, List.of()));
+    CapstanClient controllerClient = inProcessAs(BootstrapPolicy.CONTROLLER_MANAGER);
     LeaderElectedWork controllers = new LeaderElectedWork("capstan-controller-manager", config.name(),
         controllerClient, clock, () -> {
           ControllerManager m = new ControllerManager(controllerClient, clock, ControllerManager.DEFAULT_WORKERS,
@@ -235,12 +235,12 @@ public final class ControlPlane implements AutoCloseable {
     startCertificateRotations(config.dataDir(), config.bindAddress(), config.tlsSans(), clock);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
     StoreMetrics.register(metricsRegistry(), peer);
-    Scheduler scheduler = new Scheduler(connectAs(new Subject(BootstrapPolicy.SCHEDULER, List.of())), clock,
+    Scheduler scheduler = new Scheduler(inProcessAs(BootstrapPolicy.SCHEDULER), clock,
         new SchedulerMetrics(metricsRegistry()));
     scheduler.start();
     started.push(scheduler);
     ControllerManager controllers = new ControllerManager(
-        connectAs(new Subject(BootstrapPolicy.CONTROLLER_MANAGER, List.of())), clock, ControllerManager.DEFAULT_WORKERS,
+        inProcessAs(BootstrapPolicy.CONTROLLER_MANAGER), clock, ControllerManager.DEFAULT_WORKERS,
         ControllerManager.DEFAULT_CACHE_SYNC_TIMEOUT, ControllerManager.DEFAULT_RESYNC_PERIOD,
         config.controllerOptions().withRootCa(tls.ca().certificatePem()), new ControllerMetrics(metricsRegistry()));
     controllers.start();
@@ -383,6 +383,17 @@ public final class ControlPlane implements AutoCloseable {
   private CertifiedKey issueServing(Subject subject, List<String> names) {
     KeyPair keys = CertificateAuthority.newKeyPair(new SecureRandom());
     return new CertifiedKey(tls.ca().issueServer(subject, keys.getPublic(), names), keys.getPrivate());
+  }
+
+  /**
+   * A client of this process's own apiserver acting as {@code user}, in process: the scheduler's
+   * and controllers' calls and watches skip TLS and serialization, and their informers share the
+   * apiserver's cached objects instead of holding copies. Closed with the control plane.
+   */
+  private CapstanClient inProcessAs(String user) {
+    CapstanClient client = apiServer.inProcessClient(new UserInfo(user, "", List.of()));
+    started.push(client);
+    return client;
   }
 
   /**
