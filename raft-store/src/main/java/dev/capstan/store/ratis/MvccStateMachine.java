@@ -95,7 +95,8 @@ final class MvccStateMachine extends BaseStateMachine {
   private long retryAfterNanos = Long.MIN_VALUE;
   /** Whether the storage has a snapshot cached (then asking it is free). */
   private volatile boolean snapshotKnown;
-  private volatile long rescanAfterNanos = Long.MIN_VALUE;
+  /** When getLatestSnapshot may look in the directory again (System.nanoTime; compared by difference). */
+  private volatile long rescanAfterNanos = System.nanoTime();
   private boolean closed;
   /**
    * The log index of the last entry that changed the store (or of the snapshot it was loaded
@@ -221,7 +222,7 @@ final class MvccStateMachine extends BaseStateMachine {
   /** Called after a snapshot was installed from the leader: the state jumps to it. */
   @Override
   public void reinitialize() throws IOException {
-    rescanAfterNanos = Long.MIN_VALUE;
+    rescanAfterNanos = System.nanoTime();
     loadSnapshot(storage.loadLatestSnapshot());
     if (getLifeCycleState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
