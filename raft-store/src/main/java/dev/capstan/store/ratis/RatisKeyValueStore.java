@@ -269,14 +269,23 @@ public final class RatisKeyValueStore implements KeyValueStore {
         .thenCompose(reply -> reply);
   }
 
-  /** A write through the Raft client; if it fails for good, later ones use a fresh client. */
+  /**
+   * A write through the Raft client; if it fails for good or outlasts the request timeout, later
+   * ones use a fresh client. The timeout counts too: Ratis keeps retrying a write past it (its
+   * retry policy is longer), and every later write of that client queues behind it in order, so
+   * after an outage they all failed with it when Ratis finally gave up -- even writes sent once a
+   * leader was back.
+   */
   private CompletableFuture<RaftClientReply> sendToLeader(Message message) {
     RaftClient sender = client;
-    return sender.async().send(message).whenComplete((reply, error) -> {
-      if (error != null) {
-        renewClient(sender);
-      }
-    });
+    // thenApply: a copy, so that the timeout does not complete Ratis' own future
+    return sender.async().send(message).thenApply(reply -> reply)
+        .orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((reply, error) -> {
+          if (error != null) {
+            renewClient(sender);
+          }
+        });
   }
 
   private synchronized void renewClient(RaftClient failed) {
