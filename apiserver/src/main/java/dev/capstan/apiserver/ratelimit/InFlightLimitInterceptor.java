@@ -1,8 +1,5 @@
 package dev.capstan.apiserver.ratelimit;
 
-import com.google.protobuf.Any;
-import com.google.rpc.Code;
-import com.google.rpc.RetryInfo;
 import dev.capstan.apiserver.audit.AuditedMethod;
 import dev.capstan.apiserver.authn.AuthenticationInterceptor;
 import dev.capstan.apiserver.authn.UserInfo;
@@ -13,8 +10,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,6 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class InFlightLimitInterceptor implements ServerInterceptor {
   private static final Set<String> READ_ONLY_VERBS = Set.of("get", "list", "watch");
   private static final String PRIVILEGED_GROUP = "system:masters";
+  private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
   private final InFlightLimit limit;
   private final Semaphore readOnly;
@@ -70,9 +67,7 @@ public final class InFlightLimitInterceptor implements ServerInterceptor {
     }
     if (!slots.tryAcquire()) {
       onRefused.run();
-      StatusRuntimeException refusal = refusal(isMutating);
-      call.close(refusal.getStatus(), refusal.getTrailers());
-      return new ServerCall.Listener<>() {};
+      return Refusal.refuse(call, refusalMessage(isMutating), RETRY_AFTER);
     }
     Slot slot = new Slot(slots);
     // gRPC cancels the call's context at once when the client goes away (a deadline, a cancel),
@@ -97,16 +92,12 @@ public final class InFlightLimitInterceptor implements ServerInterceptor {
         .map(groups -> groups.contains(PRIVILEGED_GROUP)).orElse(false);
   }
 
-  private StatusRuntimeException refusal(boolean isMutating) {
-    String message = isMutating
+  private String refusalMessage(boolean isMutating) {
+    return isMutating
         ? "too many requests: this apiserver is serving its limit of " + limit.mutating()
             + " mutating requests at once (--max-mutating-requests-inflight); retry later"
         : "too many requests: this apiserver is serving its limit of " + limit.readOnly()
             + " read-only requests at once (--max-requests-inflight); retry later";
-    RetryInfo retry = RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder().setSeconds(1))
-        .build();
-    return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-        .setCode(Code.RESOURCE_EXHAUSTED_VALUE).setMessage(message).addDetails(Any.pack(retry)).build());
   }
 
   /** One taken slot, given back once however the call ends. */

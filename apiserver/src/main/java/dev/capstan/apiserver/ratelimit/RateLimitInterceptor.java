@@ -1,16 +1,11 @@
 package dev.capstan.apiserver.ratelimit;
 
-import com.google.protobuf.Any;
-import com.google.rpc.Code;
-import com.google.rpc.RetryInfo;
 import dev.capstan.apiserver.authn.AuthenticationInterceptor;
 import dev.capstan.apiserver.authn.UserInfo;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
 import java.time.Clock;
@@ -51,18 +46,8 @@ public final class RateLimitInterceptor implements ServerInterceptor {
       return next.startCall(call, headers);
     }
     onRefused.run();
-    StatusRuntimeException refusal = refusal(user, wait);
-    call.close(refusal.getStatus(), refusal.getTrailers());
-    return new ServerCall.Listener<>() {};
-  }
-
-  private StatusRuntimeException refusal(String user, Duration wait) {
     DecimalFormat rate = new DecimalFormat("0.###", DecimalFormatSymbols.getInstance(Locale.ROOT));
-    String message = "rate limit of " + rate.format(limit.requestsPerSecond()) + " requests/s (burst " + limit.burst()
-        + ") for user " + user + " exceeded; retry later";
-    RetryInfo retry = RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder()
-        .setSeconds(wait.getSeconds()).setNanos(wait.getNano())).build();
-    return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-        .setCode(Code.RESOURCE_EXHAUSTED_VALUE).setMessage(message).addDetails(Any.pack(retry)).build());
+    return Refusal.refuse(call, "rate limit of " + rate.format(limit.requestsPerSecond()) + " requests/s (burst "
+        + limit.burst() + ") for user " + user + " exceeded; retry later", wait);
   }
 }
