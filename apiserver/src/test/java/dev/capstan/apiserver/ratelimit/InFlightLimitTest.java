@@ -27,14 +27,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.lang.reflect.Proxy;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -117,22 +114,24 @@ class InFlightLimitTest {
     // its slot is back
     assertThat(alice.configMaps().get("default", "free").getMetadata().getName()).isEqualTo("free");
 
-    String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-        + server.metricsPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    String metrics = MetricsPage.of(server);
     assertThat(metrics).contains("capstan_apiserver_inflight_refused_requests_total 1.0")
         .contains("capstan_apiserver_current_inflight_requests{request_kind=\"readOnly\"} 0.0");
   }
 
   @Test
-  void aRequestTheClientGivesUpOnFreesItsSlotAtOnce() {
+  void aRequestTheClientGivesUpOnFreesItsSlotAtOnce() throws Exception {
     gate = new CompletableFuture<>();
-    StatusRuntimeException timedOut = catchThrowableOfType(() -> ConfigMapsGrpc.newBlockingStub(alice.channel())
-        .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
-        .get(GetRequest.newBuilder().setNamespace("default").setName("held").build()), StatusRuntimeException.class);
-    assertThat(timedOut.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-    assertThat(heldReads).hasSize(1);
+    var giveUp = ConfigMapsGrpc.newFutureStub(alice.channel()).withDeadlineAfter(3, TimeUnit.SECONDS)
+        .get(GetRequest.newBuilder().setNamespace("default").setName("held").build());
+    await().atMost(Duration.ofSeconds(10)).until(() -> heldReads.size() == 1);
+    assertThat(catchThrowableOfType(() -> alice.configMaps().get("default", "free"), StatusRuntimeException.class)
+        .getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
 
-    // The handler still waits for the store, but the call is over: its slot is free.
+    Throwable timedOut = catchThrowableOfType(() -> giveUp.get(10, TimeUnit.SECONDS), ExecutionException.class)
+        .getCause();
+    assertThat(Status.fromThrowable(timedOut).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    // The handler still waits for the store (the gate is shut), but the call is over: its slot is free.
     await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
         .until(() -> alice.configMaps().get("default", "free") != null);
   }

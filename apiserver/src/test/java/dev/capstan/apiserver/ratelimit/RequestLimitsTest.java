@@ -18,10 +18,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.StatusProto;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -91,8 +87,7 @@ class RequestLimitsTest {
       clock.advance(Duration.ofMillis(500));
       assertThat(admin.configMaps().get("default", "a").getMetadata().getName()).isEqualTo("a");
 
-      String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-          + server.metricsPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+      String metrics = MetricsPage.of(server);
       assertThat(metrics).contains("capstan_apiserver_rate_limited_requests_total 1.0")
           .contains("capstan_apiserver_requests_total{code=\"RESOURCE_EXHAUSTED\",kind=\"configmaps\",verb=\"get\"} 1.0");
     }
