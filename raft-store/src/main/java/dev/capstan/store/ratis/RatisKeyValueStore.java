@@ -33,7 +33,6 @@ import dev.capstan.store.mvcc.RequestValidator;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -328,8 +327,7 @@ public final class RatisKeyValueStore implements KeyValueStore {
     CompletableFuture<Message> result = new CompletableFuture<>();
     leaderWriteIndex.ask().whenComplete((index, error) -> {
       if (error != null) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        StoreException e = cause instanceof StoreException se ? se : failure(cause);
+        StoreException e = failure(error);
         if (e.code() == StoreException.Code.INTERNAL) {
           // A leader of an older version does not know the query: fall back to Ratis' read index.
           readIndexQuery(message).whenComplete((answer, failed) -> complete(result, answer, failed));
