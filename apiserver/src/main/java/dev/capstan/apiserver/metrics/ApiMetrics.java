@@ -1,9 +1,9 @@
 package dev.capstan.apiserver.metrics;
 
+import dev.capstan.apiserver.ratelimit.InFlightLimitInterceptor;
 import dev.capstan.apiserver.watch.WatchCache;
 import io.grpc.Status;
 import io.prometheus.metrics.core.metrics.Counter;
-import dev.capstan.apiserver.ratelimit.InFlightLimitInterceptor;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;

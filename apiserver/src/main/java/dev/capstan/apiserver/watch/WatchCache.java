@@ -87,8 +87,10 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
   });
 
   private final Object lock = new Object();
-  /** By store key, in the store's (unsigned byte) order, so pages come out as the store's would. */
-  // StoreKey, not ByteString: its comparison is many times cheaper (see StoreKey)
+  /**
+   * By store key, in the store's (unsigned byte) order, so pages come out as the store's would;
+   * keyed by StoreKey rather than ByteString, whose comparison is many times slower.
+   */
   private final NavigableMap<StoreKey, T> objects = new TreeMap<>();
   private final ArrayDeque<CachedEvent<T>> window = new ArrayDeque<>();
   private final List<Watcher<T>> watchers = new CopyOnWriteArrayList<>();

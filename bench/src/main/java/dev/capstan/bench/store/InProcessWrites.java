@@ -138,6 +138,7 @@ public final class InProcessWrites {
     double elapsed = (System.nanoTime() - start) / 1e9;
     ProcessCpu.Usage cpu1 = ProcessCpu.usage(ProcessHandle.current().pid());
     Map<String, Long> byThread1 = cpuByThread();
+    long entries = leader.commitIndex() - entries0;
     long n = puts.get();
     LatencyRecorder all = LatencyRecorder.merge(latencies);
     double user = (cpu1.user() - cpu0.user()) * 1000 / n;
@@ -146,7 +147,7 @@ public final class InProcessWrites {
         "round %d, via %s, %d writers: %d puts, %.0f puts/s, CPU per put %.3f ms (user %.3f, system %.3f), "
             + "p50 %.2f ms, p99 %.2f ms, %d log entries (%.1f writes each)%n",
         round, via, writers, n, n / elapsed, user + system, user, system, all.millisAt(0.50), all.millisAt(0.99),
-        leader.commitIndex() - entries0, (double) n / Math.max(1, leader.commitIndex() - entries0)));
+        entries, (double) n / Math.max(1, entries)));
     Map<String, Long> delta = new HashMap<>();
     byThread1.forEach((name, nanos) -> delta.put(name, nanos - byThread0.getOrDefault(name, 0L)));
     delta.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(threadsShown)

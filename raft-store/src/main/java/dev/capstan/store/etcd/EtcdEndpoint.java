@@ -1,11 +1,11 @@
 package dev.capstan.store.etcd;
 
+import dev.capstan.etcd.etcdserverpb.KVGrpc;
 import dev.capstan.store.KeyValueStore;
 import dev.capstan.store.mvcc.RequestValidator;
 import dev.capstan.store.ratis.RaftStorePeer;
-import io.grpc.Server;
-import dev.capstan.etcd.etcdserverpb.KVGrpc;
 import io.grpc.Metadata;
+import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
