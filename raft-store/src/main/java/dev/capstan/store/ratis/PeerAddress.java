@@ -46,7 +46,7 @@ public record PeerAddress(String id, String host, int port) {
     return id + "=" + address();
   }
 
-  static void requireValidId(String id, String what) {
+  public static void requireValidId(String id, String what) {
     if (id == null || !ID.matcher(id).matches()) {
       throw new IllegalArgumentException(
           what + " must be 1-63 letters, digits, '.', '_' or '-' starting with a letter or digit, got '" + id + "'");

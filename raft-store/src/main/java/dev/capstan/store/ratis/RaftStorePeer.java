@@ -83,6 +83,9 @@ public final class RaftStorePeer implements AutoCloseable {
 
   /** The default Raft port (etcd's peer port). */
   public static final int DEFAULT_PORT = 2380;
+  /** The peer id and host of {@link #startSingle}'s one-member store. */
+  public static final String SINGLE_ID = "capstan";
+  public static final String SINGLE_HOST = "127.0.0.1";
   /** How often the leader looks for expired leases; etcd's lessor checks every 500 ms too. */
   private static final Duration LEASE_EXPIRY_CHECK = Duration.ofMillis(500);
   /** Revokes proposed per check at most, so that a mass expiry does not flood the log at once. */
@@ -171,14 +174,18 @@ public final class RaftStorePeer implements AutoCloseable {
    * @param address the {@code host:port} this peer listens on for Raft traffic
    * @param peers every member of the group, this one included, as {@code id=host:port}
    * @param tuning timeouts and thresholds
+   * @param tls mutual TLS on every Raft connection of the peer, or empty for plaintext; every
+   *     member of a group must have it or none (a TLS peer and a plaintext one cannot talk)
    */
-  public record Config(String id, Path dataDir, String address, List<String> peers, Tuning tuning) {
+  public record Config(String id, Path dataDir, String address, List<String> peers, Tuning tuning,
+      Optional<PeerTls> tls) {
 
     public Config {
       PeerAddress.requireValidId(id, "id");
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(address, "address");
       Objects.requireNonNull(tuning, "tuning");
+      Objects.requireNonNull(tls, "tls");
       if (peers == null || peers.isEmpty()) {
         throw new IllegalArgumentException("peers: at least this peer is required, as id=host:port");
       }
@@ -193,12 +200,22 @@ public final class RaftStorePeer implements AutoCloseable {
       }
     }
 
+    /** Plaintext Raft traffic. */
+    public Config(String id, Path dataDir, String address, List<String> peers, Tuning tuning) {
+      this(id, dataDir, address, peers, tuning, Optional.empty());
+    }
+
     public static Config of(String id, Path dataDir, String address, List<String> peers) {
       return new Config(id, dataDir, address, peers, Tuning.defaults());
     }
 
     public Config withTuning(Tuning newTuning) {
-      return new Config(id, dataDir, address, peers, newTuning);
+      return new Config(id, dataDir, address, peers, newTuning, tls);
+    }
+
+    /** Mutual TLS on every Raft connection of the peer (empty: plaintext). */
+    public Config withTls(Optional<PeerTls> newTls) {
+      return new Config(id, dataDir, address, peers, tuning, newTls);
     }
 
     public List<PeerAddress> peerAddresses() {
@@ -272,9 +289,15 @@ public final class RaftStorePeer implements AutoCloseable {
 
   /** {@link #startSingle(Path, int)} tuned by {@code tuning}. */
   public static RaftStorePeer startSingle(Path dataDir, int raftPort, Tuning tuning) throws IOException {
-    String address = PeerAddress.HostPort.format("127.0.0.1", raftPort);
-    RaftStorePeer peer = new RaftStorePeer(new Config("capstan", dataDir, address, List.of("capstan=" + address),
-        tuning));
+    return startSingle(dataDir, raftPort, tuning, Optional.empty());
+  }
+
+  /** {@link #startSingle(Path, int, Tuning)} with {@code tls} on its Raft port. */
+  public static RaftStorePeer startSingle(Path dataDir, int raftPort, Tuning tuning, Optional<PeerTls> tls)
+      throws IOException {
+    String address = PeerAddress.HostPort.format(SINGLE_HOST, raftPort);
+    RaftStorePeer peer = new RaftStorePeer(new Config(SINGLE_ID, dataDir, address, List.of(SINGLE_ID + "=" + address),
+        tuning, tls));
     return peer.start();
   }
 
@@ -352,7 +375,7 @@ public final class RaftStorePeer implements AutoCloseable {
         .setGroup(initialGroup)
         .setStateMachine(stateMachine)
         .setProperties(serverProperties())
-        .setParameters(commitSignal.parameters())
+        .setParameters(tlsParameters(commitSignal.parameters()))
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
     try {
@@ -374,9 +397,11 @@ public final class RaftStorePeer implements AutoCloseable {
     }
     started = true;
     if (initialGroup.getPeers().isEmpty()) {
-      LOG.info("Store peer {} started on {}; it waits to be added to a running group", config.id(), config.address());
+      LOG.info("Store peer {} started on {} ({}); it waits to be added to a running group", config.id(),
+          config.address(), transport());
     } else {
-      LOG.info("Store peer {} started on {} with group {}", config.id(), config.address(), config.peers());
+      LOG.info("Store peer {} started on {} ({}) with group {}", config.id(), config.address(), transport(),
+          config.peers());
     }
     return this;
   }
@@ -498,7 +523,7 @@ public final class RaftStorePeer implements AutoCloseable {
     int attempts = (int) Math.max(1, requestTimeout.toMillis() / CLIENT_RETRY_SLEEP.toMillis());
     return RaftClient.newBuilder()
         .setProperties(clientProperties())
-        .setParameters(new Parameters())
+        .setParameters(clientParameters())
         .setRaftGroup(group)
         .setLeaderId(peerId)
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
@@ -610,6 +635,19 @@ public final class RaftStorePeer implements AutoCloseable {
   /** A query answered by this peer's state machine as it stands, without asking the leader. */
   CompletableFuture<Message> queryLocally(Message query) {
     return stateMachine.query(query);
+  }
+
+  private String transport() {
+    return config.tls().isPresent() ? "mutual TLS" : "plaintext";
+  }
+
+  /** Parameters of a Raft client of this peer's group: its TLS, if the peer has one. */
+  Parameters clientParameters() {
+    return tlsParameters(new Parameters());
+  }
+
+  private Parameters tlsParameters(Parameters parameters) {
+    return config.tls().map(t -> t.applyTo(parameters)).orElse(parameters);
   }
 
   /** Properties for a client of this group, consistent with the server's timeouts. */

@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
@@ -218,7 +217,7 @@ public final class StoreMembership {
     GroupInfoReply info;
     try (RaftClient client = RaftClient.newBuilder()
         .setProperties(peer.clientProperties())
-        .setParameters(new Parameters())
+        .setParameters(peer.clientParameters())
         .setRaftGroup(RaftGroup.valueOf(RaftStorePeer.GROUP_ID, probe))
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
             TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
@@ -331,7 +330,7 @@ public final class StoreMembership {
     Duration timeout = changeTimeout();
     return RaftClient.newBuilder()
         .setProperties(peer.clientProperties())
-        .setParameters(new Parameters())
+        .setParameters(peer.clientParameters())
         .setRaftGroup(RaftGroup.valueOf(RaftStorePeer.GROUP_ID, current))
         .setLeaderId(peer.leaderId().map(RaftPeerId::valueOf).orElse(peer.peerId()))
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep((int) (timeout.toMillis() / 100),

@@ -1,0 +1,44 @@
+package dev.capstan.store.ratis;
+
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Objects;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+
+/**
+ * Mutual TLS on a store peer's Raft port, as etcd's {@code --peer-cert-file},
+ * {@code --peer-key-file} and {@code --peer-trusted-ca-file} with {@code --peer-client-cert-auth}:
+ * the peer serves with {@code certificate} and presents it when it calls another peer, and it
+ * accepts only peers (and Raft clients) whose certificate chains to one of {@code trustedCas}.
+ * A peer's certificate must therefore be good for both server and client authentication and
+ * name the host of its Raft address (the other peers check it as a server's name).
+ *
+ * <p>Every Ratis connection of the peer takes it: the Raft server, the log appenders' and
+ * elections' calls to other peers, and the Raft clients the store uses to reach its leader and
+ * change membership.
+ */
+public record PeerTls(PrivateKey key, X509Certificate certificate, List<X509Certificate> trustedCas) {
+
+  public PeerTls {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(certificate, "certificate");
+    trustedCas = List.copyOf(trustedCas);
+    if (trustedCas.isEmpty()) {
+      throw new IllegalArgumentException("trustedCas: at least one CA certificate is required");
+    }
+  }
+
+  /** Parameters of a Ratis server or client that speaks this TLS on every connection. */
+  Parameters applyTo(Parameters parameters) {
+    GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(key, certificate, trustedCas, true));
+    return parameters;
+  }
+
+  @Override
+  public String toString() {
+    return "PeerTls[" + certificate.getSubjectX500Principal() + ", trusting " + trustedCas.size() + " CA(s)]";
+  }
+}
