@@ -46,7 +46,7 @@ public final class CertificateAuthority {
   private static final Duration BACKDATE = Duration.ofMinutes(5);
 
   /** What an issued certificate is for. */
-  public enum Usage { SERVER, CLIENT }
+  public enum Usage { SERVER, CLIENT, PEER }
 
   private final X509Certificate certificate;
   private final PrivateKey key;
@@ -128,6 +128,14 @@ public final class CertificateAuthority {
     return issue(subject, publicKey, Usage.SERVER, names);
   }
 
+  /**
+   * A store peer's certificate on {@code publicKey}, good for serving its Raft port and for
+   * calling the other peers (server and client authentication), valid for {@code names}.
+   */
+  public X509Certificate issuePeer(String commonName, PublicKey publicKey, Collection<String> names) {
+    return issue(new Subject(commonName, List.of()), publicKey, Usage.PEER, names);
+  }
+
   private X509Certificate issue(Subject subject, PublicKey publicKey, Usage usage, Collection<String> names) {
     Instant now = clock.instant();
     Instant notAfter = now.plus(LEAF_VALIDITY);
@@ -140,8 +148,11 @@ public final class CertificateAuthority {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-      b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-          usage == Usage.SERVER ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth));
+      b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(switch (usage) {
+        case SERVER -> new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth};
+        case CLIENT -> new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth};
+        case PEER -> new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth};
+      }));
       b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
       if (!names.isEmpty()) {
         b.addExtension(Extension.subjectAlternativeName, false, generalNames(names));

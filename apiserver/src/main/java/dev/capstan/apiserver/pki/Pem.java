@@ -91,16 +91,29 @@ public final class Pem {
 
   /** The (only) PKCS#8 EC private key in {@code pem}. */
   public static PrivateKey privateKeyOf(String pem) {
+    return privateKeyOf(pem, List.of("EC"));
+  }
+
+  /**
+   * The (only) PKCS#8 private key in {@code pem}, of the first of {@code algorithms} (JCA names:
+   * "EC", "RSA") it decodes as.
+   */
+  public static PrivateKey privateKeyOf(String pem, List<String> algorithms) {
     List<byte[]> ders = blocks(pem, PRIVATE_KEY);
     if (ders.size() != 1) {
       throw new IllegalArgumentException("expected one \"BEGIN " + PRIVATE_KEY + "\" (PKCS#8) block, found "
           + ders.size());
     }
-    try {
-      return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(ders.get(0)));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("not a PKCS#8 EC private key: " + e.getMessage(), e);
+    GeneralSecurityException last = null;
+    for (String algorithm : algorithms) {
+      try {
+        return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(ders.get(0)));
+      } catch (GeneralSecurityException e) {
+        last = e;
+      }
     }
+    throw new IllegalArgumentException("not a PKCS#8 " + String.join(" or ", algorithms) + " private key: "
+        + last.getMessage(), last);
   }
 
   /** The (only) X.509 SubjectPublicKeyInfo EC public key in {@code pem}. */
