@@ -93,6 +93,15 @@ class SingleNodeClusterE2ETest {
   }
 
   @Test
+  @Order(14)
+  void upsRaftPortLetsInOnlyItsOwnPeerCertificate() throws Exception {
+    Path pki = tmp.resolve("data").resolve("pki").resolve("peer");
+    assertThatThrownBy(() -> TlsProbe.firstByte(pki, null, cluster.raftPort))
+        .isInstanceOf(javax.net.ssl.SSLException.class).hasMessageContaining("certificate_required");
+    assertThat(TlsProbe.firstByte(pki, "capstan", cluster.raftPort)).isNotNegative();
+  }
+
+  @Test
   @Order(13)
   void upPrintsItsMetricsUrlAndServesPrometheusMetricsThere() throws Exception {
     String url = "http://127.0.0.1:" + cluster.metricsPort + "/metrics";

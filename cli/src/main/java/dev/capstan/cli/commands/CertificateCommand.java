@@ -31,8 +31,9 @@ import picocli.CommandLine.Parameters;
  * leaves this machine; the server signs a request for it, which only a caller allowed to approve
  * for the client signer may ask (cluster admins).
  */
-@Command(name = "certificate", description = "Issue client certificates from the cluster CA.",
-    subcommands = CertificateCommand.Create.class)
+@Command(name = "certificate", description = "Issue client certificates from the cluster CA, and store members'"
+    + " certificates for TLS between them.",
+    subcommands = {CertificateCommand.Create.class, PeerCertificateCommand.class})
 public final class CertificateCommand {
 
   @Command(name = "create", description = "Issue a user a client certificate and write a client config holding it.")

@@ -23,4 +23,10 @@ final class InitialCluster {
       throw new CliException("--initial-cluster: " + e.getMessage());
     }
   }
+
+  /** The host the other members reach this one at: its own entry's in the flag. */
+  static String ownHost(RaftStorePeer.Config config) {
+    return config.peerAddresses().stream().filter(p -> p.id().equals(config.id())).findFirst()
+        .orElseThrow().host();
+  }
 }

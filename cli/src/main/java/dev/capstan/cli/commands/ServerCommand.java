@@ -3,6 +3,8 @@ package dev.capstan.cli.commands;
 import dev.capstan.cli.daemon.ClusterTokens;
 import dev.capstan.cli.daemon.ControlPlane;
 import dev.capstan.client.config.UserHome;
+import dev.capstan.store.ratis.PeerTls;
+import dev.capstan.store.ratis.RaftStorePeer;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +12,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -63,6 +66,9 @@ public final class ServerCommand implements Callable<Integer> {
   AutoCompactionOptions compaction = new AutoCompactionOptions();
 
   @Mixin
+  PeerTlsOptions peerTls = new PeerTlsOptions();
+
+  @Mixin
   ApiServingFlags serving = new ApiServingFlags();
 
   @Mixin
@@ -81,7 +87,10 @@ public final class ServerCommand implements Callable<Integer> {
     };
     String member = name != null ? name : InetAddress.getLocalHost().getHostName().toLowerCase();
     String raftAddress = ControlPlane.loopbackAddress(bindAddress) + ":" + raftPort;
-    List<String> peers = InitialCluster.storeConfig(member, dataDir.resolve("store"), raftAddress, initialCluster).peers();
+    RaftStorePeer.Config storeConfig = InitialCluster.storeConfig(member, dataDir.resolve("store"), raftAddress,
+        initialCluster);
+    List<String> peers = storeConfig.peers();
+    Optional<PeerTls> raftTls = peerTls.tls(InitialCluster.ownHost(storeConfig), Clock.systemUTC());
     var autoCompaction = compaction.policy(AutoCompactionOptions.CONTROL_PLANE_RETENTION);
     Files.createDirectories(dataDir);
     ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
@@ -96,7 +105,7 @@ public final class ServerCommand implements Callable<Integer> {
     }
     ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
         apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options(), serviceRanges.ranges(),
-        tlsSans, joining, controllerFlags.options()), Clock.systemUTC());
+        tlsSans, joining, controllerFlags.options(), raftTls), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("capstan server: stopping");
@@ -106,7 +115,8 @@ public final class ServerCommand implements Callable<Integer> {
     String api = ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.apiPort();
     System.out.println("capstan server \"" + member + "\" is up");
     System.out.println("  API (gRPC+TLS): " + api);
-    System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers));
+    System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers)
+        + (raftTls.isPresent() ? " (mutual TLS)" : " (plaintext)"));
     if (controlPlane.etcdPort() != 0) {
       System.out.println("  etcd v3 API:    " + ControlPlane.etcdHost(bindAddress) + ":" + controlPlane.etcdPort());
     }

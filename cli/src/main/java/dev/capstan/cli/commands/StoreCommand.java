@@ -8,6 +8,7 @@ import dev.capstan.store.ratis.RatisKeyValueStore;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +53,9 @@ public final class StoreCommand implements Callable<Integer> {
   @Mixin
   AutoCompactionOptions compaction = new AutoCompactionOptions();
 
+  @Mixin
+  PeerTlsOptions peerTls = new PeerTlsOptions();
+
   // ---- membership: joining a running store ----
 
   @Option(names = "--initial-cluster-state", description = "new: form the store with --initial-cluster;"
@@ -77,7 +81,8 @@ public final class StoreCommand implements Callable<Integer> {
     String raftAddress = host + ":" + raftPort;
     RaftStorePeer.Config storeConfig = InitialCluster.storeConfig(name, dataDir, raftAddress, initialCluster);
     storeConfig = storeConfig.withTuning(storeConfig.tuning()
-        .withAutoCompaction(compaction.policy(AutoCompactionOptions.STORE_RETENTION)));
+        .withAutoCompaction(compaction.policy(AutoCompactionOptions.STORE_RETENTION)))
+        .withTls(peerTls.tls(InitialCluster.ownHost(storeConfig), Clock.systemUTC()));
     List<String> peers = storeConfig.peers();
     Map<String, List<String>> clientUrls = new LinkedHashMap<>();
     for (String spec : clusterClientUrls) {
@@ -108,7 +113,8 @@ public final class StoreCommand implements Callable<Integer> {
     }, "capstan-store-shutdown"));
     System.out.println("capstan store \"" + name + "\" is up");
     System.out.println("  etcd v3 API:    " + host + ":" + endpoint.port());
-    System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers));
+    System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers)
+        + (storeConfig.tls().isPresent() ? " (mutual TLS)" : " (plaintext)"));
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
     System.out.println("  compaction:     " + storeConfig.tuning().autoCompaction());
 

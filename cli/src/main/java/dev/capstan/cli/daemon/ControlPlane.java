@@ -11,6 +11,7 @@ import dev.capstan.apiserver.authn.UserInfo;
 import dev.capstan.apiserver.pki.AgentClientCertificate;
 import dev.capstan.apiserver.pki.CertificateAuthority;
 import dev.capstan.apiserver.pki.ClusterCa;
+import dev.capstan.apiserver.pki.PeerCertificates;
 import dev.capstan.apiserver.pki.ServerTls;
 import dev.capstan.apiserver.pki.ServingCertificate;
 import dev.capstan.apiserver.pki.Subject;
@@ -29,6 +30,7 @@ import dev.capstan.scheduler.SchedulerMetrics;
 import dev.capstan.store.KeyValueStore;
 import dev.capstan.store.etcd.EtcdEndpoint;
 import dev.capstan.store.ratis.AutoCompaction;
+import dev.capstan.store.ratis.PeerTls;
 import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.ratis.RatisKeyValueStore;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -43,6 +45,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,18 +102,43 @@ public final class ControlPlane implements AutoCloseable {
    * @param joinExisting start as a new member of a running store: with an empty data dir, waiting
    *     to be added ({@code capstan store member add}) instead of forming a group from {@code peers}
    * @param controllerOptions the controller manager's flags ({@code --node-monitor-grace-period}, ...)
+   * @param peerTls mutual TLS on the Raft port ({@code --peer-cert-file} and its companions); empty
+   *     for plaintext
    */
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
       List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
       ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting,
-      ControllerOptions controllerOptions) {
-    /** With the controller manager's default options. */
+      ControllerOptions controllerOptions, Optional<PeerTls> peerTls) {
+    /** With a plaintext Raft port. */
+    public MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
+        List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
+        ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting,
+        ControllerOptions controllerOptions) {
+      this(name, dataDir, bindAddress, apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving,
+          serviceRanges, tlsSans, joinExisting, controllerOptions, Optional.empty());
+    }
+
+    /** With the controller manager's default options and a plaintext Raft port. */
     public MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
         List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
         ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting) {
       this(name, dataDir, bindAddress, apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving,
           serviceRanges, tlsSans, joinExisting, ControllerOptions.defaults());
     }
+  }
+
+  /**
+   * Mutual TLS for the Raft port of {@code capstan up}'s one-member store, from a peer CA of its
+   * own in {@code <data-dir>/pki/peer} (made at first start; the certificate renewed at a start
+   * when it nears its end): nothing without that CA's certificate can speak Raft to the store.
+   */
+  private static PeerTls singlePeerTls(Path dataDir, Clock clock) {
+    Path dir = dataDir.resolve("pki").resolve("peer");
+    SecureRandom random = new SecureRandom();
+    CertificateAuthority ca = PeerCertificates.loadOrCreateCa(dir, clock, random);
+    TlsIdentity identity = PeerCertificates.ensure(dir, ca, RaftStorePeer.SINGLE_ID,
+        List.of(RaftStorePeer.SINGLE_HOST), clock, random);
+    return new PeerTls(identity.certifiedKey().key(), identity.certificate(), List.of(ca.certificate()));
   }
 
   /** The API's serving certificate, in logs and capstan_certificate_expiration_seconds. */
@@ -157,7 +185,8 @@ public final class ControlPlane implements AutoCloseable {
     try {
       RaftStorePeer created = new RaftStorePeer(RaftStorePeer.Config.of(config.name(), config.dataDir().resolve("store"),
           config.raftAddress(), config.peers())
-          .withTuning(RaftStorePeer.Tuning.defaults().withAutoCompaction(config.autoCompaction())));
+          .withTuning(RaftStorePeer.Tuning.defaults().withAutoCompaction(config.autoCompaction()))
+          .withTls(config.peerTls()));
       // A joining member's apiserver starts at once and answers UNAVAILABLE until the store has
       // added it and it has caught up (the apiserver's start-up work waits for the store).
       peer = config.joinExisting() ? created.startJoining() : created.start();
@@ -217,7 +246,8 @@ public final class ControlPlane implements AutoCloseable {
     RaftStorePeer peer;
     try {
       peer = RaftStorePeer.startSingle(config.dataDir().resolve("store"), config.raftPort(),
-          RaftStorePeer.Tuning.defaults().withAutoCompaction(config.autoCompaction()));
+          RaftStorePeer.Tuning.defaults().withAutoCompaction(config.autoCompaction()),
+          Optional.of(singlePeerTls(config.dataDir(), clock)));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot start the store peer on port " + config.raftPort()
           + " with data in " + config.dataDir().resolve("store") + ": " + e.getMessage(), e);
