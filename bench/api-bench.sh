@@ -3,6 +3,8 @@
 # store peer, an apiserver and the leader-elected scheduler and controllers; default JVM options and
 # default durability), a static token file with an admin token, and one ApiBench load driver with
 # clients spread over the three. Prints Markdown tables and keeps them in bench/results/.
+# CAPSTAN_BENCH_PEER_TLS=1 runs the servers with mutual TLS on their Raft ports; CAPSTAN_BENCH_JAVA_OPTS
+# are the load driver's JVM options.
 # Usage: bench/api-bench.sh [--scale 0.1] [--rates 100,500] [--seconds 30] [--warmup-seconds 45]
 #                           [--only warmup,memory,latency] [--verbs create,get,list,update]
 set -euo pipefail
@@ -32,13 +34,21 @@ TOKENS
 base=${CAPSTAN_BENCH_PORT_BASE:-24400}
 cluster="s1=127.0.0.1:$((base + 11)),s2=127.0.0.1:$((base + 12)),s3=127.0.0.1:$((base + 13))"
 servers=()
+peer_tls=()
+for i in 1 2 3; do
+  # CAPSTAN_BENCH_PEER_TLS=1: mutual TLS between the servers' Raft ports (docs/operations.md)
+  if [ "${CAPSTAN_BENCH_PEER_TLS:-0}" = 1 ]; then
+    CAPSTAN_NO_REBUILD=1 ./capstan certificate peer "s$i" --host 127.0.0.1 --dir "$work/peer-pki" >&2
+    peer_tls[$i]="--peer-cert-file $work/peer-pki/s$i.crt --peer-key-file $work/peer-pki/s$i.key --peer-trusted-ca-file $work/peer-pki/ca.crt"
+  fi
+done
 for i in 1 2 3; do
   # Through the launcher (which execs java, so $! is the server's pid), so the servers run with
   # the JVM options users get; the runs before 2026-12 used plain `java -jar` (full tiered JIT).
   CAPSTAN_NO_REBUILD=1 ./capstan server --name "s$i" --data-dir "$work/s$i" \
     --api-port "$((base + i))" --raft-port "$((base + 10 + i))" --etcd-port "$((base + 20 + i))" \
     --metrics-port "$((base + 30 + i))" \
-    --initial-cluster "$cluster" --token-auth-file "$work/tokens.csv" >"$work/s$i.log" 2>&1 &
+    --initial-cluster "$cluster" --token-auth-file "$work/tokens.csv" ${peer_tls[$i]:-} >"$work/s$i.log" 2>&1 &
   pids+=($!)
   servers+=(--server "127.0.0.1:$((base + i))@$!")
 done
@@ -61,10 +71,10 @@ result="$root/bench/results/api-$(date -u +%Y%m%dT%H%M%SZ).md"
   echo
   echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1);" \
     "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "command: bench/api-bench.sh $*"
+  echo "command: bench/api-bench.sh $*$([ "${CAPSTAN_BENCH_PEER_TLS:-0}" = 1 ] && echo ' (CAPSTAN_BENCH_PEER_TLS=1: mutual TLS between the Raft ports)')"
   echo
 } >"$result"
-java -cp "bench/target/capstan-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/cp.txt)" dev.capstan.bench.api.ApiBench \
+java ${CAPSTAN_BENCH_JAVA_OPTS:-} -cp "bench/target/capstan-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/cp.txt)" dev.capstan.bench.api.ApiBench \
   "${servers[@]}" --token "$admin" --certificate-authority "$work/s1/pki/ca.crt" "$@" >>"$result"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$result"
 {
