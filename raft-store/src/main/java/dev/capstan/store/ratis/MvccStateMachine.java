@@ -34,6 +34,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
@@ -106,6 +107,8 @@ final class MvccStateMachine extends BaseStateMachine {
    * it does not wait for one.
    */
   private volatile long lastWriteIndex = RaftLog.INVALID_LOG_INDEX;
+  /** Set when Ratis shut this division down because the group does not count it a member. */
+  private volatile boolean toldNotAMember;
   private final Runnable applied;
 
   /** {@code waiterExecutor} completes {@link #awaitApplied} futures, off the apply thread. */
@@ -444,6 +447,25 @@ final class MvccStateMachine extends BaseStateMachine {
     if (!member.getPeerId().equals(newLeaderId)) {
       store.demoteLeases();
     }
+  }
+
+  /**
+   * Ratis shuts a division down on its own (not with the whole server, {@code allServer} false)
+   * only when its election is answered that it is no member of the group: it was removed while
+   * it was down and restarted on its old configuration.
+   */
+  @Override
+  public void notifyServerShutdown(RoleInfoProto roleInfo, boolean allServer) {
+    if (!allServer) {
+      LOG.warn("The other members answered {}'s election that it is not in the group: it was removed, and stops"
+          + " serving", roleInfo.getSelf().getId().toStringUtf8());
+      toldNotAMember = true;
+    }
+  }
+
+  /** The group told this member at an election that it is not in the group any more. */
+  boolean toldNotAMember() {
+    return toldNotAMember;
   }
 
   @Override

@@ -324,12 +324,17 @@ public final class RaftStorePeer implements AutoCloseable {
    * Whether this member was removed from the group: it has left the group (told so by the
    * member that removed it), or the latest configuration it knows no longer names it. A removed
    * member answers every request with an error instead of serving a copy that gets no more
-   * updates. One that was down while it was removed, and so never heard of it, cannot know.
+   * updates. One that was down while it was removed learns it when it starts again: its first
+   * election is answered that it is not a member, and Ratis shuts its division down (until then,
+   * an election timeout, it may answer serializable reads from its old copy, as etcd's does).
    */
   public boolean isRemoved() {
     RaftServer current = server;
     if (current == null || closed || !started) {
       return false;
+    }
+    if (stateMachine.toldNotAMember()) {
+      return true;
     }
     RaftConfiguration conf;
     try {

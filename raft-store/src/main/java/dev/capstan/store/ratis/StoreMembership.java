@@ -144,10 +144,10 @@ public final class StoreMembership {
       requireLiveMajority(client, next);
       setConfiguration(client, current, next);
       LOG.info("Store member {} removed", id);
-      leave(client, removed);
     } catch (IOException e) {
       throw unavailable("closing the membership client failed", e);
     }
+    leave(removed);
     return toMembers(next);
   }
 
@@ -316,9 +316,18 @@ public final class StoreMembership {
     }
   }
 
-  /** Tells a removed member to drop the group, so that it stops serving; it may be down already. */
-  private void leave(RaftClient client, RaftPeer removed) {
-    try {
+  /**
+   * Tells a removed member to drop the group, so that it stops serving. Asked once: it may be
+   * down (the usual reason to remove a member), and one down now learns at its next start, from
+   * the others' answer to its election, that it is no member.
+   */
+  private void leave(RaftPeer removed) {
+    try (RaftClient client = RaftClient.newBuilder()
+        .setProperties(peer.clientProperties())
+        .setParameters(peer.clientParameters())
+        .setRaftGroup(RaftGroup.valueOf(RaftStorePeer.GROUP_ID, removed))
+        .setRetryPolicy(RetryPolicies.noRetry())
+        .build()) {
       client.getGroupManagementApi(removed.getId()).remove(RaftStorePeer.GROUP_ID, false, false);
     } catch (IOException | RuntimeException e) {
       LOG.warn("Removed store member {} could not be told to leave (it may be down): {}", removed.getId(),

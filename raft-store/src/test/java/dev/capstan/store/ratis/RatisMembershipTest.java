@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import dev.capstan.etcd.etcdserverpb.RangeRequest;
 import dev.capstan.etcd.etcdserverpb.RangeResponse;
 import dev.capstan.store.StoreErrors;
 import dev.capstan.store.StoreException;
@@ -126,6 +127,30 @@ class RatisMembershipTest {
     StoreException stale = failure(writer.range(get("/grow/0").toBuilder().setSerializable(true).build()));
     assertThat(stale).hasMessage(StoreErrors.MEMBER_REMOVED);
     assertThat(failure(writer.put(put("/grow/from-removed", "no"))).getMessage()).isEqualTo(StoreErrors.MEMBER_REMOVED);
+  }
+
+  @Test
+  void aMemberRemovedWhileDownLearnsItWhenItStartsAgainAndStopsServing() {
+    cluster = new TestCluster(dir, 3, TestCluster.FAST).startAll();
+    String leader = cluster.awaitLeader();
+    String down = cluster.aFollower();
+    join(cluster.store(leader).put(put("/removed/before", "v")));
+    await().atMost(WAIT).until(() -> cluster.peer(down).appliedIndex() >= cluster.peer(leader).appliedIndex());
+    cluster.stop(down);
+    StoreMembership membership = new StoreMembership(cluster.peer(leader));
+    await().atMost(WAIT).until(() -> !membership.liveMembers().contains(down));
+    membership.remove(down);
+    join(cluster.store(leader).put(put("/removed/after", "v")));
+
+    // Restarted on its old data, it still believes it is a member (nobody told it); its first
+    // election asks the others, who answer that it is no longer one of them, and it leaves.
+    RaftStorePeer restarted = cluster.start(down);
+    RatisKeyValueStore store = cluster.store(down);
+    await().atMost(WAIT).until(restarted::isRemoved);
+    RangeRequest serializable = prefix("/removed/").toBuilder().setSerializable(true).build();
+    assertThat(failure(store.range(serializable)).getMessage()).isEqualTo(StoreErrors.MEMBER_REMOVED);
+    assertThat(failure(store.put(put("/removed/through-it", "no"))).getMessage()).isEqualTo(StoreErrors.MEMBER_REMOVED);
+    assertThat(membership.members()).extracting(StoreMembership.Member::id).doesNotContain(down);
   }
 
   @Test
