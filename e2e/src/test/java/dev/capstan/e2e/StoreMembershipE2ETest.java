@@ -10,7 +10,6 @@ import dev.capstan.store.remote.EtcdKeyValueStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,43 +28,11 @@ class StoreMembershipE2ETest {
 
   private Path tmp;
   private CapstanBinary capstan;
-  private final Map<String, Member> members = new LinkedHashMap<>();
-
-  /** One {@code capstan store} process. */
-  private final class Member {
-    final String name;
-    final int raftPort = CapstanBinary.freePort();
-    final int clientPort = CapstanBinary.freePort();
-    DaemonProcess process;
-
-    Member(String name) {
-      this.name = name;
-    }
-
-    String peer() {
-      return name + "=127.0.0.1:" + raftPort;
-    }
-
-    String endpoint() {
-      return "127.0.0.1:" + clientPort;
-    }
-
-    /** @param clientUrls {@code --cluster-client-urls}, or null without it */
-    void start(String initialCluster, String state, String clientUrls) throws Exception {
-      List<String> args = new ArrayList<>(List.of("store", "--name", name, "--data-dir", tmp.resolve(name).toString(),
-          "--raft-port", Integer.toString(raftPort), "--client-port", Integer.toString(clientPort),
-          "--initial-cluster", initialCluster, "--initial-cluster-state", state));
-      if (clientUrls != null) {
-        args.addAll(List.of("--cluster-client-urls", clientUrls));
-      }
-      process = DaemonProcess.start(capstan, name, tmp.resolve(name + ".log"), "capstan store \"" + name + "\" is up",
-          args);
-    }
-  }
+  private final Map<String, StoreMember> members = new LinkedHashMap<>();
 
   @AfterEach
   void stop() {
-    members.values().stream().filter(m -> m.process != null).forEach(m -> m.process.close());
+    members.values().forEach(StoreMember::close);
     System.out.println("---- store output under " + tmp);
   }
 
@@ -106,13 +73,13 @@ class StoreMembershipE2ETest {
         "store-members-");
     capstan = new CapstanBinary(tmp.resolve("config"));
     for (String name : List.of("c1", "c2", "c3", "c4", "c5", "c6")) {
-      members.put(name, new Member(name));
+      members.put(name, new StoreMember(capstan, tmp, name));
     }
     List<String> first = List.of("c1", "c2", "c3");
     String clientUrls = first.stream().map(n -> n + "=http://" + members.get(n).endpoint())
         .collect(Collectors.joining(","));
     for (String name : first) {
-      members.get(name).start(peers(first), "new", clientUrls);
+      members.get(name).start(peers(first), "new", List.of("--cluster-client-urls", clientUrls));
     }
     for (String name : first) {
       members.get(name).process.awaitReady();
@@ -122,8 +89,8 @@ class StoreMembershipE2ETest {
     // Grow to five: start each new member waiting, then add it.
     List<String> five = List.of("c1", "c2", "c3", "c4", "c5");
     for (String name : List.of("c4", "c5")) {
-      Member m = members.get(name);
-      m.start(peers(five), "existing", null);
+      StoreMember m = members.get(name);
+      m.start(peers(five), "existing", List.of());
       m.process.awaitReady();
       CapstanBinary.Result added = ok(capstan.run("store", "member", "add", name, "--peer-urls",
           "http://127.0.0.1:" + m.raftPort, "--client-urls", "http://" + m.endpoint(), "--endpoints", endpoints(first)));
@@ -145,8 +112,8 @@ class StoreMembershipE2ETest {
         .startsWith("Member c1 (");
     put(rest, "/m/after-remove");
     List<String> replaced = List.of("c2", "c3", "c4", "c5", "c6");
-    Member c6 = members.get("c6");
-    c6.start(peers(replaced), "existing", null);
+    StoreMember c6 = members.get("c6");
+    c6.start(peers(replaced), "existing", List.of());
     c6.process.awaitReady();
     ok(capstan.run("store", "member", "add", "c6", "--peer-urls", "http://127.0.0.1:" + c6.raftPort,
         "--client-urls", "http://" + c6.endpoint(), "--endpoints", endpoints(rest)));

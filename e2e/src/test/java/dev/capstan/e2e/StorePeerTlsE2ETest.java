@@ -10,7 +10,6 @@ import dev.capstan.store.remote.EtcdKeyValueStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,40 +30,17 @@ class StorePeerTlsE2ETest {
 
   private Path tmp;
   private CapstanBinary capstan;
-  private final Map<String, Member> members = new LinkedHashMap<>();
+  private final Map<String, StoreMember> members = new LinkedHashMap<>();
 
-  /** One {@code capstan store} process with peer TLS from {@code pki}. */
-  private final class Member {
-    final String name;
-    final int raftPort = CapstanBinary.freePort();
-    final int clientPort = CapstanBinary.freePort();
-    DaemonProcess process;
-
-    Member(String name) {
-      this.name = name;
-    }
-
-    String endpoint() {
-      return "127.0.0.1:" + clientPort;
-    }
-
-    void start(String initialCluster, String state, Path pki) throws Exception {
-      process = DaemonProcess.start(capstan, name, tmp.resolve(name + ".log"), "capstan store \"" + name + "\" is up",
-          args(initialCluster, state, pki));
-    }
-
-    List<String> args(String initialCluster, String state, Path pki) {
-      return new ArrayList<>(List.of("store", "--name", name, "--data-dir", tmp.resolve(name).toString(),
-          "--raft-port", Integer.toString(raftPort), "--client-port", Integer.toString(clientPort),
-          "--initial-cluster", initialCluster, "--initial-cluster-state", state,
-          "--peer-cert-file", pki.resolve(name + ".crt").toString(), "--peer-key-file",
-          pki.resolve(name + ".key").toString(), "--peer-trusted-ca-file", pki.resolve("ca.crt").toString()));
-    }
+  /** The flags that give member {@code name} its certificate from {@code pki}. */
+  private static List<String> peerTls(Path pki, String name) {
+    return List.of("--peer-cert-file", pki.resolve(name + ".crt").toString(), "--peer-key-file",
+        pki.resolve(name + ".key").toString(), "--peer-trusted-ca-file", pki.resolve("ca.crt").toString());
   }
 
   @AfterEach
   void stop() {
-    members.values().stream().filter(m -> m.process != null).forEach(m -> m.process.close());
+    members.values().forEach(StoreMember::close);
     System.out.println("---- store output under " + tmp);
   }
 
@@ -74,7 +50,7 @@ class StorePeerTlsE2ETest {
   }
 
   private String peers(List<String> names) {
-    return names.stream().map(n -> n + "=127.0.0.1:" + members.get(n).raftPort).collect(Collectors.joining(","));
+    return names.stream().map(n -> members.get(n).peer()).collect(Collectors.joining(","));
   }
 
   private static ByteString bytes(String text) {
@@ -96,18 +72,18 @@ class StorePeerTlsE2ETest {
     }
     ok(capstan.run("certificate", "peer", "c4", "--host", "127.0.0.1", "--dir", otherPki.toString()));
     for (String name : List.of("c1", "c2", "c3", "c4")) {
-      members.put(name, new Member(name));
+      members.put(name, new StoreMember(capstan, tmp, name));
     }
 
     // A certificate that does not name the host the others reach this member at.
-    Member c1 = members.get("c1");
-    List<String> wrongHost = c1.args("c1=localhost:" + c1.raftPort, "new", pki);
+    StoreMember c1 = members.get("c1");
+    List<String> wrongHost = c1.args("c1=localhost:" + c1.raftPort, "new", peerTls(pki, "c1"));
     CapstanBinary.Result refused = capstan.run(wrongHost.toArray(String[]::new));
     assertThat(refused.exitCode()).isNotZero();
     assertThat(refused.stderr()).contains("--peer-cert-file: " + pki.resolve("c1.crt") + " does not name localhost");
 
     for (String name : three) {
-      members.get(name).start(peers(three), "new", pki);
+      members.get(name).start(peers(three), "new", peerTls(pki, name));
     }
     for (String name : three) {
       members.get(name).process.awaitReady();
@@ -135,8 +111,8 @@ class StorePeerTlsE2ETest {
     assertThat(TlsProbe.firstByte(pki, "c3", c1.raftPort)).isNotNegative();
 
     // A member whose certificate another CA issued cannot be added: neither side accepts the other.
-    Member c4 = members.get("c4");
-    c4.start(peers(List.of("c1", "c2", "c3", "c4")), "existing", otherPki);
+    StoreMember c4 = members.get("c4");
+    c4.start(peers(List.of("c1", "c2", "c3", "c4")), "existing", peerTls(otherPki, "c4"));
     c4.process.awaitReady();
     String endpoints = three.stream().map(n -> members.get(n).endpoint()).collect(Collectors.joining(","));
     CapstanBinary.Result add = capstan.run("store", "member", "add", "c4", "--peer-urls",

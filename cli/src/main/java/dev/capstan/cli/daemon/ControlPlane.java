@@ -45,8 +45,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Optional;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,21 +109,12 @@ public final class ControlPlane implements AutoCloseable {
       List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
       ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting,
       ControllerOptions controllerOptions, Optional<PeerTls> peerTls) {
-    /** With a plaintext Raft port. */
-    public MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
-        List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
-        ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting,
-        ControllerOptions controllerOptions) {
-      this(name, dataDir, bindAddress, apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving,
-          serviceRanges, tlsSans, joinExisting, controllerOptions, Optional.empty());
-    }
-
     /** With the controller manager's default options and a plaintext Raft port. */
     public MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
         List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
         ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting) {
       this(name, dataDir, bindAddress, apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving,
-          serviceRanges, tlsSans, joinExisting, ControllerOptions.defaults());
+          serviceRanges, tlsSans, joinExisting, ControllerOptions.defaults(), Optional.empty());
     }
   }
 
