@@ -23,7 +23,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The one {@code capstan} binary: user commands and the daemons. */
-@Command(name = "capstan", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+@Command(name = "capstan", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+    versionProvider = VersionCommand.Provider.class,
     description = "Capstan: a Kubernetes-style container orchestrator.",
     subcommands = {UpCommand.class, ServerCommand.class, StoreCommand.class, AgentCommand.class, ApplyCommand.class, GetCommand.class,
         CreateCommand.class, DeleteCommand.class, PatchCommand.class, LogsCommand.class, ExecCommand.class, ScaleCommand.class,
