@@ -49,10 +49,11 @@ class ServerJoinTest {
   @Test
   void aServerJoiningARunningClusterServesItsObjectsOnceAdded() throws IOException {
     ClusterTokens tokens = ClusterTokens.ensure(dir.resolve("tokens.csv"), null, new SecureRandom());
-    int raft1 = freePort();
-    int raft2 = freePort();
-    int etcd1 = freePort();
-    int etcd2 = freePort();
+    int[] ports = freePorts(4);
+    int raft1 = ports[0];
+    int raft2 = ports[1];
+    int etcd1 = ports[2];
+    int etcd2 = ports[3];
     ControlPlane first = start(new ControlPlane.MemberConfig("s1", dir.resolve("s1"), "127.0.0.1", 0,
         "127.0.0.1:" + raft1, List.of("s1=127.0.0.1:" + raft1), etcd1, tokens, AutoCompaction.off(),
         ServingOptions.NONE, ServiceRanges.defaults(), List.of(), false));
@@ -104,9 +105,25 @@ class ServerJoinTest {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
+  /**
+   * {@code n} distinct loopback ports, free now: held open together while they are read, since
+   * the kernel may hand a port just closed out again at once.
+   */
+  private static int[] freePorts(int n) throws IOException {
+    ServerSocket[] sockets = new ServerSocket[n];
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ports[i] = sockets[i].getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket socket : sockets) {
+        if (socket != null) {
+          socket.close();
+        }
+      }
     }
   }
 }

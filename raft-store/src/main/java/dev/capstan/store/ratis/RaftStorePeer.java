@@ -375,6 +375,7 @@ public final class RaftStorePeer implements AutoCloseable {
       return this;
     }
     Files.createDirectories(config.dataDir());
+    requirePortFree();
     server = RaftServer.newBuilder()
         .setServerId(peerId)
         .setGroup(initialGroup)
@@ -640,6 +641,20 @@ public final class RaftStorePeer implements AutoCloseable {
   /** A query answered by this peer's state machine as it stands, without asking the leader. */
   CompletableFuture<Message> queryLocally(Message query) {
     return stateMachine.query(query);
+  }
+
+  /**
+   * Fails with an IOException naming the address when the Raft port is taken: Ratis, failing to
+   * bind it, would terminate the whole JVM with a log line instead.
+   */
+  private void requirePortFree() throws IOException {
+    PeerAddress.HostPort listen = PeerAddress.HostPort.parse(config.address(), "address");
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new java.net.InetSocketAddress(listen.host(), listen.port()));
+    } catch (IOException e) {
+      throw new IOException("the Raft address " + config.address() + " cannot be listened on: " + e.getMessage(), e);
+    }
   }
 
   private String transport() {

@@ -244,6 +244,16 @@ class SinglePeerRatisStoreTest {
     }
   }
 
+  @Test
+  void aTakenRaftPortFailsTheStartNamingTheAddressInsteadOfEndingTheJvm() throws IOException {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      // Ratis itself would call System.exit on the failed bind, and this test would not finish.
+      assertThatThrownBy(() -> RaftStorePeer.startSingle(dir.resolve("taken"), taken.getLocalPort()))
+          .isInstanceOf(IOException.class)
+          .hasMessageStartingWith("the Raft address 127.0.0.1:" + taken.getLocalPort() + " cannot be listened on");
+    }
+  }
+
   private static List<Path> files(Path root, String nameRegex) throws IOException {
     try (Stream<Path> walk = Files.walk(root)) {
       return walk.filter(p -> p.getFileName().toString().matches(nameRegex)).toList();

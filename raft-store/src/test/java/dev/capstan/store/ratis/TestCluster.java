@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Raft store peers in this JVM on loopback ports, with test-speed timeouts. Peers can be stopped
@@ -47,11 +49,23 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
+  /** Every port {@link #freePort} has handed out in this JVM. */
+  private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+  /**
+   * A loopback port free now and not handed out before in this JVM: the kernel may give a
+   * just-closed ephemeral port out again at once, and two peers of one cluster were once given the
+   * same one (the second's Raft server failed to bind, and Ratis exits the JVM on that).
+   */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    while (true) {
+      try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        if (HANDED_OUT.add(socket.getLocalPort())) {
+          return socket.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 

@@ -7,13 +7,12 @@ import dev.capstan.etcd.etcdserverpb.MaintenanceGrpc;
 import dev.capstan.etcd.etcdserverpb.RangeRequest;
 import dev.capstan.etcd.etcdserverpb.StatusRequest;
 import dev.capstan.etcd.etcdserverpb.StatusResponse;
+import dev.capstan.store.ratis.TestCluster;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -211,10 +210,6 @@ public final class EtcdProcess implements AutoCloseable {
   }
 
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TestCluster.freePort();
   }
 }
