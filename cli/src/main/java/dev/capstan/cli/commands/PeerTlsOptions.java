@@ -1,15 +1,10 @@
 package dev.capstan.cli.commands;
 
-import dev.capstan.apiserver.pki.Pem;
 import dev.capstan.store.ratis.PeerTls;
-import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -76,27 +71,15 @@ public final class PeerTlsOptions {
       throw new CliException(String.join(" and ", missing) + ": required with the other peer TLS flags ("
           + CERT_FLAG + ", " + KEY_FLAG + " and " + CA_FLAG + " go together)");
     }
-    X509Certificate certificate = certificates(CERT_FLAG, certFile).get(0);
-    PrivateKey key = key();
-    List<X509Certificate> cas = certificates(CA_FLAG, trustedCaFile);
-    check(certificate, key, cas, raftHost, clock);
+    X509Certificate certificate = PemFlagFiles.certificates(CERT_FLAG, certFile).get(0);
+    PrivateKey key = PemFlagFiles.keyOf(CERT_FLAG, certFile, KEY_FLAG, keyFile);
+    List<X509Certificate> cas = PemFlagFiles.certificates(CA_FLAG, trustedCaFile);
+    check(certificate, cas, raftHost, clock);
     return Optional.of(new PeerTls(key, certificate, cas));
   }
 
-  private PrivateKey key() {
-    try {
-      return Pem.privateKeyOf(read(KEY_FLAG, keyFile), List.of("EC", "RSA"));
-    } catch (IllegalArgumentException e) {
-      throw new CliException(KEY_FLAG + ": " + keyFile + ": " + e.getMessage());
-    }
-  }
-
-  private void check(X509Certificate certificate, PrivateKey key, List<X509Certificate> cas, String raftHost,
-      Clock clock) {
+  private void check(X509Certificate certificate, List<X509Certificate> cas, String raftHost, Clock clock) {
     String cert = CERT_FLAG + ": " + certFile;
-    if (!matches(certificate, key)) {
-      throw new CliException(KEY_FLAG + ": " + keyFile + " is not the key of the certificate in " + certFile);
-    }
     if (cas.stream().noneMatch(ca -> issuedBy(certificate, ca))) {
       throw new CliException(cert + " was not issued by a CA in " + CA_FLAG + " " + trustedCaFile
           + " (the other members would refuse it)");
@@ -119,39 +102,6 @@ public final class PeerTlsOptions {
     if (!names(certificate).contains(normalized(raftHost))) {
       throw new CliException(cert + " does not name " + raftHost + ", the host of this member's Raft address (it"
           + " names " + names(certificate) + "): the other members check it for that name");
-    }
-  }
-
-  private static List<X509Certificate> certificates(String flag, Path file) {
-    try {
-      return Pem.certificates(read(flag, file));  // at least one, or it throws
-    } catch (IllegalArgumentException e) {
-      throw new CliException(flag + ": " + file + ": " + e.getMessage());
-    }
-  }
-
-  private static String read(String flag, Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.US_ASCII);
-    } catch (IOException e) {
-      throw new CliException(flag + ": cannot read " + file + ": " + e);
-    }
-  }
-
-  private static boolean matches(X509Certificate certificate, PrivateKey key) {
-    String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256with" + key.getAlgorithm();
-    byte[] probe = "capstan peer key check".getBytes(StandardCharsets.US_ASCII);
-    try {
-      Signature signer = Signature.getInstance(algorithm);
-      signer.initSign(key);
-      signer.update(probe);
-      byte[] signature = signer.sign();
-      Signature verifier = Signature.getInstance(algorithm);
-      verifier.initVerify(certificate.getPublicKey());
-      verifier.update(probe);
-      return verifier.verify(signature);
-    } catch (GeneralSecurityException e) {
-      return false;  // a key of another algorithm than the certificate's
     }
   }
 

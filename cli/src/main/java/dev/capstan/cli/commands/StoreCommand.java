@@ -5,6 +5,7 @@ import dev.capstan.client.config.UserHome;
 import dev.capstan.store.etcd.EtcdEndpoint;
 import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.ratis.RatisKeyValueStore;
+import io.grpc.ServerCredentials;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +57,9 @@ public final class StoreCommand implements Callable<Integer> {
   @Mixin
   PeerTlsOptions peerTls = new PeerTlsOptions();
 
+  @Mixin
+  ClientPortTlsOptions clientTls = new ClientPortTlsOptions();
+
   // ---- membership: joining a running store ----
 
   @Option(names = "--initial-cluster-state", description = "new: form the store with --initial-cluster;"
@@ -92,13 +96,21 @@ public final class StoreCommand implements Callable<Integer> {
       }
       clientUrls.put(spec.substring(0, eq), List.of(spec.substring(eq + 1)));
     }
-    clientUrls.putIfAbsent(name, List.of("http://" + host + ":" + clientPort));
+    clientUrls.putIfAbsent(name, List.of((clientTls.enabled() ? "https://" : "http://") + host + ":" + clientPort));
+    ServerCredentials clientPortCredentials = clientTls.credentials();
     Files.createDirectories(dataDir);
-    RaftStorePeer peer = startPeer(storeConfig);
+    RaftStorePeer peer;
+    try {
+      peer = startPeer(storeConfig);
+    } catch (java.io.IOException e) {
+      throw new CliException("--raft-port: cannot start the store member on " + raftAddress + " with data in "
+          + dataDir + ": " + e.getMessage());
+    }
     RatisKeyValueStore store = new RatisKeyValueStore(peer);
     EtcdEndpoint endpoint;
     try {
-      endpoint = EtcdEndpoint.start(peer, store, new InetSocketAddress(bindAddress, clientPort), clientUrls);
+      endpoint = EtcdEndpoint.start(peer, store, new InetSocketAddress(bindAddress, clientPort), clientUrls,
+          clientPortCredentials);
     } catch (java.io.IOException e) {
       store.close();
       peer.close();
@@ -112,7 +124,7 @@ public final class StoreCommand implements Callable<Integer> {
       stopped.countDown();
     }, "capstan-store-shutdown"));
     System.out.println("capstan store \"" + name + "\" is up");
-    System.out.println("  etcd v3 API:    " + host + ":" + endpoint.port());
+    System.out.println("  etcd v3 API:    " + host + ":" + endpoint.port() + (clientTls.enabled() ? " (TLS)" : ""));
     System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers)
         + (storeConfig.tls().isPresent() ? " (mutual TLS)" : " (plaintext)"));
     System.out.println("  data dir:       " + dataDir.toAbsolutePath());
@@ -120,7 +132,8 @@ public final class StoreCommand implements Callable<Integer> {
 
     if (initialClusterState.equals("existing")) {
       System.out.println("  waiting to be added: capstan store member add " + name + " --peer-urls http://" + raftAddress
-          + " --client-urls http://" + host + ":" + endpoint.port() + " --endpoints <a running member>");
+          + " --client-urls " + (clientTls.enabled() ? "https://" : "http://") + host + ":" + endpoint.port()
+          + " --endpoints <a running member>");
     }
     System.out.flush();
     stopped.await();

@@ -8,15 +8,26 @@ import java.util.List;
 final class StoreEndpoints {
   private StoreEndpoints() {}
 
-  /** Parses every endpoint; an empty list or a bad one is a CLI error naming {@code --endpoints}. */
-  static List<EtcdEndpoint> parse(List<String> endpoints) {
+  /**
+   * Parses every endpoint; an empty list or a bad one is a CLI error naming {@code --endpoints}.
+   * {@code https://} endpoints are taken with {@code tls} (the command's {@code --cacert}) only.
+   */
+  static List<EtcdEndpoint> parse(List<String> endpoints, boolean tls) {
     if (endpoints.isEmpty()) {
       throw new CliException("--endpoints: at least one HOST:PORT is required");
     }
     List<EtcdEndpoint> members = new ArrayList<>();
     for (String endpoint : endpoints) {
+      String hostPort = endpoint.strip();
+      if (hostPort.startsWith("https://")) {
+        if (!tls) {
+          throw new CliException("--endpoints: " + endpoint + " is TLS: give the CA that issued its certificate with"
+              + " " + StoreClientTlsOptions.CA_FLAG);
+        }
+        hostPort = hostPort.substring("https://".length());
+      }
       try {
-        members.add(EtcdEndpoint.parse(endpoint));
+        members.add(EtcdEndpoint.parse(hostPort));
       } catch (IllegalArgumentException e) {
         throw new CliException("--endpoints: " + e.getMessage());
       }

@@ -9,7 +9,7 @@ import dev.capstan.etcd.etcdserverpb.MemberListRequest;
 import dev.capstan.etcd.etcdserverpb.MemberRemoveRequest;
 import dev.capstan.store.remote.EtcdEndpoint;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
@@ -41,13 +41,16 @@ public final class StoreMemberCommand {
         + " new member has caught up (default: 60)")
     long timeoutSeconds = 60;
 
+    @Mixin
+    StoreClientTlsOptions tls = new StoreClientTlsOptions();
+
     /** Runs {@code call} against the first endpoint that is reachable; its own errors are final. */
     <T> T call(java.util.function.Function<ClusterGrpc.ClusterBlockingStub, T> call) {
-      List<EtcdEndpoint> members = StoreEndpoints.parse(endpoints);
+      List<EtcdEndpoint> members = StoreEndpoints.parse(endpoints, tls.enabled());
+      ChannelCredentials credentials = tls.credentials();
       List<String> failures = new ArrayList<>();
       for (EtcdEndpoint member : members) {
-        ManagedChannel channel = Grpc.newChannelBuilderForAddress(member.host(), member.port(),
-            InsecureChannelCredentials.create()).build();
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress(member.host(), member.port(), credentials).build();
         try {
           ClusterGrpc.ClusterBlockingStub stub = ClusterGrpc.newBlockingStub(channel);
           try {

@@ -7,7 +7,7 @@ import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.ratis.SnapshotRestore;
 import dev.capstan.store.remote.EtcdEndpoint;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -50,15 +51,18 @@ public final class StoreSnapshotCommand {
         + " (default: 60)")
     long timeoutSeconds = 60;
 
+    @Mixin
+    StoreClientTlsOptions tls = new StoreClientTlsOptions();
+
     @Override
     public Integer call() throws IOException {
-      List<EtcdEndpoint> members = StoreEndpoints.parse(endpoints);
+      List<EtcdEndpoint> members = StoreEndpoints.parse(endpoints, tls.enabled());
       Path target = file.toAbsolutePath();
       Path part = target.resolveSibling(target.getFileName() + ".part");
+      ChannelCredentials credentials = tls.credentials();
       List<String> failures = new ArrayList<>();
       for (EtcdEndpoint member : members) {
-        ManagedChannel channel = Grpc.newChannelBuilderForAddress(member.host(), member.port(),
-            InsecureChannelCredentials.create()).build();
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress(member.host(), member.port(), credentials).build();
         try {
           Downloaded saved = download(channel, part);
           Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

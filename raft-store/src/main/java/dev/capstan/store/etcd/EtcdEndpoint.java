@@ -4,9 +4,12 @@ import dev.capstan.etcd.etcdserverpb.KVGrpc;
 import dev.capstan.store.KeyValueStore;
 import dev.capstan.store.mvcc.RequestValidator;
 import dev.capstan.store.ratis.RaftStorePeer;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -52,8 +55,17 @@ public final class EtcdEndpoint implements AutoCloseable {
    */
   public static EtcdEndpoint start(RaftStorePeer peer, KeyValueStore store, InetSocketAddress listen,
       Map<String, List<String>> clientUrlsByPeer) throws IOException {
+    return start(peer, store, listen, clientUrlsByPeer, InsecureServerCredentials.create());
+  }
+
+  /**
+   * As {@link #start(RaftStorePeer, KeyValueStore, InetSocketAddress, Map)}, serving with
+   * {@code credentials} (TLS, as etcd's {@code --cert-file} and {@code --client-cert-auth}).
+   */
+  public static EtcdEndpoint start(RaftStorePeer peer, KeyValueStore store, InetSocketAddress listen,
+      Map<String, List<String>> clientUrlsByPeer, ServerCredentials credentials) throws IOException {
     RaftPeerClusterInfo cluster = new RaftPeerClusterInfo(peer, clientUrlsByPeer);
-    return start(store, cluster, cluster, peer::appliedRevision, peer::writeSnapshot, listen);
+    return start(store, cluster, cluster, peer::appliedRevision, peer::writeSnapshot, listen, credentials);
   }
 
   /**
@@ -83,10 +95,16 @@ public final class EtcdEndpoint implements AutoCloseable {
   public static EtcdEndpoint start(KeyValueStore store, EtcdClusterInfo cluster, EtcdMemberChanges memberChanges,
       LongSupplier localRevision, EtcdMaintenanceService.SnapshotWriter snapshots, InetSocketAddress listen)
       throws IOException {
+    return start(store, cluster, memberChanges, localRevision, snapshots, listen, InsecureServerCredentials.create());
+  }
+
+  private static EtcdEndpoint start(KeyValueStore store, EtcdClusterInfo cluster, EtcdMemberChanges memberChanges,
+      LongSupplier localRevision, EtcdMaintenanceService.SnapshotWriter snapshots, InetSocketAddress listen,
+      ServerCredentials credentials) throws IOException {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(localRevision, "localRevision");
-    Server server = NettyServerBuilder.forAddress(listen)
+    Server server = NettyServerBuilder.forAddress(listen, credentials)
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
         // etcdctl pings every 2 s by default, even on idle connections; gRPC's default policy
         // would answer that with GOAWAY "too_many_pings".
@@ -100,8 +118,19 @@ public final class EtcdEndpoint implements AutoCloseable {
         .addService(new EtcdMaintenanceService(cluster, localRevision, snapshots))
         .build()
         .start();
-    LOG.info("etcd endpoint listening on {}", server.getListenSockets());
+    LOG.info("etcd endpoint listening on {} ({})", server.getListenSockets(), describe(credentials));
     return new EtcdEndpoint(server);
+  }
+
+  private static String describe(ServerCredentials credentials) {
+    if (credentials instanceof TlsServerCredentials tls) {
+      return switch (tls.getClientAuth()) {
+        case REQUIRE -> "TLS, client certificates required";
+        case OPTIONAL -> "TLS, client certificates checked when presented";
+        case NONE -> "TLS";
+      };
+    }
+    return credentials instanceof InsecureServerCredentials ? "plaintext" : credentials.getClass().getSimpleName();
   }
 
   /**

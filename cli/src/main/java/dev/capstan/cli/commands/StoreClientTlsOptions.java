@@ -1,0 +1,60 @@
+package dev.capstan.cli.commands;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * etcdctl's {@code --cacert}, {@code --cert} and {@code --key} for the store commands that call a
+ * member's etcd endpoint: with {@code --cacert} they speak TLS and verify the member against that
+ * CA; {@code --cert} and {@code --key} present a client certificate (for a store started with
+ * {@code --client-cert-auth}). Without them, plaintext.
+ */
+public final class StoreClientTlsOptions {
+  static final String CA_FLAG = "--cacert";
+  static final String CERT_FLAG = "--cert";
+  static final String KEY_FLAG = "--key";
+
+  @Option(names = CA_FLAG, paramLabel = "FILE", description = "verify the store members' TLS certificates with this"
+      + " CA (PEM); turns on TLS (default: plaintext)")
+  Path caFile;
+
+  @Option(names = CERT_FLAG, paramLabel = "FILE", description = "a client certificate (PEM) to present, with " + KEY_FLAG)
+  Path certFile;
+
+  @Option(names = KEY_FLAG, paramLabel = "FILE", description = "the private key of " + CERT_FLAG + " (PEM, PKCS#8)")
+  Path keyFile;
+
+  /** Whether the members are dialed with TLS. */
+  boolean enabled() {
+    return caFile != null;
+  }
+
+  /** The credentials to dial members with, the files checked first. */
+  ChannelCredentials credentials() {
+    if ((certFile == null) != (keyFile == null)) {
+      throw new CliException((certFile == null ? CERT_FLAG : KEY_FLAG) + ": required with "
+          + (certFile == null ? KEY_FLAG : CERT_FLAG));
+    }
+    if (caFile == null) {
+      if (certFile != null) {
+        throw new CliException(CERT_FLAG + ": needs " + CA_FLAG + " (a client certificate is presented over TLS only)");
+      }
+      return InsecureChannelCredentials.create();
+    }
+    PemFlagFiles.certificates(CA_FLAG, caFile);
+    try {
+      TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(caFile.toFile());
+      if (certFile != null) {
+        PemFlagFiles.keyOf(CERT_FLAG, certFile, KEY_FLAG, keyFile);
+        tls.keyManager(certFile.toFile(), keyFile.toFile());
+      }
+      return tls.build();
+    } catch (IOException e) {
+      throw new CliException(CA_FLAG + ": cannot read the TLS files: " + e.getMessage());
+    }
+  }
+}
