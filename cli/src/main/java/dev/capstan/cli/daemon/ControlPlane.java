@@ -108,15 +108,7 @@ public final class ControlPlane implements AutoCloseable {
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
       List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
       ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting,
-      ControllerOptions controllerOptions, Optional<PeerTls> peerTls) {
-    /** With the controller manager's default options and a plaintext Raft port. */
-    public MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
-        List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
-        ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting) {
-      this(name, dataDir, bindAddress, apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving,
-          serviceRanges, tlsSans, joinExisting, ControllerOptions.defaults(), Optional.empty());
-    }
-  }
+      ControllerOptions controllerOptions, Optional<PeerTls> peerTls) {}
 
   /**
    * Mutual TLS for the Raft port of {@code capstan up}'s one-member store, from a peer CA of its

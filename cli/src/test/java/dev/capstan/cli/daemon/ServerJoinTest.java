@@ -7,10 +7,15 @@ import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.apiserver.ServingOptions;
 import dev.capstan.apiserver.allocation.ServiceRanges;
+import dev.capstan.apiserver.pki.CertificateAuthority;
+import dev.capstan.apiserver.pki.PeerCertificates;
+import dev.capstan.apiserver.pki.TlsIdentity;
 import dev.capstan.cli.Capstan;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.ClientTls;
+import dev.capstan.controllers.ControllerOptions;
 import dev.capstan.store.ratis.AutoCompaction;
+import dev.capstan.store.ratis.PeerTls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,6 +27,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -47,23 +53,27 @@ class ServerJoinTest {
   }
 
   @Test
-  void aServerJoiningARunningClusterServesItsObjectsOnceAdded() throws IOException {
+  void aServerJoiningARunningClusterOverPeerTlsServesItsObjectsOnceAdded() throws IOException {
     ClusterTokens tokens = ClusterTokens.ensure(dir.resolve("tokens.csv"), null, new SecureRandom());
     int[] ports = freePorts(4);
     int raft1 = ports[0];
     int raft2 = ports[1];
     int etcd1 = ports[2];
     int etcd2 = ports[3];
+    // The members speak Raft under mutual TLS, so the join (the leader probing the new member,
+    // appending to it, the new member's writes) goes through it too.
     ControlPlane first = start(new ControlPlane.MemberConfig("s1", dir.resolve("s1"), "127.0.0.1", 0,
         "127.0.0.1:" + raft1, List.of("s1=127.0.0.1:" + raft1), etcd1, tokens, AutoCompaction.off(),
-        ServingOptions.NONE, ServiceRanges.defaults(), List.of(), false));
+        ServingOptions.NONE, ServiceRanges.defaults(), List.of(), false, ControllerOptions.defaults(),
+        Optional.of(peerTls("s1"))));
     CapstanClient viaFirst = client(first, tokens);
     viaFirst.configMaps().create(configMap("before-join"));
 
     // Its start returns only once it is a member that has caught up, as an operator sees it.
     CompletableFuture<ControlPlane> joining = CompletableFuture.supplyAsync(() -> start(new ControlPlane.MemberConfig(
         "s2", dir.resolve("s2"), "127.0.0.1", 0, "127.0.0.1:" + raft2, List.of("s2=127.0.0.1:" + raft2), etcd2,
-        tokens, AutoCompaction.off(), ServingOptions.NONE, ServiceRanges.defaults(), List.of(), true)));
+        tokens, AutoCompaction.off(), ServingOptions.NONE, ServiceRanges.defaults(), List.of(), true,
+        ControllerOptions.defaults(), Optional.of(peerTls("s2")))));
 
     String[] add = {"store", "member", "add", "s2", "--peer-urls", "http://127.0.0.1:" + raft2,
         "--client-urls", "http://127.0.0.1:" + etcd2, "--endpoints", "127.0.0.1:" + etcd1};
@@ -74,6 +84,15 @@ class ServerJoinTest {
         .until(() -> viaSecond.configMaps().get("default", "before-join") != null);
     viaSecond.configMaps().create(configMap("after-join"));
     assertThat(viaFirst.configMaps().get("default", "after-join").getMetadata().getName()).isEqualTo("after-join");
+  }
+
+  /** Member {@code name}'s peer TLS, from a peer CA in the test's directory. */
+  private PeerTls peerTls(String name) {
+    Path pki = dir.resolve("peer-pki");
+    SecureRandom random = new SecureRandom();
+    CertificateAuthority ca = PeerCertificates.loadOrCreateCa(pki, Clock.systemUTC(), random);
+    TlsIdentity identity = PeerCertificates.issue(pki, ca, name, List.of("127.0.0.1"), random);
+    return new PeerTls(identity.certifiedKey().key(), identity.certificate(), List.of(ca.certificate()));
   }
 
   private ControlPlane start(ControlPlane.MemberConfig config) {
