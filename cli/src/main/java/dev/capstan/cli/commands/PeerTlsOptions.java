@@ -72,7 +72,7 @@ public final class PeerTlsOptions {
           + CERT_FLAG + ", " + KEY_FLAG + " and " + CA_FLAG + " go together)");
     }
     X509Certificate certificate = PemFlagFiles.certificates(CERT_FLAG, certFile).get(0);
-    PrivateKey key = PemFlagFiles.keyOf(CERT_FLAG, certFile, KEY_FLAG, keyFile);
+    PrivateKey key = PemFlagFiles.keyOf(certificate, certFile, KEY_FLAG, keyFile);
     List<X509Certificate> cas = PemFlagFiles.certificates(CA_FLAG, trustedCaFile);
     check(certificate, cas, raftHost, clock);
     return Optional.of(new PeerTls(key, certificate, cas));

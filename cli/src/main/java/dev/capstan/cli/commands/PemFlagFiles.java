@@ -41,7 +41,11 @@ final class PemFlagFiles {
    * to it.
    */
   static PrivateKey keyOf(String certFlag, Path certFile, String keyFlag, Path keyFile) {
-    X509Certificate certificate = certificates(certFlag, certFile).get(0);
+    return keyOf(certificates(certFlag, certFile).get(0), certFile, keyFlag, keyFile);
+  }
+
+  /** As above, for a certificate already read from {@code certFile}. */
+  static PrivateKey keyOf(X509Certificate certificate, Path certFile, String keyFlag, Path keyFile) {
     PrivateKey key = key(keyFlag, keyFile);
     if (!matches(certificate, key)) {
       throw new CliException(keyFlag + ": " + keyFile + " is not the key of the certificate in " + certFile);
