@@ -31,6 +31,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Three {@code capstan server} processes on one replicated store, plus one agent: every server
  * serves reads, writes and watches; the controllers survive the crash of the server they run on.
+ * Each server's etcd endpoint serves the store to real etcdctl, the last one over TLS with
+ * client certificates required ({@code --cert-file ... --client-cert-auth}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -48,6 +50,8 @@ class HaClusterE2ETest {
   private final List<CapstanClient> clients = new ArrayList<>();
   private DaemonProcess agent;
   private Path caFile;
+  /** The CA and certificates of the last server's etcd port and of etcdctl. */
+  private Path etcdPki;
   private ClientTls tls;
 
   @BeforeAll
@@ -71,12 +75,26 @@ class HaClusterE2ETest {
         "scheduler-" + SECRET + ",system:kube-scheduler,kube-scheduler",
         "controllers-" + SECRET + ",system:kube-controller-manager,kube-controller-manager",
         NODE_TOKEN + ",system:node:ha-node,node-ha-node,\"system:nodes\"") + "\n");
+    // The last server's etcd port serves TLS and requires client certificates (etcd's flags); the
+    // others keep the default, plaintext on loopback.
+    etcdPki = tmp.resolve("etcd-pki");
+    for (String name : List.of("s" + SERVERS, "etcdctl")) {
+      CapstanBinary.Result issued = new CapstanBinary(tmp.resolve("config")).run("certificate", "peer", name,
+          "--host", "127.0.0.1", "--dir", etcdPki.toString());
+      assertThat(issued.exitCode()).as(issued.toString()).isZero();
+    }
     for (int i = 1; i <= SERVERS; i++) {
+      List<String> args = new ArrayList<>(List.of("server", "--name", "s" + i, "--data-dir", tmp.resolve("s" + i).toString(),
+          "--api-port", Integer.toString(apiPorts.get(i - 1)), "--raft-port", Integer.toString(raftPorts.get(i - 1)),
+          "--etcd-port", Integer.toString(etcdPorts.get(i - 1)), "--metrics-port", "0",
+          "--initial-cluster", String.join(",", peers), "--token-auth-file", tokens.toString()));
+      if (i == SERVERS) {
+        args.addAll(List.of("--cert-file", etcdPki.resolve("s" + i + ".crt").toString(),
+            "--key-file", etcdPki.resolve("s" + i + ".key").toString(),
+            "--trusted-ca-file", etcdPki.resolve("ca.crt").toString(), "--client-cert-auth"));
+      }
       servers.add(DaemonProcess.start(new CapstanBinary(tmp.resolve("config")), "s" + i, tmp.resolve("s" + i + ".log"),
-          "capstan server", List.of("server", "--name", "s" + i, "--data-dir", tmp.resolve("s" + i).toString(),
-              "--api-port", Integer.toString(apiPorts.get(i - 1)), "--raft-port", Integer.toString(raftPorts.get(i - 1)),
-              "--etcd-port", Integer.toString(etcdPorts.get(i - 1)), "--metrics-port", "0",
-              "--initial-cluster", String.join(",", peers), "--token-auth-file", tokens.toString())));
+          "capstan server", args));
     }
     for (DaemonProcess s : servers) {
       s.awaitReady();
@@ -134,16 +152,21 @@ class HaClusterE2ETest {
     }
     assertThat(clients.get(2).configMaps().get("default", "shared").getDataMap()).containsEntry("from", "s1");
 
-    // The real etcdctl reads the same object from every member's etcd endpoint.
-    for (String endpoint : etcdEndpoints) {
-      ProcessBuilder pb = new ProcessBuilder("etcdctl", "--endpoints", endpoint, "get", "/registry/configmaps/default/shared",
-          "--keys-only").redirectErrorStream(true);
-      pb.environment().put("ETCDCTL_API", "3");
-      Process p = pb.start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor()).as(out).isZero();
-      assertThat(out).contains("/registry/configmaps/default/shared");
+    // The real etcdctl reads the same object from every member's etcd endpoint; the last one's
+    // only over TLS with a client certificate.
+    List<String> etcdctlTls = List.of("--cacert", etcdPki.resolve("ca.crt").toString(),
+        "--cert", etcdPki.resolve("etcdctl.crt").toString(), "--key", etcdPki.resolve("etcdctl.key").toString());
+    for (int i = 0; i < SERVERS; i++) {
+      boolean tlsPort = i == SERVERS - 1;
+      CapstanBinary.Result got = Etcdctl.run((tlsPort ? "https://" : "") + etcdEndpoints.get(i),
+          tlsPort ? etcdctlTls : List.of(), "get", "/registry/configmaps/default/shared", "--keys-only");
+      assertThat(got.exitCode()).as(got.toString()).isZero();
+      assertThat(got.stdout()).contains("/registry/configmaps/default/shared");
     }
+    String tlsEndpoint = etcdEndpoints.get(SERVERS - 1);
+    assertThat(Etcdctl.run("https://" + tlsEndpoint, etcdctlTls.subList(0, 2), "get", "/registry/namespaces/default")
+        .exitCode()).isNotZero();
+    assertThat(Etcdctl.run(tlsEndpoint, List.of(), "get", "/registry/namespaces/default").exitCode()).isNotZero();
   }
 
   @Test

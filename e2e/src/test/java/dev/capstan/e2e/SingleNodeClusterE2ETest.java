@@ -102,6 +102,25 @@ class SingleNodeClusterE2ETest {
   }
 
   @Test
+  @Order(15)
+  void upsEtcdPortServesOnlyTheEtcdctlCertificateItPrints() throws Exception {
+    // The banner's etcdctl line, run as printed, reads the cluster's objects from its store.
+    String line = cluster.output().lines().filter(l -> l.startsWith("  etcdctl:")).findFirst().orElseThrow();
+    List<String> printed = List.of(line.substring(line.indexOf("etcdctl --") + "etcdctl ".length()).split(" "));
+    String endpoint = "https://127.0.0.1:" + cluster.etcdPort;
+    assertThat(printed.subList(0, 2)).containsExactly("--endpoints", endpoint);
+    List<String> tls = printed.subList(2, printed.size());
+    CapstanBinary.Result keys = Etcdctl.run(endpoint, tls, "get", "/registry/namespaces/", "--prefix", "--keys-only");
+    assertThat(keys.exitCode()).as(keys.toString()).isZero();
+    assertThat(keys.stdout()).contains("/registry/namespaces/default");
+    // Without the client certificate, or without TLS, the port refuses.
+    assertThat(Etcdctl.run(endpoint, tls.subList(0, 2), "get", "/registry/namespaces/default").exitCode())
+        .isNotZero();
+    assertThat(Etcdctl.run("http://127.0.0.1:" + cluster.etcdPort, List.of(), "get", "/registry/namespaces/default")
+        .exitCode()).isNotZero();
+  }
+
+  @Test
   @Order(13)
   void upPrintsItsMetricsUrlAndServesPrometheusMetricsThere() throws Exception {
     String url = "http://127.0.0.1:" + cluster.metricsPort + "/metrics";

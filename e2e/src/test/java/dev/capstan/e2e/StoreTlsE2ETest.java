@@ -3,13 +3,11 @@ package dev.capstan.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.AfterEach;
@@ -54,21 +52,6 @@ class StoreTlsE2ETest {
           pki.resolve(user + ".key").toString()));
     }
     return flags;
-  }
-
-  /** Real etcdctl (Debian's etcd-client, installed by scripts/install-test-deps) against {@code endpoint}. */
-  private static CapstanBinary.Result etcdctl(String endpoint, List<String> tls, String... args) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of("etcdctl", "--endpoints", endpoint,
-        "--dial-timeout", "2s", "--command-timeout", "10s"));
-    command.addAll(tls);
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().put("ETCDCTL_API", "3");
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    return new CapstanBinary.Result(p.exitValue(), out, err);
   }
 
   @AfterEach
@@ -123,16 +106,16 @@ class StoreTlsE2ETest {
     // Each write replicates over TLS; through c1 and c2 most go to a follower, which forwards them
     // to the leader over TLS too.
     for (String name : three) {
-      ok(etcdctl("https://" + members.get(name).endpoint(), clientTls(pki, "admin"), "put", "/tls/" + name, "v"));
+      ok(Etcdctl.run("https://" + members.get(name).endpoint(), clientTls(pki, "admin"), "put", "/tls/" + name, "v"));
     }
     for (String name : three) {
-      assertThat(ok(etcdctl("https://" + members.get(name).endpoint(), clientTls(pki, "admin"), "get", "/tls/",
+      assertThat(ok(Etcdctl.run("https://" + members.get(name).endpoint(), clientTls(pki, "admin"), "get", "/tls/",
           "--prefix", "--keys-only")).stdout().lines().filter(l -> !l.isBlank()).toList())
           .containsExactly("/tls/c1", "/tls/c2", "/tls/c3");
     }
     // Without a client certificate, or without TLS, the etcd port refuses.
-    assertThat(etcdctl("https://" + c1.endpoint(), clientTls(pki, null), "get", "/tls/c1").exitCode()).isNotZero();
-    assertThat(etcdctl("http://" + c1.endpoint(), List.of(), "get", "/tls/c1").exitCode()).isNotZero();
+    assertThat(Etcdctl.run("https://" + c1.endpoint(), clientTls(pki, null), "get", "/tls/c1").exitCode()).isNotZero();
+    assertThat(Etcdctl.run("http://" + c1.endpoint(), List.of(), "get", "/tls/c1").exitCode()).isNotZero();
     CapstanBinary.Result plain = capstan.run("store", "member", "list", "--endpoints", c1.endpoint());
     assertThat(plain.exitCode()).isNotZero();
     assertThat(plain.stderr()).contains("no store member answered");

@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 
 /**
  * etcd's {@code --cert-file}, {@code --key-file}, {@code --trusted-ca-file} and
- * {@code --client-cert-auth} for {@code capstan store}'s etcd client port: with a certificate
+ * {@code --client-cert-auth} for the etcd client port of {@code capstan store}
+ * ({@code --client-port}) and {@code capstan server} ({@code --etcd-port}): with a certificate
  * and key it serves TLS only; with {@code --client-cert-auth} it also requires every client to
  * present a certificate issued by {@code --trusted-ca-file} (otherwise such a certificate is
  * only checked when a client presents one). Without them the port is plaintext.
@@ -20,7 +21,7 @@ public final class ClientPortTlsOptions {
   static final String CA_FLAG = "--trusted-ca-file";
   static final String CLIENT_AUTH_FLAG = "--client-cert-auth";
 
-  @Option(names = CERT_FLAG, paramLabel = "FILE", description = "the client port's serving certificate (PEM); with "
+  @Option(names = CERT_FLAG, paramLabel = "FILE", description = "the etcd client port's serving certificate (PEM); with "
       + KEY_FLAG + " the port serves TLS only (default: plaintext)")
   Path certFile;
 
@@ -44,7 +45,7 @@ public final class ClientPortTlsOptions {
   ServerCredentials credentials() {
     if (!enabled()) {
       if (trustedCaFile != null || clientCertAuth) {
-        throw new CliException((clientCertAuth ? CLIENT_AUTH_FLAG : CA_FLAG) + ": needs TLS on the client port ("
+        throw new CliException((clientCertAuth ? CLIENT_AUTH_FLAG : CA_FLAG) + ": needs TLS on the etcd port ("
             + CERT_FLAG + " and " + KEY_FLAG + ")");
       }
       return InsecureServerCredentials.create();

@@ -5,6 +5,7 @@ import dev.capstan.cli.daemon.ControlPlane;
 import dev.capstan.client.config.UserHome;
 import dev.capstan.store.ratis.PeerTls;
 import dev.capstan.store.ratis.RaftStorePeer;
+import io.grpc.ServerCredentials;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +43,8 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(names = "--raft-port", description = "Ratis peer port (default: 2380)")
   int raftPort = 2380;
 
-  @Option(names = "--etcd-port", description = "the store's etcd v3 endpoint, on loopback only (default: 2379; 0 turns it off)")
+  @Option(names = "--etcd-port", description = "the store's etcd v3 endpoint, on loopback only; TLS with --cert-file"
+      + " (default: 2379; 0 turns it off)")
   int etcdPort = 2379;
 
   @Option(names = "--initial-cluster", split = ",", description = "every member as NAME=HOST:RAFT_PORT, this one"
@@ -69,6 +71,9 @@ public final class ServerCommand implements Callable<Integer> {
   PeerTlsOptions peerTls = new PeerTlsOptions();
 
   @Mixin
+  ClientPortTlsOptions etcdTls = new ClientPortTlsOptions();
+
+  @Mixin
   ApiServingFlags serving = new ApiServingFlags();
 
   @Mixin
@@ -91,13 +96,16 @@ public final class ServerCommand implements Callable<Integer> {
         initialCluster);
     List<String> peers = storeConfig.peers();
     Optional<PeerTls> raftTls = peerTls.tls(InitialCluster.ownHost(storeConfig), Clock.systemUTC());
+    ServerCredentials etcdCredentials = etcdTls.credentials();
+    String etcdScheme = etcdTls.enabled() ? "https://" : "http://";
     var autoCompaction = compaction.policy(AutoCompactionOptions.CONTROL_PLANE_RETENTION);
     Files.createDirectories(dataDir);
     ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
         null, new SecureRandom());
     if (joining) {
       // Before starting: the start returns only once the running store has added this member.
-      String etcd = etcdPort != 0 ? " --client-urls http://" + ControlPlane.etcdHost(bindAddress) + ":" + etcdPort : "";
+      String etcd = etcdPort != 0 ? " --client-urls " + etcdScheme + ControlPlane.etcdHost(bindAddress) + ":" + etcdPort
+          : "";
       System.out.println("capstan server \"" + member + "\" waits to be added to the running cluster; on a member run:");
       System.out.println("  capstan store member add " + member + " --peer-urls http://" + raftAddress + etcd
           + " --endpoints <a running member's etcd endpoint>");
@@ -105,7 +113,7 @@ public final class ServerCommand implements Callable<Integer> {
     }
     ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
         apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options(), serviceRanges.ranges(),
-        tlsSans, joining, controllerFlags.options(), raftTls), Clock.systemUTC());
+        tlsSans, joining, controllerFlags.options(), raftTls, etcdCredentials), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("capstan server: stopping");
@@ -118,7 +126,8 @@ public final class ServerCommand implements Callable<Integer> {
     System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers)
         + (raftTls.isPresent() ? " (mutual TLS)" : " (plaintext)"));
     if (controlPlane.etcdPort() != 0) {
-      System.out.println("  etcd v3 API:    " + ControlPlane.etcdHost(bindAddress) + ":" + controlPlane.etcdPort());
+      System.out.println("  etcd v3 API:    " + etcdScheme + ControlPlane.etcdHost(bindAddress) + ":"
+          + controlPlane.etcdPort() + (etcdTls.enabled() ? " (TLS)" : " (plaintext, loopback only)"));
     }
     if (controlPlane.metricsPort() > 0) {
       System.out.println("  metrics:        http://" + ControlPlane.loopbackAddress(bindAddress) + ":"

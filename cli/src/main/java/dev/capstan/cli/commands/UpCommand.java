@@ -149,7 +149,11 @@ public final class UpCommand implements Callable<Integer> {
     System.out.println("  API (gRPC+TLS): " + api);
     System.out.println("  Raft peer:      " + bindAddress + ":" + raftPort);
     if (controlPlane.etcdPort() != 0) {
-      System.out.println("  etcd v3 API:    " + ControlPlane.etcdHost(bindAddress) + ":" + controlPlane.etcdPort());
+      String etcd = "https://" + ControlPlane.etcdHost(bindAddress) + ":" + controlPlane.etcdPort();
+      System.out.println("  etcd v3 API:    " + etcd + " (mutual TLS, loopback only)");
+      controlPlane.etcdClientFiles().ifPresent(files -> System.out.println("  etcdctl:        etcdctl --endpoints "
+          + etcd + " --cacert " + files.caCertificate().toAbsolutePath() + " --cert "
+          + files.certificate().toAbsolutePath() + " --key " + files.key().toAbsolutePath()));
     }
     System.out.println("  agent:          " + ControlPlane.loopbackAddress(bindAddress) + ":" + agent.port());
     if (controlPlane.metricsPort() > 0) {

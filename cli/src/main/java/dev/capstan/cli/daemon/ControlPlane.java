@@ -33,6 +33,8 @@ import dev.capstan.store.ratis.AutoCompaction;
 import dev.capstan.store.ratis.PeerTls;
 import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.ratis.RatisKeyValueStore;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -104,24 +106,31 @@ public final class ControlPlane implements AutoCloseable {
    * @param controllerOptions the controller manager's flags ({@code --node-monitor-grace-period}, ...)
    * @param peerTls mutual TLS on the Raft port ({@code --peer-cert-file} and its companions); empty
    *     for plaintext
+   * @param etcdCredentials what the etcd port serves: TLS ({@code --cert-file} and its companions)
+   *     or plaintext
    */
   public record MemberConfig(String name, Path dataDir, String bindAddress, int apiPort, String raftAddress,
       List<String> peers, int etcdPort, ClusterTokens tokens, AutoCompaction autoCompaction,
       ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, boolean joinExisting,
-      ControllerOptions controllerOptions, Optional<PeerTls> peerTls) {}
+      ControllerOptions controllerOptions, Optional<PeerTls> peerTls, ServerCredentials etcdCredentials) {}
 
   /**
-   * Mutual TLS for the Raft port of {@code capstan up}'s one-member store, from a peer CA of its
-   * own in {@code <data-dir>/pki/peer} (made at first start; the certificate renewed at a start
-   * when it nears its end): nothing without that CA's certificate can speak Raft to the store.
+   * Mutual TLS for the Raft port of {@code capstan up}'s one-member store, from its peer CA
+   * (see {@link #singlePeerCaDir}; the certificate renewed at a start when it nears its end):
+   * nothing without that CA's certificate can speak Raft to the store.
    */
-  private static PeerTls singlePeerTls(Path dataDir, Clock clock) {
-    Path dir = dataDir.resolve("pki").resolve("peer");
-    SecureRandom random = new SecureRandom();
-    CertificateAuthority ca = PeerCertificates.loadOrCreateCa(dir, clock, random);
+  private static PeerTls singlePeerTls(Path dir, CertificateAuthority ca, Clock clock, SecureRandom random) {
     TlsIdentity identity = PeerCertificates.ensure(dir, ca, RaftStorePeer.SINGLE_ID,
         List.of(RaftStorePeer.SINGLE_HOST), clock, random);
     return new PeerTls(identity.certifiedKey().key(), identity.certificate(), List.of(ca.certificate()));
+  }
+
+  /**
+   * Where {@code capstan up} keeps the store's peer CA (made at first start), which issues the
+   * Raft port's certificate and the etcd port's ({@code <data-dir>/pki/etcd}).
+   */
+  private static Path singlePeerCaDir(Path dataDir) {
+    return dataDir.resolve("pki").resolve("peer");
   }
 
   /** The API's serving certificate, in logs and capstan_certificate_expiration_seconds. */
@@ -136,6 +145,8 @@ public final class ControlPlane implements AutoCloseable {
   private CertificateRotations rotations;
   private String apiAddress;
   private int etcdPort;
+  /** What an etcd client of {@code capstan up} needs; null for {@code server} or with the port off. */
+  private EtcdPortCertificates.ClientFiles etcdClientFiles;
 
   public static ControlPlane startSingleNode(Config config, Clock clock) {
     return startOrClose(cp -> cp.start(config, clock));
@@ -180,7 +191,7 @@ public final class ControlPlane implements AutoCloseable {
     started.push(peer);
     KeyValueStore store = new RatisKeyValueStore(peer);
     started.push(store);
-    startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort());
+    startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort(), config.etcdCredentials());
     if (config.joinExisting()) {
       log.info("store peer {} waits to be added to the running store (capstan store member add {} --peer-urls http://{})",
           config.name(), config.name(), config.raftAddress());
@@ -226,11 +237,14 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   private void start(Config config, Clock clock) {
+    Path peerCaDir = singlePeerCaDir(config.dataDir());
+    SecureRandom random = new SecureRandom();
+    CertificateAuthority peerCa = PeerCertificates.loadOrCreateCa(peerCaDir, clock, random);
     RaftStorePeer peer;
     try {
       peer = RaftStorePeer.startSingle(config.dataDir().resolve("store"), config.raftPort(),
           RaftStorePeer.Tuning.defaults().withAutoCompaction(config.autoCompaction()),
-          Optional.of(singlePeerTls(config.dataDir(), clock)));
+          Optional.of(singlePeerTls(peerCaDir, peerCa, clock, random)));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot start the store peer on port " + config.raftPort()
           + " with data in " + config.dataDir().resolve("store") + ": " + e.getMessage(), e);
@@ -238,7 +252,12 @@ public final class ControlPlane implements AutoCloseable {
     started.push(peer);
     KeyValueStore store = new RatisKeyValueStore(peer);
     started.push(store);
-    startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort());
+    if (config.etcdPort() != 0) {
+      EtcdPortCertificates etcdTls = EtcdPortCertificates.ensure(config.dataDir().resolve("pki").resolve("etcd"),
+          peerCa, peerCaDir.resolve(PeerCertificates.CA_CERTIFICATE), clock, random);
+      startEtcdEndpoint(peer, store, config.bindAddress(), config.etcdPort(), etcdTls.credentials());
+      etcdClientFiles = etcdTls.clientFiles();
+    }
     tls = clusterTls(store, config.dataDir(), config.bindAddress(), config.tlsSans(), clock, STORE_WAIT);
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
         .withBindAddress(config.bindAddress()).withTls(tls)
@@ -263,18 +282,22 @@ public final class ControlPlane implements AutoCloseable {
 
   /**
    * Serves the store's etcd v3 API beside the Capstan API, so etcd tools work against the
-   * cluster's own store. It is unauthenticated (like etcd without --client-cert-auth) and the
-   * store holds the cluster CA's key, so it listens on loopback whatever --bind-address says:
-   * only this machine's users reach it. Port 0 turns it off.
+   * cluster's own store, with {@code credentials}: {@code capstan up} always serves mutual TLS
+   * ({@link EtcdPortCertificates}), {@code capstan server} what its flags say. The store holds
+   * the cluster CA's key and every Secret, so the port listens on loopback whatever
+   * --bind-address says: only this machine's users reach it, and with TLS only those holding a
+   * client certificate. Port 0 turns it off.
    */
-  private void startEtcdEndpoint(RaftStorePeer peer, KeyValueStore store, String bindAddress, int port) {
+  private void startEtcdEndpoint(RaftStorePeer peer, KeyValueStore store, String bindAddress, int port,
+      ServerCredentials credentials) {
     if (port == 0) {
       return;
     }
     String loopback = bindAddress.contains(":") ? "::1" : "127.0.0.1";
+    String scheme = credentials instanceof TlsServerCredentials ? "https://" : "http://";
     try {
       EtcdEndpoint endpoint = EtcdEndpoint.start(peer, store, new InetSocketAddress(loopback, port),
-          Map.of(peer.id(), List.of("http://" + etcdHost(bindAddress) + ":" + port)));
+          Map.of(peer.id(), List.of(scheme + etcdHost(bindAddress) + ":" + port)), credentials);
       started.push(endpoint);
       etcdPort = endpoint.port();
     } catch (java.io.IOException e) {
@@ -286,6 +309,11 @@ public final class ControlPlane implements AutoCloseable {
   /** The port of the store's etcd v3 endpoint, or 0 when it is off. */
   public int etcdPort() {
     return etcdPort;
+  }
+
+  /** The files etcdctl needs for {@code capstan up}'s etcd port; empty for a server or with it off. */
+  public Optional<EtcdPortCertificates.ClientFiles> etcdClientFiles() {
+    return Optional.ofNullable(etcdClientFiles);
   }
 
   /** The address a local client uses to reach a server bound to {@code bindAddress}. */

@@ -64,11 +64,19 @@ class StoreTlsFlagsTest {
   }
 
   @Test
+  void serverChecksItsEtcdPortFlagsBeforeStarting() {
+    CliRun run = CliRun.of("server", "--name", "s1", "--initial-cluster", "s1=127.0.0.1:2380", "--data-dir",
+        dir.resolve("s1").toString(), "--cert-file", pki.resolve("c1.crt").toString());
+    assertThat(run.exitCode()).isNotZero();
+    assertThat(run.err()).contains("--key-file: required with --cert-file");
+  }
+
+  @Test
   void theEtcdPortRefusesInconsistentFlags() {
     assertThatThrownBy(() -> serving(pki.resolve("c1.crt"), null, null, false).credentials())
         .isInstanceOf(CliException.class).hasMessage("--key-file: required with --cert-file");
     assertThatThrownBy(() -> serving(null, null, null, true).credentials())
-        .isInstanceOf(CliException.class).hasMessageStartingWith("--client-cert-auth: needs TLS on the client port");
+        .isInstanceOf(CliException.class).hasMessageStartingWith("--client-cert-auth: needs TLS on the etcd port");
     assertThatThrownBy(() -> serving(pki.resolve("c1.crt"), pki.resolve("c1.key"), null, true).credentials())
         .isInstanceOf(CliException.class).hasMessageStartingWith("--client-cert-auth: needs --trusted-ca-file");
     assertThatThrownBy(() -> serving(pki.resolve("c1.crt"), pki.resolve("admin.key"), null, false).credentials())

@@ -16,6 +16,7 @@ import dev.capstan.client.ClientTls;
 import dev.capstan.controllers.ControllerOptions;
 import dev.capstan.store.ratis.AutoCompaction;
 import dev.capstan.store.ratis.PeerTls;
+import io.grpc.InsecureServerCredentials;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -65,7 +66,7 @@ class ServerJoinTest {
     ControlPlane first = start(new ControlPlane.MemberConfig("s1", dir.resolve("s1"), "127.0.0.1", 0,
         "127.0.0.1:" + raft1, List.of("s1=127.0.0.1:" + raft1), etcd1, tokens, AutoCompaction.off(),
         ServingOptions.NONE, ServiceRanges.defaults(), List.of(), false, ControllerOptions.defaults(),
-        Optional.of(peerTls("s1"))));
+        Optional.of(peerTls("s1")), InsecureServerCredentials.create()));
     CapstanClient viaFirst = client(first, tokens);
     viaFirst.configMaps().create(configMap("before-join"));
 
@@ -73,7 +74,7 @@ class ServerJoinTest {
     CompletableFuture<ControlPlane> joining = CompletableFuture.supplyAsync(() -> start(new ControlPlane.MemberConfig(
         "s2", dir.resolve("s2"), "127.0.0.1", 0, "127.0.0.1:" + raft2, List.of("s2=127.0.0.1:" + raft2), etcd2,
         tokens, AutoCompaction.off(), ServingOptions.NONE, ServiceRanges.defaults(), List.of(), true,
-        ControllerOptions.defaults(), Optional.of(peerTls("s2")))));
+        ControllerOptions.defaults(), Optional.of(peerTls("s2")), InsecureServerCredentials.create())));
 
     String[] add = {"store", "member", "add", "s2", "--peer-urls", "http://127.0.0.1:" + raft2,
         "--client-urls", "http://127.0.0.1:" + etcd2, "--endpoints", "127.0.0.1:" + etcd1};
