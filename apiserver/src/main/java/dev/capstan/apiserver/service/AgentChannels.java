@@ -17,19 +17,24 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Channels from the apiserver to node agents, found through each Node's status (its InternalIP
- * and the agent port in daemonEndpoints), one per node and agent address, shared by the
+ * and the agent port in daemonEndpoints), one per node at its current agent address, shared by the
  * subresources that the agents answer (pods/log, pods/exec, nodes/stats). With a client
  * identity and the cluster CA they are mutual TLS: the apiserver presents its
  * {@link dev.capstan.apiserver.pki.AgentClientCertificate} and accepts only an agent whose
  * serving certificate the CA issued for the address dialed and for that node
  * ({@link NodeServingTrust}). Without (an apiserver embedded in plaintext by tests) they are
- * plaintext.
+ * plaintext. When a node reports another address, its channel to the old one is shut down once
+ * the calls on it (a log stream, an exec) end. A deleted node's channel stays until the
+ * apiserver stops; gRPC closes its idle connection after 30 minutes.
  */
 final class AgentChannels implements AutoCloseable {
   private final ResourceRegistry<Node> nodes;
   private final SwappableKeyManager client;
   private final X509Certificate ca;
-  private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  /** By node name: the agent address dialed and the channel to it. */
+  private final ConcurrentHashMap<String, NodeChannel> channels = new ConcurrentHashMap<>();
+
+  private record NodeChannel(String target, ManagedChannel channel) {}
 
   /**
    * @param client the apiserver's client certificate towards agents (each handshake presents its
@@ -57,9 +62,19 @@ final class AgentChannels implements AutoCloseable {
       throw Status.UNAVAILABLE.withDescription("node \"" + nodeName + "\" reports no agent port").asRuntimeException();
     }
     String target = (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
-    // Keyed by node too: the trust check expects that node's name in the agent's certificate.
-    return channels.computeIfAbsent(nodeName + "@" + target,
-        k -> Grpc.newChannelBuilder(target, credentials(nodeName)).build());
+    // Keyed by node: the trust check expects that node's name in the agent's certificate.
+    NodeChannel[] replaced = new NodeChannel[1];
+    NodeChannel current = channels.compute(nodeName, (name, existing) -> {
+      if (existing != null && existing.target().equals(target)) {
+        return existing;
+      }
+      replaced[0] = existing;
+      return new NodeChannel(target, Grpc.newChannelBuilder(target, credentials(nodeName)).build());
+    });
+    if (replaced[0] != null) {
+      replaced[0].channel().shutdown();
+    }
+    return current.channel();
   }
 
   private ChannelCredentials credentials(String nodeName) {
@@ -74,6 +89,6 @@ final class AgentChannels implements AutoCloseable {
 
   @Override
   public void close() {
-    channels.values().forEach(ManagedChannel::shutdownNow);
+    channels.values().forEach(c -> c.channel().shutdownNow());
   }
 }
