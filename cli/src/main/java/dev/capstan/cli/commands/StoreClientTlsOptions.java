@@ -33,6 +33,11 @@ public final class StoreClientTlsOptions {
     return caFile != null;
   }
 
+  /** Whether a client certificate is presented. */
+  boolean presentsCertificate() {
+    return certFile != null;
+  }
+
   /** The credentials to dial members with, the files checked first. */
   ChannelCredentials credentials() {
     if ((certFile == null) != (keyFile == null)) {

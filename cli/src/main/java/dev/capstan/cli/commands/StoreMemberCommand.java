@@ -57,25 +57,20 @@ public final class StoreMemberCommand {
             // Reachable, and still a member? Otherwise the next endpoint is tried.
             stub.withDeadlineAfter(5, TimeUnit.SECONDS).memberList(MemberListRequest.getDefaultInstance());
           } catch (StatusRuntimeException e) {
-            failures.add(member + ": " + describe(e));
+            failures.add(member + ": " + StoreCallFailure.describe(e, tls.enabled(), tls.presentsCertificate()));
             continue;
           }
           try {
             return call.apply(stub.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS));
           } catch (StatusRuntimeException e) {
             // The store's own answer (member not found, ...) is final.
-            throw new CliException(describe(e));
+            throw new CliException(StoreCallFailure.describe(e, tls.enabled(), tls.presentsCertificate()));
           }
         } finally {
           channel.shutdownNow();
         }
       }
       throw new CliException("no store member answered: " + String.join("; ", failures));
-    }
-
-    private static String describe(StatusRuntimeException e) {
-      String description = e.getStatus().getDescription();
-      return description == null ? e.getStatus().getCode().toString() : description;
     }
   }
 

@@ -70,8 +70,9 @@ public final class StoreSnapshotCommand {
               + saved.revision() + ", from " + member + ")");
           return 0;
         } catch (StatusRuntimeException e) {
-          failures.add(member + ": " + e.getStatus().getCode()
-              + (e.getStatus().getDescription() == null ? "" : " " + e.getStatus().getDescription()));
+          String code = e.getStatus().getCode().toString();
+          String why = StoreCallFailure.describe(e, tls.enabled(), tls.presentsCertificate());
+          failures.add(member + ": " + (why.equals(code) ? code : code + " " + why));
         } catch (CliException | IOException e) {
           failures.add(member + ": " + e.getMessage());
         } finally {
