@@ -120,9 +120,13 @@ public final class ControlPlane implements AutoCloseable {
    * nothing without that CA's certificate can speak Raft to the store.
    */
   private static PeerTls singlePeerTls(Path dir, CertificateAuthority ca, Clock clock, SecureRandom random) {
-    TlsIdentity identity = PeerCertificates.ensure(dir, ca, RaftStorePeer.SINGLE_ID,
-        List.of(RaftStorePeer.SINGLE_HOST), clock, random);
-    return new PeerTls(identity.certifiedKey().key(), identity.certificate(), List.of(ca.certificate()));
+    return peerTls(PeerCertificates.ensure(dir, ca, RaftStorePeer.SINGLE_ID, List.of(RaftStorePeer.SINGLE_HOST),
+        clock, random), ca);
+  }
+
+  /** A member's Raft-port TLS: its certificate from the peer CA {@code ca}, trusting that CA only. */
+  static PeerTls peerTls(TlsIdentity member, CertificateAuthority ca) {
+    return new PeerTls(member.certifiedKey().key(), member.certificate(), List.of(ca.certificate()));
   }
 
   /**

@@ -9,7 +9,6 @@ import dev.capstan.apiserver.ServingOptions;
 import dev.capstan.apiserver.allocation.ServiceRanges;
 import dev.capstan.apiserver.pki.CertificateAuthority;
 import dev.capstan.apiserver.pki.PeerCertificates;
-import dev.capstan.apiserver.pki.TlsIdentity;
 import dev.capstan.cli.Capstan;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.ClientTls;
@@ -92,8 +91,7 @@ class ServerJoinTest {
     Path pki = dir.resolve("peer-pki");
     SecureRandom random = new SecureRandom();
     CertificateAuthority ca = PeerCertificates.loadOrCreateCa(pki, Clock.systemUTC(), random);
-    TlsIdentity identity = PeerCertificates.issue(pki, ca, name, List.of("127.0.0.1"), random);
-    return new PeerTls(identity.certifiedKey().key(), identity.certificate(), List.of(ca.certificate()));
+    return ControlPlane.peerTls(PeerCertificates.issue(pki, ca, name, List.of("127.0.0.1"), random), ca);
   }
 
   private ControlPlane start(ControlPlane.MemberConfig config) {
