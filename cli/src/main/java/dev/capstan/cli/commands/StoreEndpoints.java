@@ -18,19 +18,17 @@ final class StoreEndpoints {
     }
     List<EtcdEndpoint> members = new ArrayList<>();
     for (String endpoint : endpoints) {
-      String hostPort = endpoint.strip();
-      if (hostPort.startsWith("https://")) {
-        if (!tls) {
-          throw new CliException("--endpoints: " + endpoint + " is TLS: give the CA that issued its certificate with"
-              + " " + StoreClientTlsOptions.CA_FLAG);
-        }
-        hostPort = hostPort.substring("https://".length());
-      }
+      EtcdEndpoint member;
       try {
-        members.add(EtcdEndpoint.parse(hostPort));
+        member = EtcdEndpoint.parse(endpoint);
       } catch (IllegalArgumentException e) {
         throw new CliException("--endpoints: " + e.getMessage());
       }
+      if (member.tls() && !tls) {
+        throw new CliException("--endpoints: " + endpoint + " is TLS: give the CA that issued its certificate with"
+            + " " + StoreClientTlsOptions.CA_FLAG);
+      }
+      members.add(member);
     }
     return members;
   }

@@ -3,11 +3,11 @@ package dev.capstan.store.remote;
 import java.net.URI;
 
 /**
- * One etcd client endpoint as given on a command line: {@code host:port}, {@code [v6]:port} or
- * {@code http://host:port}. Only plaintext is supported so far, so {@code https://} is refused
- * rather than silently spoken to in the clear.
+ * One etcd client endpoint as given on a command line: {@code host:port}, {@code [v6]:port},
+ * {@code http://host:port} or {@code https://host:port}; {@link #tls} says which scheme it was
+ * given with (a bare {@code host:port} is plaintext, as etcdctl takes it).
  */
-public record EtcdEndpoint(String host, int port) {
+public record EtcdEndpoint(String host, int port, boolean tls) {
 
   public EtcdEndpoint {
     if (host == null || host.isBlank()) {
@@ -18,15 +18,25 @@ public record EtcdEndpoint(String host, int port) {
     }
   }
 
+  /** A plaintext endpoint. */
+  public EtcdEndpoint(String host, int port) {
+    this(host, port, false);
+  }
+
   public static EtcdEndpoint parse(String text) {
     if (text == null || text.isBlank()) {
       throw new IllegalArgumentException("etcd endpoint: expected host:port, got nothing");
     }
     String trimmed = text.trim();
-    if (trimmed.startsWith("https://")) {
-      throw new IllegalArgumentException("etcd endpoint '" + text + "': TLS is not supported yet, use http://");
+    URI uri;
+    try {
+      uri = URI.create(trimmed.contains("://") ? trimmed : "http://" + trimmed);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("etcd endpoint: expected host:port, got '" + text + "'", e);
     }
-    URI uri = URI.create(trimmed.contains("://") ? trimmed : "http://" + trimmed);
+    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+      throw new IllegalArgumentException("etcd endpoint '" + text + "': the scheme must be http or https");
+    }
     if (uri.getHost() == null || uri.getPort() < 0) {
       throw new IllegalArgumentException("etcd endpoint: expected host:port, got '" + text + "'");
     }
@@ -34,9 +44,10 @@ public record EtcdEndpoint(String host, int port) {
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
-    return new EtcdEndpoint(host, uri.getPort());
+    return new EtcdEndpoint(host, uri.getPort(), "https".equals(uri.getScheme()));
   }
 
+  /** {@code host:port} ({@code [v6]:port}), the form gRPC dials; the scheme is {@link #tls}. */
   @Override
   public String toString() {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;

@@ -98,6 +98,13 @@ public final class EtcdKeyValueStore implements KeyValueStore {
       throw new IllegalArgumentException("requestTimeout must be positive, got " + requestTimeout);
     }
     this.endpoints = endpoints.stream().map(EtcdEndpoint::parse).toList();
+    for (EtcdEndpoint endpoint : this.endpoints) {
+      if (endpoint.tls()) {
+        // Refused rather than spoken to in the clear.
+        throw new IllegalArgumentException("etcd endpoint 'https://" + endpoint
+            + "': this binding speaks plaintext only, use http://");
+      }
+    }
     Metadata requireLeader = new Metadata();
     requireLeader.put(REQUIRE_LEADER, "true");
     for (EtcdEndpoint endpoint : this.endpoints) {

@@ -27,12 +27,15 @@ import org.junit.jupiter.api.Test;
 class EtcdKeyValueStoreTest {
 
   @Test
-  void endpointsAreHostPortOrPlainHttpUrls() {
+  void endpointsAreHostPortOrUrlsAndThisBindingRefusesTls() {
     assertThat(EtcdEndpoint.parse("127.0.0.1:2379")).isEqualTo(new EtcdEndpoint("127.0.0.1", 2379));
     assertThat(EtcdEndpoint.parse(" http://etcd-1.example:12379 ")).isEqualTo(new EtcdEndpoint("etcd-1.example", 12379));
     assertThat(EtcdEndpoint.parse("[::1]:2379")).isEqualTo(new EtcdEndpoint("::1", 2379));
     assertThat(EtcdEndpoint.parse("[::1]:2379").toString()).isEqualTo("[::1]:2379");
-    assertThatThrownBy(() -> EtcdEndpoint.parse("https://etcd:2379")).hasMessageContaining("TLS is not supported");
+    assertThat(EtcdEndpoint.parse("https://etcd:2379")).isEqualTo(new EtcdEndpoint("etcd", 2379, true));
+    assertThatThrownBy(() -> EtcdEndpoint.parse("unix://etcd:2379")).hasMessageContaining("http or https");
+    assertThatThrownBy(() -> new EtcdKeyValueStore(List.of("https://etcd:2379")))
+        .hasMessage("etcd endpoint 'https://etcd:2379': this binding speaks plaintext only, use http://");
     assertThatThrownBy(() -> EtcdEndpoint.parse("etcd")).hasMessageContaining("expected host:port");
     assertThatThrownBy(() -> new EtcdKeyValueStore(List.of())).isInstanceOf(IllegalArgumentException.class);
   }
