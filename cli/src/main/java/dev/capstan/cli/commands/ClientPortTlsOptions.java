@@ -41,6 +41,11 @@ public final class ClientPortTlsOptions {
     return certFile != null || keyFile != null;
   }
 
+  /** The scheme of the port's URLs: {@code https://} with TLS, else {@code http://}. */
+  String scheme() {
+    return enabled() ? "https://" : "http://";
+  }
+
   /** The credentials the flags describe, checked first; plaintext when none is given. */
   ServerCredentials credentials() {
     if (!enabled()) {
@@ -57,19 +62,20 @@ public final class ClientPortTlsOptions {
     if (clientCertAuth && trustedCaFile == null) {
       throw new CliException(CLIENT_AUTH_FLAG + ": needs " + CA_FLAG + " (the CA that issues the clients' certificates)");
     }
-    PemFlagFiles.keyOf(CERT_FLAG, certFile, KEY_FLAG, keyFile);
-    if (trustedCaFile != null) {
-      PemFlagFiles.certificates(CA_FLAG, trustedCaFile);
-    }
+    PemFlagFiles.PemFile cert = PemFlagFiles.read(CERT_FLAG, certFile);
+    PemFlagFiles.PemFile key = PemFlagFiles.read(KEY_FLAG, keyFile);
+    PemFlagFiles.keyOf(PemFlagFiles.certificates(cert).get(0), cert, key);
     try {
-      TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder().keyManager(certFile.toFile(), keyFile.toFile());
+      TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder().keyManager(cert.stream(), key.stream());
       if (trustedCaFile != null) {
-        tls.trustManager(trustedCaFile.toFile())
+        PemFlagFiles.PemFile ca = PemFlagFiles.read(CA_FLAG, trustedCaFile);
+        PemFlagFiles.certificates(ca);
+        tls.trustManager(ca.stream())
             .clientAuth(clientCertAuth ? TlsServerCredentials.ClientAuth.REQUIRE : TlsServerCredentials.ClientAuth.OPTIONAL);
       }
       return tls.build();
-    } catch (IOException e) {
-      throw new CliException(CERT_FLAG + ": cannot read " + certFile + " or " + keyFile + ": " + e.getMessage());
+    } catch (IOException | IllegalArgumentException e) {
+      throw new CliException(CERT_FLAG + ": cannot use " + certFile + " and " + keyFile + ": " + e.getMessage());
     }
   }
 }

@@ -71,9 +71,10 @@ public final class PeerTlsOptions {
       throw new CliException(String.join(" and ", missing) + ": required with the other peer TLS flags ("
           + CERT_FLAG + ", " + KEY_FLAG + " and " + CA_FLAG + " go together)");
     }
-    X509Certificate certificate = PemFlagFiles.certificates(CERT_FLAG, certFile).get(0);
-    PrivateKey key = PemFlagFiles.keyOf(certificate, certFile, KEY_FLAG, keyFile);
-    List<X509Certificate> cas = PemFlagFiles.certificates(CA_FLAG, trustedCaFile);
+    PemFlagFiles.PemFile cert = PemFlagFiles.read(CERT_FLAG, certFile);
+    X509Certificate certificate = PemFlagFiles.certificates(cert).get(0);
+    PrivateKey key = PemFlagFiles.keyOf(certificate, cert, PemFlagFiles.read(KEY_FLAG, keyFile));
+    List<X509Certificate> cas = PemFlagFiles.certificates(PemFlagFiles.read(CA_FLAG, trustedCaFile));
     check(certificate, cas, raftHost, clock);
     return Optional.of(new PeerTls(key, certificate, cas));
   }

@@ -1,7 +1,9 @@
 package dev.capstan.cli.commands;
 
 import dev.capstan.apiserver.pki.Pem;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,37 +20,52 @@ import java.util.List;
 final class PemFlagFiles {
   private PemFlagFiles() {}
 
-  /** The certificates in {@code file} (at least one). */
-  static List<X509Certificate> certificates(String flag, Path file) {
-    try {
-      return Pem.certificates(read(flag, file));  // at least one, or it throws
-    } catch (IllegalArgumentException e) {
-      throw new CliException(flag + ": " + file + ": " + e.getMessage());
+  /**
+   * A flag's file, read once: what is checked is what is used (handed to gRPC or Ratis as
+   * {@link #stream()}), not a second read of the file.
+   */
+  record PemFile(String flag, Path path, String text) {
+    InputStream stream() {
+      return new ByteArrayInputStream(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Override
+    public String toString() {
+      return path.toString();
     }
   }
 
-  /** The PKCS#8 EC or RSA private key in {@code file}. */
-  static PrivateKey key(String flag, Path file) {
+  /** The file named by {@code flag}, read. */
+  static PemFile read(String flag, Path file) {
     try {
-      return Pem.privateKeyOf(read(flag, file), List.of("EC", "RSA"));
+      return new PemFile(flag, file, Files.readString(file, StandardCharsets.US_ASCII));
+    } catch (IOException e) {
+      throw new CliException(flag + ": cannot read " + file + ": " + e);
+    }
+  }
+
+  /** The certificates in {@code file} (at least one). */
+  static List<X509Certificate> certificates(PemFile file) {
+    try {
+      return Pem.certificates(file.text());  // at least one, or it throws
     } catch (IllegalArgumentException e) {
-      throw new CliException(flag + ": " + file + ": " + e.getMessage());
+      throw new CliException(file.flag() + ": " + file + ": " + e.getMessage());
     }
   }
 
   /**
-   * The key in {@code keyFile} for the first certificate in {@code certFile}, checked to belong
-   * to it.
+   * The PKCS#8 EC or RSA private key in {@code keyFile}, checked to belong to {@code certificate}
+   * (read from {@code certFile}).
    */
-  static PrivateKey keyOf(String certFlag, Path certFile, String keyFlag, Path keyFile) {
-    return keyOf(certificates(certFlag, certFile).get(0), certFile, keyFlag, keyFile);
-  }
-
-  /** As above, for a certificate already read from {@code certFile}. */
-  static PrivateKey keyOf(X509Certificate certificate, Path certFile, String keyFlag, Path keyFile) {
-    PrivateKey key = key(keyFlag, keyFile);
+  static PrivateKey keyOf(X509Certificate certificate, PemFile certFile, PemFile keyFile) {
+    PrivateKey key;
+    try {
+      key = Pem.privateKeyOf(keyFile.text(), List.of("EC", "RSA"));
+    } catch (IllegalArgumentException e) {
+      throw new CliException(keyFile.flag() + ": " + keyFile + ": " + e.getMessage());
+    }
     if (!matches(certificate, key)) {
-      throw new CliException(keyFlag + ": " + keyFile + " is not the key of the certificate in " + certFile);
+      throw new CliException(keyFile.flag() + ": " + keyFile + " is not the key of the certificate in " + certFile);
     }
     return key;
   }
@@ -68,14 +85,6 @@ final class PemFlagFiles {
       return verifier.verify(signature);
     } catch (GeneralSecurityException e) {
       return false;  // a key of another algorithm than the certificate's
-    }
-  }
-
-  private static String read(String flag, Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.US_ASCII);
-    } catch (IOException e) {
-      throw new CliException(flag + ": cannot read " + file + ": " + e);
     }
   }
 }

@@ -97,14 +97,13 @@ public final class ServerCommand implements Callable<Integer> {
     List<String> peers = storeConfig.peers();
     Optional<PeerTls> raftTls = peerTls.tls(InitialCluster.ownHost(storeConfig), Clock.systemUTC());
     ServerCredentials etcdCredentials = etcdTls.credentials();
-    String etcdScheme = etcdTls.enabled() ? "https://" : "http://";
     var autoCompaction = compaction.policy(AutoCompactionOptions.CONTROL_PLANE_RETENTION);
     Files.createDirectories(dataDir);
     ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
         null, new SecureRandom());
     if (joining) {
       // Before starting: the start returns only once the running store has added this member.
-      String etcd = etcdPort != 0 ? " --client-urls " + etcdScheme + ControlPlane.etcdHost(bindAddress) + ":" + etcdPort
+      String etcd = etcdPort != 0 ? " --client-urls " + etcdTls.scheme() + ControlPlane.etcdHost(bindAddress) + ":" + etcdPort
           : "";
       System.out.println("capstan server \"" + member + "\" waits to be added to the running cluster; on a member run:");
       System.out.println("  capstan store member add " + member + " --peer-urls http://" + raftAddress + etcd
@@ -126,7 +125,7 @@ public final class ServerCommand implements Callable<Integer> {
     System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers)
         + (raftTls.isPresent() ? " (mutual TLS)" : " (plaintext)"));
     if (controlPlane.etcdPort() != 0) {
-      System.out.println("  etcd v3 API:    " + etcdScheme + ControlPlane.etcdHost(bindAddress) + ":"
+      System.out.println("  etcd v3 API:    " + etcdTls.scheme() + ControlPlane.etcdHost(bindAddress) + ":"
           + controlPlane.etcdPort() + (etcdTls.enabled() ? " (TLS)" : " (plaintext, loopback only)"));
     }
     if (controlPlane.metricsPort() > 0) {

@@ -23,12 +23,12 @@ final class StoreCallFailure {
     if (status.getCode() != Status.Code.UNAVAILABLE) {
       return description;
     }
-    SSLException handshake = sslCause(status.getCause());
     if (!tls) {
       // A TLS server answers a plaintext HTTP/2 preface by closing the connection.
       return description.contains("Network closed") ? description + " (if the member serves TLS, dial https://HOST:PORT"
           + " with " + StoreClientTlsOptions.CA_FLAG + ")" : description;
     }
+    SSLException handshake = sslCause(status.getCause());
     if (handshake == null) {
       return description;
     }

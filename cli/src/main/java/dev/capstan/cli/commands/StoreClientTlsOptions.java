@@ -50,16 +50,19 @@ public final class StoreClientTlsOptions {
       }
       return InsecureChannelCredentials.create();
     }
-    PemFlagFiles.certificates(CA_FLAG, caFile);
+    PemFlagFiles.PemFile ca = PemFlagFiles.read(CA_FLAG, caFile);
+    PemFlagFiles.certificates(ca);
     try {
-      TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(caFile.toFile());
+      TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(ca.stream());
       if (certFile != null) {
-        PemFlagFiles.keyOf(CERT_FLAG, certFile, KEY_FLAG, keyFile);
-        tls.keyManager(certFile.toFile(), keyFile.toFile());
+        PemFlagFiles.PemFile cert = PemFlagFiles.read(CERT_FLAG, certFile);
+        PemFlagFiles.PemFile key = PemFlagFiles.read(KEY_FLAG, keyFile);
+        PemFlagFiles.keyOf(PemFlagFiles.certificates(cert).get(0), cert, key);
+        tls.keyManager(cert.stream(), key.stream());
       }
       return tls.build();
     } catch (IOException e) {
-      throw new CliException(CA_FLAG + ": cannot read the TLS files: " + e.getMessage());
+      throw new CliException(CA_FLAG + ": cannot use the TLS files: " + e.getMessage());
     }
   }
 }

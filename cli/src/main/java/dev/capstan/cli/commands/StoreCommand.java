@@ -96,7 +96,7 @@ public final class StoreCommand implements Callable<Integer> {
       }
       clientUrls.put(spec.substring(0, eq), List.of(spec.substring(eq + 1)));
     }
-    clientUrls.putIfAbsent(name, List.of((clientTls.enabled() ? "https://" : "http://") + host + ":" + clientPort));
+    clientUrls.putIfAbsent(name, List.of(clientTls.scheme() + host + ":" + clientPort));
     ServerCredentials clientPortCredentials = clientTls.credentials();
     Files.createDirectories(dataDir);
     RaftStorePeer peer;
@@ -132,7 +132,7 @@ public final class StoreCommand implements Callable<Integer> {
 
     if (initialClusterState.equals("existing")) {
       System.out.println("  waiting to be added: capstan store member add " + name + " --peer-urls http://" + raftAddress
-          + " --client-urls " + (clientTls.enabled() ? "https://" : "http://") + host + ":" + endpoint.port()
+          + " --client-urls " + clientTls.scheme() + host + ":" + endpoint.port()
           + " --endpoints <a running member>");
     }
     System.out.flush();
