@@ -19,6 +19,7 @@ import dev.capstan.store.StoreException;
 import dev.capstan.store.StoreWatch;
 import dev.capstan.store.StoreWatchListener;
 import dev.capstan.store.mvcc.MvccStore;
+import io.grpc.ChannelCredentials;
 import io.grpc.Deadline;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -60,7 +61,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #watch} returns once etcd has created the watch, which makes start revision 0 mean
  * "after every write that completed before this call returned", as in the other bindings.
  *
- * <p>Plaintext only for now ({@code https://} endpoints are refused). Thread-safe.
+ * <p>Plaintext or TLS (with the CA to verify the members by and, optionally, a client
+ * certificate), the same for every endpoint. Thread-safe.
  */
 public final class EtcdKeyValueStore implements KeyValueStore {
 
@@ -86,10 +88,23 @@ public final class EtcdKeyValueStore implements KeyValueStore {
 
   /**
    * As {@link #EtcdKeyValueStore(List)}; a request (with its retries on other endpoints) fails
-   * after {@code requestTimeout} with {@code NO_LEADER}, as the Ratis binding does.
+   * after {@code requestTimeout} with {@code NO_LEADER}, as the Ratis binding does. Plaintext:
+   * an {@code https://} endpoint is refused.
    */
   public EtcdKeyValueStore(List<String> endpoints, Duration requestTimeout) {
+    this(endpoints, requestTimeout, InsecureChannelCredentials.create());
+  }
+
+  /**
+   * A store on the etcd cluster at {@code endpoints}, dialed with {@code credentials}: TLS
+   * credentials (a {@link io.grpc.TlsChannelCredentials} with the CA to verify the members by
+   * and, for members requiring one, a client certificate) need every endpoint given as
+   * {@code https://}, plaintext ones every endpoint as {@code host:port} or {@code http://}; a
+   * mixture is refused rather than half spoken in the clear.
+   */
+  public EtcdKeyValueStore(List<String> endpoints, Duration requestTimeout, ChannelCredentials credentials) {
     Objects.requireNonNull(endpoints, "endpoints");
+    Objects.requireNonNull(credentials, "credentials");
     if (endpoints.isEmpty()) {
       throw new IllegalArgumentException("etcd endpoints: at least one host:port is required");
     }
@@ -98,18 +113,19 @@ public final class EtcdKeyValueStore implements KeyValueStore {
       throw new IllegalArgumentException("requestTimeout must be positive, got " + requestTimeout);
     }
     this.endpoints = endpoints.stream().map(EtcdEndpoint::parse).toList();
+    boolean tls = !(credentials instanceof InsecureChannelCredentials);
     for (EtcdEndpoint endpoint : this.endpoints) {
-      if (endpoint.tls()) {
-        // Refused rather than spoken to in the clear.
-        throw new IllegalArgumentException("etcd endpoint 'https://" + endpoint
-            + "': this binding speaks plaintext only, use http://");
+      if (endpoint.tls() != tls) {
+        throw new IllegalArgumentException(tls
+            ? "etcd endpoint 'http://" + endpoint + "': TLS credentials are given, so every endpoint must be https://"
+            : "etcd endpoint 'https://" + endpoint + "': no TLS credentials are given (a CA to verify it by);"
+                + " give them, or use http://");
       }
     }
     Metadata requireLeader = new Metadata();
     requireLeader.put(REQUIRE_LEADER, "true");
     for (EtcdEndpoint endpoint : this.endpoints) {
-      ManagedChannel channel = Grpc.newChannelBuilderForAddress(endpoint.host(), endpoint.port(),
-              InsecureChannelCredentials.create())
+      ManagedChannel channel = Grpc.newChannelBuilderForAddress(endpoint.host(), endpoint.port(), credentials)
           // etcd answers ranges as large as its data; the client takes what the server sends.
           .maxInboundMessageSize(Integer.MAX_VALUE)
           .build();

@@ -35,7 +35,11 @@ class EtcdKeyValueStoreTest {
     assertThat(EtcdEndpoint.parse("https://etcd:2379")).isEqualTo(new EtcdEndpoint("etcd", 2379, true));
     assertThatThrownBy(() -> EtcdEndpoint.parse("unix://etcd:2379")).hasMessageContaining("http or https");
     assertThatThrownBy(() -> new EtcdKeyValueStore(List.of("https://etcd:2379")))
-        .hasMessage("etcd endpoint 'https://etcd:2379': this binding speaks plaintext only, use http://");
+        .hasMessage("etcd endpoint 'https://etcd:2379': no TLS credentials are given (a CA to verify it by);"
+            + " give them, or use http://");
+    assertThatThrownBy(() -> new EtcdKeyValueStore(List.of("https://etcd:2379", "etcd2:2379"), Duration.ofSeconds(1),
+        io.grpc.TlsChannelCredentials.create()))
+        .hasMessage("etcd endpoint 'http://etcd2:2379': TLS credentials are given, so every endpoint must be https://");
     assertThatThrownBy(() -> EtcdEndpoint.parse("etcd")).hasMessageContaining("expected host:port");
     assertThatThrownBy(() -> new EtcdKeyValueStore(List.of())).isInstanceOf(IllegalArgumentException.class);
   }
