@@ -5,18 +5,24 @@ import dev.capstan.cli.daemon.ControlPlane;
 import dev.capstan.client.config.UserHome;
 import dev.capstan.store.ratis.PeerTls;
 import dev.capstan.store.ratis.RaftStorePeer;
+import io.grpc.ChannelCredentials;
 import io.grpc.ServerCredentials;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -24,9 +30,11 @@ import picocli.CommandLine.Option;
  * {@code capstan server}: one control-plane member. Several, each naming all the others in
  * {@code --initial-cluster}, form an HA cluster on one replicated store: every member serves the
  * API (reads, writes and watches), and the scheduler and controller manager run on one member at
- * a time, moving to another when it fails.
+ * a time, moving to another when it fails. With {@code --etcd-servers} the members keep the
+ * cluster's objects in an external etcd instead (the kube-apiserver's flags) and run no store.
  */
-@Command(name = "server", description = "Run one control-plane member (store peer, API, scheduler, controllers).")
+@Command(name = "server", description = "Run one control-plane member (store peer, API, scheduler, controllers);"
+    + " with --etcd-servers, on an external etcd instead of a store peer of its own.")
 public final class ServerCommand implements Callable<Integer> {
   @Option(names = "--name", description = "this member's name (default: the host name)")
   String name;
@@ -82,15 +90,61 @@ public final class ServerCommand implements Callable<Integer> {
   @Mixin
   ControllerFlags controllerFlags = new ControllerFlags();
 
+  @Mixin
+  ExternalEtcdOptions externalEtcd = new ExternalEtcdOptions();
+
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    externalEtcd.requireServersForTheOthers();
+    String member = name != null ? name : InetAddress.getLocalHost().getHostName().toLowerCase();
+    List<String> storeLines = new ArrayList<>();
+    ControlPlane controlPlane = externalEtcd.enabled() ? startOnExternalEtcd(member, storeLines)
+        : startWithOwnStore(member, storeLines);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.err.println("capstan server: stopping");
+      controlPlane.close();
+      stopped.countDown();
+    }, "capstan-server-shutdown"));
+    String api = ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.apiPort();
+    System.out.println("capstan server \"" + member + "\" is up");
+    System.out.println("  API (gRPC+TLS): " + api);
+    storeLines.forEach(System.out::println);
+    if (controlPlane.metricsPort() > 0) {
+      System.out.println("  metrics:        http://" + ControlPlane.loopbackAddress(bindAddress) + ":"
+          + controlPlane.metricsPort() + "/metrics");
+    }
+    System.out.println("  data dir:       " + dataDir.toAbsolutePath());
+    System.out.println("  token file:     " + tokenFile().toAbsolutePath());
+    System.out.println("  cluster CA:     " + ControlPlane.caCertificate(dataDir).toAbsolutePath());
+    System.out.println("Agents join with: capstan agent --server " + api + " --certificate-authority "
+        + ControlPlane.caCertificate(dataDir).toAbsolutePath() + " --token <a token of group system:bootstrappers"
+        + " in the token file>");
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+
+  private Path tokenFile() {
+    return tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv");
+  }
+
+  private ClusterTokens tokens() throws java.io.IOException {
+    Files.createDirectories(dataDir);
+    return ClusterTokens.ensure(tokenFile(), null, new SecureRandom());
+  }
+
+  /** A member with a Raft store peer of its own (and the store's etcd port). */
+  private ControlPlane startWithOwnStore(String member, List<String> storeLines) throws java.io.IOException {
     boolean joining = switch (initialClusterState) {
       case "new" -> false;
       case "existing" -> true;
       default -> throw new CliException("--initial-cluster-state: expected new or existing, got '"
           + initialClusterState + "'");
     };
-    String member = name != null ? name : InetAddress.getLocalHost().getHostName().toLowerCase();
     String raftAddress = ControlPlane.loopbackAddress(bindAddress) + ":" + raftPort;
     RaftStorePeer.Config storeConfig = InitialCluster.storeConfig(member, dataDir.resolve("store"), raftAddress,
         initialCluster);
@@ -98,9 +152,7 @@ public final class ServerCommand implements Callable<Integer> {
     Optional<PeerTls> raftTls = peerTls.tls(InitialCluster.ownHost(storeConfig), Clock.systemUTC());
     ServerCredentials etcdCredentials = etcdTls.credentials();
     var autoCompaction = compaction.policy(AutoCompactionOptions.CONTROL_PLANE_RETENTION);
-    Files.createDirectories(dataDir);
-    ClusterTokens tokens = ClusterTokens.ensure(tokenAuthFile != null ? tokenAuthFile : dataDir.resolve("tokens.csv"),
-        null, new SecureRandom());
+    ClusterTokens tokens = tokens();
     if (joining) {
       // Before starting: the start returns only once the running store has added this member.
       String etcd = etcdPort != 0 ? " --client-urls " + etcdTls.scheme() + ControlPlane.etcdHost(bindAddress) + ":" + etcdPort
@@ -113,33 +165,42 @@ public final class ServerCommand implements Callable<Integer> {
     ControlPlane controlPlane = ControlPlane.startMember(new ControlPlane.MemberConfig(member, dataDir, bindAddress,
         apiPort, raftAddress, peers, etcdPort, tokens, autoCompaction, serving.options(), serviceRanges.ranges(),
         tlsSans, joining, controllerFlags.options(), raftTls, etcdCredentials), Clock.systemUTC());
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.err.println("capstan server: stopping");
-      controlPlane.close();
-      stopped.countDown();
-    }, "capstan-server-shutdown"));
-    String api = ControlPlane.loopbackAddress(bindAddress) + ":" + controlPlane.apiPort();
-    System.out.println("capstan server \"" + member + "\" is up");
-    System.out.println("  API (gRPC+TLS): " + api);
-    System.out.println("  Raft peer:      " + raftAddress + " in " + String.join(",", peers)
+    storeLines.add("  Raft peer:      " + raftAddress + " in " + String.join(",", peers)
         + (raftTls.isPresent() ? " (mutual TLS)" : " (plaintext)"));
     if (controlPlane.etcdPort() != 0) {
-      System.out.println("  etcd v3 API:    " + etcdTls.scheme() + ControlPlane.etcdHost(bindAddress) + ":"
+      storeLines.add("  etcd v3 API:    " + etcdTls.scheme() + ControlPlane.etcdHost(bindAddress) + ":"
           + controlPlane.etcdPort() + (etcdTls.enabled() ? " (TLS)" : " (plaintext, loopback only)"));
     }
-    if (controlPlane.metricsPort() > 0) {
-      System.out.println("  metrics:        http://" + ControlPlane.loopbackAddress(bindAddress) + ":"
-          + controlPlane.metricsPort() + "/metrics");
-    }
-    System.out.println("  data dir:       " + dataDir.toAbsolutePath());
-    System.out.println("  token file:     " + tokens.file().toAbsolutePath());
-    System.out.println("  cluster CA:     " + ControlPlane.caCertificate(dataDir).toAbsolutePath());
-    System.out.println("Agents join with: capstan agent --server " + api + " --certificate-authority "
-        + ControlPlane.caCertificate(dataDir).toAbsolutePath() + " --token <a token of group system:bootstrappers"
-        + " in the token file>");
-    System.out.flush();
-    stopped.await();
-    return 0;
+    return controlPlane;
   }
+
+  /** A member whose objects live in the external etcd of --etcd-servers. */
+  private ControlPlane startOnExternalEtcd(String member, List<String> storeLines) throws java.io.IOException {
+    refuseOwnStoreFlags();
+    ChannelCredentials credentials = externalEtcd.credentials();
+    Duration compactionInterval = externalEtcd.compactionInterval();
+    externalEtcd.requireAnAnsweringMember(credentials);
+    ControlPlane controlPlane = ControlPlane.startOnExternalStore(new ControlPlane.ExternalStoreConfig(member,
+        dataDir, bindAddress, apiPort, externalEtcd.servers(), credentials, compactionInterval, tokens(),
+        serving.options(), serviceRanges.ranges(), tlsSans, controllerFlags.options()), Clock.systemUTC());
+    String compaction = compactionInterval.isZero() ? " (not compacted by the servers)"
+        : " (compacted every " + compactionInterval.toString().substring(2).toLowerCase() + ")";
+    storeLines.add("  store:          etcd at " + String.join(",", externalEtcd.servers()) + compaction);
+    return controlPlane;
+  }
+
+  /** The flags of a server's own store, which mean nothing with --etcd-servers. */
+  private void refuseOwnStoreFlags() {
+    for (OptionSpec option : spec.commandLine().getParseResult().matchedOptions()) {
+      if (OWN_STORE_FLAGS.contains(option.longestName())) {
+        throw new CliException(option.longestName() + ": this server keeps no store of its own with "
+            + ExternalEtcdOptions.SERVERS_FLAG + " (the external etcd is the store)");
+      }
+    }
+  }
+
+  private static final Set<String> OWN_STORE_FLAGS = Set.of("--raft-port", "--etcd-port", "--initial-cluster",
+      "--initial-cluster-state", "--auto-compaction-mode", "--auto-compaction-retention", PeerTlsOptions.CERT_FLAG,
+      PeerTlsOptions.KEY_FLAG, PeerTlsOptions.CA_FLAG, ClientPortTlsOptions.CERT_FLAG, ClientPortTlsOptions.KEY_FLAG,
+      ClientPortTlsOptions.CA_FLAG, ClientPortTlsOptions.CLIENT_AUTH_FLAG);
 }

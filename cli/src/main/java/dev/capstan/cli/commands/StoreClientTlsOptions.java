@@ -17,6 +17,9 @@ public final class StoreClientTlsOptions {
   static final String CA_FLAG = "--cacert";
   static final String CERT_FLAG = "--cert";
   static final String KEY_FLAG = "--key";
+  /** How the store commands' messages name these flags. */
+  static final StoreCallFailure.DialFlags DIAL_FLAGS = new StoreCallFailure.DialFlags(CA_FLAG, CERT_FLAG, KEY_FLAG,
+      "dial https://HOST:PORT with " + CA_FLAG, "dial it as HOST:PORT without " + CA_FLAG);
 
   @Option(names = CA_FLAG, paramLabel = "FILE", description = "verify the store members' TLS certificates with this"
       + " CA (PEM); turns on TLS (default: plaintext)")
@@ -50,19 +53,28 @@ public final class StoreClientTlsOptions {
       }
       return InsecureChannelCredentials.create();
     }
-    PemFlagFiles.PemFile ca = PemFlagFiles.read(CA_FLAG, caFile);
+    return tls(DIAL_FLAGS, caFile, certFile, keyFile);
+  }
+
+  /**
+   * TLS credentials verifying the server by the CA in {@code caFile} and, if {@code certFile} is
+   * given, presenting that certificate with {@code keyFile}; each file checked first, every
+   * fault naming its flag (from {@code flags}).
+   */
+  static ChannelCredentials tls(StoreCallFailure.DialFlags flags, Path caFile, Path certFile, Path keyFile) {
+    PemFlagFiles.PemFile ca = PemFlagFiles.read(flags.ca(), caFile);
     PemFlagFiles.certificates(ca);
     try {
       TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(ca.stream());
       if (certFile != null) {
-        PemFlagFiles.PemFile cert = PemFlagFiles.read(CERT_FLAG, certFile);
-        PemFlagFiles.PemFile key = PemFlagFiles.read(KEY_FLAG, keyFile);
+        PemFlagFiles.PemFile cert = PemFlagFiles.read(flags.cert(), certFile);
+        PemFlagFiles.PemFile key = PemFlagFiles.read(flags.key(), keyFile);
         PemFlagFiles.keyOf(PemFlagFiles.certificates(cert).get(0), cert, key);
         tls.keyManager(cert.stream(), key.stream());
       }
       return tls.build();
     } catch (IOException e) {
-      throw new CliException(CA_FLAG + ": cannot use the TLS files: " + e.getMessage());
+      throw new CliException(flags.ca() + ": cannot use the TLS files: " + e.getMessage());
     }
   }
 }

@@ -57,14 +57,16 @@ public final class StoreMemberCommand {
             // Reachable, and still a member? Otherwise the next endpoint is tried.
             stub.withDeadlineAfter(5, TimeUnit.SECONDS).memberList(MemberListRequest.getDefaultInstance());
           } catch (StatusRuntimeException e) {
-            failures.add(member + ": " + StoreCallFailure.describe(e, tls.enabled(), tls.presentsCertificate()));
+            failures.add(member + ": " + StoreCallFailure.describe(e, tls.enabled(), tls.presentsCertificate(),
+                StoreClientTlsOptions.DIAL_FLAGS));
             continue;
           }
           try {
             return call.apply(stub.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS));
           } catch (StatusRuntimeException e) {
             // The store's own answer (member not found, ...) is final.
-            throw new CliException(StoreCallFailure.describe(e, tls.enabled(), tls.presentsCertificate()));
+            throw new CliException(StoreCallFailure.describe(e, tls.enabled(), tls.presentsCertificate(),
+                StoreClientTlsOptions.DIAL_FLAGS));
           }
         } finally {
           channel.shutdownNow();

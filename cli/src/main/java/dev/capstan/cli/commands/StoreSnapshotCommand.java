@@ -71,7 +71,8 @@ public final class StoreSnapshotCommand {
           return 0;
         } catch (StatusRuntimeException e) {
           String code = e.getStatus().getCode().toString();
-          String why = StoreCallFailure.describe(e, tls.enabled(), tls.presentsCertificate());
+          String why = StoreCallFailure.describe(e, tls.enabled(), tls.presentsCertificate(),
+              StoreClientTlsOptions.DIAL_FLAGS);
           failures.add(member + ": " + (why.equals(code) ? code : code + " " + why));
         } catch (CliException | IOException e) {
           failures.add(member + ": " + e.getMessage());

@@ -33,6 +33,9 @@ import dev.capstan.store.ratis.AutoCompaction;
 import dev.capstan.store.ratis.PeerTls;
 import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.ratis.RatisKeyValueStore;
+import dev.capstan.store.remote.EtcdKeyValueStore;
+import dev.capstan.store.remote.IntervalCompactor;
+import io.grpc.ChannelCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -53,7 +56,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One control-plane member in one process: a Ratis store peer, the apiserver on it over TLS with
+ * One control-plane member in one process: a Ratis store peer (or a client of an external etcd,
+ * {@link ExternalStoreConfig}), the apiserver on it over TLS with
  * the cluster CA (client-certificate and bearer-token authentication from the cluster's token
  * file, RBAC, NodeRestriction), and the scheduler and controller manager talking to that
  * apiserver over gRPC with client certificates of their own (hub and spoke, DESIGN §1). Closing
@@ -115,6 +119,25 @@ public final class ControlPlane implements AutoCloseable {
       ControllerOptions controllerOptions, Optional<PeerTls> peerTls, ServerCredentials etcdCredentials) {}
 
   /**
+   * One member of a control plane that keeps its objects in an external etcd v3 cluster instead
+   * of a Raft store of its own (the kube-apiserver's {@code --etcd-servers}): an apiserver on that
+   * store and the leader-elected scheduler and controller manager. Any number of members on one
+   * etcd form an HA control plane; the first one makes the cluster CA there.
+   *
+   * @param etcdServers the etcd members' client URLs ({@code https://host:port} with TLS)
+   * @param etcdCredentials how they are dialed: TLS (CA, client certificate) or plaintext
+   * @param compactionInterval how often the store's history is compacted ({@link IntervalCompactor});
+   *     zero for never
+   */
+  public record ExternalStoreConfig(String name, Path dataDir, String bindAddress, int apiPort,
+      List<String> etcdServers, ChannelCredentials etcdCredentials, Duration compactionInterval, ClusterTokens tokens,
+      ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, ControllerOptions controllerOptions) {}
+
+  /** What the apiserver and the leader-elected work of a member need, whatever its store. */
+  private record ApiMember(String name, Path dataDir, String bindAddress, int apiPort, ClusterTokens tokens,
+      ServingOptions serving, ServiceRanges serviceRanges, List<String> tlsSans, ControllerOptions controllerOptions) {}
+
+  /**
    * Mutual TLS for the Raft port of {@code capstan up}'s one-member store, from its peer CA
    * (see {@link #singlePeerCaDir}; the certificate renewed at a start when it nears its end):
    * nothing without that CA's certificate can speak Raft to the store.
@@ -166,6 +189,11 @@ public final class ControlPlane implements AutoCloseable {
     return startOrClose(cp -> cp.startMemberParts(config, clock));
   }
 
+  /** Starts a member on an external etcd ({@link ExternalStoreConfig}); returns once the apiserver serves. */
+  public static ControlPlane startOnExternalStore(ExternalStoreConfig config, Clock clock) {
+    return startOrClose(cp -> cp.startOnExternalStoreParts(config, clock));
+  }
+
   /** Runs {@code start}; if it fails, stops whatever it had started before rethrowing. */
   private static ControlPlane startOrClose(java.util.function.Consumer<ControlPlane> start) {
     ControlPlane cp = new ControlPlane();
@@ -203,6 +231,33 @@ public final class ControlPlane implements AutoCloseable {
     // A joining member can make its certificates and start its apiserver only once an operator has
     // added its peer and it has caught up.
     Duration storeWait = config.joinExisting() ? JOIN_WAIT : STORE_WAIT;
+    startApiAndLeaderElectedWork(new ApiMember(config.name(), config.dataDir(), config.bindAddress(), config.apiPort(),
+        config.tokens(), config.serving(), config.serviceRanges(), config.tlsSans(), config.controllerOptions()),
+        store, storeWait, clock);
+    StoreMetrics.register(metricsRegistry(), peer);
+    log.info("control plane member {} started: api {}:{}, raft {}, peers {}", config.name(), config.bindAddress(),
+        apiServer.port(), config.raftAddress(), config.peers());
+  }
+
+  private void startOnExternalStoreParts(ExternalStoreConfig config, Clock clock) {
+    KeyValueStore store = new EtcdKeyValueStore(config.etcdServers(), EtcdKeyValueStore.DEFAULT_REQUEST_TIMEOUT,
+        config.etcdCredentials());
+    started.push(store);
+    if (!config.compactionInterval().isZero()) {
+      started.push(IntervalCompactor.start(store, config.compactionInterval()));
+    }
+    startApiAndLeaderElectedWork(new ApiMember(config.name(), config.dataDir(), config.bindAddress(), config.apiPort(),
+        config.tokens(), config.serving(), config.serviceRanges(), config.tlsSans(), config.controllerOptions()),
+        store, STORE_WAIT, clock);
+    log.info("control plane member {} started: api {}:{}, store: etcd at {}", config.name(), config.bindAddress(),
+        apiServer.port(), config.etcdServers());
+  }
+
+  /**
+   * The apiserver on {@code store} (waiting up to {@code storeWait} for it to answer), and the
+   * scheduler and controller manager, each active on one member at a time through leader election.
+   */
+  private void startApiAndLeaderElectedWork(ApiMember config, KeyValueStore store, Duration storeWait, Clock clock) {
     tls = clusterTls(store, config.dataDir(), config.bindAddress(), config.tlsSans(), clock, storeWait);
     apiServer = ApiServer.start(store, ApiServer.Config.defaults().withPort(config.apiPort())
         .withBindAddress(config.bindAddress()).withTls(tls)
@@ -212,7 +267,6 @@ public final class ControlPlane implements AutoCloseable {
     started.push(apiServer);
     startCertificateRotations(config.dataDir(), config.bindAddress(), config.tlsSans(), clock);
     apiAddress = loopbackAddress(config.bindAddress()) + ":" + apiServer.port();
-    StoreMetrics.register(metricsRegistry(), peer);
     // Created once: the scheduler and controller manager are rebuilt at each leadership gain.
     SchedulerMetrics schedulerMetrics = new SchedulerMetrics(metricsRegistry());
     ControllerMetrics controllerMetrics = new ControllerMetrics(metricsRegistry());
@@ -236,8 +290,6 @@ public final class ControlPlane implements AutoCloseable {
         });
     controllers.start();
     started.push(controllers);
-    log.info("control plane member {} started: api {}:{}, raft {}, peers {}", config.name(), config.bindAddress(),
-        apiServer.port(), config.raftAddress(), config.peers());
   }
 
   private void start(Config config, Clock clock) {
