@@ -19,6 +19,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,9 +31,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
@@ -75,6 +78,8 @@ final class MvccStateMachine extends BaseStateMachine {
   /** Suffix of a snapshot being written; never matches Ratis' snapshot file pattern. */
   private static final String UNFINISHED_SUFFIX = ".writing";
   private static final Duration SNAPSHOT_RETRY_PAUSE = Duration.ofSeconds(5);
+  /** How much of a snapshot is written between two syncs of its file (see ChunkSyncingOutputStream). */
+  private static final long SNAPSHOT_SYNC_CHUNK_BYTES = 1 << 20;
   /** How often {@link #getLatestSnapshot} looks in the snapshot directory while it holds none. */
   private static final Duration SNAPSHOT_RESCAN_PAUSE = Duration.ofSeconds(1);
   /** How long closing waits for a snapshot being written: it is a local file, so not long. */
@@ -87,8 +92,10 @@ final class MvccStateMachine extends BaseStateMachine {
   private final AppliedIndexWaiters appliedWaiters;
   private final StoreStats stats;
   /** Writes snapshot images off the apply thread, one at a time. */
-  private final ExecutorService snapshotWriter =
-      Executors.newSingleThreadExecutor(new DaemonThreadFactory("store-snapshot-writer"));
+  private final ScheduledExecutorService snapshotWriter =
+      Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("store-snapshot-writer"));
+  /** How long this peer waits before writing a snapshot it copied; see {@link #takeSnapshot}. */
+  private volatile Supplier<Duration> snapshotDelay = () -> Duration.ZERO;
   // Guarded by applyLock: whether an image is being written, the index of a written one Ratis has
   // not been told of yet, when to try again after a failed write, and whether the machine closed.
   private boolean writing;
@@ -130,6 +137,15 @@ final class MvccStateMachine extends BaseStateMachine {
     this.appliedWaiters = new AppliedIndexWaiters(waiterExecutor);
     this.stats = stats;
     this.applied = applied;
+  }
+
+  /**
+   * Makes this peer wait {@code delay} (asked at each snapshot) between copying its state for a
+   * snapshot and writing it, so that the peers of a group, each given another delay, do not all
+   * write at once.
+   */
+  void staggerSnapshots(Supplier<Duration> delay) {
+    this.snapshotDelay = delay;
   }
 
   MvccStore store() {
@@ -267,6 +283,11 @@ final class MvccStateMachine extends BaseStateMachine {
    * is returned only once its file is complete and synced, after which Ratis may purge the log up
    * to it. Until then the answer is "no new snapshot", which Ratis ignores. An idle store reports
    * a finished snapshot at its next write; the file serves snapshot installs at once.
+   *
+   * <p>The writing starts after {@link #staggerSnapshots this peer's delay}: serializing a large
+   * store is seconds of CPU, and when every peer did it at once (on one machine, or a group whose
+   * peers all slow down together) every write of the group stalled; one peer at a time leaves a
+   * quorum of the others at full speed.
    */
   @Override
   public long takeSnapshot() {
@@ -283,7 +304,8 @@ final class MvccStateMachine extends BaseStateMachine {
       long copyStarted = System.nanoTime();
       MvccSnapshotImage image = store.snapshotImage();
       writing = true;
-      snapshotWriter.execute(() -> writeSnapshot(image, last, copyStarted));
+      snapshotWriter.schedule(() -> writeSnapshot(image, last, copyStarted), snapshotDelay.get().toMillis(),
+          TimeUnit.MILLISECONDS);
       return RaftLog.INVALID_LOG_INDEX;
     }
   }
@@ -292,8 +314,8 @@ final class MvccStateMachine extends BaseStateMachine {
   private void writeSnapshot(MvccSnapshotImage image, TermIndex last, long started) {
     try {
       File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-      writeAtomically(file.toPath(), image);
-      MD5Hash digest = MD5FileUtil.computeAndSaveMd5ForFile(file);
+      MD5Hash digest = writeAtomically(file.toPath(), image);
+      MD5FileUtil.saveMD5File(file, digest);
       storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), digest), last));
       snapshotKnown = true;
       LOG.info("Took store snapshot at index {} (revision {}) in {} ms", last.getIndex(), image.revision(),
@@ -321,17 +343,23 @@ final class MvccStateMachine extends BaseStateMachine {
    * leaves half a snapshot under a snapshot's name. (Ratis' AtomicFileOutputStream writes arrays
    * byte by byte, one system call each, which makes a megabyte take seconds.)
    */
-  private static void writeAtomically(Path target, MvccSnapshotImage image) throws IOException {
+  /**
+   * Writes {@code image} to {@code target} through a temporary file, synced a chunk at a time
+   * ({@link ChunkSyncingOutputStream}) and digested on the way (instead of reading the file back).
+   */
+  private static MD5Hash writeAtomically(Path target, MvccSnapshotImage image) throws IOException {
     Path temporary = target.resolveSibling(target.getFileName() + UNFINISHED_SUFFIX);
+    MessageDigest md5 = MD5Hash.getDigester();
     try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
         StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-      image.writeTo(Channels.newOutputStream(channel));
+      image.writeTo(new DigestOutputStream(new ChunkSyncingOutputStream(channel, SNAPSHOT_SYNC_CHUNK_BYTES), md5));
       channel.force(true);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(temporary);
       throw e;
     }
     Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    return new MD5Hash(md5.digest());
   }
 
   @Override
