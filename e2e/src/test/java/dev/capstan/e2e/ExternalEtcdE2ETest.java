@@ -3,14 +3,9 @@ package dev.capstan.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.Pod;
-import dev.capstan.api.meta.v1.ObjectMeta;
-import dev.capstan.api.meta.v1.WatchRequest;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.ClientTls;
-import dev.capstan.client.WatchEvent;
-import dev.capstan.client.WatchHandler;
 import dev.capstan.client.config.ClientConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -157,23 +151,7 @@ class ExternalEtcdE2ETest {
       clients.add(CapstanClient.connect("127.0.0.1:" + port, ADMIN_TOKEN, tls));
     }
 
-    List<WatchEvent<ConfigMap>> seen = new CopyOnWriteArrayList<>();
-    String rv = clients.get(1).configMaps().list("default").resourceVersion();
-    try (AutoCloseable watch = clients.get(1).configMaps().watch(
-        WatchRequest.newBuilder().setNamespace("default").setResourceVersion(rv).build(), new WatchHandler<>() {
-          @Override
-          public void onEvent(WatchEvent<ConfigMap> e) {
-            seen.add(e);
-          }
-
-          @Override
-          public void onClose(Throwable error) {}
-        })) {
-      clients.get(0).configMaps().create(ConfigMap.newBuilder()
-          .setMetadata(ObjectMeta.newBuilder().setName("shared").setNamespace("default")).putData("from", "s1").build());
-      await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream()
-          .anyMatch(e -> e.type().equals(WatchEvent.ADDED) && e.object().getMetadata().getName().equals("shared")));
-    }
+    CrossServerWatch.createAndAwaitAdded(clients.get(0), clients.get(1), "shared", "s1");
     assertThat(clients.get(1).configMaps().get("default", "shared").getDataMap()).containsEntry("from", "s1");
     CapstanBinary.Result inEtcd = etcdctl("get", "/registry/configmaps/default/shared", "--keys-only");
     assertThat(inEtcd.stdout()).as(inEtcd.toString()).contains("/registry/configmaps/default/shared");
