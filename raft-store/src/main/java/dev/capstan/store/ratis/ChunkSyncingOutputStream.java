@@ -16,6 +16,7 @@ final class ChunkSyncingOutputStream extends OutputStream {
   private final FileChannel channel;
   private final long chunkBytes;
   private long unsynced;
+  private int syncs;
 
   ChunkSyncingOutputStream(FileChannel channel, long chunkBytes) {
     if (chunkBytes < 1) {
@@ -23,6 +24,11 @@ final class ChunkSyncingOutputStream extends OutputStream {
     }
     this.channel = channel;
     this.chunkBytes = chunkBytes;
+  }
+
+  /** How many times a full chunk was synced so far. */
+  int syncs() {
+    return syncs;
   }
 
   @Override
@@ -40,6 +46,7 @@ final class ChunkSyncingOutputStream extends OutputStream {
     if (unsynced >= chunkBytes) {
       channel.force(false);
       unsynced = 0;
+      syncs++;
     }
   }
 }
