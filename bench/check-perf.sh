@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# etcd's own check, `etcdctl check perf --load=s`, on this machine's disk, against a fresh 3-member
+# etcd 3.4 and a fresh 3-peer Capstan store in alternation (etcd, Capstan, etcd, Capstan, ...), so
+# both meet the same disk in neighbouring minutes. Capstan's side is EtcdctlCheckPerfTest (the
+# check CI runs, whose peers use tmpfs there) pointed at the disk with -Dcapstan.checkPerf.dataDir.
+# Each run also records the longest stretch in which every task wanting I/O was stalled
+# (/proc/pressure/io "full", sampled every 250 ms), to tell the disk's stalls from the store's.
+# Prints a Markdown table and keeps it in bench/results/. Usage: bench/check-perf.sh [--rounds 3]
+set -euo pipefail
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+rounds=3
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds="${2:?--rounds needs a number}"; shift 2 ;;
+    *) echo "check-perf.sh: unknown argument $1 (usage: bench/check-perf.sh [--rounds N])" >&2; exit 2 ;;
+  esac
+done
+case "$rounds" in ''|*[!0-9]*|0) echo "check-perf.sh: --rounds must be a positive number, got '$rounds'" >&2; exit 2 ;; esac
+
+"$root/scripts/install-build-deps"
+"$root/scripts/install-test-deps"
+cd "$root"
+mvn -B -q -ntp ${CAPSTAN_MVN_OPTS:-} -DskipTests install -pl raft-store -am >&2
+
+# On the root disk, like the store's data in a default install (not /dev/shm, not a tmpfs /tmp).
+work="$(mktemp -d /var/tmp/capstan-check-perf.XXXXXX)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Longest run of consecutive 250 ms samples with "full" I/O stall over 100 ms, in ms of stall.
+watch_io_stalls() {
+  local prev cur longest=0 run=0
+  prev=$(sed -n 's/^full .*total=//p' /proc/pressure/io)
+  while [ ! -e "$work/stop-psi" ]; do
+    sleep 0.25
+    cur=$(sed -n 's/^full .*total=//p' /proc/pressure/io)
+    local stalled=$(( (cur - prev) / 1000 ))
+    prev=$cur
+    if [ "$stalled" -gt 100 ]; then run=$((run + stalled)); else run=0; fi
+    [ "$run" -gt "$longest" ] && longest=$run
+  done
+  echo "$longest" >"$work/psi-longest"
+}
+
+# Runs a command while watching I/O stalls; the longest stall in ms is left in $work/psi-longest.
+with_io_watch() {
+  rm -f "$work/stop-psi" "$work/psi-longest"
+  watch_io_stalls &
+  local watcher=$!
+  "$@"
+  touch "$work/stop-psi"
+  wait "$watcher"
+}
+
+verdict_of() { # check perf's verdict lines -> "throughput | slowest | stddev | verdict"
+  tr '\r' '\n' | sed 's/.*%//' | awk '
+    /Throughput is/ { t = $0; sub(/.*Throughput is /, "", t); sub(/ writes\/s.*/, "", t) }
+    /Slowest request took/ { s = $0; sub(/.*took (too long: )?/, "", s); sub(/s$/, "", s); slow_fail = ($0 ~ /too long/) }
+    /Stddev is/ { d = $0; sub(/.*Stddev is (too high: )?/, "", d); sub(/s$/, "", d) }
+    /^(FAIL|PASS)$/ { v = $0 }
+    END { printf "%s | %s | %s | %s", t, s, d, v }'
+}
+
+run_etcd() {
+  local dir="$work/etcd-$1" cluster="e1=http://127.0.0.1:32380,e2=http://127.0.0.1:32382,e3=http://127.0.0.1:32384"
+  local members=()
+  for i in 1 2 3; do
+    local client=$((32377 + 2 * i)) peer=$((32378 + 2 * i))
+    etcd --name "e$i" --data-dir "$dir/e$i" \
+      --listen-client-urls "http://127.0.0.1:$client" --advertise-client-urls "http://127.0.0.1:$client" \
+      --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+      --initial-cluster "$cluster" --initial-cluster-state new --logger zap --log-level error \
+      >"$work/etcd-$1-$i.log" 2>&1 &
+    members+=($!)
+    pids+=($!)
+  done
+  for _ in $(seq 1 120); do
+    ETCDCTL_API=3 etcdctl --endpoints 127.0.0.1:32379 put /check-ready x >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  sync
+  ETCDCTL_API=3 etcdctl --endpoints 127.0.0.1:32379,127.0.0.1:32381,127.0.0.1:32383 check perf --load=s \
+    >"$work/etcd-$1.out" 2>&1 || true
+  kill "${members[@]}" 2>/dev/null || true
+  wait "${members[@]}" 2>/dev/null || true
+  rm -rf "$dir"
+}
+
+run_capstan() {
+  local dir="$work/capstan-$1"
+  mkdir -p "$dir"
+  mvn -B -q -ntp ${CAPSTAN_MVN_OPTS:-} -pl raft-store surefire:test@etcdctl-check-perf \
+    -Dcapstan.checkPerf.dataDir="$dir" >"$work/capstan-$1.mvn" 2>&1 || true
+  cat raft-store/target/surefire-reports/dev.capstan.store.etcd.EtcdctlCheckPerfTest-output.txt \
+    >"$work/capstan-$1.out" 2>/dev/null || true
+  rm -rf "$dir"
+}
+
+result="$root/bench/results/check-perf-$(date -u +%Y%m%dT%H%M%SZ).md"
+{
+  echo "# etcdctl check perf --load=s on disk, etcd and Capstan in alternation"
+  echo
+  echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, data on $(df --output=source,fstype "$work" | tail -1 | tr -s ' '), etcd $(etcd --version | sed -n 's/^etcd Version: //p'), Capstan $(git rev-parse --short HEAD)"
+  echo
+  echo "| round | store | started (UTC) | writes/s | slowest (s) | stddev (s) | verdict | longest full I/O stall (ms) |"
+  echo "|---|---|---|---|---|---|---|---|"
+} | tee "$result"
+for round in $(seq 1 "$rounds"); do
+  for store in etcd capstan; do
+    started=$(date -u +%H:%M:%S)
+    with_io_watch "run_$store" "$round"
+    echo "| $round | $store | $started | $(verdict_of <"$work/$store-$round.out") | $(cat "$work/psi-longest") |" \
+      | tee -a "$result"
+  done
+done
+echo "kept in $result" >&2
