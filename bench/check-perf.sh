@@ -59,9 +59,9 @@ with_io_watch() {
 
 verdict_of() { # check perf's verdict lines -> "throughput | slowest | stddev | verdict"
   tr '\r' '\n' | sed 's/.*%//' | awk '
-    /Throughput is/ { t = $0; sub(/.*Throughput is /, "", t); sub(/ writes\/s.*/, "", t) }
-    /Slowest request took/ { s = $0; sub(/.*took (too long: )?/, "", s); sub(/s$/, "", s); slow_fail = ($0 ~ /too long/) }
-    /Stddev is/ { d = $0; sub(/.*Stddev is (too high: )?/, "", d); sub(/s$/, "", d) }
+    /Throughput/ { t = $0; sub(/.*Throughput[^0-9]*/, "", t); sub(/ writes\/s.*/, "", t) }
+    /Slowest request/ { s = $0; sub(/.*Slowest request[^0-9]*/, "", s); sub(/s$/, "", s) }
+    /Stddev/ { d = $0; sub(/.*Stddev[^0-9]*/, "", d); sub(/s$/, "", d) }
     /^(FAIL|PASS)$/ { v = $0 }
     END { printf "%s | %s | %s | %s", t, s, d, v }'
 }
@@ -107,7 +107,7 @@ result="$root/bench/results/check-perf-$(date -u +%Y%m%dT%H%M%SZ).md"
   echo
   echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, data on $(df --output=source,fstype "$work" | tail -1 | tr -s ' '), etcd $(etcd --version | sed -n 's/^etcd Version: //p'), Capstan $(git rev-parse --short HEAD)"
   echo
-  echo "| round | store | started (UTC) | writes/s | slowest (s) | stddev (s) | verdict | longest full I/O stall (ms) |"
+  echo "| round | store | started (UTC) | writes/s | slowest (s) | stddev (s) | verdict | I/O stall, longest stretch (ms) |"
   echo "|---|---|---|---|---|---|---|---|"
 } | tee "$result"
 for round in $(seq 1 "$rounds"); do
