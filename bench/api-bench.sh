@@ -11,16 +11,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 "$root/scripts/install-build-deps"
 cd "$root"
-mvn -B -q -ntp ${CAPSTAN_MVN_OPTS:-} -DskipTests -Dmaven.test.skip=true package dependency:build-classpath \
-  -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=runtime -pl bench,cli -am >&2
-work="$(mktemp -d /tmp/capstan-api-bench.XXXXXX)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib/bench-run.sh
+. "$root/bench/lib/bench-run.sh"
+bench_build
+bench_work_dir /tmp capstan-api-bench
 
 admin="admin-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
 secret="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"

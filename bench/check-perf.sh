@@ -22,15 +22,12 @@ case "$rounds" in ''|*[!0-9]*|0) echo "check-perf.sh: --rounds must be a positiv
 cd "$root"
 mvn -B -q -ntp ${CAPSTAN_MVN_OPTS:-} -DskipTests install -pl raft-store -am >&2
 
+# shellcheck source=bench/lib/bench-run.sh
+. "$root/bench/lib/bench-run.sh"
+# shellcheck source=bench/lib/store-clusters.sh
+. "$root/bench/lib/store-clusters.sh"
 # On the root disk, like the store's data in a default install (not /dev/shm, not a tmpfs /tmp).
-work="$(mktemp -d /var/tmp/capstan-check-perf.XXXXXX)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_work_dir /var/tmp capstan-check-perf
 
 # Longest run of consecutive 250 ms samples with "full" I/O stall over 100 ms, in ms of stall.
 watch_io_stalls() {
@@ -67,24 +64,12 @@ verdict_of() { # check perf's verdict lines -> "throughput | slowest | stddev | 
 }
 
 run_etcd() {
-  local dir="$work/etcd-$1" cluster="e1=http://127.0.0.1:32380,e2=http://127.0.0.1:32382,e3=http://127.0.0.1:32384"
-  local members=()
-  for i in 1 2 3; do
-    local client=$((32377 + 2 * i)) peer=$((32378 + 2 * i))
-    etcd --name "e$i" --data-dir "$dir/e$i" \
-      --listen-client-urls "http://127.0.0.1:$client" --advertise-client-urls "http://127.0.0.1:$client" \
-      --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
-      --initial-cluster "$cluster" --initial-cluster-state new --logger zap --log-level error \
-      >"$work/etcd-$1-$i.log" 2>&1 &
-    members+=($!)
-    pids+=($!)
-  done
-  for _ in $(seq 1 120); do
-    ETCDCTL_API=3 etcdctl --endpoints 127.0.0.1:32379 put /check-ready x >/dev/null 2>&1 && break
-    sleep 0.5
-  done
+  local dir="$work/etcd-$1"
+  start_etcd_members "$dir" "$work/etcd-$1" 32379
+  local members=("${etcd_pids[@]}")
+  wait_for_writes 127.0.0.1:32379 || true
   sync
-  ETCDCTL_API=3 etcdctl --endpoints 127.0.0.1:32379,127.0.0.1:32381,127.0.0.1:32383 check perf --load=s \
+  ETCDCTL_API=3 etcdctl --endpoints "$etcd_endpoints" check perf --load=s \
     >"$work/etcd-$1.out" 2>&1 || true
   kill "${members[@]}" 2>/dev/null || true
   wait "${members[@]}" 2>/dev/null || true

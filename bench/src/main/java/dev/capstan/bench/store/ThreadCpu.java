@@ -1,0 +1,101 @@
+package dev.capstan.bench.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * CPU time per thread of a running JVM, grouped by what the thread does. Linux keeps each
+ * thread's CPU in /proc/PID/task/TID/stat but only the first 15 characters of its name, so the
+ * full names (and whether a Netty event loop is Ratis' shaded one or the etcd endpoint's) come
+ * from one {@code jcmd PID Thread.print}, matched by native thread id.
+ */
+final class ThreadCpu {
+  private static final Pattern THREAD_HEADER = Pattern.compile("^\"(.*)\" .*nid=(0x[0-9a-f]+|\\d+) .*");
+
+  private ThreadCpu() {}
+
+  /** CPU seconds so far of every thread of {@code pid}, keyed by native thread id. */
+  static Map<Long, Double> sample(long pid) {
+    Map<Long, Double> cpu = new HashMap<>();
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : tasks) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          cpu.put(Long.parseLong(task.getFileName().toString()),
+              (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0);
+        } catch (IOException e) {
+          // The thread ended between listing and reading: it no longer counts.
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading the threads of process " + pid, e);
+    }
+    return cpu;
+  }
+
+  /** Each live thread's group (see {@link #group}), keyed by native thread id, from jcmd. */
+  static Map<Long, String> groups(long pid) {
+    String dump = jcmd(pid, "Thread.print");
+    Map<Long, String> groups = new HashMap<>();
+    String name = null;
+    long nid = -1;
+    StringBuilder stack = new StringBuilder();
+    for (String line : (dump + "\n\n").split("\n")) {
+      Matcher header = THREAD_HEADER.matcher(line);
+      if (header.matches()) {
+        name = header.group(1);
+        String id = header.group(2);
+        nid = id.startsWith("0x") ? Long.parseLong(id.substring(2), 16) : Long.parseLong(id);
+        stack.setLength(0);
+      } else if (line.isBlank() && name != null) {
+        groups.put(nid, group(name, stack.toString()));
+        name = null;
+      } else if (name != null) {
+        stack.append(line).append('\n');
+      }
+    }
+    return groups;
+  }
+
+  /**
+   * A thread's group: its name without numbers, with gRPC's event loops told apart by whether
+   * they run Ratis' shaded gRPC (Raft traffic) or the plain one (the etcd endpoint). The two
+   * gRPCs' executor threads share one name and, idle, a stack that names neither: one group.
+   */
+  static String group(String name, String stack) {
+    String general = name.replaceAll("\\d+", "N");
+    if (general.startsWith("grpc-default-worker") || general.startsWith("grpc-default-boss")) {
+      boolean ratis = stack.contains("org.apache.ratis.thirdparty");
+      return general.replaceFirst("-ELG-N-N$", "") + (ratis ? " (Ratis, shaded gRPC)" : " (etcd endpoint)");
+    }
+    // Ratis names a division's threads "<peer>@group-<id>-<role>" ("...-><follower>-<role>" for a
+    // log appender); keep the role.
+    return general.replaceFirst("^[^@]+@group-[^-]+-(>[^-]+-)?", "Raft division: ");
+  }
+
+  private static String jcmd(long pid, String command) {
+    try {
+      Process jcmd = new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true).start();
+      String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!jcmd.waitFor(1, TimeUnit.MINUTES) || jcmd.exitValue() != 0) {
+        throw new IllegalStateException("jcmd " + pid + " " + command + " failed: " + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("running jcmd", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
