@@ -85,7 +85,10 @@ final class ThreadCpu {
 
   private static String jcmd(long pid, String command) {
     try {
-      Process jcmd = new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true).start();
+      // The running JDK's own jcmd: it can attach to a JVM of the same version.
+      Path ownJcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+      String tool = Files.isExecutable(ownJcmd) ? ownJcmd.toString() : "jcmd";
+      Process jcmd = new ProcessBuilder(tool, Long.toString(pid), command).redirectErrorStream(true).start();
       String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!jcmd.waitFor(1, TimeUnit.MINUTES) || jcmd.exitValue() != 0) {
         throw new IllegalStateException("jcmd " + pid + " " + command + " failed: " + out);
