@@ -1,9 +1,10 @@
 # Sourced by the store benches: the two 3-member stores they compare, on loopback.
 
-#   start_etcd_members DATA_DIR LOG_PREFIX CLIENT_PORT   (client ports CLIENT_PORT, +2, +4; peer
-# ports one above each). Sets etcd_pids (array), etcd_endpoints (comma-separated host:port) and
-# etcd_urls (the same as http:// URLs);
-# appends the pids to the caller's pids array, which its cleanup kills. Does not wait.
+# Starts a 3-member etcd; does not wait for it.
+#   start_etcd_members DATA_DIR LOG_PREFIX CLIENT_PORT   (client ports CLIENT_PORT, +2 and +4,
+#   each member's peer port one above its client port)
+# Sets etcd_pids (array), etcd_endpoints (comma-separated host:port) and etcd_urls (the same as
+# http:// URLs); appends the pids to the caller's pids array, which its cleanup kills.
 start_etcd_members() {
   local dir="$1" log="$2" base="$3" i client peer cluster=""
   for i in 1 2 3; do
