@@ -17,14 +17,13 @@ import dev.capstan.store.mvcc.MvccStore;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -339,13 +338,11 @@ final class MvccStateMachine extends BaseStateMachine {
   }
 
   /**
-   * Writes the image to a temporary file, syncs it, and renames it into place, so a crash never
-   * leaves half a snapshot under a snapshot's name. (Ratis' AtomicFileOutputStream writes arrays
-   * byte by byte, one system call each, which makes a megabyte take seconds.)
-   */
-  /**
-   * Writes {@code image} to {@code target} through a temporary file, synced a chunk at a time
-   * ({@link ChunkSyncingOutputStream}) and digested on the way (instead of reading the file back).
+   * Writes the image to a temporary file, synced a chunk at a time ({@link
+   * ChunkSyncingOutputStream}) and digested on the way (instead of reading the file back), and
+   * renames it into place, so a crash never leaves half a snapshot under a snapshot's name.
+   * Returns the file's MD5. (Ratis' AtomicFileOutputStream writes arrays byte by byte, one system
+   * call each, which makes a megabyte take seconds.)
    */
   private static MD5Hash writeAtomically(Path target, MvccSnapshotImage image) throws IOException {
     Path temporary = target.resolveSibling(target.getFileName() + UNFINISHED_SUFFIX);

@@ -92,6 +92,8 @@ public final class RaftStorePeer implements AutoCloseable {
   /** Revokes proposed per check at most, so that a mass expiry does not flood the log at once. */
   private static final int MAX_REVOKES_PER_CHECK = 500;
   private static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(50);
+  /** The time between two peers' writing of the snapshot of one entry; see {@link #snapshotStagger}. */
+  private static final Duration SNAPSHOT_STAGGER = Duration.ofSeconds(2);
 
   /**
    * How a peer is tuned. {@link #defaults()} suits production on a LAN; tests shorten the timeouts.
@@ -245,8 +247,6 @@ public final class RaftStorePeer implements AutoCloseable {
   private final ExecutorService appliedExecutor;
   private final MvccStateMachine stateMachine;
   private final StoreStats stats = new StoreStats();
-  /** The time between two peers' writing of the snapshot of one entry; see {@link #snapshotStagger}. */
-  private static final Duration SNAPSHOT_STAGGER = Duration.ofSeconds(2);
   private final CommitSignal commitSignal = new CommitSignal();
   private final ScheduledExecutorService progressTimer;
   private final AutoCompactor autoCompactor;
