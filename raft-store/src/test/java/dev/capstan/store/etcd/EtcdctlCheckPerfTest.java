@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDirFactory;
 /**
  * etcd's own acceptance check, {@code etcdctl check perf --load=s} (150 puts/s of 1 KiB from 50
  * clients for 60 s), against three Raft store peers in this JVM. raft-store's build runs it in CI
- * in a surefire execution of its own ({@code etcdctl-check-perf}: a fresh JVM with the launcher's
- * {@code -XX:TieredStopAtLevel=1}, {@code -Dcapstan.checkPerf=true}); the default test run skips
+ * in a surefire execution of its own ({@code etcdctl-check-perf}: a fresh JVM with the compiler
+ * settings the launcher gives {@code capstan store}, full tiered compilation, and {@code
+ * -Dcapstan.checkPerf=true}); the default test run skips
  * it, so it never shares a JVM or the machine with the other tests.
  *
  * <p>The peers keep their data on tmpfs ({@code /dev/shm}) unless {@code
