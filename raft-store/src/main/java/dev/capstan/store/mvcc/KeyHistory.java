@@ -55,20 +55,38 @@ final class KeyHistory {
    * Drops what no read at or after {@code compactRevision} needs: every version older than the
    * newest one at or before it, and that one too if it is a tombstone, even one exactly at the
    * compact revision. etcd drops that tombstone as well, so a watch from the compact revision does
-   * not see that delete (nor does a read there see the key, as it did not exist then).
+   * not see that delete (nor does a read there see the key, as it did not exist then). Returns the
+   * {@link #sizeBytes} of the versions dropped.
    */
-  void compact(long compactRevision) {
+  long compact(long compactRevision) {
     int keep = lastIndexAtOrBefore(compactRevision);
     if (keep < 0) {
-      return;
+      return 0;
     }
     KeyRevision base = versions.get(keep);
     if (base.tombstone()) {
       keep++;
     }
-    if (keep > 0) {
-      versions.subList(0, keep).clear();
+    if (keep == 0) {
+      return 0;
     }
+    List<KeyRevision> dropped = versions.subList(0, keep);
+    long bytes = sizeOf(dropped);
+    dropped.clear();
+    return bytes;
+  }
+
+  /** The serialized size of the kept versions. */
+  long sizeBytes() {
+    return sizeOf(versions);
+  }
+
+  private static long sizeOf(List<KeyRevision> list) {
+    long bytes = 0;
+    for (KeyRevision version : list) {
+      bytes += version.kv().getSerializedSize();
+    }
+    return bytes;
   }
 
   private int lastIndexAtOrBefore(long revision) {

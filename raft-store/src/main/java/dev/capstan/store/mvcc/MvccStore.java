@@ -104,6 +104,12 @@ public final class MvccStore implements AutoCloseable {
   private NavigableMap<Long, List<KeyRevision>> changesByRevision = new TreeMap<>();
   private long revision = 1;
   private long compactRevision = 0;
+  /**
+   * The serialized size of every kept key version, kept up to date as versions are added and
+   * compacted away, so that reporting it (etcd's Maintenance.Status dbSize) costs nothing; written
+   * under the write lock only.
+   */
+  private volatile long keptBytes;
   /** Granted leases by ID; a TreeMap so that snapshots and listings are in one order everywhere. */
   private NavigableMap<Long, Lease> leases = new TreeMap<>();
   private boolean closed;
@@ -159,17 +165,22 @@ public final class MvccStore implements AutoCloseable {
     });
   }
 
-  /** Approximate bytes held: the serialized size of every kept key version. */
+  /** Approximate bytes held: the serialized size of every kept key version. Takes no lock. */
   public long approximateSizeBytes() {
-    return readLocked(() -> {
-      long bytes = 0;
-      for (KeyHistory history : keys.values()) {
-        for (KeyRevision version : history.versions()) {
-          bytes += version.kv().getSerializedSize();
-        }
-      }
-      return bytes;
-    });
+    return keptBytes;
+  }
+
+  /** {@link #approximateSizeBytes} counted afresh, walking every kept version. */
+  long countSizeBytes() {
+    return readLocked(() -> sizeOf(keys));
+  }
+
+  private static long sizeOf(NavigableMap<StoreKey, KeyHistory> histories) {
+    long bytes = 0;
+    for (KeyHistory history : histories.values()) {
+      bytes += history.sizeBytes();
+    }
+    return bytes;
   }
 
   private Lease requireLease(long id) {
@@ -293,7 +304,7 @@ public final class MvccStore implements AutoCloseable {
       for (StoreKey key : touched) {
         KeyHistory history = keys.get(key);
         if (history != null) {
-          history.compact(target);
+          keptBytes -= history.compact(target);
           if (history.isEmpty()) {
             keys.remove(key);
           }
@@ -625,10 +636,12 @@ public final class MvccStore implements AutoCloseable {
         restoredLeases.get(kv.getLease()).keys().add(kv.getKey());
       }
     }
+    long restoredBytes = sizeOf(contents.keys());
     lock.writeLock().lock();
     try {
       checkOpen();
       keys = contents.keys();
+      keptBytes = restoredBytes;
       leases = restoredLeases;
       if (expiry.isPrimary()) {
         // The state jumped; time the leases it holds afresh.
@@ -923,6 +936,7 @@ public final class MvccStore implements AutoCloseable {
       }
       KeyRevision version = KeyRevision.put(revision, changes.size(), kv);
       history.append(version);
+      keptBytes += kv.getSerializedSize();
       changes.add(version);
       Event.Builder event = Event.newBuilder().setType(Event.EventType.PUT).setKv(kv);
       if (previous != null) {
@@ -950,6 +964,7 @@ public final class MvccStore implements AutoCloseable {
         KeyValue beforeRequest = history.valueAt(MvccStore.this.revision);
         KeyRevision tombstone = KeyRevision.tombstone(revision, changes.size(), previous);
         history.append(tombstone);
+        keptBytes += tombstone.kv().getSerializedSize();
         changes.add(tombstone);
         Event.Builder event = Event.newBuilder().setType(Event.EventType.DELETE).setKv(tombstone.kv());
         if (beforeRequest != null) {

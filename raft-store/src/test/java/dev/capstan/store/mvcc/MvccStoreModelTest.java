@@ -88,6 +88,8 @@ class MvccStoreModelTest {
         }
       }
       assertThat(store.revision()).as(context).isEqualTo(model.revision());
+      assertThat(store.approximateSizeBytes()).as(context + ": the size kept up to date")
+          .isEqualTo(store.countSizeBytes());
       if (step % 100 == 99) {
         assertSameHistory(model, store, context);
       }
