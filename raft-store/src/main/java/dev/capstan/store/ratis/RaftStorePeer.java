@@ -363,7 +363,7 @@ public final class RaftStorePeer implements AutoCloseable {
    * three peers on one machine at 150 writes/s: writing at once took 0.6-1 s each and stalled every
    * write of the group for as long, failing etcdctl check perf on its slowest request).
    */
-  private Duration snapshotStagger() {
+  Duration snapshotStagger() {
     RaftConfiguration conf = raftConfiguration();
     if (conf == null) {
       return Duration.ZERO;

@@ -96,6 +96,17 @@ class MvccStateMachineSnapshotTest {
   }
 
   @Test
+  void aSnapshotIsWrittenOnlyAfterThisPeersStaggerDelay() {
+    Duration delay = Duration.ofMillis(700);
+    stateMachine.staggerSnapshots(() -> delay);
+    applyPut("/k", "v");
+    long copied = System.nanoTime();
+    assertThat(stateMachine.takeSnapshot()).isEqualTo(RaftLog.INVALID_LOG_INDEX);
+    assertThat(awaitFinishedSnapshot()).isEqualTo(1);
+    assertThat(Duration.ofNanos(System.nanoTime() - copied)).isGreaterThanOrEqualTo(delay);
+  }
+
+  @Test
   void theSizeOfALoadedSnapshotCountsAfterARestart() throws IOException {
     String large = "x".repeat(64 * 1024);
     for (int i = 0; i < 10; i++) {

@@ -252,6 +252,14 @@ class ThreePeerRatisStoreTest {
   }
 
   @Test
+  void thePeersWriteTheirSnapshotsOneAfterAnother() {
+    start(TestCluster.FAST);
+    // Every peer reaches the snapshot threshold at the same entry; each waits by its rank by id.
+    assertThat(cluster.ids().stream().sorted().map(id -> cluster.peer(id).snapshotStagger()))
+        .containsExactly(Duration.ZERO, Duration.ofSeconds(2), Duration.ofSeconds(4));
+  }
+
+  @Test
   void aFollowerThatMissedPurgedLogCatchesUpBySnapshot() throws IOException {
     start(TestCluster.FAST.withSnapshotThreshold(20));
     String leader = cluster.awaitLeader();
