@@ -54,6 +54,10 @@ public final class StoreCommand implements Callable<Integer> {
   @Mixin
   AutoCompactionOptions compaction = new AutoCompactionOptions();
 
+  @Option(names = "--snapshot-count", description = "log entries applied between two snapshots of this member, at"
+      + " least; a snapshot also waits until the writes since the last one add up to its size (default: 10000)")
+  long snapshotCount = RaftStorePeer.Tuning.defaults().snapshotThreshold();
+
   @Mixin
   PeerTlsOptions peerTls = new PeerTlsOptions();
 
@@ -79,13 +83,21 @@ public final class StoreCommand implements Callable<Integer> {
 
   // ---- end of membership ----
 
+  /** {@code base} with this command's compaction and snapshot flags; refuses bad values naming the flag. */
+  RaftStorePeer.Tuning tuning(RaftStorePeer.Tuning base) {
+    if (snapshotCount < 1) {
+      throw new CliException("--snapshot-count: must be at least 1, got " + snapshotCount);
+    }
+    return base.withAutoCompaction(compaction.policy(AutoCompactionOptions.STORE_RETENTION))
+        .withSnapshotThreshold(snapshotCount);
+  }
+
   @Override
   public Integer call() throws Exception {
     String host = ControlPlane.loopbackAddress(bindAddress);
     String raftAddress = host + ":" + raftPort;
     RaftStorePeer.Config storeConfig = InitialCluster.storeConfig(name, dataDir, raftAddress, initialCluster);
-    storeConfig = storeConfig.withTuning(storeConfig.tuning()
-        .withAutoCompaction(compaction.policy(AutoCompactionOptions.STORE_RETENTION)))
+    storeConfig = storeConfig.withTuning(tuning(storeConfig.tuning()))
         .withTls(peerTls.tls(InitialCluster.ownHost(storeConfig), Clock.systemUTC()));
     List<String> peers = storeConfig.peers();
     Map<String, List<String>> clientUrls = new LinkedHashMap<>();

@@ -7,6 +7,7 @@ import dev.capstan.cli.Capstan;
 import dev.capstan.etcd.etcdserverpb.LeaseGrantRequest;
 import dev.capstan.etcd.etcdserverpb.PutRequest;
 import dev.capstan.store.mvcc.MvccStore;
+import dev.capstan.store.ratis.RaftStorePeer;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -126,6 +127,19 @@ class StoreSnapshotRestoreCommandTest {
         "--auto-compaction-retention", "5m")).isEqualTo(1);
     assertThat(err()).contains("error: --auto-compaction-retention: in revision mode the retention is a number");
     assertThat(data).doesNotExist();
+  }
+
+  @Test
+  void snapshotCountSetsTheEntriesBetweenSnapshotsAndABadOneIsRefusedNamingTheFlag() {
+    Path data = dir.resolve("data");
+    assertThat(Capstan.run("store", "--data-dir", data.toString(), "--snapshot-count", "0")).isEqualTo(1);
+    assertThat(err()).contains("error: --snapshot-count: must be at least 1, got 0");
+    assertThat(data).doesNotExist();
+
+    StoreCommand store = new StoreCommand();
+    assertThat(store.tuning(RaftStorePeer.Tuning.defaults()).snapshotThreshold()).isEqualTo(10_000);
+    store.snapshotCount = 100_000;
+    assertThat(store.tuning(RaftStorePeer.Tuning.defaults()).snapshotThreshold()).isEqualTo(100_000);
   }
 
   @Test
