@@ -84,7 +84,7 @@ final class MvccStateMachine extends BaseStateMachine {
   /** How long closing waits for a snapshot being written: it is a local file, so not long. */
   private static final Duration SNAPSHOT_CLOSE_WAIT = Duration.ofSeconds(60);
 
-  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final SnapshotStorage storage = new SnapshotStorage();
   private final MvccStore store;
   /** Pairs the store's state with the last applied index for snapshots. */
   private final Object applyLock = new Object();
@@ -247,6 +247,7 @@ final class MvccStateMachine extends BaseStateMachine {
   @Override
   public void reinitialize() throws IOException {
     rescanAfterNanos = System.nanoTime();
+    storage.snapshotAdded();
     loadSnapshot(storage.loadLatestSnapshot());
     if (getLifeCycleState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
@@ -335,6 +336,7 @@ final class MvccStateMachine extends BaseStateMachine {
       MD5Hash digest = writeAtomically(file.toPath(), image);
       MD5FileUtil.saveMD5File(file, digest);
       storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), digest), last));
+      storage.snapshotAdded();
       snapshotKnown = true;
       LOG.info("Took store snapshot at index {} (revision {}) in {} ms", last.getIndex(), image.revision(),
           (System.nanoTime() - started) / 1_000_000);
