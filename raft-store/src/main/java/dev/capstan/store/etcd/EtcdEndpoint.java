@@ -2,12 +2,14 @@ package dev.capstan.store.etcd;
 
 import dev.capstan.etcd.etcdserverpb.KVGrpc;
 import dev.capstan.store.KeyValueStore;
+import dev.capstan.store.mvcc.DaemonThreadFactory;
 import dev.capstan.store.mvcc.RequestValidator;
 import dev.capstan.store.ratis.RaftStorePeer;
 import io.grpc.InsecureServerCredentials;
-import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.Metadata;
 import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.NettyServerBuilder;
@@ -17,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -42,9 +46,12 @@ public final class EtcdEndpoint implements AutoCloseable {
   private static final int MAX_INBOUND_BYTES = RequestValidator.MAX_REQUEST_BYTES + 512 * 1024;
 
   private final Server server;
+  /** Runs the calls of every service but KV (see {@link #callExecutor}). */
+  private final ExecutorService calls;
 
-  private EtcdEndpoint(Server server) {
+  private EtcdEndpoint(Server server, ExecutorService calls) {
     this.server = server;
+    this.calls = calls;
   }
 
   /**
@@ -104,22 +111,33 @@ public final class EtcdEndpoint implements AutoCloseable {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(localRevision, "localRevision");
-    Server server = NettyServerBuilder.forAddress(listen, credentials)
-        .maxInboundMessageSize(MAX_INBOUND_BYTES)
-        // etcdctl pings every 2 s by default, even on idle connections; gRPC's default policy
-        // would answer that with GOAWAY "too_many_pings".
-        .permitKeepAliveTime(1, TimeUnit.SECONDS)
-        .permitKeepAliveWithoutCalls(true)
-        .callExecutor(EtcdEndpoint::callExecutor)
-        .addService(new EtcdKvService(store, cluster))
-        .addService(new EtcdWatchService(store, cluster, localRevision))
-        .addService(new EtcdLeaseService(store, cluster))
-        .addService(new EtcdClusterService(cluster, memberChanges, localRevision))
-        .addService(new EtcdMaintenanceService(cluster, localRevision, snapshots))
-        .build()
-        .start();
+    ExecutorService calls = Executors.newCachedThreadPool(new DaemonThreadFactory("etcd-endpoint-call"));
+    Server server;
+    try {
+      server = NettyServerBuilder.forAddress(listen, credentials)
+          .maxInboundMessageSize(MAX_INBOUND_BYTES)
+          // etcdctl pings every 2 s by default, even on idle connections; gRPC's default policy
+          // would answer that with GOAWAY "too_many_pings".
+          .permitKeepAliveTime(1, TimeUnit.SECONDS)
+          .permitKeepAliveWithoutCalls(true)
+          // A call's method is looked up on the transport thread that read its headers (a map
+          // lookup); with gRPC's default executor that lookup was a hand-off to another thread and
+          // back for every call. callExecutor then picks where the call runs.
+          .directExecutor()
+          .callExecutor(new CallExecutors(calls))
+          .addService(new EtcdKvService(store, cluster))
+          .addService(new EtcdWatchService(store, cluster, localRevision))
+          .addService(new EtcdLeaseService(store, cluster))
+          .addService(new EtcdClusterService(cluster, memberChanges, localRevision))
+          .addService(new EtcdMaintenanceService(cluster, localRevision, snapshots))
+          .build()
+          .start();
+    } catch (IOException | RuntimeException e) {
+      calls.shutdownNow();
+      throw e;
+    }
     LOG.info("etcd endpoint listening on {} ({})", server.getListenSockets(), describe(credentials));
-    return new EtcdEndpoint(server);
+    return new EtcdEndpoint(server, calls);
   }
 
   private static String describe(ServerCredentials credentials) {
@@ -136,11 +154,14 @@ public final class EtcdEndpoint implements AutoCloseable {
   /**
    * KV calls run on the transport thread that read them: their handlers only validate, hand the
    * request to the store and return (the store answers later, from its own threads), so a hop to
-   * gRPC's executor would cost two thread wake-ups per call for nothing. Other services (watch
-   * registration may replay history, member changes wait for Raft) keep gRPC's executor.
+   * another thread would cost two thread wake-ups per call for nothing. Other services (watch
+   * registration may replay history, member changes wait for Raft) run on {@code others}.
    */
-  private static Executor callExecutor(ServerCall<?, ?> call, Metadata headers) {
-    return KVGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName()) ? Runnable::run : null;
+  private record CallExecutors(Executor others) implements ServerCallExecutorSupplier {
+    @Override
+    public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+      return KVGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName()) ? Runnable::run : others;
+    }
   }
 
   /** The port this endpoint listens on. */
@@ -159,6 +180,8 @@ public final class EtcdEndpoint implements AutoCloseable {
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      calls.shutdownNow();
     }
   }
 }
