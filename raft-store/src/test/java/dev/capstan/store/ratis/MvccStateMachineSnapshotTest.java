@@ -19,11 +19,9 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.util.SizeInBytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,10 +51,7 @@ class MvccStateMachineSnapshotTest {
 
   @BeforeEach
   void initialize() throws IOException {
-    raftStorage = RaftStorage.newBuilder().setDirectory(dir.toFile()).setOption(RaftStorage.StartupOption.FORMAT)
-        .setLogCorruptionPolicy(RaftServerConfigKeys.Log.CorruptionPolicy.getDefault())
-        .setStorageFreeSpaceMin(SizeInBytes.ONE_MB).build();
-    raftStorage.initialize();
+    raftStorage = FormattedRaftStorage.in(dir);
     stateMachine.initialize(SERVER, RaftGroupId.randomId(), raftStorage);
   }
 

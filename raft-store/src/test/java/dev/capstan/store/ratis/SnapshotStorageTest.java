@@ -6,10 +6,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
-import org.apache.ratis.util.SizeInBytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,10 +31,7 @@ class SnapshotStorageTest {
 
   @BeforeEach
   void initialize() throws IOException {
-    raftStorage = RaftStorage.newBuilder().setDirectory(dir.toFile()).setOption(RaftStorage.StartupOption.FORMAT)
-        .setLogCorruptionPolicy(RaftServerConfigKeys.Log.CorruptionPolicy.getDefault())
-        .setStorageFreeSpaceMin(SizeInBytes.ONE_MB).build();
-    raftStorage.initialize();
+    raftStorage = FormattedRaftStorage.in(dir);
     storage.init(raftStorage);
     snapshots = raftStorage.getStorageDir().getStateMachineDir().toPath();
   }
