@@ -6,8 +6,8 @@ import dev.capstan.store.mvcc.DaemonThreadFactory;
 import dev.capstan.store.mvcc.RequestValidator;
 import dev.capstan.store.ratis.RaftStorePeer;
 import io.grpc.InsecureServerCredentials;
-import io.grpc.Server;
 import io.grpc.Metadata;
+import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerCredentials;
@@ -46,7 +46,7 @@ public final class EtcdEndpoint implements AutoCloseable {
   private static final int MAX_INBOUND_BYTES = RequestValidator.MAX_REQUEST_BYTES + 512 * 1024;
 
   private final Server server;
-  /** Runs the calls of every service but KV (see {@link #callExecutor}). */
+  /** Runs the calls of every service but KV (see {@link CallExecutors}). */
   private final ExecutorService calls;
 
   private EtcdEndpoint(Server server, ExecutorService calls) {

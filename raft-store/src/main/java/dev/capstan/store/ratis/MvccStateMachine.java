@@ -334,6 +334,7 @@ final class MvccStateMachine extends BaseStateMachine {
     try {
       File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
       MD5Hash digest = writeAtomically(file.toPath(), image);
+      long size = Files.size(file.toPath());
       MD5FileUtil.saveMD5File(file, digest);
       storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), digest), last));
       storage.snapshotAdded();
@@ -341,7 +342,6 @@ final class MvccStateMachine extends BaseStateMachine {
       LOG.info("Took store snapshot at index {} (revision {}) in {} ms", last.getIndex(), image.revision(),
           (System.nanoTime() - started) / 1_000_000);
       stats.snapshotWritten(System.nanoTime() - started);
-      long size = Files.size(file.toPath());
       synchronized (applyLock) {
         finishedUnreported = last.getIndex();
         writing = false;
