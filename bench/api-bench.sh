@@ -9,12 +9,9 @@
 #                           [--only warmup,memory,latency] [--verbs create,get,list,update]
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-"$root/scripts/install-build-deps"
-cd "$root"
 # shellcheck source=bench/lib/bench-run.sh
 . "$root/bench/lib/bench-run.sh"
-bench_build
-bench_work_dir /tmp capstan-api-bench
+bench_prepare capstan-api-bench
 
 admin="admin-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
 secret="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"

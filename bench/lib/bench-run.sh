@@ -1,4 +1,4 @@
-# Sourced by the bench scripts: the build they share and their scratch directory.
+# Sourced by the bench scripts: the build they share, their scratch directory, running a driver.
 
 # Builds the bench and cli jars and the bench's runtime classpath (bench/target/cp.txt).
 # CAPSTAN_MVN_OPTS=-o builds offline once the dependencies are in the local repository.
@@ -19,4 +19,37 @@ bench_cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
+}
+
+# The start every bench that runs the bench's drivers shares: the build's packages (and with
+# --with-test-deps etcd and the rest of the test packages), the build, and a scratch directory
+# /tmp/NAME.XXXXXX. Needs $root, the project root.
+#   bench_prepare NAME [--with-test-deps]
+bench_prepare() {
+  "$root/scripts/install-build-deps"
+  if [ "${2:-}" = --with-test-deps ]; then
+    "$root/scripts/install-test-deps"
+  fi
+  cd "$root"
+  bench_build
+  bench_work_dir /tmp "$1"
+}
+
+# Runs the bench's MAIN_CLASS with ARGS (JVM options from CAPSTAN_BENCH_JAVA_OPTS), shows its
+# output and keeps it as bench/results/NAME-<UTC time>.md.
+#   bench_run_driver NAME MAIN_CLASS [ARGS...]
+bench_run_driver() {
+  local name="$1" main="$2" result
+  shift 2
+  result="$root/bench/results/$name-$(date -u +%Y%m%dT%H%M%SZ).md"
+  java ${CAPSTAN_BENCH_JAVA_OPTS:-} \
+    -cp "$root/bench/target/capstan-bench-0.1.0-SNAPSHOT.jar:$(cat "$root/bench/target/cp.txt")" "$main" "$@" \
+    | tee "$result"
+  echo "kept in $result" >&2
+}
+
+# Its arguments joined by commas (pid lists for the drivers' --target).
+bench_join() {
+  local IFS=,
+  echo "$*"
 }
