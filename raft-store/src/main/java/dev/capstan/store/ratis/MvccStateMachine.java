@@ -100,10 +100,13 @@ final class MvccStateMachine extends BaseStateMachine {
   private boolean writing;
   private long finishedUnreported = RaftLog.INVALID_LOG_INDEX;
   private long retryAfterNanos = Long.MIN_VALUE;
-  /** Command bytes applied since the state of the last snapshot written was copied; see {@link #takeSnapshot}. */
-  private long logBytesSinceSnapshot;
-  /** Of those, the ones the snapshot being written holds. */
-  private long logBytesInWriting;
+  /**
+   * Command bytes applied since start (or the last loaded snapshot), and that count when the state
+   * of the snapshot being written and of the last one written were copied; see {@link #takeSnapshot}.
+   */
+  private long appliedBytes;
+  private long appliedBytesAtCopy;
+  private long appliedBytesAtSnapshot;
   /** The size of the latest snapshot file this peer wrote or loaded (0 before the first). */
   private long lastSnapshotBytes;
   /** Whether the storage has a snapshot cached (then asking it is free). */
@@ -276,8 +279,9 @@ final class MvccStateMachine extends BaseStateMachine {
       lastWriteIndex = snapshot.getTermIndex().getIndex();
       setLastAppliedTermIndex(snapshot.getTermIndex());
       lastSnapshotBytes = Files.size(file);
-      logBytesSinceSnapshot = 0;
-      logBytesInWriting = 0;
+      appliedBytes = 0;
+      appliedBytesAtCopy = 0;
+      appliedBytesAtSnapshot = 0;
     }
     LOG.info("Loaded store snapshot {} at revision {}", file.getFileName(), store.revision());
   }
@@ -316,12 +320,12 @@ final class MvccStateMachine extends BaseStateMachine {
       }
       TermIndex last = getLastAppliedTermIndex();
       if (writing || closed || last == null || last.getIndex() < 0 || System.nanoTime() < retryAfterNanos
-          || logBytesSinceSnapshot < lastSnapshotBytes) {
+          || appliedBytes - appliedBytesAtSnapshot < lastSnapshotBytes) {
         return RaftLog.INVALID_LOG_INDEX;
       }
       long copyStarted = System.nanoTime();
       MvccSnapshotImage image = store.snapshotImage();
-      logBytesInWriting = logBytesSinceSnapshot;
+      appliedBytesAtCopy = appliedBytes;
       writing = true;
       snapshotWriter.schedule(() -> writeSnapshot(image, last, copyStarted), snapshotDelay.get().toMillis(),
           TimeUnit.MILLISECONDS);
@@ -345,7 +349,7 @@ final class MvccStateMachine extends BaseStateMachine {
       synchronized (applyLock) {
         finishedUnreported = last.getIndex();
         writing = false;
-        logBytesSinceSnapshot = Math.max(0, logBytesSinceSnapshot - logBytesInWriting);
+        appliedBytesAtSnapshot = appliedBytesAtCopy;
         lastSnapshotBytes = size;
       }
     } catch (IOException | RuntimeException e) {
@@ -390,7 +394,7 @@ final class MvccStateMachine extends BaseStateMachine {
     Message reply;
     synchronized (applyLock) {
       reply = apply(data, entry.getTerm());
-      logBytesSinceSnapshot += data.length;
+      appliedBytes += data.length;
       lastWriteIndex = entry.getIndex();
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
     }
