@@ -9,9 +9,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.capstan.etcd.etcdserverpb.CompactionRequest;
+import dev.capstan.etcd.etcdserverpb.CompactionResponse;
 import dev.capstan.etcd.etcdserverpb.DefragmentRequest;
+import dev.capstan.etcd.etcdserverpb.DeleteRangeRequest;
+import dev.capstan.etcd.etcdserverpb.DeleteRangeResponse;
 import dev.capstan.etcd.etcdserverpb.KVGrpc;
 import dev.capstan.etcd.etcdserverpb.LeaseGrantRequest;
+import dev.capstan.etcd.etcdserverpb.LeaseGrantResponse;
 import dev.capstan.etcd.etcdserverpb.LeaseGrpc;
 import dev.capstan.etcd.etcdserverpb.LeaseKeepAliveRequest;
 import dev.capstan.etcd.etcdserverpb.LeaseKeepAliveResponse;
@@ -20,9 +24,12 @@ import dev.capstan.etcd.etcdserverpb.LeaseTimeToLiveRequest;
 import dev.capstan.etcd.etcdserverpb.MaintenanceGrpc;
 import dev.capstan.etcd.etcdserverpb.Member;
 import dev.capstan.etcd.etcdserverpb.PutRequest;
+import dev.capstan.etcd.etcdserverpb.PutResponse;
 import dev.capstan.etcd.etcdserverpb.RangeRequest;
+import dev.capstan.etcd.etcdserverpb.RangeResponse;
 import dev.capstan.etcd.etcdserverpb.ResponseHeader;
 import dev.capstan.etcd.etcdserverpb.TxnRequest;
+import dev.capstan.etcd.etcdserverpb.TxnResponse;
 import dev.capstan.etcd.etcdserverpb.WatchCancelRequest;
 import dev.capstan.etcd.etcdserverpb.WatchCreateRequest;
 import dev.capstan.etcd.etcdserverpb.WatchGrpc;
@@ -30,7 +37,10 @@ import dev.capstan.etcd.etcdserverpb.WatchProgressRequest;
 import dev.capstan.etcd.etcdserverpb.WatchRequest;
 import dev.capstan.etcd.etcdserverpb.WatchResponse;
 import dev.capstan.etcd.mvccpb.Event;
+import dev.capstan.store.KeyValueStore;
 import dev.capstan.store.MutableClock;
+import dev.capstan.store.StoreWatch;
+import dev.capstan.store.StoreWatchListener;
 import dev.capstan.store.local.LocalKeyValueStore;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
@@ -42,9 +52,12 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -270,6 +283,54 @@ class EtcdEndpointTest {
     assertThat(answer.getHeader().getRevision()).isEqualTo(2);
     requests.onCompleted();
     bare.onCompleted();
+  }
+
+  @Test
+  void kvCallsRunOnTheTransportThreadAndOtherServicesOnTheEndpointsPool() throws IOException {
+    // The contract of EtcdEndpoint.CallExecutors: KV handlers only hand the request to the store,
+    // so they run where gRPC read them; a lease or watch call may wait (Raft, history replay) and
+    // must not hold a transport thread.
+    Map<String, String> threads = new ConcurrentHashMap<>();
+    KeyValueStore recording = new KeyValueStore() {
+      @Override public CompletableFuture<RangeResponse> range(RangeRequest request) {
+        threads.put("range", Thread.currentThread().getName());
+        return store.range(request);
+      }
+      @Override public CompletableFuture<PutResponse> put(PutRequest request) {
+        return store.put(request);
+      }
+      @Override public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
+        return store.deleteRange(request);
+      }
+      @Override public CompletableFuture<TxnResponse> txn(TxnRequest request) {
+        return store.txn(request);
+      }
+      @Override public CompletableFuture<CompactionResponse> compact(CompactionRequest request) {
+        return store.compact(request);
+      }
+      @Override public StoreWatch watch(WatchCreateRequest request, StoreWatchListener listener) {
+        return store.watch(request, listener);
+      }
+      @Override public CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request) {
+        threads.put("leaseGrant", Thread.currentThread().getName());
+        return store.leaseGrant(request);
+      }
+      @Override public void close() {
+      }
+    };
+    try (EtcdEndpoint other = EtcdEndpoint.start(recording, CLUSTER, store.mvccStore()::revision,
+        new InetSocketAddress("127.0.0.1", 0))) {
+      ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", other.port()).usePlaintext().build();
+      try {
+        KVGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS).range(get("/t"));
+        LeaseGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+            .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(60).build());
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+    assertThat(threads.get("range")).contains("worker-ELG").doesNotStartWith("etcd-endpoint-call");
+    assertThat(threads.get("leaseGrant")).startsWith("etcd-endpoint-call");
   }
 
   private static WatchRequest create(WatchCreateRequest create) {
