@@ -156,6 +156,11 @@ final class MvccStateMachine extends BaseStateMachine {
     this.snapshotDelay = delay;
   }
 
+  /** How long the next snapshot this peer copies will wait before it is written. */
+  Duration snapshotDelay() {
+    return snapshotDelay.get();
+  }
+
   MvccStore store() {
     return store;
   }

@@ -537,6 +537,10 @@ public final class RaftStorePeer implements AutoCloseable {
     return stateMachine.store();
   }
 
+  MvccStateMachine stateMachine() {
+    return stateMachine;
+  }
+
   AutoCompactor autoCompactor() {
     return autoCompactor;
   }

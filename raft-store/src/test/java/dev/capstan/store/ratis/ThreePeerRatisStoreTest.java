@@ -257,6 +257,9 @@ class ThreePeerRatisStoreTest {
     // Every peer reaches the snapshot threshold at the same entry; each waits by its rank by id.
     assertThat(cluster.ids().stream().sorted().map(id -> cluster.peer(id).snapshotStagger()))
         .containsExactly(Duration.ZERO, Duration.ofSeconds(2), Duration.ofSeconds(4));
+    // ... and that is the delay each peer's state machine waits before writing.
+    assertThat(cluster.ids().stream().sorted().map(id -> cluster.peer(id).stateMachine().snapshotDelay()))
+        .containsExactly(Duration.ZERO, Duration.ofSeconds(2), Duration.ofSeconds(4));
   }
 
   @Test
