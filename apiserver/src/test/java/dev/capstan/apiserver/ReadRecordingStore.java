@@ -3,6 +3,7 @@ package dev.capstan.apiserver;
 import com.google.protobuf.ByteString;
 import dev.capstan.etcd.etcdserverpb.RangeRequest;
 import dev.capstan.etcd.etcdserverpb.RangeResponse;
+import dev.capstan.store.ForwardingKeyValueStore;
 import dev.capstan.store.KeyValueStore;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,7 +14,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * can tell which requests read the store and which were served from memory. Everything else is
  * passed on as it is; closing it leaves the real store open.
  */
-public final class ReadRecordingStore extends ForwardingStore {
+public final class ReadRecordingStore extends ForwardingKeyValueStore {
   private final ConcurrentLinkedQueue<ByteString> reads = new ConcurrentLinkedQueue<>();
 
   public ReadRecordingStore(KeyValueStore store) {

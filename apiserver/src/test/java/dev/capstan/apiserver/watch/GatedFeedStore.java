@@ -1,8 +1,8 @@
 package dev.capstan.apiserver.watch;
 
-import dev.capstan.apiserver.ForwardingStore;
 import dev.capstan.etcd.etcdserverpb.WatchCreateRequest;
 import dev.capstan.etcd.mvccpb.Event;
+import dev.capstan.store.ForwardingKeyValueStore;
 import dev.capstan.store.KeyValueStore;
 import dev.capstan.store.StoreWatch;
 import dev.capstan.store.StoreWatchListener;
@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * or {@link #release} hands them on. It counts the progress requests made of its watches and can
  * decline them (as a watch still replaying history does) or lose one. Reads and writes pass straight through.
  */
-final class GatedFeedStore extends ForwardingStore {
+final class GatedFeedStore extends ForwardingKeyValueStore {
   private final Object gate = new Object();
   private final ArrayDeque<Runnable> heldBack = new ArrayDeque<>();
   private boolean held;

@@ -9,10 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.capstan.etcd.etcdserverpb.CompactionRequest;
-import dev.capstan.etcd.etcdserverpb.CompactionResponse;
 import dev.capstan.etcd.etcdserverpb.DefragmentRequest;
-import dev.capstan.etcd.etcdserverpb.DeleteRangeRequest;
-import dev.capstan.etcd.etcdserverpb.DeleteRangeResponse;
 import dev.capstan.etcd.etcdserverpb.KVGrpc;
 import dev.capstan.etcd.etcdserverpb.LeaseGrantRequest;
 import dev.capstan.etcd.etcdserverpb.LeaseGrantResponse;
@@ -24,12 +21,10 @@ import dev.capstan.etcd.etcdserverpb.LeaseTimeToLiveRequest;
 import dev.capstan.etcd.etcdserverpb.MaintenanceGrpc;
 import dev.capstan.etcd.etcdserverpb.Member;
 import dev.capstan.etcd.etcdserverpb.PutRequest;
-import dev.capstan.etcd.etcdserverpb.PutResponse;
 import dev.capstan.etcd.etcdserverpb.RangeRequest;
 import dev.capstan.etcd.etcdserverpb.RangeResponse;
 import dev.capstan.etcd.etcdserverpb.ResponseHeader;
 import dev.capstan.etcd.etcdserverpb.TxnRequest;
-import dev.capstan.etcd.etcdserverpb.TxnResponse;
 import dev.capstan.etcd.etcdserverpb.WatchCancelRequest;
 import dev.capstan.etcd.etcdserverpb.WatchCreateRequest;
 import dev.capstan.etcd.etcdserverpb.WatchGrpc;
@@ -37,10 +32,9 @@ import dev.capstan.etcd.etcdserverpb.WatchProgressRequest;
 import dev.capstan.etcd.etcdserverpb.WatchRequest;
 import dev.capstan.etcd.etcdserverpb.WatchResponse;
 import dev.capstan.etcd.mvccpb.Event;
+import dev.capstan.store.ForwardingKeyValueStore;
 import dev.capstan.store.KeyValueStore;
 import dev.capstan.store.MutableClock;
-import dev.capstan.store.StoreWatch;
-import dev.capstan.store.StoreWatchListener;
 import dev.capstan.store.local.LocalKeyValueStore;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
@@ -291,31 +285,14 @@ class EtcdEndpointTest {
     // so they run where gRPC read them; a lease or watch call may wait (Raft, history replay) and
     // must not hold a transport thread.
     Map<String, String> threads = new ConcurrentHashMap<>();
-    KeyValueStore recording = new KeyValueStore() {
+    KeyValueStore recording = new ForwardingKeyValueStore(store) {
       @Override public CompletableFuture<RangeResponse> range(RangeRequest request) {
         threads.put("range", Thread.currentThread().getName());
-        return store.range(request);
-      }
-      @Override public CompletableFuture<PutResponse> put(PutRequest request) {
-        return store.put(request);
-      }
-      @Override public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
-        return store.deleteRange(request);
-      }
-      @Override public CompletableFuture<TxnResponse> txn(TxnRequest request) {
-        return store.txn(request);
-      }
-      @Override public CompletableFuture<CompactionResponse> compact(CompactionRequest request) {
-        return store.compact(request);
-      }
-      @Override public StoreWatch watch(WatchCreateRequest request, StoreWatchListener listener) {
-        return store.watch(request, listener);
+        return super.range(request);
       }
       @Override public CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request) {
         threads.put("leaseGrant", Thread.currentThread().getName());
-        return store.leaseGrant(request);
-      }
-      @Override public void close() {
+        return super.leaseGrant(request);
       }
     };
     try (EtcdEndpoint other = EtcdEndpoint.start(recording, CLUSTER, store.mvccStore()::revision,

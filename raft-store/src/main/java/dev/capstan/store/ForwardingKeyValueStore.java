@@ -1,4 +1,4 @@
-package dev.capstan.apiserver;
+package dev.capstan.store;
 
 import dev.capstan.etcd.etcdserverpb.CompactionRequest;
 import dev.capstan.etcd.etcdserverpb.CompactionResponse;
@@ -20,19 +20,16 @@ import dev.capstan.etcd.etcdserverpb.RangeResponse;
 import dev.capstan.etcd.etcdserverpb.TxnRequest;
 import dev.capstan.etcd.etcdserverpb.TxnResponse;
 import dev.capstan.etcd.etcdserverpb.WatchCreateRequest;
-import dev.capstan.store.KeyValueStore;
-import dev.capstan.store.StoreWatch;
-import dev.capstan.store.StoreWatchListener;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A real store passed on call for call, for test stores that observe or hold back part of it
+ * A store passed on call for call, for stores (test doubles mostly) that observe or hold back part of it
  * (they override what they watch). Closing it leaves the real store open: its owner closes it.
  */
-public abstract class ForwardingStore implements KeyValueStore {
+public abstract class ForwardingKeyValueStore implements KeyValueStore {
   private final KeyValueStore store;
 
-  protected ForwardingStore(KeyValueStore store) {
+  protected ForwardingKeyValueStore(KeyValueStore store) {
     this.store = store;
   }
 
