@@ -67,7 +67,7 @@ result="$root/bench/results/api-$(date -u +%Y%m%dT%H%M%SZ).md"
   [ -n "${CAPSTAN_BENCH_JAVA_OPTS:-}" ] && echo "driver's JVM options (CAPSTAN_BENCH_JAVA_OPTS): $CAPSTAN_BENCH_JAVA_OPTS"
   echo
 } >"$result"
-java ${CAPSTAN_BENCH_JAVA_OPTS:-} -cp "bench/target/capstan-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/cp.txt)" dev.capstan.bench.api.ApiBench \
+bench_java dev.capstan.bench.api.ApiBench \
   "${servers[@]}" --token "$admin" --certificate-authority "$work/s1/pki/ca.crt" "$@" >>"$result"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$result"
 {

@@ -35,16 +35,22 @@ bench_prepare() {
   bench_work_dir /tmp "$1"
 }
 
-# Runs the bench's MAIN_CLASS with ARGS (JVM options from CAPSTAN_BENCH_JAVA_OPTS), shows its
-# output and keeps it as bench/results/NAME-<UTC time>.md.
+# Runs the bench's MAIN_CLASS with ARGS on the bench jar's class path, with the driver's JVM
+# options from CAPSTAN_BENCH_JAVA_OPTS.
+#   bench_java MAIN_CLASS [ARGS...]
+bench_java() {
+  java ${CAPSTAN_BENCH_JAVA_OPTS:-} \
+    -cp "$root/bench/target/capstan-bench-0.1.0-SNAPSHOT.jar:$(cat "$root/bench/target/cp.txt")" "$@"
+}
+
+# Runs MAIN_CLASS as bench_java does, shows its output and keeps it as
+# bench/results/NAME-<UTC time>.md.
 #   bench_run_driver NAME MAIN_CLASS [ARGS...]
 bench_run_driver() {
-  local name="$1" main="$2" result
-  shift 2
+  local name="$1" result
+  shift
   result="$root/bench/results/$name-$(date -u +%Y%m%dT%H%M%SZ).md"
-  java ${CAPSTAN_BENCH_JAVA_OPTS:-} \
-    -cp "$root/bench/target/capstan-bench-0.1.0-SNAPSHOT.jar:$(cat "$root/bench/target/cp.txt")" "$main" "$@" \
-    | tee "$result"
+  bench_java "$@" | tee "$result"
   echo "kept in $result" >&2
 }
 
