@@ -128,6 +128,7 @@ public final class InProcessWrites {
     long entries0 = leader.commitIndex();
     Map<String, Long> byThread0 = cpuByThread();
     ProcessCpu.Usage cpu0 = ProcessCpu.usage(ProcessHandle.current().pid());
+    long switches0 = ContextSwitches.ofProcess(ProcessHandle.current().pid());
     long start = System.nanoTime();
     threads.forEach(Thread::start);
     Thread.sleep(Duration.ofSeconds(seconds).toMillis());
@@ -137,6 +138,7 @@ public final class InProcessWrites {
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
     ProcessCpu.Usage cpu1 = ProcessCpu.usage(ProcessHandle.current().pid());
+    long switches = ContextSwitches.ofProcess(ProcessHandle.current().pid()) - switches0;
     Map<String, Long> byThread1 = cpuByThread();
     long entries = leader.commitIndex() - entries0;
     long n = puts.get();
@@ -145,9 +147,9 @@ public final class InProcessWrites {
     double system = (cpu1.system() - cpu0.system()) * 1000 / n;
     StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
         "round %d, via %s, %d writers: %d puts, %.0f puts/s, CPU per put %.3f ms (user %.3f, system %.3f), "
-            + "p50 %.2f ms, p99 %.2f ms, %d log entries (%.1f writes each)%n",
+            + "p50 %.2f ms, p99 %.2f ms, %d log entries (%.1f writes each), %.1f context switches per put%n",
         round, via, writers, n, n / elapsed, user + system, user, system, all.millisAt(0.50), all.millisAt(0.99),
-        entries, (double) n / Math.max(1, entries)));
+        entries, (double) n / Math.max(1, entries), (double) switches / n));
     Map<String, Long> delta = new HashMap<>();
     byThread1.forEach((name, nanos) -> delta.put(name, nanos - byThread0.getOrDefault(name, 0L)));
     delta.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(threadsShown)

@@ -1,0 +1,64 @@
+package dev.capstan.bench.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * How often the threads of the target's server processes have been switched off their CPU so far
+ * (voluntary and involuntary context switches, summed over /proc/PID/task/TID/status). Every
+ * hand-off of work from one thread to a sleeping one costs two (the waker's wake-up of the sleeper,
+ * the sleeper going back to sleep), so per operation this counts the thread hand-offs a design
+ * makes, which CPU time alone does not tell apart from computation. Threads that exited between
+ * two readings take their switches with them (an undercount).
+ */
+public final class ContextSwitches {
+
+  private ContextSwitches() {}
+
+  /** The switches of {@code pids}' live threads, or NaN when there are no pids or one is gone. */
+  public static double count(List<Long> pids) {
+    if (pids.isEmpty()) {
+      return Double.NaN;
+    }
+    long total = 0;
+    for (long pid : pids) {
+      try {
+        total += ofProcess(pid);
+      } catch (IOException | UncheckedIOException e) {
+        return Double.NaN;
+      }
+    }
+    return total;
+  }
+
+  /** The switches of process {@code pid}'s live threads. */
+  public static long ofProcess(long pid) throws IOException {
+    long total = 0;
+    try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          total += ofThread(Files.readAllLines(task.resolve("status")));
+        } catch (NoSuchFileException exited) {
+          // the thread ended between the listing and the read
+        }
+      }
+    }
+    return total;
+  }
+
+  /** The voluntary plus involuntary switches a thread's status file names. */
+  static long ofThread(List<String> statusLines) {
+    long switches = 0;
+    for (String line : statusLines) {
+      if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+        switches += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+      }
+    }
+    return switches;
+  }
+}
