@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * loopback ports (default tuning, so fsync on every peer), closed-loop writers putting 1 KiB
  * values through the {@link RatisKeyValueStore} of a follower or of the leader. Prints, per round,
  * puts/s, this process's CPU per put (user and system, {@link ProcessCpu}), p50/p99 latency, how
- * many log entries carried the writes, and where the CPU went by thread (names with their numbers
+ * many log entries carried the writes, its threads' context switches per put
+ * ({@link ContextSwitches}), and where the CPU went by thread (names with their numbers
  * and group ids folded). All three peers share the process, so CPU per put is the cluster's.
  * Compare commits by running this at each: it isolates Raft and the state machine from gRPC
  * serving, TLS and the apiserver.
