@@ -10,11 +10,12 @@ import java.util.stream.Stream;
 
 /**
  * How often the threads of the target's server processes have been switched off their CPU so far
- * (voluntary and involuntary context switches, summed over /proc/PID/task/TID/status). Every
- * hand-off of work from one thread to a sleeping one costs two (the waker's wake-up of the sleeper,
- * the sleeper going back to sleep), so per operation this counts the thread hand-offs a design
- * makes, which CPU time alone does not tell apart from computation. Threads that exited between
- * two readings take their switches with them (an undercount).
+ * (voluntary and involuntary context switches, summed over /proc/PID/task/TID/status). A thread
+ * counts one each time it goes to sleep (parks, waits for I/O) or is preempted, so work handed to
+ * a sleeping thread costs at least one (the woken thread sleeping again), two when the sender
+ * then waits for the answer; per operation this counts the thread hand-offs a design makes, which
+ * CPU time alone does not tell apart from computation. Threads that exited between two readings
+ * take their switches with them (an undercount).
  */
 public final class ContextSwitches {
 
