@@ -149,17 +149,18 @@ public final class ApiBench {
     StringBuilder out = new StringBuilder("### Latency, open loop (from each request's intended send time)\n\n"
         + "| verb | target rate (req/s) | requests | achieved (req/s) | p50 (ms) | p99 (ms) | max (ms) | errors "
         + "| p99 per server (ms) | driver's max send lag (ms) | server CPU per request, all (per server) (ms) "
-        + "| driver CPU per request (ms) | server context switches per request |\n"
-        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        + "| driver CPU per request (ms) | server context switches per request | machine idle (%) |\n"
+        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     List<String> notes = new ArrayList<>();
     for (OpenLoad.Result x : results) {
       StringBuilder perServer = new StringBuilder();
       for (double p : x.p99PerServer()) {
         perServer.append(perServer.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.0f", p));
       }
-      out.append(String.format(Locale.ROOT, "| %s | %.0f | %d | %.1f | %.2f | %.2f | %.2f | %d | %s | %.1f | %s | %.2f | %.1f |%n",
+      out.append(String.format(Locale.ROOT, "| %s | %.0f | %d | %.1f | %.2f | %.2f | %.2f | %d | %s | %.1f | %s | %.2f | %.1f | %.0f |%n",
           x.verb(), x.targetRate(), x.sent(), x.achievedRate(), x.p50(), x.p99(), x.max(), x.errors(), perServer,
-          x.maxSendLag(), cpuColumn(x.cpuMillisPerRequest()), x.driverCpuMillisPerRequest(), x.switchesPerRequest()));
+          x.maxSendLag(), cpuColumn(x.cpuMillisPerRequest()), x.driverCpuMillisPerRequest(), x.switchesPerRequest(),
+          x.machineIdlePercent()));
       if (x.errors() > 0) {
         notes.add(x.verb() + " at " + (long) x.targetRate() + "/s, first error: " + x.firstError());
       }

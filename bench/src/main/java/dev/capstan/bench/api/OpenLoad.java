@@ -6,6 +6,7 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.capstan.bench.store.LatencyRecorder;
 import dev.capstan.bench.store.ContextSwitches;
+import dev.capstan.bench.store.MachineCpu;
 import dev.capstan.bench.store.ProcessCpu;
 import dev.capstan.client.CapstanClient;
 import java.util.List;
@@ -32,14 +33,16 @@ final class OpenLoad {
   /** What one run measured; latencies in milliseconds. */
   record Result(String verb, double targetRate, double seconds, int sent, long ok, long errors, double achievedRate,
       double p50, double p99, double max, String firstError, double[] p99PerServer, double maxSendLag,
-      double[] cpuMillisPerRequest, double driverCpuMillisPerRequest, double switchesPerRequest) {}
+      double[] cpuMillisPerRequest, double driverCpuMillisPerRequest, double switchesPerRequest,
+      double machineIdlePercent) {}
 
   private OpenLoad() {}
 
   /**
    * @param pids the servers' processes, whose CPU time over the run (from the first send until the
    *     last answer) is reported per request, each server's and all together, and their threads'
-   *     context switches per request, all together; empty when unknown
+   *     context switches per request, all together; empty when unknown. The machine's idle share
+   *     over the run is reported too.
    */
   static Result run(String verb, double rate, double seconds, List<CapstanClient> clients, List<Long> pids,
       Request request) throws InterruptedException {
@@ -57,6 +60,7 @@ final class OpenLoad {
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     double[] cpuBefore = pids.stream().mapToDouble(pid -> ProcessCpu.seconds(List.of(pid))).toArray();
     double switchesBefore = ContextSwitches.count(pids);
+    MachineCpu.Sample machineBefore = MachineCpu.sample();
     // The driver shares the machine with the servers: what it burns (sending, TLS, its own JIT)
     // is CPU the servers did not have.
     List<Long> driver = List.of(ProcessHandle.current().pid());
@@ -108,6 +112,7 @@ final class OpenLoad {
     }
     double driverCpuMillisPerRequest = (ProcessCpu.seconds(driver) - driverBefore) * 1000 / n;
     double switchesPerRequest = (ContextSwitches.count(pids) - switchesBefore) / n;
+    double machineIdlePercent = MachineCpu.idlePercent(machineBefore, MachineCpu.sample());
     double[] cpuMillisPerRequest = new double[pids.size() + (pids.isEmpty() ? 0 : 1)];
     for (int s = 0; s < pids.size(); s++) {
       cpuMillisPerRequest[s] = (ProcessCpu.seconds(List.of(pids.get(s))) - cpuBefore[s]) * 1000 / n;
@@ -124,6 +129,6 @@ final class OpenLoad {
     double elapsed = (lastDone.get() - start) / 1e9;
     return new Result(verb, rate, seconds, n, ok.get(), errors.get(), ok.get() / elapsed,
         sorted.millisAt(0.50), sorted.millisAt(0.99), sorted.millisAt(1.0), firstError.get(), p99PerServer,
-        maxSendLag / 1e6, cpuMillisPerRequest, driverCpuMillisPerRequest, switchesPerRequest);
+        maxSendLag / 1e6, cpuMillisPerRequest, driverCpuMillisPerRequest, switchesPerRequest, machineIdlePercent);
   }
 }

@@ -7,9 +7,9 @@ import java.util.List;
 /**
  * Closed-loop put load: {@code clients} workers each send a put and wait for its answer before
  * the next, {@code putsPerClient} times, with values of {@code valueBytes}. Reports throughput,
- * p50/p99 latency, and the CPU the target's server processes spent and the context switches
- * their threads made per put (NaN without pids). Keys spread over a fixed key space so the store
- * sees updates, not only creates.
+ * p50/p99 latency, the CPU the target's server processes spent and the context switches their
+ * threads made per put (NaN without pids), and how much of the machine's CPU went unused. Keys
+ * spread over a fixed key space so the store sees updates, not only creates.
  */
 final class PutLoad {
   private final int clients;
@@ -26,6 +26,7 @@ final class PutLoad {
     ByteSequence value = ByteSequence.from(new byte[valueBytes]);
     double cpuBefore = ProcessCpu.seconds(target.pids());
     double switchesBefore = ContextSwitches.count(target.pids());
+    MachineCpu.Sample machineBefore = MachineCpu.sample();
     Workers.Run run = Workers.run(target.name() + " put", clients, (worker, rec) -> {
       for (int i = 0; i < putsPerClient; i++) {
         ByteSequence key = ByteSequence.from((prefix + worker + "/" + (i % 1000)).getBytes());
@@ -36,6 +37,7 @@ final class PutLoad {
     });
     double cpuSeconds = ProcessCpu.seconds(target.pids()) - cpuBefore;
     double switches = ContextSwitches.count(target.pids()) - switchesBefore;
+    double machineIdle = MachineCpu.idlePercent(machineBefore, MachineCpu.sample());
     LatencyRecorder all = run.latencies();
     double seconds = run.seconds();
     String name = "put " + valueBytes + " B, " + clients + " clients";
@@ -44,6 +46,7 @@ final class PutLoad {
         new ScenarioResult(name, target.name(), "p50", all.millisAt(0.50), "ms"),
         new ScenarioResult(name, target.name(), "p99", all.millisAt(0.99), "ms"),
         new ScenarioResult(name, target.name(), "server CPU per put", cpuSeconds * 1000 / all.count(), "ms"),
-        new ScenarioResult(name, target.name(), "server context switches per put", switches / all.count(), "switches"));
+        new ScenarioResult(name, target.name(), "server context switches per put", switches / all.count(), "switches"),
+        new ScenarioResult(name, target.name(), "machine idle", machineIdle, "%"));
   }
 }
