@@ -1,12 +1,7 @@
 package dev.capstan.bench.store;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * How often the threads of the target's server processes have been switched off their CPU so far
@@ -30,7 +25,7 @@ public final class ContextSwitches {
     for (long pid : pids) {
       try {
         total += ofProcess(pid);
-      } catch (IOException | UncheckedIOException e) {
+      } catch (UncheckedIOException e) {
         return Double.NaN;
       }
     }
@@ -38,24 +33,14 @@ public final class ContextSwitches {
   }
 
   /** The switches of process {@code pid}'s live threads. */
-  public static long ofProcess(long pid) throws IOException {
-    long total = 0;
-    try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-      for (Path task : (Iterable<Path>) tasks::iterator) {
-        try {
-          total += ofThread(Files.readAllLines(task.resolve("status")));
-        } catch (NoSuchFileException exited) {
-          // the thread ended between the listing and the read
-        }
-      }
-    }
-    return total;
+  public static long ofProcess(long pid) {
+    return ProcessTasks.read(pid, "status").values().stream().mapToLong(ContextSwitches::ofThread).sum();
   }
 
   /** The voluntary plus involuntary switches a thread's status file names. */
-  static long ofThread(List<String> statusLines) {
+  static long ofThread(String status) {
     long switches = 0;
-    for (String line : statusLines) {
+    for (String line : status.split("\n")) {
       if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
         switches += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
       }

@@ -42,7 +42,11 @@ public final class ProcessCpu {
 
   /** The CPU time of process {@code pid} (from /proc/PID/stat). */
   public static Usage usage(long pid) throws IOException {
-    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    return parse(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+  }
+
+  /** The CPU time in a process's or thread's stat file (/proc/PID/stat, /proc/PID/task/TID/stat). */
+  static Usage parse(String stat) {
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return new Usage(Long.parseLong(fields[11]) / TICKS_PER_SECOND, Long.parseLong(fields[12]) / TICKS_PER_SECOND);

@@ -3,7 +3,6 @@ package dev.capstan.bench.store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -26,20 +25,7 @@ final class ThreadCpu {
   /** CPU seconds so far of every thread of {@code pid}, keyed by native thread id. */
   static Map<Long, Double> sample(long pid) {
     Map<Long, Double> cpu = new HashMap<>();
-    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
-      for (Path task : tasks) {
-        try {
-          String stat = Files.readString(task.resolve("stat"));
-          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          cpu.put(Long.parseLong(task.getFileName().toString()),
-              (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0);
-        } catch (IOException e) {
-          // The thread ended between listing and reading: it no longer counts.
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("reading the threads of process " + pid, e);
-    }
+    ProcessTasks.read(pid, "stat").forEach((tid, stat) -> cpu.put(tid, ProcessCpu.parse(stat).total()));
     return cpu;
   }
 

@@ -11,8 +11,8 @@ class ContextSwitchesTest {
 
   @Test
   void sumsVoluntaryAndInvoluntarySwitchesOfAStatusFile() {
-    assertThat(ContextSwitches.ofThread(List.of("Name:\tjava", "State:\tS (sleeping)",
-        "voluntary_ctxt_switches:\t120", "nonvoluntary_ctxt_switches:\t7"))).isEqualTo(127);
+    assertThat(ContextSwitches.ofThread("Name:\tjava\nState:\tS (sleeping)\n"
+        + "voluntary_ctxt_switches:\t120\nnonvoluntary_ctxt_switches:\t7\n")).isEqualTo(127);
   }
 
   @Test
