@@ -7,10 +7,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$root"
+. "$root/bench/lib/bench-run.sh"
 if [ -z "${CAPSTAN_BENCH_NO_BUILD:-}" ]; then
   "$root/scripts/install-build-deps"   # the runtime's packages: the launcher installs them for `up`
-  mvn -B -q -ntp -DskipTests -Dmaven.test.skip=true package dependency:build-classpath \
-    -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=runtime -pl bench,cli -am >&2
+  bench_build
 fi
 work="$(mktemp -d /tmp/capstan-pod-bench.XXXXXX)"
 up_pid=""
@@ -37,6 +37,6 @@ grep -q "^Capstan is up" "$work/up.log" || { echo "capstan up did not come up in
 socket="$(sed -n 's/^  runtime: *containerd (own, \(.*\))$/\1/p' "$work/up.log")"
 
 result="$root/bench/results/pod-start-$(date -u +%Y%m%dT%H%M%SZ).md"
-java -cp "bench/target/capstan-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/cp.txt)" dev.capstan.bench.pods.PodStartBench \
+bench_java dev.capstan.bench.pods.PodStartBench \
   --config "$work/config" --containerd-socket "$socket" --work "$work/bench" "$@" | tee "$result"
 echo "kept in $result" >&2
