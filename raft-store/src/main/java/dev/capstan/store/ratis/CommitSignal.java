@@ -4,6 +4,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.ratis.conf.Parameters;
+import dev.capstan.store.ratis.transport.AppenderRegistry;
+import dev.capstan.store.ratis.transport.CapstanTransport;
 import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.grpc.server.GrpcLogAppender;
 import org.apache.ratis.rpc.RpcFactory;
@@ -38,7 +40,7 @@ import org.apache.ratis.util.LifeCycle;
  * {@link RpcTypeWithCommitSignal}, Ratis' gRPC transport whose factory registers each log
  * appender it creates with the signal passed in the server's {@link Parameters}.
  */
-final class CommitSignal {
+final class CommitSignal implements AppenderRegistry {
 
   /** The key of a server's {@link Parameters} under which its signal travels to the factory. */
   static final String PARAMETER = "capstan.store.commitSignal";
@@ -54,11 +56,13 @@ final class CommitSignal {
     }
   }
 
-  void register(LogAppender appender) {
+  @Override
+  public void register(LogAppender appender) {
     appenders.add(appender);
   }
 
-  void unregister(LogAppender appender) {
+  @Override
+  public void unregister(LogAppender appender) {
     appenders.remove(appender);
   }
 
@@ -66,6 +70,7 @@ final class CommitSignal {
   Parameters parameters() {
     Parameters parameters = new Parameters();
     parameters.put(PARAMETER, this, CommitSignal.class);
+    parameters.put(CapstanTransport.APPENDER_REGISTRY, this, AppenderRegistry.class);
     return parameters;
   }
 

@@ -1,5 +1,7 @@
 package dev.capstan.store.ratis;
 
+import dev.capstan.store.ratis.transport.CapstanTransport;
+import dev.capstan.store.ratis.transport.TransportTls;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -34,6 +36,7 @@ public record PeerTls(PrivateKey key, X509Certificate certificate, List<X509Cert
   /** Parameters of a Ratis server or client that speaks this TLS on every connection. */
   Parameters applyTo(Parameters parameters) {
     GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(key, certificate, trustedCas, true));
+    parameters.put(CapstanTransport.TLS, new TransportTls(key, certificate, trustedCas), TransportTls.class);
     return parameters;
   }
 

@@ -32,6 +32,7 @@ import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.conf.RaftProperties;
+import dev.capstan.store.ratis.transport.CapstanTransport;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -682,6 +683,11 @@ public final class RaftStorePeer implements AutoCloseable {
     }
   }
 
+  /** EXPERIMENT: Capstan's own Raft transport, plaintext only. */
+  private boolean ownTransport() {
+    return !"grpc".equals(System.getProperty("capstan.store.transport"));
+  }
+
   private String transport() {
     return config.tls().isPresent() ? "mutual TLS" : "plaintext";
   }
@@ -704,6 +710,9 @@ public final class RaftStorePeer implements AutoCloseable {
     // Beyond this many writes in flight Ratis blocks the caller's thread (default 100); the
     // apiserver's many concurrent requests should queue in Raft instead.
     RaftClientConfigKeys.Async.setOutstandingRequestsMax(properties, 1000);
+    if (ownTransport()) {
+      CapstanTransport.use(properties, "", 0);
+    }
     return properties;
   }
 
@@ -726,7 +735,11 @@ public final class RaftStorePeer implements AutoCloseable {
     RaftServerConfigKeys.setStorageDir(properties, List.of(config.dataDir().toFile()));
     // Followers learn commits from the commit signal instead of a commit-metadata log entry per
     // commit (a whole extra Raft round: an fsync on every peer); see CommitSignal.
-    RaftConfigKeys.Rpc.setType(properties, new CommitSignal.RpcTypeWithCommitSignal());
+    if (ownTransport()) {
+      CapstanTransport.use(properties, listen.host(), listen.port());
+    } else {
+      RaftConfigKeys.Rpc.setType(properties, new CommitSignal.RpcTypeWithCommitSignal());
+    }
     RaftServerConfigKeys.Log.setLogMetadataEnabled(properties, false);
     // Ratis extends a log segment by writing fill bytes, 4 MB at a time by default; the next fsync
     // then flushes those 4 MB too, and since every peer reaches the same offset at the same entry,
