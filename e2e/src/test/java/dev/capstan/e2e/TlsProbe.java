@@ -1,5 +1,6 @@
 package dev.capstan.e2e;
 
+import java.io.DataOutputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,6 @@ import java.util.Base64;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -24,7 +24,10 @@ final class TlsProbe {
   /**
    * Opens TLS to {@code port} trusting the CA in {@code pki} (its {@code ca.crt}), presenting the
    * certificate of member {@code member} ({@code pki/MEMBER.crt} and {@code .key}; none when
-   * null), and reads the first byte the server sends.
+   * null), sends one Raft transport frame (a group list request with an empty body: a 4-byte
+   * length, the kind's byte 9, an 8-byte call id) and reads the first byte of the server's answer.
+   * A server that refuses the certificate fails the handshake instead: an SSLException from its
+   * alert, or a SocketException when it has closed the connection before the client's last write.
    */
   static int firstByte(Path pki, String member, int port) throws Exception {
     CertificateFactory x509 = CertificateFactory.getInstance("X.509");
@@ -49,16 +52,20 @@ final class TlsProbe {
       kmf.init(keys, new char[0]);
       keyManagers = kmf.getKeyManagers();
     }
-    SSLContext context = SSLContext.getInstance("TLSv1.3");
+    // TLS 1.2: the server decides on the client's certificate inside the handshake, so a refusal
+    // is the handshake's failure. (Under TLS 1.3 it comes as an alert after the client's side of
+    // the handshake is done, racing the probe's first write against the server's close.)
+    SSLContext context = SSLContext.getInstance("TLSv1.2");
     context.init(keyManagers, tmf.getTrustManagers(), null);
     try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
       socket.setSoTimeout(10_000);
-      SSLParameters parameters = socket.getSSLParameters();
-      parameters.setApplicationProtocols(new String[] {"h2"});
-      socket.setSSLParameters(parameters);
+      socket.setEnabledProtocols(new String[] {"TLSv1.2"});
       socket.startHandshake();
-      // Under TLS 1.3 a server's refusal of a missing client certificate arrives after the
-      // client's side of the handshake is done: as an alert, on the first read.
+      DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+      out.writeInt(1 + 8);
+      out.writeByte(9);
+      out.writeLong(1);
+      out.flush();
       return socket.getInputStream().read();
     }
   }
