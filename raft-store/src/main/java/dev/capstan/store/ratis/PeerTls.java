@@ -7,8 +7,6 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
 import org.apache.ratis.conf.Parameters;
-import org.apache.ratis.grpc.GrpcConfigKeys;
-import org.apache.ratis.grpc.GrpcTlsConfig;
 
 /**
  * Mutual TLS on a store peer's Raft port, as etcd's {@code --peer-cert-file},
@@ -35,7 +33,6 @@ public record PeerTls(PrivateKey key, X509Certificate certificate, List<X509Cert
 
   /** Parameters of a Ratis server or client that speaks this TLS on every connection. */
   Parameters applyTo(Parameters parameters) {
-    GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(key, certificate, trustedCas, true));
     parameters.put(CapstanTransport.TLS, new TransportTls(key, certificate, trustedCas), TransportTls.class);
     return parameters;
   }

@@ -24,16 +24,14 @@ import dev.capstan.etcd.etcdserverpb.CompactionRequest;
 import dev.capstan.etcd.etcdserverpb.CompactionResponse;
 import dev.capstan.etcd.etcdserverpb.LeaseRevokeRequest;
 import dev.capstan.store.StoreException;
+import dev.capstan.store.ratis.transport.CapstanTransport;
 import java.util.OptionalLong;
-import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.conf.RaftProperties;
-import dev.capstan.store.ratis.transport.CapstanTransport;
-import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -74,10 +72,6 @@ import org.slf4j.LoggerFactory;
 public final class RaftStorePeer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(RaftStorePeer.class);
-
-  static {
-    ShadedNettyVersionGuard.apply();
-  }
 
   /** Every Capstan store forms this one Raft group. */
   static final RaftGroupId GROUP_ID =
@@ -683,11 +677,6 @@ public final class RaftStorePeer implements AutoCloseable {
     }
   }
 
-  /** EXPERIMENT: Capstan's own Raft transport, plaintext only. */
-  private boolean ownTransport() {
-    return !"grpc".equals(System.getProperty("capstan.store.transport"));
-  }
-
   private String transport() {
     return config.tls().isPresent() ? "mutual TLS" : "plaintext";
   }
@@ -710,9 +699,7 @@ public final class RaftStorePeer implements AutoCloseable {
     // Beyond this many writes in flight Ratis blocks the caller's thread (default 100); the
     // apiserver's many concurrent requests should queue in Raft instead.
     RaftClientConfigKeys.Async.setOutstandingRequestsMax(properties, 1000);
-    if (ownTransport()) {
-      CapstanTransport.use(properties, "", 0);
-    }
+    CapstanTransport.use(properties, "", 0);
     return properties;
   }
 
@@ -735,11 +722,7 @@ public final class RaftStorePeer implements AutoCloseable {
     RaftServerConfigKeys.setStorageDir(properties, List.of(config.dataDir().toFile()));
     // Followers learn commits from the commit signal instead of a commit-metadata log entry per
     // commit (a whole extra Raft round: an fsync on every peer); see CommitSignal.
-    if (ownTransport()) {
-      CapstanTransport.use(properties, listen.host(), listen.port());
-    } else {
-      RaftConfigKeys.Rpc.setType(properties, new CommitSignal.RpcTypeWithCommitSignal());
-    }
+    CapstanTransport.use(properties, listen.host(), listen.port());
     RaftServerConfigKeys.Log.setLogMetadataEnabled(properties, false);
     // Ratis extends a log segment by writing fill bytes, 4 MB at a time by default; the next fsync
     // then flushes those 4 MB too, and since every peer reaches the same offset at the same entry,
@@ -747,8 +730,6 @@ public final class RaftStorePeer implements AutoCloseable {
     // peers at 150 writes/s) and failed etcdctl check perf on its slowest request; with 128 KB the
     // slowest fsync was 281 ms, check perf passed 4 of 4 runs, and throughput did not change.
     RaftServerConfigKeys.Log.setPreallocatedSize(properties, SizeInBytes.valueOf("128KB"));
-    GrpcConfigKeys.Server.setHost(properties, listen.host());
-    GrpcConfigKeys.Server.setPort(properties, listen.port());
     RaftServerConfigKeys.Rpc.setTimeoutMin(properties, millis(tuning.electionTimeoutMin()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(properties, millis(tuning.electionTimeoutMax()));
     // A follower silent for this long counts as slow: the leader then paces its retries to it

@@ -73,10 +73,6 @@ public final class RatisKeyValueStore implements KeyValueStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(RatisKeyValueStore.class);
 
-  static {
-    ShadedNettyVersionGuard.apply();
-  }
-
   /**
    * Log entries of writes on their way at once before further writes queue to share one. One: a
    * write arriving while an entry is on its way leaves with everything else that arrived meanwhile

@@ -175,9 +175,18 @@ final class TransportLogAppender extends LogAppenderBase {
     }
   }
 
+  /**
+   * Waits after a failed call, longer after each failure in a row (up to half the minimum election
+   * timeout), so that a follower that is down costs the leader a connection attempt now and then
+   * rather than one per new write.
+   */
   private void pause() throws InterruptedIOException {
+    long base = Math.max(1, getServer().properties().rpcSleepTime().toLong(TimeUnit.MILLISECONDS));
+    long ceiling = Math.max(base, getServer().properties().minRpcTimeoutMs() / 2);
+    long wait = Math.min(ceiling, base << Math.min(failures, 10));
     try {
-      getServer().properties().rpcSleepTime().sleep();
+      // A sleep, not the appender's signal: commits wake that on every write.
+      TimeUnit.MILLISECONDS.sleep(wait);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while pausing after a failed append");
