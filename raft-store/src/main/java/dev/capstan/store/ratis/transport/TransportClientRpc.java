@@ -26,7 +26,6 @@ import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
-import org.apache.ratis.thirdparty.com.google.protobuf.InvalidProtocolBufferException;
 import org.apache.ratis.util.JavaUtils;
 import org.apache.ratis.util.NetUtils;
 import org.apache.ratis.util.PeerProxyMap;
@@ -129,10 +128,10 @@ final class TransportClientRpc extends RaftClientRpcWithProxy<PeerChannel> {
             .thenApply(TransportClientRpc::reply);
       } else if (request instanceof GroupListRequest r) {
         return channel.call(Frame.Kind.GROUP_LIST, ClientProtoUtils.toGroupListRequestProto(r).toByteArray(), timeout)
-            .thenApply(body -> ClientProtoUtils.toGroupListReply(parse(body, GroupListReplyProto::parseFrom)));
+            .thenApply(body -> ClientProtoUtils.toGroupListReply(ReplyParser.parseReply(body, GroupListReplyProto::parseFrom)));
       } else if (request instanceof GroupInfoRequest r) {
         return channel.call(Frame.Kind.GROUP_INFO, ClientProtoUtils.toGroupInfoRequestProto(r).toByteArray(), timeout)
-            .thenApply(body -> ClientProtoUtils.toGroupInfoReply(parse(body, GroupInfoReplyProto::parseFrom)));
+            .thenApply(body -> ClientProtoUtils.toGroupInfoReply(ReplyParser.parseReply(body, GroupInfoReplyProto::parseFrom)));
       } else if (request instanceof TransferLeadershipRequest r) {
         return channel.call(Frame.Kind.TRANSFER_LEADERSHIP, ClientProtoUtils.toTransferLeadershipRequestProto(r).toByteArray(), timeout)
             .thenApply(TransportClientRpc::reply);
@@ -159,15 +158,7 @@ final class TransportClientRpc extends RaftClientRpcWithProxy<PeerChannel> {
   }
 
   private static RaftClientReply reply(byte[] body) {
-    RaftClientReplyProto proto = parse(body, RaftClientReplyProto::parseFrom);
+    RaftClientReplyProto proto = ReplyParser.parseReply(body, RaftClientReplyProto::parseFrom);
     return ClientProtoUtils.toRaftClientReply(proto);
-  }
-
-  private static <T> T parse(byte[] body, TransportServerRpc.Parser<T> parser) {
-    try {
-      return parser.parse(body);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("a Raft server's reply does not parse: " + e.getMessage(), e);
-    }
   }
 }

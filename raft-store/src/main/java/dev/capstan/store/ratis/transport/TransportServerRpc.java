@@ -35,7 +35,6 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.RaftServerRpcWithProxy;
 import org.apache.ratis.server.protocol.RaftServerAsynchronousProtocol;
-import org.apache.ratis.thirdparty.com.google.protobuf.InvalidProtocolBufferException;
 import org.apache.ratis.util.NetUtils;
 import org.apache.ratis.util.PeerProxyMap;
 
@@ -60,14 +59,12 @@ final class TransportServerRpc extends RaftServerRpcWithProxy<PeerChannel, PeerP
   TransportServerRpc(RaftServer server, RpcType rpcType, InetSocketAddress listen, EventLoopGroup loop, TransportTls tls) {
     super(server::getId, id -> new PeerProxyMap<>(id.toString(),
         peer -> new PeerChannel(peer.getId().toString(), NetUtils.createSocketAddr(peer.getAddress()),
-            loop, Duration.ofMillis(RaftServerConfigKeys.Rpc.requestTimeout(server.getProperties()).toLong(TimeUnit.MILLISECONDS)),
-            tls)));
+            loop, requestTimeout(server), tls)));
     this.tls = tls;
     this.rpcType = rpcType;
     this.listen = listen;
     this.loop = loop;
-    this.requestTimeout = Duration.ofMillis(
-        RaftServerConfigKeys.Rpc.requestTimeout(server.getProperties()).toLong(TimeUnit.MILLISECONDS));
+    this.requestTimeout = requestTimeout(server);
     int instance = INSTANCES.incrementAndGet();
     this.blocking = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "raft-transport-blocking-" + instance);
@@ -75,6 +72,10 @@ final class TransportServerRpc extends RaftServerRpcWithProxy<PeerChannel, PeerP
       return t;
     });
     this.handler = new RaftRequestHandler(server, blocking);
+  }
+
+  private static Duration requestTimeout(RaftServer server) {
+    return Duration.ofMillis(RaftServerConfigKeys.Rpc.requestTimeout(server.getProperties()).toLong(TimeUnit.MILLISECONDS));
   }
 
   static EventLoopGroup newLoop(String name) {
@@ -168,13 +169,13 @@ final class TransportServerRpc extends RaftServerRpcWithProxy<PeerChannel, PeerP
       public CompletableFuture<AppendEntriesReplyProto> appendEntriesAsync(AppendEntriesRequestProto request)
           throws IOException {
         return call(request.getServerRequest(), Frame.Kind.APPEND_ENTRIES, request.toByteArray())
-            .thenApply(body -> parse(body, AppendEntriesReplyProto::parseFrom));
+            .thenApply(body -> ReplyParser.parseReply(body, AppendEntriesReplyProto::parseFrom));
       }
 
       @Override
       public CompletableFuture<ReadIndexReplyProto> readIndexAsync(ReadIndexRequestProto request) throws IOException {
         return call(request.getServerRequest(), Frame.Kind.READ_INDEX, request.toByteArray())
-            .thenApply(body -> parse(body, ReadIndexReplyProto::parseFrom));
+            .thenApply(body -> ReplyParser.parseReply(body, ReadIndexReplyProto::parseFrom));
       }
     };
   }
@@ -184,7 +185,7 @@ final class TransportServerRpc extends RaftServerRpcWithProxy<PeerChannel, PeerP
     return PeerChannel.live(getProxies(), to).call(kind, body, requestTimeout);
   }
 
-  private static <T> T await(CompletableFuture<byte[]> reply, Parser<T> parser) throws IOException {
+  private static <T> T await(CompletableFuture<byte[]> reply, ReplyParser<T> parser) throws IOException {
     try {
       return parser.parse(reply.get());
     } catch (InterruptedException e) {
@@ -194,18 +195,5 @@ final class TransportServerRpc extends RaftServerRpcWithProxy<PeerChannel, PeerP
       Throwable cause = e.getCause();
       throw cause instanceof IOException io ? io : new IOException(cause);
     }
-  }
-
-  private static <T> T parse(byte[] body, Parser<T> parser) {
-    try {
-      return parser.parse(body);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("a Raft peer's reply does not parse: " + e.getMessage(), e);
-    }
-  }
-
-  @FunctionalInterface
-  interface Parser<T> {
-    T parse(byte[] body) throws InvalidProtocolBufferException;
   }
 }

@@ -31,11 +31,7 @@ class RaftTransportWireTest {
 
   @Test
   void anUnservableRequestIsAnsweredWithAFailureForItsCall() throws Exception {
-    cluster = new TestCluster(dir, 1, TestCluster.FAST).startAll();
-    cluster.awaitLeader();
-    int port = port(cluster.config("s1").address());
-    try (Socket socket = new Socket("127.0.0.1", port)) {
-      socket.setSoTimeout(10_000);
+    try (Socket socket = connectToAPeer()) {
       DataOutputStream out = new DataOutputStream(socket.getOutputStream());
       // A group list request with an empty body: no requestor, no group.
       out.writeInt(1 + 8);
@@ -52,11 +48,7 @@ class RaftTransportWireTest {
 
   @Test
   void garbageDropsTheConnectionAndThePeerServesOn() throws Exception {
-    cluster = new TestCluster(dir, 1, TestCluster.FAST).startAll();
-    cluster.awaitLeader();
-    int port = port(cluster.config("s1").address());
-    try (Socket socket = new Socket("127.0.0.1", port)) {
-      socket.setSoTimeout(10_000);
+    try (Socket socket = connectToAPeer()) {
       DataOutputStream out = new DataOutputStream(socket.getOutputStream());
       out.writeInt(1 + 8);
       out.writeByte(99);
@@ -68,7 +60,13 @@ class RaftTransportWireTest {
         .setKey(com.google.protobuf.ByteString.copyFromUtf8("/after-garbage")).build()).join();
   }
 
-  private static int port(String address) {
-    return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+  /** Starts a one-peer store and opens a plain connection to its Raft port. */
+  private Socket connectToAPeer() throws Exception {
+    cluster = new TestCluster(dir, 1, TestCluster.FAST).startAll();
+    cluster.awaitLeader();
+    String address = cluster.config("s1").address();
+    Socket socket = new Socket("127.0.0.1", Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
+    socket.setSoTimeout(10_000);
+    return socket;
   }
 }
