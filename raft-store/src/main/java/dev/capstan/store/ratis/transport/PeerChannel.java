@@ -34,7 +34,8 @@ import org.apache.ratis.util.PeerProxyMap;
  */
 final class PeerChannel implements Closeable {
 
-  private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  /** How often a connection looks for calls past their deadline: timeouts are seconds long. */
+  private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final String peer;
   private final ChannelFuture connected;

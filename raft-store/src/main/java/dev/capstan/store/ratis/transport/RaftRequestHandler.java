@@ -55,7 +55,7 @@ final class RaftRequestHandler extends SimpleChannelInboundHandler<Frame> {
     reply.whenComplete((message, failure) -> {
       Frame answer = failure == null
           ? new Frame(Frame.Kind.REPLY, frame.callId(), message.toByteArray())
-          : new Frame(Frame.Kind.FAILURE, frame.callId(), IOUtils.object2Bytes(unwrap(failure)));
+          : new Frame(Frame.Kind.FAILURE, frame.callId(), serialized(unwrap(failure)));
       ctx.writeAndFlush(answer);
     });
   }
@@ -113,6 +113,15 @@ final class RaftRequestHandler extends SimpleChannelInboundHandler<Frame> {
         throw new CompletionException(e);
       }
     }, blocking);
+  }
+
+  /** The failure as the caller will see it; one that does not serialize goes as its text. */
+  private static byte[] serialized(Throwable failure) {
+    try {
+      return IOUtils.object2Bytes(failure);
+    } catch (RuntimeException e) {
+      return IOUtils.object2Bytes(new IOException(failure.toString()));
+    }
   }
 
   private static Throwable unwrap(Throwable failure) {
