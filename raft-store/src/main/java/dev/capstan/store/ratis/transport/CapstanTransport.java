@@ -19,12 +19,12 @@ import org.apache.ratis.server.leader.LogAppender;
 /**
  * Capstan's own Raft transport for Ratis: length-prefixed protobuf frames over one TCP connection
  * per pair of peers (and per client and server), served on Netty event loops with no further
- * hand-off before Ratis' own threads. Ratis' gRPC transport crosses an HTTP/2 stack and hands
- * every message from the event loop to gRPC's executor; on a small machine those crossings are
- * most of a write's cost (docs/benchmarks.md, "Context switches per put").
+ * hand-off before Ratis' own threads. Ratis' gRPC transport, which it replaces, crossed an HTTP/2
+ * stack and handed every message from the event loop to gRPC's executor; on a small machine those
+ * crossings were most of a write's cost (docs/benchmarks.md, "Capstan's own Raft transport").
  *
- * <p>Named by its class in a server's or client's properties ({@link #use}). Plaintext only: a
- * store with peer TLS keeps Ratis' gRPC transport.
+ * <p>Named by its class in a server's or client's properties ({@link #use}); mutual TLS when the
+ * factory's {@link Parameters} carry a {@link TransportTls} under {@link #TLS}, else plaintext.
  */
 public final class CapstanTransport implements RpcType {
 
