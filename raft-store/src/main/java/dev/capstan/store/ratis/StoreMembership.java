@@ -224,7 +224,7 @@ public final class StoreMembership {
         .build()) {
       info = client.getGroupManagementApi(probe.getId()).info(RaftStorePeer.GROUP_ID);
     } catch (IOException | RuntimeException e) {
-      // Ratis' gRPC client throws its (shaded) StatusRuntimeException when nothing listens.
+      // Nothing listening is an IOException from the Raft transport (cannot connect).
       String why = e instanceof GroupMismatchException ? "it serves no Capstan store group" : e.toString();
       throw new MembershipException(MembershipException.Reason.UNAVAILABLE, "no store member answers at " + address
           + ": start it first (capstan store --initial-cluster-state existing), then add it (" + why + ")", e);

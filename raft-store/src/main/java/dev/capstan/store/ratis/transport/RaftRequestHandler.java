@@ -3,6 +3,7 @@ package dev.capstan.store.ratis.transport;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -25,6 +26,8 @@ import org.apache.ratis.proto.RaftProtos.TransferLeadershipRequestProto;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.MessageLite;
 import org.apache.ratis.util.IOUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves a Raft server's requests that arrive on the transport's connections. Requests whose
@@ -35,6 +38,8 @@ import org.apache.ratis.util.IOUtils;
  */
 @ChannelHandler.Sharable
 final class RaftRequestHandler extends SimpleChannelInboundHandler<Frame> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RaftRequestHandler.class);
 
   private final RaftServer server;
   private final Executor blocking;
@@ -135,7 +140,15 @@ final class RaftRequestHandler extends SimpleChannelInboundHandler<Frame> {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     // A frame that cannot be decoded leaves the stream unusable: drop the connection, the peer
-    // reconnects.
+    // reconnects. Say so when it was not our protocol at all: the likely caller is a member of an
+    // older version, whose Raft port spoke gRPC.
+    if (cause instanceof DecoderException) {
+      LOG.warn("Dropped a connection from {} that does not speak Capstan's Raft transport ({}); members of "
+          + "versions before 2026-12-02 speak gRPC on the Raft port and cannot join (docs/operations.md)",
+          ctx.channel().remoteAddress(), cause.getMessage());
+    } else {
+      LOG.debug("Connection from {} failed", ctx.channel().remoteAddress(), cause);
+    }
     ctx.close();
   }
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The transport's wire seen from outside, against a real store peer: a request the server cannot
  * serve is still answered (with a failure frame carrying the call's id), and a connection that
- * sends garbage is dropped without taking the peer down.
+ * sends garbage (or an older member's HTTP/2) is dropped without taking the peer down.
  */
 class RaftTransportWireTest {
 
@@ -56,6 +56,13 @@ class RaftTransportWireTest {
       out.flush();
       assertThat(socket.getInputStream().read()).isEqualTo(-1);
     }
+    // What a member of a version before the transport sends first: gRPC's HTTP/2 preface.
+    try (Socket socket = new Socket("127.0.0.1", raftPort())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      assertThat(socket.getInputStream().read()).isEqualTo(-1);
+    }
     cluster.store("s1").put(dev.capstan.etcd.etcdserverpb.PutRequest.newBuilder()
         .setKey(com.google.protobuf.ByteString.copyFromUtf8("/after-garbage")).build()).join();
   }
@@ -64,9 +71,13 @@ class RaftTransportWireTest {
   private Socket connectToAPeer() throws Exception {
     cluster = new TestCluster(dir, 1, TestCluster.FAST).startAll();
     cluster.awaitLeader();
-    String address = cluster.config("s1").address();
-    Socket socket = new Socket("127.0.0.1", Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
+    Socket socket = new Socket("127.0.0.1", raftPort());
     socket.setSoTimeout(10_000);
     return socket;
+  }
+
+  private int raftPort() {
+    String address = cluster.config("s1").address();
+    return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
   }
 }
