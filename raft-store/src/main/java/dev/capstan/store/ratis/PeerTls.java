@@ -1,12 +1,10 @@
 package dev.capstan.store.ratis;
 
-import dev.capstan.store.ratis.transport.CapstanTransport;
 import dev.capstan.store.ratis.transport.TransportTls;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
-import org.apache.ratis.conf.Parameters;
 
 /**
  * Mutual TLS on a store peer's Raft port, as etcd's {@code --peer-cert-file},
@@ -31,10 +29,9 @@ public record PeerTls(PrivateKey key, X509Certificate certificate, List<X509Cert
     }
   }
 
-  /** Parameters of a Ratis server or client that speaks this TLS on every connection. */
-  Parameters applyTo(Parameters parameters) {
-    parameters.put(CapstanTransport.TLS, new TransportTls(key, certificate, trustedCas), TransportTls.class);
-    return parameters;
+  /** The Raft transport's TLS contexts for this key, certificate and CAs (parses them: build once). */
+  TransportTls transportTls() {
+    return new TransportTls(key, certificate, trustedCas);
   }
 
   @Override

@@ -25,6 +25,7 @@ import dev.capstan.etcd.etcdserverpb.CompactionResponse;
 import dev.capstan.etcd.etcdserverpb.LeaseRevokeRequest;
 import dev.capstan.store.StoreException;
 import dev.capstan.store.ratis.transport.CapstanTransport;
+import dev.capstan.store.ratis.transport.TransportTls;
 import java.util.OptionalLong;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -235,6 +236,8 @@ public final class RaftStorePeer implements AutoCloseable {
   }
 
   private final Config config;
+  /** Built once: its SSL contexts parse the key and certificates (every Raft client takes it). */
+  private final Optional<TransportTls> transportTls;
   private final RaftGroup group;
   private final RaftPeerId peerId;
   private final ExecutorService watchExecutor;
@@ -262,6 +265,7 @@ public final class RaftStorePeer implements AutoCloseable {
   /** A peer whose leases are timed on {@code clock} while it leads. */
   public RaftStorePeer(Config config, Clock clock) {
     this.config = Objects.requireNonNull(config, "config");
+    this.transportTls = config.tls().map(PeerTls::transportTls);
     List<RaftPeer> members = new ArrayList<>();
     for (PeerAddress peer : config.peerAddresses()) {
       members.add(RaftPeer.newBuilder().setId(peer.id()).setAddress(peer.address()).build());
@@ -687,7 +691,8 @@ public final class RaftStorePeer implements AutoCloseable {
   }
 
   private Parameters tlsParameters(Parameters parameters) {
-    return config.tls().map(t -> t.applyTo(parameters)).orElse(parameters);
+    transportTls.ifPresent(t -> parameters.put(CapstanTransport.TLS, t, TransportTls.class));
+    return parameters;
   }
 
   /** Properties for a client of this group, consistent with the server's timeouts. */
@@ -699,7 +704,7 @@ public final class RaftStorePeer implements AutoCloseable {
     // Beyond this many writes in flight Ratis blocks the caller's thread (default 100); the
     // apiserver's many concurrent requests should queue in Raft instead.
     RaftClientConfigKeys.Async.setOutstandingRequestsMax(properties, 1000);
-    CapstanTransport.use(properties, "", 0);
+    CapstanTransport.use(properties);
     return properties;
   }
 
@@ -722,7 +727,7 @@ public final class RaftStorePeer implements AutoCloseable {
     RaftServerConfigKeys.setStorageDir(properties, List.of(config.dataDir().toFile()));
     // Followers learn commits from the commit signal instead of a commit-metadata log entry per
     // commit (a whole extra Raft round: an fsync on every peer); see CommitSignal.
-    CapstanTransport.use(properties, listen.host(), listen.port());
+    CapstanTransport.listenOn(properties, listen.host(), listen.port());
     RaftServerConfigKeys.Log.setLogMetadataEnabled(properties, false);
     // Ratis extends a log segment by writing fill bytes, 4 MB at a time by default; the next fsync
     // then flushes those 4 MB too, and since every peer reaches the same offset at the same entry,

@@ -23,7 +23,7 @@ import org.apache.ratis.server.leader.LogAppender;
  * stack and handed every message from the event loop to gRPC's executor; on a small machine those
  * crossings were most of a write's cost (docs/benchmarks.md, "Capstan's own Raft transport").
  *
- * <p>Named by its class in a server's or client's properties ({@link #use}); mutual TLS when the
+ * <p>Named by its class in a server's or client's properties ({@link #use}, {@link #listenOn}); mutual TLS when the
  * factory's {@link Parameters} carry a {@link TransportTls} under {@link #TLS}, else plaintext.
  */
 public final class CapstanTransport implements RpcType {
@@ -35,9 +35,14 @@ public final class CapstanTransport implements RpcType {
   /** The {@link Parameters} key of an optional {@link AppenderRegistry}. */
   public static final String APPENDER_REGISTRY = "capstan.transport.appenderRegistry";
 
-  /** Selects this transport in {@code properties}; a server also listens on {@code host:port}. */
-  public static void use(RaftProperties properties, String host, int port) {
+  /** Selects this transport in a Raft server's or client's {@code properties}. */
+  public static void use(RaftProperties properties) {
     org.apache.ratis.RaftConfigKeys.Rpc.setType(properties, new CapstanTransport());
+  }
+
+  /** Selects this transport in a Raft server's {@code properties}, listening on {@code host:port}. */
+  public static void listenOn(RaftProperties properties, String host, int port) {
+    use(properties);
     properties.set(HOST, host);
     properties.setInt(PORT, port);
   }
