@@ -90,7 +90,7 @@ public final class CapstanTransport implements RpcType {
       RaftProperties properties = server.getProperties();
       String host = properties.get(HOST, "0.0.0.0");
       int port = properties.getInt(PORT, 0);
-      EventLoopGroup loop = TransportServerRpc.newLoop("raft-transport-" + port);
+      EventLoopGroup loop = TransportLoops.newLoop("raft-transport-" + port);
       return new TransportServerRpc(server, type, new InetSocketAddress(host, port), loop, tls);
     }
 
@@ -107,7 +107,7 @@ public final class CapstanTransport implements RpcType {
 
   /** The event loop all Raft clients of this JVM share: created on first use, never stopped. */
   private static final class ClientLoop {
-    private static final EventLoopGroup LOOP = TransportServerRpc.newLoop("raft-transport-client");
+    private static final EventLoopGroup LOOP = TransportLoops.newLoop("raft-transport-client");
 
     static EventLoopGroup get() {
       return LOOP;

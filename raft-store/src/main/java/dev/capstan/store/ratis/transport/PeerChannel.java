@@ -9,7 +9,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -47,7 +46,7 @@ final class PeerChannel implements Closeable {
     this.peer = peer;
     this.connected = new Bootstrap()
         .group(group)
-        .channel(NioSocketChannel.class)
+        .channel(TransportLoops.socketChannel(group))
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, connectTimeout.toMillis()))
         .handler(new ChannelInitializer<SocketChannel>() {

@@ -5,9 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
@@ -78,15 +76,6 @@ final class TransportServerRpc extends RaftServerRpcWithProxy<PeerChannel, PeerP
     return Duration.ofMillis(RaftServerConfigKeys.Rpc.requestTimeout(server.getProperties()).toLong(TimeUnit.MILLISECONDS));
   }
 
-  static EventLoopGroup newLoop(String name) {
-    AtomicInteger threads = new AtomicInteger();
-    return new NioEventLoopGroup(1, r -> {
-      Thread t = new Thread(r, name + "-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-  }
-
   @Override
   public RpcType getRpcType() {
     return rpcType;
@@ -97,7 +86,7 @@ final class TransportServerRpc extends RaftServerRpcWithProxy<PeerChannel, PeerP
     try {
       serverChannel = new ServerBootstrap()
           .group(loop)
-          .channel(NioServerSocketChannel.class)
+          .channel(TransportLoops.serverChannel(loop))
           .option(ChannelOption.SO_REUSEADDR, true)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childHandler(new ChannelInitializer<SocketChannel>() {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class PeerChannelTest {
 
-  private final EventLoopGroup loop = TransportServerRpc.newLoop("peer-channel-test");
+  private final EventLoopGroup loop = TransportLoops.newLoop("peer-channel-test");
 
   @AfterEach
   void close() {
