@@ -23,9 +23,13 @@ import org.apache.ratis.proto.RaftProtos.SetConfigurationRequestProto;
 import org.apache.ratis.proto.RaftProtos.SnapshotManagementRequestProto;
 import org.apache.ratis.proto.RaftProtos.StartLeaderElectionRequestProto;
 import org.apache.ratis.proto.RaftProtos.TransferLeadershipRequestProto;
+import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.RaftServerAsynchronousProtocol;
 import org.apache.ratis.thirdparty.com.google.protobuf.MessageLite;
 import org.apache.ratis.util.IOUtils;
+import org.apache.ratis.util.ProtoUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * Serves a Raft server's requests that arrive on the transport's connections. Requests whose
  * server call returns a future (appends, read indexes, clients' and admin requests) are handed to
  * the server on the connection's event loop, so the reply costs no hand-off to another thread
- * before Ratis' own; the calls Ratis only offers blocking (votes, snapshot chunks, elections) run
+ * before Ratis' own; appends, read indexes and client requests go straight to the group's
+ * division ({@link KnownDivisions}), skipping the hand-off Ratis' server entry point makes; the calls Ratis only offers blocking (votes, snapshot chunks, elections) run
  * on {@code blocking} so that they never hold up an event loop.
  */
 @ChannelHandler.Sharable
@@ -42,10 +47,12 @@ final class RaftRequestHandler extends SimpleChannelInboundHandler<Frame> {
   private static final Logger LOG = LoggerFactory.getLogger(RaftRequestHandler.class);
 
   private final RaftServer server;
+  private final KnownDivisions divisions;
   private final Executor blocking;
 
   RaftRequestHandler(RaftServer server, Executor blocking) {
     this.server = server;
+    this.divisions = new KnownDivisions(server);
     this.blocking = blocking;
   }
 
@@ -68,8 +75,16 @@ final class RaftRequestHandler extends SimpleChannelInboundHandler<Frame> {
   private CompletableFuture<? extends MessageLite> serve(Frame frame) throws IOException {
     byte[] body = frame.body();
     return switch (frame.kind()) {
-      case APPEND_ENTRIES -> server.appendEntriesAsync(AppendEntriesRequestProto.parseFrom(body));
-      case READ_INDEX -> server.readIndexAsync(ReadIndexRequestProto.parseFrom(body));
+      case APPEND_ENTRIES -> {
+        AppendEntriesRequestProto request = AppendEntriesRequestProto.parseFrom(body);
+        yield divisions.serve(ProtoUtils.toRaftGroupId(request.getServerRequest().getRaftGroupId()),
+            s -> s.appendEntriesAsync(request), d -> ((RaftServerAsynchronousProtocol) d).appendEntriesAsync(request));
+      }
+      case READ_INDEX -> {
+        ReadIndexRequestProto request = ReadIndexRequestProto.parseFrom(body);
+        yield divisions.serve(ProtoUtils.toRaftGroupId(request.getServerRequest().getRaftGroupId()),
+            s -> s.readIndexAsync(request), d -> ((RaftServerAsynchronousProtocol) d).readIndexAsync(request));
+      }
       case REQUEST_VOTE -> {
         RequestVoteRequestProto request = RequestVoteRequestProto.parseFrom(body);
         yield blocking(() -> server.requestVote(request));
@@ -82,9 +97,12 @@ final class RaftRequestHandler extends SimpleChannelInboundHandler<Frame> {
         InstallSnapshotRequestProto request = InstallSnapshotRequestProto.parseFrom(body);
         yield blocking(() -> server.installSnapshot(request));
       }
-      case CLIENT_REQUEST -> server.submitClientRequestAsync(
-              ClientProtoUtils.toRaftClientRequest(RaftClientRequestProto.parseFrom(body)))
-          .thenApply(ClientProtoUtils::toRaftClientReplyProto);
+      case CLIENT_REQUEST -> {
+        RaftClientRequest request = ClientProtoUtils.toRaftClientRequest(RaftClientRequestProto.parseFrom(body));
+        yield divisions.serve(request.getRaftGroupId(), s -> s.submitClientRequestAsync(request),
+                d -> ((RaftClientAsynchronousProtocol) d).submitClientRequestAsync(request))
+            .thenApply(ClientProtoUtils::toRaftClientReplyProto);
+      }
       case SET_CONFIGURATION -> server.setConfigurationAsync(
               ClientProtoUtils.toSetConfigurationRequest(SetConfigurationRequestProto.parseFrom(body)))
           .thenApply(ClientProtoUtils::toRaftClientReplyProto);
