@@ -50,8 +50,10 @@ final class KnownDivisions {
       CompletableFuture<R> reply;
       try {
         reply = onDivision.on(division);
-      } catch (IOException | RuntimeException e) {
-        // Closed or not ready (removed, shutting down): the proxy knows what to do with it now.
+      } catch (IOException e) {
+        // Ratis' answer when a division is closed or not running (removed, shutting down): the
+        // proxy knows what serves the group now. A write that did reach the log is not applied
+        // twice: Ratis' retry cache answers the same client call with the first one's reply.
         divisions.remove(group, division);
         return onProxy.on(server);
       }
