@@ -23,8 +23,9 @@ import org.apache.ratis.server.leader.LogAppender;
  * stack and handed every message from the event loop to gRPC's executor; on a small machine those
  * crossings were most of a write's cost (docs/benchmarks.md, "Capstan's own Raft transport").
  *
- * <p>Named by its class in a server's or client's properties ({@link #use}, {@link #listenOn}); mutual TLS when the
- * factory's {@link Parameters} carry a {@link TransportTls} under {@link #TLS}, else plaintext.
+ * <p>Named by its class in a server's or client's properties ({@link #use}, {@link #listenOn});
+ * mutual TLS when the factory's {@link Parameters} carry a {@link TransportTls} under {@link #TLS},
+ * else plaintext.
  */
 public final class CapstanTransport implements RpcType {
 

@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * server call returns a future (appends, read indexes, clients' and admin requests) are handed to
  * the server on the connection's event loop, so the reply costs no hand-off to another thread
  * before Ratis' own; appends, read indexes and client requests go straight to the group's
- * division ({@link KnownDivisions}), skipping the hand-off Ratis' server entry point makes; the calls Ratis only offers blocking (votes, snapshot chunks, elections) run
- * on {@code blocking} so that they never hold up an event loop.
+ * division ({@link KnownDivisions}), skipping the hand-off Ratis' server entry point makes. The
+ * calls Ratis only offers blocking (votes, snapshot chunks, elections) run on {@code blocking} so
+ * that they never hold up an event loop.
  */
 @ChannelHandler.Sharable
 final class RaftRequestHandler extends SimpleChannelInboundHandler<Frame> {
