@@ -42,9 +42,4 @@ final class TransportLoops {
   static Class<? extends SocketChannel> socketChannel(EventLoopGroup loop) {
     return loop instanceof EpollEventLoopGroup ? EpollSocketChannel.class : NioSocketChannel.class;
   }
-
-  /** "epoll" or "NIO", for logs. */
-  static String kind(EventLoopGroup loop) {
-    return loop instanceof EpollEventLoopGroup ? "epoll" : "NIO";
-  }
 }

@@ -85,8 +85,7 @@ class PeerChannelTest {
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort();
     }
-    try (PeerChannel channel = new PeerChannel("p", new InetSocketAddress("127.0.0.1", port), loop,
-        Duration.ofSeconds(5), null)) {
+    try (PeerChannel channel = connect(port)) {
       assertThat(channel.call(Frame.Kind.REQUEST_VOTE, bytes("x"), Duration.ofSeconds(10)))
           .failsWithin(Duration.ofSeconds(10))
           .withThrowableOfType(ExecutionException.class)
@@ -96,8 +95,11 @@ class PeerChannelTest {
   }
 
   private PeerChannel connect(ServerSocket server) {
-    return new PeerChannel("p", new InetSocketAddress("127.0.0.1", server.getLocalPort()), loop,
-        Duration.ofSeconds(5), null);
+    return connect(server.getLocalPort());
+  }
+
+  private PeerChannel connect(int port) {
+    return new PeerChannel("p", new InetSocketAddress("127.0.0.1", port), loop, Duration.ofSeconds(5), null);
   }
 
   private static byte[] bytes(String s) {
