@@ -87,9 +87,9 @@ class KnownDivisionsTest {
 
   @Test
   void aGroupTheServerFailsIsNotLearned() throws IOException {
-    RaftGroupId unknown = RaftGroupId.randomId();
+    // The server would hand out this group's division: only the failed call keeps it unlearned.
     for (int i = 0; i < 2; i++) {
-      divisions.<String>serve(unknown, s -> {
+      divisions.<String>serve(group, s -> {
         calls.add("proxy");
         return CompletableFuture.failedFuture(new IOException("group not found"));
       }, d -> {
