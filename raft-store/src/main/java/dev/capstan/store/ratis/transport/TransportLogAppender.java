@@ -122,10 +122,15 @@ final class TransportLogAppender extends LogAppenderBase {
     long firstSent = request.getEntriesCount() > 0 ? request.getEntries(0).getIndex() : RaftLog.INVALID_LOG_INDEX;
     switch (reply.getResult()) {
       case SUCCESS -> {
-        long next = reply.getNextIndex();
-        if (next > getFollower().getNextIndex()) {
-          getFollower().updateMatchIndex(next - 1);
-          getFollower().increaseNextIndex(next);
+        // Only the reply's match index says which entries the follower holds as the leader's: it
+        // is the last entry of this append, and none for a heartbeat. The reply's next index is
+        // just the end of the follower's log, which may hold entries of an older term that this
+        // leader's log replaced (a former leader's unreplicated tail). Taken as matched, those
+        // made the leader skip them and then go back and forth between two previous entries the
+        // follower lacked, never repairing its log.
+        long matched = reply.getMatchIndex();
+        if (getFollower().updateMatchIndex(matched)) {
+          getFollower().updateNextIndex(matched + 1);
           getLeaderState().onFollowerSuccessAppendEntries(getFollower());
         }
       }
@@ -133,6 +138,9 @@ final class TransportLogAppender extends LogAppenderBase {
       case INCONSISTENCY -> getFollower().setNextIndex(getNextIndexForInconsistency(firstSent, reply.getNextIndex()));
       default -> LOG.warn("{}: unexpected append reply {} from {}", this, reply.getResult(), getFollowerId());
     }
+    // A linearizable read that finds no valid leader lease waits for a majority to answer a
+    // heartbeat sent after it: every reply counts towards that.
+    getLeaderState().onAppendEntriesReply(this, reply);
   }
 
   private boolean heartbeatDue() {
