@@ -512,12 +512,29 @@ class StoreLeaderFailoverE2ETest {
     }, r -> r > 0);
   }
 
-  /** Waits until every member of {@code among} has applied exactly {@code revision}. */
+  /**
+   * Waits until every member of {@code among} has applied exactly {@code revision}. On a timeout
+   * the message shows each member's last view (revision, Raft term, index, applied index, leader),
+   * which tells a member that hears nothing from a stuck one.
+   */
   private static void awaitRevision(List<Member> among, long revision) {
     await().atMost(Duration.ofSeconds(60)).until(() -> {
-      List<StatusResponse> statuses = statuses(among);
-      return statuses == null ? List.<Long>of() : statuses.stream().map(s -> s.getHeader().getRevision()).toList();
-    }, revisions -> revisions.size() == among.size() && revisions.stream().allMatch(r -> r == revision));
+      List<MemberView> views = new ArrayList<>();
+      for (Member m : among) {
+        views.add(new MemberView(m.name, m.status().orElse(null)));
+      }
+      return views;
+    }, views -> views.stream().allMatch(v -> v.status() != null && v.status().getHeader().getRevision() == revision));
+  }
+
+  /** One member's status as a wait's failure message shows it. */
+  private record MemberView(String name, StatusResponse status) {
+    @Override
+    public String toString() {
+      return status == null ? name + " (no answer)" : String.format("%s revision %d term %d index %d applied %d leader %x",
+          name, status.getHeader().getRevision(), status.getRaftTerm(), status.getRaftIndex(),
+          status.getRaftAppliedIndex(), status.getLeader());
+    }
   }
 
   /** Every member's status, or null while one does not answer. */
