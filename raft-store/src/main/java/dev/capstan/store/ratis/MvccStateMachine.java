@@ -33,6 +33,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -125,6 +126,10 @@ final class MvccStateMachine extends BaseStateMachine {
   /** Set when Ratis shut this division down because the group does not count it a member. */
   private volatile boolean toldNotAMember;
   private final Runnable applied;
+  private final Executor waiterExecutor;
+  /** Completed (and replaced) when this peer becomes a ready leader or stops leading. */
+  private final AtomicReference<CompletableFuture<Void>> nextLeadershipEvent =
+      new AtomicReference<>(new CompletableFuture<>());
 
   /** {@code waiterExecutor} completes {@link #awaitApplied} futures, off the apply thread. */
   MvccStateMachine(MvccStore store, Executor waiterExecutor) {
@@ -143,6 +148,7 @@ final class MvccStateMachine extends BaseStateMachine {
   MvccStateMachine(MvccStore store, Executor waiterExecutor, StoreStats stats, Runnable applied) {
     this.store = store;
     this.appliedWaiters = new AppliedIndexWaiters(waiterExecutor);
+    this.waiterExecutor = waiterExecutor;
     this.stats = stats;
     this.applied = applied;
   }
@@ -168,6 +174,20 @@ final class MvccStateMachine extends BaseStateMachine {
   /** Completes once this peer has applied the log entry at {@code index}. */
   CompletableFuture<Void> awaitApplied(long index) {
     return appliedWaiters.await(index);
+  }
+
+  /**
+   * Completes (off the apply thread) at the next change in this peer's leadership: it becomes a
+   * ready leader (its first entry as leader applied) or it stops leading. Ask for it before
+   * checking the state it is to wait for, so that a change in between is not missed.
+   */
+  CompletableFuture<Void> nextLeadershipEvent() {
+    return nextLeadershipEvent.get();
+  }
+
+  private void leadershipChanged() {
+    CompletableFuture<Void> happened = nextLeadershipEvent.getAndSet(new CompletableFuture<>());
+    waiterExecutor.execute(() -> happened.complete(null));
   }
 
   // Every way the applied index moves (entries, no-op and conf entries, snapshots) ends up here.
@@ -491,11 +511,13 @@ final class MvccStateMachine extends BaseStateMachine {
   public void notifyLeaderReady() {
     store.promoteLeases();
     LOG.info("Leader ready: timing leases");
+    leadershipChanged();
   }
 
   @Override
   public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
     store.demoteLeases();
+    leadershipChanged();
   }
 
   @Override
@@ -505,6 +527,7 @@ final class MvccStateMachine extends BaseStateMachine {
     }
     if (!member.getPeerId().equals(newLeaderId)) {
       store.demoteLeases();
+      leadershipChanged();
     }
   }
 

@@ -662,6 +662,17 @@ public final class RaftStorePeer implements AutoCloseable {
     return stateMachine.awaitApplied(index);
   }
 
+  /** Whether this peer leads and has applied its first entry as leader (so its commit index is its term's). */
+  boolean isLeaderReady() {
+    DivisionInfo info = divisionInfo();
+    return info != null && info.isLeader() && info.isLeaderReady();
+  }
+
+  /** Completes at this peer's next change of leadership: ready as leader, or no longer leading. */
+  CompletableFuture<Void> nextLeadershipEvent() {
+    return stateMachine.nextLeadershipEvent();
+  }
+
   /** A query answered by this peer's state machine as it stands, without asking the leader. */
   CompletableFuture<Message> queryLocally(Message query) {
     return stateMachine.query(query);

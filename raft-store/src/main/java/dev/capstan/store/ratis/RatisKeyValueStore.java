@@ -302,7 +302,31 @@ public final class RatisKeyValueStore implements KeyValueStore {
   }
 
   private <T> CompletableFuture<T> query(Supplier<Message> encode, StoreEnvelope.ResponseParser<T> parser) {
-    return send(encode, message -> peer.isLeader() ? readIndexQuery(message) : afterLeadersWrites(message), parser);
+    return send(encode, this::linearizableRead, parser);
+  }
+
+  /**
+   * A leader that has not yet applied its first entry as leader waits until it has (or stops
+   * leading): until then its commit index may be behind writes acknowledged before it took over,
+   * or before it restarted. Ratis makes a read index wait for that in a group of several, but
+   * answers a group of one at once from that commit index, which after a restart is only the
+   * snapshot's (the store writes no commit-metadata entries, see CommitSignal): a read right after
+   * a restart saw the snapshot, not the writes after it.
+   */
+  private CompletableFuture<Message> linearizableRead(Message message) {
+    CompletableFuture<Void> change = peer.nextLeadershipEvent();
+    if (!peer.isLeader()) {
+      return afterLeadersWrites(message);
+    }
+    if (peer.isLeaderReady()) {
+      return readIndexQuery(message);
+    }
+    // A copy: the timeout must not complete the future other reads wait on.
+    return change.copy().orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((ready, timedOut) -> timedOut != null
+            ? CompletableFuture.<Message>failedFuture(failure(timedOut))
+            : peer.isLeader() ? readIndexQuery(message) : afterLeadersWrites(message))
+        .thenCompose(read -> read);
   }
 
   /** Read-index on the local peer: linearizable, yet answered from this process's copy. */
