@@ -594,10 +594,8 @@ public final class RaftStorePeer implements AutoCloseable {
    */
   private void autoCompact() {
     try {
-      DivisionInfo info = divisionInfo();
       MvccStore store = stateMachine.store();
-      boolean leader = info != null && info.isLeader() && info.isLeaderReady();
-      OptionalLong target = autoCompactor.tick(store.revision(), store.compactRevision(), leader);
+      OptionalLong target = autoCompactor.tick(store.revision(), store.compactRevision(), isLeaderReady());
       if (target.isPresent()) {
         proposeCompaction(target.getAsLong());
       }

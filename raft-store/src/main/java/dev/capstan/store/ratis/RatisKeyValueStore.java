@@ -302,31 +302,7 @@ public final class RatisKeyValueStore implements KeyValueStore {
   }
 
   private <T> CompletableFuture<T> query(Supplier<Message> encode, StoreEnvelope.ResponseParser<T> parser) {
-    return send(encode, this::linearizableRead, parser);
-  }
-
-  /**
-   * A leader that has not yet applied its first entry as leader waits until it has (or stops
-   * leading): until then its commit index may be behind writes acknowledged before it took over,
-   * or before it restarted. Ratis makes a read index wait for that in a group of several, but
-   * answers a group of one at once from that commit index, which after a restart is only the
-   * snapshot's (the store writes no commit-metadata entries, see CommitSignal): a read right after
-   * a restart saw the snapshot, not the writes after it.
-   */
-  private CompletableFuture<Message> linearizableRead(Message message) {
-    CompletableFuture<Void> change = peer.nextLeadershipEvent();
-    if (!peer.isLeader()) {
-      return afterLeadersWrites(message);
-    }
-    if (peer.isLeaderReady()) {
-      return readIndexQuery(message);
-    }
-    // A copy: the timeout must not complete the future other reads wait on.
-    return change.copy().orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((ready, timedOut) -> timedOut != null
-            ? CompletableFuture.<Message>failedFuture(failure(timedOut))
-            : peer.isLeader() ? readIndexQuery(message) : afterLeadersWrites(message))
-        .thenCompose(read -> read);
+    return send(encode, message -> peer.isLeader() ? readIndexQuery(message) : afterLeadersWrites(message), parser);
   }
 
   /** Read-index on the local peer: linearizable, yet answered from this process's copy. */
@@ -384,10 +360,30 @@ public final class RatisKeyValueStore implements KeyValueStore {
    */
   private CompletableFuture<RaftClientReply> readLocally(Message message,
       Supplier<CompletableFuture<RaftClientReply>> retry) {
-    return submitLocally(message, RaftClientRequest.readRequestType()).handle((reply, error) ->
-        error == null && (reply.isSuccess() || reply.getException() instanceof StateMachineException)
-            ? CompletableFuture.completedFuture(reply) : retry.get())
-        .thenCompose(reply -> reply);
+    return leaderReady().thenCompose(ready -> submitLocally(message, RaftClientRequest.readRequestType())
+        .handle((reply, error) ->
+            error == null && (reply.isSuccess() || reply.getException() instanceof StateMachineException)
+                ? CompletableFuture.completedFuture(reply) : retry.get())
+        .thenCompose(reply -> reply));
+  }
+
+  /**
+   * Completes at once unless this peer leads but has not yet applied its first entry as leader;
+   * then once it has, or no longer leads (failing after the request timeout). Until then its
+   * commit index may be behind writes acknowledged before it took over or restarted. Ratis makes
+   * a read index wait for that in a group of several, but answers a group of one at once from
+   * that commit index, which after a restart is only the snapshot's (the store writes no
+   * commit-metadata entries, see CommitSignal): a read right after a restart saw the snapshot, not
+   * the writes after it.
+   */
+  private CompletableFuture<Void> leaderReady() {
+    // Asked for before the checks, so that a change in between is not missed.
+    CompletableFuture<Void> change = peer.nextLeadershipEvent();
+    if (!peer.isLeader() || peer.isLeaderReady()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    // A copy: the timeout must not complete the future other reads wait on.
+    return change.copy().orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private CompletableFuture<RaftClientReply> submitLocally(Message message, RaftClientRequest.Type type) {
