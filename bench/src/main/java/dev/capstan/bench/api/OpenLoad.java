@@ -10,6 +10,7 @@ import dev.capstan.bench.store.MachineCpu;
 import dev.capstan.bench.store.ProcessCpu;
 import dev.capstan.client.CapstanClient;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,7 +60,7 @@ final class OpenLoad {
     CountDownLatch done = new CountDownLatch(n);
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     double[] cpuBefore = pids.stream().mapToDouble(pid -> ProcessCpu.seconds(List.of(pid))).toArray();
-    double switchesBefore = ContextSwitches.count(pids);
+    Map<Long, Long> switchesBefore = ContextSwitches.read(pids);
     MachineCpu.Sample machineBefore = MachineCpu.sample();
     // The driver shares the machine with the servers: what it burns (sending, TLS, its own JIT)
     // is CPU the servers did not have.
@@ -111,7 +112,7 @@ final class OpenLoad {
       throw new IllegalStateException(verb + " at " + rate + "/s: " + done.getCount() + " requests unanswered after 120 s");
     }
     double driverCpuMillisPerRequest = (ProcessCpu.seconds(driver) - driverBefore) * 1000 / n;
-    double switchesPerRequest = (ContextSwitches.count(pids) - switchesBefore) / n;
+    double switchesPerRequest = ContextSwitches.between(switchesBefore, ContextSwitches.read(pids)) / n;
     double machineIdlePercent = MachineCpu.idlePercent(machineBefore, MachineCpu.sample());
     double[] cpuMillisPerRequest = new double[pids.size() + (pids.isEmpty() ? 0 : 1)];
     for (int s = 0; s < pids.size(); s++) {

@@ -129,7 +129,7 @@ public final class InProcessWrites {
     long entries0 = leader.commitIndex();
     Map<String, Long> byThread0 = cpuByThread();
     ProcessCpu.Usage cpu0 = ProcessCpu.usage(ProcessHandle.current().pid());
-    long switches0 = ContextSwitches.ofProcess(ProcessHandle.current().pid());
+    Map<Long, Long> switches0 = ContextSwitches.read(List.of(ProcessHandle.current().pid()));
     long start = System.nanoTime();
     threads.forEach(Thread::start);
     Thread.sleep(Duration.ofSeconds(seconds).toMillis());
@@ -139,7 +139,7 @@ public final class InProcessWrites {
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
     ProcessCpu.Usage cpu1 = ProcessCpu.usage(ProcessHandle.current().pid());
-    long switches = ContextSwitches.ofProcess(ProcessHandle.current().pid()) - switches0;
+    double switches = ContextSwitches.between(switches0, ContextSwitches.read(List.of(ProcessHandle.current().pid())));
     Map<String, Long> byThread1 = cpuByThread();
     long entries = leader.commitIndex() - entries0;
     long n = puts.get();

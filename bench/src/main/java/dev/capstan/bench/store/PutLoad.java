@@ -3,6 +3,7 @@ package dev.capstan.bench.store;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Closed-loop put load: {@code clients} workers each send a put and wait for its answer before
@@ -25,7 +26,7 @@ final class PutLoad {
   List<ScenarioResult> run(Client client, Target target, String prefix) throws InterruptedException {
     ByteSequence value = ByteSequence.from(new byte[valueBytes]);
     double cpuBefore = ProcessCpu.seconds(target.pids());
-    double switchesBefore = ContextSwitches.count(target.pids());
+    Map<Long, Long> switchesBefore = ContextSwitches.read(target.pids());
     MachineCpu.Sample machineBefore = MachineCpu.sample();
     Workers.Run run = Workers.run(target.name() + " put", clients, (worker, rec) -> {
       for (int i = 0; i < putsPerClient; i++) {
@@ -36,7 +37,7 @@ final class PutLoad {
       }
     });
     double cpuSeconds = ProcessCpu.seconds(target.pids()) - cpuBefore;
-    double switches = ContextSwitches.count(target.pids()) - switchesBefore;
+    double switches = ContextSwitches.between(switchesBefore, ContextSwitches.read(target.pids()));
     double machineIdle = MachineCpu.idlePercent(machineBefore, MachineCpu.sample());
     LatencyRecorder all = run.latencies();
     double seconds = run.seconds();

@@ -3,6 +3,7 @@ package dev.capstan.bench.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.SynchronousQueue;
 import org.junit.jupiter.api.Test;
@@ -16,8 +17,19 @@ class ContextSwitchesTest {
   }
 
   @Test
+  void addsUpEachThreadsGrowthSoAnEndedThreadCannotMakeItNegative() {
+    // thread 1 grew by 5; thread 2 (which had switched 1,000 times) ended; thread 3 started and
+    // switched 7 times; thread 4's id was reused by a new thread that has switched twice.
+    Map<Long, Long> before = Map.of(1L, 100L, 2L, 1000L, 4L, 50L);
+    Map<Long, Long> after = Map.of(1L, 105L, 3L, 7L, 4L, 2L);
+    assertThat(ContextSwitches.between(before, after)).isEqualTo(5 + 7 + 2);
+    assertThat(ContextSwitches.between(null, after)).isNaN();
+    assertThat(ContextSwitches.between(before, null)).isNaN();
+  }
+
+  @Test
   void countsTheHandOffsBetweenThisJvmsThreads() throws Exception {
-    long pid = ProcessHandle.current().pid();
+    List<Long> self = List.of(ProcessHandle.current().pid());
     SynchronousQueue<Integer> handOff = new SynchronousQueue<>();
     CountDownLatch counted = new CountDownLatch(1);
     Thread taker = new Thread(() -> {
@@ -25,22 +37,21 @@ class ContextSwitchesTest {
         for (int i = 0; i < 200; i++) {
           handOff.take();
         }
-        counted.await();  // alive until counted: an exited thread's switches are gone
+        counted.await();  // alive until counted: an ended thread's switches are gone
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }, "context-switch-probe");
     taker.start();
-    long before = ContextSwitches.ofProcess(pid);
+    Map<Long, Long> before = ContextSwitches.read(self);
     for (int i = 0; i < 200; i++) {
       handOff.put(i);
     }
-    long after = ContextSwitches.ofProcess(pid);
+    Map<Long, Long> after = ContextSwitches.read(self);
     counted.countDown();
     taker.join();
     // 200 hand-offs between two threads that wait for each other: each sleeps and wakes many times.
-    assertThat(after - before).isGreaterThanOrEqualTo(2);
-    assertThat(ContextSwitches.count(List.of(pid))).isGreaterThan(0);
-    assertThat(ContextSwitches.count(List.of())).isNaN();
+    assertThat(ContextSwitches.between(before, after)).isGreaterThanOrEqualTo(2);
+    assertThat(ContextSwitches.read(List.of())).isNull();
   }
 }
