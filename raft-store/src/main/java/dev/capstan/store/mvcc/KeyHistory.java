@@ -1,5 +1,6 @@
 package dev.capstan.store.mvcc;
 
+import com.google.protobuf.ByteString;
 import dev.capstan.etcd.mvccpb.KeyValue;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,6 +31,11 @@ final class KeyHistory {
 
   List<KeyRevision> versions() {
     return Collections.unmodifiableList(versions);
+  }
+
+  /** The key, as its oldest kept version holds it; the history must not be empty. */
+  ByteString key() {
+    return versions.get(0).kv().getKey();
   }
 
   /** The live value now (including changes already made by the request being applied), or null. */

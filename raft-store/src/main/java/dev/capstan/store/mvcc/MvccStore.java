@@ -101,7 +101,7 @@ public final class MvccStore implements AutoCloseable {
   // Guarded by lock.
   private NavigableMap<StoreKey, KeyHistory> keys = new TreeMap<>();
   /** The changes of each revision at or after the compacted one, in the order they were made. */
-  private NavigableMap<Long, List<KeyRevision>> changesByRevision = new TreeMap<>();
+  private RevisionLog changesByRevision = new RevisionLog();
   private long revision = 1;
   private long compactRevision = 0;
   /**
@@ -296,11 +296,11 @@ public final class MvccStore implements AutoCloseable {
       }
       // Only keys changed since the last compaction can hold versions that are now unneeded.
       Set<StoreKey> touched = new HashSet<>();
-      for (List<KeyRevision> changes : changesByRevision.subMap(compactRevision, true, target, true).values()) {
+      changesByRevision.forEach(compactRevision, target, (at, changes) -> {
         for (KeyRevision change : changes) {
           touched.add(StoreKey.of(change.kv().getKey()));
         }
-      }
+      });
       for (StoreKey key : touched) {
         KeyHistory history = keys.get(key);
         if (history != null) {
@@ -310,13 +310,11 @@ public final class MvccStore implements AutoCloseable {
           }
         }
       }
-      changesByRevision.headMap(target, false).clear();
+      changesByRevision.dropBefore(target);
       // The deletes at the compact revision itself are gone from the keys' histories too (as in
       // etcd): a watch replaying from there must not see them.
-      changesByRevision.computeIfPresent(target, (at, changes) -> {
-        List<KeyRevision> kept = changes.stream().filter(change -> !change.tombstone()).toList();
-        return kept.isEmpty() ? null : kept;
-      });
+      changesByRevision.update(target,
+          changes -> changes.stream().filter(change -> !change.tombstone()).toList());
       compactRevision = target;
       return new Applied<>(
           CompactionResponse.newBuilder().setHeader(header(revision)).build(), revision, List.of());
@@ -523,9 +521,9 @@ public final class MvccStore implements AutoCloseable {
       }
       long to = Math.min(revision, from + REPLAY_WINDOW - 1);
       if (from <= to) {
-        for (Map.Entry<Long, List<KeyRevision>> entry : changesByRevision.subMap(from, true, to, true).entrySet()) {
+        changesByRevision.forEach(from, to, (at, changes) -> {
           List<Event> events = new ArrayList<>(0);
-          for (KeyRevision change : entry.getValue()) {
+          for (KeyRevision change : changes) {
             ByteString key = change.kv().getKey();
             if (!watcher.range().contains(key)) {
               continue;
@@ -535,8 +533,8 @@ public final class MvccStore implements AutoCloseable {
               events.add(event);
             }
           }
-          watcher.enqueueReplayed(entry.getKey(), events);
-        }
+          watcher.enqueueReplayed(at, events);
+        });
       }
       watcher.replayedThrough(Math.max(to, from - 1), to >= revision);
     } finally {
@@ -625,8 +623,10 @@ public final class MvccStore implements AutoCloseable {
         }
       }
     }
-    for (List<KeyRevision> list : changes.values()) {
-      list.sort(Comparator.comparingInt(KeyRevision::sub));
+    RevisionLog restoredChanges = new RevisionLog();
+    for (Map.Entry<Long, List<KeyRevision>> entry : changes.entrySet()) {
+      entry.getValue().sort(Comparator.comparingInt(KeyRevision::sub));
+      restoredChanges.append(entry.getKey(), entry.getValue());
     }
     NavigableMap<Long, Lease> restoredLeases = new TreeMap<>();
     contents.leaseTtls().forEach((id, ttl) -> restoredLeases.put(id, new Lease(id, ttl)));
@@ -647,7 +647,7 @@ public final class MvccStore implements AutoCloseable {
         // The state jumped; time the leases it holds afresh.
         expiry.promote(leaseTtls());
       }
-      changesByRevision = changes;
+      changesByRevision = restoredChanges;
       revision = contents.revision();
       compactRevision = contents.compactRevision();
       watchHub.resyncAll();
@@ -689,7 +689,7 @@ public final class MvccStore implements AutoCloseable {
         return new Applied<>(response, revision, List.of());
       }
       revision = change.revision;
-      changesByRevision.put(revision, List.copyOf(change.changes));
+      changesByRevision.append(revision, change.changes);
       List<Event> events = List.copyOf(change.events);
       watchHub.publish(revision, events);
       return new Applied<>(response, revision, events);
@@ -917,7 +917,8 @@ public final class MvccStore implements AutoCloseable {
       KeyHistory history = keys.get(storeKey);
       KeyValue previous = history == null ? null : history.current();
       KeyValue kv = KeyValue.newBuilder()
-          .setKey(key)
+          // Every version of a key shares the bytes of the key in the index.
+          .setKey(history == null || history.isEmpty() ? storeKey.toByteString() : history.key())
           .setValue(request.getIgnoreValue() ? previous.getValue() : request.getValue())
           .setLease(request.getIgnoreLease() ? previous.getLease() : request.getLease())
           .setCreateRevision(previous == null ? revision : previous.getCreateRevision())
