@@ -3,6 +3,7 @@
 # both on loopback on this machine, both with their default durability (every write fsynced
 # by its Raft log before it is acknowledged), in the same run. Prints a Markdown table and keeps
 # it in bench/results/. Usage: bench/store-bench.sh [--scale 0.1] [--only put,cas,watch,range,memory]
+# [--warmup-seconds 20] [--rounds 1] (several rounds: medians, and each round's ratio as the spread)
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 # shellcheck source=bench/lib/bench-run.sh
