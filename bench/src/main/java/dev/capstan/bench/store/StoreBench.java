@@ -38,10 +38,10 @@ public final class StoreBench {
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--target" -> targets.add(Target.parse(value(args, ++i, "--target")));
-        case "--scale" -> scale = Double.parseDouble(value(args, ++i, "--scale"));
+        case "--scale" -> scale = number(value(args, ++i, "--scale"), "--scale");
         case "--only" -> only = List.of(value(args, ++i, "--only").split(","));
-        case "--warmup-seconds" -> warmupSeconds = Long.parseLong(value(args, ++i, "--warmup-seconds"));
-        case "--rounds" -> rounds = Integer.parseInt(value(args, ++i, "--rounds"));
+        case "--warmup-seconds" -> warmupSeconds = whole(value(args, ++i, "--warmup-seconds"), "--warmup-seconds");
+        case "--rounds" -> rounds = Math.toIntExact(whole(value(args, ++i, "--rounds"), "--rounds"));
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -101,6 +101,22 @@ public final class StoreBench {
     return Math.max(16, (int) Math.round(n * scale));
   }
 
+  private static double number(String text, String flag) {
+    try {
+      return Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + ": not a number: " + text);
+    }
+  }
+
+  private static long whole(String text, String flag) {
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + ": not a whole number: " + text);
+    }
+  }
+
   private static String value(String[] args, int i, String flag) {
     if (i >= args.length) {
       throw new IllegalArgumentException(flag + " needs a value");
@@ -126,27 +142,23 @@ public final class StoreBench {
     }
     int columns = targets.size() + (ratio ? 1 : 0) + (spread ? 1 : 0);
     out.append("\n|---|---|").append("---|".repeat(columns)).append('\n');
-    // Row (scenario and measure) -> target -> the value of each round, null where a round lacks it.
-    Map<String, Map<String, Double[]>> rows = new LinkedHashMap<>();
-    Map<String, ScenarioResult> firstOfRow = new LinkedHashMap<>();
+    Map<String, Row> rows = new LinkedHashMap<>();
     for (int round = 0; round < rounds.size(); round++) {
       for (ScenarioResult r : rounds.get(round)) {
-        String row = r.scenario() + "\u0000" + r.measure();
-        firstOfRow.putIfAbsent(row, r);
-        rows.computeIfAbsent(row, k -> new LinkedHashMap<>())
-            .computeIfAbsent(r.target(), k -> new Double[rounds.size()])[round] = r.value();
+        rows.computeIfAbsent(r.scenario() + "\u0000" + r.measure(), k -> new Row(r, new LinkedHashMap<>()))
+            .values().computeIfAbsent(r.target(), k -> new Double[rounds.size()])[round] = r.value();
       }
     }
-    for (Map.Entry<String, Map<String, Double[]>> row : rows.entrySet()) {
-      ScenarioResult any = firstOfRow.get(row.getKey());
+    for (Row row : rows.values()) {
+      ScenarioResult any = row.first();
       out.append("| ").append(any.scenario()).append(" | ").append(any.measure()).append(" (").append(any.unit()).append(") |");
       for (Target t : targets) {
-        Double[] values = row.getValue().get(t.name());
+        Double[] values = row.values().get(t.name());
         out.append(' ').append(values == null ? "-" : format(median(present(values)))).append(" |");
       }
       if (ratio) {
-        Double[] a = row.getValue().get(targets.get(0).name());
-        Double[] b = row.getValue().get(targets.get(1).name());
+        Double[] a = row.values().get(targets.get(0).name());
+        Double[] b = row.values().get(targets.get(1).name());
         List<Double> ratios = new ArrayList<>();
         StringBuilder each = new StringBuilder();
         for (int round = 0; round < rounds.size(); round++) {
@@ -167,6 +179,9 @@ public final class StoreBench {
     }
     return out.toString();
   }
+
+  /** One line of the table: its first result (for the names) and each target's value per round, null where a round lacks it. */
+  private record Row(ScenarioResult first, Map<String, Double[]> values) {}
 
   private static List<Double> present(Double[] values) {
     List<Double> present = new ArrayList<>();

@@ -44,25 +44,7 @@ final class RevisionLog {
     int needed = Math.toIntExact(revision - first + 1);
     ensureCapacity(needed);
     count = needed;
-    slots[index(needed - 1)] = changes.size() == 1 ? changes.get(0) : changes.toArray(new KeyRevision[0]);
-  }
-
-  /** The changes at {@code revision}, or an empty list if it holds none. */
-  List<KeyRevision> at(long revision) {
-    if (revision < first || revision >= first + count) {
-      return List.of();
-    }
-    return asList(slots[index((int) (revision - first))]);
-  }
-
-  /** The lowest recorded revision, or -1 when none is. */
-  long firstRevision() {
-    return count == 0 ? -1 : first;
-  }
-
-  /** The highest recorded revision, or -1 when none is. */
-  long lastRevision() {
-    return count == 0 ? -1 : first + count - 1;
+    slots[index(needed - 1)] = slotOf(changes);
   }
 
   /** Calls {@code visitor} for each revision from {@code from} to {@code to} (both included) that holds changes, in order. */
@@ -106,8 +88,7 @@ final class RevisionLog {
     if (slots[i] == null) {
       return;
     }
-    List<KeyRevision> updated = update.apply(asList(slots[i]));
-    slots[i] = updated.isEmpty() ? null : updated.size() == 1 ? updated.get(0) : updated.toArray(new KeyRevision[0]);
+    slots[i] = slotOf(update.apply(asList(slots[i])));
   }
 
   /** What {@link #forEach} hands each kept revision to. */
@@ -116,6 +97,12 @@ final class RevisionLog {
     void visit(long revision, List<KeyRevision> changes);
   }
 
+  /** What a slot holds for {@code changes}: nothing, the one change, or an array of them. */
+  private static Object slotOf(List<KeyRevision> changes) {
+    return changes.isEmpty() ? null : changes.size() == 1 ? changes.get(0) : changes.toArray(new KeyRevision[0]);
+  }
+
+  /** A slot's changes, as a list the caller must not change. */
   private static List<KeyRevision> asList(Object slot) {
     if (slot == null) {
       return List.of();

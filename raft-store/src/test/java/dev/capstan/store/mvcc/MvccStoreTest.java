@@ -59,6 +59,22 @@ class MvccStoreTest {
     assertThat(store.revision()).isEqualTo(3);
   }
 
+  /** A key's versions hold one copy of its bytes, not one per put (docs/benchmarks.md: what a put leaves on the heap). */
+  @Test
+  void everyVersionOfAKeySharesOneCopyOfItsBytes() {
+    store.put(put("k", "v1"));
+    store.put(put("k", "v2"));
+    store.deleteRange(delete("k"));
+    store.put(put("k", "v3"));
+
+    KeyValue first = store.range(get("k").toBuilder().setRevision(2).build()).getKvs(0);
+    KeyValue second = store.range(get("k").toBuilder().setRevision(3).build()).getKvs(0);
+    KeyValue afterDelete = only(get("k"));
+    assertThat(second.getKey()).isSameAs(first.getKey());
+    assertThat(afterDelete.getKey()).isSameAs(first.getKey());
+    assertThat(afterDelete.getKey()).isEqualTo(bytes("k"));
+  }
+
   @Test
   void keysCarryCreateModAndVersionAndADeleteStartsThemOver() {
     store.put(put("k", "v1"));
