@@ -37,6 +37,7 @@ final class PeerChannel implements Closeable {
   private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final String peer;
+  private final InetSocketAddress address;
   private final ChannelFuture connected;
   private final AtomicLong nextCallId = new AtomicLong();
   private final Map<Long, Call> pending = new ConcurrentHashMap<>();
@@ -44,6 +45,7 @@ final class PeerChannel implements Closeable {
 
   PeerChannel(String peer, InetSocketAddress address, EventLoopGroup group, Duration connectTimeout, TransportTls tls) {
     this.peer = peer;
+    this.address = address;
     this.connected = new Bootstrap()
         .group(group)
         .channel(TransportLoops.socketChannel(group))
@@ -62,7 +64,7 @@ final class PeerChannel implements Closeable {
         .connect(address);
     connected.addListener(f -> {
       if (!f.isSuccess()) {
-        failAll(new IOException("cannot connect to Raft peer " + peer + " at " + address + ": " + f.cause(), f.cause()));
+        failAll(connectFailure());
       } else {
         // One sweep for all calls' deadlines rather than a timer task per call.
         ScheduledFuture<?> sweep = connected.channel().eventLoop().scheduleAtFixedRate(
@@ -113,7 +115,7 @@ final class PeerChannel implements Closeable {
 
   private void send(Frame frame, CompletableFuture<Frame> reply) {
     if (!connected.isSuccess()) {
-      reply.completeExceptionally(new IOException("cannot connect to Raft peer " + peer, connected.cause()));
+      reply.completeExceptionally(connectFailure());
       return;
     }
     Channel channel = connected.channel();
@@ -122,6 +124,15 @@ final class PeerChannel implements Closeable {
         reply.completeExceptionally(new IOException("cannot send to Raft peer " + peer + ": " + w.cause(), w.cause()));
       }
     });
+  }
+
+  /**
+   * Why calls fail when the connection could not be made: the same text whether a call was made
+   * before or after the attempt failed, naming the peer, its address and the cause.
+   */
+  private IOException connectFailure() {
+    return new IOException("cannot connect to Raft peer " + peer + " at " + address + ": " + connected.cause(),
+        connected.cause());
   }
 
   private void expire() {
