@@ -74,15 +74,18 @@ public final class RatisKeyValueStore implements KeyValueStore {
   private static final Logger LOG = LoggerFactory.getLogger(RatisKeyValueStore.class);
 
   /**
-   * Log entries of writes on their way at once before further writes queue to share one. One: a
-   * write arriving while an entry is on its way leaves with everything else that arrived meanwhile
-   * as the next entry. Raft's cost per entry (client RPC, append, replication, the commit signal
-   * to followers, fsync on every peer) is mostly CPU, so fewer, larger entries beat pipelining on the
-   * machines we measured (bench/inprocess-writes.sh, 3 peers on 2 cores, 16 writers through a
-   * follower: 1,899 puts/s at 0.82 ms CPU per put with 4 in flight, 3,018/s at 0.49 ms with one,
-   * p50 and p99 lower too; through the leader 3,037/s to 3,662/s). A lone writer never waits.
+   * Log entries of writes on their way at once before further writes queue to share one. Two: a
+   * write arriving while two entries are on their way leaves with everything else that arrived
+   * meanwhile as the next entry. Raft's cost per entry (client RPC, append, replication, the commit
+   * signal to followers, fsync on every peer) is mostly CPU, so few, large entries beat deep
+   * pipelining (four in flight cost 0.82 ms of CPU per put against 0.49 with one over the gRPC
+   * transport, bench/inprocess-writes.sh); but with only one, 16 closed-loop writers wait a whole
+   * round trip for the entry ahead. Three alternated five-round runs of each on 2026-12-03
+   * (bench/store-bench.sh, docs/benchmarks.md) gave 16 clients 0.99 to 1.10 of etcd's puts with two
+   * against 0.82 to 1.02 with one, 64 clients 1.15 to 1.25 against 1.18 to 1.45. A lone writer
+   * never waits.
    */
-  private static final int MAX_ENTRIES_IN_FLIGHT = 1;
+  private static final int MAX_ENTRIES_IN_FLIGHT = 2;
   /** Writes sharing one log entry at most (etcd's txn op limit, so apply stays short). */
   private static final int MAX_WRITES_PER_ENTRY = 128;
   /** Bytes of writes sharing one log entry, beyond which the next write waits for another. */
