@@ -15,7 +15,8 @@ import org.apache.ratis.protocol.Message;
  * <p>Batching is natural, never timed: a write is sent at once while fewer than
  * {@code maxInFlight} entries are on their way, so a lone writer waits for nobody. Otherwise it
  * queues, and when an entry completes, everything queued (up to {@code maxCommands} commands
- * and about {@code maxBytes}) leaves as the next entry. A single queued command is sent as
+ * and about {@code maxBytes}) leaves as the next entry, before the completed entry's writes are
+ * answered. A single queued command is sent as
  * itself; several go as one {@link StoreEnvelope#batch}, whose commands apply in order, each
  * with its own revision and reply, exactly as separate entries would.
  *
@@ -86,21 +87,23 @@ final class WriteBatcher {
       committed = CompletableFuture.failedFuture(e);
     }
     committed.whenComplete((reply, error) -> {
-      try {
-        complete(batch, reply, error);
-      } finally {
-        List<Pending> next;
-        synchronized (this) {
-          if (queue.isEmpty()) {
-            inFlight--;
-            next = null;
-          } else {
-            next = takeBatch();
-          }
+      // The next entry leaves before this one's writes are answered: answering runs the writers'
+      // continuations (parsing replies, sending responses), which the queued writes need not wait for.
+      List<Pending> next;
+      synchronized (this) {
+        if (queue.isEmpty()) {
+          inFlight--;
+          next = null;
+        } else {
+          next = takeBatch();
         }
+      }
+      try {
         if (next != null) {
           send(next);
         }
+      } finally {
+        complete(batch, reply, error);
       }
     });
   }

@@ -134,6 +134,41 @@ class WriteBatcherTest {
   }
 
   @Test
+  void theNextEntryLeavesBeforeTheCompletedEntrysWritesAreAnswered() {
+    Entries entries = new Entries();
+    WriteBatcher batcher = new WriteBatcher(entries::commit, 1, 128, 1 << 20);
+    CompletableFuture<Message> first = batcher.submit(command("a"));
+    batcher.submit(command("b"));
+    List<Integer> entriesSentWhenAnswered = new ArrayList<>();
+    first.thenRun(() -> entriesSentWhenAnswered.add(entries.sent.size()));
+
+    entries.replies.get(0).complete(ok(2));
+
+    assertThat(entriesSentWhenAnswered).as("entries sent when the first write's writer ran").containsExactly(2);
+    assertThat(text(entries.sent.get(1))).isEqualTo("b");
+  }
+
+  @Test
+  void anEntryThatFailsToSendStillAnswersTheCompletedEntrysWrites() {
+    Entries entries = new Entries();
+    boolean[] refuse = {false};
+    WriteBatcher batcher = new WriteBatcher(m -> {
+      if (refuse[0]) {
+        throw new IllegalStateException("client closed");
+      }
+      return entries.commit(m);
+    }, 1, 128, 1 << 20);
+    CompletableFuture<Message> first = batcher.submit(command("a"));
+    CompletableFuture<Message> second = batcher.submit(command("b"));
+    refuse[0] = true;
+
+    entries.replies.get(0).complete(ok(2));
+
+    assertThat(revision(first.join())).isEqualTo(2);
+    assertThatThrownBy(second::get).isInstanceOf(ExecutionException.class).hasRootCauseMessage("client closed");
+  }
+
+  @Test
   void aFailedEntryFailsEveryWriteInItAndTheNextBatchStillGoes() {
     Entries entries = new Entries();
     WriteBatcher batcher = new WriteBatcher(entries::commit, 1, 128, 1 << 20);
