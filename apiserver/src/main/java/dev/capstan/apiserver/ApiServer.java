@@ -410,6 +410,7 @@ public final class ApiServer implements AutoCloseable {
     ResourceRegistry<T> registry = registry(kind);
     WatchCache<T> cache = new WatchCache<>(kind, store, registry, config.watchWindow(), config.watcherBuffer());
     caches.add(cache);
+    registry.useObjectCache(cache);
     metrics.watch(cache);
     serviceAccounts.feedFrom(cache);
     resourceQuotas.feedFrom(cache);

@@ -75,6 +75,7 @@ public final class ResourceRegistry<T extends Message> {
   private final Orphaner orphaner;
   private final Allocator<T> allocator;
   private final Admission admission;
+  private volatile ObjectCache<T> objectCache = ObjectCache.none();
 
   /** Tells whether a namespace accepts new objects (NamespaceLifecycle admission). */
   public interface NamespaceCheck {
@@ -122,6 +123,16 @@ public final class ResourceRegistry<T extends Message> {
 
   public Kind<T> kind() {
     return kind;
+  }
+
+  /**
+   * Lets Update and UpdateStatus start from {@code cache}'s copy of the object instead of a
+   * linearizable store read, as Kubernetes' apiserver starts from its watch cache. The write stays
+   * conditional on the copy's revision; where the copy was behind, the store is read and the
+   * update done again, so the outcome is the one a fresh read would have given.
+   */
+  public void useObjectCache(ObjectCache<T> cache) {
+    this.objectCache = cache;
   }
 
   // ------------------------------------------------------------------ read
@@ -309,7 +320,7 @@ public final class ResourceRegistry<T extends Message> {
         throw ApiErrors.notFound(kind, name);
       }
       T changed = change.apply(current.get().object());
-      Optional<T> stored = storeIfUnchanged(current.get(), changed);
+      Optional<T> stored = storeIfUnchanged(current.get(), changed, true);
       if (stored.isPresent()) {
         return stored.get();
       }
@@ -325,24 +336,57 @@ public final class ResourceRegistry<T extends Message> {
    */
   public Optional<T> replaceIfUnchanged(T current, T changed) {
     long revision = parseResourceVersion(kind.metadata(current).getResourceVersion());
-    return storeIfUnchanged(new StoredObject<>(current, revision), changed);
+    return storeIfUnchanged(new StoredObject<>(current, revision), changed, true);
   }
 
   private T write(T object, boolean statusOnly) {
     ObjectMeta meta = kind.metadata(object);
     requireName(meta.getName());
     String namespace = kind.namespaced() ? meta.getNamespace() : "";
+    Optional<StoredObject<T>> cached = cachedForWrite(namespace, meta);
+    RuntimeException refusedOverCached = null;
+    if (cached.isPresent()) {
+      try {
+        Optional<T> stored = writeOver(cached.get(), object, statusOnly, false);
+        if (stored.isPresent()) {
+          return stored.get();
+        }
+      } catch (StatusRuntimeException e) {
+        refusedOverCached = e;  // stands only if the copy turns out to be current
+      }
+    }
     StoredObject<T> current = read(namespace, meta.getName())
         .orElseThrow(() -> ApiErrors.notFound(kind, meta.getName()));
-    return writeOver(current, object, statusOnly).orElseThrow(() -> ApiErrors.modified(kind, meta.getName()));
+    if (refusedOverCached != null && current.modRevision() == cached.get().modRevision()) {
+      throw refusedOverCached;
+    }
+    return writeOver(current, object, statusOnly, true).orElseThrow(() -> ApiErrors.modified(kind, meta.getName()));
+  }
+
+  /**
+   * The cache's copy of the object to update, when it is worth a conditional write: present, and
+   * at the resourceVersion the caller sent (if one was sent; a copy at another one is either behind
+   * the store or the caller is, and only the store tells which).
+   */
+  private Optional<StoredObject<T>> cachedForWrite(String namespace, ObjectMeta meta) {
+    Optional<T> copy = objectCache.cached(StoreKeys.objectKey(kind, ns(namespace), meta.getName()));
+    if (copy.isEmpty()) {
+      return Optional.empty();
+    }
+    String version = kind.metadata(copy.get()).getResourceVersion();
+    if (version.isEmpty() || (!meta.getResourceVersion().isEmpty() && !meta.getResourceVersion().equals(version))) {
+      return Optional.empty();
+    }
+    return Optional.of(new StoredObject<>(copy.get(), Long.parseLong(version)));
   }
 
   /**
    * Update or UpdateStatus of {@code object} over the stored {@code current}: the preconditions
    * the object carries (resourceVersion, uid), the kind's strategy, generation, validation, then
-   * a write conditional on {@code current}'s revision. Empty when another write came first.
+   * a write conditional on {@code current}'s revision. Empty when another write came first, or,
+   * for a {@code current} not {@code read} from the store but cached, when nothing would change.
    */
-  private Optional<T> writeOver(StoredObject<T> current, T object, boolean statusOnly) {
+  private Optional<T> writeOver(StoredObject<T> current, T object, boolean statusOnly, boolean read) {
     ObjectMeta meta = kind.metadata(object);
     if (!meta.getResourceVersion().isEmpty()
         && parseResourceVersion(meta.getResourceVersion()) != current.modRevision()) {
@@ -388,7 +432,7 @@ public final class ResourceRegistry<T extends Message> {
     if (!statusOnly) {
       admission.admitUpdate(kind, updated, old);
     }
-    return storeIfUnchanged(current, updated);
+    return storeIfUnchanged(current, updated, read);
   }
 
   // ------------------------------------------------------------------ patch
@@ -440,7 +484,7 @@ public final class ResourceRegistry<T extends Message> {
         throw invalid(name, List.of(new FieldError("metadata.namespace", "Invalid value: \""
             + meta.getNamespace() + "\": a patch may not change the namespace")));
       }
-      Optional<T> stored = writeOver(current, object, false);
+      Optional<T> stored = writeOver(current, object, false, true);
       if (stored.isPresent()) {
         return stored.get();
       }
@@ -496,7 +540,7 @@ public final class ResourceRegistry<T extends Message> {
           deadline = Instant.ofEpochSecond(meta.getDeletionTimestamp().getSeconds(), meta.getDeletionTimestamp().getNanos());
         }
         m.setDeletionTimestamp(timestamp(deadline)).setDeletionGracePeriodSeconds(seconds);
-        Optional<T> stored = storeIfUnchanged(current, kind.withMetadata(current.object(), m.build()));
+        Optional<T> stored = storeIfUnchanged(current, kind.withMetadata(current.object(), m.build()), true);
         if (stored.isPresent()) {
           return stored.get();
         }
@@ -609,9 +653,11 @@ public final class ResourceRegistry<T extends Message> {
 
   /**
    * Stores {@code updated} if the key still has the revision it was read at. An object being
-   * deleted whose last finalizer is gone is removed instead. Empty on a lost race.
+   * deleted whose last finalizer is gone is removed instead. Empty on a lost race. A write that
+   * changes nothing is answered with {@code current} unwritten only if {@code current} was {@code
+   * read} from the store; over a cached copy it is empty too, since the copy may be behind.
    */
-  private Optional<T> storeIfUnchanged(StoredObject<T> current, T updated) {
+  private Optional<T> storeIfUnchanged(StoredObject<T> current, T updated, boolean read) {
     ObjectMeta meta = kind.metadata(updated);
     ByteString key = StoreKeys.objectKey(kind, kind.namespaced() ? meta.getNamespace() : "", meta.getName());
     // A pod still in its grace period stays when its last finalizer goes: its agent deletes it
@@ -625,7 +671,8 @@ public final class ResourceRegistry<T extends Message> {
       T toStore = kind.withMetadata(claim.object(), meta.toBuilder().clearResourceVersion().build());
       if (!finished && toStore.equals(kind.withMetadata(current.object(),
           kind.metadata(current.object()).toBuilder().clearResourceVersion().build()))) {
-        return Optional.of(current.object());  // no-op writes don't bump the revision, as in Kubernetes
+        // no-op writes don't bump the revision, as in Kubernetes
+        return read ? Optional.of(current.object()) : Optional.empty();
       }
       RequestOp op = finished
           ? RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)).build()

@@ -1,0 +1,191 @@
+package dev.capstan.apiserver.watch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.capstan.api.core.v1.Container;
+import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.PodSpec;
+import dev.capstan.api.core.v1.PodStatus;
+import dev.capstan.api.meta.v1.DeleteRequest;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.apiserver.registry.ResourceRegistry;
+import dev.capstan.client.Kinds;
+import dev.capstan.etcd.etcdserverpb.RangeRequest;
+import dev.capstan.etcd.etcdserverpb.RangeResponse;
+import dev.capstan.store.ForwardingKeyValueStore;
+import dev.capstan.store.KeyValueStore;
+import dev.capstan.store.local.LocalKeyValueStore;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Update and UpdateStatus starting from the watch cache's copy of an object: no store read while
+ * the copy is current, and, while the cache lags the store, exactly the outcome a fresh read gives.
+ */
+class CachedUpdateTest {
+  /** Counts the reads of single objects, which the cached path is there to save. */
+  private static final class CountingStore extends ForwardingKeyValueStore {
+    final AtomicInteger objectReads = new AtomicInteger();
+
+    CountingStore(KeyValueStore store) {
+      super(store);
+    }
+
+    @Override
+    public CompletableFuture<RangeResponse> range(RangeRequest request) {
+      if (request.getRangeEnd().isEmpty()) {
+        objectReads.incrementAndGet();
+      }
+      return super.range(request);
+    }
+  }
+
+  private LocalKeyValueStore local;
+  private CountingStore counting;
+  private GatedFeedStore store;
+  private ResourceRegistry<Pod> registry;
+  private WatchCache<Pod> cache;
+
+  @BeforeEach
+  void start() {
+    local = new LocalKeyValueStore();
+    counting = new CountingStore(local);
+    store = new GatedFeedStore(counting);
+    registry = new ResourceRegistry<>(Kinds.POD, store, Clock.systemUTC(), new Random(7), ns -> {});
+    cache = new WatchCache<>(Kinds.POD, store, registry, 1000, 10);
+    cache.start();
+    registry.useObjectCache(cache);
+  }
+
+  @AfterEach
+  void stop() {
+    cache.close();
+    local.close();
+  }
+
+  private static Pod pod(String name) {
+    return Pod.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName(name).setNamespace("default"))
+        .setSpec(PodSpec.newBuilder().addContainers(Container.newBuilder().setName("c").setImage("registry.local/app:1")))
+        .build();
+  }
+
+  private static Pod withLabel(Pod pod, String value) {
+    return pod.toBuilder().setMetadata(pod.getMetadata().toBuilder().putLabels("tier", value)).build();
+  }
+
+  private Pod created(String name) {
+    Pod pod = registry.create(pod(name));
+    long revision = Long.parseLong(pod.getMetadata().getResourceVersion());
+    await().atMost(Duration.ofSeconds(5)).until(() -> cache.revision() >= revision);
+    return pod;
+  }
+
+  private Pod stored(String name) {
+    return registry.get("default", name);
+  }
+
+  @Test
+  void anUpdateAtTheCachedVersionWritesWithoutReadingTheStore() {
+    Pod pod = created("p");
+    int reads = counting.objectReads.get();
+
+    Pod updated = registry.update(withLabel(pod, "web"));
+
+    assertThat(counting.objectReads.get()).isEqualTo(reads);
+    assertThat(updated.getMetadata().getLabelsMap()).containsEntry("tier", "web");
+    assertThat(stored("p")).isEqualTo(updated);
+  }
+
+  @Test
+  void anUpdateAtTheStoresVersionSucceedsWhileTheCacheIsBehind() {
+    Pod pod = created("p");
+    store.hold();
+    Pod first = registry.update(withLabel(pod, "web"));
+
+    Pod second = registry.update(withLabel(first, "db"));
+
+    assertThat(second.getMetadata().getLabelsMap()).containsEntry("tier", "db");
+    assertThat(stored("p")).isEqualTo(second);
+  }
+
+  @Test
+  void anUpdateAtAVersionOnlyTheLaggingCacheStillHasIsAConflict() {
+    Pod pod = created("p");
+    store.hold();
+    Pod first = registry.update(withLabel(pod, "web"));
+
+    assertThatThrownBy(() -> registry.update(withLabel(pod, "db")))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ABORTED));
+    assertThat(stored("p")).isEqualTo(first);
+  }
+
+  @Test
+  void anUnconditionalUpdateOverAStaleCopyKeepsTheStatusWrittenSince() {
+    Pod pod = created("p");
+    store.hold();
+    Pod running = registry.updateStatus(pod.toBuilder()
+        .setStatus(PodStatus.newBuilder().setPhase("Running")).build());
+
+    Pod relabelled = registry.update(withLabel(pod, "web").toBuilder()
+        .setMetadata(withLabel(pod, "web").getMetadata().toBuilder().clearResourceVersion()).build());
+
+    assertThat(relabelled.getStatus().getPhase()).isEqualTo("Running");
+    assertThat(relabelled.getMetadata().getLabelsMap()).containsEntry("tier", "web");
+    assertThat(Long.parseLong(relabelled.getMetadata().getResourceVersion()))
+        .isGreaterThan(Long.parseLong(running.getMetadata().getResourceVersion()));
+    assertThat(stored("p")).isEqualTo(relabelled);
+  }
+
+  @Test
+  void anUpdateThatChangesNothingOnlyInTheStaleCopyIsStillWritten() {
+    Pod pod = created("p");
+    store.hold();
+    registry.update(withLabel(pod, "web"));
+
+    // The same as the cache's copy, but not as the store's: it must undo the label, not be dropped as a no-op.
+    Pod back = registry.update(pod.toBuilder()
+        .setMetadata(pod.getMetadata().toBuilder().clearResourceVersion()).build());
+
+    assertThat(back.getMetadata().getLabelsMap()).doesNotContainKey("tier");
+    assertThat(stored("p").getMetadata().getLabelsMap()).doesNotContainKey("tier");
+  }
+
+  @Test
+  void anUpdateOfAnObjectDeletedSinceTheCacheSawItIsNotFound() {
+    Pod pod = created("p");
+    store.hold();
+    registry.delete(DeleteRequest.newBuilder()
+        .setNamespace("default").setName("p").setGracePeriodSeconds(0).build());
+
+    assertThatThrownBy(() -> registry.update(withLabel(pod, "web")))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+  }
+
+  @Test
+  void aRefusalThatOnlyTheStaleCopyJustifiesIsNotTheAnswer() {
+    created("p");
+    store.hold();
+    registry.delete(DeleteRequest.newBuilder().setNamespace("default").setName("p").setGracePeriodSeconds(0).build());
+    Pod again = registry.create(pod("p"));
+
+    // Carries the new pod's uid, which the cache's copy of the old pod does not have.
+    Pod relabelled = registry.update(withLabel(again, "web").toBuilder()
+        .setMetadata(withLabel(again, "web").getMetadata().toBuilder().clearResourceVersion()).build());
+
+    assertThat(relabelled.getMetadata().getUid()).isEqualTo(again.getMetadata().getUid());
+    assertThat(stored("p")).isEqualTo(relabelled);
+  }
+}
