@@ -406,16 +406,25 @@ public final class ApiServer implements AutoCloseable {
     return token;
   }
 
+  /** The server's own lister of {@code kind} where it keeps one (authentication and admission read them), else a new one. */
+  @SuppressWarnings("unchecked")
+  private <T extends Message> Lister<T> listerOf(Kind<T> kind) {
+    Lister<?> own = kind == Kinds.POD ? pods
+        : kind == Kinds.NAMESPACE ? namespaces
+        : kind == Kinds.SERVICE_ACCOUNT ? serviceAccounts
+        : kind == Kinds.RESOURCE_QUOTA ? resourceQuotas
+        : null;
+    return own != null ? (Lister<T>) own : new Lister<>(kind);
+  }
+
   private <T extends Message> ResourceService<T> serviceFor(Kind<T> kind) {
     ResourceRegistry<T> registry = registry(kind);
     WatchCache<T> cache = new WatchCache<>(kind, store, registry, config.watchWindow(), config.watcherBuffer());
     caches.add(cache);
-    registry.useObjectCache(cache);
     metrics.watch(cache);
-    serviceAccounts.feedFrom(cache);
-    resourceQuotas.feedFrom(cache);
-    namespaces.feedFrom(cache);
-    pods.feedFrom(cache);
+    Lister<T> objects = listerOf(kind);
+    objects.feedFrom(cache);
+    registry.useObjectCache(objects);
     if (kind == Kinds.ROLE || kind == Kinds.CLUSTER_ROLE || kind == Kinds.ROLE_BINDING
         || kind == Kinds.CLUSTER_ROLE_BINDING) {
       cache.addListener(policy.feed(kind));  // RBAC decides from memory, not a store read per request

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.capstan.api.core.v1.BoundObjectReference;
+import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.Namespace;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.core.v1.ResourceQuota;
@@ -64,7 +65,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ServiceAccounts, their tokens and ResourceQuotas through two apiservers sharing one real Ratis
  * store, as two {@code capstan server}s of a cluster do: ServiceAccount admission, tokens signed by
  * the one cluster key and accepted by both servers, RBAC bindings to ServiceAccounts, and quota
- * charges that the two servers cannot both admit past a limit. Each test works in its own namespace.
+ * charges that the two servers cannot both admit past a limit; and updates that start from a
+ * server's cached copy of the object. Each test works in its own namespace.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ServiceAccountsAndQuotasTest {
@@ -442,5 +444,27 @@ class ServiceAccountsAndQuotasTest {
       pool.shutdownNow();
     }
     assertThat(adminOne.pods().list("quota").items()).hasSize(10);
+  }
+
+  @Test
+  void anUpdateAtTheCachedVersionCostsNoStoreReadAndOneThroughTheOtherServerIsNotLost() throws Exception {
+    namespace("cached-updates");
+    ConfigMap created = adminOne.configMaps().create(ConfigMap.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("cached-updates").setName("settings")).build());
+    awaitCached(adminOne.configMaps(), "cached-updates",
+        c -> c.getMetadata().getResourceVersion().equals(created.getMetadata().getResourceVersion()));
+    ByteString key = StoreKeys.objectKey(Kinds.CONFIG_MAP, "cached-updates", "settings");
+    readsOfOne.readsUnder(key);
+
+    ConfigMap first = adminOne.configMaps().update(created.toBuilder().putData("a", "1").build());
+    assertThat(readsOfOne.readsUnder(key)).isEmpty();
+
+    // Through server two, then at once through server one, whose cache may not have that yet.
+    ConfigMap second = adminTwo.configMaps().update(first.toBuilder().putData("a", "2").build());
+    ConfigMap third = adminOne.configMaps().update(second.toBuilder().putData("a", "3").build());
+    assertThat(third.getDataMap()).containsEntry("a", "3");
+    assertThat(failure(() -> adminOne.configMaps().update(first.toBuilder().putData("a", "4").build()))
+        .getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
+    assertThat(adminTwo.configMaps().get("cached-updates", "settings")).isEqualTo(third);
   }
 }

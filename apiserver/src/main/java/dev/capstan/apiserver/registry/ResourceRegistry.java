@@ -75,7 +75,7 @@ public final class ResourceRegistry<T extends Message> {
   private final Orphaner orphaner;
   private final Allocator<T> allocator;
   private final Admission admission;
-  private volatile ObjectCache<T> objectCache = ObjectCache.none();
+  private volatile ObjectCache<T> objectCache = (namespace, name) -> Optional.empty();
 
   /** Tells whether a namespace accepts new objects (NamespaceLifecycle admission). */
   public interface NamespaceCheck {
@@ -320,7 +320,7 @@ public final class ResourceRegistry<T extends Message> {
         throw ApiErrors.notFound(kind, name);
       }
       T changed = change.apply(current.get().object());
-      Optional<T> stored = storeIfUnchanged(current.get(), changed, true);
+      Optional<T> stored = storeIfUnchanged(current.get(), changed);
       if (stored.isPresent()) {
         return stored.get();
       }
@@ -332,11 +332,12 @@ public final class ResourceRegistry<T extends Message> {
    * Stores {@code changed} in place of {@code current}, an object as a cache held it, without
    * reading the store first: the write is conditional on {@code current}'s resourceVersion still
    * being the stored one. Empty when it no longer is (the cache was behind, or another write came
-   * first); the caller then reads the stored object, with {@link #modify} say.
+   * first), and for a change that changes nothing (only the store can tell whether the copy is
+   * current); the caller then reads the stored object, with {@link #modify} say.
    */
   public Optional<T> replaceIfUnchanged(T current, T changed) {
     long revision = parseResourceVersion(kind.metadata(current).getResourceVersion());
-    return storeIfUnchanged(new StoredObject<>(current, revision), changed, true);
+    return storeIfUnchanged(new StoredObject<>(current, revision, false), changed);
   }
 
   private T write(T object, boolean statusOnly) {
@@ -347,7 +348,7 @@ public final class ResourceRegistry<T extends Message> {
     RuntimeException refusedOverCached = null;
     if (cached.isPresent()) {
       try {
-        Optional<T> stored = writeOver(cached.get(), object, statusOnly, false);
+        Optional<T> stored = writeOver(cached.get(), object, statusOnly);
         if (stored.isPresent()) {
           return stored.get();
         }
@@ -360,7 +361,7 @@ public final class ResourceRegistry<T extends Message> {
     if (refusedOverCached != null && current.modRevision() == cached.get().modRevision()) {
       throw refusedOverCached;
     }
-    return writeOver(current, object, statusOnly, true).orElseThrow(() -> ApiErrors.modified(kind, meta.getName()));
+    return writeOver(current, object, statusOnly).orElseThrow(() -> ApiErrors.modified(kind, meta.getName()));
   }
 
   /**
@@ -369,7 +370,7 @@ public final class ResourceRegistry<T extends Message> {
    * the store or the caller is, and only the store tells which).
    */
   private Optional<StoredObject<T>> cachedForWrite(String namespace, ObjectMeta meta) {
-    Optional<T> copy = objectCache.cached(StoreKeys.objectKey(kind, ns(namespace), meta.getName()));
+    Optional<T> copy = objectCache.get(namespace, meta.getName());
     if (copy.isEmpty()) {
       return Optional.empty();
     }
@@ -377,16 +378,16 @@ public final class ResourceRegistry<T extends Message> {
     if (version.isEmpty() || (!meta.getResourceVersion().isEmpty() && !meta.getResourceVersion().equals(version))) {
       return Optional.empty();
     }
-    return Optional.of(new StoredObject<>(copy.get(), Long.parseLong(version)));
+    return Optional.of(new StoredObject<>(copy.get(), Long.parseLong(version), false));
   }
 
   /**
    * Update or UpdateStatus of {@code object} over the stored {@code current}: the preconditions
    * the object carries (resourceVersion, uid), the kind's strategy, generation, validation, then
    * a write conditional on {@code current}'s revision. Empty when another write came first, or,
-   * for a {@code current} not {@code read} from the store but cached, when nothing would change.
+   * for a cached {@code current}, when nothing would change.
    */
-  private Optional<T> writeOver(StoredObject<T> current, T object, boolean statusOnly, boolean read) {
+  private Optional<T> writeOver(StoredObject<T> current, T object, boolean statusOnly) {
     ObjectMeta meta = kind.metadata(object);
     if (!meta.getResourceVersion().isEmpty()
         && parseResourceVersion(meta.getResourceVersion()) != current.modRevision()) {
@@ -432,7 +433,7 @@ public final class ResourceRegistry<T extends Message> {
     if (!statusOnly) {
       admission.admitUpdate(kind, updated, old);
     }
-    return storeIfUnchanged(current, updated, read);
+    return storeIfUnchanged(current, updated);
   }
 
   // ------------------------------------------------------------------ patch
@@ -484,7 +485,7 @@ public final class ResourceRegistry<T extends Message> {
         throw invalid(name, List.of(new FieldError("metadata.namespace", "Invalid value: \""
             + meta.getNamespace() + "\": a patch may not change the namespace")));
       }
-      Optional<T> stored = writeOver(current, object, false, true);
+      Optional<T> stored = writeOver(current, object, false);
       if (stored.isPresent()) {
         return stored.get();
       }
@@ -540,7 +541,7 @@ public final class ResourceRegistry<T extends Message> {
           deadline = Instant.ofEpochSecond(meta.getDeletionTimestamp().getSeconds(), meta.getDeletionTimestamp().getNanos());
         }
         m.setDeletionTimestamp(timestamp(deadline)).setDeletionGracePeriodSeconds(seconds);
-        Optional<T> stored = storeIfUnchanged(current, kind.withMetadata(current.object(), m.build()), true);
+        Optional<T> stored = storeIfUnchanged(current, kind.withMetadata(current.object(), m.build()));
         if (stored.isPresent()) {
           return stored.get();
         }
@@ -638,8 +639,11 @@ public final class ResourceRegistry<T extends Message> {
 
   // ------------------------------------------------------------------ store plumbing
 
-  /** An object as read, with the revision a conditional write must compare against. */
-  public record StoredObject<T>(T object, long modRevision) {}
+  /**
+   * An object with the revision a conditional write must compare against; {@code fromStore} when
+   * it was just read from the store, not taken from a cache whose copy may be behind.
+   */
+  public record StoredObject<T>(T object, long modRevision, boolean fromStore) {}
 
   public Optional<StoredObject<T>> read(String namespace, String name) {
     RangeResponse r = await(store.range(RangeRequest.newBuilder()
@@ -648,16 +652,16 @@ public final class ResourceRegistry<T extends Message> {
       return Optional.empty();
     }
     KeyValue kv = r.getKvs(0);
-    return Optional.of(new StoredObject<>(decode(kv), kv.getModRevision()));
+    return Optional.of(new StoredObject<>(decode(kv), kv.getModRevision(), true));
   }
 
   /**
    * Stores {@code updated} if the key still has the revision it was read at. An object being
    * deleted whose last finalizer is gone is removed instead. Empty on a lost race. A write that
-   * changes nothing is answered with {@code current} unwritten only if {@code current} was {@code
-   * read} from the store; over a cached copy it is empty too, since the copy may be behind.
+   * changes nothing is answered with {@code current} unwritten only if {@code current} came from
+   * the store; over a cached copy it is empty too, since the copy may be behind.
    */
-  private Optional<T> storeIfUnchanged(StoredObject<T> current, T updated, boolean read) {
+  private Optional<T> storeIfUnchanged(StoredObject<T> current, T updated) {
     ObjectMeta meta = kind.metadata(updated);
     ByteString key = StoreKeys.objectKey(kind, kind.namespaced() ? meta.getNamespace() : "", meta.getName());
     // A pod still in its grace period stays when its last finalizer goes: its agent deletes it
@@ -672,7 +676,7 @@ public final class ResourceRegistry<T extends Message> {
       if (!finished && toStore.equals(kind.withMetadata(current.object(),
           kind.metadata(current.object()).toBuilder().clearResourceVersion().build()))) {
         // no-op writes don't bump the revision, as in Kubernetes
-        return read ? Optional.of(current.object()) : Optional.empty();
+        return current.fromStore() ? Optional.of(current.object()) : Optional.empty();
       }
       RequestOp op = finished
           ? RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)).build()

@@ -1,6 +1,7 @@
 package dev.capstan.apiserver.watch;
 
 import com.google.protobuf.Message;
+import dev.capstan.apiserver.registry.ObjectCache;
 import dev.capstan.client.Kind;
 import java.util.Collection;
 import java.util.List;
@@ -15,9 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * server, or just now through this one, shows here once the store watch has delivered it, so a
  * caller that must not act on a stale object checks it against the store (a compare on its
  * resourceVersion, say). Thread-safe: written by the cache, read by any request; a cache restart
- * swaps in the new objects at once, so a reader never sees a half-filled lister.
+ * swaps in the new objects at once, so a reader never sees a half-filled lister. Every kind's
+ * registry starts its updates from one ({@link dev.capstan.apiserver.registry.ResourceRegistry#useObjectCache}).
  */
-public final class Lister<T extends Message> implements WatchCache.Listener<T> {
+public final class Lister<T extends Message> implements WatchCache.Listener<T>, ObjectCache<T> {
   private final Kind<T> kind;
   /** Namespace ("" for cluster-scoped kinds), then name. Replaced whole on reset. */
   private volatile Map<String, Map<String, T>> byNamespace = new ConcurrentHashMap<>();
@@ -34,6 +36,7 @@ public final class Lister<T extends Message> implements WatchCache.Listener<T> {
     }
   }
 
+  @Override
   public Optional<T> get(String namespace, String name) {
     Map<String, T> objects = byNamespace.get(namespace);
     return objects == null ? Optional.empty() : Optional.ofNullable(objects.get(name));

@@ -2,7 +2,6 @@ package dev.capstan.apiserver.watch;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
-import dev.capstan.apiserver.registry.ObjectCache;
 import dev.capstan.apiserver.registry.ObjectFilter;
 import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.apiserver.registry.StoreKeys;
@@ -25,7 +24,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -51,12 +49,8 @@ import org.slf4j.LoggerFactory;
  * (by an event or a progress notification), so a write backlog wakes no one early; while any
  * waits, the store watch is asked for a progress notification (a kind that saw no change has no
  * event to deliver), at most one request at a time per cache, however many wait.
- *
- * <p>Update and UpdateStatus start from its copy of the object ({@link #cached}) rather than a
- * store read, writing conditionally on the copy's revision (see
- * {@link ResourceRegistry#useObjectCache}).
  */
-public final class WatchCache<T extends Message> implements ObjectCache<T>, AutoCloseable {
+public final class WatchCache<T extends Message> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WatchCache.class);
 
   /**
@@ -172,14 +166,6 @@ public final class WatchCache<T extends Message> implements ObjectCache<T>, Auto
       if (started) {
         listener.reset(objects.values());
       }
-    }
-  }
-
-  /** The object under {@code key} as of the last event applied; empty while the cache is not serving. */
-  @Override
-  public Optional<T> cached(ByteString key) {
-    synchronized (lock) {
-      return started && !closed ? Optional.ofNullable(objects.get(StoreKey.of(key))) : Optional.empty();
     }
   }
 
