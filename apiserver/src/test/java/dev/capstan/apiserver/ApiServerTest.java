@@ -293,6 +293,13 @@ class ApiServerTest {
     for (int i = 0; i < 10; i++) {
       client.pods().create(pod("o" + i, "busybox"));
     }
+    // Until its watch cache has the last create, the window may still reach back to rv (a flake
+    // under load): a watch without a resourceVersion starts with the cache's objects.
+    List<WatchEvent<Pod>> cached = new CopyOnWriteArrayList<>();
+    AutoCloseable current = client.pods().watch(WatchRequest.newBuilder().build(), collect(cached, new AtomicReference<>()));
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> cached.stream().anyMatch(e -> e.object().getMetadata().getName().equals("o9")));
+    close(current);
     AtomicReference<Throwable> closed = new AtomicReference<>();
     client.pods().watch(WatchRequest.newBuilder().setResourceVersion(rv).build(), collect(new CopyOnWriteArrayList<>(), closed));
     await().atMost(Duration.ofSeconds(5)).until(() -> closed.get() != null);
