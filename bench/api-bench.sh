@@ -6,7 +6,7 @@
 # CAPSTAN_BENCH_PEER_TLS=1 runs the servers with mutual TLS on their Raft ports; CAPSTAN_BENCH_JAVA_OPTS
 # are the load driver's JVM options.
 # Usage: bench/api-bench.sh [--scale 0.1] [--rates 100,500] [--seconds 30] [--warmup-seconds 45]
-#                           [--only warmup,memory,latency] [--verbs create,get,list,update]
+#                           [--only warmup,memory,latency] [--verbs create,get,list,update,patch]
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 # shellcheck source=bench/lib/bench-run.sh

@@ -467,4 +467,28 @@ class ServiceAccountsAndQuotasTest {
         .getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
     assertThat(adminTwo.configMaps().get("cached-updates", "settings")).isEqualTo(third);
   }
+
+  @Test
+  void aPatchOfTheCachedObjectCostsNoStoreReadAndOneThroughTheOtherServerIsNotLost() throws Exception {
+    namespace("cached-patches");
+    ConfigMap created = adminOne.configMaps().create(ConfigMap.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("cached-patches").setName("settings")).build());
+    awaitCached(adminOne.configMaps(), "cached-patches",
+        c -> c.getMetadata().getResourceVersion().equals(created.getMetadata().getResourceVersion()));
+    ByteString key = StoreKeys.objectKey(Kinds.CONFIG_MAP, "cached-patches", "settings");
+    readsOfOne.readsUnder(key);
+
+    ConfigMap first = adminOne.configMaps().patch("cached-patches", "settings", "{\"data\":{\"a\":\"1\"}}");
+    assertThat(readsOfOne.readsUnder(key)).isEmpty();
+    assertThat(first.getDataMap()).containsEntry("a", "1");
+
+    // Through server two, then at once through server one, whose cache may not have that yet.
+    adminTwo.configMaps().patch("cached-patches", "settings", "{\"data\":{\"b\":\"2\"}}");
+    ConfigMap third = adminOne.configMaps().patch("cached-patches", "settings", "{\"data\":{\"c\":\"3\"}}");
+    assertThat(third.getDataMap()).containsEntry("a", "1").containsEntry("b", "2").containsEntry("c", "3");
+    assertThat(failure(() -> adminOne.configMaps().patch("cached-patches", "settings",
+        "{\"metadata\":{\"resourceVersion\":\"" + first.getMetadata().getResourceVersion()
+            + "\"},\"data\":{\"d\":\"4\"}}")).getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
+    assertThat(adminTwo.configMaps().get("cached-patches", "settings")).isEqualTo(third);
+  }
 }

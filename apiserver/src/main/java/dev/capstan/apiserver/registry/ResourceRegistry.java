@@ -344,7 +344,7 @@ public final class ResourceRegistry<T extends Message> {
     ObjectMeta meta = kind.metadata(object);
     requireName(meta.getName());
     String namespace = kind.namespaced() ? meta.getNamespace() : "";
-    Optional<StoredObject<T>> cached = cachedForWrite(namespace, meta);
+    Optional<StoredObject<T>> cached = cachedForWrite(namespace, meta.getName(), meta.getResourceVersion());
     RuntimeException refusedOverCached = null;
     if (cached.isPresent()) {
       try {
@@ -369,13 +369,13 @@ public final class ResourceRegistry<T extends Message> {
    * at the resourceVersion the caller sent (if one was sent; a copy at another one is either behind
    * the store or the caller is, and only the store tells which).
    */
-  private Optional<StoredObject<T>> cachedForWrite(String namespace, ObjectMeta meta) {
-    Optional<T> copy = objectCache.get(namespace, meta.getName());
+  private Optional<StoredObject<T>> cachedForWrite(String namespace, String name, String resourceVersion) {
+    Optional<T> copy = objectCache.get(namespace, name);
     if (copy.isEmpty()) {
       return Optional.empty();
     }
     String version = kind.metadata(copy.get()).getResourceVersion();
-    if (version.isEmpty() || (!meta.getResourceVersion().isEmpty() && !meta.getResourceVersion().equals(version))) {
+    if (version.isEmpty() || (!resourceVersion.isEmpty() && !resourceVersion.equals(version))) {
       return Optional.empty();
     }
     return Optional.of(new StoredObject<>(copy.get(), Long.parseLong(version), false));
@@ -443,6 +443,11 @@ public final class ResourceRegistry<T extends Message> {
    * the result as {@link #update} would (status kept, validation, generation). A
    * metadata.resourceVersion in the patch is a precondition; without one a patch that lost a race
    * with another write is applied again to the new object, as Kubernetes does.
+   *
+   * <p>Like an update, the first attempt starts from the object cache's copy (at the pinned
+   * resourceVersion, if the patch pins one) with a write conditional on its revision, and the
+   * store is read only when that write finds the copy behind; a refusal decided over the copy
+   * stands only if the store's object is that copy.
    */
   public T patch(PatchRequest request) {
     requireName(request.getName());
@@ -467,25 +472,24 @@ public final class ResourceRegistry<T extends Message> {
     JsonNode pinned = patch.path("metadata").path("resourceVersion");
     boolean precondition = pinned.isTextual() && !pinned.textValue().isEmpty();
     String namespace = ns(request.getNamespace());
+    Optional<StoredObject<T>> cached = cachedForWrite(namespace, name, precondition ? pinned.textValue() : "");
+    RuntimeException refusedOverCached = null;
+    if (cached.isPresent()) {
+      try {
+        Optional<T> stored = patchOver(cached.get(), patch, namespace, name);
+        if (stored.isPresent()) {
+          return stored.get();
+        }
+      } catch (StatusRuntimeException e) {
+        refusedOverCached = e;  // stands only if the copy turns out to be current
+      }
+    }
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       StoredObject<T> current = read(namespace, name).orElseThrow(() -> ApiErrors.notFound(kind, name));
-      JsonNode patched = MergePatch.apply(CODEC.toTree(current.object()), patch);
-      T object;
-      try {
-        object = CODEC.fromTree(patched, kind);
-      } catch (ManifestException e) {
-        throw invalid(name, List.of(new FieldError(e.fieldPath(), e.detail())));
+      if (attempt == 0 && refusedOverCached != null && current.modRevision() == cached.get().modRevision()) {
+        throw refusedOverCached;
       }
-      ObjectMeta meta = kind.metadata(object);
-      if (!meta.getName().equals(name)) {
-        throw invalid(name, List.of(new FieldError("metadata.name", "Invalid value: \"" + meta.getName()
-            + "\": a patch may not change the name")));
-      }
-      if (!meta.getNamespace().equals(namespace)) {
-        throw invalid(name, List.of(new FieldError("metadata.namespace", "Invalid value: \""
-            + meta.getNamespace() + "\": a patch may not change the namespace")));
-      }
-      Optional<T> stored = writeOver(current, object, false);
+      Optional<T> stored = patchOver(current, patch, namespace, name);
       if (stored.isPresent()) {
         return stored.get();
       }
@@ -494,6 +498,27 @@ public final class ResourceRegistry<T extends Message> {
       }
     }
     throw ApiErrors.modified(kind, name);
+  }
+
+  /** The merge patch applied to {@code current} and written over it as an update: see {@link #writeOver}. */
+  private Optional<T> patchOver(StoredObject<T> current, JsonNode patch, String namespace, String name) {
+    JsonNode patched = MergePatch.apply(CODEC.toTree(current.object()), patch);
+    T object;
+    try {
+      object = CODEC.fromTree(patched, kind);
+    } catch (ManifestException e) {
+      throw invalid(name, List.of(new FieldError(e.fieldPath(), e.detail())));
+    }
+    ObjectMeta meta = kind.metadata(object);
+    if (!meta.getName().equals(name)) {
+      throw invalid(name, List.of(new FieldError("metadata.name", "Invalid value: \"" + meta.getName()
+          + "\": a patch may not change the name")));
+    }
+    if (!meta.getNamespace().equals(namespace)) {
+      throw invalid(name, List.of(new FieldError("metadata.namespace", "Invalid value: \""
+          + meta.getNamespace() + "\": a patch may not change the namespace")));
+    }
+    return writeOver(current, object, false);
   }
 
   // ------------------------------------------------------------------ delete

@@ -11,6 +11,7 @@ import dev.capstan.api.core.v1.PodSpec;
 import dev.capstan.api.core.v1.PodStatus;
 import dev.capstan.api.meta.v1.DeleteRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.api.meta.v1.PatchRequest;
 import dev.capstan.apiserver.ReadRecordingStore;
 import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.apiserver.registry.StoreKeys;
@@ -26,9 +27,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Update and UpdateStatus starting from a lister's copy of the object (fed by the watch cache): no
- * store read while the copy is current, and, while the cache lags the store, exactly the outcome a
- * fresh read gives.
+ * Update, UpdateStatus and Patch starting from a lister's copy of the object (fed by the watch
+ * cache): no store read while the copy is current, and, while the cache lags the store, exactly the
+ * outcome a fresh read gives.
  */
 class CachedUpdateTest {
   private LocalKeyValueStore local;
@@ -172,5 +173,79 @@ class CachedUpdateTest {
 
     assertThat(relabelled.getMetadata().getUid()).isEqualTo(again.getMetadata().getUid());
     assertThat(stored("p")).isEqualTo(relabelled);
+  }
+
+  private static PatchRequest mergePatch(String name, String json) {
+    return PatchRequest.newBuilder().setNamespace("default").setName(name).setType("merge")
+        .setPatch(ByteString.copyFromUtf8(json)).build();
+  }
+
+  @Test
+  void aPatchOfTheCachedObjectWritesWithoutReadingTheStore() {
+    created("p");
+    ByteString key = StoreKeys.objectKey(Kinds.POD, "default", "p");
+    reads.readsUnder(key);
+
+    Pod patched = registry.patch(mergePatch("p", "{\"metadata\":{\"labels\":{\"tier\":\"web\"}}}"));
+
+    assertThat(reads.readsUnder(key)).isEmpty();
+    assertThat(patched.getMetadata().getLabelsMap()).containsEntry("tier", "web");
+    assertThat(stored("p")).isEqualTo(patched);
+  }
+
+  @Test
+  void aPatchWhileTheCacheIsBehindAppliesToTheStoredObject() {
+    Pod pod = created("p");
+    store.hold();
+    registry.updateStatus(pod.toBuilder().setStatus(PodStatus.newBuilder().setPhase("Running")).build());
+    registry.update(unconditional(withLabel(pod, "web")));
+
+    Pod patched = registry.patch(mergePatch("p", "{\"metadata\":{\"labels\":{\"app\":\"shop\"}}}"));
+
+    assertThat(patched.getStatus().getPhase()).isEqualTo("Running");
+    assertThat(patched.getMetadata().getLabelsMap()).containsEntry("tier", "web").containsEntry("app", "shop");
+    assertThat(stored("p")).isEqualTo(patched);
+  }
+
+  @Test
+  void aPatchPinnedToAVersionOnlyTheLaggingCacheStillHasIsAConflict() {
+    Pod pod = created("p");
+    store.hold();
+    Pod first = registry.update(withLabel(pod, "web"));
+
+    assertThatThrownBy(() -> registry.patch(mergePatch("p", "{\"metadata\":{\"resourceVersion\":\""
+        + pod.getMetadata().getResourceVersion() + "\",\"labels\":{\"tier\":\"db\"}}}")))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ABORTED));
+    assertThat(stored("p")).isEqualTo(first);
+  }
+
+  @Test
+  void aPatchThatChangesNothingOnlyInTheStaleCopyIsStillWritten() {
+    Pod pod = created("p");
+    store.hold();
+    registry.update(withLabel(pod, "web"));
+
+    // Removing a label the cache's copy never had: a no-op there, not in the store.
+    Pod patched = registry.patch(mergePatch("p", "{\"metadata\":{\"labels\":{\"tier\":null}}}"));
+
+    assertThat(patched.getMetadata().getLabelsMap()).doesNotContainKey("tier");
+    assertThat(stored("p").getMetadata().getLabelsMap()).doesNotContainKey("tier");
+  }
+
+  @Test
+  void aPatchRefusedOnlyOverTheStaleCopyIsRedoneOverTheStore() {
+    created("p");
+    store.hold();
+    registry.delete(DeleteRequest.newBuilder().setNamespace("default").setName("p").setGracePeriodSeconds(0).build());
+    Pod again = registry.create(pod("p"));
+
+    // Pins the new pod's uid, which the cache's copy of the old pod does not have.
+    Pod patched = registry.patch(mergePatch("p", "{\"metadata\":{\"uid\":\"" + again.getMetadata().getUid()
+        + "\",\"labels\":{\"tier\":\"web\"}}}"));
+
+    assertThat(patched.getMetadata().getUid()).isEqualTo(again.getMetadata().getUid());
+    assertThat(patched.getMetadata().getLabelsMap()).containsEntry("tier", "web");
+    assertThat(stored("p")).isEqualTo(patched);
   }
 }

@@ -3,11 +3,13 @@ package dev.capstan.bench.api;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
 import dev.capstan.api.core.v1.Namespace;
 import dev.capstan.api.core.v1.Pod;
 import dev.capstan.api.meta.v1.GetRequest;
 import dev.capstan.api.meta.v1.ListRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.api.meta.v1.PatchRequest;
 import dev.capstan.client.CapstanClient;
 import dev.capstan.client.ClientTls;
 import io.grpc.Status;
@@ -21,13 +23,13 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 /**
  * The apiserver load driver: against a cluster of {@code capstan server}s (clients spread over
  * all of them), runs a warm-up, then the memory and watch fan-out scenario ({@link WatchMemory}),
- * then open-loop latency ({@link OpenLoad}) of create, get, list and update of Pods at each target
- * rate, and prints Markdown tables.
+ * then open-loop latency ({@link OpenLoad}) of create, get, list and update of Pods (and, when
+ * named in {@code --verbs}, patch) at each target rate, and prints Markdown tables.
  *
  * <p>Usage: {@code ApiBench --server 127.0.0.1:6443@pid --server ... --token TOKEN
  * [--certificate-authority CA.crt] [--scale 1]
  * [--rates 100,500] [--seconds 30] [--warmup-seconds 45] [--only warmup,memory,latency]
- * [--verbs create,get,list,update]}.
+ * [--verbs create,get,list,update,patch]}.
  * {@code --scale} multiplies the pod and watcher counts, the seconds per latency run and the
  * warm-up (0.1 for a quick check).
  */
@@ -103,8 +105,8 @@ public final class ApiBench {
   private static List<String> verbs(String value) {
     List<String> verbs = List.of(value.split(","));
     for (String verb : verbs) {
-      if (!List.of("create", "get", "list", "update").contains(verb)) {
-        throw new IllegalArgumentException("--verbs: unknown verb " + verb + " (known: create, get, list, update)");
+      if (!List.of("create", "get", "list", "update", "patch").contains(verb)) {
+        throw new IllegalArgumentException("--verbs: unknown verb " + verb + " (known: create, get, list, update, patch)");
       }
     }
     return verbs;
@@ -139,6 +141,18 @@ public final class ApiBench {
               return updated;
             }, MoreExecutors.directExecutor());
           };
+          case "patch" -> (i, c) -> {
+            int slot = i % UPDATE_PODS;
+            ListenableFuture<Pod> f = Async.pods(c, "Patch", PatchRequest.newBuilder().setNamespace("bench-update")
+                .setName(updatable.get(slot).getMetadata().getName()).setType("merge")
+                .setPatch(ByteString.copyFromUtf8("{\"metadata\":{\"labels\":{\"bench-patch\":\"" + i + "\"}}}"))
+                .build());
+            // keeps the update verb's resourceVersions current when both run
+            return Futures.transform(f, patched -> {
+              current.set(slot, patched);
+              return patched;
+            }, MoreExecutors.directExecutor());
+          };
           default -> throw new IllegalStateException(verb);
         };
         results.add(OpenLoad.run(verb, rate, seconds, clients, pids, request));
@@ -169,7 +183,8 @@ public final class ApiBench {
     notes.forEach(n -> out.append("- ").append(n).append('\n'));
     out.append("\nget: a random one of " + LIST_PODS + " pods; list: the namespace of " + LIST_PODS
         + " pods, limit 500; update: a label change on one of " + UPDATE_PODS
-        + " pods in turn, with its current resourceVersion; create: a new pod each.\n");
+        + " pods in turn, with its current resourceVersion; patch: a JSON merge patch of a label on one of those "
+        + UPDATE_PODS + " pods in turn, without a resourceVersion; create: a new pod each.\n");
     return out.toString();
   }
 
