@@ -446,15 +446,24 @@ class ServiceAccountsAndQuotasTest {
     assertThat(adminOne.pods().list("quota").items()).hasSize(10);
   }
 
+  /**
+   * A new ConfigMap "settings" in a new namespace, once server one's cache has it; server one's
+   * store reads are counted from here on.
+   */
+  private ConfigMap settingsCachedOnServerOne(String namespace) throws Exception {
+    namespace(namespace);
+    ConfigMap created = adminOne.configMaps().create(ConfigMap.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName("settings")).build());
+    awaitCached(adminOne.configMaps(), namespace,
+        c -> c.getMetadata().getResourceVersion().equals(created.getMetadata().getResourceVersion()));
+    readsOfOne.readsUnder(StoreKeys.objectKey(Kinds.CONFIG_MAP, namespace, "settings"));
+    return created;
+  }
+
   @Test
   void anUpdateAtTheCachedVersionCostsNoStoreReadAndOneThroughTheOtherServerIsNotLost() throws Exception {
-    namespace("cached-updates");
-    ConfigMap created = adminOne.configMaps().create(ConfigMap.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace("cached-updates").setName("settings")).build());
-    awaitCached(adminOne.configMaps(), "cached-updates",
-        c -> c.getMetadata().getResourceVersion().equals(created.getMetadata().getResourceVersion()));
+    ConfigMap created = settingsCachedOnServerOne("cached-updates");
     ByteString key = StoreKeys.objectKey(Kinds.CONFIG_MAP, "cached-updates", "settings");
-    readsOfOne.readsUnder(key);
 
     ConfigMap first = adminOne.configMaps().update(created.toBuilder().putData("a", "1").build());
     assertThat(readsOfOne.readsUnder(key)).isEmpty();
@@ -470,13 +479,8 @@ class ServiceAccountsAndQuotasTest {
 
   @Test
   void aPatchOfTheCachedObjectCostsNoStoreReadAndOneThroughTheOtherServerIsNotLost() throws Exception {
-    namespace("cached-patches");
-    ConfigMap created = adminOne.configMaps().create(ConfigMap.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace("cached-patches").setName("settings")).build());
-    awaitCached(adminOne.configMaps(), "cached-patches",
-        c -> c.getMetadata().getResourceVersion().equals(created.getMetadata().getResourceVersion()));
+    ConfigMap created = settingsCachedOnServerOne("cached-patches");
     ByteString key = StoreKeys.objectKey(Kinds.CONFIG_MAP, "cached-patches", "settings");
-    readsOfOne.readsUnder(key);
 
     ConfigMap first = adminOne.configMaps().patch("cached-patches", "settings", "{\"data\":{\"a\":\"1\"}}");
     assertThat(readsOfOne.readsUnder(key)).isEmpty();
