@@ -9,11 +9,13 @@ import dev.capstan.api.core.v1.BoundObjectReference;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.Namespace;
 import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.PodStatus;
 import dev.capstan.api.core.v1.ResourceQuota;
 import dev.capstan.api.core.v1.ResourceQuotaSpec;
 import dev.capstan.api.core.v1.ServiceAccount;
 import dev.capstan.api.core.v1.TokenRequest;
 import dev.capstan.api.core.v1.TokenRequestSpec;
+import dev.capstan.api.meta.v1.DeleteRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.api.meta.v1.WatchRequest;
 import dev.capstan.api.rbac.v1.PolicyRule;
@@ -494,5 +496,40 @@ class ServiceAccountsAndQuotasTest {
         "{\"metadata\":{\"resourceVersion\":\"" + first.getMetadata().getResourceVersion()
             + "\"},\"data\":{\"d\":\"4\"}}")).getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
     assertThat(adminTwo.configMaps().get("cached-patches", "settings")).isEqualTo(third);
+  }
+
+  private static Pod boundTo(Pod pod, String node) {
+    return pod.toBuilder().setSpec(pod.getSpec().toBuilder().setNodeName(node)).build();
+  }
+
+  @Test
+  void aNodesStatusUpdateOfItsCachedPodReadsNoStoreAndAnOldUidNeverReachesTheNewPod() throws Exception {
+    namespace("node-status");
+    Pod mine = adminOne.pods().create(boundTo(pod("node-status", "p"), "n1"));
+    awaitCached(adminOne.pods(), "node-status", p -> p.getMetadata().getUid().equals(mine.getMetadata().getUid()));
+    ByteString key = StoreKeys.objectKey(Kinds.POD, "node-status", "p");
+    readsOfOne.readsUnder(key);
+    try (CapstanClient node = CapstanClient.connect("127.0.0.1:" + one.port(), "node-token")) {
+      Pod running = node.pods().updateStatus(mine.toBuilder()
+          .setStatus(PodStatus.newBuilder().setPhase("Running")).build());
+      assertThat(readsOfOne.readsUnder(key)).isEmpty();
+      assertThat(running.getStatus().getPhase()).isEqualTo("Running");
+
+      // Through server two the pod is replaced by one bound to another node; at once node n1 writes
+      // the old pod's status (its uid, no resourceVersion) through server one, whose cache may still
+      // hold the old pod bound to n1. Refused either way: by NodeRestriction or by the uid.
+      adminTwo.pods().delete(DeleteRequest.newBuilder().setNamespace("node-status").setName("p")
+          .setGracePeriodSeconds(0).build());
+      Pod theirs = adminTwo.pods().create(boundTo(pod("node-status", "p"), "n2"));
+      Pod stale = running.toBuilder().setMetadata(running.getMetadata().toBuilder().clearResourceVersion())
+          .setStatus(PodStatus.newBuilder().setPhase("Failed")).build();
+      assertThat(failure(() -> node.pods().updateStatus(stale)).getStatus().getCode())
+          .isIn(Status.Code.ABORTED, Status.Code.PERMISSION_DENIED);
+      // Without a uid the cached copy is no evidence at all: the store's pod decides.
+      Pod anonymous = stale.toBuilder().setMetadata(stale.getMetadata().toBuilder().clearUid()).build();
+      assertThat(failure(() -> node.pods().updateStatus(anonymous)).getStatus().getCode())
+          .isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(adminTwo.pods().get("node-status", "p")).isEqualTo(theirs);
+    }
   }
 }

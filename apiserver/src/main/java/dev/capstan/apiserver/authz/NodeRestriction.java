@@ -57,6 +57,14 @@ public final class NodeRestriction {
           + " them, not " + request.verb() + " " + request.kind().resource()
           + (request.subresource().isEmpty() ? "" : "/" + request.subresource()));
     }
+    // A status update carries the pod; if the server's cached copy of that uid is bound here, the
+    // write can only reach a pod bound here: spec.nodeName never changes once set, and the
+    // registry refuses an object whose uid is not the stored one's. So no store read. A copy that
+    // would deny may be behind (not yet bound), so only the store's object denies.
+    if (statusUpdate && request.cachedSameUid().get()
+        .filter(copy -> ((Pod) copy).getSpec().getNodeName().equals(nodeName)).isPresent()) {
+      return Optional.empty();
+    }
     Optional<? extends com.google.protobuf.Message> stored = request.stored().get();
     if (stored.isEmpty()) {
       return Optional.empty();  // the registry answers NOT_FOUND; there is nothing to protect

@@ -126,7 +126,7 @@ public final class ResourceRegistry<T extends Message> {
   }
 
   /**
-   * Lets Update and UpdateStatus start from {@code cache}'s copy of the object instead of a
+   * Lets Update, UpdateStatus and Patch start from {@code cache}'s copy of the object instead of a
    * linearizable store read, as Kubernetes' apiserver starts from its watch cache. The write stays
    * conditional on the copy's revision; where the copy was behind, the store is read and the
    * update done again, so the outcome is the one a fresh read would have given.
@@ -140,6 +140,19 @@ public final class ResourceRegistry<T extends Message> {
   public T get(String namespace, String name) {
     requireName(name);
     return find(namespace, name).orElseThrow(() -> ApiErrors.notFound(kind, name));
+  }
+
+  /**
+   * The object cache's copy of the object, without a store read, when it has {@code uid} (never
+   * for an empty one). The copy may lag the store, so it answers only what never changes for one
+   * uid: a write carrying that uid can reach no other object, since {@link #update} and
+   * {@link #updateStatus} refuse a uid that is not the stored object's.
+   */
+  public Optional<T> findCachedWithUid(String namespace, String name, String uid) {
+    if (uid.isEmpty()) {
+      return Optional.empty();
+    }
+    return objectCache.get(ns(namespace), name).filter(copy -> kind.metadata(copy).getUid().equals(uid));
   }
 
   /** The object with its resourceVersion, or empty. */

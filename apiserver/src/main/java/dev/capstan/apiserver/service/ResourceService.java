@@ -104,9 +104,13 @@ public final class ResourceService<T extends Message> {
     access.check(new AccessRequest(kind, verb, subresource, ns, name, () -> registry.find(ns, name)));
   }
 
+  /** As {@link #check}, for a request that carries the object; offers the cached copy of its uid. */
   private void checkObject(String verb, String subresource, T object) {
     ObjectMeta meta = kind.metadata(object);
-    check(verb, subresource, meta.getNamespace(), meta.getName());
+    String ns = kind.namespaced() ? meta.getNamespace() : "";
+    String name = meta.getName();
+    access.check(new AccessRequest(kind, verb, subresource, ns, name, () -> registry.find(ns, name),
+        () -> registry.findCachedWithUid(ns, name, meta.getUid())));
   }
 
   public ServerServiceDefinition definition() {

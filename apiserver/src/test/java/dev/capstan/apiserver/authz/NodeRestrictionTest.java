@@ -65,4 +65,31 @@ class NodeRestrictionTest {
     assertThat(restriction.denial(odd, req(Kinds.NODE, "update", "", "", "kubelet", null)))
         .hasValueSatisfying(why -> assertThat(why).contains("could not determine the node"));
   }
+
+  private static Optional<? extends Message> boundPod(String node) {
+    return Optional.of(Pod.newBuilder().setSpec(PodSpec.newBuilder().setNodeName(node)).build());
+  }
+
+  @Test
+  void aStatusUpdateWhoseCachedCopyIsBoundToTheNodeNeedsNoStoreRead() {
+    AccessRequest r = new AccessRequest(Kinds.POD, "update", "status", "default", "p",
+        () -> {
+          throw new AssertionError("the store was read");
+        },
+        () -> boundPod("a"));
+    assertThat(allowed(NODE_A, r)).isTrue();
+  }
+
+  @Test
+  void aCachedCopyThatWouldDenyIsCheckedAgainstTheStore() {
+    // The copy may be behind: bound since, or (for a delete, which carries no object) not used at all.
+    assertThat(allowed(NODE_A, new AccessRequest(Kinds.POD, "update", "status", "default", "p",
+        () -> boundPod("a"), () -> boundPod("")))).isTrue();
+    assertThat(allowed(NODE_A, new AccessRequest(Kinds.POD, "update", "status", "default", "p",
+        () -> boundPod("b"), () -> boundPod("b")))).isFalse();
+    assertThat(allowed(NODE_A, new AccessRequest(Kinds.POD, "delete", "", "default", "p",
+        () -> boundPod("b"), () -> boundPod("a")))).isFalse();
+    assertThat(allowed(NODE_A, new AccessRequest(Kinds.POD, "update", "", "default", "p",
+        () -> boundPod("a"), () -> boundPod("a")))).as("spec").isFalse();
+  }
 }

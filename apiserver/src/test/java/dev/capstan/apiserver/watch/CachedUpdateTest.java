@@ -248,4 +248,17 @@ class CachedUpdateTest {
     assertThat(patched.getMetadata().getLabelsMap()).containsEntry("tier", "web");
     assertThat(stored("p")).isEqualTo(patched);
   }
+
+  @Test
+  void aCachedCopyIsOfferedOnlyForTheUidItHas() {
+    Pod old = created("p");
+    store.hold();
+    registry.delete(DeleteRequest.newBuilder().setNamespace("default").setName("p").setGracePeriodSeconds(0).build());
+    Pod again = registry.create(pod("p"));
+
+    // The cache still holds the old pod: offered for its own uid only, never for none.
+    assertThat(registry.findCachedWithUid("default", "p", old.getMetadata().getUid())).contains(old);
+    assertThat(registry.findCachedWithUid("default", "p", again.getMetadata().getUid())).isEmpty();
+    assertThat(registry.findCachedWithUid("default", "p", "")).isEmpty();
+  }
 }
