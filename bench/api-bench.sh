@@ -68,7 +68,8 @@ result="$root/bench/results/api-$(date -u +%Y%m%dT%H%M%SZ).md"
   echo
 } >"$result"
 bench_java dev.capstan.bench.api.ApiBench \
-  "${servers[@]}" --token "$admin" --certificate-authority "$work/s1/pki/ca.crt" "$@" >>"$result"
+  "${servers[@]}" --token "$admin" --certificate-authority "$work/s1/pki/ca.crt" \
+  --metrics "127.0.0.1:$((base + 31)),127.0.0.1:$((base + 32)),127.0.0.1:$((base + 33))" "$@" >>"$result"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$result"
 {
   # which server had which role (from their logs), to read the per-server columns against

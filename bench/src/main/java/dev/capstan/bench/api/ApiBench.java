@@ -29,7 +29,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Usage: {@code ApiBench --server 127.0.0.1:6443@pid --server ... --token TOKEN
  * [--certificate-authority CA.crt] [--scale 1]
  * [--rates 100,500] [--seconds 30] [--warmup-seconds 45] [--only warmup,memory,latency]
- * [--verbs create,get,list,update,patch]}.
+ * [--verbs create,get,list,update,patch] [--metrics host:port,...]}; {@code --metrics} names the
+ * servers' metrics endpoints, from which each latency run reports how many store writes shared a
+ * Raft log entry ({@link WriteBatchMetrics}).
  * {@code --scale} multiplies the pod and watcher counts, the seconds per latency run and the
  * warm-up (0.1 for a quick check).
  */
@@ -49,6 +51,7 @@ public final class ApiBench {
     Long warmupSeconds = null;
     List<String> only = List.of("warmup", "memory", "latency");
     List<String> verbs = List.of("create", "get", "list", "update");
+    List<String> metrics = List.of();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--server" -> servers.add(Server.parse(value(args, ++i, "--server")));
@@ -62,6 +65,7 @@ public final class ApiBench {
         case "--warmup-seconds" -> warmupSeconds = Long.parseLong(value(args, ++i, "--warmup-seconds"));
         case "--only" -> only = List.of(value(args, ++i, "--only").split(","));
         case "--verbs" -> verbs = verbs(value(args, ++i, "--verbs"));
+        case "--metrics" -> metrics = List.of(value(args, ++i, "--metrics").split(","));
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -96,7 +100,8 @@ public final class ApiBench {
     }
     if (only.contains("latency")) {
       List<Long> pids = servers.stream().map(Server::pid).filter(pid -> pid > 0).toList();
-      out.append(latency(clients, pids.size() == servers.size() ? pids : List.of(), rates, verbs, runSeconds));
+      out.append(latency(clients, pids.size() == servers.size() ? pids : List.of(), new WriteBatchMetrics(metrics),
+          rates, verbs, runSeconds));
     }
     clients.forEach(CapstanClient::close);
     System.out.print(out);
@@ -112,13 +117,14 @@ public final class ApiBench {
     return verbs;
   }
 
-  private static String latency(List<CapstanClient> clients, List<Long> pids, double[] rates, List<String> verbs,
-      double seconds) throws Exception {
+  private static String latency(List<CapstanClient> clients, List<Long> pids, WriteBatchMetrics batches,
+      double[] rates, List<String> verbs, double seconds) throws Exception {
     System.err.println("latency: preparing " + LIST_PODS + " pods to get and list, " + UPDATE_PODS + " to update ...");
     List<Pod> listed = createPods(clients, "bench-list", "p-", LIST_PODS);
     List<Pod> updatable = createPods(clients, "bench-update", "u-", UPDATE_PODS);
     AtomicReferenceArray<Pod> current = new AtomicReferenceArray<>(updatable.toArray(Pod[]::new));
     List<OpenLoad.Result> results = new ArrayList<>();
+    List<Double> writesPerEntry = new ArrayList<>();
     int run = 0;
     for (double rate : rates) {
       int r = run++;
@@ -155,7 +161,9 @@ public final class ApiBench {
           };
           default -> throw new IllegalStateException(verb);
         };
+        WriteBatchMetrics.Sample before = batches.sample();
         results.add(OpenLoad.run(verb, rate, seconds, clients, pids, request));
+        writesPerEntry.add(WriteBatchMetrics.writesPerEntry(before, batches.sample()));
         // let the servers settle (collect garbage, finish replication) before the next run
         Thread.sleep(3000);
       }
@@ -163,18 +171,21 @@ public final class ApiBench {
     StringBuilder out = new StringBuilder("### Latency, open loop (from each request's intended send time)\n\n"
         + "| verb | target rate (req/s) | requests | achieved (req/s) | p50 (ms) | p99 (ms) | max (ms) | errors "
         + "| p99 per server (ms) | driver's max send lag (ms) | server CPU per request, all (per server) (ms) "
-        + "| driver CPU per request (ms) | server context switches per request | machine idle (%) |\n"
-        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        + "| driver CPU per request (ms) | server context switches per request | machine idle (%) "
+        + "| store writes per log entry |\n"
+        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     List<String> notes = new ArrayList<>();
-    for (OpenLoad.Result x : results) {
+    for (int r = 0; r < results.size(); r++) {
+      OpenLoad.Result x = results.get(r);
+      double perEntry = writesPerEntry.get(r);
       StringBuilder perServer = new StringBuilder();
       for (double p : x.p99PerServer()) {
         perServer.append(perServer.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.0f", p));
       }
-      out.append(String.format(Locale.ROOT, "| %s | %.0f | %d | %.1f | %.2f | %.2f | %.2f | %d | %s | %.1f | %s | %.2f | %.1f | %.0f |%n",
+      out.append(String.format(Locale.ROOT, "| %s | %.0f | %d | %.1f | %.2f | %.2f | %.2f | %d | %s | %.1f | %s | %.2f | %.1f | %.0f | %s |%n",
           x.verb(), x.targetRate(), x.sent(), x.achievedRate(), x.p50(), x.p99(), x.max(), x.errors(), perServer,
           x.maxSendLag(), cpuColumn(x.cpuMillisPerRequest()), x.driverCpuMillisPerRequest(), x.switchesPerRequest(),
-          x.machineIdlePercent()));
+          x.machineIdlePercent(), Double.isNaN(perEntry) ? "-" : String.format(Locale.ROOT, "%.2f", perEntry)));
       if (x.errors() > 0) {
         notes.add(x.verb() + " at " + (long) x.targetRate() + "/s, first error: " + x.firstError());
       }
