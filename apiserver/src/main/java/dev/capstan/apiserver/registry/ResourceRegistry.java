@@ -42,6 +42,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
@@ -357,24 +358,42 @@ public final class ResourceRegistry<T extends Message> {
     ObjectMeta meta = kind.metadata(object);
     requireName(meta.getName());
     String namespace = kind.namespaced() ? meta.getNamespace() : "";
-    Optional<StoredObject<T>> cached = cachedForWrite(namespace, meta.getName(), meta.getResourceVersion());
+    return writeFromCacheFirst(namespace, meta.getName(), meta.getResourceVersion(), 1,
+        current -> writeOver(current, object, statusOnly));
+  }
+
+  /**
+   * The read-modify-write of Update, UpdateStatus and Patch: {@code writeOver} (a conditional write
+   * over the object it is given, empty when that object turns out not to be the stored one) runs
+   * first over the cache's copy, then over objects read from the store, up to {@code storeAttempts}
+   * times. A refusal decided over the copy (a conflict, a validation error) stands only if the
+   * store's object is that copy; otherwise it is redone over the store's.
+   */
+  private T writeFromCacheFirst(String namespace, String name, String resourceVersion, int storeAttempts,
+      Function<StoredObject<T>, Optional<T>> writeOver) {
+    Optional<StoredObject<T>> cached = cachedForWrite(namespace, name, resourceVersion);
     RuntimeException refusedOverCached = null;
     if (cached.isPresent()) {
       try {
-        Optional<T> stored = writeOver(cached.get(), object, statusOnly);
+        Optional<T> stored = writeOver.apply(cached.get());
         if (stored.isPresent()) {
           return stored.get();
         }
       } catch (StatusRuntimeException e) {
-        refusedOverCached = e;  // stands only if the copy turns out to be current
+        refusedOverCached = e;
       }
     }
-    StoredObject<T> current = read(namespace, meta.getName())
-        .orElseThrow(() -> ApiErrors.notFound(kind, meta.getName()));
-    if (refusedOverCached != null && current.modRevision() == cached.get().modRevision()) {
-      throw refusedOverCached;
+    for (int attempt = 0; attempt < storeAttempts; attempt++) {
+      StoredObject<T> current = read(namespace, name).orElseThrow(() -> ApiErrors.notFound(kind, name));
+      if (attempt == 0 && refusedOverCached != null && current.modRevision() == cached.get().modRevision()) {
+        throw refusedOverCached;
+      }
+      Optional<T> stored = writeOver.apply(current);
+      if (stored.isPresent()) {
+        return stored.get();
+      }
     }
-    return writeOver(current, object, statusOnly).orElseThrow(() -> ApiErrors.modified(kind, meta.getName()));
+    throw ApiErrors.modified(kind, name);
   }
 
   /**
@@ -458,9 +477,7 @@ public final class ResourceRegistry<T extends Message> {
    * with another write is applied again to the new object, as Kubernetes does.
    *
    * <p>Like an update, the first attempt starts from the object cache's copy (at the pinned
-   * resourceVersion, if the patch pins one) with a write conditional on its revision, and the
-   * store is read only when that write finds the copy behind; a refusal decided over the copy
-   * stands only if the store's object is that copy.
+   * resourceVersion, if the patch pins one): see {@link #writeFromCacheFirst}.
    */
   public T patch(PatchRequest request) {
     requireName(request.getName());
@@ -485,32 +502,9 @@ public final class ResourceRegistry<T extends Message> {
     JsonNode pinned = patch.path("metadata").path("resourceVersion");
     boolean precondition = pinned.isTextual() && !pinned.textValue().isEmpty();
     String namespace = ns(request.getNamespace());
-    Optional<StoredObject<T>> cached = cachedForWrite(namespace, name, precondition ? pinned.textValue() : "");
-    RuntimeException refusedOverCached = null;
-    if (cached.isPresent()) {
-      try {
-        Optional<T> stored = patchOver(cached.get(), patch, namespace, name);
-        if (stored.isPresent()) {
-          return stored.get();
-        }
-      } catch (StatusRuntimeException e) {
-        refusedOverCached = e;  // stands only if the copy turns out to be current
-      }
-    }
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      StoredObject<T> current = read(namespace, name).orElseThrow(() -> ApiErrors.notFound(kind, name));
-      if (attempt == 0 && refusedOverCached != null && current.modRevision() == cached.get().modRevision()) {
-        throw refusedOverCached;
-      }
-      Optional<T> stored = patchOver(current, patch, namespace, name);
-      if (stored.isPresent()) {
-        return stored.get();
-      }
-      if (precondition) {
-        throw ApiErrors.modified(kind, name);
-      }
-    }
-    throw ApiErrors.modified(kind, name);
+    // Without a pinned resourceVersion a patch that lost a race is applied again to the new object.
+    return writeFromCacheFirst(namespace, name, precondition ? pinned.textValue() : "",
+        precondition ? 1 : MAX_ATTEMPTS, current -> patchOver(current, patch, namespace, name));
   }
 
   /** The merge patch applied to {@code current} and written over it as an update: see {@link #writeOver}. */

@@ -100,17 +100,19 @@ public final class ResourceService<T extends Message> {
   }
 
   private void check(String verb, String subresource, String namespace, String name) {
-    String ns = kind.namespaced() ? namespace : "";
-    access.check(new AccessRequest(kind, verb, subresource, ns, name, () -> registry.find(ns, name)));
+    check(verb, subresource, namespace, name, "");
   }
 
-  /** As {@link #check}, for a request that carries the object; offers the cached copy of its uid. */
+  /** {@code uid}: of the object the request carries, whose cached copy is then offered; "" for none. */
+  private void check(String verb, String subresource, String namespace, String name, String uid) {
+    String ns = kind.namespaced() ? namespace : "";
+    access.check(new AccessRequest(kind, verb, subresource, ns, name, () -> registry.find(ns, name),
+        () -> registry.findCachedWithUid(ns, name, uid)));
+  }
+
   private void checkObject(String verb, String subresource, T object) {
     ObjectMeta meta = kind.metadata(object);
-    String ns = kind.namespaced() ? meta.getNamespace() : "";
-    String name = meta.getName();
-    access.check(new AccessRequest(kind, verb, subresource, ns, name, () -> registry.find(ns, name),
-        () -> registry.findCachedWithUid(ns, name, meta.getUid())));
+    check(verb, subresource, meta.getNamespace(), meta.getName(), meta.getUid());
   }
 
   public ServerServiceDefinition definition() {
