@@ -1,11 +1,19 @@
 package dev.capstan.client;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
+import java.lang.invoke.LambdaMetafactory;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * Everything generic code needs to know about one resource kind: its API group/version, names,
@@ -23,9 +31,14 @@ public final class Kind<T extends Message> {
   private final Message watchEventDefault;
   private final ServiceDescriptor service;
   private final List<String> shortNames;
-  private final FieldDescriptor metadataField;
   private final FieldDescriptor apiVersionField;
   private final FieldDescriptor kindField;
+  // The generated accessors of the metadata field, called directly: every request reads an
+  // object's metadata many times, and protobuf's reflective getField/setField go through
+  // java.lang.reflect on each call.
+  private final Function<Message, ObjectMeta> getMetadata;
+  private final BiConsumer<Message.Builder, ObjectMeta> setMetadata;
+  private final Function<Message.Builder, ObjectMeta.Builder> metadataBuilder;
 
   Kind(String apiVersion, String kind, String resource, boolean namespaced, T defaultInstance,
       Message listDefault, Message watchEventDefault, ServiceDescriptor service, List<String> shortNames) {
@@ -38,9 +51,35 @@ public final class Kind<T extends Message> {
     this.watchEventDefault = watchEventDefault;
     this.service = service;
     this.shortNames = List.copyOf(shortNames);
-    this.metadataField = defaultInstance.getDescriptorForType().findFieldByName("metadata");
     this.apiVersionField = defaultInstance.getDescriptorForType().findFieldByName("api_version");
     this.kindField = defaultInstance.getDescriptorForType().findFieldByName("kind");
+    Class<?> builderType = defaultInstance.newBuilderForType().getClass();
+    this.getMetadata = accessor(Function.class, "apply", defaultInstance.getClass(), "getMetadata",
+        MethodType.methodType(ObjectMeta.class));
+    this.setMetadata = accessor(BiConsumer.class, "accept", builderType, "setMetadata",
+        MethodType.methodType(builderType, ObjectMeta.class));
+    this.metadataBuilder = accessor(Function.class, "apply", builderType, "getMetadataBuilder",
+        MethodType.methodType(ObjectMeta.Builder.class));
+  }
+
+  /**
+   * An instance of {@code face} (a functional interface) whose method calls the public method
+   * {@code name} of the generated class {@code owner}.
+   */
+  @SuppressWarnings("unchecked")
+  private static <F> F accessor(Class<?> face, String method, Class<?> owner, String name, MethodType type) {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      MethodHandle target = lookup.findVirtual(owner, name, type);
+      boolean function = face == Function.class;  // else a BiConsumer, dropping the setter's result
+      MethodType samType = function ? MethodType.methodType(Object.class, Object.class)
+          : MethodType.methodType(void.class, Object.class, Object.class);
+      MethodType instantiated = function ? target.type() : target.type().changeReturnType(void.class);
+      return (F) LambdaMetafactory.metafactory(lookup, method, MethodType.methodType(face), samType, target,
+          instantiated).getTarget().invoke();
+    } catch (Throwable e) {
+      throw new IllegalStateException(owner.getName() + " has no usable " + name, e);
+    }
   }
 
   /** "v1", "apps/v1", "coordination.k8s.io/v1". */
@@ -88,12 +127,14 @@ public final class Kind<T extends Message> {
   }
 
   public ObjectMeta metadata(Message object) {
-    return (ObjectMeta) object.getField(metadataField);
+    return getMetadata.apply(object);
   }
 
   public T withMetadata(T object, ObjectMeta metadata) {
     @SuppressWarnings("unchecked")
-    T t = (T) object.toBuilder().setField(metadataField, metadata).build();
+    Message.Builder b = object.toBuilder();
+    setMetadata.accept(b, metadata);
+    T t = (T) b.build();
     return t;
   }
 
@@ -112,6 +153,23 @@ public final class Kind<T extends Message> {
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
       throw new IllegalStateException("corrupt " + kind + " in store", e);
     }
+  }
+
+  /**
+   * Decodes a stored object and sets its {@code metadata.resourceVersion} while it is still a
+   * builder, instead of copying the decoded object to change one field.
+   */
+  public T parseWithResourceVersion(ByteString bytes, String resourceVersion) {
+    Message.Builder b = defaultInstance.newBuilderForType();
+    try {
+      b.mergeFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt " + kind + " in store", e);
+    }
+    metadataBuilder.apply(b).setResourceVersion(resourceVersion);
+    @SuppressWarnings("unchecked")
+    T t = (T) b.build();
+    return t;
   }
 
   /** "namespace/name" for namespaced kinds, "name" otherwise: the key informers and queues use. */

@@ -795,7 +795,7 @@ public final class ResourceRegistry<T extends Message> {
 
   /** Decodes a stored value and stamps it with its mod_revision as resourceVersion. */
   public T decode(KeyValue kv) {
-    return withResourceVersion(kind.parseFrom(kv.getValue().toByteArray()), kv.getModRevision());
+    return kind.parseWithResourceVersion(kv.getValue(), Long.toString(kv.getModRevision()));
   }
 
   private T withResourceVersion(T obj, long revision) {
