@@ -388,11 +388,15 @@ public final class ApiServer implements AutoCloseable {
    * go through the same authorization, admission, limits and audit as any, but skip the network,
    * TLS and serialization -- messages are handed over as objects, so an informer's cache shares
    * the watch cache's objects instead of holding copies. Its token (random, known only to this
-   * process) is accepted by the in-process server only. The caller closes the client.
+   * process) is accepted by the in-process server only. Watch handlers run on the server's own
+   * threads, so they must not block (an informer's queues the event). The caller closes the client.
    */
   public CapstanClient inProcessClient(UserInfo user) {
     String token = config.authenticator() != null ? inProcessToken(user) : null;
-    ManagedChannel channel = InProcessChannelBuilder.forName(inProcessName).build();
+    // Responses and watch events are handed to the caller's observers on the thread that
+    // produced them (the watch cache's, for informers) rather than through another thread: the
+    // observers here only queue work or complete a future.
+    ManagedChannel channel = InProcessChannelBuilder.forName(inProcessName).directExecutor().build();
     return new CapstanClient(channel, token == null ? null : new BearerTokenCredentials(token),
         CapstanClient.DEFAULT_DEADLINE_MILLIS);
   }

@@ -2,17 +2,27 @@ package dev.capstan.apiserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.apiserver.authn.TokenAuthenticator;
 import dev.capstan.apiserver.authn.TokenFile;
 import dev.capstan.apiserver.authn.UserInfo;
+import dev.capstan.api.meta.v1.WatchRequest;
 import dev.capstan.client.CapstanClient;
+import dev.capstan.client.ResourceClient;
+import dev.capstan.client.WatchEvent;
+import dev.capstan.client.WatchHandler;
 import dev.capstan.store.local.LocalKeyValueStore;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,6 +64,38 @@ class InProcessClientTest {
           StatusRuntimeException.class);
       assertThat(denied.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
       assertThat(denied.getStatus().getDescription()).contains("nobody");
+    }
+  }
+
+  @Test
+  void aWatchThroughItGetsEveryEventInOrderWellPastTheEventsItAsksForAhead() throws Exception {
+    int count = 3 * ResourceClient.WATCH_WINDOW + 7;
+    List<String> seen = new CopyOnWriteArrayList<>();
+    CompletableFuture<Throwable> closed = new CompletableFuture<>();
+    try (CapstanClient masters = server.inProcessClient(new UserInfo("ops", "", List.of("system:masters")))) {
+      AutoCloseable watch = masters.configMaps().watch(WatchRequest.newBuilder().setNamespace("default").build(),
+          new WatchHandler<>() {
+            @Override
+            public void onEvent(WatchEvent<ConfigMap> event) {
+              seen.add(event.type() + " " + event.object().getMetadata().getName());
+            }
+
+            @Override
+            public void onClose(Throwable error) {
+              closed.complete(error);
+            }
+          });
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        masters.configMaps().create(ConfigMap.newBuilder()
+            .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName("c" + i)).build());
+        expected.add(WatchEvent.ADDED + " c" + i);
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= count);
+      assertThat(seen).containsExactlyElementsOf(expected);
+      assertThat(closed).isNotDone();
+      watch.close();
+      assertThat(closed.get(10, TimeUnit.SECONDS)).isInstanceOf(StatusRuntimeException.class);
     }
   }
 

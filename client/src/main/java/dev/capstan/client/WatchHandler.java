@@ -1,6 +1,9 @@
 package dev.capstan.client;
 
-/** Receives a watch stream's events on a gRPC thread; must not block for long. */
+/**
+ * Receives a watch stream's events on a gRPC thread -- on an apiserver's in-process client, the
+ * server's own thread that delivers the event -- so it must not block.
+ */
 public interface WatchHandler<T> {
   void onEvent(WatchEvent<T> event);
 
