@@ -286,7 +286,7 @@ public final class ApiServer implements AutoCloseable {
     // serialization (see inProcessClient).
     var local = InProcessServerBuilder.forName(inProcessName);
     for (ResourceService<?> s : services) {
-      builder.addService(ServerInterceptors.intercept(s.definition(), api));
+      builder.addService(ServerInterceptors.intercept(s.networkDefinition(), api));
       local.addService(ServerInterceptors.intercept(s.definition(), interceptors.local()));
     }
     builder.addService(ServerInterceptors.intercept(new SelfAccessReviewService(access), api));

@@ -246,12 +246,20 @@ class ApiServerTest {
     List<WatchEvent<Pod>> events = new CopyOnWriteArrayList<>();
     AutoCloseable w = client.pods().watch(WatchRequest.newBuilder().setNamespace("default").setResourceVersion(rv).build(),
         collect(events, new AtomicReference<>()));
+    // A second watcher gets the same events (each encoded once for both): the same objects.
+    List<WatchEvent<Pod>> alsoSeen = new CopyOnWriteArrayList<>();
+    AutoCloseable also = client.pods().watch(WatchRequest.newBuilder().setNamespace("default").setResourceVersion(rv)
+        .build(), collect(alsoSeen, new AtomicReference<>()));
     Pod a = client.pods().create(pod("w1", "busybox"));
-    client.pods().update(a.toBuilder().setMetadata(a.getMetadata().toBuilder().putLabels("x", "y")).build());
+    Pod labelled = client.pods().update(a.toBuilder().setMetadata(a.getMetadata().toBuilder().putLabels("x", "y")).build());
     client.pods().delete("default", "w1");
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 3);
+    await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 3 && alsoSeen.size() == 3);
     assertThat(events).extracting(WatchEvent::type).containsExactly("ADDED", "MODIFIED", "DELETED");
+    assertThat(events.get(0).object()).isEqualTo(a);
+    assertThat(events.get(1).object()).isEqualTo(labelled);
+    assertThat(alsoSeen).isEqualTo(events);
     close(w);
+    close(also);
 
     // Resume after the first event: the rest is replayed from the window.
     String afterAdd = events.get(0).object().getMetadata().getResourceVersion();

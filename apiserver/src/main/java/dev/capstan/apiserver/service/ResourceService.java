@@ -15,6 +15,7 @@ import dev.capstan.apiserver.authz.AccessRequest;
 import dev.capstan.apiserver.registry.ObjectFilter;
 import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.apiserver.watch.CachedLister;
+import dev.capstan.apiserver.watch.SharedEvent;
 import dev.capstan.apiserver.watch.WatchCache;
 import dev.capstan.apiserver.watch.WatchSink;
 import dev.capstan.apiserver.watch.Watcher;
@@ -24,13 +25,16 @@ import dev.capstan.client.WatchEvent;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -115,8 +119,22 @@ public final class ResourceService<T extends Message> {
     check(verb, subresource, meta.getNamespace(), meta.getName(), meta.getUid());
   }
 
+  /** The service for clients in the server's own process: replies are handed over as objects. */
   public ServerServiceDefinition definition() {
-    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(kind.service());
+    return definition(false);
+  }
+
+  /**
+   * The service for the network: as {@link #definition()}, but Watch writes each event as bytes
+   * encoded once for all the watchers it goes to (see {@link EncodedReplies}).
+   */
+  public ServerServiceDefinition networkDefinition() {
+    return definition(true);
+  }
+
+  private ServerServiceDefinition definition(boolean network) {
+    List<MethodDescriptor<?, ?>> methods = new ArrayList<>();
+    List<ServerCallHandler<?, ?>> handlers = new ArrayList<>();
     for (MethodDescriptor<?, ?> m : kind.service().getMethods()) {
       String name = m.getBareMethodName();
       ServerCallHandler<?, ?> handler = switch (name) {
@@ -132,7 +150,8 @@ public final class ResourceService<T extends Message> {
           check(AccessRequest.LIST, "", req.getNamespace(), "");
           return toListMessage(lister.list(req));
         }));
-        case "Watch" -> ServerCalls.<WatchRequest, Message>asyncServerStreamingCall(this::watch);
+        case "Watch" -> ServerCalls.<WatchRequest, Object>asyncServerStreamingCall(
+            (req, out) -> watch(req, out, network));
         case "Update" -> ServerCalls.<T, T>asyncUnaryCall((req, out) -> respond(out, () -> {
           checkObject(AccessRequest.UPDATE, "", req);
           return registry.update(req);
@@ -160,7 +179,17 @@ public final class ResourceService<T extends Message> {
         handler = ServerCalls.asyncUnaryCall((Object req, StreamObserver<Object> out) -> out.onError(
             Status.UNIMPLEMENTED.withDescription(kind.kind() + "." + name + " is not implemented yet").asRuntimeException()));
       }
-      addMethod(b, m, handler);
+      methods.add(network && name.equals("Watch") ? EncodedReplies.of(m) : m);
+      handlers.add(handler);
+    }
+    // gRPC binds a handler only to the very descriptor its service lists, so a service with a
+    // changed method is a new descriptor (same name and schema, for reflection).
+    ServiceDescriptor.Builder service = ServiceDescriptor.newBuilder(kind.service().getName())
+        .setSchemaDescriptor(kind.service().getSchemaDescriptor());
+    methods.forEach(service::addMethod);
+    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(service.build());
+    for (int i = 0; i < methods.size(); i++) {
+      addMethod(b, methods.get(i), handlers.get(i));
     }
     return b.build();
   }
@@ -182,8 +211,9 @@ public final class ResourceService<T extends Message> {
     return b.build();
   }
 
-  private void watch(WatchRequest req, StreamObserver<Message> out) {
-    ServerCallStreamObserver<Message> stream = (ServerCallStreamObserver<Message>) out;
+  /** {@code encodeShared}: send shared events as their encoding, made once for every watcher. */
+  private void watch(WatchRequest req, StreamObserver<Object> out, boolean encodeShared) {
+    ServerCallStreamObserver<Object> stream = (ServerCallStreamObserver<Object>) out;
     try {
       check(AccessRequest.WATCH, "", req.getNamespace(), "");
       ObjectFilter<T> filter = ObjectFilter.of(kind, req.getNamespace(), req.getLabelSelector(), req.getFieldSelector());
@@ -199,8 +229,17 @@ public final class ResourceService<T extends Message> {
 
         @Override
         public void send(WatchEvent<T> event) {
-          stream.onNext(kind.watchEventDefault().newBuilderForType()
-              .setField(typeField, event.type()).setField(objectField, event.object()).build());
+          stream.onNext(message(event));
+        }
+
+        @Override
+        public void send(SharedEvent<T> event) {
+          stream.onNext(encodeShared ? event.encoded(e -> EncodedReplies.Encoded.of(message(e))) : message(event.event()));
+        }
+
+        private Message message(WatchEvent<T> event) {
+          return kind.watchEventDefault().newBuilderForType()
+              .setField(typeField, event.type()).setField(objectField, event.object()).build();
         }
 
         @Override

@@ -439,11 +439,17 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
       cachedObjects = objects.size();
       windowEvents = window.size();
       releaseWaiters();
-      for (Watcher<T> w : watchers) {
+      if (!watchers.isEmpty()) {
+        List<Fanout<T>> shared = new ArrayList<>(batch.size());
         for (CachedEvent<T> ce : batch) {
-          w.deliver(ce);
+          shared.add(new Fanout<>(ce));
         }
-        w.flush();
+        for (Watcher<T> w : watchers) {
+          for (int i = 0; i < batch.size(); i++) {
+            w.deliver(batch.get(i), shared.get(i));
+          }
+          w.flush();
+        }
       }
     }
   }

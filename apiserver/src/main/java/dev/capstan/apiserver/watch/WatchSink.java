@@ -10,6 +10,14 @@ public interface WatchSink<T> {
 
   void send(WatchEvent<T> event);
 
+  /**
+   * Sends an event that other watchers receive as the same instance; a sink that encodes events
+   * can keep the encoding on it ({@link SharedEvent#encoded}) for the others.
+   */
+  default void send(SharedEvent<T> event) {
+    send(event.event());
+  }
+
   /** Ends the stream with an error status. */
   void fail(Status status);
 }

@@ -19,7 +19,7 @@ public final class Watcher<T extends Message> implements AutoCloseable {
   private final WatchSink<T> sink;
   private final int bufferSize;
   private final Consumer<Watcher<T>> onEnd;
-  private final ArrayDeque<WatchEvent<T>> buffer = new ArrayDeque<>();
+  private final ArrayDeque<SharedEvent<T>> buffer = new ArrayDeque<>();
   private long sentRevision;
   private boolean ended;
 
@@ -35,19 +35,28 @@ public final class Watcher<T extends Message> implements AutoCloseable {
 
   /** Translates a change into what this watcher sees: an object entering or leaving its selection. */
   synchronized void deliver(WatchCache.CachedEvent<T> e) {
+    deliver(e, new Fanout<>(e));
+  }
+
+  /** As {@link #deliver(WatchCache.CachedEvent)}, with the events every watcher of this change shares. */
+  synchronized void deliver(WatchCache.CachedEvent<T> e, Fanout<T> shared) {
     if (ended) {
       return;
     }
     boolean was = e.previous() != null && filter.matches(e.previous());
     boolean is = e.current() != null && filter.matches(e.current());
     if (is) {
-      offer(new WatchEvent<>(was ? WatchEvent.MODIFIED : WatchEvent.ADDED, e.current()), e.revision());
+      offer(was ? shared.modified() : shared.added(), e.revision());
     } else if (was) {
-      offer(new WatchEvent<>(WatchEvent.DELETED, e.current() != null ? e.current() : e.previous()), e.revision());
+      offer(shared.deleted(), e.revision());
     }
   }
 
   synchronized void offer(WatchEvent<T> event, long revision) {
+    offer(new SharedEvent<>(event), revision);
+  }
+
+  private void offer(SharedEvent<T> event, long revision) {
     if (ended) {
       return;
     }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +30,7 @@ class WatchCacheTest {
   private WatchCache<ConfigMap> cache;
 
   /** A sink that records, and is ready only while {@code ready} is set. */
-  static final class RecordingSink implements WatchSink<ConfigMap> {
+  static class RecordingSink implements WatchSink<ConfigMap> {
     final List<WatchEvent<ConfigMap>> events = new CopyOnWriteArrayList<>();
     final AtomicBoolean ready = new AtomicBoolean(true);
     final AtomicReference<Status> failed = new AtomicReference<>();
@@ -89,6 +90,62 @@ class WatchCacheTest {
     assertThat(slow.failed.get().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
     assertThat(slowWatcher.isEnded()).isTrue();
     assertThat(cache.watcherCount()).isEqualTo(1);
+  }
+
+  /** A sink that encodes the shared events it gets, as the network's does, counting encodings. */
+  static final class EncodingSink extends RecordingSink {
+    final List<SharedEvent<ConfigMap>> shared = new CopyOnWriteArrayList<>();
+    final AtomicInteger encodings;
+
+    EncodingSink(AtomicInteger encodings) {
+      this.encodings = encodings;
+    }
+
+    @Override
+    public void send(SharedEvent<ConfigMap> event) {
+      String bytes = event.encoded(e -> {
+        encodings.incrementAndGet();
+        return e.type() + " " + e.object().getMetadata().getName();
+      });
+      assertThat(bytes).isEqualTo(event.event().type() + " " + event.event().object().getMetadata().getName());
+      shared.add(event);
+      send(event.event());
+    }
+  }
+
+  @Test
+  void everyWatcherOfAChangeGetsTheSameEventSoItIsEncodedOnceForAll() {
+    AtomicInteger encodings = new AtomicInteger();
+    EncodingSink first = new EncodingSink(encodings);
+    EncodingSink second = new EncodingSink(encodings);
+    EncodingSink labelled = new EncodingSink(encodings);
+    EncodingSink elsewhere = new EncodingSink(encodings);
+    long from = cache.revision();
+    cache.watch(from, ObjectFilter.of(Kinds.CONFIG_MAP, "", "", ""), false, first);
+    cache.watch(from, ObjectFilter.of(Kinds.CONFIG_MAP, "", "", ""), false, second);
+    cache.watch(from, ObjectFilter.of(Kinds.CONFIG_MAP, "", "x=1", ""), false, labelled);
+    cache.watch(from, ObjectFilter.of(Kinds.CONFIG_MAP, "other", "", ""), false, elsewhere);
+
+    for (int i = 0; i < 10; i++) {
+      write(i);
+    }
+    // cm-0 gains the label: MODIFIED for the two that saw it, ADDED for the one that now does
+    registry.modify("default", "cm-0", cm -> cm.toBuilder()
+        .setMetadata(cm.getMetadata().toBuilder().putLabels("x", "1")).build());
+    registry.delete(dev.capstan.api.meta.v1.DeleteRequest.newBuilder().setNamespace("default").setName("cm-0").build());
+    await().atMost(Duration.ofSeconds(5)).until(() -> first.events.size() == 12 && labelled.events.size() == 2);
+
+    assertThat(second.shared).hasSize(12);
+    for (int i = 0; i < 12; i++) {
+      assertThat(second.shared.get(i)).isSameAs(first.shared.get(i));
+    }
+    assertThat(first.events).extracting(WatchEvent::type).endsWith(WatchEvent.MODIFIED, WatchEvent.DELETED);
+    assertThat(labelled.events).extracting(WatchEvent::type).containsExactly(WatchEvent.ADDED, WatchEvent.DELETED);
+    // the DELETED is one shared event for all three watchers that saw cm-0 go
+    assertThat(labelled.shared.get(1)).isSameAs(first.shared.get(11));
+    assertThat(elsewhere.events).isEmpty();
+    // 10 ADDED + one MODIFIED + one ADDED (the labelled watcher's) + one DELETED
+    assertThat(encodings).hasValue(13);
   }
 
   @Test
