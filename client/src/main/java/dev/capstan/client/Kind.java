@@ -145,16 +145,6 @@ public final class Kind<T extends Message> {
     return t;
   }
 
-  public T parseFrom(byte[] bytes) {
-    try {
-      @SuppressWarnings("unchecked")
-      T t = (T) defaultInstance.getParserForType().parseFrom(bytes);
-      return t;
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new IllegalStateException("corrupt " + kind + " in store", e);
-    }
-  }
-
   /**
    * Decodes a stored object and sets its {@code metadata.resourceVersion} while it is still a
    * builder, instead of copying the decoded object to change one field.
