@@ -1,5 +1,6 @@
 package dev.capstan.apiserver.validation;
 
+import dev.capstan.client.selector.DnsNames;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -10,10 +11,6 @@ import java.util.regex.Pattern;
 final class NameSyntax {
   static final int DNS1123_LABEL_MAX = 63;
   static final int DNS1123_SUBDOMAIN_MAX = 253;
-  private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-  private static final Pattern DNS1035_LABEL = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
-  private static final Pattern DNS1123_SUBDOMAIN =
-      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   private static final Pattern CONFIG_KEY = Pattern.compile("[-._a-zA-Z0-9]+");
   private static final Pattern ENV_VAR_NAME = Pattern.compile("[-._a-zA-Z][-._a-zA-Z0-9]*");
   private static final Pattern IANA_SVC_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?");
@@ -25,7 +22,7 @@ final class NameSyntax {
     if (text.length() > DNS1123_LABEL_MAX) {
       return Optional.of("must be no more than " + DNS1123_LABEL_MAX + " characters");
     }
-    if (!DNS1123_LABEL.matcher(text).matches()) {
+    if (!DnsNames.isDns1123Label(text)) {
       return Optional.of("a lowercase RFC 1123 label must consist of lower case alphanumeric characters"
           + " or '-', and must start and end with an alphanumeric character");
     }
@@ -37,7 +34,7 @@ final class NameSyntax {
     if (text.length() > DNS1123_LABEL_MAX) {
       return Optional.of("must be no more than " + DNS1123_LABEL_MAX + " characters");
     }
-    if (!DNS1035_LABEL.matcher(text).matches()) {
+    if (!DnsNames.isDns1035Label(text)) {
       return Optional.of("a DNS-1035 label must consist of lower case alphanumeric characters or '-',"
           + " start with an alphabetic character, and end with an alphanumeric character");
     }
@@ -49,7 +46,7 @@ final class NameSyntax {
     if (text.length() > DNS1123_SUBDOMAIN_MAX) {
       return Optional.of("must be no more than " + DNS1123_SUBDOMAIN_MAX + " characters");
     }
-    if (!DNS1123_SUBDOMAIN.matcher(text).matches()) {
+    if (!DnsNames.isDns1123Subdomain(text)) {
       return Optional.of("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric"
           + " characters, '-' or '.', and must start and end with an alphanumeric character");
     }

@@ -2,7 +2,6 @@ package dev.capstan.client.selector;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * The syntax of label keys and values, as Kubernetes defines it.
@@ -15,27 +14,24 @@ import java.util.regex.Pattern;
 public final class LabelSyntax {
   private static final int NAME_MAX = 63;
   private static final int PREFIX_MAX = 253;
-  private static final Pattern NAME = Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
-  private static final Pattern SUBDOMAIN =
-      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
   private LabelSyntax() {}
 
   /** Problems with a label (or annotation) key; empty when the key is a valid qualified name. */
   public static List<String> keyErrors(String key) {
     List<String> errors = new ArrayList<>();
-    String[] parts = key.split("/", -1);
+    int slash = key.indexOf('/');
     String name;
-    if (parts.length == 1) {
-      name = parts[0];
-    } else if (parts.length == 2) {
-      String prefix = parts[0];
-      name = parts[1];
+    if (slash < 0) {
+      name = key;
+    } else if (key.indexOf('/', slash + 1) < 0) {
+      String prefix = key.substring(0, slash);
+      name = key.substring(slash + 1);
       if (prefix.isEmpty()) {
         errors.add("prefix part must be non-empty");
       } else if (prefix.length() > PREFIX_MAX) {
         errors.add("prefix part must be no more than " + PREFIX_MAX + " characters");
-      } else if (!SUBDOMAIN.matcher(prefix).matches()) {
+      } else if (!DnsNames.isDns1123Subdomain(prefix)) {
         errors.add("prefix part must be a lowercase RFC 1123 subdomain (lower case alphanumeric"
             + " characters, '-' or '.', starting and ending with an alphanumeric character)");
       }
@@ -48,7 +44,7 @@ public final class LabelSyntax {
       errors.add("name part must be non-empty");
     } else if (name.length() > NAME_MAX) {
       errors.add("name part must be no more than " + NAME_MAX + " characters");
-    } else if (!NAME.matcher(name).matches()) {
+    } else if (!DnsNames.isQualifiedNamePart(name)) {
       errors.add("name part must consist of alphanumeric characters, '-', '_' or '.', and must"
           + " start and end with an alphanumeric character");
     }
@@ -63,7 +59,7 @@ public final class LabelSyntax {
     if (value.length() > NAME_MAX) {
       return List.of("must be no more than " + NAME_MAX + " characters");
     }
-    if (!NAME.matcher(value).matches()) {
+    if (!DnsNames.isQualifiedNamePart(value)) {
       return List.of("a valid label must be an empty string or consist of alphanumeric characters,"
           + " '-', '_' or '.', and must start and end with an alphanumeric character");
     }
