@@ -140,6 +140,10 @@ public final class Kind<T extends Message> {
 
   /** The object with apiVersion and kind filled in, as Kubernetes returns them. */
   public T withTypeMeta(T object) {
+    // Clients mostly send both already: no copy then.
+    if (apiVersion.equals(object.getField(apiVersionField)) && kind.equals(object.getField(kindField))) {
+      return object;
+    }
     @SuppressWarnings("unchecked")
     T t = (T) object.toBuilder().setField(apiVersionField, apiVersion).setField(kindField, kind).build();
     return t;

@@ -43,6 +43,18 @@ class KindTest {
   }
 
   @Test
+  void typeMetaIsFilledInAndAnObjectThatHasItIsKeptAsItIs() {
+    Pod bare = Pod.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("p")).build();
+    Pod typed = Kinds.POD.withTypeMeta(bare);
+    assertThat(typed.getApiVersion()).isEqualTo("v1");
+    assertThat(typed.getKind()).isEqualTo("Pod");
+    assertThat(typed.getMetadata()).isEqualTo(bare.getMetadata());
+    assertThat(Kinds.POD.withTypeMeta(typed)).isSameAs(typed);
+    // a wrong kind is corrected, not kept
+    assertThat(Kinds.POD.withTypeMeta(typed.toBuilder().setKind("Service").build())).isEqualTo(typed);
+  }
+
+  @Test
   void aCorruptStoredValueNamesTheKind() {
     assertThatThrownBy(() -> Kinds.POD.parseWithResourceVersion(ByteString.copyFrom(new byte[] {(byte) 0x0a, 0x7f}), "1"))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("corrupt Pod in store");

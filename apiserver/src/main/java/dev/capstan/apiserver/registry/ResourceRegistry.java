@@ -788,7 +788,10 @@ public final class ResourceRegistry<T extends Message> {
   }
 
   private RequestOp put(ByteString key, T obj) {
-    T clean = kind.withMetadata(obj, kind.metadata(obj).toBuilder().clearResourceVersion().build());
+    ObjectMeta meta = kind.metadata(obj);
+    // resourceVersion is the store's mod_revision, never stored (a create has none to clear)
+    T clean = meta.getResourceVersion().isEmpty() ? obj
+        : kind.withMetadata(obj, meta.toBuilder().clearResourceVersion().build());
     return RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key)
         .setValue(clean.toByteString())).build();
   }
