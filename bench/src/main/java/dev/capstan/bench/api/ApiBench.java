@@ -17,6 +17,8 @@ import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -38,6 +40,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 public final class ApiBench {
   private static final int LIST_PODS = 100;
   private static final int UPDATE_PODS = 1500;
+  /** How many thread groups the context-switch table names per run. */
+  private static final int SWITCH_GROUPS_SHOWN = 8;
 
   private ApiBench() {}
 
@@ -192,6 +196,17 @@ public final class ApiBench {
     }
     out.append('\n');
     notes.forEach(n -> out.append("- ").append(n).append('\n'));
+    out.append("\n### Context switches per request by thread group, all servers (the largest "
+        + SWITCH_GROUPS_SHOWN + ")\n\n| run | thread groups |\n|---|---|\n");
+    for (OpenLoad.Result x : results) {
+      String groups = x.switchesPerRequestByGroup().entrySet().stream()
+          .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+          .limit(SWITCH_GROUPS_SHOWN)
+          .map(g -> String.format(Locale.ROOT, "%s %.1f", g.getKey(), g.getValue()))
+          .collect(Collectors.joining("; "));
+      out.append(String.format(Locale.ROOT, "| %s at %.0f/s | %s |%n", x.verb(), x.targetRate(),
+          groups.isEmpty() ? "(not read)" : groups));
+    }
     out.append("\nget: a random one of " + LIST_PODS + " pods; list: the namespace of " + LIST_PODS
         + " pods, limit 500; update: a label change on one of " + UPDATE_PODS
         + " pods in turn, with its current resourceVersion; patch: a JSON merge patch of a label on one of those "

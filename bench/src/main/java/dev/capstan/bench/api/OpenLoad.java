@@ -9,6 +9,7 @@ import dev.capstan.bench.store.LatencyRecorder;
 import dev.capstan.bench.store.MachineCpu;
 import dev.capstan.bench.store.ProcessCpu;
 import dev.capstan.client.CapstanClient;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -35,7 +36,7 @@ final class OpenLoad {
   record Result(String verb, double targetRate, double seconds, int sent, long ok, long errors, double achievedRate,
       double p50, double p99, double max, String firstError, double[] p99PerServer, double maxSendLag,
       double[] cpuMillisPerRequest, double driverCpuMillisPerRequest, double switchesPerRequest,
-      double machineIdlePercent) {}
+      double machineIdlePercent, Map<String, Double> switchesPerRequestByGroup) {}
 
   private OpenLoad() {}
 
@@ -112,8 +113,13 @@ final class OpenLoad {
       throw new IllegalStateException(verb + " at " + rate + "/s: " + done.getCount() + " requests unanswered after 120 s");
     }
     double driverCpuMillisPerRequest = (ProcessCpu.seconds(driver) - driverBefore) * 1000 / n;
-    double switchesPerRequest = ContextSwitches.between(switchesBefore, ContextSwitches.read(pids)) / n;
+    Map<Long, Long> switchesAfter = ContextSwitches.read(pids);
+    double switchesPerRequest = ContextSwitches.between(switchesBefore, switchesAfter) / n;
     double machineIdlePercent = MachineCpu.idlePercent(machineBefore, MachineCpu.sample());
+    // after the machine's reading: naming the threads runs jcmd
+    Map<String, Double> switchesByGroup = new HashMap<>();
+    ContextSwitches.byGroup(pids, switchesBefore, switchesAfter).forEach((group, switches) ->
+        switchesByGroup.put(group, switches / n));
     double[] cpuMillisPerRequest = new double[pids.size() + (pids.isEmpty() ? 0 : 1)];
     for (int s = 0; s < pids.size(); s++) {
       cpuMillisPerRequest[s] = (ProcessCpu.seconds(List.of(pids.get(s))) - cpuBefore[s]) * 1000 / n;
@@ -130,6 +136,7 @@ final class OpenLoad {
     double elapsed = (lastDone.get() - start) / 1e9;
     return new Result(verb, rate, seconds, n, ok.get(), errors.get(), ok.get() / elapsed,
         sorted.millisAt(0.50), sorted.millisAt(0.99), sorted.millisAt(1.0), firstError.get(), p99PerServer,
-        maxSendLag / 1e6, cpuMillisPerRequest, driverCpuMillisPerRequest, switchesPerRequest, machineIdlePercent);
+        maxSendLag / 1e6, cpuMillisPerRequest, driverCpuMillisPerRequest, switchesPerRequest, machineIdlePercent,
+        switchesByGroup);
   }
 }

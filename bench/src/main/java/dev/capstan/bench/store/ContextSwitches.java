@@ -59,6 +59,39 @@ public final class ContextSwitches {
     return total;
   }
 
+  /**
+   * The switches from {@code before} to {@code after} as {@link #between} counts them, summed by
+   * what the threads do ({@link ThreadCpu#group}, from one {@code jcmd PID Thread.print} per
+   * process: Linux keeps only 15 characters of a thread's name). Empty when either reading is null
+   * or a process cannot be asked.
+   */
+  public static Map<String, Double> byGroup(List<Long> pids, Map<Long, Long> before, Map<Long, Long> after) {
+    if (before == null || after == null) {
+      return Map.of();
+    }
+    Map<Long, String> groups = new HashMap<>();
+    try {
+      for (long pid : pids) {
+        groups.putAll(ThreadCpu.groups(pid));
+      }
+    } catch (RuntimeException e) {
+      return Map.of();
+    }
+    return byGroup(groups, before, after);
+  }
+
+  /** {@link #byGroup(List, Map, Map)} with each thread's group given; one not named is "(ended)". */
+  static Map<String, Double> byGroup(Map<Long, String> groups, Map<Long, Long> before, Map<Long, Long> after) {
+    Map<String, Double> sums = new HashMap<>();
+    for (Map.Entry<Long, Long> thread : after.entrySet()) {
+      long earlier = before.getOrDefault(thread.getKey(), 0L);
+      long now = thread.getValue();
+      sums.merge(groups.getOrDefault(thread.getKey(), "(ended)"), (double) (now >= earlier ? now - earlier : now),
+          Double::sum);
+    }
+    return sums;
+  }
+
   /** The voluntary plus involuntary switches a thread's status file names. */
   static long ofThread(String status) {
     long switches = 0;

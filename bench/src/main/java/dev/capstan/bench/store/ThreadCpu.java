@@ -55,14 +55,15 @@ final class ThreadCpu {
 
   /**
    * A thread's group: its name without numbers, with gRPC's event loops told apart by whether
-   * they run Ratis' shaded gRPC (Raft traffic) or the plain one (the etcd endpoint). The two
+   * they run Ratis' shaded gRPC (Raft traffic) or the plain one (the etcd endpoint, and on a
+   * {@code capstan server} the API). The two
    * gRPCs' executor threads share one name and, idle, a stack that names neither: one group.
    */
   static String group(String name, String stack) {
     String general = name.replaceAll("\\d+", "N");
     if (general.startsWith("grpc-default-worker") || general.startsWith("grpc-default-boss")) {
       boolean ratis = stack.contains("org.apache.ratis.thirdparty");
-      return general.replaceFirst("-ELG-N-N$", "") + (ratis ? " (Ratis, shaded gRPC)" : " (etcd endpoint)");
+      return general.replaceFirst("-ELG-N-N$", "") + (ratis ? " (Ratis, shaded gRPC)" : " (plain gRPC: etcd endpoint, API)");
     }
     // Ratis names a division's threads "<peer>@group-<id>-<role>" ("...-><follower>-<role>" for a
     // log appender); keep the role.

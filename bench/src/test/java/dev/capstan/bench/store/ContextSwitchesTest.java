@@ -28,6 +28,17 @@ class ContextSwitchesTest {
   }
 
   @Test
+  void sumsEachThreadsGrowthByWhatTheThreadDoes() {
+    Map<Long, String> groups = Map.of(1L, "gRPC executor", 2L, "gRPC executor", 3L, "watch feed");
+    Map<Long, Long> before = Map.of(1L, 10L, 2L, 20L, 3L, 5L, 9L, 100L);
+    // thread 4 started during the run and ended before the names were read
+    Map<Long, Long> after = Map.of(1L, 13L, 2L, 24L, 3L, 6L, 4L, 2L);
+    assertThat(ContextSwitches.byGroup(groups, before, after))
+        .containsExactlyInAnyOrderEntriesOf(Map.of("gRPC executor", 7.0, "watch feed", 1.0, "(ended)", 2.0));
+    assertThat(ContextSwitches.byGroup(List.of(ProcessHandle.current().pid()), null, after)).isEmpty();
+  }
+
+  @Test
   void countsTheHandOffsBetweenThisJvmsThreads() throws Exception {
     List<Long> self = List.of(ProcessHandle.current().pid());
     SynchronousQueue<Integer> handOff = new SynchronousQueue<>();

@@ -15,7 +15,7 @@ class ThreadCpuTest {
         .isEqualTo("grpc-default-worker (Ratis, shaded gRPC)");
     assertThat(ThreadCpu.group("grpc-default-worker-ELG-1-1",
         "at io.netty.channel.epoll.EpollEventLoop.run(EpollEventLoop.java:333)"))
-        .isEqualTo("grpc-default-worker (etcd endpoint)");
+        .isEqualTo("grpc-default-worker (plain gRPC: etcd endpoint, API)");
   }
 
   @Test
