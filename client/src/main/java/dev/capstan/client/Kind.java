@@ -33,12 +33,9 @@ public final class Kind<T extends Message> {
   private final List<String> shortNames;
   private final FieldDescriptor apiVersionField;
   private final FieldDescriptor kindField;
-  // The generated accessors of the metadata field, called directly: every request reads an
-  // object's metadata many times, and protobuf's reflective getField/setField go through
-  // java.lang.reflect on each call.
-  private final Function<Message, ObjectMeta> getMetadata;
-  private final BiConsumer<Message.Builder, ObjectMeta> setMetadata;
-  private final Function<Message.Builder, ObjectMeta.Builder> metadataBuilder;
+  // The generated accessors of the metadata field, made on first use (a one-shot CLI command
+  // touches a kind or two; making them for every kind cost start-up ~90 ms).
+  private volatile MetadataAccessors metadataAccessors;
 
   Kind(String apiVersion, String kind, String resource, boolean namespaced, T defaultInstance,
       Message listDefault, Message watchEventDefault, ServiceDescriptor service, List<String> shortNames) {
@@ -53,13 +50,34 @@ public final class Kind<T extends Message> {
     this.shortNames = List.copyOf(shortNames);
     this.apiVersionField = defaultInstance.getDescriptorForType().findFieldByName("api_version");
     this.kindField = defaultInstance.getDescriptorForType().findFieldByName("kind");
-    Class<?> builderType = defaultInstance.newBuilderForType().getClass();
-    this.getMetadata = accessor(Function.class, "apply", defaultInstance.getClass(), "getMetadata",
-        MethodType.methodType(ObjectMeta.class));
-    this.setMetadata = accessor(BiConsumer.class, "accept", builderType, "setMetadata",
-        MethodType.methodType(builderType, ObjectMeta.class));
-    this.metadataBuilder = accessor(Function.class, "apply", builderType, "getMetadataBuilder",
-        MethodType.methodType(ObjectMeta.Builder.class));
+  }
+
+  /**
+   * The generated getMetadata, setMetadata and getMetadataBuilder of one kind, called directly:
+   * every request reads an object's metadata many times, and protobuf's reflective
+   * getField/setField go through java.lang.reflect on each call.
+   */
+  private record MetadataAccessors(Function<Message, ObjectMeta> get, BiConsumer<Message.Builder, ObjectMeta> set,
+      Function<Message.Builder, ObjectMeta.Builder> builder) {
+    static MetadataAccessors of(Message defaultInstance) {
+      Class<?> builderType = defaultInstance.newBuilderForType().getClass();
+      return new MetadataAccessors(
+          accessor(Function.class, "apply", defaultInstance.getClass(), "getMetadata",
+              MethodType.methodType(ObjectMeta.class)),
+          accessor(BiConsumer.class, "accept", builderType, "setMetadata",
+              MethodType.methodType(builderType, ObjectMeta.class)),
+          accessor(Function.class, "apply", builderType, "getMetadataBuilder",
+              MethodType.methodType(ObjectMeta.Builder.class)));
+    }
+  }
+
+  private MetadataAccessors accessors() {
+    MetadataAccessors a = metadataAccessors;
+    if (a == null) {
+      a = MetadataAccessors.of(defaultInstance);  // two threads may both make them: equal, one kept
+      metadataAccessors = a;
+    }
+    return a;
   }
 
   /**
@@ -127,13 +145,13 @@ public final class Kind<T extends Message> {
   }
 
   public ObjectMeta metadata(Message object) {
-    return getMetadata.apply(object);
+    return accessors().get().apply(object);
   }
 
   public T withMetadata(T object, ObjectMeta metadata) {
     @SuppressWarnings("unchecked")
     Message.Builder b = object.toBuilder();
-    setMetadata.accept(b, metadata);
+    accessors().set().accept(b, metadata);
     T t = (T) b.build();
     return t;
   }
@@ -160,7 +178,7 @@ public final class Kind<T extends Message> {
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("corrupt " + kind + " in store", e);
     }
-    metadataBuilder.apply(b).setResourceVersion(resourceVersion);
+    accessors().builder().apply(b).setResourceVersion(resourceVersion);
     @SuppressWarnings("unchecked")
     T t = (T) b.build();
     return t;
