@@ -52,11 +52,16 @@ public final class ContextSwitches {
     }
     long total = 0;
     for (Map.Entry<Long, Long> thread : after.entrySet()) {
-      long earlier = before.getOrDefault(thread.getKey(), 0L);
-      long now = thread.getValue();
-      total += now >= earlier ? now - earlier : now;
+      total += growth(before, thread);
     }
     return total;
+  }
+
+  /** One thread's switches since {@code before}: from zero for a thread new since (or a reused id). */
+  private static long growth(Map<Long, Long> before, Map.Entry<Long, Long> thread) {
+    long earlier = before.getOrDefault(thread.getKey(), 0L);
+    long now = thread.getValue();
+    return now >= earlier ? now - earlier : now;
   }
 
   /**
@@ -84,10 +89,7 @@ public final class ContextSwitches {
   static Map<String, Double> byGroup(Map<Long, String> groups, Map<Long, Long> before, Map<Long, Long> after) {
     Map<String, Double> sums = new HashMap<>();
     for (Map.Entry<Long, Long> thread : after.entrySet()) {
-      long earlier = before.getOrDefault(thread.getKey(), 0L);
-      long now = thread.getValue();
-      sums.merge(groups.getOrDefault(thread.getKey(), "(ended)"), (double) (now >= earlier ? now - earlier : now),
-          Double::sum);
+      sums.merge(groups.getOrDefault(thread.getKey(), "(ended)"), (double) growth(before, thread), Double::sum);
     }
     return sums;
   }
