@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * [--rates 100,500] [--seconds 30] [--warmup-seconds 45] [--only warmup,memory,latency]
  * [--verbs create,get,list,update,patch] [--metrics host:port,...]}; {@code --metrics} names the
  * servers' metrics endpoints, from which each latency run reports how many store writes shared a
- * Raft log entry ({@link WriteBatchMetrics}).
+ * Raft log entry, and each server's collector pauses ({@link ServerMetrics}).
  * {@code --scale} multiplies the pod and watcher counts, the seconds per latency run and the
  * warm-up (0.1 for a quick check).
  */
@@ -104,7 +104,7 @@ public final class ApiBench {
     }
     if (only.contains("latency")) {
       List<Long> pids = servers.stream().map(Server::pid).filter(pid -> pid > 0).toList();
-      out.append(latency(clients, pids.size() == servers.size() ? pids : List.of(), new WriteBatchMetrics(metrics),
+      out.append(latency(clients, pids.size() == servers.size() ? pids : List.of(), new ServerMetrics(metrics),
           rates, verbs, runSeconds));
     }
     clients.forEach(CapstanClient::close);
@@ -121,7 +121,7 @@ public final class ApiBench {
     return verbs;
   }
 
-  private static String latency(List<CapstanClient> clients, List<Long> pids, WriteBatchMetrics batches,
+  private static String latency(List<CapstanClient> clients, List<Long> pids, ServerMetrics serverMetrics,
       double[] rates, List<String> verbs, double seconds) throws Exception {
     System.err.println("latency: preparing " + LIST_PODS + " pods to get and list, " + UPDATE_PODS + " to update ...");
     List<Pod> listed = createPods(clients, "bench-list", "p-", LIST_PODS);
@@ -129,6 +129,7 @@ public final class ApiBench {
     AtomicReferenceArray<Pod> current = new AtomicReferenceArray<>(updatable.toArray(Pod[]::new));
     List<OpenLoad.Result> results = new ArrayList<>();
     List<Double> writesPerEntry = new ArrayList<>();
+    List<String> gcPauses = new ArrayList<>();
     int run = 0;
     for (double rate : rates) {
       int r = run++;
@@ -165,9 +166,11 @@ public final class ApiBench {
           };
           default -> throw new IllegalStateException(verb);
         };
-        WriteBatchMetrics.Sample before = batches.sample();
+        ServerMetrics.Sample before = serverMetrics.sample();
         results.add(OpenLoad.run(verb, rate, seconds, clients, pids, request));
-        writesPerEntry.add(WriteBatchMetrics.writesPerEntry(before, batches.sample()));
+        ServerMetrics.Sample after = serverMetrics.sample();
+        writesPerEntry.add(ServerMetrics.writesPerEntry(before, after));
+        gcPauses.add(ServerMetrics.gcPauses(before, after));
         // let the servers settle (collect garbage, finish replication) before the next run
         Thread.sleep(3000);
       }
@@ -176,8 +179,8 @@ public final class ApiBench {
         + "| verb | target rate (req/s) | requests | achieved (req/s) | p50 (ms) | p99 (ms) | max (ms) | errors "
         + "| p99 per server (ms) | driver's max send lag (ms) | server CPU per request, all (per server) (ms) "
         + "| driver CPU per request (ms) | server context switches per request | machine idle (%) "
-        + "| store writes per log entry |\n"
-        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        + "| store writes per log entry | collector pauses per server: count × mean (ms) |\n"
+        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     List<String> notes = new ArrayList<>();
     for (int r = 0; r < results.size(); r++) {
       OpenLoad.Result x = results.get(r);
@@ -186,10 +189,11 @@ public final class ApiBench {
       for (double p : x.p99PerServer()) {
         perServer.append(perServer.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.0f", p));
       }
-      out.append(String.format(Locale.ROOT, "| %s | %.0f | %d | %.1f | %.2f | %.2f | %.2f | %d | %s | %.1f | %s | %.2f | %.1f | %.0f | %s |%n",
+      out.append(String.format(Locale.ROOT, "| %s | %.0f | %d | %.1f | %.2f | %.2f | %.2f | %d | %s | %.1f | %s | %.2f | %.1f | %.0f | %s | %s |%n",
           x.verb(), x.targetRate(), x.sent(), x.achievedRate(), x.p50(), x.p99(), x.max(), x.errors(), perServer,
           x.maxSendLag(), cpuColumn(x.cpuMillisPerRequest()), x.driverCpuMillisPerRequest(), x.switchesPerRequest(),
-          x.machineIdlePercent(), Double.isNaN(perEntry) ? "-" : String.format(Locale.ROOT, "%.2f", perEntry)));
+          x.machineIdlePercent(), Double.isNaN(perEntry) ? "-" : String.format(Locale.ROOT, "%.2f", perEntry),
+          gcPauses.get(r)));
       if (x.errors() > 0) {
         notes.add(x.verb() + " at " + (long) x.targetRate() + "/s, first error: " + x.firstError());
       }
