@@ -1,0 +1,98 @@
+package dev.capstan.bench.api;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
+import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.ServiceAccount;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.apiserver.admission.ServiceAccountAdmission;
+import dev.capstan.apiserver.defaulting.Defaulters;
+import dev.capstan.client.Kinds;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import org.openjdk.jol.info.GraphLayout;
+
+/**
+ * What one pod costs on a server's heap, the way every server's watch cache holds it: the
+ * benchmark's pod ({@link BenchPods}) made as a create makes it (the apiserver's own defaulting,
+ * the ServiceAccount token volume, a uid, a creation time), encoded, and decoded again as the
+ * watch cache decodes a stored object. Sizes come from Java Object Layout's walk of the objects
+ * reachable from {@code count} such pods, each with its own name, uid and resourceVersion, minus
+ * the walk of half of them, so what all pods share (protobuf's descriptors and default instances)
+ * cancels out. Prints Markdown: the encoded size, the decoded pod's heap and objects and, for
+ * comparison, the encoded bytes' heap as a {@link ByteString}, then the decoded pod's heap by class.
+ *
+ * <p>Usage: {@code ObjectFootprint [--count 2000]}
+ */
+public final class ObjectFootprint {
+  private static final int CLASSES_SHOWN = 12;
+
+  private ObjectFootprint() {}
+
+  public static void main(String[] args) {
+    int count = 2000;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--count") && i + 1 < args.length) {
+        count = Integer.parseInt(args[++i]);
+      } else {
+        throw new IllegalArgumentException("unknown argument " + args[i] + " (usage: ObjectFootprint [--count N])");
+      }
+    }
+    if (count < 2) {
+      throw new IllegalArgumentException("--count: must be at least 2, got " + count);
+    }
+    Pod stored = storedPod();
+    Random random = new Random(1);
+    List<Pod> decoded = new ArrayList<>(count);
+    List<ByteString> encoded = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      ObjectMeta meta = stored.getMetadata().toBuilder().setName("c0-" + i)
+          .setUid(new UUID(random.nextLong(), random.nextLong()).toString())
+          .setCreationTimestamp(Timestamp.newBuilder().setSeconds(1_764_800_000L + i)).build();
+      ByteString bytes = stored.toBuilder().setMetadata(meta).build().toByteString();
+      encoded.add(bytes);
+      decoded.add(Kinds.POD.parseWithResourceVersion(bytes, Long.toString(100_000L + i)));
+    }
+    int measured = count - count / 2;
+    GraphLayout decodedEach = marginal(decoded);
+    GraphLayout encodedEach = marginal(encoded);
+    StringBuilder out = new StringBuilder("### Heap per cached pod (Java Object Layout, marginal over ")
+        .append(measured).append(" pods)\n\n")
+        .append("| encoded (B) | decoded, as the watch cache holds it (B) | its objects "
+            + "| the encoded bytes as a ByteString (B) |\n|---|---|---|---|\n")
+        .append(String.format(Locale.ROOT, "| %d | %d | %d | %d |%n%n", encoded.get(0).size(),
+            decodedEach.totalSize() / measured, decodedEach.totalCount() / measured, encodedEach.totalSize() / measured))
+        .append("A decoded pod by class, per pod, the largest ").append(CLASSES_SHOWN)
+        .append(":\n\n| class | objects | bytes |\n|---|---|---|\n");
+    decodedEach.getClasses().stream()
+        .sorted(Comparator.comparingLong((Class<?> c) -> decodedEach.getClassSizes().count(c)).reversed())
+        .limit(CLASSES_SHOWN)
+        .forEach(c -> out.append(String.format(Locale.ROOT, "| `%s` | %.1f | %d |%n", c.getTypeName(),
+            (double) decodedEach.getClassCounts().count(c) / measured, decodedEach.getClassSizes().count(c) / measured)));
+    System.out.print(out);
+  }
+
+  /** The benchmark's pod as a create stores it, before its per-object metadata. */
+  static Pod storedPod() {
+    Pod pod = Defaulters.forKind(Kinds.POD).applyDefaults(BenchPods.pod("bench-create", "c0-0"));
+    ServiceAccountAdmission serviceAccounts = new ServiceAccountAdmission((namespace, name) -> Optional.of(
+        ServiceAccount.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName(name)).build()),
+        new Random(1));
+    return serviceAccounts.mutate(Kinds.POD, pod);
+  }
+
+  /**
+   * What the second half of {@code objects} adds to the heap reachable from the first: the walk of
+   * all minus that of the first half, so what they share counts in neither.
+   */
+  private static GraphLayout marginal(List<?> objects) {
+    int half = objects.size() / 2;
+    return GraphLayout.parseInstance(objects.toArray())
+        .subtract(GraphLayout.parseInstance(objects.subList(0, half).toArray()));
+  }
+}
