@@ -25,12 +25,16 @@ import org.openjdk.jol.info.GraphLayout;
  * reachable from {@code count} such pods, each with its own name, uid and resourceVersion, minus
  * the walk of half of them, so what all pods share (protobuf's descriptors and default instances)
  * cancels out. Prints Markdown: the encoded size, the decoded pod's heap and objects and, for
- * comparison, the encoded bytes' heap as a {@link ByteString}, then the decoded pod's heap by class.
+ * comparison, the encoded bytes' heap as a {@link ByteString}, then the decoded pod's heap by class,
+ * then what decoding costs per pod against reading only the fields selectors need.
  *
  * <p>Usage: {@code ObjectFootprint [--count 2000]}
  */
 public final class ObjectFootprint {
   private static final int CLASSES_SHOWN = 12;
+  private static final int WARMUP_ROUNDS = 200;
+  private static final int TIMED_ROUNDS = 50;
+  private static volatile long consumed;
 
   private ObjectFootprint() {}
 
@@ -74,7 +78,44 @@ public final class ObjectFootprint {
         .limit(CLASSES_SHOWN)
         .forEach(c -> out.append(String.format(Locale.ROOT, "| `%s` | %.1f | %d |%n", c.getTypeName(),
             (double) decodedEach.getClassCounts().count(c) / measured, decodedEach.getClassSizes().count(c) / measured)));
+    out.append(decodeCost(encoded));
     System.out.print(out);
+  }
+
+  /**
+   * The time per pod, over {@link #TIMED_ROUNDS} rounds after {@link #WARMUP_ROUNDS} unmeasured
+   * ones, of decoding all of {@code encoded} as the watch cache does, and of reading only the
+   * fields selectors need ({@link SelectorFields}); run with the servers' JIT (C1) for their figure.
+   */
+  static String decodeCost(List<ByteString> encoded) {
+    long sink = 0;
+    long[] decode = new long[TIMED_ROUNDS];
+    long[] scan = new long[TIMED_ROUNDS];
+    for (int round = -WARMUP_ROUNDS; round < TIMED_ROUNDS; round++) {
+      long start = System.nanoTime();
+      for (ByteString bytes : encoded) {
+        sink += Kinds.POD.parseWithResourceVersion(bytes, "1").getSpec().getContainersCount();
+      }
+      long decoded = System.nanoTime();
+      for (ByteString bytes : encoded) {
+        sink += SelectorFields.ofPod(bytes).labels().size();
+      }
+      if (round >= 0) {
+        decode[round] = decoded - start;
+        scan[round] = System.nanoTime() - decoded;
+      }
+    }
+    consumed += sink;  // so the JIT keeps the work
+    java.util.Arrays.sort(decode);
+    java.util.Arrays.sort(scan);
+    int n = encoded.size();
+    return String.format(Locale.ROOT, "%nDecoding, per pod (%d pods a round, median of %d rounds, range; JVM options: %s):%n%n"
+        + "| full decode, as the watch cache does (µs) | only the selector fields: name, namespace, labels, "
+        + "spec.nodeName, status.phase (µs) |%n|---|---|%n| %.2f (%.2f to %.2f) | %.2f (%.2f to %.2f) |%n",
+        n, TIMED_ROUNDS, String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean()
+            .getInputArguments()),
+        decode[TIMED_ROUNDS / 2] / 1e3 / n, decode[0] / 1e3 / n, decode[TIMED_ROUNDS - 1] / 1e3 / n,
+        scan[TIMED_ROUNDS / 2] / 1e3 / n, scan[0] / 1e3 / n, scan[TIMED_ROUNDS - 1] / 1e3 / n);
   }
 
   /** The benchmark's pod as a create stores it, before its per-object metadata. */
