@@ -42,7 +42,11 @@ public final class ObjectFootprint {
     int count = 2000;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--count") && i + 1 < args.length) {
-        count = Integer.parseInt(args[++i]);
+        try {
+          count = Integer.parseInt(args[++i]);
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("--count: not a whole number: " + args[i]);
+        }
       } else {
         throw new IllegalArgumentException("unknown argument " + args[i] + " (usage: ObjectFootprint [--count N])");
       }
