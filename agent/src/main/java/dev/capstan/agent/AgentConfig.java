@@ -2,10 +2,10 @@ package dev.capstan.agent;
 
 import dev.capstan.agent.runtime.ContainerRuntime;
 import dev.capstan.agent.server.AgentTls;
+import dev.capstan.client.selector.DnsNames;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * How an {@link Agent} runs.
@@ -47,11 +47,9 @@ public record AgentConfig(
     AgentTls tls) {
 
   public static final int DEFAULT_PORT = 10250;
-  private static final Pattern DNS_SUBDOMAIN =
-      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
   public AgentConfig {
-    if (nodeName == null || nodeName.length() > 253 || !DNS_SUBDOMAIN.matcher(nodeName).matches()) {
+    if (nodeName == null || nodeName.length() > 253 || !DnsNames.isDns1123Subdomain(nodeName)) {
       throw new IllegalArgumentException("nodeName: must be a lowercase DNS subdomain (e.g. \"node-1\"), got \""
           + nodeName + "\"");
     }

@@ -3,6 +3,7 @@ package dev.capstan.apiserver.audit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.capstan.client.selector.DnsNames;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -28,7 +29,6 @@ public final class AuditPolicyParser {
   private static final Set<String> RULE_FIELDS = Set.of("level", "users", "userGroups", "verbs", "resources",
       "namespaces", "nonResourceURLs", "omitStages", "omitManagedFields");
   private static final Set<String> GROUP_RESOURCES_FIELDS = Set.of("group", "resources", "resourceNames");
-  private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   /** "pods", "pods/log", "*", "* /scale" (no space), "pods/*". */
   private static final Pattern RESOURCE = Pattern.compile("(\\*|[^/*]+)(/(\\*|[^/*]+))?");
 
@@ -120,7 +120,7 @@ public final class AuditPolicyParser {
     onlyKnownFields(node, path, GROUP_RESOURCES_FIELDS);
     JsonNode groupNode = node.path("group");
     String group = groupNode.isMissingNode() || groupNode.isNull() ? "" : string(groupNode, path + ".group");
-    if (!group.isEmpty() && !DNS_SUBDOMAIN.matcher(group).matches()) {
+    if (!group.isEmpty() && !DnsNames.isDns1123Subdomain(group)) {
       throw new AuditPolicyException(path + ".group", quote(group)
           + " is not an API group (\"\" for the core group, \"apps\", \"rbac.authorization.k8s.io\", ...)");
     }

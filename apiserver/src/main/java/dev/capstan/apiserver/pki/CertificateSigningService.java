@@ -9,6 +9,7 @@ import dev.capstan.apiserver.authn.UserInfo;
 import dev.capstan.apiserver.authz.Authorizer;
 import dev.capstan.apiserver.authz.BootstrapPolicy;
 import dev.capstan.apiserver.authz.RequestAttributes;
+import dev.capstan.client.selector.DnsNames;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -46,8 +47,6 @@ public final class CertificateSigningService extends CertificateSigningGrpc.Cert
   /** More names than any node serves under: a bound on what one request may ask for. */
   private static final int MAX_SERVING_NAMES = 32;
   /** A DNS subdomain (RFC 1123), the form of node names. */
-  private static final java.util.regex.Pattern NODE_NAME =
-      java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
   private final CertificateAuthority ca;
   private final Authorizer authorizer;
@@ -150,7 +149,7 @@ public final class CertificateSigningService extends CertificateSigningGrpc.Cert
       return Optional.of("subject CN \"" + cn + "\" must be " + UserInfo.NODE_USER_PREFIX + "<node name>");
     }
     String node = cn.substring(UserInfo.NODE_USER_PREFIX.length());
-    if (node.length() > 253 || !NODE_NAME.matcher(node).matches()) {
+    if (node.length() > 253 || !DnsNames.isDns1123Subdomain(node)) {
       return Optional.of("subject CN \"" + cn + "\": \"" + node + "\" is not a valid node name");
     }
     if (!subject.organizations().equals(List.of(UserInfo.SYSTEM_NODES))) {
