@@ -72,6 +72,7 @@ summary="$root/bench/results/api-ab-$(date -u +%Y%m%dT%H%M%SZ).md"
     side="${r%% *}" file="${r#* }"
     # the latency table's rows: | verb | rate | requests | achieved | p50 | p99 | max | errors |
     # p99 per server | lag | CPU all (per server) | driver CPU | switches | idle | writes per entry |
+    # collector pauses per server | (older result files end at writes per entry)
     awk -F'|' -v side="$side" -v f="$(basename "$file")" '
       /^\| (create|get|list|update|patch) \| [0-9]/ {
         split($12, cpu, " "); gsub(/ /, "", $2); gsub(/ /, "", $3)

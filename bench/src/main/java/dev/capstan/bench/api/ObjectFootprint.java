@@ -41,11 +41,12 @@ public final class ObjectFootprint {
   public static void main(String[] args) {
     int count = 2000;
     for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--count") && i + 1 < args.length) {
+      if (args[i].equals("--count")) {
+        String value = i + 1 < args.length ? args[++i] : "(nothing)";
         try {
-          count = Integer.parseInt(args[++i]);
+          count = Integer.parseInt(value);
         } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("--count: not a whole number: " + args[i]);
+          throw new IllegalArgumentException("--count: not a whole number: " + value);
         }
       } else {
         throw new IllegalArgumentException("unknown argument " + args[i] + " (usage: ObjectFootprint [--count N])");
