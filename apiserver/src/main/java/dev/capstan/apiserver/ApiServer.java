@@ -423,7 +423,7 @@ public final class ApiServer implements AutoCloseable {
 
   private <T extends Message> ResourceService<T> serviceFor(Kind<T> kind) {
     ResourceRegistry<T> registry = registry(kind);
-    WatchCache<T> cache = new WatchCache<>(kind, store, registry, config.watchWindow(), config.watcherBuffer());
+    WatchCache<T> cache = new WatchCache<>(kind, store, config.watchWindow(), config.watcherBuffer());
     caches.add(cache);
     metrics.watch(cache);
     Lister<T> objects = listerOf(kind);

@@ -5,6 +5,7 @@ import dev.capstan.api.rbac.v1.ClusterRole;
 import dev.capstan.api.rbac.v1.ClusterRoleBinding;
 import dev.capstan.api.rbac.v1.Role;
 import dev.capstan.api.rbac.v1.RoleBinding;
+import dev.capstan.apiserver.watch.CachedObject;
 import dev.capstan.apiserver.watch.WatchCache;
 import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
@@ -101,17 +102,17 @@ public final class PolicyIndex implements PolicySource {
   private record MapFeed<T extends Message>(java.util.function.Consumer<T> put, java.util.function.Consumer<T> remove,
       Runnable clear) implements WatchCache.Listener<T> {
     @Override
-    public void reset(Collection<T> objects) {
+    public void reset(Collection<CachedObject<T>> objects) {
       clear.run();
-      objects.forEach(put);
+      objects.forEach(o -> put.accept(o.object()));
     }
 
     @Override
-    public void changed(T previous, T current) {
+    public void changed(CachedObject<T> previous, CachedObject<T> current) {
       if (current != null) {
-        put.accept(current);
+        put.accept(current.object());
       } else if (previous != null) {
-        remove.accept(previous);
+        remove.accept(previous.object());
       }
     }
   }

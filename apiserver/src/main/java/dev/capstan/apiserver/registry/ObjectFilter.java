@@ -1,5 +1,6 @@
 package dev.capstan.apiserver.registry;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import dev.capstan.client.Kind;
@@ -76,6 +77,14 @@ public final class ObjectFilter<T extends Message> {
     return labels.matches(meta.getLabelsMap()) && fields.matches(path -> fieldValue(object, path));
   }
 
+  /** As {@link #matches(Message)}, for an object known by its selector fields (a cached one, say). */
+  public boolean matches(Selectable object) {
+    if (!namespace.isEmpty() && !namespace.equals(object.namespace())) {
+      return false;
+    }
+    return labels.matches(object.labels()) && fields.matches(object::field);
+  }
+
   /** The namespace the request is confined to; empty for all. */
   public String namespace() {
     return namespace;
@@ -86,7 +95,7 @@ public final class ObjectFilter<T extends Message> {
     Message current = object;
     List<String> parts = List.of(path.split("\\."));
     for (int i = 0; i < parts.size(); i++) {
-      FieldDescriptor fd = findByJsonName(current, parts.get(i));
+      FieldDescriptor fd = findByJsonName(current.getDescriptorForType(), parts.get(i));
       if (fd == null || fd.isRepeated()) {
         return "";
       }
@@ -105,8 +114,9 @@ public final class ObjectFilter<T extends Message> {
     return "";
   }
 
-  private static FieldDescriptor findByJsonName(Message m, String jsonName) {
-    for (FieldDescriptor fd : m.getDescriptorForType().getFields()) {
+  /** The field of {@code type} with that JSON name; null if none. */
+  static FieldDescriptor findByJsonName(Descriptor type, String jsonName) {
+    for (FieldDescriptor fd : type.getFields()) {
       if (fd.getJsonName().equals(jsonName)) {
         return fd;
       }

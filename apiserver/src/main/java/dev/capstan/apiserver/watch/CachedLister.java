@@ -10,6 +10,7 @@ import dev.capstan.client.ListResult;
 import dev.capstan.api.meta.v1.ListRequest;
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Answers a kind's Lists from its {@link WatchCache} where Kubernetes' apiserver would, and from
@@ -23,7 +24,7 @@ import java.time.Duration;
  * </ul>
  * The first page served from the cache carries a continue token at the cache's revision, so the
  * following pages come from the store at the same revision, as in Kubernetes. Served from the
- * cache a List costs no decoding and no store range.
+ * cache a List costs no store range and decodes only the objects it returns.
  */
 public final class CachedLister<T extends Message> {
   private final WatchCache<T> cache;
@@ -53,7 +54,8 @@ public final class CachedLister<T extends Message> {
     var prefix = StoreKeys.prefix(registry.kind(), filter.namespace());
     WatchCache.Page<T> page = cache.page(prefix, prefix, filter, request.getLimit());
     String token = page.more() ? new ContinueToken(page.revision(), page.nextKey()).encode() : "";
-    return new ListResult<>(page.items(), Long.toString(page.revision()), token);
+    List<T> items = page.items().stream().map(CachedObject::object).toList();
+    return new ListResult<>(items, Long.toString(page.revision()), token);
   }
 
   private boolean caughtUp(long storeRevision) {

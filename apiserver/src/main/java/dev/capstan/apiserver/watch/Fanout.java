@@ -1,14 +1,17 @@
 package dev.capstan.apiserver.watch;
 
+import com.google.protobuf.Message;
 import dev.capstan.client.WatchEvent;
 
 /**
  * The watch events one change can become -- ADDED or MODIFIED with the new object, DELETED with
  * the last one a watcher saw -- each made once, when the first watcher needs it, and shared by
- * every watcher that receives the change. Used on the cache's feed under its lock.
+ * every watcher that receives the change. The cache keeps objects encoded; the object is decoded
+ * here, once, and only if some watcher receives the change. Used on the cache's feed under its lock.
  */
-final class Fanout<T> {
+final class Fanout<T extends Message> {
   private final WatchCache.CachedEvent<T> change;
+  private T current;
   private SharedEvent<T> added;
   private SharedEvent<T> modified;
   private SharedEvent<T> deleted;
@@ -19,14 +22,14 @@ final class Fanout<T> {
 
   SharedEvent<T> added() {
     if (added == null) {
-      added = new SharedEvent<>(new WatchEvent<>(WatchEvent.ADDED, change.current()));
+      added = new SharedEvent<>(new WatchEvent<>(WatchEvent.ADDED, current()));
     }
     return added;
   }
 
   SharedEvent<T> modified() {
     if (modified == null) {
-      modified = new SharedEvent<>(new WatchEvent<>(WatchEvent.MODIFIED, change.current()));
+      modified = new SharedEvent<>(new WatchEvent<>(WatchEvent.MODIFIED, current()));
     }
     return modified;
   }
@@ -35,8 +38,15 @@ final class Fanout<T> {
   SharedEvent<T> deleted() {
     if (deleted == null) {
       deleted = new SharedEvent<>(new WatchEvent<>(WatchEvent.DELETED,
-          change.current() != null ? change.current() : change.previous()));
+          change.current() != null ? current() : change.previous().object()));
     }
     return deleted;
+  }
+
+  private T current() {
+    if (current == null) {
+      current = change.current().object();
+    }
+    return current;
   }
 }

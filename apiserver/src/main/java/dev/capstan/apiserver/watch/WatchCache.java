@@ -3,7 +3,7 @@ package dev.capstan.apiserver.watch;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.capstan.apiserver.registry.ObjectFilter;
-import dev.capstan.apiserver.registry.ResourceRegistry;
+import dev.capstan.apiserver.registry.SelectorFieldReader;
 import dev.capstan.apiserver.registry.StoreKeys;
 import dev.capstan.client.Kind;
 import dev.capstan.client.WatchEvent;
@@ -38,6 +38,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The apiserver's cache of one kind (DESIGN §4): fed by ONE store watch, it holds the current
  * objects and a window of recent events, and fans events out to any number of {@link Watcher}s.
+ * Objects are held encoded, as the store holds them, with the fields selectors test read once
+ * ({@link CachedObject}); an object is decoded only for a watcher that receives it or a reader
+ * that asks, so a server whose cache no one reads decodes nothing.
  *
  * <p>A watch may resume from any resourceVersion inside the window; an older one is answered
  * with OUT_OF_RANGE so the client relists. A store watch failure ends every watcher (they
@@ -55,20 +58,22 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
 
   /**
    * Told every current object when the cache (re)starts, then each change (previous and current,
-   * either may be null). Called under the cache's lock, in order: keep it quick.
+   * either may be null). Called under the cache's lock, in order: keep it quick (a listener that
+   * needs whole objects decodes them, see {@link CachedObject#object}).
    */
-  public interface Listener<T> {
-    void reset(Collection<T> objects);
+  public interface Listener<T extends Message> {
+    void reset(Collection<CachedObject<T>> objects);
 
-    void changed(T previous, T current);
+    void changed(CachedObject<T> previous, CachedObject<T> current);
   }
 
   /** One change, with the object before and after (either may be null). */
-  record CachedEvent<T>(long revision, T previous, T current) {}
+  record CachedEvent<T extends Message>(long revision, CachedObject<T> previous, CachedObject<T> current) {}
 
   private final Kind<T> kind;
   private final KeyValueStore store;
-  private final ResourceRegistry<T> registry;
+  /** Reads the objects' selector fields; used under the lock only (its shared-string table is not thread-safe). */
+  private final SelectorFieldReader selectorFields;
   private final int windowSize;
   private final int watcherBufferSize;
 
@@ -91,7 +96,7 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
    * By store key, in the store's (unsigned byte) order, so pages come out as the store's would;
    * keyed by StoreKey rather than ByteString, whose comparison is many times slower.
    */
-  private final NavigableMap<StoreKey, T> objects = new TreeMap<>();
+  private final NavigableMap<StoreKey, CachedObject<T>> objects = new TreeMap<>();
   private final ArrayDeque<CachedEvent<T>> window = new ArrayDeque<>();
   private final List<Watcher<T>> watchers = new CopyOnWriteArrayList<>();
   private final List<Listener<T>> listeners = new CopyOnWriteArrayList<>();
@@ -113,11 +118,10 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
   private volatile int cachedObjects;
   private volatile int windowEvents;
 
-  public WatchCache(Kind<T> kind, KeyValueStore store, ResourceRegistry<T> registry, int windowSize,
-      int watcherBufferSize) {
+  public WatchCache(Kind<T> kind, KeyValueStore store, int windowSize, int watcherBufferSize) {
     this.kind = kind;
     this.store = store;
-    this.registry = registry;
+    this.selectorFields = new SelectorFieldReader(kind);
     this.windowSize = windowSize;
     this.watcherBufferSize = watcherBufferSize;
   }
@@ -136,7 +140,7 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
       objects.clear();
       window.clear();
       for (KeyValue kv : r.getKvsList()) {
-        objects.put(StoreKey.of(kv.getKey()), registry.decode(kv));
+        objects.put(StoreKey.of(kv.getKey()), cached(kv));
       }
       revision = r.getHeader().getRevision();
       oldestResumable = revision;
@@ -220,9 +224,9 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
       Watcher<T> w = new Watcher<>(filter, bookmarks, sink, watcherBufferSize, fromRevision < 0 ? revision : fromRevision,
           watchers::remove);
       if (fromRevision < 0) {
-        for (T obj : objects.values()) {
+        for (CachedObject<T> obj : objects.values()) {
           if (filter.matches(obj)) {
-            w.offer(new WatchEvent<>(WatchEvent.ADDED, obj), revision);
+            w.offer(new WatchEvent<>(WatchEvent.ADDED, obj.object()), revision);
           }
         }
       } else {
@@ -238,8 +242,11 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
     }
   }
 
-  /** One page of cached objects: the items, the cache revision they are at, and where the next page starts. */
-  public record Page<T>(List<T> items, long revision, ByteString nextKey) {
+  /**
+   * One page of cached objects: the items (encoded; decoding is the caller's, outside the cache's
+   * lock), the cache revision they are at, and where the next page starts.
+   */
+  public record Page<T extends Message>(List<CachedObject<T>> items, long revision, ByteString nextKey) {
     /** Whether keys follow the page's last item (a continue token is due). */
     public boolean more() {
       return nextKey != null;
@@ -367,9 +374,9 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
    */
   public Page<T> page(ByteString prefix, ByteString from, ObjectFilter<T> filter, long limit) {
     synchronized (lock) {
-      List<T> items = new ArrayList<>();
+      List<CachedObject<T>> items = new ArrayList<>();
       ByteString end = StoreKeys.rangeEnd(prefix);
-      for (Map.Entry<StoreKey, T> e : objects.subMap(StoreKey.of(from), true, StoreKey.of(end), false).entrySet()) {
+      for (Map.Entry<StoreKey, CachedObject<T>> e : objects.subMap(StoreKey.of(from), true, StoreKey.of(end), false).entrySet()) {
         if (limit > 0 && items.size() == limit) {
           return new Page<>(items, revision, e.getKey().toByteString());
         }
@@ -409,20 +416,19 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
       List<CachedEvent<T>> batch = new ArrayList<>(events.size());
       for (Event e : events) {
         StoreKey key = StoreKey.of(e.getKv().getKey());
-        T previous = objects.get(key);
-        T current = null;
+        CachedObject<T> previous = objects.get(key);
+        CachedObject<T> current = null;
         if (e.getType() == Event.EventType.PUT) {
-          current = registry.decode(e.getKv());
+          current = cached(e.getKv());
           objects.put(key, current);
         } else {
           objects.remove(key);
           if (previous == null && e.hasPrevKv()) {
-            previous = registry.decode(e.getPrevKv());
+            previous = cached(e.getPrevKv());
           }
           if (previous != null) {
             // Kubernetes stamps a deleted object with the revision of its deletion.
-            previous = kind.withMetadata(previous, kind.metadata(previous).toBuilder()
-                .setResourceVersion(Long.toString(rev)).build());
+            previous = previous.atRevision(rev);
           }
         }
         CachedEvent<T> ce = new CachedEvent<>(rev, previous, current);
@@ -452,6 +458,11 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
         }
       }
     }
+  }
+
+  // Guarded by lock (the reader's shared strings).
+  private CachedObject<T> cached(KeyValue kv) {
+    return CachedObject.of(kind, selectorFields, kv.getValue(), kv.getModRevision());
   }
 
   private void restart(String why) {

@@ -13,7 +13,9 @@ import dev.capstan.apiserver.ReadRecordingStore;
 import dev.capstan.apiserver.ratelimit.ManualClock;
 import dev.capstan.apiserver.registry.Allocator;
 import dev.capstan.apiserver.registry.ResourceRegistry;
+import dev.capstan.apiserver.registry.SelectorFieldReader;
 import dev.capstan.apiserver.registry.StoreKeys;
+import dev.capstan.apiserver.watch.CachedObject;
 import dev.capstan.apiserver.watch.Lister;
 import dev.capstan.apiserver.watch.WatchCache;
 import dev.capstan.client.Kinds;
@@ -67,7 +69,7 @@ class NamespaceLifecycleTest {
 
   @Test
   void aNamespaceInTheCacheIsCheckedWithoutAStoreRead() {
-    cache = new WatchCache<>(Kinds.NAMESPACE, store, namespaces, 100, 10);
+    cache = new WatchCache<>(Kinds.NAMESPACE, store, 100, 10);
     cached.feedFrom(cache);
     cache.start();
     create("team");
@@ -105,7 +107,11 @@ class NamespaceLifecycleTest {
   @Test
   void aCreateRightAfterANamespaceDeleteIsRefusedThoughTheCacheStillShowsItActive() {
     Namespace team = create("team");
-    cached.reset(List.of(team));  // as the cache holds it until the store watch delivers the delete
+    // as the cache holds it until the store watch delivers the delete
+    ObjectMeta stored = team.getMetadata().toBuilder().clearResourceVersion().build();
+    cached.reset(List.of(CachedObject.of(Kinds.NAMESPACE, new SelectorFieldReader(Kinds.NAMESPACE),
+        team.toBuilder().setMetadata(stored).build().toByteString(),
+        Long.parseLong(team.getMetadata().getResourceVersion()))));
     namespaces.delete(DeleteRequest.newBuilder().setName("team").build());
     reads.readsUnder(NAMESPACE_KEYS);
 

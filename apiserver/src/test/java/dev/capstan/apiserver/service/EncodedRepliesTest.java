@@ -43,7 +43,7 @@ class EncodedRepliesTest {
   void onlyTheNetworkServicesWatchTakesEncodedReplies() {
     try (LocalKeyValueStore store = new LocalKeyValueStore()) {
       ResourceRegistry<Pod> registry = new ResourceRegistry<>(Kinds.POD, store, Clock.systemUTC(), new Random(1), ns -> {});
-      WatchCache<Pod> cache = new WatchCache<>(Kinds.POD, store, registry, 100, 10);
+      WatchCache<Pod> cache = new WatchCache<>(Kinds.POD, store, 100, 10);
       ResourceService<Pod> service = new ResourceService<>(Kinds.POD, registry, cache, request -> {});
       String watchName = Kinds.POD.method("Watch").getFullMethodName();
       String getName = Kinds.POD.method("Get").getFullMethodName();

@@ -45,7 +45,7 @@ class AwaitRevisionTest {
     store = new GatedFeedStore(realStore);
     configMaps = new ResourceRegistry<>(Kinds.CONFIG_MAP, store, Clock.systemUTC(), new Random(7), ns -> {});
     secrets = new ResourceRegistry<>(Kinds.SECRET, store, Clock.systemUTC(), new Random(7), ns -> {});
-    cache = new WatchCache<>(Kinds.CONFIG_MAP, store, configMaps, 1000, 10);
+    cache = new WatchCache<>(Kinds.CONFIG_MAP, store, 1000, 10);
     cache.start();
     readers = Executors.newCachedThreadPool();
   }

@@ -42,8 +42,8 @@ class CachedListerTest {
     store = new GatedFeedStore(realStore);
     configMaps = new ResourceRegistry<>(Kinds.CONFIG_MAP, store, Clock.systemUTC(), new Random(7), ns -> {});
     secrets = new ResourceRegistry<>(Kinds.SECRET, store, Clock.systemUTC(), new Random(7), ns -> {});
-    configMapCache = new WatchCache<>(Kinds.CONFIG_MAP, store, configMaps, 1000, 10);
-    secretCache = new WatchCache<>(Kinds.SECRET, store, secrets, 1000, 10);
+    configMapCache = new WatchCache<>(Kinds.CONFIG_MAP, store, 1000, 10);
+    secretCache = new WatchCache<>(Kinds.SECRET, store, 1000, 10);
     configMapCache.start();
     secretCache.start();
     configMapLister = new CachedLister<>(configMapCache, configMaps, Duration.ofSeconds(30));

@@ -44,7 +44,7 @@ class CachedUpdateTest {
     reads = new ReadRecordingStore(local);
     store = new GatedFeedStore(reads);
     registry = new ResourceRegistry<>(Kinds.POD, store, Clock.systemUTC(), new Random(7), ns -> {});
-    cache = new WatchCache<>(Kinds.POD, store, registry, 1000, 10);
+    cache = new WatchCache<>(Kinds.POD, store, 1000, 10);
     cache.start();
     Lister<Pod> pods = new Lister<>(Kinds.POD);
     pods.feedFrom(cache);

@@ -4,17 +4,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.capstan.api.core.v1.ServiceAccount;
 import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.apiserver.registry.SelectorFieldReader;
 import dev.capstan.client.Kinds;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The lister follows the cache's changes and keeps nothing for a namespace whose objects are all gone. */
+/**
+ * The lister follows the cache's changes, hands out decoded objects with their resourceVersion, and
+ * keeps nothing for a namespace whose objects are all gone.
+ */
 class ListerTest {
   private final Lister<ServiceAccount> lister = new Lister<>(Kinds.SERVICE_ACCOUNT);
 
-  private static ServiceAccount sa(String namespace, String name) {
-    return ServiceAccount.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName(name))
-        .build();
+  private final SelectorFieldReader reader = new SelectorFieldReader(Kinds.SERVICE_ACCOUNT);
+
+  /** As the cache holds it: stored without a resourceVersion, at revision 7. */
+  private CachedObject<ServiceAccount> sa(String namespace, String name) {
+    ServiceAccount stored = ServiceAccount.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName(name)).build();
+    return CachedObject.of(Kinds.SERVICE_ACCOUNT, reader, stored.toByteString(), 7);
+  }
+
+  /** As a reader gets it back: decoded, with its resourceVersion. */
+  private static ServiceAccount read(String namespace, String name) {
+    return ServiceAccount.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName(name).setResourceVersion("7")).build();
   }
 
   @Test
@@ -25,13 +39,13 @@ class ListerTest {
 
     lister.changed(sa("a", "one"), null);
     assertThat(lister.get("a", "one")).isEmpty();
-    assertThat(lister.list("a")).containsExactly(sa("a", "two"));
+    assertThat(lister.list("a")).containsExactly(read("a", "two"));
     lister.changed(sa("a", "two"), null);
     lister.changed(sa("b", "one"), null);
     assertThat(lister.namespaceCount()).isZero();
     assertThat(lister.list("a")).isEmpty();
 
     lister.changed(null, sa("a", "three"));
-    assertThat(lister.get("a", "three")).contains(sa("a", "three"));
+    assertThat(lister.get("a", "three")).contains(read("a", "three"));
   }
 }

@@ -55,7 +55,7 @@ class WatchCacheTest {
   void start() {
     store = new LocalKeyValueStore();
     registry = new ResourceRegistry<>(Kinds.CONFIG_MAP, store, Clock.systemUTC(), new Random(7), ns -> {});
-    cache = new WatchCache<>(Kinds.CONFIG_MAP, store, registry, 1000, 10);
+    cache = new WatchCache<>(Kinds.CONFIG_MAP, store, 1000, 10);
     cache.start();
   }
 
