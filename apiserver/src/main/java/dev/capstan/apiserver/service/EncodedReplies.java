@@ -17,11 +17,7 @@ import java.io.OutputStream;
  */
 final class EncodedReplies implements MethodDescriptor.Marshaller<Object> {
   /** A reply message in its wire form. The array is never changed once made. */
-  record Encoded(byte[] bytes) {
-    static Encoded of(Message message) {
-      return new Encoded(message.toByteArray());
-    }
-  }
+  record Encoded(byte[] bytes) {}
 
   private final MethodDescriptor.Marshaller<Message> messages;
 

@@ -211,7 +211,10 @@ public final class ResourceService<T extends Message> {
     return b.build();
   }
 
-  /** {@code encodeShared}: send shared events as their encoding, made once for every watcher. */
+  /**
+   * {@code encodeShared}: send shared events in their wire form, made once for every watcher from
+   * the stored bytes; otherwise (in-process watchers) as decoded objects.
+   */
   private void watch(WatchRequest req, StreamObserver<Object> out, boolean encodeShared) {
     ServerCallStreamObserver<Object> stream = (ServerCallStreamObserver<Object>) out;
     try {
@@ -234,7 +237,7 @@ public final class ResourceService<T extends Message> {
 
         @Override
         public void send(SharedEvent<T> event) {
-          stream.onNext(encodeShared ? event.encoded(e -> EncodedReplies.Encoded.of(message(e))) : message(event.event()));
+          stream.onNext(encodeShared ? new EncodedReplies.Encoded(event.wireForm()) : message(event.event()));
         }
 
         private Message message(WatchEvent<T> event) {

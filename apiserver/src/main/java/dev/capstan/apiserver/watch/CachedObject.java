@@ -49,6 +49,15 @@ public final class CachedObject<T extends Message> implements Selectable {
     return kind.parseWithResourceVersion(encoded, Long.toString(revision));
   }
 
+  Kind<T> kind() {
+    return kind;
+  }
+
+  /** The bytes as stored: without the resourceVersion. */
+  ByteString encoded() {
+    return encoded;
+  }
+
   /** The store's mod_revision of this version: its resourceVersion. */
   public long revision() {
     return revision;

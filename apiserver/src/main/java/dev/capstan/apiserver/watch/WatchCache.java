@@ -226,7 +226,7 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
       if (fromRevision < 0) {
         for (CachedObject<T> obj : objects.values()) {
           if (filter.matches(obj)) {
-            w.offer(new WatchEvent<>(WatchEvent.ADDED, obj.object()), revision);
+            w.offer(new SharedEvent<>(WatchEvent.ADDED, obj), revision);
           }
         }
       } else {

@@ -1,10 +1,11 @@
 package dev.capstan.apiserver.watch;
 
+import com.google.protobuf.Message;
 import dev.capstan.client.WatchEvent;
 import io.grpc.Status;
 
 /** Where a {@link Watcher} writes: a gRPC server stream in production, a list in tests. */
-public interface WatchSink<T> {
+public interface WatchSink<T extends Message> {
   /** True if the sink can take an event now without buffering (gRPC flow control). */
   boolean isReady();
 

@@ -52,11 +52,7 @@ public final class Watcher<T extends Message> implements AutoCloseable {
     }
   }
 
-  synchronized void offer(WatchEvent<T> event, long revision) {
-    offer(new SharedEvent<>(event), revision);
-  }
-
-  private void offer(SharedEvent<T> event, long revision) {
+  synchronized void offer(SharedEvent<T> event, long revision) {
     if (ended) {
       return;
     }

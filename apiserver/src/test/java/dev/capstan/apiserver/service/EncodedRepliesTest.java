@@ -29,7 +29,7 @@ class EncodedRepliesTest {
 
   @Test
   void anEncodedReplyIsWrittenAsItsBytesInOneDrainWithItsLengthKnown() throws Exception {
-    InputStream stream = watch.streamResponse(EncodedReplies.Encoded.of(event));
+    InputStream stream = watch.streamResponse(new EncodedReplies.Encoded(event.toByteArray()));
     assertThat(stream).isInstanceOf(KnownLength.class).isInstanceOf(Drainable.class);
     assertThat(stream.available()).isEqualTo(event.getSerializedSize());
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.capstan.api.core.v1.ConfigMap;
+import dev.capstan.api.core.v1.ConfigMapWatchEvent;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.apiserver.registry.ObjectFilter;
 import dev.capstan.apiserver.registry.ResourceRegistry;
@@ -13,11 +14,13 @@ import dev.capstan.store.local.LocalKeyValueStore;
 import io.grpc.Status;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,22 +95,27 @@ class WatchCacheTest {
     assertThat(cache.watcherCount()).isEqualTo(1);
   }
 
-  /** A sink that encodes the shared events it gets, as the network's does, counting encodings. */
+  /** A sink that writes the shared events it gets in their wire form, as the network's does. */
   static final class EncodingSink extends RecordingSink {
     final List<SharedEvent<ConfigMap>> shared = new CopyOnWriteArrayList<>();
-    final AtomicInteger encodings;
+    final Set<byte[]> wireForms;
 
-    EncodingSink(AtomicInteger encodings) {
-      this.encodings = encodings;
+    EncodingSink(Set<byte[]> wireForms) {
+      this.wireForms = wireForms;
     }
 
     @Override
     public void send(SharedEvent<ConfigMap> event) {
-      String bytes = event.encoded(e -> {
-        encodings.incrementAndGet();
-        return e.type() + " " + e.object().getMetadata().getName();
-      });
-      assertThat(bytes).isEqualTo(event.event().type() + " " + event.event().object().getMetadata().getName());
+      byte[] bytes = event.wireForm();
+      ConfigMapWatchEvent parsed;
+      try {
+        parsed = ConfigMapWatchEvent.parseFrom(bytes);
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new AssertionError(e);
+      }
+      assertThat(parsed).isEqualTo(ConfigMapWatchEvent.newBuilder().setType(event.event().type())
+          .setObject(event.event().object()).build());
+      wireForms.add(bytes);
       shared.add(event);
       send(event.event());
     }
@@ -115,7 +123,7 @@ class WatchCacheTest {
 
   @Test
   void everyWatcherOfAChangeGetsTheSameEventSoItIsEncodedOnceForAll() {
-    AtomicInteger encodings = new AtomicInteger();
+    Set<byte[]> encodings = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
     EncodingSink first = new EncodingSink(encodings);
     EncodingSink second = new EncodingSink(encodings);
     EncodingSink labelled = new EncodingSink(encodings);
@@ -145,7 +153,7 @@ class WatchCacheTest {
     assertThat(labelled.shared.get(1)).isSameAs(first.shared.get(11));
     assertThat(elsewhere.events).isEmpty();
     // 10 ADDED + one MODIFIED + one ADDED (the labelled watcher's) + one DELETED
-    assertThat(encodings).hasValue(13);
+    assertThat(encodings).hasSize(13);
   }
 
   @Test

@@ -1,0 +1,149 @@
+package dev.capstan.apiserver.watch;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Message;
+import com.google.protobuf.WireFormat;
+import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.client.Kind;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Writes what a client receives -- an object with its resourceVersion, a watch event -- straight
+ * from the bytes the store holds, without decoding the object and encoding it again. The store
+ * holds an object without {@code metadata.resourceVersion} (the registry clears it: it is the
+ * store's mod_revision); the field is added at the end of the object's metadata, whose length
+ * prefix is rewritten. Parsers take fields in any order, so the result decodes to exactly the
+ * object a decode stamped with the revision gives; only the order of bytes may differ from
+ * protobuf's own encoding.
+ */
+final class WireForm {
+  private static final int LENGTH_DELIMITED = WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
+  private WireForm() {}
+
+  /** Where the last occurrence of a message field lies in an encoding; -1 when absent. */
+  private record Span(int tagStart, int contentStart, int end) {}
+
+  /** The encoding of {@code object} with its resourceVersion. */
+  static byte[] object(CachedObject<?> object) {
+    Layout layout = Layout.of(object.kind());
+    Spliced spliced = Spliced.of(object, layout);
+    byte[] out = new byte[spliced.size()];
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    write(o, spliced, layout);
+    return out;
+  }
+
+  /** The encoding of {@code kind}'s watch event message: {@code type} and the object with its resourceVersion. */
+  static byte[] watchEvent(String type, CachedObject<?> object) {
+    Layout layout = Layout.of(object.kind());
+    Spliced spliced = Spliced.of(object, layout);
+    int objectSize = spliced.size();
+    int size = CodedOutputStream.computeStringSize(layout.eventType, type)
+        + CodedOutputStream.computeTagSize(layout.eventObject) + CodedOutputStream.computeUInt32SizeNoTag(objectSize)
+        + objectSize;
+    byte[] out = new byte[size];
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    try {
+      o.writeString(layout.eventType, type);
+      o.writeTag(layout.eventObject, LENGTH_DELIMITED);
+      o.writeUInt32NoTag(objectSize);
+    } catch (IOException e) {
+      throw new IllegalStateException("sized wrongly", e);
+    }
+    write(o, spliced, layout);
+    return out;
+  }
+
+  private static void write(CodedOutputStream o, Spliced s, Layout layout) {
+    ByteString stored = s.stored;
+    try {
+      if (s.span == null) {
+        o.writeRawBytes(stored);
+        o.writeTag(layout.metadata, LENGTH_DELIMITED);
+        o.writeUInt32NoTag(s.addedSize);
+        o.writeString(ObjectMeta.RESOURCE_VERSION_FIELD_NUMBER, s.resourceVersion);
+      } else {
+        Span span = s.span;
+        o.writeRawBytes(stored.substring(0, span.tagStart));
+        o.writeTag(layout.metadata, LENGTH_DELIMITED);
+        o.writeUInt32NoTag(span.end - span.contentStart + s.addedSize);
+        o.writeRawBytes(stored.substring(span.contentStart, span.end));
+        o.writeString(ObjectMeta.RESOURCE_VERSION_FIELD_NUMBER, s.resourceVersion);
+        o.writeRawBytes(stored.substring(span.end));
+      }
+      o.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new IllegalStateException("sized wrongly", e);
+    }
+  }
+
+  /** An object's stored bytes, where its metadata lies in them, and the resourceVersion to add. */
+  private record Spliced(ByteString stored, Span span, String resourceVersion, int addedSize, int metadataTagSize) {
+    static Spliced of(CachedObject<?> object, Layout layout) {
+      ByteString stored = object.encoded();
+      String rv = Long.toString(object.revision());
+      return new Spliced(stored, lastOccurrence(stored, layout.metadata, object.kind()), rv,
+          CodedOutputStream.computeStringSize(ObjectMeta.RESOURCE_VERSION_FIELD_NUMBER, rv),
+          CodedOutputStream.computeTagSize(layout.metadata));
+    }
+
+    int size() {
+      if (span == null) {
+        return stored.size() + metadataTagSize + CodedOutputStream.computeUInt32SizeNoTag(addedSize) + addedSize;
+      }
+      int metadataSize = span.end - span.contentStart + addedSize;
+      return span.tagStart + metadataTagSize + CodedOutputStream.computeUInt32SizeNoTag(metadataSize) + metadataSize
+          + (stored.size() - span.end);
+    }
+  }
+
+  /**
+   * The last occurrence of message field {@code field}: protobuf merges repeated occurrences of a
+   * message field, and one added to the last is read last.
+   */
+  private static Span lastOccurrence(ByteString stored, int field, Kind<?> kind) {
+    Span found = null;
+    try {
+      CodedInputStream in = stored.newCodedInput();
+      while (true) {
+        int tagStart = in.getTotalBytesRead();
+        int tag = in.readTag();
+        if (tag == 0) {
+          return found;
+        }
+        if (WireFormat.getTagFieldNumber(tag) == field && WireFormat.getTagWireType(tag) == LENGTH_DELIMITED) {
+          int length = in.readRawVarint32();
+          int contentStart = in.getTotalBytesRead();
+          in.skipRawBytes(length);
+          found = new Span(tagStart, contentStart, contentStart + length);
+        } else {
+          in.skipField(tag);
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("corrupt " + kind + " in store", e);
+    }
+  }
+
+  /** The field numbers of a kind's metadata and of its watch event's type and object. */
+  private record Layout(int metadata, int eventType, int eventObject) {
+    private static final Map<Kind<?>, Layout> BY_KIND = new ConcurrentHashMap<>();
+
+    static Layout of(Kind<?> kind) {
+      return BY_KIND.computeIfAbsent(kind, Layout::read);
+    }
+
+    private static Layout read(Kind<?> kind) {
+      Descriptor object = kind.defaultInstance().getDescriptorForType();
+      Descriptor event = kind.watchEventDefault().getDescriptorForType();
+      return new Layout(object.findFieldByName("metadata").getNumber(), event.findFieldByName("type").getNumber(),
+          event.findFieldByName("object").getNumber());
+    }
+  }
+}
