@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# What one pod costs on a server's heap as the watch cache holds it (decoded), against its
-# encoded size (dev.capstan.bench.api.ObjectFootprint, Java Object Layout), and the time a decode
-# takes against reading only the fields selectors need, with the servers' JIT (C1 only, as the
-# launcher runs them; CAPSTAN_BENCH_JAVA_OPTS replaces that). No servers are started; the output is
+# What one pod costs on a server's heap decoded and as the watch cache holds it (its stored bytes
+# and selector fields), against its encoded size (dev.capstan.bench.api.ObjectFootprint, Java
+# Object Layout), and the time a decode takes against the cache's read of the selector fields,
+# with the servers' JIT (C1 only, as the launcher runs them; CAPSTAN_BENCH_JAVA_OPTS replaces that). No servers are started; the output is
 # kept in bench/results/footprint-<UTC time>.md.
 # Usage: bench/object-footprint.sh [--count 2000]
 set -euo pipefail
