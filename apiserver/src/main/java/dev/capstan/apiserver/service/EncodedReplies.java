@@ -12,8 +12,9 @@ import java.io.OutputStream;
 /**
  * A reply marshaller that also takes replies already encoded ({@link Encoded}) and writes their
  * bytes as they are: the network server's Watch sends each event's encoding, made once for all
- * the watchers it goes to, instead of gRPC encoding the same object once per watcher. The bytes
- * on the wire are what the method's own marshaller would write, so clients see no difference.
+ * the watchers it goes to, instead of gRPC encoding the same object once per watcher, and a List
+ * from the watch cache sends its items' stored bytes. The bytes decode to what the method's own
+ * marshaller would write, so clients see no difference.
  */
 final class EncodedReplies implements MethodDescriptor.Marshaller<Object> {
   /** A reply message in its wire form. The array is never changed once made. */

@@ -126,7 +126,8 @@ public final class ResourceService<T extends Message> {
 
   /**
    * The service for the network: as {@link #definition()}, but Watch writes each event as bytes
-   * encoded once for all the watchers it goes to (see {@link EncodedReplies}).
+   * made once for all the watchers it goes to, and a List served from the watch cache writes its
+   * items' stored bytes (see {@link EncodedReplies}): neither decodes the objects.
    */
   public ServerServiceDefinition networkDefinition() {
     return definition(true);
@@ -146,9 +147,14 @@ public final class ResourceService<T extends Message> {
           check(AccessRequest.GET, "", req.getNamespace(), req.getName());
           return registry.get(req.getNamespace(), req.getName());
         }));
-        case "List" -> ServerCalls.<ListRequest, Message>asyncUnaryCall((req, out) -> respond(out, () -> {
+        case "List" -> ServerCalls.<ListRequest, Object>asyncUnaryCall((req, out) -> respond(out, () -> {
           check(AccessRequest.LIST, "", req.getNamespace(), "");
-          return toListMessage(lister.list(req));
+          CachedLister.CachedList<T> cached = lister.fromCache(req);
+          if (cached == null) {
+            return toListMessage(registry.list(req));
+          }
+          // The network gets the items' stored bytes; in-process clients get objects.
+          return network ? new EncodedReplies.Encoded(cached.wireForm()) : toListMessage(cached.decoded());
         }));
         case "Watch" -> ServerCalls.<WatchRequest, Object>asyncServerStreamingCall(
             (req, out) -> watch(req, out, network));
@@ -179,7 +185,7 @@ public final class ResourceService<T extends Message> {
         handler = ServerCalls.asyncUnaryCall((Object req, StreamObserver<Object> out) -> out.onError(
             Status.UNIMPLEMENTED.withDescription(kind.kind() + "." + name + " is not implemented yet").asRuntimeException()));
       }
-      methods.add(network && name.equals("Watch") ? EncodedReplies.of(m) : m);
+      methods.add(network && (name.equals("Watch") || name.equals("List")) ? EncodedReplies.of(m) : m);
       handlers.add(handler);
     }
     // gRPC binds a handler only to the very descriptor its service lists, so a service with a

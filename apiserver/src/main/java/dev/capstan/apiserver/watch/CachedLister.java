@@ -6,7 +6,9 @@ import dev.capstan.apiserver.registry.ContinueToken;
 import dev.capstan.apiserver.registry.ObjectFilter;
 import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.apiserver.registry.StoreKeys;
+import dev.capstan.client.Kind;
 import dev.capstan.client.ListResult;
+import dev.capstan.api.meta.v1.ListMeta;
 import dev.capstan.api.meta.v1.ListRequest;
 import io.grpc.Status;
 import java.time.Duration;
@@ -24,7 +26,8 @@ import java.util.List;
  * </ul>
  * The first page served from the cache carries a continue token at the cache's revision, so the
  * following pages come from the store at the same revision, as in Kubernetes. Served from the
- * cache a List costs no store range and decodes only the objects it returns.
+ * cache a List costs no store range and decodes only the objects it returns; a network client's
+ * List decodes none ({@link CachedList#wireForm}).
  */
 public final class CachedLister<T extends Message> {
   private final WatchCache<T> cache;
@@ -37,25 +40,48 @@ public final class CachedLister<T extends Message> {
     this.consistencyWait = consistencyWait;
   }
 
+  /** The List's answer: from the cache where it can (decoding the items), else from the store. */
   public ListResult<T> list(ListRequest request) {
+    CachedList<T> cached = fromCache(request);
+    return cached != null ? cached.decoded() : registry.list(request);
+  }
+
+  /**
+   * The List served from the cache, its items still encoded; null when the store must answer
+   * (see the class comment). Bad input is refused here as the store path refuses it.
+   */
+  public CachedList<T> fromCache(ListRequest request) {
     String rv = request.getResourceVersion();
     if (!request.getContinue().isEmpty() || !(rv.isEmpty() || rv.equals("0")) || !cache.serving()) {
-      return registry.list(request);
+      return null;
     }
-    // Checked as the store path checks them, so either path refuses bad input alike.
     ObjectFilter<T> filter = ObjectFilter.of(registry.kind(), request.getNamespace(), request.getLabelSelector(),
         request.getFieldSelector());
     if (request.getLimit() < 0) {
       throw ApiErrors.badRequest("limit: must be greater than or equal to 0");
     }
     if (rv.isEmpty() && !caughtUp(registry.currentRevision())) {
-      return registry.list(request);
+      return null;
     }
     var prefix = StoreKeys.prefix(registry.kind(), filter.namespace());
     WatchCache.Page<T> page = cache.page(prefix, prefix, filter, request.getLimit());
     String token = page.more() ? new ContinueToken(page.revision(), page.nextKey()).encode() : "";
-    List<T> items = page.items().stream().map(CachedObject::object).toList();
-    return new ListResult<>(items, Long.toString(page.revision()), token);
+    return new CachedList<>(registry.kind(), page.items(), Long.toString(page.revision()), token);
+  }
+
+  /** A List page served from the cache: its items as the cache holds them. */
+  public record CachedList<T extends Message>(Kind<T> kind, List<CachedObject<T>> items, String resourceVersion,
+      String continueToken) {
+    /** The page with its items decoded. */
+    public ListResult<T> decoded() {
+      return new ListResult<>(items.stream().map(CachedObject::object).toList(), resourceVersion, continueToken);
+    }
+
+    /** The page as the kind's list message encodes it, written from the items' stored bytes. */
+    public byte[] wireForm() {
+      return WireForm.list(kind, items, ListMeta.newBuilder().setResourceVersion(resourceVersion)
+          .setContinue(continueToken).build());
+    }
   }
 
   private boolean caughtUp(long storeRevision) {

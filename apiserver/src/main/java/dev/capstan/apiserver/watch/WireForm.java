@@ -8,12 +8,15 @@ import com.google.protobuf.Message;
 import com.google.protobuf.WireFormat;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.client.Kind;
+import dev.capstan.api.meta.v1.ListMeta;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Writes what a client receives -- an object with its resourceVersion, a watch event -- straight
+ * Writes what a client receives -- an object with its resourceVersion, a watch event, a list -- straight
  * from the bytes the store holds, without decoding the object and encoding it again. The store
  * holds an object without {@code metadata.resourceVersion} (the registry clears it: it is the
  * store's mod_revision); the field is added at the end of the object's metadata, whose length
@@ -26,7 +29,7 @@ final class WireForm {
 
   private WireForm() {}
 
-  /** Where the last occurrence of a message field lies in an encoding; -1 when absent. */
+  /** Where the last occurrence of a message field lies in an encoding: its tag, its content, its end. */
   private record Span(int tagStart, int contentStart, int end) {}
 
   /** The encoding of {@code object} with its resourceVersion. */
@@ -36,6 +39,7 @@ final class WireForm {
     byte[] out = new byte[spliced.size()];
     CodedOutputStream o = CodedOutputStream.newInstance(out);
     write(o, spliced, layout);
+    o.checkNoSpaceLeft();
     return out;
   }
 
@@ -57,6 +61,34 @@ final class WireForm {
       throw new IllegalStateException("sized wrongly", e);
     }
     write(o, spliced, layout);
+    o.checkNoSpaceLeft();
+    return out;
+  }
+
+  /** The encoding of {@code kind}'s list message: {@code items} with their resourceVersions, and {@code metadata}. */
+  static <T extends Message> byte[] list(Kind<T> kind, List<CachedObject<T>> items, ListMeta metadata) {
+    Layout layout = Layout.of(kind);
+    List<Spliced> spliced = new ArrayList<>(items.size());
+    int size = CodedOutputStream.computeMessageSize(layout.listMetadata, metadata);
+    int itemTag = CodedOutputStream.computeTagSize(layout.listItems);
+    for (CachedObject<T> item : items) {
+      Spliced s = Spliced.of(item, layout);
+      spliced.add(s);
+      size += itemTag + CodedOutputStream.computeUInt32SizeNoTag(s.size()) + s.size();
+    }
+    byte[] out = new byte[size];
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    try {
+      o.writeMessage(layout.listMetadata, metadata);
+      for (Spliced s : spliced) {
+        o.writeTag(layout.listItems, LENGTH_DELIMITED);
+        o.writeUInt32NoTag(s.size());
+        write(o, s, layout);
+      }
+      o.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new IllegalStateException("sized wrongly", e);
+    }
     return out;
   }
 
@@ -77,7 +109,6 @@ final class WireForm {
         o.writeString(ObjectMeta.RESOURCE_VERSION_FIELD_NUMBER, s.resourceVersion);
         o.writeRawBytes(stored.substring(span.end));
       }
-      o.checkNoSpaceLeft();
     } catch (IOException e) {
       throw new IllegalStateException("sized wrongly", e);
     }
@@ -131,8 +162,8 @@ final class WireForm {
     }
   }
 
-  /** The field numbers of a kind's metadata and of its watch event's type and object. */
-  private record Layout(int metadata, int eventType, int eventObject) {
+  /** The field numbers of a kind's metadata, of its watch event's type and object, of its list's metadata and items. */
+  private record Layout(int metadata, int eventType, int eventObject, int listMetadata, int listItems) {
     private static final Map<Kind<?>, Layout> BY_KIND = new ConcurrentHashMap<>();
 
     static Layout of(Kind<?> kind) {
@@ -142,8 +173,10 @@ final class WireForm {
     private static Layout read(Kind<?> kind) {
       Descriptor object = kind.defaultInstance().getDescriptorForType();
       Descriptor event = kind.watchEventDefault().getDescriptorForType();
+      Descriptor list = kind.listDefault().getDescriptorForType();
       return new Layout(object.findFieldByName("metadata").getNumber(), event.findFieldByName("type").getNumber(),
-          event.findFieldByName("object").getNumber());
+          event.findFieldByName("object").getNumber(), list.findFieldByName("metadata").getNumber(),
+          list.findFieldByName("items").getNumber());
     }
   }
 }

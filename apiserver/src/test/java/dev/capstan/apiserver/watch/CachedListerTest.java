@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.capstan.api.core.v1.ConfigMap;
+import dev.capstan.api.core.v1.ConfigMapList;
 import dev.capstan.api.core.v1.Secret;
+import dev.capstan.api.meta.v1.ListMeta;
 import dev.capstan.api.meta.v1.ListRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.apiserver.registry.ResourceRegistry;
@@ -120,6 +122,25 @@ class CachedListerTest {
     }
     assertThat(all).containsExactly("cm-00", "cm-02", "cm-08", "cm-10", "cm-12", "cm-14", "cm-16", "cm-18",
         "cm-20", "cm-22", "cm-24", "cm-26", "cm-28");
+  }
+
+  @Test
+  void aPageFromTheCacheInItsWireFormIsThePageDecodedAndOnlyTheCacheServesOne() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      create("a", "cm-" + i);
+    }
+    ListRequest request = ListRequest.newBuilder().setNamespace("a").setLimit(3).build();
+    CachedLister.CachedList<ConfigMap> page = configMapLister.fromCache(request);
+    ListResult<ConfigMap> decoded = page.decoded();
+    assertThat(names(decoded)).containsExactly("cm-0", "cm-1", "cm-2");
+    assertThat(ConfigMapList.parseFrom(page.wireForm())).isEqualTo(ConfigMapList.newBuilder()
+        .setMetadata(ListMeta.newBuilder().setResourceVersion(decoded.resourceVersion())
+            .setContinue(decoded.continueToken()))
+        .addAllItems(decoded.items()).build());
+    // a continue token or a given resourceVersion is the store's to answer
+    assertThat(configMapLister.fromCache(request.toBuilder().setContinue(decoded.continueToken()).build())).isNull();
+    assertThat(configMapLister.fromCache(request.toBuilder().setResourceVersion(decoded.resourceVersion()).build()))
+        .isNull();
   }
 
   @Test

@@ -7,15 +7,18 @@ import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.Container;
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.core.v1.Pod;
+import dev.capstan.api.core.v1.PodList;
 import dev.capstan.api.core.v1.PodSpec;
 import dev.capstan.api.core.v1.PodWatchEvent;
+import dev.capstan.api.meta.v1.ListMeta;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.apiserver.registry.SelectorFieldReader;
 import dev.capstan.client.Kinds;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Objects and watch events written from the stored bytes decode to exactly what decoding the
+ * Objects, watch events and lists written from the stored bytes decode to exactly what decoding the
  * object, stamping its resourceVersion and encoding it would give.
  */
 class WireFormTest {
@@ -47,6 +50,17 @@ class WireFormTest {
     CachedObject<Pod> c = cached(pod(), 99);
     PodWatchEvent event = PodWatchEvent.parseFrom(WireForm.watchEvent("MODIFIED", c));
     assertThat(event).isEqualTo(PodWatchEvent.newBuilder().setType("MODIFIED").setObject(c.object()).build());
+  }
+
+  @Test
+  void aListIsItsItemsWithTheirResourceVersionsAndItsMetadata() throws Exception {
+    CachedObject<Pod> one = cached(pod(), 10);
+    CachedObject<Pod> two = cached(pod().toBuilder().setMetadata(pod().getMetadata().toBuilder().setName("web-2")).build(), 11);
+    ListMeta meta = ListMeta.newBuilder().setResourceVersion("12").setContinue("token").build();
+    PodList list = PodList.parseFrom(WireForm.list(Kinds.POD, List.of(one, two), meta));
+    assertThat(list).isEqualTo(PodList.newBuilder().setMetadata(meta).addItems(one.object()).addItems(two.object()).build());
+    assertThat(PodList.parseFrom(WireForm.list(Kinds.POD, List.of(), ListMeta.getDefaultInstance())))
+        .isEqualTo(PodList.newBuilder().setMetadata(ListMeta.getDefaultInstance()).build());
   }
 
   @Test
