@@ -37,6 +37,15 @@ trap cleanup EXIT
 git -C "$root" worktree add --detach -f "$scratch/base" "$rev" >/dev/null 2>&1
 rm -rf "$scratch/base/bench/src" "$scratch/base/bench/lib"
 cp -r "$root/bench/src" "$root/bench/lib" "$root/bench/pom.xml" "$root/bench/api-bench.sh" "$scratch/base/bench/"
+# The footprint tool measures the apiserver's own classes, so it follows the base's build: the
+# base keeps its own version (or none), which the API driver does not use.
+for f in bench/src/main/java/dev/capstan/bench/api/ObjectFootprint.java \
+    bench/src/main/java/dev/capstan/bench/api/SelectorFields.java \
+    bench/src/test/java/dev/capstan/bench/api/ObjectFootprintTest.java \
+    bench/src/test/java/dev/capstan/bench/api/SelectorFieldsTest.java; do
+  rm -f "$scratch/base/$f"
+  git -C "$scratch/base" checkout -q HEAD -- "$f" 2>/dev/null || true
+done
 
 # Runs one side's bench; prints the result file's path, moved into this tree's bench/results.
 run_side() {
