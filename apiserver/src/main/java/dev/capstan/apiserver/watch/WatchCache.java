@@ -376,7 +376,8 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
     synchronized (lock) {
       List<CachedObject<T>> items = new ArrayList<>();
       ByteString end = StoreKeys.rangeEnd(prefix);
-      for (Map.Entry<StoreKey, CachedObject<T>> e : objects.subMap(StoreKey.of(from), true, StoreKey.of(end), false).entrySet()) {
+      var range = objects.subMap(StoreKey.of(from), true, StoreKey.of(end), false);
+      for (Map.Entry<StoreKey, CachedObject<T>> e : range.entrySet()) {
         if (limit > 0 && items.size() == limit) {
           return new Page<>(items, revision, e.getKey().toByteString());
         }

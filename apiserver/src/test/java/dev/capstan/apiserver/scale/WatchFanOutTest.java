@@ -37,7 +37,10 @@ import org.junit.jupiter.api.Test;
 class WatchFanOutTest {
   private static final int WATCHERS = 1000;
   private static final int UPDATES = 1000;
-  private static final int SLOW_WATCHER_BUFFER = 100;
+  // Every watcher has this buffer. The fast ones share two cores with the server and the writer, so they
+  // get slack (about ten seconds of updates at this test's rate); the slow one is still cut off
+  // within the run: its 16 KiB window holds some 20 events, and it never reads again.
+  private static final int SLOW_WATCHER_BUFFER = 500;
 
   private LocalKeyValueStore store;
   private ApiServer server;
