@@ -202,11 +202,11 @@ public final class ApiServer implements AutoCloseable {
   private final PolicyIndex policy = new PolicyIndex();
   private final DependentOrphaner orphaner = new DependentOrphaner(this::registry);
   /** In memory from their watch caches, for token authentication and quota admission on every call. */
-  private final Lister<ServiceAccount> serviceAccounts = new Lister<>(Kinds.SERVICE_ACCOUNT);
-  private final Lister<ResourceQuota> resourceQuotas = new Lister<>(Kinds.RESOURCE_QUOTA);
+  private final Lister<ServiceAccount> serviceAccounts = new Lister<>(Kinds.SERVICE_ACCOUNT, true);
+  private final Lister<ResourceQuota> resourceQuotas = new Lister<>(Kinds.RESOURCE_QUOTA, true);
   /** For the tokens bound to pods, checked on every call that carries one. */
   private final Lister<Pod> pods = new Lister<>(Kinds.POD);
-  private final Lister<Namespace> namespaces = new Lister<>(Kinds.NAMESPACE);
+  private final Lister<Namespace> namespaces = new Lister<>(Kinds.NAMESPACE, true);
   /** Refuses creates in missing and terminating namespaces; told of namespace deletes by the chain below. */
   private final NamespaceLifecycle namespaceLifecycle;
   /**

@@ -15,13 +15,16 @@ import java.util.Map;
  * heap and in every young collection that copies it (bench/object-footprint.sh: 5.3 KB against
  * 0.7 KB for a pod), and most cached objects are never read whole -- a follower's, or those no
  * watcher selects -- so {@link #object} decodes on each call; a caller that needs the object
- * twice keeps it. Immutable.
+ * twice keeps it, and a kind read on every request keeps it here ({@link #objectKept}). Immutable
+ * but for that kept copy.
  */
 public final class CachedObject<T extends Message> implements Selectable {
   private final Kind<T> kind;
   private final ByteString encoded;
   private final long revision;
   private final SelectorFields fields;
+  /** Set by {@link #objectKept}, for the few kinds read on every request. */
+  private volatile T kept;
 
   private CachedObject(Kind<T> kind, ByteString encoded, long revision, SelectorFields fields) {
     this.kind = kind;
@@ -56,6 +59,20 @@ public final class CachedObject<T extends Message> implements Selectable {
   /** The bytes as stored: without the resourceVersion. */
   ByteString encoded() {
     return encoded;
+  }
+
+  /**
+   * The object decoded once and kept with this version: for kinds read on nearly every request
+   * (a create's namespace and service account), which are few and small, where decoding on every
+   * read would cost more than keeping them. Two threads asking at once may both decode.
+   */
+  public T objectKept() {
+    T k = kept;
+    if (k == null) {
+      k = object();
+      kept = k;
+    }
+    return k;
   }
 
   /** The store's mod_revision of this version: its resourceVersion. */

@@ -21,15 +21,26 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>It holds the cache's encoded objects (no copy of their bytes) and decodes on each read: a
  * read costs a decode (microseconds for a pod) and the objects no one reads cost no heap beyond
- * the cache's.
+ * the cache's. A lister of a kind read on nearly every request keeps what it decoded instead
+ * ({@link #Lister(Kind, boolean)}).
  */
 public final class Lister<T extends Message> implements WatchCache.Listener<T>, ObjectCache<T> {
   private final Kind<T> kind;
+  private final boolean keepDecoded;
   /** Namespace ("" for cluster-scoped kinds), then name. Replaced whole on reset. */
   private volatile Map<String, Map<String, CachedObject<T>>> byNamespace = new ConcurrentHashMap<>();
 
   public Lister(Kind<T> kind) {
+    this(kind, false);
+  }
+
+  /**
+   * {@code keepDecoded}: keep each object decoded once read, for kinds read on nearly every request
+   * and few in number (namespaces, service accounts, quotas); otherwise each read decodes.
+   */
+  public Lister(Kind<T> kind, boolean keepDecoded) {
     this.kind = kind;
+    this.keepDecoded = keepDecoded;
   }
 
   /** Feeds this lister from {@code cache} when the cache is of this lister's kind; else does nothing. */
@@ -44,13 +55,13 @@ public final class Lister<T extends Message> implements WatchCache.Listener<T>, 
   public Optional<T> get(String namespace, String name) {
     Map<String, CachedObject<T>> objects = byNamespace.get(namespace);
     CachedObject<T> cached = objects == null ? null : objects.get(name);
-    return cached == null ? Optional.empty() : Optional.of(cached.object());
+    return cached == null ? Optional.empty() : Optional.of(read(cached));
   }
 
   /** The namespace's objects, decoded. */
   public List<T> list(String namespace) {
     Map<String, CachedObject<T>> objects = byNamespace.get(namespace);
-    return objects == null ? List.of() : objects.values().stream().map(CachedObject::object).toList();
+    return objects == null ? List.of() : objects.values().stream().map(this::read).toList();
   }
 
   /** How many namespaces hold objects: one whose last object went is not kept. */
@@ -81,6 +92,10 @@ public final class Lister<T extends Message> implements WatchCache.Listener<T>, 
         }
       }
     }
+  }
+
+  private T read(CachedObject<T> cached) {
+    return keepDecoded ? cached.objectKept() : cached.object();
   }
 
   private static <T extends Message> void put(Map<String, Map<String, CachedObject<T>>> into, CachedObject<T> object) {

@@ -48,4 +48,18 @@ class ListerTest {
     lister.changed(null, sa("a", "three"));
     assertThat(lister.get("a", "three")).contains(read("a", "three"));
   }
+
+  @Test
+  void aListerOfAKindReadOnEveryRequestDecodesEachVersionOnceOthersOnEveryRead() {
+    Lister<ServiceAccount> kept = new Lister<>(Kinds.SERVICE_ACCOUNT, true);
+    kept.reset(List.of(sa("a", "one")));
+    assertThat(kept.get("a", "one").orElseThrow()).isSameAs(kept.get("a", "one").orElseThrow())
+        .isEqualTo(read("a", "one"));
+    lister.reset(List.of(sa("a", "one")));
+    assertThat(lister.get("a", "one").orElseThrow()).isNotSameAs(lister.get("a", "one").orElseThrow())
+        .isEqualTo(read("a", "one"));
+    // a new version is decoded anew
+    kept.changed(null, sa("a", "one"));
+    assertThat(kept.get("a", "one").orElseThrow()).isEqualTo(read("a", "one"));
+  }
 }
