@@ -8,6 +8,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.WireFormat;
 import dev.capstan.client.Kind;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,11 +73,11 @@ public final class SelectorFieldReader {
     }
     nameSlot = slots.get("metadata.name");
     namespaceSlot = slots.get("metadata.namespace");
-    Step labels = planMessagePath(List.of("metadata", "labels"));
-    if (labels == null) {
+    List<FieldDescriptor> labels = resolve("metadata.labels");
+    if (labels == null || !labels.get(1).isMapField()) {
       throw new IllegalArgumentException(kind + " has no metadata.labels");
     }
-    labels.labels = true;
+    stepFor(labels).labels = true;
   }
 
   /** Reads the selector fields of an encoded object of the reader's kind. */
@@ -176,63 +177,52 @@ public final class SelectorFieldReader {
 
   /** Plans the read of one selectable path; a path ObjectFilter would read as "" needs none. */
   private void plan(String path, int slot) {
-    List<String> parts = List.of(path.split("\\."));
-    Descriptor type = kind.defaultInstance().getDescriptorForType();
-    Level level = root;
-    for (int i = 0; i < parts.size(); i++) {
-      FieldDescriptor fd = ObjectFilter.findByJsonName(type, parts.get(i));
-      if (fd == null || fd.isRepeated()) {
-        return;
-      }
-      boolean message = fd.getJavaType() == FieldDescriptor.JavaType.MESSAGE;
-      if (i == parts.size() - 1) {
-        if (message) {
-          return;
-        }
-        switch (fd.getType()) {
-          case STRING, BOOL, INT32, INT64, ENUM -> { }
-          default -> throw new IllegalArgumentException("selectable field " + path + " of " + kind
-              + " has a type the reader does not read: " + fd.getType());
-        }
-        Step step = level.step(fd.getNumber());
-        step.leaf = fd;
-        step.slot = slot;
-        return;
-      }
-      if (!message) {
-        return;
-      }
-      Step step = level.step(fd.getNumber());
-      if (step.next == null) {
-        step.next = new Level();
-      }
-      level = step.next;
-      type = fd.getMessageType();
+    List<FieldDescriptor> fields = resolve(path);
+    FieldDescriptor leaf = fields == null ? null : fields.get(fields.size() - 1);
+    if (leaf == null || leaf.isRepeated() || leaf.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+      return;
     }
+    switch (leaf.getType()) {
+      case STRING, BOOL, INT32, INT64, ENUM -> { }
+      default -> throw new IllegalArgumentException("selectable field " + path + " of " + kind
+          + " has a type the reader does not read: " + leaf.getType());
+    }
+    Step step = stepFor(fields);
+    step.leaf = leaf;
+    step.slot = slot;
   }
 
-  /** The step of a map field reached through messages named by JSON name; null if there is none. */
-  private Step planMessagePath(List<String> parts) {
+  /**
+   * The fields a path names by JSON name, from the kind's message down; null when a part is
+   * missing or a part before the last is not a single message (ObjectFilter reads such a path as "").
+   */
+  private List<FieldDescriptor> resolve(String path) {
+    List<FieldDescriptor> fields = new ArrayList<>();
     Descriptor type = kind.defaultInstance().getDescriptorForType();
+    for (String part : path.split("\\.")) {
+      if (type == null) {
+        return null;
+      }
+      FieldDescriptor fd = ObjectFilter.findByJsonName(type, part);
+      if (fd == null) {
+        return null;
+      }
+      fields.add(fd);
+      type = !fd.isRepeated() && fd.getJavaType() == FieldDescriptor.JavaType.MESSAGE ? fd.getMessageType() : null;
+    }
+    return fields;
+  }
+
+  /** The step of the last of {@code fields}, with a level to descend through for each one before it. */
+  private Step stepFor(List<FieldDescriptor> fields) {
     Level level = root;
-    for (int i = 0; i < parts.size(); i++) {
-      FieldDescriptor fd = ObjectFilter.findByJsonName(type, parts.get(i));
-      if (fd == null || fd.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
-        return null;
-      }
-      Step step = level.step(fd.getNumber());
-      if (i == parts.size() - 1) {
-        return fd.isMapField() ? step : null;
-      }
-      if (fd.isRepeated()) {
-        return null;
-      }
+    for (int i = 0; i < fields.size() - 1; i++) {
+      Step step = level.step(fields.get(i).getNumber());
       if (step.next == null) {
         step.next = new Level();
       }
       level = step.next;
-      type = fd.getMessageType();
     }
-    return null;
+    return level.step(fields.get(fields.size() - 1).getNumber());
   }
 }
