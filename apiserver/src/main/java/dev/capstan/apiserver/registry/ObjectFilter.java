@@ -71,10 +71,22 @@ public final class ObjectFilter<T extends Message> {
 
   public boolean matches(T object) {
     var meta = kind.metadata(object);
-    if (!namespace.isEmpty() && !namespace.equals(meta.getNamespace())) {
-      return false;
-    }
-    return labels.matches(meta.getLabelsMap()) && fields.matches(path -> fieldValue(object, path));
+    return matches(new Selectable() {
+      @Override
+      public String namespace() {
+        return meta.getNamespace();
+      }
+
+      @Override
+      public Map<String, String> labels() {
+        return meta.getLabelsMap();
+      }
+
+      @Override
+      public String field(String path) {
+        return fieldValue(object, path);
+      }
+    });
   }
 
   /** As {@link #matches(Message)}, for an object known by its selector fields (a cached one, say). */
