@@ -32,17 +32,6 @@ final class WireForm {
   /** Where the last occurrence of a message field lies in an encoding: its tag, its content, its end. */
   private record Span(int tagStart, int contentStart, int end) {}
 
-  /** The encoding of {@code object} with its resourceVersion. */
-  static byte[] object(CachedObject<?> object) {
-    Layout layout = Layout.of(object.kind());
-    Spliced spliced = Spliced.of(object, layout);
-    byte[] out = new byte[spliced.size()];
-    CodedOutputStream o = CodedOutputStream.newInstance(out);
-    write(o, spliced, layout);
-    o.checkNoSpaceLeft();
-    return out;
-  }
-
   /** The encoding of {@code kind}'s watch event message: {@code type} and the object with its resourceVersion. */
   static byte[] watchEvent(String type, CachedObject<?> object) {
     Layout layout = Layout.of(object.kind());
@@ -114,23 +103,21 @@ final class WireForm {
     }
   }
 
-  /** An object's stored bytes, where its metadata lies in them, and the resourceVersion to add. */
-  private record Spliced(ByteString stored, Span span, String resourceVersion, int addedSize, int metadataTagSize) {
+  /**
+   * An object's stored bytes, where its metadata lies in them, the resourceVersion to add and the
+   * encoded size of that field, and the size of the whole object with it.
+   */
+  private record Spliced(ByteString stored, Span span, String resourceVersion, int addedSize, int size) {
     static Spliced of(CachedObject<?> object, Layout layout) {
       ByteString stored = object.encoded();
       String rv = Long.toString(object.revision());
-      return new Spliced(stored, lastOccurrence(stored, layout.metadata, object.kind()), rv,
-          CodedOutputStream.computeStringSize(ObjectMeta.RESOURCE_VERSION_FIELD_NUMBER, rv),
-          CodedOutputStream.computeTagSize(layout.metadata));
-    }
-
-    int size() {
-      if (span == null) {
-        return stored.size() + metadataTagSize + CodedOutputStream.computeUInt32SizeNoTag(addedSize) + addedSize;
-      }
-      int metadataSize = span.end - span.contentStart + addedSize;
-      return span.tagStart + metadataTagSize + CodedOutputStream.computeUInt32SizeNoTag(metadataSize) + metadataSize
-          + (stored.size() - span.end);
+      Span span = lastOccurrence(stored, layout.metadata, object.kind());
+      int added = CodedOutputStream.computeStringSize(ObjectMeta.RESOURCE_VERSION_FIELD_NUMBER, rv);
+      int metadataSize = (span == null ? 0 : span.end - span.contentStart) + added;
+      int outside = span == null ? stored.size() : stored.size() - (span.end - span.tagStart);
+      int size = outside + CodedOutputStream.computeTagSize(layout.metadata)
+          + CodedOutputStream.computeUInt32SizeNoTag(metadataSize) + metadataSize;
+      return new Spliced(stored, span, rv, added, size);
     }
   }
 
