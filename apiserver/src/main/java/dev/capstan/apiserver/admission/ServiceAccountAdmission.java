@@ -20,10 +20,8 @@ import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
 import io.grpc.Status;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.random.RandomGenerator;
-import java.util.stream.Collectors;
 
 /**
  * ServiceAccount admission of pods: a pod that names no ServiceAccount runs as its namespace's
@@ -53,6 +51,9 @@ public final class ServiceAccountAdmission implements Admission {
   public static final long TOKEN_EXPIRATION_SECONDS = 3607;
   /** Kubernetes' alphabet for random name suffixes: no vowels (no words), no look-alikes (0/o, 1/l). */
   private static final String SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+  /** The token volume but for its name, built once. */
+  private static final Volume TOKEN_VOLUME = tokenVolume("");
 
   private final BiFunction<String, String, Optional<ServiceAccount>> serviceAccounts;
   private final RandomGenerator random;
@@ -97,31 +98,52 @@ public final class ServiceAccountAdmission implements Admission {
         .orElse(true);
   }
 
+  // Every pod of a cluster gets this admission, so it walks the pod's lists with plain loops.
   private void mountToken(PodSpec.Builder spec) {
-    String volume = spec.getVolumesList().stream().map(Volume::getName)
-        .filter(name -> name.startsWith(TOKEN_VOLUME_PREFIX)).findFirst().orElse(null);
+    String volume = null;
+    for (int i = 0; i < spec.getVolumesCount() && volume == null; i++) {
+      String name = spec.getVolumes(i).getName();
+      if (name.startsWith(TOKEN_VOLUME_PREFIX)) {
+        volume = name;
+      }
+    }
     if (volume == null) {
-      Set<String> taken = spec.getVolumesList().stream().map(Volume::getName).collect(Collectors.toSet());
       do {
         volume = TOKEN_VOLUME_PREFIX + suffix();
-      } while (taken.contains(volume));
-      spec.addVolumes(tokenVolume(volume));
+      } while (hasVolume(spec, volume));
+      spec.addVolumes(TOKEN_VOLUME.toBuilder().setName(volume));
     }
     VolumeMount mount = VolumeMount.newBuilder().setName(volume).setMountPath(TOKEN_MOUNT_PATH).setReadOnly(true)
         .build();
-    for (Container.Builder c : spec.getInitContainersBuilderList()) {
-      mountUnlessTaken(c, mount);
+    for (int i = 0; i < spec.getInitContainersCount(); i++) {
+      mountUnlessTaken(spec, spec.getInitContainers(i), mount, true, i);
     }
-    for (Container.Builder c : spec.getContainersBuilderList()) {
-      mountUnlessTaken(c, mount);
+    for (int i = 0; i < spec.getContainersCount(); i++) {
+      mountUnlessTaken(spec, spec.getContainers(i), mount, false, i);
     }
   }
 
-  private static void mountUnlessTaken(Container.Builder container, VolumeMount mount) {
-    boolean taken = container.getVolumeMountsList().stream()
-        .anyMatch(m -> m.getMountPath().equals(TOKEN_MOUNT_PATH) || m.getMountPath().equals(TOKEN_MOUNT_PATH + "/"));
-    if (!taken) {
-      container.addVolumeMounts(mount);
+  private static boolean hasVolume(PodSpec.Builder spec, String name) {
+    for (int i = 0; i < spec.getVolumesCount(); i++) {
+      if (spec.getVolumes(i).getName().equals(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void mountUnlessTaken(PodSpec.Builder spec, Container container, VolumeMount mount, boolean init,
+      int index) {
+    for (VolumeMount m : container.getVolumeMountsList()) {
+      if (m.getMountPath().equals(TOKEN_MOUNT_PATH) || m.getMountPath().equals(TOKEN_MOUNT_PATH + "/")) {
+        return;
+      }
+    }
+    Container mounted = container.toBuilder().addVolumeMounts(mount).build();
+    if (init) {
+      spec.setInitContainers(index, mounted);
+    } else {
+      spec.setContainers(index, mounted);
     }
   }
 
