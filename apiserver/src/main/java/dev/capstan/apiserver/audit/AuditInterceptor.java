@@ -3,6 +3,7 @@ package dev.capstan.apiserver.audit;
 import com.google.protobuf.Message;
 import dev.capstan.apiserver.authn.AuthenticationInterceptor;
 import dev.capstan.apiserver.authn.UserInfo;
+import dev.capstan.apiserver.service.EncodedReply;
 import dev.capstan.apiserver.service.RequestTarget;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
@@ -126,7 +127,9 @@ public final class AuditInterceptor implements ServerInterceptor {
 
     @Override
     public void sendMessage(Resp message) {
-      if (message instanceof Message m) {
+      Message m = message instanceof Message direct ? direct
+          : message instanceof EncodedReply encoded ? decodedIfNeeded(encoded) : null;
+      if (m != null) {
         if (target.name().isEmpty()) {
           RequestTarget replied = RequestTarget.of(m);
           if (!replied.name().isEmpty()) {
@@ -139,6 +142,20 @@ public final class AuditInterceptor implements ServerInterceptor {
         }
       }
       super.sendMessage(message);
+    }
+
+    /**
+     * A reply sent in its wire form, decoded only when the record needs it: the name a create
+     * generated, or the response object at RequestResponse level. Streamed replies are never read.
+     */
+    private Message decodedIfNeeded(EncodedReply reply) {
+      if (method.streaming()) {
+        return null;
+      }
+      AuditPolicy.Decision d = decision;
+      boolean name = target.name().isEmpty() && method.verb().equals("create");
+      boolean body = d != null && d.level() == AuditLevel.REQUEST_RESPONSE;
+      return name || body ? reply.decoded().get() : null;
     }
 
     @Override

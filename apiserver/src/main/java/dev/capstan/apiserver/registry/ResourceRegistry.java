@@ -247,7 +247,7 @@ public final class ResourceRegistry<T extends Message> {
 
   // ------------------------------------------------------------------ create
 
-  public T create(T object) {
+  public Written<T> create(T object) {
     ObjectMeta meta = kind.metadata(object);
     if (!kind.namespaced()) {
       meta = meta.toBuilder().clearNamespace().build();
@@ -288,12 +288,13 @@ public final class ResourceRegistry<T extends Message> {
       Allocator.Claim<T> claim = allocator.claim(obj, null);
       obj = claim.object();
       ByteString key = StoreKeys.objectKey(kind, m.getNamespace(), name);
+      ByteString value = obj.toByteString();  // no resourceVersion: cleared above
       TxnResponse r = await(store.txn(withClaim(TxnRequest.newBuilder()
           .addCompare(Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.CREATE)
               .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))
-          .addSuccess(put(key, obj)), key, name, claim)));
+          .addSuccess(put(key, value)), key, name, claim)));
       if (r.getSucceeded()) {
-        return withResourceVersion(obj, r.getHeader().getRevision());
+        return Written.stored(kind, obj, value, r.getHeader().getRevision());
       }
       if (claimLost(r, claim, name, 0)) {
         if (++allocationAttempts >= MAX_ATTEMPTS) {
@@ -311,12 +312,12 @@ public final class ResourceRegistry<T extends Message> {
   // ------------------------------------------------------------------ update
 
   /** Update: spec and metadata; status is kept. A resourceVersion, if given, must be current. */
-  public T update(T object) {
+  public Written<T> update(T object) {
     return write(object, false);
   }
 
   /** UpdateStatus: only status changes. */
-  public T updateStatus(T object) {
+  public Written<T> updateStatus(T object) {
     if (!strategy.hasStatus()) {
       throw ApiErrors.badRequest(kind.kind() + " has no status subresource");
     }
@@ -334,9 +335,9 @@ public final class ResourceRegistry<T extends Message> {
         throw ApiErrors.notFound(kind, name);
       }
       T changed = change.apply(current.get().object());
-      Optional<T> stored = storeIfUnchanged(current.get(), changed);
+      Optional<Written<T>> stored = storeIfUnchanged(current.get(), changed);
       if (stored.isPresent()) {
-        return stored.get();
+        return stored.get().object();
       }
     }
     throw ApiErrors.modified(kind, name);
@@ -351,10 +352,10 @@ public final class ResourceRegistry<T extends Message> {
    */
   public Optional<T> replaceIfUnchanged(T current, T changed) {
     long revision = parseResourceVersion(kind.metadata(current).getResourceVersion());
-    return storeIfUnchanged(new StoredObject<>(current, revision, false), changed);
+    return storeIfUnchanged(new StoredObject<>(current, revision, false), changed).map(Written::object);
   }
 
-  private T write(T object, boolean statusOnly) {
+  private Written<T> write(T object, boolean statusOnly) {
     ObjectMeta meta = kind.metadata(object);
     requireName(meta.getName());
     String namespace = kind.namespaced() ? meta.getNamespace() : "";
@@ -369,13 +370,13 @@ public final class ResourceRegistry<T extends Message> {
    * times. A refusal decided over the copy (a conflict, a validation error) stands only if the
    * store's object is that copy; otherwise it is redone over the store's.
    */
-  private T writeFromCacheFirst(String namespace, String name, String resourceVersion, int storeAttempts,
-      Function<StoredObject<T>, Optional<T>> writeOver) {
+  private Written<T> writeFromCacheFirst(String namespace, String name, String resourceVersion, int storeAttempts,
+      Function<StoredObject<T>, Optional<Written<T>>> writeOver) {
     Optional<StoredObject<T>> cached = cachedForWrite(namespace, name, resourceVersion);
     RuntimeException refusedOverCached = null;
     if (cached.isPresent()) {
       try {
-        Optional<T> stored = writeOver.apply(cached.get());
+        Optional<Written<T>> stored = writeOver.apply(cached.get());
         if (stored.isPresent()) {
           return stored.get();
         }
@@ -388,7 +389,7 @@ public final class ResourceRegistry<T extends Message> {
       if (attempt == 0 && refusedOverCached != null && current.modRevision() == cached.get().modRevision()) {
         throw refusedOverCached;
       }
-      Optional<T> stored = writeOver.apply(current);
+      Optional<Written<T>> stored = writeOver.apply(current);
       if (stored.isPresent()) {
         return stored.get();
       }
@@ -419,7 +420,7 @@ public final class ResourceRegistry<T extends Message> {
    * a write conditional on {@code current}'s revision. Empty when another write came first, or,
    * for a cached {@code current}, when nothing would change.
    */
-  private Optional<T> writeOver(StoredObject<T> current, T object, boolean statusOnly) {
+  private Optional<Written<T>> writeOver(StoredObject<T> current, T object, boolean statusOnly) {
     ObjectMeta meta = kind.metadata(object);
     if (!meta.getResourceVersion().isEmpty()
         && parseResourceVersion(meta.getResourceVersion()) != current.modRevision()) {
@@ -479,7 +480,7 @@ public final class ResourceRegistry<T extends Message> {
    * <p>Like an update, the first attempt starts from the object cache's copy (at the pinned
    * resourceVersion, if the patch pins one): see {@link #writeFromCacheFirst}.
    */
-  public T patch(PatchRequest request) {
+  public Written<T> patch(PatchRequest request) {
     requireName(request.getName());
     String name = request.getName();
     String type = request.getType();
@@ -508,7 +509,7 @@ public final class ResourceRegistry<T extends Message> {
   }
 
   /** The merge patch applied to {@code current} and written over it as an update: see {@link #writeOver}. */
-  private Optional<T> patchOver(StoredObject<T> current, JsonNode patch, String namespace, String name) {
+  private Optional<Written<T>> patchOver(StoredObject<T> current, JsonNode patch, String namespace, String name) {
     JsonNode patched = MergePatch.apply(CODEC.toTree(current.object()), patch);
     T object;
     try {
@@ -573,9 +574,9 @@ public final class ResourceRegistry<T extends Message> {
           deadline = Instant.ofEpochSecond(meta.getDeletionTimestamp().getSeconds(), meta.getDeletionTimestamp().getNanos());
         }
         m.setDeletionTimestamp(timestamp(deadline)).setDeletionGracePeriodSeconds(seconds);
-        Optional<T> stored = storeIfUnchanged(current, kind.withMetadata(current.object(), m.build()));
+        Optional<Written<T>> stored = storeIfUnchanged(current, kind.withMetadata(current.object(), m.build()));
         if (stored.isPresent()) {
-          return stored.get();
+          return stored.get().object();
         }
         continue;
       }
@@ -693,7 +694,7 @@ public final class ResourceRegistry<T extends Message> {
    * changes nothing is answered with {@code current} unwritten only if {@code current} came from
    * the store; over a cached copy it is empty too, since the copy may be behind.
    */
-  private Optional<T> storeIfUnchanged(StoredObject<T> current, T updated) {
+  private Optional<Written<T>> storeIfUnchanged(StoredObject<T> current, T updated) {
     ObjectMeta meta = kind.metadata(updated);
     ByteString key = StoreKeys.objectKey(kind, kind.namespaced() ? meta.getNamespace() : "", meta.getName());
     // A pod still in its grace period stays when its last finalizer goes: its agent deletes it
@@ -708,16 +709,18 @@ public final class ResourceRegistry<T extends Message> {
       if (!finished && toStore.equals(kind.withMetadata(current.object(),
           kind.metadata(current.object()).toBuilder().clearResourceVersion().build()))) {
         // no-op writes don't bump the revision, as in Kubernetes
-        return current.fromStore() ? Optional.of(current.object()) : Optional.empty();
+        return current.fromStore() ? Optional.of(Written.unwritten(kind, current.object())) : Optional.empty();
       }
+      ByteString value = finished ? null : toStore.toByteString();
       RequestOp op = finished
           ? RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)).build()
-          : put(key, toStore);
+          : put(key, value);
       TxnResponse r = await(store.txn(withClaim(TxnRequest.newBuilder()
           .addCompare(modRevisionIs(key, current.modRevision()))
           .addSuccess(op), key, meta.getName(), claim)));
       if (r.getSucceeded()) {
-        return Optional.of(finished ? updated : withResourceVersion(toStore, r.getHeader().getRevision()));
+        return Optional.of(finished ? Written.unwritten(kind, updated)
+            : Written.stored(kind, toStore, value, r.getHeader().getRevision()));
       }
       if (!claimLost(r, claim, meta.getName(), current.modRevision())) {
         return Optional.empty();
@@ -787,23 +790,14 @@ public final class ResourceRegistry<T extends Message> {
         .setResult(Compare.CompareResult.EQUAL).setModRevision(revision).build();
   }
 
-  private RequestOp put(ByteString key, T obj) {
-    ObjectMeta meta = kind.metadata(obj);
-    // resourceVersion is the store's mod_revision, never stored (a create has none to clear)
-    T clean = meta.getResourceVersion().isEmpty() ? obj
-        : kind.withMetadata(obj, meta.toBuilder().clearResourceVersion().build());
-    return RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key)
-        .setValue(clean.toByteString())).build();
+  /** {@code value}: an object encoded without resourceVersion, which is the store's mod_revision. */
+  private static RequestOp put(ByteString key, ByteString value) {
+    return RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(value)).build();
   }
 
   /** Decodes a stored value and stamps it with its mod_revision as resourceVersion. */
   public T decode(KeyValue kv) {
     return kind.parseWithResourceVersion(kv.getValue(), Long.toString(kv.getModRevision()));
-  }
-
-  private T withResourceVersion(T obj, long revision) {
-    return kind.withMetadata(obj, kind.metadata(obj).toBuilder()
-        .setResourceVersion(Long.toString(revision)).build());
   }
 
   private static <R> R await(CompletableFuture<R> future) {

@@ -10,23 +10,20 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /**
- * A reply marshaller that also takes replies already encoded ({@link Encoded}) and writes their
- * bytes as they are: the network server's Watch sends each event's encoding, made once for all
- * the watchers it goes to, instead of gRPC encoding the same object once per watcher, and a List
- * from the watch cache sends its items' stored bytes. The bytes decode to what the method's own
- * marshaller would write, so clients see no difference.
+ * A reply marshaller that also takes replies already encoded ({@link EncodedReply}) and writes
+ * their bytes as they are: the network server's Watch sends each event's encoding, made once for
+ * all the watchers it goes to, instead of gRPC encoding the same object once per watcher; a List
+ * from the watch cache sends its items' stored bytes; a write answers with the bytes it stored.
+ * The bytes decode to what the method's own marshaller would write, so clients see no difference.
  */
 final class EncodedReplies implements MethodDescriptor.Marshaller<Object> {
-  /** A reply message in its wire form. The array is never changed once made. */
-  record Encoded(byte[] bytes) {}
-
   private final MethodDescriptor.Marshaller<Message> messages;
 
   private EncodedReplies(MethodDescriptor.Marshaller<Message> messages) {
     this.messages = messages;
   }
 
-  /** {@code method} with replies that may be {@link Encoded} as well as messages. */
+  /** {@code method} with replies that may be {@link EncodedReply}s as well as messages. */
   @SuppressWarnings("unchecked")
   static <Req> MethodDescriptor<Req, Object> of(MethodDescriptor<Req, ?> method) {
     return method.toBuilder(method.getRequestMarshaller(),
@@ -35,7 +32,7 @@ final class EncodedReplies implements MethodDescriptor.Marshaller<Object> {
 
   @Override
   public InputStream stream(Object value) {
-    return value instanceof Encoded e ? new EncodedStream(e.bytes()) : messages.stream((Message) value);
+    return value instanceof EncodedReply e ? new EncodedStream(e.bytes()) : messages.stream((Message) value);
   }
 
   @Override

@@ -14,11 +14,13 @@ import dev.capstan.apiserver.authz.AccessControl;
 import dev.capstan.apiserver.authz.AccessRequest;
 import dev.capstan.apiserver.registry.ObjectFilter;
 import dev.capstan.apiserver.registry.ResourceRegistry;
+import dev.capstan.apiserver.registry.Written;
 import dev.capstan.apiserver.watch.CachedLister;
 import dev.capstan.apiserver.watch.SharedEvent;
 import dev.capstan.apiserver.watch.WatchCache;
 import dev.capstan.apiserver.watch.WatchSink;
 import dev.capstan.apiserver.watch.Watcher;
+import dev.capstan.apiserver.watch.WireForm;
 import dev.capstan.client.Kind;
 import dev.capstan.client.ListResult;
 import dev.capstan.client.WatchEvent;
@@ -36,6 +38,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +56,9 @@ public final class ResourceService<T extends Message> {
 
   /** How long a consistent List waits for the watch cache before reading the store (Kubernetes: 3 s). */
   private static final Duration CONSISTENT_LIST_WAIT = Duration.ofSeconds(3);
+  /** The methods whose network replies may be {@link EncodedReply}s. */
+  private static final Set<String> ENCODED_REPLIES = Set.of("Watch", "List", "Create", "Update", "UpdateStatus",
+      "Patch");
 
   private final Kind<T> kind;
   private final ResourceRegistry<T> registry;
@@ -126,8 +132,9 @@ public final class ResourceService<T extends Message> {
 
   /**
    * The service for the network: as {@link #definition()}, but Watch writes each event as bytes
-   * made once for all the watchers it goes to, and a List served from the watch cache writes its
-   * items' stored bytes (see {@link EncodedReplies}): neither decodes the objects.
+   * made once for all the watchers it goes to, a List served from the watch cache writes its
+   * items' stored bytes, and Create, Update, UpdateStatus and Patch answer with the bytes they
+   * stored (see {@link EncodedReplies}): none encodes the objects again.
    */
   public ServerServiceDefinition networkDefinition() {
     return definition(true);
@@ -139,9 +146,9 @@ public final class ResourceService<T extends Message> {
     for (MethodDescriptor<?, ?> m : kind.service().getMethods()) {
       String name = m.getBareMethodName();
       ServerCallHandler<?, ?> handler = switch (name) {
-        case "Create" -> ServerCalls.<T, T>asyncUnaryCall((req, out) -> respond(out, () -> {
+        case "Create" -> ServerCalls.<T, Object>asyncUnaryCall((req, out) -> respond(out, () -> {
           checkObject(AccessRequest.CREATE, "", req);
-          return registry.create(req);
+          return reply(registry.create(req), network);
         }));
         case "Get" -> ServerCalls.<GetRequest, T>asyncUnaryCall((req, out) -> respond(out, () -> {
           check(AccessRequest.GET, "", req.getNamespace(), req.getName());
@@ -154,25 +161,26 @@ public final class ResourceService<T extends Message> {
             return toListMessage(registry.list(req));
           }
           // The network gets the items' stored bytes; in-process clients get objects.
-          return network ? new EncodedReplies.Encoded(cached.wireForm()) : toListMessage(cached.decoded());
+          return network ? new EncodedReply(cached.wireForm(), () -> toListMessage(cached.decoded()))
+              : toListMessage(cached.decoded());
         }));
         case "Watch" -> ServerCalls.<WatchRequest, Object>asyncServerStreamingCall(
             (req, out) -> watch(req, out, network));
-        case "Update" -> ServerCalls.<T, T>asyncUnaryCall((req, out) -> respond(out, () -> {
+        case "Update" -> ServerCalls.<T, Object>asyncUnaryCall((req, out) -> respond(out, () -> {
           checkObject(AccessRequest.UPDATE, "", req);
-          return registry.update(req);
+          return reply(registry.update(req), network);
         }));
-        case "UpdateStatus" -> ServerCalls.<T, T>asyncUnaryCall((req, out) -> respond(out, () -> {
+        case "UpdateStatus" -> ServerCalls.<T, Object>asyncUnaryCall((req, out) -> respond(out, () -> {
           checkObject(AccessRequest.UPDATE, "status", req);
-          return registry.updateStatus(req);
+          return reply(registry.updateStatus(req), network);
         }));
         case "Delete" -> ServerCalls.<DeleteRequest, T>asyncUnaryCall((req, out) -> respond(out, () -> {
           check(AccessRequest.DELETE, "", req.getNamespace(), req.getName());
           return registry.delete(req);
         }));
-        case "Patch" -> ServerCalls.<PatchRequest, T>asyncUnaryCall((req, out) -> respond(out, () -> {
+        case "Patch" -> ServerCalls.<PatchRequest, Object>asyncUnaryCall((req, out) -> respond(out, () -> {
           check(AccessRequest.PATCH, "", req.getNamespace(), req.getName());
-          return registry.patch(req);
+          return reply(registry.patch(req), network);
         }));
         case "DeleteCollection" -> ServerCalls.<DeleteCollectionRequest, Message>asyncUnaryCall((req, out) ->
             respond(out, () -> {
@@ -185,7 +193,7 @@ public final class ResourceService<T extends Message> {
         handler = ServerCalls.asyncUnaryCall((Object req, StreamObserver<Object> out) -> out.onError(
             Status.UNIMPLEMENTED.withDescription(kind.kind() + "." + name + " is not implemented yet").asRuntimeException()));
       }
-      methods.add(network && (name.equals("Watch") || name.equals("List")) ? EncodedReplies.of(m) : m);
+      methods.add(network && ENCODED_REPLIES.contains(name) ? EncodedReplies.of(m) : m);
       handlers.add(handler);
     }
     // gRPC binds a handler only to the very descriptor its service lists, so a service with a
@@ -243,7 +251,8 @@ public final class ResourceService<T extends Message> {
 
         @Override
         public void send(SharedEvent<T> event) {
-          stream.onNext(encodeShared ? new EncodedReplies.Encoded(event.wireForm()) : message(event.event()));
+          stream.onNext(encodeShared ? new EncodedReply(event.wireForm(), () -> message(event.event()))
+              : message(event.event()));
         }
 
         private Message message(WatchEvent<T> event) {
@@ -266,6 +275,17 @@ public final class ResourceService<T extends Message> {
     } catch (StatusRuntimeException e) {
       stream.onError(e);
     }
+  }
+
+  /**
+   * A write's answer: to the network, the bytes it stored with the revision added as
+   * resourceVersion (no second encoding of the object); to in-process clients, the object.
+   */
+  private Object reply(Written<T> written, boolean network) {
+    if (network && written.isStored()) {
+      return new EncodedReply(WireForm.object(kind, written.stored(), written.revision()), written::object);
+    }
+    return written.object();
   }
 
   private static <R> void respond(StreamObserver<R> out, java.util.function.Supplier<R> call) {

@@ -24,13 +24,27 @@ import java.util.concurrent.ConcurrentHashMap;
  * object a decode stamped with the revision gives; only the order of bytes may differ from
  * protobuf's own encoding.
  */
-final class WireForm {
+public final class WireForm {
   private static final int LENGTH_DELIMITED = WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
   private WireForm() {}
 
   /** Where the last occurrence of a message field lies in an encoding: its tag, its content, its end. */
   private record Span(int tagStart, int contentStart, int end) {}
+
+  /**
+   * The encoding of {@code kind}'s object stored as {@code stored}, with {@code revision} as its
+   * resourceVersion: what a write answers with, from the bytes it just stored.
+   */
+  public static byte[] object(Kind<?> kind, ByteString stored, long revision) {
+    Layout layout = Layout.of(kind);
+    Spliced spliced = Spliced.of(kind, stored, revision, layout);
+    byte[] out = new byte[spliced.size()];
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    write(o, spliced, layout);
+    o.checkNoSpaceLeft();
+    return out;
+  }
 
   /** The encoding of {@code kind}'s watch event message: {@code type} and the object with its resourceVersion. */
   static byte[] watchEvent(String type, CachedObject<?> object) {
@@ -109,9 +123,12 @@ final class WireForm {
    */
   private record Spliced(ByteString stored, Span span, String resourceVersion, int addedSize, int size) {
     static Spliced of(CachedObject<?> object, Layout layout) {
-      ByteString stored = object.encoded();
-      String rv = Long.toString(object.revision());
-      Span span = lastOccurrence(stored, layout.metadata, object.kind());
+      return of(object.kind(), object.encoded(), object.revision(), layout);
+    }
+
+    static Spliced of(Kind<?> kind, ByteString stored, long revision, Layout layout) {
+      String rv = Long.toString(revision);
+      Span span = lastOccurrence(stored, layout.metadata, kind);
       int added = CodedOutputStream.computeStringSize(ObjectMeta.RESOURCE_VERSION_FIELD_NUMBER, rv);
       int metadataSize = (span == null ? 0 : span.end - span.contentStart) + added;
       int outside = span == null ? stored.size() : stored.size() - (span.end - span.tagStart);

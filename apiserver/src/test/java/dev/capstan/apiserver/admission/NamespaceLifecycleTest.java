@@ -60,7 +60,7 @@ class NamespaceLifecycleTest {
 
   private Namespace create(String name, String... finalizers) {
     return namespaces.create(Namespace.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName(name).addAllFinalizers(List.of(finalizers))).build());
+        .setMetadata(ObjectMeta.newBuilder().setName(name).addAllFinalizers(List.of(finalizers))).build()).object();
   }
 
   private static Status.Code refusal(Runnable check) {

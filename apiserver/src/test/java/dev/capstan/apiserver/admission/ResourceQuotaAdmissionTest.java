@@ -60,12 +60,12 @@ class ResourceQuotaAdmissionTest {
   private ResourceQuota storeQuota(String hard, String used) {
     var existing = quotas().find("team", "q");
     ResourceQuota q = existing.isPresent()
-        ? quotas().update(existing.get().toBuilder().setSpec(ResourceQuotaSpec.newBuilder().putHard("pods", hard)).build())
+        ? quotas().update(existing.get().toBuilder().setSpec(ResourceQuotaSpec.newBuilder().putHard("pods", hard)).build()).object()
         : quotas().create(ResourceQuota.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("team")
-            .setName("q")).setSpec(ResourceQuotaSpec.newBuilder().putHard("pods", hard)).build());
+            .setName("q")).setSpec(ResourceQuotaSpec.newBuilder().putHard("pods", hard)).build()).object();
     ResourceQuota.Builder b = q.toBuilder();
     b.getStatusBuilder().clearUsed().putHard("pods", hard).putUsed("pods", used);
-    return quotas().updateStatus(b.build());
+    return quotas().updateStatus(b.build()).object();
   }
 
   private String storedUsed() {

@@ -166,6 +166,19 @@ class AuditPolicyLogTest {
   }
 
   @Test
+  void aCreateWithGenerateNameIsWrittenWithTheNameTheServerGaveIt() {
+    Secret made = admin.secrets().create(Secret.newBuilder().setMetadata(ObjectMeta.newBuilder()
+        .setNamespace("default").setGenerateName("token-")).build());
+    String name = made.getMetadata().getName();
+    assertThat(name).startsWith("token-").hasSizeGreaterThan("token-".length());
+    List<JsonNode> events = eventsUntil(is("create", "secrets", name));
+    assertThat(events).singleElement().satisfies(e -> {
+      assertThat(e.get("level").asText()).isEqualTo("Metadata");
+      assertThat(e.has("responseObject")).isFalse();
+    });
+  }
+
+  @Test
   void aWatchIsWrittenWhenItsResponseStartsAndWhenItEndsUnlessARuleOmitsAStage() throws Exception {
     admin.secrets().create(Secret.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("default")
         .setName("db")).build());

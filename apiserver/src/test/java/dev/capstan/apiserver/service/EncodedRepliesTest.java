@@ -29,7 +29,7 @@ class EncodedRepliesTest {
 
   @Test
   void anEncodedReplyIsWrittenAsItsBytesInOneDrainWithItsLengthKnown() throws Exception {
-    InputStream stream = watch.streamResponse(new EncodedReplies.Encoded(event.toByteArray()));
+    InputStream stream = watch.streamResponse(new EncodedReply(event.toByteArray(), () -> event));
     assertThat(stream).isInstanceOf(KnownLength.class).isInstanceOf(Drainable.class);
     assertThat(stream.available()).isEqualTo(event.getSerializedSize());
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -61,13 +61,13 @@ class AwaitRevisionTest {
   private long createConfigMap(String name) {
     return Long.parseLong(configMaps.create(ConfigMap.newBuilder()
         .setMetadata(ObjectMeta.newBuilder().setName(name).setNamespace("default")).build())
-        .getMetadata().getResourceVersion());
+        .object().getMetadata().getResourceVersion());
   }
 
   private long createSecret(String name) {
     return Long.parseLong(secrets.create(Secret.newBuilder()
         .setMetadata(ObjectMeta.newBuilder().setName(name).setNamespace("default")).build())
-        .getMetadata().getResourceVersion());
+        .object().getMetadata().getResourceVersion());
   }
 
   @Test

@@ -62,7 +62,7 @@ class CachedListerTest {
 
   private ConfigMap create(String namespace, String name) {
     return configMaps.create(ConfigMap.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName(name).setNamespace(namespace).putLabels("n", name)).build());
+        .setMetadata(ObjectMeta.newBuilder().setName(name).setNamespace(namespace).putLabels("n", name)).build()).object();
   }
 
   private static List<String> names(ListResult<ConfigMap> page) {

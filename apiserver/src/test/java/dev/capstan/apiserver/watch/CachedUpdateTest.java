@@ -74,7 +74,7 @@ class CachedUpdateTest {
   }
 
   private Pod created(String name) {
-    Pod pod = registry.create(pod(name));
+    Pod pod = registry.create(pod(name)).object();
     long revision = Long.parseLong(pod.getMetadata().getResourceVersion());
     await().atMost(Duration.ofSeconds(5)).until(() -> cache.revision() >= revision);
     return pod;
@@ -90,7 +90,7 @@ class CachedUpdateTest {
     ByteString key = StoreKeys.objectKey(Kinds.POD, "default", "p");
     reads.readsUnder(key);
 
-    Pod updated = registry.update(withLabel(pod, "web"));
+    Pod updated = registry.update(withLabel(pod, "web")).object();
 
     assertThat(reads.readsUnder(key)).isEmpty();
     assertThat(updated.getMetadata().getLabelsMap()).containsEntry("tier", "web");
@@ -101,9 +101,9 @@ class CachedUpdateTest {
   void anUpdateAtTheStoresVersionSucceedsWhileTheCacheIsBehind() {
     Pod pod = created("p");
     store.hold();
-    Pod first = registry.update(withLabel(pod, "web"));
+    Pod first = registry.update(withLabel(pod, "web")).object();
 
-    Pod second = registry.update(withLabel(first, "db"));
+    Pod second = registry.update(withLabel(first, "db")).object();
 
     assertThat(second.getMetadata().getLabelsMap()).containsEntry("tier", "db");
     assertThat(stored("p")).isEqualTo(second);
@@ -113,7 +113,7 @@ class CachedUpdateTest {
   void anUpdateAtAVersionOnlyTheLaggingCacheStillHasIsAConflict() {
     Pod pod = created("p");
     store.hold();
-    Pod first = registry.update(withLabel(pod, "web"));
+    Pod first = registry.update(withLabel(pod, "web")).object();
 
     assertThatThrownBy(() -> registry.update(withLabel(pod, "db")))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
@@ -126,9 +126,9 @@ class CachedUpdateTest {
     Pod pod = created("p");
     store.hold();
     Pod running = registry.updateStatus(pod.toBuilder()
-        .setStatus(PodStatus.newBuilder().setPhase("Running")).build());
+        .setStatus(PodStatus.newBuilder().setPhase("Running")).build()).object();
 
-    Pod relabelled = registry.update(unconditional(withLabel(pod, "web")));
+    Pod relabelled = registry.update(unconditional(withLabel(pod, "web"))).object();
 
     assertThat(relabelled.getStatus().getPhase()).isEqualTo("Running");
     assertThat(relabelled.getMetadata().getLabelsMap()).containsEntry("tier", "web");
@@ -144,7 +144,7 @@ class CachedUpdateTest {
     registry.update(withLabel(pod, "web"));
 
     // The same as the cache's copy, but not as the store's: it must undo the label, not be dropped as a no-op.
-    Pod back = registry.update(unconditional(pod));
+    Pod back = registry.update(unconditional(pod)).object();
 
     assertThat(back.getMetadata().getLabelsMap()).doesNotContainKey("tier");
     assertThat(stored("p").getMetadata().getLabelsMap()).doesNotContainKey("tier");
@@ -166,10 +166,10 @@ class CachedUpdateTest {
     created("p");
     store.hold();
     registry.delete(DeleteRequest.newBuilder().setNamespace("default").setName("p").setGracePeriodSeconds(0).build());
-    Pod again = registry.create(pod("p"));
+    Pod again = registry.create(pod("p")).object();
 
     // Carries the new pod's uid, which the cache's copy of the old pod does not have.
-    Pod relabelled = registry.update(unconditional(withLabel(again, "web")));
+    Pod relabelled = registry.update(unconditional(withLabel(again, "web"))).object();
 
     assertThat(relabelled.getMetadata().getUid()).isEqualTo(again.getMetadata().getUid());
     assertThat(stored("p")).isEqualTo(relabelled);
@@ -186,7 +186,7 @@ class CachedUpdateTest {
     ByteString key = StoreKeys.objectKey(Kinds.POD, "default", "p");
     reads.readsUnder(key);
 
-    Pod patched = registry.patch(mergePatch("p", "{\"metadata\":{\"labels\":{\"tier\":\"web\"}}}"));
+    Pod patched = registry.patch(mergePatch("p", "{\"metadata\":{\"labels\":{\"tier\":\"web\"}}}")).object();
 
     assertThat(reads.readsUnder(key)).isEmpty();
     assertThat(patched.getMetadata().getLabelsMap()).containsEntry("tier", "web");
@@ -200,7 +200,7 @@ class CachedUpdateTest {
     registry.updateStatus(pod.toBuilder().setStatus(PodStatus.newBuilder().setPhase("Running")).build());
     registry.update(unconditional(withLabel(pod, "web")));
 
-    Pod patched = registry.patch(mergePatch("p", "{\"metadata\":{\"labels\":{\"app\":\"shop\"}}}"));
+    Pod patched = registry.patch(mergePatch("p", "{\"metadata\":{\"labels\":{\"app\":\"shop\"}}}")).object();
 
     assertThat(patched.getStatus().getPhase()).isEqualTo("Running");
     assertThat(patched.getMetadata().getLabelsMap()).containsEntry("tier", "web").containsEntry("app", "shop");
@@ -211,7 +211,7 @@ class CachedUpdateTest {
   void aPatchPinnedToAVersionOnlyTheLaggingCacheStillHasIsAConflict() {
     Pod pod = created("p");
     store.hold();
-    Pod first = registry.update(withLabel(pod, "web"));
+    Pod first = registry.update(withLabel(pod, "web")).object();
 
     assertThatThrownBy(() -> registry.patch(mergePatch("p", "{\"metadata\":{\"resourceVersion\":\""
         + pod.getMetadata().getResourceVersion() + "\",\"labels\":{\"tier\":\"db\"}}}")))
@@ -227,7 +227,7 @@ class CachedUpdateTest {
     registry.update(withLabel(pod, "web"));
 
     // Removing a label the cache's copy never had: a no-op there, not in the store.
-    Pod patched = registry.patch(mergePatch("p", "{\"metadata\":{\"labels\":{\"tier\":null}}}"));
+    Pod patched = registry.patch(mergePatch("p", "{\"metadata\":{\"labels\":{\"tier\":null}}}")).object();
 
     assertThat(patched.getMetadata().getLabelsMap()).doesNotContainKey("tier");
     assertThat(stored("p").getMetadata().getLabelsMap()).doesNotContainKey("tier");
@@ -238,11 +238,11 @@ class CachedUpdateTest {
     created("p");
     store.hold();
     registry.delete(DeleteRequest.newBuilder().setNamespace("default").setName("p").setGracePeriodSeconds(0).build());
-    Pod again = registry.create(pod("p"));
+    Pod again = registry.create(pod("p")).object();
 
     // Pins the new pod's uid, which the cache's copy of the old pod does not have.
     Pod patched = registry.patch(mergePatch("p", "{\"metadata\":{\"uid\":\"" + again.getMetadata().getUid()
-        + "\",\"labels\":{\"tier\":\"web\"}}}"));
+        + "\",\"labels\":{\"tier\":\"web\"}}}")).object();
 
     assertThat(patched.getMetadata().getUid()).isEqualTo(again.getMetadata().getUid());
     assertThat(patched.getMetadata().getLabelsMap()).containsEntry("tier", "web");
@@ -254,7 +254,7 @@ class CachedUpdateTest {
     Pod old = created("p");
     store.hold();
     registry.delete(DeleteRequest.newBuilder().setNamespace("default").setName("p").setGracePeriodSeconds(0).build());
-    Pod again = registry.create(pod("p"));
+    Pod again = registry.create(pod("p")).object();
 
     // The cache still holds the old pod: offered for its own uid only, never for none.
     assertThat(registry.findCachedWithUid("default", "p", old.getMetadata().getUid())).contains(old);

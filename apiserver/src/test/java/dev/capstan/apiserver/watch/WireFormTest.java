@@ -54,6 +54,17 @@ class WireFormTest {
   }
 
   @Test
+  void aWrittenObjectIsItsStoredBytesWithItsResourceVersion() throws Exception {
+    Pod bare = Pod.newBuilder().setSpec(PodSpec.newBuilder().setNodeName("n")).build();
+    for (Pod stored : List.of(pod(), bare, Pod.getDefaultInstance())) {
+      CachedObject<Pod> c = cached(stored, 4321);
+      Pod answered = Pod.parseFrom(WireForm.object(Kinds.POD, stored.toByteString(), 4321));
+      assertThat(answered).isEqualTo(c.object()).isEqualTo(written(c));
+      assertThat(answered.getMetadata().getResourceVersion()).isEqualTo("4321");
+    }
+  }
+
+  @Test
   void aWatchEventIsTheTypeAndTheObjectWithItsResourceVersion() throws Exception {
     CachedObject<Pod> c = cached(pod(), 99);
     PodWatchEvent event = PodWatchEvent.parseFrom(WireForm.watchEvent("MODIFIED", c));
