@@ -18,6 +18,7 @@ import dev.capstan.api.core.v1.Volume;
 import dev.capstan.api.core.v1.VolumeMount;
 import dev.capstan.client.Kinds;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -86,6 +87,21 @@ class PodValidatorTest {
             + " \"TCP\", \"UDP\", \"SCTP\"");
     assertThat(containerErrorsAfter(c -> c.addPorts(ContainerPort.newBuilder().setName("http").setContainerPort(81))))
         .containsExactly("spec.containers[0].ports[1].name: duplicate value \"http\"");
+  }
+
+  @Test
+  void namedPortsAreIanaServiceNames() {
+    for (String good : List.of("http", "web-80", "a", "x1234567890abcd")) {
+      assertThat(containerErrorsAfter(c -> c.setPorts(0, ContainerPort.newBuilder().setName(good).setContainerPort(80))))
+          .as(good).isEmpty();
+    }
+    Map<String, String> bad = Map.of("Http", "alphanumeric characters (a-z, 0-9) and '-'",
+        "-http", "start and end with an alphanumeric", "http-", "start and end with an alphanumeric",
+        "web--80", "must not contain consecutive hyphens", "8080", "must contain at least one letter (a-z)",
+        "x1234567890abcde", "must be no more than 15 characters", "h_p", "alphanumeric characters (a-z, 0-9) and '-'");
+    bad.forEach((name, why) -> assertThat(containerErrorsAfter(c -> c.setPorts(0, ContainerPort.newBuilder()
+        .setName(name).setContainerPort(80)))).as(name).singleElement().asString()
+        .startsWith("spec.containers[0].ports[0].name: ").contains(why));
   }
 
   @Test
