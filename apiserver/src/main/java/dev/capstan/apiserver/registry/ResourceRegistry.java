@@ -288,7 +288,7 @@ public final class ResourceRegistry<T extends Message> {
       Allocator.Claim<T> claim = allocator.claim(obj, null);
       obj = claim.object();
       ByteString key = StoreKeys.objectKey(kind, m.getNamespace(), name);
-      ByteString value = obj.toByteString();  // no resourceVersion: cleared above
+      ByteString value = storedForm(obj);
       TxnResponse r = await(store.txn(withClaim(TxnRequest.newBuilder()
           .addCompare(Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.CREATE)
               .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))
@@ -711,7 +711,7 @@ public final class ResourceRegistry<T extends Message> {
         // no-op writes don't bump the revision, as in Kubernetes
         return current.fromStore() ? Optional.of(Written.unwritten(kind, current.object())) : Optional.empty();
       }
-      ByteString value = finished ? null : toStore.toByteString();
+      ByteString value = finished ? null : storedForm(toStore);
       RequestOp op = finished
           ? RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)).build()
           : put(key, value);
@@ -790,7 +790,15 @@ public final class ResourceRegistry<T extends Message> {
         .setResult(Compare.CompareResult.EQUAL).setModRevision(revision).build();
   }
 
-  /** {@code value}: an object encoded without resourceVersion, which is the store's mod_revision. */
+  /** The bytes the store holds for {@code obj}: it without resourceVersion, which is the store's mod_revision. */
+  private ByteString storedForm(T obj) {
+    ObjectMeta meta = kind.metadata(obj);
+    T clean = meta.getResourceVersion().isEmpty() ? obj
+        : kind.withMetadata(obj, meta.toBuilder().clearResourceVersion().build());
+    return clean.toByteString();
+  }
+
+  /** {@code value}: an object's {@link #storedForm}. */
   private static RequestOp put(ByteString key, ByteString value) {
     return RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(value)).build();
   }

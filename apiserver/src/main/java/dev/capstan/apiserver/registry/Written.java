@@ -26,7 +26,7 @@ public final class Written<T extends Message> {
     this.revision = revision;
   }
 
-  /** {@code object} (without resourceVersion) stored as {@code stored} at {@code revision}. */
+  /** {@code object} stored as {@code stored} (its encoding without resourceVersion) at {@code revision}. */
   static <T extends Message> Written<T> stored(Kind<T> kind, T object, ByteString stored, long revision) {
     return new Written<>(kind, object, stored, revision);
   }
@@ -34,10 +34,6 @@ public final class Written<T extends Message> {
   /** An answer this request did not store: {@code object} as it is, resourceVersion included. */
   static <T extends Message> Written<T> unwritten(Kind<T> kind, T object) {
     return new Written<>(kind, object, null, 0);
-  }
-
-  public Kind<T> kind() {
-    return kind;
   }
 
   /** The object with its resourceVersion, as Get would answer it. */

@@ -15,10 +15,11 @@ import io.grpc.MethodDescriptor;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.time.Clock;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The network Watch's reply marshaller: encoded events go out byte for byte, messages as before. */
+/** The network services' reply marshaller: encoded replies go out byte for byte, messages as before. */
 class EncodedRepliesTest {
   private final PodWatchEvent event = PodWatchEvent.newBuilder().setType("ADDED")
       .setObject(Pod.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("p").setResourceVersion("7"))).build();
@@ -40,7 +41,7 @@ class EncodedRepliesTest {
   }
 
   @Test
-  void onlyTheNetworkServicesWatchTakesEncodedReplies() {
+  void onlyTheNetworkServicesWatchListAndWritesTakeEncodedReplies() {
     try (LocalKeyValueStore store = new LocalKeyValueStore()) {
       ResourceRegistry<Pod> registry = new ResourceRegistry<>(Kinds.POD, store, Clock.systemUTC(), new Random(1), ns -> {});
       WatchCache<Pod> cache = new WatchCache<>(Kinds.POD, store, 100, 10);
@@ -51,6 +52,14 @@ class EncodedRepliesTest {
           .isInstanceOf(EncodedReplies.class);
       assertThat(service.networkDefinition().getMethod(getName).getMethodDescriptor())
           .isSameAs(Kinds.POD.method("Get"));
+      for (String method : List.of("List", "Create", "Update", "UpdateStatus", "Patch")) {
+        assertThat(service.networkDefinition().getMethod(Kinds.POD.method(method).getFullMethodName())
+            .getMethodDescriptor().getResponseMarshaller()).as(method).isInstanceOf(EncodedReplies.class);
+        assertThat(service.definition().getMethod(Kinds.POD.method(method).getFullMethodName())
+            .getMethodDescriptor()).as(method).isSameAs(Kinds.POD.method(method));
+      }
+      assertThat(service.networkDefinition().getMethod(Kinds.POD.method("Delete").getFullMethodName())
+          .getMethodDescriptor()).isSameAs(Kinds.POD.method("Delete"));
       assertThat(service.definition().getMethod(watchName).getMethodDescriptor()).isSameAs(Kinds.POD.method("Watch"));
     }
   }
