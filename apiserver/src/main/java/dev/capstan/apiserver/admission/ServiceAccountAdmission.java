@@ -53,7 +53,7 @@ public final class ServiceAccountAdmission implements Admission {
   private static final String SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
   /** The token volume but for its name, built once. */
-  private static final Volume TOKEN_VOLUME = tokenVolume("");
+  private static final Volume TOKEN_VOLUME = tokenVolume();
 
   private final BiFunction<String, String, Optional<ServiceAccount>> serviceAccounts;
   private final RandomGenerator random;
@@ -116,10 +116,16 @@ public final class ServiceAccountAdmission implements Admission {
     VolumeMount mount = VolumeMount.newBuilder().setName(volume).setMountPath(TOKEN_MOUNT_PATH).setReadOnly(true)
         .build();
     for (int i = 0; i < spec.getInitContainersCount(); i++) {
-      mountUnlessTaken(spec, spec.getInitContainers(i), mount, true, i);
+      Container c = spec.getInitContainers(i);
+      if (!mountsToken(c)) {
+        spec.setInitContainers(i, c.toBuilder().addVolumeMounts(mount));
+      }
     }
     for (int i = 0; i < spec.getContainersCount(); i++) {
-      mountUnlessTaken(spec, spec.getContainers(i), mount, false, i);
+      Container c = spec.getContainers(i);
+      if (!mountsToken(c)) {
+        spec.setContainers(i, c.toBuilder().addVolumeMounts(mount));
+      }
     }
   }
 
@@ -132,24 +138,19 @@ public final class ServiceAccountAdmission implements Admission {
     return false;
   }
 
-  private static void mountUnlessTaken(PodSpec.Builder spec, Container container, VolumeMount mount, boolean init,
-      int index) {
+  /** Whether the container already mounts something at the token's path (the user's mount wins). */
+  private static boolean mountsToken(Container container) {
     for (VolumeMount m : container.getVolumeMountsList()) {
       if (m.getMountPath().equals(TOKEN_MOUNT_PATH) || m.getMountPath().equals(TOKEN_MOUNT_PATH + "/")) {
-        return;
+        return true;
       }
     }
-    Container mounted = container.toBuilder().addVolumeMounts(mount).build();
-    if (init) {
-      spec.setInitContainers(index, mounted);
-    } else {
-      spec.setContainers(index, mounted);
-    }
+    return false;
   }
 
-  /** Kubernetes' kube-api-access volume: the token, the cluster CA and the namespace. */
-  static Volume tokenVolume(String name) {
-    return Volume.newBuilder().setName(name).setProjected(ProjectedVolumeSource.newBuilder()
+  /** Kubernetes' kube-api-access volume, but for its name: the token, the cluster CA and the namespace. */
+  private static Volume tokenVolume() {
+    return Volume.newBuilder().setProjected(ProjectedVolumeSource.newBuilder()
         .setDefaultMode(0644)
         .addSources(VolumeProjection.newBuilder().setServiceAccountToken(ServiceAccountTokenProjection.newBuilder()
             .setExpirationSeconds(TOKEN_EXPIRATION_SECONDS).setPath("token")))
