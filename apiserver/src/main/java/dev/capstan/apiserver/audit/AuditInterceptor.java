@@ -146,15 +146,16 @@ public final class AuditInterceptor implements ServerInterceptor {
 
     /**
      * A reply sent in its wire form, decoded only when the record needs it: the name a create
-     * generated, or the response object at RequestResponse level. Streamed replies are never read.
+     * generated, or the response object at RequestResponse level. Streamed replies are never read,
+     * nor replies to calls whose rule, decided on the request's target, records nothing.
      */
     private Message decodedIfNeeded(EncodedReply reply) {
-      if (method.streaming()) {
-        return null;
-      }
       AuditPolicy.Decision d = decision;
+      if (method.streaming() || d == null || d.level() == AuditLevel.NONE) {
+        return null;  // nothing will be recorded for this call
+      }
       boolean name = target.name().isEmpty() && method.verb().equals("create");
-      boolean body = d != null && d.level() == AuditLevel.REQUEST_RESPONSE;
+      boolean body = d.level() == AuditLevel.REQUEST_RESPONSE;
       return name || body ? reply.decoded().get() : null;
     }
 
