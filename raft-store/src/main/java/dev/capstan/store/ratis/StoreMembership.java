@@ -140,8 +140,8 @@ public final class StoreMembership {
       throw new MembershipException(MembershipException.Reason.NOT_ENOUGH_MEMBERS,
           NOT_ENOUGH_STARTED + " (" + id + " is the only member)");
     }
+    requireLiveMajority(current, next);
     try (RaftClient client = client(current)) {
-      requireLiveMajority(client, next);
       setConfiguration(client, current, next);
       LOG.info("Store member {} removed", id);
     } catch (IOException e) {
@@ -248,8 +248,8 @@ public final class StoreMembership {
    * from lately by the leader, as etcd's strict reconfiguration check does; the change could not
    * commit, and the group would be stuck mid-change until those members return.
    */
-  private void requireLiveMajority(RaftClient client, List<RaftPeer> next) {
-    Set<String> live = liveMembers(client);
+  private void requireLiveMajority(List<RaftPeer> current, List<RaftPeer> next) {
+    Set<String> live = liveMembers(current);
     long liveLeft = next.stream().filter(p -> live.contains(p.getId().toString())).count();
     if (liveLeft < next.size() / 2 + 1) {
       throw new MembershipException(MembershipException.Reason.NOT_ENOUGH_MEMBERS, NOT_ENOUGH_STARTED
@@ -259,37 +259,68 @@ public final class StoreMembership {
 
   /** The members the leader heard from lately, the leader included. */
   Set<String> liveMembers() {
-    try (RaftClient client = client(requireCurrentPeers())) {
-      return liveMembers(client);
-    } catch (IOException e) {
-      throw unavailable("closing the membership client failed", e);
+    return liveMembers(requireCurrentPeers());
+  }
+
+  /**
+   * Asks the leader this peer knows which members it heard from lately. The leader may have just
+   * died (the usual reason to remove a member is that it is down, and it may have led): then this
+   * peer learns of the next leader within an election timeout, so a leader that does not answer
+   * or no longer leads is asked once, and the question goes to whichever peer leads next, until
+   * the change timeout runs out.
+   */
+  private Set<String> liveMembers(List<RaftPeer> current) {
+    long deadline = System.nanoTime() + changeTimeout().toNanos();
+    long pauseMs = Math.max(10, peer.config().tuning().electionTimeoutMin().toMillis() / 4);
+    String lastFailure = "etcdserver: no leader";
+    while (true) {
+      Optional<RaftPeerId> leader = peer.leaderId().map(RaftPeerId::valueOf);
+      if (leader.isPresent()) {
+        try (RaftClient client = infoClient(current)) {
+          RoleInfoProto role = client.getGroupManagementApi(leader.get()).info(RaftStorePeer.GROUP_ID)
+              .getRoleInfoProto();
+          if (role.hasLeaderInfo()) {
+            return liveMembers(leader.get(), role);
+          }
+          lastFailure = leader.get() + " no longer leads";
+        } catch (IOException | RuntimeException e) {
+          lastFailure = "asking the leader " + leader.get() + " which members are live failed: " + e;
+        }
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        throw new MembershipException(MembershipException.Reason.UNAVAILABLE,
+            "no leader answered within " + changeTimeout().toMillis() + " ms (" + lastFailure + ")");
+      }
+      try {
+        Thread.sleep(pauseMs);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new MembershipException(MembershipException.Reason.UNAVAILABLE, "interrupted while waiting for a leader", e);
+      }
     }
   }
 
-  private Set<String> liveMembers(RaftClient client) {
-    Optional<RaftPeerId> leader = peer.leaderId().map(RaftPeerId::valueOf);
-    if (leader.isEmpty()) {
-      throw new MembershipException(MembershipException.Reason.UNAVAILABLE, "etcdserver: no leader");
-    }
-    RoleInfoProto role;
-    try {
-      role = client.getGroupManagementApi(leader.get()).info(RaftStorePeer.GROUP_ID).getRoleInfoProto();
-    } catch (IOException | RuntimeException e) {
-      throw unavailable("asking the leader " + leader.get() + " which members are live failed", e);
-    }
-    if (!role.hasLeaderInfo()) {
-      throw new MembershipException(MembershipException.Reason.UNAVAILABLE, "etcdserver: leader changed");
-    }
+  private Set<String> liveMembers(RaftPeerId leader, RoleInfoProto role) {
     // The leader heartbeats every half election timeout; a member silent for two full ones is down.
     long liveWithinMs = peer.config().tuning().electionTimeoutMax().multipliedBy(2).toMillis();
     Set<String> live = new HashSet<>();
-    live.add(leader.get().toString());
+    live.add(leader.toString());
     for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
       if (follower.getLastRpcElapsedTimeMs() <= liveWithinMs) {
         live.add(RaftPeerId.valueOf(follower.getId().getId()).toString());
       }
     }
     return live;
+  }
+
+  /** A client for one question to one peer: no retries, the caller re-asks whoever leads then. */
+  private RaftClient infoClient(List<RaftPeer> current) {
+    return RaftClient.newBuilder()
+        .setProperties(peer.clientProperties())
+        .setParameters(peer.clientParameters())
+        .setRaftGroup(RaftGroup.valueOf(RaftStorePeer.GROUP_ID, current))
+        .setRetryPolicy(RetryPolicies.noRetry())
+        .build();
   }
 
   private void setConfiguration(List<RaftPeer> current, List<RaftPeer> next) {

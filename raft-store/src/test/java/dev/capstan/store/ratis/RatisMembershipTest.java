@@ -154,6 +154,26 @@ class RatisMembershipTest {
   }
 
   @Test
+  void aLeaderThatHasJustDiedIsRemovedThroughAFollowerThatStillBelievesInIt() {
+    // Elections slow enough that the survivors still follow the dead leader when the removal
+    // starts (stopping a peer takes a few hundred milliseconds).
+    cluster = new TestCluster(dir, 3, TestCluster.FAST.withElectionTimeouts(Duration.ofSeconds(2),
+        Duration.ofSeconds(3))).startAll();
+    String leader = cluster.awaitLeader();
+    String follower = cluster.aFollower();
+    join(cluster.store(leader).put(put("/dead-leader/before", "v")));
+    cluster.stop(leader);
+    assertThat(cluster.peer(follower).leaderId()).contains(leader);
+    // The follower still names the dead leader, which must not be asked until the change times
+    // out: the question goes to the next leader once there is one.
+    List<StoreMembership.Member> left = new StoreMembership(cluster.peer(follower)).remove(leader);
+    assertThat(left).extracting(StoreMembership.Member::id).hasSize(2).doesNotContain(leader);
+    String newLeader = cluster.awaitLeaderAmong(left.stream().map(StoreMembership.Member::id).toList());
+    join(cluster.store(newLeader).put(put("/dead-leader/after", "v")));
+    assertThat(join(cluster.store(follower).range(prefix("/dead-leader/"))).getCount()).isEqualTo(2);
+  }
+
+  @Test
   void refusedChangesSayWhy() throws IOException {
     cluster = new TestCluster(dir, 3, TestCluster.FAST).startAll();
     String leader = cluster.awaitLeader();
