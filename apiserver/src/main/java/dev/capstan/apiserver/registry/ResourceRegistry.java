@@ -3,6 +3,7 @@ package dev.capstan.apiserver.registry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
@@ -62,7 +63,7 @@ public final class ResourceRegistry<T extends Message> {
   private static final int MAX_GENERATE_ATTEMPTS = 8;
   /** How often a read-modify-write (Patch, Delete, modify) is tried against concurrent writers. */
   private static final int MAX_ATTEMPTS = 16;
-  private static final ManifestCodec CODEC = new ManifestCodec();
+  private static final ObjectMergePatch MERGE_PATCH = new ObjectMergePatch(new ManifestCodec());
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Kind<T> kind;
@@ -472,7 +473,8 @@ public final class ResourceRegistry<T extends Message> {
   // ------------------------------------------------------------------ patch
 
   /**
-   * Patch: applies a JSON merge patch (RFC 7386) to the object's Kubernetes JSON form and stores
+   * Patch: applies a JSON merge patch (RFC 7386) to the object's Kubernetes JSON form (converting
+   * only the top-level fields the patch names: {@link ObjectMergePatch}) and stores
    * the result as {@link #update} would (status kept, validation, generation). A
    * metadata.resourceVersion in the patch is a precondition; without one a patch that lost a race
    * with another write is applied again to the new object, as Kubernetes does.
@@ -510,10 +512,9 @@ public final class ResourceRegistry<T extends Message> {
 
   /** The merge patch applied to {@code current} and written over it as an update: see {@link #writeOver}. */
   private Optional<Written<T>> patchOver(StoredObject<T> current, JsonNode patch, String namespace, String name) {
-    JsonNode patched = MergePatch.apply(CODEC.toTree(current.object()), patch);
     T object;
     try {
-      object = CODEC.fromTree(patched, kind);
+      object = MERGE_PATCH.apply(current.object(), (ObjectNode) patch, kind);
     } catch (ManifestException e) {
       throw invalid(name, List.of(new FieldError(e.fieldPath(), e.detail())));
     }
