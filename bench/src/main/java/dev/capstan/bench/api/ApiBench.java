@@ -93,7 +93,7 @@ public final class ApiBench {
       System.err.printf("warm-up for %d s ...%n", warmup);
       long sent = Warmup.run(clients, warmup);
       System.err.printf("warm-up sent %d requests%n", sent);
-      out.append(String.format(Locale.ROOT, "Warm-up: %d s of unmeasured create/get/list/update from 8 clients "
+      out.append(String.format(Locale.ROOT, "Warm-up: %d s of unmeasured create/get/list/update/patch from 8 clients "
           + "(%d requests) before anything is measured.%n%n", warmup, sent));
     }
     if (only.contains("memory")) {
