@@ -272,7 +272,7 @@ public final class StoreMembership {
   private Set<String> liveMembers(List<RaftPeer> current) {
     long deadline = System.nanoTime() + changeTimeout().toNanos();
     long pauseMs = Math.max(10, peer.config().tuning().electionTimeoutMin().toMillis() / 4);
-    String lastFailure = "etcdserver: no leader";
+    String lastFailure = null;
     while (true) {
       Optional<RaftPeerId> leader = peer.leaderId().map(RaftPeerId::valueOf);
       if (leader.isPresent()) {
@@ -288,8 +288,10 @@ public final class StoreMembership {
         }
       }
       if (System.nanoTime() - deadline >= 0) {
-        throw new MembershipException(MembershipException.Reason.UNAVAILABLE,
-            "no leader answered within " + changeTimeout().toMillis() + " ms (" + lastFailure + ")");
+        // etcd's exact text when there was no leader at all: etcd clients match on it.
+        throw new MembershipException(MembershipException.Reason.UNAVAILABLE, lastFailure == null
+            ? "etcdserver: no leader"
+            : "no leader answered within " + changeTimeout().toMillis() + " ms (" + lastFailure + ")");
       }
       try {
         Thread.sleep(pauseMs);
