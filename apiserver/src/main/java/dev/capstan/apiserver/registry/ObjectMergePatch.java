@@ -8,12 +8,9 @@ import com.google.protobuf.Message;
 import dev.capstan.client.Kind;
 import dev.capstan.client.manifest.ManifestCodec;
 import dev.capstan.client.manifest.ManifestException;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A JSON merge patch (RFC 7386) applied to an object's Kubernetes JSON form, converting only the
@@ -30,9 +27,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ObjectMergePatch {
 
-  /** Each message type's top-level fields by their JSON (lowerCamelCase) names. */
-  private static final Map<Descriptor, Map<String, FieldDescriptor>> FIELDS = new ConcurrentHashMap<>();
-
   private final ManifestCodec codec;
 
   ObjectMergePatch(ManifestCodec codec) {
@@ -45,45 +39,37 @@ final class ObjectMergePatch {
    * @throws ManifestException when the patched form does not read back as a {@code kind}
    */
   <T extends Message> T apply(T current, ObjectNode patch, Kind<T> kind) {
-    Map<String, FieldDescriptor> byJsonName = FIELDS.computeIfAbsent(current.getDescriptorForType(),
-        ObjectMergePatch::indexByJsonName);
+    Descriptor type = current.getDescriptorForType();
     // Type meta always: reading back checks it first, and a patch may null or change it.
     Set<FieldDescriptor> named = new LinkedHashSet<>();
-    addIfPresent(named, byJsonName.get("apiVersion"));
-    addIfPresent(named, byJsonName.get("kind"));
+    addIfPresent(named, codec.fieldByJsonName(type, "apiVersion"));
+    addIfPresent(named, codec.fieldByJsonName(type, "kind"));
     Iterator<String> members = patch.fieldNames();
     while (members.hasNext()) {
-      addIfPresent(named, byJsonName.get(members.next()));
+      addIfPresent(named, codec.fieldByJsonName(type, members.next()));
     }
     Message.Builder partial = current.newBuilderForType();
-    for (FieldDescriptor field : named) {
-      if (field.isRepeated() ? current.getRepeatedFieldCount(field) > 0 : current.hasField(field)) {
-        partial.setField(field, current.getField(field));
-      }
-    }
+    named.forEach(field -> copyIfSet(current, field, partial));
     JsonNode patched = MergePatch.apply(codec.toTree(partial.build()), patch);
     T read = codec.fromTree(patched, kind);
     Message.Builder result = current.toBuilder();
     for (FieldDescriptor field : named) {
       result.clearField(field);
-      if (field.isRepeated() ? read.getRepeatedFieldCount(field) > 0 : read.hasField(field)) {
-        result.setField(field, read.getField(field));
-      }
+      copyIfSet(read, field, result);
     }
     return kind.type().cast(result.build());
+  }
+
+  /** Sets {@code field} in {@code to} as it is in {@code from}, if it is set there. */
+  private static void copyIfSet(Message from, FieldDescriptor field, Message.Builder to) {
+    if (field.isRepeated() ? from.getRepeatedFieldCount(field) > 0 : from.hasField(field)) {
+      to.setField(field, from.getField(field));
+    }
   }
 
   private static void addIfPresent(Set<FieldDescriptor> fields, FieldDescriptor field) {
     if (field != null) {
       fields.add(field);
     }
-  }
-
-  private static Map<String, FieldDescriptor> indexByJsonName(Descriptor descriptor) {
-    Map<String, FieldDescriptor> fields = new HashMap<>();
-    for (FieldDescriptor field : descriptor.getFields()) {
-      fields.put(field.getJsonName(), field);
-    }
-    return Map.copyOf(fields);
   }
 }

@@ -507,14 +507,14 @@ public final class ResourceRegistry<T extends Message> {
     String namespace = ns(request.getNamespace());
     // Without a pinned resourceVersion a patch that lost a race is applied again to the new object.
     return writeFromCacheFirst(namespace, name, precondition ? pinned.textValue() : "",
-        precondition ? 1 : MAX_ATTEMPTS, current -> patchOver(current, patch, namespace, name));
+        precondition ? 1 : MAX_ATTEMPTS, current -> patchOver(current, (ObjectNode) patch, namespace, name));
   }
 
   /** The merge patch applied to {@code current} and written over it as an update: see {@link #writeOver}. */
-  private Optional<Written<T>> patchOver(StoredObject<T> current, JsonNode patch, String namespace, String name) {
+  private Optional<Written<T>> patchOver(StoredObject<T> current, ObjectNode patch, String namespace, String name) {
     T object;
     try {
-      object = MERGE_PATCH.apply(current.object(), (ObjectNode) patch, kind);
+      object = MERGE_PATCH.apply(current.object(), patch, kind);
     } catch (ManifestException e) {
       throw invalid(name, List.of(new FieldError(e.fieldPath(), e.detail())));
     }

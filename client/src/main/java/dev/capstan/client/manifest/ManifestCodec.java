@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import dev.capstan.client.Kind;
@@ -140,6 +141,14 @@ public final class ManifestCodec {
       }
     }
     return kind.type().cast(decodeObject(node, "", kind));
+  }
+
+  /**
+   * The top-level field of {@code type} that a manifest names {@code jsonName} (its Kubernetes
+   * JSON name, e.g. {@code apiVersion}, {@code metadata}), or null if the codec knows none.
+   */
+  public FieldDescriptor fieldByJsonName(Descriptor type, String jsonName) {
+    return decoder.fieldsByJsonName(type).get(jsonName);
   }
 
   private void decodeDocument(JsonNode root, List<Message> out) {

@@ -44,8 +44,7 @@ final class MessageDecoder {
     if (!node.isObject()) {
       throw new ManifestException(path, "expected an object, got " + describe(node));
     }
-    Map<String, FieldDescriptor> fields = fieldsByJsonName.computeIfAbsent(builder.getDescriptorForType(),
-        MessageDecoder::indexByJsonName);
+    Map<String, FieldDescriptor> fields = fieldsByJsonName(builder.getDescriptorForType());
     Iterator<Map.Entry<String, JsonNode>> entries = node.fields();
     while (entries.hasNext()) {
       Map.Entry<String, JsonNode> entry = entries.next();
@@ -227,6 +226,11 @@ final class MessageDecoder {
       return node.decimalValue().toPlainString();
     }
     return node.toString();
+  }
+
+  /** The fields of {@code type} by the JSON names this decoder reads them under. */
+  Map<String, FieldDescriptor> fieldsByJsonName(Descriptor type) {
+    return fieldsByJsonName.computeIfAbsent(type, MessageDecoder::indexByJsonName);
   }
 
   private static Map<String, FieldDescriptor> indexByJsonName(Descriptor descriptor) {
