@@ -273,32 +273,40 @@ public final class StoreMembership {
     long deadline = System.nanoTime() + changeTimeout().toNanos();
     long pauseMs = Math.max(10, peer.config().tuning().electionTimeoutMin().toMillis() / 4);
     String lastFailure = null;
-    while (true) {
-      Optional<RaftPeerId> leader = peer.leaderId().map(RaftPeerId::valueOf);
-      if (leader.isPresent()) {
-        try (RaftClient client = infoClient(current)) {
-          RoleInfoProto role = client.getGroupManagementApi(leader.get()).info(RaftStorePeer.GROUP_ID)
-              .getRoleInfoProto();
-          if (role.hasLeaderInfo()) {
-            return liveMembers(leader.get(), role);
+    // One question per attempt, no retries inside it: the next attempt asks whoever leads then.
+    try (RaftClient client = RaftClient.newBuilder()
+        .setProperties(peer.clientProperties())
+        .setParameters(peer.clientParameters())
+        .setRaftGroup(RaftGroup.valueOf(RaftStorePeer.GROUP_ID, current))
+        .setRetryPolicy(RetryPolicies.noRetry())
+        .build()) {
+      while (true) {
+        Optional<RaftPeerId> leader = peer.leaderId().map(RaftPeerId::valueOf);
+        if (leader.isPresent()) {
+          try {
+            RoleInfoProto role = client.getGroupManagementApi(leader.get()).info(RaftStorePeer.GROUP_ID)
+                .getRoleInfoProto();
+            if (role.hasLeaderInfo()) {
+              return liveMembers(leader.get(), role);
+            }
+            lastFailure = leader.get() + " no longer leads";
+          } catch (IOException | RuntimeException e) {
+            lastFailure = "asking the leader " + leader.get() + " which members are live failed: " + e;
           }
-          lastFailure = leader.get() + " no longer leads";
-        } catch (IOException | RuntimeException e) {
-          lastFailure = "asking the leader " + leader.get() + " which members are live failed: " + e;
         }
-      }
-      if (System.nanoTime() - deadline >= 0) {
-        // etcd's exact text when there was no leader at all: etcd clients match on it.
-        throw new MembershipException(MembershipException.Reason.UNAVAILABLE, lastFailure == null
-            ? "etcdserver: no leader"
-            : "no leader answered within " + changeTimeout().toMillis() + " ms (" + lastFailure + ")");
-      }
-      try {
+        if (System.nanoTime() - deadline >= 0) {
+          // etcd's exact text when there was no leader at all: etcd clients match on it.
+          throw new MembershipException(MembershipException.Reason.UNAVAILABLE, lastFailure == null
+              ? "etcdserver: no leader"
+              : "no leader answered within " + changeTimeout().toMillis() + " ms (" + lastFailure + ")");
+        }
         Thread.sleep(pauseMs);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new MembershipException(MembershipException.Reason.UNAVAILABLE, "interrupted while waiting for a leader", e);
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new MembershipException(MembershipException.Reason.UNAVAILABLE, "interrupted while waiting for a leader", e);
+    } catch (IOException e) {
+      throw unavailable("closing the membership client failed", e);
     }
   }
 
@@ -313,16 +321,6 @@ public final class StoreMembership {
       }
     }
     return live;
-  }
-
-  /** A client for one question to one peer: no retries, the caller re-asks whoever leads then. */
-  private RaftClient infoClient(List<RaftPeer> current) {
-    return RaftClient.newBuilder()
-        .setProperties(peer.clientProperties())
-        .setParameters(peer.clientParameters())
-        .setRaftGroup(RaftGroup.valueOf(RaftStorePeer.GROUP_ID, current))
-        .setRetryPolicy(RetryPolicies.noRetry())
-        .build();
   }
 
   private void setConfiguration(List<RaftPeer> current, List<RaftPeer> next) {
