@@ -40,8 +40,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 public final class ApiBench {
   private static final int LIST_PODS = 100;
   private static final int UPDATE_PODS = 1500;
-  /** How many thread groups the context-switch table names per run. */
-  private static final int SWITCH_GROUPS_SHOWN = 8;
+  /** How many thread groups the by-group tables (context switches, CPU) name per run. */
+  private static final int GROUPS_SHOWN = 12;
 
   private ApiBench() {}
 
@@ -200,21 +200,31 @@ public final class ApiBench {
     }
     out.append('\n');
     notes.forEach(n -> out.append("- ").append(n).append('\n'));
-    out.append("\n### Context switches per request by thread group, all servers (the largest "
-        + SWITCH_GROUPS_SHOWN + ")\n\n| run | thread groups |\n|---|---|\n");
-    for (OpenLoad.Result x : results) {
-      String groups = x.switchesPerRequestByGroup().entrySet().stream()
-          .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-          .limit(SWITCH_GROUPS_SHOWN)
-          .map(g -> String.format(Locale.ROOT, "%s %.1f", g.getKey(), g.getValue()))
-          .collect(Collectors.joining("; "));
-      out.append(String.format(Locale.ROOT, "| %s at %.0f/s | %s |%n", x.verb(), x.targetRate(),
-          groups.isEmpty() ? "(not read)" : groups));
-    }
+    out.append(byGroupTable("Context switches per request by thread group, all servers (the largest "
+        + GROUPS_SHOWN + ")", results, OpenLoad.Result::switchesPerRequestByGroup, "%.1f"));
+    out.append(byGroupTable("Server CPU per request by thread group, all servers, in ms (the largest "
+        + GROUPS_SHOWN + "; the JVM's own threads too: GC, compiler)", results,
+        OpenLoad.Result::cpuMillisPerRequestByGroup, "%.3f"));
     out.append("\nget: a random one of " + LIST_PODS + " pods; list: the namespace of " + LIST_PODS
         + " pods, limit 500; update: a label change on one of " + UPDATE_PODS
         + " pods in turn, with its current resourceVersion; patch: a JSON merge patch of a label on one of those "
         + UPDATE_PODS + " pods in turn, without a resourceVersion; create: a new pod each.\n");
+    return out.toString();
+  }
+
+  /** A table of one per-thread-group measure: a row per run, its largest groups, largest first. */
+  private static String byGroupTable(String title, List<OpenLoad.Result> results,
+      java.util.function.Function<OpenLoad.Result, Map<String, Double>> measure, String format) {
+    StringBuilder out = new StringBuilder("\n### " + title + "\n\n| run | thread groups |\n|---|---|\n");
+    for (OpenLoad.Result x : results) {
+      String groups = measure.apply(x).entrySet().stream()
+          .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+          .limit(GROUPS_SHOWN)
+          .map(g -> g.getKey() + " " + String.format(Locale.ROOT, format, g.getValue()))
+          .collect(Collectors.joining("; "));
+      out.append(String.format(Locale.ROOT, "| %s at %.0f/s | %s |%n", x.verb(), x.targetRate(),
+          groups.isEmpty() ? "(not read)" : groups));
+    }
     return out.toString();
   }
 

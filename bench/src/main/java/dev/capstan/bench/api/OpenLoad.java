@@ -8,6 +8,7 @@ import dev.capstan.bench.store.ContextSwitches;
 import dev.capstan.bench.store.LatencyRecorder;
 import dev.capstan.bench.store.MachineCpu;
 import dev.capstan.bench.store.ProcessCpu;
+import dev.capstan.bench.store.ThreadCpu;
 import dev.capstan.client.CapstanClient;
 import java.util.HashMap;
 import java.util.List;
@@ -36,15 +37,16 @@ final class OpenLoad {
   record Result(String verb, double targetRate, double seconds, int sent, long ok, long errors, double achievedRate,
       double p50, double p99, double max, String firstError, double[] p99PerServer, double maxSendLag,
       double[] cpuMillisPerRequest, double driverCpuMillisPerRequest, double switchesPerRequest,
-      double machineIdlePercent, Map<String, Double> switchesPerRequestByGroup) {}
+      double machineIdlePercent, Map<String, Double> switchesPerRequestByGroup,
+      Map<String, Double> cpuMillisPerRequestByGroup) {}
 
   private OpenLoad() {}
 
   /**
    * @param pids the servers' processes, whose CPU time over the run (from the first send until the
    *     last answer) is reported per request, each server's and all together, and their threads'
-   *     context switches per request, all together; empty when unknown. The machine's idle share
-   *     over the run is reported too.
+   *     context switches and CPU per request by thread group, all together; empty when unknown.
+   *     The machine's idle share over the run is reported too.
    */
   static Result run(String verb, double rate, double seconds, List<CapstanClient> clients, List<Long> pids,
       Request request) throws InterruptedException {
@@ -62,6 +64,7 @@ final class OpenLoad {
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     double[] cpuBefore = pids.stream().mapToDouble(pid -> ProcessCpu.seconds(List.of(pid))).toArray();
     Map<Long, Long> switchesBefore = ContextSwitches.read(pids);
+    Map<Long, Double> threadCpuBefore = pids.isEmpty() ? null : ThreadCpu.sample(pids);
     MachineCpu.Sample machineBefore = MachineCpu.sample();
     // The driver shares the machine with the servers: what it burns (sending, TLS, its own JIT)
     // is CPU the servers did not have.
@@ -114,12 +117,17 @@ final class OpenLoad {
     }
     double driverCpuMillisPerRequest = (ProcessCpu.seconds(driver) - driverBefore) * 1000 / n;
     Map<Long, Long> switchesAfter = ContextSwitches.read(pids);
+    Map<Long, Double> threadCpuAfter = pids.isEmpty() ? null : ThreadCpu.sample(pids);
     double switchesPerRequest = ContextSwitches.between(switchesBefore, switchesAfter) / n;
     double machineIdlePercent = MachineCpu.idlePercent(machineBefore, MachineCpu.sample());
     // after the machine's reading: naming the threads runs jcmd
+    Map<Long, String> groups = ThreadCpu.groups(pids);
     Map<String, Double> switchesByGroup = new HashMap<>();
-    ContextSwitches.byGroup(pids, switchesBefore, switchesAfter).forEach((group, switches) ->
+    ContextSwitches.byGroup(groups, switchesBefore, switchesAfter).forEach((group, switches) ->
         switchesByGroup.put(group, switches / n));
+    Map<String, Double> cpuByGroup = new HashMap<>();
+    ThreadCpu.byGroup(groups, threadCpuBefore, threadCpuAfter).forEach((group, used) ->
+        cpuByGroup.put(group, used * 1000 / n));
     double[] cpuMillisPerRequest = new double[pids.size() + (pids.isEmpty() ? 0 : 1)];
     for (int s = 0; s < pids.size(); s++) {
       cpuMillisPerRequest[s] = (ProcessCpu.seconds(List.of(pids.get(s))) - cpuBefore[s]) * 1000 / n;
@@ -137,6 +145,6 @@ final class OpenLoad {
     return new Result(verb, rate, seconds, n, ok.get(), errors.get(), ok.get() / elapsed,
         sorted.millisAt(0.50), sorted.millisAt(0.99), sorted.millisAt(1.0), firstError.get(), p99PerServer,
         maxSendLag / 1e6, cpuMillisPerRequest, driverCpuMillisPerRequest, switchesPerRequest, machineIdlePercent,
-        switchesByGroup);
+        switchesByGroup, cpuByGroup);
   }
 }

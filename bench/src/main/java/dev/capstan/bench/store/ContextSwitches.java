@@ -66,27 +66,13 @@ public final class ContextSwitches {
 
   /**
    * The switches from {@code before} to {@code after} as {@link #between} counts them, summed by
-   * what the threads do ({@link ThreadCpu#group}, from one {@code jcmd PID Thread.print} per
-   * process: Linux keeps only 15 characters of a thread's name). Empty when either reading is null
-   * or a process cannot be asked.
+   * what the threads do ({@link ThreadCpu#groups(List)}: Linux keeps only 15 characters of a
+   * thread's name); a thread not in {@code groups} is "(ended)". Empty when a reading is null.
    */
-  public static Map<String, Double> byGroup(List<Long> pids, Map<Long, Long> before, Map<Long, Long> after) {
+  public static Map<String, Double> byGroup(Map<Long, String> groups, Map<Long, Long> before, Map<Long, Long> after) {
     if (before == null || after == null) {
       return Map.of();
     }
-    Map<Long, String> groups = new HashMap<>();
-    try {
-      for (long pid : pids) {
-        groups.putAll(ThreadCpu.groups(pid));
-      }
-    } catch (RuntimeException e) {
-      return Map.of();
-    }
-    return byGroup(groups, before, after);
-  }
-
-  /** {@link #byGroup(List, Map, Map)} with each thread's group given; one not named is "(ended)". */
-  static Map<String, Double> byGroup(Map<Long, String> groups, Map<Long, Long> before, Map<Long, Long> after) {
     Map<String, Double> sums = new HashMap<>();
     for (Map.Entry<Long, Long> thread : after.entrySet()) {
       sums.merge(groups.getOrDefault(thread.getKey(), "(ended)"), (double) growth(before, thread), Double::sum);

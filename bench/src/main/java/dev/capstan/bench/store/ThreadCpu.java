@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -17,7 +18,7 @@ import java.util.regex.Pattern;
  * full names (and whether a Netty event loop is Ratis' shaded one or the etcd endpoint's) come
  * from one {@code jcmd PID Thread.print}, matched by native thread id.
  */
-final class ThreadCpu {
+public final class ThreadCpu {
   private static final Pattern THREAD_HEADER = Pattern.compile("^\"(.*)\" .*nid=(0x[0-9a-f]+|\\d+) .*");
 
   private ThreadCpu() {}
@@ -27,6 +28,48 @@ final class ThreadCpu {
     Map<Long, Double> cpu = new HashMap<>();
     ProcessTasks.read(pid, "stat").forEach((tid, stat) -> cpu.put(tid, ProcessCpu.parse(stat).total()));
     return cpu;
+  }
+
+  /**
+   * CPU seconds so far of every live thread of {@code pids}, keyed by native thread id (unique
+   * across processes); null when a process is gone.
+   */
+  public static Map<Long, Double> sample(List<Long> pids) {
+    Map<Long, Double> cpu = new HashMap<>();
+    try {
+      pids.forEach(pid -> cpu.putAll(sample(pid)));
+    } catch (UncheckedIOException e) {
+      return null;
+    }
+    return cpu;
+  }
+
+  /** Each live thread's group of all {@code pids}, keyed by native thread id; empty when one cannot be asked. */
+  public static Map<Long, String> groups(List<Long> pids) {
+    Map<Long, String> groups = new HashMap<>();
+    try {
+      pids.forEach(pid -> groups.putAll(groups(pid)));
+    } catch (RuntimeException e) {
+      return Map.of();
+    }
+    return groups;
+  }
+
+  /**
+   * The CPU seconds each group's threads used from {@code before} to {@code after}: a thread not in
+   * {@code before} counted from zero, one not in {@code groups} as "(ended)". Empty when a reading
+   * is null.
+   */
+  public static Map<String, Double> byGroup(Map<Long, String> groups, Map<Long, Double> before, Map<Long, Double> after) {
+    if (before == null || after == null) {
+      return Map.of();
+    }
+    Map<String, Double> sums = new HashMap<>();
+    after.forEach((tid, seconds) -> {
+      double earlier = before.getOrDefault(tid, 0.0);
+      sums.merge(groups.getOrDefault(tid, "(ended)"), seconds >= earlier ? seconds - earlier : seconds, Double::sum);
+    });
+    return sums;
   }
 
   /** Each live thread's group (see {@link #group}), keyed by native thread id, from jcmd. */

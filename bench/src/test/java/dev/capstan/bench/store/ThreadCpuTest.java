@@ -29,6 +29,19 @@ class ThreadCpuTest {
   }
 
   @Test
+  void sumsEachThreadsCpuByGroupCountingNewThreadsFromZero() {
+    Map<Long, String> groups = Map.of(1L, "GC Thread#N", 2L, "GC Thread#N", 3L, "watch feed");
+    Map<Long, Double> before = Map.of(1L, 1.0, 2L, 2.0, 3L, 0.5, 9L, 7.0);
+    // thread 4 started during the run and ended before the names were read; thread 3's id was
+    // reused by a new thread that has used less than the old one had
+    Map<Long, Double> after = Map.of(1L, 1.25, 2L, 2.5, 3L, 0.125, 4L, 0.25);
+    assertThat(ThreadCpu.byGroup(groups, before, after))
+        .containsExactlyInAnyOrderEntriesOf(Map.of("GC Thread#N", 0.75, "watch feed", 0.125, "(ended)", 0.25));
+    assertThat(ThreadCpu.byGroup(groups, null, after)).isEmpty();
+    assertThat(ThreadCpu.byGroup(groups, before, null)).isEmpty();
+  }
+
+  @Test
   void readsThisJvmsThreadsByNativeId() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     Thread parked = new Thread(() -> {
