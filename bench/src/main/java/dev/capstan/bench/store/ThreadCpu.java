@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -35,24 +36,24 @@ public final class ThreadCpu {
    * across processes); null when a process is gone.
    */
   public static Map<Long, Double> sample(List<Long> pids) {
-    Map<Long, Double> cpu = new HashMap<>();
-    try {
-      pids.forEach(pid -> cpu.putAll(sample(pid)));
-    } catch (UncheckedIOException e) {
-      return null;
-    }
-    return cpu;
+    return acrossProcesses(pids, ThreadCpu::sample, null);
   }
 
   /** Each live thread's group of all {@code pids}, keyed by native thread id; empty when one cannot be asked. */
   public static Map<Long, String> groups(List<Long> pids) {
-    Map<Long, String> groups = new HashMap<>();
+    return acrossProcesses(pids, ThreadCpu::groups, Map.of());
+  }
+
+  /** One map of every process's threads; {@code ifFailed} when reading one of them fails. */
+  private static <T> Map<Long, T> acrossProcesses(List<Long> pids, LongFunction<Map<Long, T>> perProcess,
+      Map<Long, T> ifFailed) {
+    Map<Long, T> all = new HashMap<>();
     try {
-      pids.forEach(pid -> groups.putAll(groups(pid)));
+      pids.forEach(pid -> all.putAll(perProcess.apply(pid)));
     } catch (RuntimeException e) {
-      return Map.of();
+      return ifFailed;
     }
-    return groups;
+    return all;
   }
 
   /**
