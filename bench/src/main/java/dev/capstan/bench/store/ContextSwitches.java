@@ -67,10 +67,11 @@ public final class ContextSwitches {
   /**
    * The switches from {@code before} to {@code after} as {@link #between} counts them, summed by
    * what the threads do ({@link ThreadCpu#groups(List)}: Linux keeps only 15 characters of a
-   * thread's name); a thread not in {@code groups} is "(ended)". Empty when a reading is null.
+   * thread's name); a thread not in {@code groups} is "(ended)". Empty when a reading is null or no
+   * thread could be named.
    */
   public static Map<String, Double> byGroup(Map<Long, String> groups, Map<Long, Long> before, Map<Long, Long> after) {
-    if (before == null || after == null) {
+    if (before == null || after == null || groups.isEmpty()) {
       return Map.of();
     }
     Map<String, Double> sums = new HashMap<>();

@@ -59,10 +59,10 @@ public final class ThreadCpu {
   /**
    * The CPU seconds each group's threads used from {@code before} to {@code after}: a thread not in
    * {@code before} counted from zero, one not in {@code groups} as "(ended)". Empty when a reading
-   * is null.
+   * is null or no thread could be named.
    */
   public static Map<String, Double> byGroup(Map<Long, String> groups, Map<Long, Double> before, Map<Long, Double> after) {
-    if (before == null || after == null) {
+    if (before == null || after == null || groups.isEmpty()) {
       return Map.of();
     }
     Map<String, Double> sums = new HashMap<>();

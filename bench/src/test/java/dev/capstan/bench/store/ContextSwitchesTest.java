@@ -36,6 +36,7 @@ class ContextSwitchesTest {
     assertThat(ContextSwitches.byGroup(groups, before, after))
         .containsExactlyInAnyOrderEntriesOf(Map.of("gRPC executor", 7.0, "watch feed", 1.0, "(ended)", 2.0));
     assertThat(ContextSwitches.byGroup(groups, null, after)).isEmpty();
+    assertThat(ContextSwitches.byGroup(Map.of(), before, after)).isEmpty();
   }
 
   @Test

@@ -39,6 +39,8 @@ class ThreadCpuTest {
         .containsExactlyInAnyOrderEntriesOf(Map.of("GC Thread#N", 0.75, "watch feed", 0.125, "(ended)", 0.25));
     assertThat(ThreadCpu.byGroup(groups, null, after)).isEmpty();
     assertThat(ThreadCpu.byGroup(groups, before, null)).isEmpty();
+    // jcmd could not name the threads: no table rather than everything as "(ended)"
+    assertThat(ThreadCpu.byGroup(Map.of(), before, after)).isEmpty();
   }
 
   @Test
