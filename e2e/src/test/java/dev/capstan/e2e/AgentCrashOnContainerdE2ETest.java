@@ -165,7 +165,7 @@ class AgentCrashOnContainerdE2ETest {
   }
 
   private DaemonProcess startAgent(String logName) throws Exception {
-    DaemonProcess a = DaemonProcess.start(capstan, "agent", tmp.resolve(logName), "capstan agent",
+    DaemonProcess a = DaemonProcess.start(capstan, "agent", tmp.resolve(logName), "capstan agent: node \"",
         List.of("agent", "--server", "127.0.0.1:" + apiPort, "--node-name", NODE,
             "--data-dir", tmp.resolve("agent").toString(), "--agent-port", Integer.toString(agentPort),
             "--certificate-authority", caFile().toString(), "--metrics-port", "0", "--token", NODE_TOKEN,

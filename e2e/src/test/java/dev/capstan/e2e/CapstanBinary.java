@@ -3,6 +3,7 @@ package dev.capstan.e2e;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the built {@code capstan} jar as a separate process, the way a user runs it. */
@@ -91,21 +93,48 @@ final class CapstanBinary {
   /** Every port {@link #freePort} has handed out in this JVM. */
   private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  /** Below this the ports are well-known or registered ones that other software listens on. */
+  private static final int LOWEST_PORT = 10_000;
+
   /**
-   * A port free now and not handed out before in this JVM: the kernel may give a just-closed
-   * ephemeral port out again at once, and two daemons of one test were once given the same one
-   * (HaClusterE2ETest: one server's API port was another's Raft port).
+   * A port free now, below the kernel's ephemeral range, and not handed out before in this JVM.
+   * Ports from the ephemeral range (what binding port 0 gives) are also the local ports of the
+   * machine's outgoing connections, so one that is free at this check can be taken by any process
+   * before the daemon binds it: an agent once failed to listen because the server started in the
+   * meantime had connected from its port (AgentCrashOnContainerdE2ETest). The kernel never hands
+   * out a port below the range by itself. Checked without SO_REUSEADDR, so a port that still has
+   * connections in TIME_WAIT counts as taken; never handed out twice, since two daemons of one
+   * test were once given the same just-closed port (HaClusterE2ETest).
    */
   static int freePort() {
-    while (true) {
-      try (ServerSocket s = new ServerSocket(0)) {
-        s.setReuseAddress(true);
-        if (HANDED_OUT.add(s.getLocalPort())) {
-          return s.getLocalPort();
-        }
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+    int below = ephemeralRangeStart();
+    for (int attempt = 0; attempt < 10_000; attempt++) {
+      int port = LOWEST_PORT + ThreadLocalRandom.current().nextInt(below - LOWEST_PORT);
+      if (HANDED_OUT.contains(port)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(false);
+        s.bind(new InetSocketAddress(port));
+      } catch (IOException taken) {
+        continue;
+      }
+      if (HANDED_OUT.add(port)) {
+        return port;
       }
     }
+    throw new IllegalStateException("no free port between " + LOWEST_PORT + " and " + below + " after 10,000 tries");
   }
+
+  /** The first port of the kernel's ephemeral range (net.ipv4.ip_local_port_range); Linux's default if unreadable. */
+  private static int ephemeralRangeStart() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      int start = Integer.parseInt(range.split("\\s+")[0]);
+      return start > LOWEST_PORT + 1_000 ? start : 32_768;
+    } catch (IOException | RuntimeException e) {
+      return 32_768;
+    }
+  }
+
 }

@@ -20,7 +20,9 @@ final class DaemonProcess implements AutoCloseable {
   private final String name;
   private final Path log;
   private final Process process;
+  /** Counted down at the ready line, or when the output ends (the process exited) without it. */
   private final CountDownLatch ready = new CountDownLatch(1);
+  private volatile boolean sawReadyLine;
 
   private DaemonProcess(String name, Path log, Process process, String readyLine) {
     this.name = name;
@@ -32,11 +34,14 @@ final class DaemonProcess implements AutoCloseable {
         while ((line = r.readLine()) != null) {
           Files.writeString(log, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
           if (line.startsWith(readyLine)) {
+            sawReadyLine = true;
             ready.countDown();
           }
         }
       } catch (IOException ignored) {
         // the process ended
+      } finally {
+        ready.countDown();
       }
     }, name + "-output");
     pump.setDaemon(true);
@@ -49,11 +54,14 @@ final class DaemonProcess implements AutoCloseable {
     return new DaemonProcess(name, log, p, readyLine);
   }
 
+  /** Returns once the ready line was printed; fails at once, with the output, if the process exits first. */
   void awaitReady() throws IOException, InterruptedException {
-    if (!ready.await(90, TimeUnit.SECONDS)) {
+    boolean settled = ready.await(90, TimeUnit.SECONDS);
+    if (!settled || !sawReadyLine) {
       String out = output();
       close();
-      throw new AssertionError(name + " did not come up in 90 s; its output:\n" + out);
+      throw new AssertionError(name + (settled ? " exited before it was up" : " did not come up in 90 s")
+          + "; its output:\n" + out);
     }
   }
 

@@ -154,7 +154,7 @@ class HaClusterE2ETest {
     int victim = Integer.parseInt(controllersLeader.substring(1)) - 1;
     int agentServer = (victim + 1) % SERVERS;
     int cliServer = 2 == victim ? (victim + 2) % SERVERS : 2;
-    agent = DaemonProcess.start(capstan, "agent", tmp.resolve("agent.log"), "capstan agent",
+    agent = DaemonProcess.start(capstan, "agent", tmp.resolve("agent.log"), "capstan agent: node \"",
         List.of("agent", "--server", "127.0.0.1:" + apiPorts.get(agentServer), "--node-name", "ha-node",
             "--data-dir", tmp.resolve("agent").toString(), "--agent-port", Integer.toString(CapstanBinary.freePort()),
             "--certificate-authority", caFile.toString(), "--metrics-port", Integer.toString(CapstanBinary.freePort()),
