@@ -26,6 +26,7 @@ import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.ReconfigurationInProgressException;
 import org.apache.ratis.protocol.exceptions.SetConfigurationException;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -215,13 +216,8 @@ public final class StoreMembership {
     // and tells its own in its commit info.
     RaftPeer probe = RaftPeer.newBuilder().setId("capstan-new-member").setAddress(address).build();
     GroupInfoReply info;
-    try (RaftClient client = RaftClient.newBuilder()
-        .setProperties(peer.clientProperties())
-        .setParameters(peer.clientParameters())
-        .setRaftGroup(RaftGroup.valueOf(RaftStorePeer.GROUP_ID, probe))
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
-            TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
-        .build()) {
+    try (RaftClient client = clientOf(List.of(probe), RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
+        TimeDuration.valueOf(200, TimeUnit.MILLISECONDS))).build()) {
       info = client.getGroupManagementApi(probe.getId()).info(RaftStorePeer.GROUP_ID);
     } catch (IOException | RuntimeException e) {
       // Nothing listening is an IOException from the Raft transport (cannot connect).
@@ -274,12 +270,7 @@ public final class StoreMembership {
     long pauseMs = Math.max(10, peer.config().tuning().electionTimeoutMin().toMillis() / 4);
     String lastFailure = null;
     // One question per attempt, no retries inside it: the next attempt asks whoever leads then.
-    try (RaftClient client = RaftClient.newBuilder()
-        .setProperties(peer.clientProperties())
-        .setParameters(peer.clientParameters())
-        .setRaftGroup(RaftGroup.valueOf(RaftStorePeer.GROUP_ID, current))
-        .setRetryPolicy(RetryPolicies.noRetry())
-        .build()) {
+    try (RaftClient client = clientOf(current, RetryPolicies.noRetry()).build()) {
       while (true) {
         Optional<RaftPeerId> leader = peer.leaderId().map(RaftPeerId::valueOf);
         if (leader.isPresent()) {
@@ -353,12 +344,7 @@ public final class StoreMembership {
    * the others' answer to its election, that it is no member.
    */
   private void leave(RaftPeer removed) {
-    try (RaftClient client = RaftClient.newBuilder()
-        .setProperties(peer.clientProperties())
-        .setParameters(peer.clientParameters())
-        .setRaftGroup(RaftGroup.valueOf(RaftStorePeer.GROUP_ID, removed))
-        .setRetryPolicy(RetryPolicies.noRetry())
-        .build()) {
+    try (RaftClient client = clientOf(List.of(removed), RetryPolicies.noRetry()).build()) {
       client.getGroupManagementApi(removed.getId()).remove(RaftStorePeer.GROUP_ID, false, false);
     } catch (IOException | RuntimeException e) {
       LOG.warn("Removed store member {} could not be told to leave (it may be down): {}", removed.getId(),
@@ -368,14 +354,19 @@ public final class StoreMembership {
 
   private RaftClient client(List<RaftPeer> current) {
     Duration timeout = changeTimeout();
+    return clientOf(current, RetryPolicies.retryUpToMaximumCountWithFixedSleep((int) (timeout.toMillis() / 100),
+            TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+        .setLeaderId(peer.leaderId().map(RaftPeerId::valueOf).orElse(peer.peerId()))
+        .build();
+  }
+
+  /** A Raft client of the store's group as made of {@code peers}, with this peer's transport settings. */
+  private RaftClient.Builder clientOf(List<RaftPeer> peers, RetryPolicy retry) {
     return RaftClient.newBuilder()
         .setProperties(peer.clientProperties())
         .setParameters(peer.clientParameters())
-        .setRaftGroup(RaftGroup.valueOf(RaftStorePeer.GROUP_ID, current))
-        .setLeaderId(peer.leaderId().map(RaftPeerId::valueOf).orElse(peer.peerId()))
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep((int) (timeout.toMillis() / 100),
-            TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
-        .build();
+        .setRaftGroup(RaftGroup.valueOf(RaftStorePeer.GROUP_ID, peers))
+        .setRetryPolicy(retry);
   }
 
   /** A change waits for a new member to catch up, which takes longer than one request. */
