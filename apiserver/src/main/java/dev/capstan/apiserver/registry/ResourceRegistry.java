@@ -498,16 +498,16 @@ public final class ResourceRegistry<T extends Message> {
     } catch (IOException e) {
       throw ApiErrors.badRequest("patch: not valid JSON: " + e.getMessage());
     }
-    if (patch == null || !patch.isObject()) {
+    if (!(patch instanceof ObjectNode object)) {
       throw ApiErrors.badRequest("patch: a merge patch must be a JSON object, got "
           + (patch == null || patch.isMissingNode() ? "nothing" : patch.getNodeType().toString().toLowerCase()));
     }
-    JsonNode pinned = patch.path("metadata").path("resourceVersion");
+    JsonNode pinned = object.path("metadata").path("resourceVersion");
     boolean precondition = pinned.isTextual() && !pinned.textValue().isEmpty();
     String namespace = ns(request.getNamespace());
     // Without a pinned resourceVersion a patch that lost a race is applied again to the new object.
     return writeFromCacheFirst(namespace, name, precondition ? pinned.textValue() : "",
-        precondition ? 1 : MAX_ATTEMPTS, current -> patchOver(current, (ObjectNode) patch, namespace, name));
+        precondition ? 1 : MAX_ATTEMPTS, current -> patchOver(current, object, namespace, name));
   }
 
   /** The merge patch applied to {@code current} and written over it as an update: see {@link #writeOver}. */
