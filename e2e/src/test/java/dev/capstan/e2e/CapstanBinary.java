@@ -95,6 +95,8 @@ final class CapstanBinary {
 
   /** Below this the ports are well-known or registered ones that other software listens on. */
   private static final int LOWEST_PORT = 10_000;
+  /** Where the kernel's ephemeral ports begin: {@link #freePort} stays below it. */
+  static final int EPHEMERAL_RANGE_START = ephemeralRangeStart();
 
   /**
    * A port free now, below the kernel's ephemeral range, and not handed out before in this JVM.
@@ -107,7 +109,7 @@ final class CapstanBinary {
    * test were once given the same just-closed port (HaClusterE2ETest).
    */
   static int freePort() {
-    int below = ephemeralRangeStart();
+    int below = EPHEMERAL_RANGE_START;
     for (int attempt = 0; attempt < 10_000; attempt++) {
       int port = LOWEST_PORT + ThreadLocalRandom.current().nextInt(below - LOWEST_PORT);
       if (HANDED_OUT.contains(port)) {
@@ -129,7 +131,8 @@ final class CapstanBinary {
   /** The first port of the kernel's ephemeral range (net.ipv4.ip_local_port_range); Linux's default if unreadable. */
   private static int ephemeralRangeStart() {
     try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      // Line by line: reading this file whole by its size (0, as for every /proc file) gave "3" here.
+      String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
       int start = Integer.parseInt(range.split("\\s+")[0]);
       return start > LOWEST_PORT + 1_000 ? start : 32_768;
     } catch (IOException | RuntimeException e) {
