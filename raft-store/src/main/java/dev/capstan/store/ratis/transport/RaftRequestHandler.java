@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * before Ratis' own; appends, read indexes and client requests go straight to the group's
  * division ({@link KnownDivisions}), skipping the hand-off Ratis' server entry point makes. The
  * calls Ratis only offers blocking (votes, snapshot chunks, elections) run on {@code blocking} so
- * that they never hold up an event loop.
+ * that they never hold up an event loop. A request with call id {@link Frame#NO_REPLY} is served
+ * the same way and its reply dropped.
  */
 @ChannelHandler.Sharable
 final class RaftRequestHandler extends SimpleChannelInboundHandler<Frame> {
@@ -64,6 +65,14 @@ final class RaftRequestHandler extends SimpleChannelInboundHandler<Frame> {
       reply = serve(frame);
     } catch (IOException | RuntimeException e) {
       reply = CompletableFuture.failedFuture(e);
+    }
+    if (frame.callId() == Frame.NO_REPLY) {
+      reply.whenComplete((message, failure) -> {
+        if (failure != null) {
+          LOG.debug("{} from {} that wants no reply failed", frame.kind(), ctx.channel().remoteAddress(), failure);
+        }
+      });
+      return;
     }
     reply.whenComplete((message, failure) -> {
       Frame answer = failure == null
