@@ -26,7 +26,7 @@ import org.apache.ratis.server.leader.LogAppender;
  *
  * <p>The appenders are the Raft transport's ({@link CapstanTransport}): its factory registers each
  * one it creates with the signal passed in the server's {@link Parameters}, and the appender
- * itself sends the empty append, one that wants no reply, when woken so.
+ * itself sends the empty append when woken so.
  */
 final class CommitSignal implements AppenderRegistry {
 

@@ -3,17 +3,9 @@ package dev.capstan.store.ratis.transport;
 /**
  * One message of the Raft transport: what it is, the call it belongs to (a reply carries its
  * request's id) and the protobuf bytes of its body. On the wire: a 4-byte length of the rest, the
- * kind's byte, the 8-byte call id, the body. A request with call id {@link #NO_REPLY} wants no
- * answer: the peer serves it and sends nothing back.
+ * kind's byte, the 8-byte call id, the body.
  */
 record Frame(Kind kind, long callId, byte[] body) {
-
-  /**
-   * The call id of a request that wants no reply. Calls that want one are numbered from 1, so
-   * a member of a version that does not know this answers it anyway, and that answer finds no
-   * call and is dropped.
-   */
-  static final long NO_REPLY = 0;
 
   /** What a frame carries; the code is the byte on the wire and never changes meaning. */
   enum Kind {

@@ -113,35 +113,12 @@ final class PeerChannel implements Closeable {
     return reply.whenComplete((r, e) -> pending.remove(callId)).thenCompose(PeerChannel::unwrap);
   }
 
-  /**
-   * Sends a request that wants no reply ({@link Frame#NO_REPLY}): nothing waits for it, and if it
-   * cannot be sent it is lost (the caller's protocol must not depend on its arrival).
-   */
-  void tell(Frame.Kind kind, byte[] body) {
-    if (closed) {
-      return;
-    }
-    Frame frame = new Frame(kind, Frame.NO_REPLY, body);
-    if (connected.isDone()) {
-      send(frame, null);
-    } else {
-      connected.addListener(f -> send(frame, null));
-    }
-  }
-
-  /** Writes a frame; a failure fails {@code reply}, if there is one. */
   private void send(Frame frame, CompletableFuture<Frame> reply) {
     if (!connected.isSuccess()) {
-      if (reply != null) {
-        reply.completeExceptionally(connectFailure());
-      }
+      reply.completeExceptionally(connectFailure());
       return;
     }
     Channel channel = connected.channel();
-    if (reply == null) {
-      channel.writeAndFlush(frame); // a failed write is lost, as promised; the connection's close fails the calls
-      return;
-    }
     channel.writeAndFlush(frame).addListener(w -> {
       if (!w.isSuccess()) {
         reply.completeExceptionally(new IOException("cannot send to Raft peer " + peer + ": " + w.cause(), w.cause()));

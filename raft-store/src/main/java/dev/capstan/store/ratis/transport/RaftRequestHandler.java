@@ -40,8 +40,7 @@ import org.slf4j.LoggerFactory;
  * before Ratis' own; appends, read indexes and client requests go straight to the group's
  * division ({@link KnownDivisions}), skipping the hand-off Ratis' server entry point makes. The
  * calls Ratis only offers blocking (votes, snapshot chunks, elections) run on {@code blocking} so
- * that they never hold up an event loop. A request with call id {@link Frame#NO_REPLY} is served
- * the same way and its reply dropped.
+ * that they never hold up an event loop.
  */
 @ChannelHandler.Sharable
 final class RaftRequestHandler extends SimpleChannelInboundHandler<Frame> {
@@ -65,14 +64,6 @@ final class RaftRequestHandler extends SimpleChannelInboundHandler<Frame> {
       reply = serve(frame);
     } catch (IOException | RuntimeException e) {
       reply = CompletableFuture.failedFuture(e);
-    }
-    if (frame.callId() == Frame.NO_REPLY) {
-      reply.whenComplete((message, failure) -> {
-        if (failure != null) {
-          LOG.debug("{} from {} that wants no reply failed", frame.kind(), ctx.channel().remoteAddress(), failure);
-        }
-      });
-      return;
     }
     reply.whenComplete((message, failure) -> {
       Frame answer = failure == null

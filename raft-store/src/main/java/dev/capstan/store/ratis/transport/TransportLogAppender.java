@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * follower needs entries the log no longer has, a heartbeat when the follower has heard nothing
  * for half the minimum election timeout. When woken with nothing new to send while the follower's
  * commit index is behind the leader's, it sends an empty append (which carries the commit index)
- * that wants no reply, once per commit index, so a follower applies a write as soon as the leader
- * has committed it instead of at the next heartbeat. {@link AppenderRegistry} tells the store's commit signal
+ * once per commit index, so a follower applies a write as soon as the leader has committed it
+ * instead of at the next heartbeat. {@link AppenderRegistry} tells the store's commit signal
  * about each appender so that it can wake them.
  */
 final class TransportLogAppender extends LogAppenderBase {
@@ -91,13 +91,10 @@ final class TransportLogAppender extends LogAppenderBase {
 
   private void appendOnce() throws InterruptedIOException, RaftLogIOException {
     AppendEntriesRequestProto request = newAppendEntriesRequest(callIds.incrementAndGet(), false);
-    if (request == null && heartbeatDue()) {
+    if (request == null && (commitBehind() || heartbeatDue())) {
       request = newAppendEntriesRequest(callIds.incrementAndGet(), true);
     }
     if (request == null) {
-      if (commitBehind()) {
-        signalCommit();
-      }
       return;
     }
     resetHeartbeatTrigger();
@@ -144,23 +141,6 @@ final class TransportLogAppender extends LogAppenderBase {
     // A linearizable read that finds no valid leader lease waits for a majority to answer a
     // heartbeat sent after it: every reply counts towards that.
     getLeaderState().onAppendEntriesReply(this, reply);
-  }
-
-  /**
-   * Tells the follower the commit index with an empty append that wants no reply: the appender
-   * goes on at once (a new entry is not held up behind the signal's round trip), and the follower
-   * sends nothing back. Nothing depends on it arriving: the next append or heartbeat carries the
-   * commit index too. It counts as no contact with the follower (neither a heartbeat nor a
-   * response towards the leader's lease), so heartbeats keep their schedule.
-   */
-  private void signalCommit() throws RaftLogIOException {
-    AppendEntriesRequestProto signal = newAppendEntriesRequest(callIds.incrementAndGet(), true);
-    announcedCommit = Math.max(announcedCommit, signal.getLeaderCommit());
-    try {
-      ((TransportServerRpc) getServerRpc()).appendEntriesWithoutReply(signal);
-    } catch (IOException e) {
-      LOG.debug("{}: commit signal to {} not sent: {}", this, getFollowerId(), e.toString());
-    }
   }
 
   private boolean heartbeatDue() {

@@ -139,15 +139,6 @@ final class TransportServerRpc extends RaftServerRpcWithProxy<PeerChannel, PeerP
         AppendEntriesReplyProto::parseFrom);
   }
 
-  /**
-   * Sends an append that wants no reply (the leader's commit signal, {@link TransportLogAppender}):
-   * the follower serves it as any append, nothing waits for it, and it is lost if it cannot be sent.
-   */
-  void appendEntriesWithoutReply(AppendEntriesRequestProto request) throws IOException {
-    RaftPeerId to = RaftPeerId.valueOf(request.getServerRequest().getReplyId());
-    PeerChannel.live(getProxies(), to).tell(Frame.Kind.APPEND_ENTRIES, request.toByteArray());
-  }
-
   @Override
   public InstallSnapshotReplyProto installSnapshot(InstallSnapshotRequestProto request) throws IOException {
     return await(call(request.getServerRequest(), Frame.Kind.INSTALL_SNAPSHOT, request.toByteArray()),

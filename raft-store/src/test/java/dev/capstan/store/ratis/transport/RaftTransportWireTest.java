@@ -13,9 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The transport's wire seen from outside, against a real store peer: a request the server cannot
- * serve is still answered (with a failure frame carrying the call's id) unless it wants no reply,
- * and a connection that sends garbage (or an older member's HTTP/2) is dropped without taking the
- * peer down.
+ * serve is still answered (with a failure frame carrying the call's id), and a connection that
+ * sends garbage (or an older member's HTTP/2) is dropped without taking the peer down.
  */
 class RaftTransportWireTest {
 
@@ -44,26 +43,6 @@ class RaftTransportWireTest {
       assertThat(length).isGreaterThan(9);
       assertThat(in.readByte()).isEqualTo(Frame.Kind.FAILURE.code);
       assertThat(in.readLong()).isEqualTo(42);
-    }
-  }
-
-  @Test
-  void aRequestThatWantsNoReplyGetsNone() throws Exception {
-    try (Socket socket = connectToAPeer()) {
-      DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-      // Two requests the server fails at once, in order; only the second wants its answer, so the
-      // first frame back is the second's.
-      out.writeInt(1 + 8);
-      out.writeByte(Frame.Kind.GROUP_LIST.code);
-      out.writeLong(Frame.NO_REPLY);
-      out.writeInt(1 + 8);
-      out.writeByte(Frame.Kind.GROUP_LIST.code);
-      out.writeLong(43);
-      out.flush();
-      DataInputStream in = new DataInputStream(socket.getInputStream());
-      in.readInt();
-      assertThat(in.readByte()).isEqualTo(Frame.Kind.FAILURE.code);
-      assertThat(in.readLong()).isEqualTo(43);
     }
   }
 
