@@ -62,6 +62,7 @@ result="$root/bench/results/api-$(date -u +%Y%m%dT%H%M%SZ).md"
   echo
   echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1);" \
     "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  bench_memory_monitor
   echo "command: bench/api-bench.sh $*$([ "${CAPSTAN_BENCH_PEER_TLS:-0}" = 1 ] && echo ' (CAPSTAN_BENCH_PEER_TLS=1: mutual TLS between the Raft ports)')"
   [ -n "${CAPSTAN_JAVA_OPTS:-}" ] && echo "servers' extra JVM options (CAPSTAN_JAVA_OPTS): $CAPSTAN_JAVA_OPTS"
   [ -n "${CAPSTAN_BENCH_JAVA_OPTS:-}" ] && echo "driver's JVM options (CAPSTAN_BENCH_JAVA_OPTS): $CAPSTAN_BENCH_JAVA_OPTS"

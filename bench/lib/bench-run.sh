@@ -59,3 +59,20 @@ bench_join() {
   local IFS=,
   echo "$*"
 }
+
+# One line on the kernel's memory monitor (DAMON), for a result's header: where it samples
+# physical memory, each sampling pass stalls every process on the machine for tens of ms
+# (docs/benchmarks.md, "A stall every 0.57 s: the host kernel's memory monitor"), which shows in
+# any latency tail measured here.
+bench_memory_monitor() {
+  local admin=/sys/kernel/mm/damon/admin/kdamonds line="" k ctx
+  for k in "$admin"/[0-9]*; do
+    [ -r "$k/state" ] || continue
+    for ctx in "$k"/contexts/[0-9]*; do
+      [ -r "$ctx/operations" ] || continue
+      line="$line${line:+; }kdamond $(basename "$k") $(cat "$k/state"): $(cat "$ctx/operations")"
+      line="$line, sampling every $(( $(cat "$ctx/monitoring_attrs/intervals/sample_us" 2>/dev/null || echo 0) / 1000 )) ms"
+    done
+  done
+  echo "kernel memory monitor (DAMON): ${line:-none}"
+}
