@@ -16,6 +16,7 @@ import dev.capstan.api.core.v1.Volume;
 import dev.capstan.api.core.v1.VolumeMount;
 import dev.capstan.api.core.v1.VolumeProjection;
 import dev.capstan.apiserver.registry.Admission;
+import dev.capstan.apiserver.registry.NameSuffix;
 import dev.capstan.client.Kind;
 import dev.capstan.client.Kinds;
 import io.grpc.Status;
@@ -49,8 +50,6 @@ public final class ServiceAccountAdmission implements Admission {
   public static final String TOKEN_VOLUME_PREFIX = "kube-api-access-";
   public static final String ROOT_CA_CONFIG_MAP = "kube-root-ca.crt";
   public static final long TOKEN_EXPIRATION_SECONDS = 3607;
-  /** Kubernetes' alphabet for random name suffixes: no vowels (no words), no look-alikes (0/o, 1/l). */
-  private static final String SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
   /** The token volume but for its name, built once. */
   private static final Volume TOKEN_VOLUME = tokenVolume();
@@ -109,7 +108,7 @@ public final class ServiceAccountAdmission implements Admission {
     }
     if (volume == null) {
       do {
-        volume = TOKEN_VOLUME_PREFIX + suffix();
+        volume = TOKEN_VOLUME_PREFIX + NameSuffix.next(random);
       } while (hasVolume(spec, volume));
       spec.addVolumes(TOKEN_VOLUME.toBuilder().setName(volume));
     }
@@ -160,14 +159,6 @@ public final class ServiceAccountAdmission implements Admission {
             .addItems(DownwardAPIVolumeFile.newBuilder().setPath("namespace")
                 .setFieldRef(ObjectFieldSelector.newBuilder().setApiVersion("v1").setFieldPath("metadata.namespace"))))))
         .build();
-  }
-
-  private String suffix() {
-    StringBuilder s = new StringBuilder(5);
-    for (int i = 0; i < 5; i++) {
-      s.append(SUFFIX_ALPHABET.charAt(random.nextInt(SUFFIX_ALPHABET.length())));
-    }
-    return s.toString();
   }
 
   @Override

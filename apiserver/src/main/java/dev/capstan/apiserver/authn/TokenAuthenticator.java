@@ -58,12 +58,17 @@ public final class TokenAuthenticator implements BearerAuthenticator {
     return new UserInfo(u.name(), u.uid(), groups);
   }
 
-  private static byte[] sha256(String token) {
+  /** One per thread: looking the algorithm up among the providers cost more than hashing a token. */
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
+  });
+
+  private static byte[] sha256(String token) {
+    return SHA256.get().digest(token.getBytes(StandardCharsets.UTF_8));  // digest() resets it for the next use
   }
 
   private static String hex(byte[] b) {

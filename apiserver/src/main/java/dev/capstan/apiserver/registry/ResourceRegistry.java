@@ -58,8 +58,6 @@ import java.util.stream.Collectors;
  * kind's {@link Defaulter} and {@link Validator}.
  */
 public final class ResourceRegistry<T extends Message> {
-  private static final String NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
-  private static final int GENERATED_SUFFIX_LENGTH = 5;
   private static final int MAX_GENERATE_ATTEMPTS = 8;
   /** How often a read-modify-write (Patch, Delete, modify) is tried against concurrent writers. */
   private static final int MAX_ATTEMPTS = 16;
@@ -267,7 +265,7 @@ public final class ResourceRegistry<T extends Message> {
     int allocationAttempts = 0;
     boolean admitted = false;
     for (int attempt = 0; ; attempt++) {
-      String name = generated ? meta.getGenerateName() + randomSuffix() : meta.getName();
+      String name = generated ? meta.getGenerateName() + NameSuffix.next(random) : meta.getName();
       ObjectMeta.Builder m = meta.toBuilder()
           .setName(name)
           .setUid(newUid())
@@ -854,15 +852,6 @@ public final class ResourceRegistry<T extends Message> {
     return key.concat(ByteString.copyFrom(new byte[] {0}));
   }
 
-  private String randomSuffix() {
-    StringBuilder sb = new StringBuilder(GENERATED_SUFFIX_LENGTH);
-    for (int i = 0; i < GENERATED_SUFFIX_LENGTH; i++) {
-      sb.append(NAME_SUFFIX_ALPHABET.charAt(random.nextInt(NAME_SUFFIX_ALPHABET.length())));
-    }
-    return sb.toString();
-  }
-
-  /** A random (version 4) UUID, as Kubernetes gives objects; without hashing, unlike a name-based one. */
   private String newUid() {
     long high = (random.nextLong() & ~0xF000L) | 0x4000L;
     long low = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
