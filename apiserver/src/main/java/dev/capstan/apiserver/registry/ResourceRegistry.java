@@ -852,6 +852,7 @@ public final class ResourceRegistry<T extends Message> {
     return key.concat(ByteString.copyFrom(new byte[] {0}));
   }
 
+  /** A random (version 4) UUID, as Kubernetes gives objects; without hashing, unlike a name-based one. */
   private String newUid() {
     long high = (random.nextLong() & ~0xF000L) | 0x4000L;
     long low = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
