@@ -341,6 +341,22 @@ class ApiServerTest {
   }
 
   @Test
+  void aGetCarriesKubernetesResourceVersionSemanticsOverGrpc() {
+    Pod created = client.pods().create(pod("cached", "busybox"));
+    String rv = created.getMetadata().getResourceVersion();
+    // At least as new as the create: the server's watch cache answers once it has it.
+    assertThat(client.pods().get("default", "cached", rv)).isEqualTo(created);
+    assertThat(client.pods().get("default", "cached", "0")).isEqualTo(created);
+    assertThat(client.pods().get("default", "cached", "")).isEqualTo(created);
+    assertThatThrownBy(() -> client.pods().get("default", "cached", "yesterday"))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).startsWith("resourceVersion: Invalid value: \"yesterday\"");
+        });
+    assertThat(code(() -> client.pods().get("default", "absent", "0"))).isEqualTo(Status.Code.NOT_FOUND);
+  }
+
+  @Test
   void podsBoundToANodeAreDeletedGracefullyAndOthersAtOnce() {
     client.pods().create(pod("unbound", "busybox"));
     client.pods().delete("default", "unbound");

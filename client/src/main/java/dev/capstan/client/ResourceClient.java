@@ -55,6 +55,15 @@ public final class ResourceClient<T extends Message> {
     return unary("Get", GetRequest.newBuilder().setNamespace(nz(namespace)).setName(name).build());
   }
 
+  /**
+   * Get with Kubernetes' resourceVersion semantics: "0" takes the server's cached copy (cheap, may
+   * be a moment old), a resourceVersion N a state at least as new as N, "" the latest state.
+   */
+  public T get(String namespace, String name, String resourceVersion) {
+    return unary("Get", GetRequest.newBuilder().setNamespace(nz(namespace)).setName(name)
+        .setResourceVersion(resourceVersion).build());
+  }
+
   public T update(T object) {
     return unary("Update", object);
   }

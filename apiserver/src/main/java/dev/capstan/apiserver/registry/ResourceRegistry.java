@@ -32,6 +32,7 @@ import dev.capstan.etcd.etcdserverpb.TxnRequest;
 import dev.capstan.etcd.etcdserverpb.TxnResponse;
 import dev.capstan.etcd.mvccpb.KeyValue;
 import dev.capstan.store.KeyValueStore;
+import dev.capstan.store.StoreException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -223,14 +224,22 @@ public final class ResourceRegistry<T extends Message> {
   }
 
   /**
-   * A page's range read. A revision the store has compacted since is OUT_OF_RANGE, as in
-   * Kubernetes, with a message that says which parameter is stale and what to do instead of the
-   * store's own text.
+   * A page's range read. A revision the store has compacted since, or one newer than any it has
+   * made, is OUT_OF_RANGE, with a message that says which parameter is wrong and what to do instead
+   * of the store's own text.
    */
   private RangeResponse rangeAt(RangeRequest range, ListRequest request) {
     try {
       return await(store.range(range));
     } catch (StatusRuntimeException e) {
+      if (range.getRevision() != 0 && e.getCause() instanceof StoreException se
+          && se.code() == StoreException.Code.FUTURE_REVISION) {
+        String parameter = request.getContinue().isEmpty() ? "resourceVersion: " + range.getRevision()
+            : "continue: the token lists " + kind.resource() + " as of resourceVersion " + range.getRevision() + ", which";
+        throw Status.OUT_OF_RANGE.withDescription(parameter + " is newer than the store's current revision "
+            + currentRevision() + ": list without " + (request.getContinue().isEmpty() ? "resourceVersion" : "continue")
+            + ", or with one a server returned").withCause(e).asRuntimeException();
+      }
       if (e.getStatus().getCode() != Status.Code.OUT_OF_RANGE || range.getRevision() == 0) {
         throw e;
       }

@@ -152,7 +152,7 @@ public final class ResourceService<T extends Message> {
         }));
         case "Get" -> ServerCalls.<GetRequest, T>asyncUnaryCall((req, out) -> respond(out, () -> {
           check(AccessRequest.GET, "", req.getNamespace(), req.getName());
-          return registry.get(req.getNamespace(), req.getName());
+          return lister.get(req);
         }));
         case "List" -> ServerCalls.<ListRequest, Object>asyncUnaryCall((req, out) -> respond(out, () -> {
           check(AccessRequest.LIST, "", req.getNamespace(), "");

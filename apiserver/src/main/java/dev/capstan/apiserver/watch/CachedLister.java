@@ -8,6 +8,7 @@ import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.apiserver.registry.StoreKeys;
 import dev.capstan.client.Kind;
 import dev.capstan.client.ListResult;
+import dev.capstan.api.meta.v1.GetRequest;
 import dev.capstan.api.meta.v1.ListMeta;
 import dev.capstan.api.meta.v1.ListRequest;
 import io.grpc.Status;
@@ -15,8 +16,16 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Answers a kind's Lists from its {@link WatchCache} where Kubernetes' apiserver would, and from
- * the store otherwise:
+ * Answers a kind's Gets and Lists from its {@link WatchCache} where Kubernetes' apiserver would,
+ * and from the store otherwise. A Get:
+ * <ul>
+ *   <li>no resourceVersion (the latest state): reads the store linearizably;</li>
+ *   <li>resourceVersion "0" (any state): the cache's copy at once;</li>
+ *   <li>a given resourceVersion N (a state not older than N): the cache's copy once the cache has
+ *       reached N, the store's if it does not within the wait; an N newer than the store's
+ *       current revision is refused with OUT_OF_RANGE, as no state that new exists.</li>
+ * </ul>
+ * A List:
  * <ul>
  *   <li>no resourceVersion (the latest state): the store's current revision is read
  *       linearizably, the cache waits until it has caught up with it, and its objects answer; a
@@ -38,6 +47,32 @@ public final class CachedLister<T extends Message> {
     this.cache = cache;
     this.registry = registry;
     this.consistencyWait = consistencyWait;
+  }
+
+  /** The Get's answer (see the class comment). Bad input is refused as the store path refuses it. */
+  public T get(GetRequest request) {
+    String rv = request.getResourceVersion();
+    long notOlderThan = rv.isEmpty() ? -1 : ResourceRegistry.parseResourceVersion(rv);
+    if (notOlderThan < 0 || request.getName().isEmpty() || !cache.serving()) {
+      return registry.get(request.getNamespace(), request.getName());
+    }
+    if (notOlderThan > cache.revision()) {
+      long current = registry.currentRevision();
+      if (notOlderThan > current) {
+        throw Status.OUT_OF_RANGE.withDescription("resourceVersion: " + notOlderThan + " is newer than the"
+            + " store's current revision " + current + ": get without resourceVersion, or with one a server returned")
+            .asRuntimeException();
+      }
+      if (!caughtUp(notOlderThan)) {
+        return registry.get(request.getNamespace(), request.getName());
+      }
+    }
+    Kind<T> kind = registry.kind();
+    CachedObject<T> cached = cache.get(StoreKeys.objectKey(kind, request.getNamespace(), request.getName()));
+    if (cached == null) {
+      throw ApiErrors.notFound(kind, request.getName());
+    }
+    return cached.object();
   }
 
   /** The List's answer: from the cache where it can (decoding the items), else from the store. */

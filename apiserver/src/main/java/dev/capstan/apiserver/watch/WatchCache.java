@@ -368,6 +368,13 @@ public final class WatchCache<T extends Message> implements AutoCloseable {
     requestProgress(ask);
   }
 
+  /** The cached object under store key {@code key}, or null when the cache holds none. */
+  public CachedObject<T> get(ByteString key) {
+    synchronized (lock) {
+      return objects.get(StoreKey.of(key));
+    }
+  }
+
   /**
    * Up to {@code limit} (0: all) cached objects under {@code prefix} that match {@code filter}, in
    * key order, starting at key {@code from} (inclusive), at the cache's current revision.

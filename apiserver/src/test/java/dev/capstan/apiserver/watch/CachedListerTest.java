@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.ConfigMapList;
 import dev.capstan.api.core.v1.Secret;
+import dev.capstan.api.meta.v1.GetRequest;
 import dev.capstan.api.meta.v1.ListMeta;
 import dev.capstan.api.meta.v1.ListRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
@@ -157,5 +158,76 @@ class CachedListerTest {
         });
     assertThatThrownBy(() -> configMapLister.list(ListRequest.newBuilder().setLabelSelector("a in (").build()))
         .isInstanceOf(StatusRuntimeException.class);
+  }
+
+  private static GetRequest get(String name, String resourceVersion) {
+    return GetRequest.newBuilder().setNamespace("default").setName(name).setResourceVersion(resourceVersion).build();
+  }
+
+  private static String data(ConfigMap c) {
+    return c.getDataOrDefault("v", "");
+  }
+
+  @Test
+  void aGetAtZeroTakesTheCachesCopyAtNOnceTheCacheHasNAndWithoutAResourceVersionTheStores() throws Exception {
+    ConfigMap first = create("default", "g");
+    await().atMost(Duration.ofSeconds(30)).until(() -> configMapCache.size() == 1);
+    store.hold();
+    ConfigMap second = configMaps.update(first.toBuilder().putData("v", "2").build()).object();
+
+    // The cache cannot see the update while its feed is held: "0" answers its older copy, no
+    // resourceVersion the store's latest.
+    assertThat(data(configMapLister.get(get("g", "0")))).isEmpty();
+    assertThat(data(configMapLister.get(get("g", "")))).isEqualTo("2");
+    // At least as new as the first write: the cache's copy will do.
+    assertThat(data(configMapLister.get(get("g", first.getMetadata().getResourceVersion())))).isEmpty();
+    // At least as new as the update: waits for the cache.
+    CompletableFuture<ConfigMap> waiting = CompletableFuture.supplyAsync(
+        () -> configMapLister.get(get("g", second.getMetadata().getResourceVersion())));
+    await().atMost(Duration.ofSeconds(30)).until(() -> configMapCache.waiting() == 1);
+    assertThat(waiting).isNotDone();
+    store.release();
+    assertThat(waiting.get(30, TimeUnit.SECONDS)).isEqualTo(second);
+    assertThatThrownBy(() -> configMapLister.get(get("missing", "0")))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+  }
+
+  @Test
+  void aGetAtNWhoseCacheDoesNotCatchUpInTimeReadsTheStore() {
+    ConfigMap first = create("default", "g");
+    await().atMost(Duration.ofSeconds(30)).until(() -> configMapCache.size() == 1);
+    CachedLister<ConfigMap> impatient = new CachedLister<>(configMapCache, configMaps, Duration.ofMillis(50));
+    store.hold();
+    ConfigMap second = configMaps.update(first.toBuilder().putData("v", "2").build()).object();
+    assertThat(impatient.get(get("g", second.getMetadata().getResourceVersion()))).isEqualTo(second);
+  }
+
+  @Test
+  void aResourceVersionNewerThanTheStoresIsOutOfRangeAndOneThatIsNoNumberIsRefusedNamingIt() {
+    create("default", "g");
+    long current = configMaps.currentRevision();
+    String future = Long.toString(current + 1000);
+    assertThatThrownBy(() -> configMapLister.get(get("g", future)))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.OUT_OF_RANGE);
+          assertThat(e.getStatus().getDescription()).isEqualTo("resourceVersion: " + future + " is newer than the"
+              + " store's current revision " + current + ": get without resourceVersion, or with one a server returned");
+        });
+    assertThatThrownBy(() -> configMapLister.list(ListRequest.newBuilder().setResourceVersion(future).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.OUT_OF_RANGE);
+          assertThat(e.getStatus().getDescription()).isEqualTo("resourceVersion: " + future + " is newer than the"
+              + " store's current revision " + current + ": list without resourceVersion, or with one a server returned");
+        });
+    for (String bad : List.of("abc", "-3")) {
+      for (GetRequest request : List.of(get("g", bad), get("", bad))) {
+        assertThatThrownBy(() -> configMapLister.get(request))
+            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).startsWith("resourceVersion: Invalid value: \"" + bad + "\"");
+            });
+      }
+    }
   }
 }
