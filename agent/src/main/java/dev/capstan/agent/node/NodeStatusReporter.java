@@ -51,10 +51,15 @@ public final class NodeStatusReporter implements AutoCloseable {
     }
   }
 
-  /** Posts the status once; returns the node as stored. */
+  /**
+   * Posts the status once; returns the node as stored. As the kubelet does, the first attempt
+   * starts from the apiserver's cached copy of the Node (resourceVersion "0": no store read, the
+   * common case every period); the post is conditional on that copy's resourceVersion, so a copy
+   * that was stale ends in a conflict and the next attempt reads the latest Node.
+   */
   public Node report() {
     for (int attempt = 1; ; attempt++) {
-      Node node = nodes.get("", nodeName);
+      Node node = nodes.get("", nodeName, attempt == 1 ? "0" : "");
       Node updated = node.toBuilder().setStatus(statusGenerator.generate(node.getStatus(), clock.instant())).build();
       try {
         return nodes.updateStatus(updated);
