@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.capstan.agent.ProtoTimestamps;
 import dev.capstan.agent.runtime.process.ProcessRuntime;
+import dev.capstan.agent.testing.MutableClock;
 import dev.capstan.api.core.v1.Node;
 import dev.capstan.api.meta.v1.ObjectMeta;
 import dev.capstan.apiserver.ApiServer;
@@ -16,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -91,30 +91,11 @@ class NodeStatusReporterTest {
     Node created = createNode();
     store.nodeReads.set(0);
     Instant now = Instant.parse("2026-12-05T12:00:00Z");
-    AtomicInteger asked = new AtomicInteger();
+    MutableClock clock = new MutableClock(now);
     // Between the reporter's read and its post, someone else labels the Node: the post conflicts.
-    Clock interleaving = new Clock() {
-      @Override
-      public Instant instant() {
-        if (asked.getAndIncrement() == 0) {
-          client.nodes().update(created.toBuilder()
-              .setMetadata(created.getMetadata().toBuilder().putLabels("zone", "a")).build());
-        }
-        return now;
-      }
-
-      @Override
-      public ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(ZoneId zone) {
-        return this;
-      }
-    };
-    Node posted = new NodeStatusReporter(client.nodes(), "n1", generator, interleaving, Duration.ofSeconds(10)).report();
-    assertThat(asked.get()).isEqualTo(2);
+    clock.onNextRead(() -> client.nodes().update(created.toBuilder()
+        .setMetadata(created.getMetadata().toBuilder().putLabels("zone", "a")).build()));
+    Node posted = new NodeStatusReporter(client.nodes(), "n1", generator, clock, Duration.ofSeconds(10)).report();
     assertThat(posted.getMetadata().getLabelsMap()).containsEntry("zone", "a");
     assertThat(posted.getStatus().getConditionsList()).anySatisfy(c -> assertThat(c.getType()).isEqualTo("Ready"));
     assertThat(store.nodeReads.get()).isPositive();
