@@ -344,7 +344,8 @@ class ApiServerTest {
   void aGetCarriesKubernetesResourceVersionSemanticsOverGrpc() {
     Pod created = client.pods().create(pod("cached", "busybox"));
     String rv = created.getMetadata().getResourceVersion();
-    // At least as new as the create: the server's watch cache answers once it has it.
+    // Over gRPC the request's resourceVersion reaches the server (which copy answers is
+    // CachedListerTest's: there the store's feed to the cache can be held back).
     assertThat(client.pods().get("default", "cached", rv)).isEqualTo(created);
     assertThat(client.pods().get("default", "cached", "0")).isEqualTo(created);
     assertThat(client.pods().get("default", "cached", "")).isEqualTo(created);

@@ -49,6 +49,17 @@ public final class ApiErrors {
     return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
   }
 
+  /**
+   * A resourceVersion newer than any revision the store has made: no server returned it, so
+   * waiting would not help (Kubernetes answers "Too large resource version" after a wait).
+   * {@code verb} is what the client should do again without it ("get", "list").
+   */
+  public static StatusRuntimeException resourceVersionTooNew(long resourceVersion, long current, String verb) {
+    return Status.OUT_OF_RANGE.withDescription("resourceVersion: " + resourceVersion + " is newer than the store's"
+        + " current revision " + current + ": " + verb + " without resourceVersion, or with one a server returned")
+        .asRuntimeException();
+  }
+
   /** Maps a store failure to the status a client can act on. */
   public static StatusRuntimeException fromStore(Throwable t) {
     Throwable e = t;

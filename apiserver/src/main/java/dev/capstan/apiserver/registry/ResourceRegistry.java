@@ -234,11 +234,11 @@ public final class ResourceRegistry<T extends Message> {
     } catch (StatusRuntimeException e) {
       if (range.getRevision() != 0 && e.getCause() instanceof StoreException se
           && se.code() == StoreException.Code.FUTURE_REVISION) {
-        String parameter = request.getContinue().isEmpty() ? "resourceVersion: " + range.getRevision()
-            : "continue: the token lists " + kind.resource() + " as of resourceVersion " + range.getRevision() + ", which";
-        throw Status.OUT_OF_RANGE.withDescription(parameter + " is newer than the store's current revision "
-            + currentRevision() + ": list without " + (request.getContinue().isEmpty() ? "resourceVersion" : "continue")
-            + ", or with one a server returned").withCause(e).asRuntimeException();
+        if (!request.getContinue().isEmpty()) {  // no server makes such a token
+          throw ApiErrors.badRequest("continue: the token lists " + kind.resource() + " as of resourceVersion "
+              + range.getRevision() + ", which the store has not reached: start the list again without continue");
+        }
+        throw ApiErrors.resourceVersionTooNew(range.getRevision(), currentRevision(), "list");
       }
       if (e.getStatus().getCode() != Status.Code.OUT_OF_RANGE || range.getRevision() == 0) {
         throw e;

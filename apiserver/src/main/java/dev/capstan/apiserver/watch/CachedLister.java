@@ -59,9 +59,7 @@ public final class CachedLister<T extends Message> {
     if (notOlderThan > cache.revision()) {
       long current = registry.currentRevision();
       if (notOlderThan > current) {
-        throw Status.OUT_OF_RANGE.withDescription("resourceVersion: " + notOlderThan + " is newer than the"
-            + " store's current revision " + current + ": get without resourceVersion, or with one a server returned")
-            .asRuntimeException();
+        throw ApiErrors.resourceVersionTooNew(notOlderThan, current, "get");
       }
       if (!caughtUp(notOlderThan)) {
         return registry.get(request.getNamespace(), request.getName());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import dev.capstan.api.core.v1.ConfigMap;
 import dev.capstan.api.core.v1.ConfigMapList;
 import dev.capstan.api.core.v1.Secret;
@@ -11,6 +12,7 @@ import dev.capstan.api.meta.v1.GetRequest;
 import dev.capstan.api.meta.v1.ListMeta;
 import dev.capstan.api.meta.v1.ListRequest;
 import dev.capstan.api.meta.v1.ObjectMeta;
+import dev.capstan.apiserver.registry.ContinueToken;
 import dev.capstan.apiserver.registry.ResourceRegistry;
 import dev.capstan.client.Kinds;
 import dev.capstan.client.ListResult;
@@ -219,6 +221,14 @@ class CachedListerTest {
           assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.OUT_OF_RANGE);
           assertThat(e.getStatus().getDescription()).isEqualTo("resourceVersion: " + future + " is newer than the"
               + " store's current revision " + current + ": list without resourceVersion, or with one a server returned");
+        });
+    // A continue token at a revision the store has not reached was made by no server.
+    String forged = new ContinueToken(current + 1000, ByteString.copyFromUtf8("/registry/configmaps/default/")).encode();
+    assertThatThrownBy(() -> configMapLister.list(ListRequest.newBuilder().setContinue(forged).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).startsWith("continue: the token lists configmaps as of"
+              + " resourceVersion " + future + ", which the store has not reached");
         });
     for (String bad : List.of("abc", "-3")) {
       for (GetRequest request : List.of(get("g", bad), get("", bad))) {
