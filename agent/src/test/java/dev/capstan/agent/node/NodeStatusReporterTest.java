@@ -92,10 +92,16 @@ class NodeStatusReporterTest {
     store.nodeReads.set(0);
     Instant now = Instant.parse("2026-12-05T12:00:00Z");
     MutableClock clock = new MutableClock(now);
-    // Between the reporter's read and its post, someone else labels the Node: the post conflicts.
-    clock.onNextRead(() -> client.nodes().update(created.toBuilder()
-        .setMetadata(created.getMetadata().toBuilder().putLabels("zone", "a")).build()));
+    // Between the reporter's read and its post, someone else labels the Node: the post conflicts,
+    // and a second attempt reads the clock again.
+    AtomicInteger secondAttempts = new AtomicInteger();
+    clock.onNextRead(() -> {
+      client.nodes().update(created.toBuilder()
+          .setMetadata(created.getMetadata().toBuilder().putLabels("zone", "a")).build());
+      clock.onNextRead(secondAttempts::incrementAndGet);
+    });
     Node posted = new NodeStatusReporter(client.nodes(), "n1", generator, clock, Duration.ofSeconds(10)).report();
+    assertThat(secondAttempts).hasValue(1);
     assertThat(posted.getMetadata().getLabelsMap()).containsEntry("zone", "a");
     assertThat(posted.getStatus().getConditionsList()).anySatisfy(c -> assertThat(c.getType()).isEqualTo("Ready"));
     assertThat(store.nodeReads.get()).isPositive();

@@ -92,12 +92,10 @@ public final class HandOffCost {
     }).toArray();
   }
 
-  /** One measured pass: round-trip wall times and the CPU spent. */
+  /** One measured pass: round-trip wall times, shortest first, and the CPU spent. */
   record Result(long[] roundTripNs, int roundTrips, long wakerCpuNs, long wokenCpuNs, long machineBusyNs) {
     double percentileUs(double q) {
-      long[] sorted = Arrays.copyOf(roundTripNs, roundTrips);
-      Arrays.sort(sorted);
-      return sorted[Math.min(roundTrips - 1, (int) Math.ceil(q * roundTrips) - 1)] / 1e3;
+      return roundTripNs[Math.min(roundTrips - 1, (int) Math.ceil(q * roundTrips) - 1)] / 1e3;
     }
   }
 
@@ -164,7 +162,9 @@ public final class HandOffCost {
       running = false;
       LockSupport.unpark(woken);
       woken.join();
-      return new Result(times, n, wakerCpu, wokenCpu, busy);
+      long[] sorted = Arrays.copyOf(times, n);
+      Arrays.sort(sorted);
+      return new Result(sorted, n, wakerCpu, wokenCpu, busy);
     }
   }
 
